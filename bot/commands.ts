@@ -1,0 +1,47 @@
+import type { I18n } from "@grammyjs/i18n";
+import type { Api, Context } from "grammy";
+import type { BotCommand } from "grammy/types";
+import type { Logger } from "../ops/logger.js";
+import { LOCALES, DEFAULT_LOCALE } from "./i18n.js";
+
+/** Commands each role sees in Telegram's menu; staff see the customer ones too. */
+export const COMMANDS = {
+  CUSTOMER: ["start", "language", "help", "cancel"],
+  SELLER: ["stats"],
+  OWNER: ["health"],
+} as const;
+
+function localized(i18n: I18n<Context>, locale: string, names: readonly string[]): BotCommand[] {
+  return names.map((name) => ({ command: name, description: i18n.t(locale, `cmd-${name}`) }));
+}
+
+/**
+ * Publishes the command menu per role: the default scope for customers and a
+ * per-chat scope for each seller and owner, in every language we speak.
+ * A staff member who never opened the bot yields "chat not found"; that is logged, not fatal.
+ */
+export async function publishCommands(
+  api: Api,
+  i18n: I18n<Context>,
+  staff: { sellerIds: number[]; ownerIds: number[] },
+  logger: Logger,
+): Promise<void> {
+  const sellerCmds = [...COMMANDS.CUSTOMER, ...COMMANDS.SELLER];
+  const ownerCmds = [...sellerCmds, ...COMMANDS.OWNER];
+  const targets: Array<{ chatId?: number; names: readonly string[] }> = [
+    { names: COMMANDS.CUSTOMER },
+    ...staff.sellerIds.filter((id) => !staff.ownerIds.includes(id)).map((chatId) => ({ chatId, names: sellerCmds })),
+    ...staff.ownerIds.map((chatId) => ({ chatId, names: ownerCmds })),
+  ];
+  for (const target of targets) {
+    for (const locale of LOCALES) {
+      const scope = target.chatId === undefined ? { type: "default" as const } : { type: "chat" as const, chat_id: target.chatId };
+      const languageCode = locale === DEFAULT_LOCALE ? undefined : locale;
+      try {
+        await api.setMyCommands(localized(i18n, locale, target.names), { scope, language_code: languageCode });
+      } catch (err) {
+        logger.warn({ err, chatId: target.chatId, locale }, "could not publish commands for this scope");
+      }
+    }
+  }
+}

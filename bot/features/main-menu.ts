@@ -1,0 +1,29 @@
+import type { I18nFlavor } from "@grammyjs/i18n";
+import { InlineKeyboard } from "grammy";
+import type { BotContext } from "../context.js";
+
+/**
+ * Main-menu entries in display order. Features add their entry here when they
+ * exist, so the menu never offers a button that leads nowhere.
+ */
+const ENTRIES: Array<{ key: string; data: string }> = [
+  { key: "menu-language", data: "menu:language" },
+  { key: "menu-help", data: "menu:help" },
+];
+
+/** Builds the main menu in the user's language, two buttons per row. */
+export function mainMenuKeyboard(ctx: Pick<I18nFlavor, "t">): InlineKeyboard {
+  const kb = new InlineKeyboard();
+  ENTRIES.forEach((entry, i) => {
+    kb.text(ctx.t(entry.key), entry.data);
+    if (i % 2 === 1) kb.row();
+  });
+  return kb;
+}
+
+/** Greets and shows the menu as a fresh message (used by /start). */
+export async function sendMainMenu(ctx: BotContext): Promise<void> {
+  const greeting = ctx.t("start-greeting", { name: ctx.from?.first_name ?? "", shop: ctx.me.first_name });
+  const sent = await ctx.reply(`${greeting}\n\n${ctx.t("main-menu-title")}`, { reply_markup: mainMenuKeyboard(ctx) });
+  ctx.session.menuMessageId = sent.message_id;
+}

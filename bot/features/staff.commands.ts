@@ -1,0 +1,52 @@
+import { Composer } from "grammy";
+import { QueueName } from "../../jobs/queues.js";
+import { checkReadiness, type DependencyCheck } from "../../ops/readiness.js";
+import { formatIdr } from "../../shop/money.js";
+import { shopStats } from "../../shop/stats/shop-stats.js";
+import type { Role } from "../../shop/users/directory.js";
+import type { BotContext } from "../context.js";
+
+/** Lets only the given roles through; everyone else falls to the unhandled reply. */
+const hasRole = (...roles: Role[]) => (ctx: BotContext) => roles.includes(ctx.shopUser.role);
+
+/** Seller and owner commands that read the shop's state. */
+export const staffFeature = new Composer<BotContext>();
+
+staffFeature
+  .chatType("private")
+  .filter(hasRole("SELLER", "OWNER"))
+  .command("stats", async (ctx) => {
+    const stats = await shopStats(ctx.deps.prisma);
+    const orders = Object.entries(stats.ordersByStatus)
+      .map(([status, count]) => `• ${status}: ${count}`)
+      .join("\n");
+    await ctx.reply(
+      ctx.t("stats-text", {
+        users: stats.users.total,
+        newUsers: stats.users.newToday,
+        revenueToday: formatIdr(stats.revenueIdr.today),
+        revenue30: formatIdr(stats.revenueIdr.last30Days),
+        orders: orders || ctx.t("stats-no-orders"),
+      }),
+    );
+  });
+
+staffFeature
+  .chatType("private")
+  .filter(hasRole("OWNER"))
+  .command("health", async (ctx) => {
+    const { prisma, redis, queues } = ctx.deps;
+    const ready = await checkReadiness({ prisma, redis });
+    const show = (c: DependencyCheck) => (c.ok ? ctx.t("health-ok", { ms: c.latencyMs }) : ctx.t("health-fail", { error: c.error ?? "?" }));
+    const lines = await Promise.all(
+      Object.values(QueueName).map(async (name) => {
+        try {
+          const counts = await queues.get(name).getJobCounts("waiting", "delayed", "failed");
+          return `• ${name}: ${(counts.waiting ?? 0) + (counts.delayed ?? 0)} / ${counts.failed ?? 0}`;
+        } catch (err) {
+          return `• ${name}: ${err instanceof Error ? err.message : "?"}`;
+        }
+      }),
+    );
+    await ctx.reply(ctx.t("health-text", { postgres: show(ready.checks.postgres), redis: show(ready.checks.redis), queues: lines.join("\n") }));
+  });

@@ -1,0 +1,80 @@
+import { autoRetry } from "@grammyjs/auto-retry";
+import { conversations, createConversation } from "@grammyjs/conversations";
+import { sequentialize } from "@grammyjs/runner";
+import { Bot, session, type Context } from "grammy";
+import type { UserFromGetMe } from "grammy/types";
+import type { BotContext, BotDeps, ConvContext, SessionData } from "./context.js";
+import { LANGUAGE_CONVERSATION, languageConversation, languageFeature } from "./features/language.conversation.js";
+import { staffFeature } from "./features/staff.commands.js";
+import { startFeature } from "./features/start.command.js";
+import { unhandledFeature } from "./features/unhandled.js";
+import { dedupeUpdates } from "./middlewares/dedupe.middleware.js";
+import { handleBotError } from "./middlewares/error-boundary.js";
+import { rateLimitUsers } from "./middlewares/rate-limit.middleware.js";
+import { guardBlocked, loadUser } from "./middlewares/user.middleware.js";
+import { RedisStorage } from "./storage.js";
+
+/**
+ * Bump whenever a conversation's code changes shape: stored replay logs from an
+ * older version are discarded instead of replayed into the wrong code.
+ */
+export const CONVERSATION_VERSION = 1;
+
+/** Updates that share a chat share session and conversation state: one key for both. */
+export const chatKey = (ctx: Context): string | undefined => ctx.chat?.id.toString();
+
+/**
+ * Builds the bot for both polling and webhook entry points. Order matters:
+ * sequentialize → dedupe → rate limit → session → user → i18n → guard →
+ * conversations → features → unhandled.
+ */
+export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe } = {}): Bot<BotContext> {
+  const { config, redis } = deps;
+  const bot = new Bot<BotContext>(config.telegram.token, {
+    botInfo: opts.botInfo,
+    client: { apiRoot: config.telegram.apiRoot, timeoutSeconds: 30 },
+  });
+  // Bounded: an unbounded auto-retry can hold an update (and its chat) for an hour.
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 20 }));
+
+  bot.use(async (ctx, next) => {
+    ctx.deps = deps;
+    ctx.logger = deps.logger.child({ updateId: ctx.update.update_id, chatId: ctx.chat?.id });
+    const started = performance.now();
+    await next();
+    deps.metrics.botUpdates.inc({ outcome: "handled" });
+    ctx.logger.debug({ ms: Math.round(performance.now() - started) }, "update handled");
+  });
+
+  const protectedBot = bot.errorBoundary(handleBotError);
+  protectedBot.use(sequentialize(chatKey));
+  protectedBot.use(dedupeUpdates());
+  protectedBot.use(rateLimitUsers(redis, config.queuePrefix, config.botRateLimitPer10s));
+  protectedBot.use(
+    session<SessionData, BotContext>({
+      initial: () => ({}),
+      getSessionKey: chatKey,
+      storage: new RedisStorage<SessionData>(redis, `${config.queuePrefix}:sess:`, 30 * 86_400),
+    }),
+  );
+  protectedBot.use(loadUser());
+  protectedBot.use(deps.i18n);
+  protectedBot.use(guardBlocked());
+  protectedBot.use(
+    conversations<BotContext, ConvContext>({
+      storage: {
+        type: "key",
+        version: CONVERSATION_VERSION,
+        getStorageKey: chatKey,
+        adapter: new RedisStorage(redis, `${config.queuePrefix}:conv:`, 7 * 86_400),
+      },
+    }),
+  );
+  // Commands that must work mid-flow come before the conversations themselves.
+  protectedBot.use(startFeature);
+  protectedBot.use(languageFeature);
+  protectedBot.use(createConversation<BotContext, ConvContext>(languageConversation(deps), { id: LANGUAGE_CONVERSATION, plugins: [deps.i18n] }));
+  protectedBot.use(staffFeature);
+  protectedBot.use(unhandledFeature);
+  return bot;
+}

@@ -1,0 +1,24 @@
+import { randomBytes } from "node:crypto";
+import type { BotError } from "grammy";
+import { scrubToken } from "../../ops/logger.js";
+import type { BotContext } from "../context.js";
+
+/**
+ * The bot's error boundary (works for polling and webhooks alike): log with a
+ * short reference, tell the user in their language, never rethrow into the runner.
+ */
+export async function handleBotError(error: BotError<BotContext>): Promise<void> {
+  const ctx = error.ctx;
+  const ref = randomBytes(3).toString("hex");
+  const err = error.error instanceof Error ? error.error : new Error(String(error.error));
+  const log = ctx.logger ?? ctx.deps?.logger;
+  log?.error({ ref, err: { message: scrubToken(err.message), stack: err.stack } , updateId: ctx.update.update_id }, "update failed");
+  ctx.deps?.metrics.botUpdates.inc({ outcome: "error" });
+  try {
+    const text = ctx.t ? ctx.t("error-generic", { ref }) : `Maaf, terjadi kesalahan. (kode: ${ref})`;
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+    if (ctx.chat) await ctx.api.sendMessage(ctx.chat.id, text);
+  } catch (replyErr) {
+    log?.warn({ ref, err: replyErr }, "could not tell the user about the error");
+  }
+}

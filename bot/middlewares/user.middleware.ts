@@ -1,0 +1,29 @@
+import type { Middleware } from "grammy";
+import type { BotContext } from "../context.js";
+
+/**
+ * Loads the shop user for every update from a person (before i18n, which reads
+ * its language) and remembers the language for conversations.
+ */
+export function loadUser(): Middleware<BotContext> {
+  return async (ctx, next) => {
+    if (!ctx.from || ctx.from.is_bot) return;
+    const user = await ctx.deps.users.resolve(ctx.from);
+    ctx.shopUser = user;
+    ctx.deps.locales.remember(ctx.from.id, user.language);
+    await next();
+  };
+}
+
+/** Stops blocked customers before any feature runs; staff are never blocked out. */
+export function guardBlocked(): Middleware<BotContext> {
+  return async (ctx, next) => {
+    const user = ctx.shopUser;
+    if (user.blocked && user.role === "CUSTOMER") {
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t("blocked-user"), show_alert: true });
+      else if (ctx.chat?.type === "private") await ctx.reply(ctx.t("blocked-user"));
+      return;
+    }
+    await next();
+  };
+}

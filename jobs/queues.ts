@@ -1,0 +1,132 @@
+import { Queue, type JobsOptions } from "bullmq";
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import type { Logger } from "../ops/logger.js";
+
+/**
+ * The queue catalogue: every queue's name and the schema of its payload, in one
+ * place, so producers (bot, webhooks, scheduler) and consumers (workers) can never
+ * disagree about a job's shape.
+ */
+export const QueueName = {
+  Provisioning: "provisioning",
+  InstanceActions: "instance-actions",
+  PaymentFollowups: "payment-followups",
+  Notifications: "notifications",
+  Broadcast: "broadcast",
+  ScreenshotPurge: "screenshot-purge",
+  Lifecycle: "lifecycle",
+  OwnerAlerts: "owner-alerts",
+  Backups: "backups",
+} as const;
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+const id = z.number().int().positive();
+const tick = z.string().min(1).describe("ISO minute of the scheduler tick that produced the job");
+
+/** Inline button for a notification; `data` is callback data, `url` a link. */
+const button = z.object({ text: z.string().min(1), data: z.string().max(64).optional(), url: z.url().optional() });
+
+export const payloadSchemas = {
+  [QueueName.Provisioning]: z.object({ orderId: id }),
+  [QueueName.InstanceActions]: z.object({ actionId: id }),
+  [QueueName.PaymentFollowups]: z.object({
+    kind: z.enum(["callback", "settle", "expire"]),
+    paymentId: id.optional(),
+    callbackId: id.optional(),
+    orderId: id.optional(),
+  }),
+  [QueueName.Notifications]: z.object({
+    chatId: z.number().int(),
+    /** i18n key rendered in the recipient's language at send time. */
+    key: z.string().min(1),
+    params: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
+    locale: z.string().optional(),
+    buttons: z.array(z.array(button)).optional(),
+  }),
+  [QueueName.Broadcast]: z.object({ broadcastId: id, deliveryId: id.optional() }),
+  [QueueName.ScreenshotPurge]: z.object({ tick }),
+  [QueueName.Lifecycle]: z.object({ task: z.enum(["order-expiry", "instance-expiry", "renewal-reminders"]), tick }),
+  [QueueName.OwnerAlerts]: z.object({
+    severity: z.enum(["info", "warning", "critical"]),
+    title: z.string().min(1).max(200),
+    detail: z.string().max(3000).optional(),
+  }),
+  [QueueName.Backups]: z.object({ tick }),
+} satisfies Record<QueueName, z.ZodType>;
+
+export type Payload<Q extends QueueName> = z.output<(typeof payloadSchemas)[Q]>;
+export type PayloadInput<Q extends QueueName> = z.input<(typeof payloadSchemas)[Q]>;
+
+/** Bounded history: Redis keeps ~1 day of successes and a week of failures for audit. */
+const base: JobsOptions = {
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+};
+
+/** Per-queue retry policy; money- and server-touching jobs retry longer. */
+export const defaultJobOptions: Record<QueueName, JobsOptions> = {
+  [QueueName.Provisioning]: { ...base, attempts: 5, backoff: { type: "exponential", delay: 5_000 } },
+  [QueueName.InstanceActions]: { ...base, attempts: 3, backoff: { type: "exponential", delay: 3_000 } },
+  [QueueName.PaymentFollowups]: { ...base, attempts: 8, backoff: { type: "exponential", delay: 2_000 } },
+  [QueueName.Notifications]: { ...base, attempts: 5, backoff: { type: "exponential", delay: 2_000 } },
+  [QueueName.Broadcast]: { ...base, attempts: 3, backoff: { type: "exponential", delay: 5_000 } },
+  [QueueName.ScreenshotPurge]: { ...base, attempts: 3, backoff: { type: "exponential", delay: 60_000 } },
+  [QueueName.Lifecycle]: { ...base, attempts: 3, backoff: { type: "exponential", delay: 30_000 } },
+  [QueueName.OwnerAlerts]: { ...base, attempts: 6, backoff: { type: "exponential", delay: 5_000 } },
+  [QueueName.Backups]: { ...base, attempts: 3, backoff: { type: "exponential", delay: 60_000 } },
+};
+
+/** Thrown when a producer hands a payload that does not match the catalogue. */
+export class InvalidPayloadError extends Error {
+  constructor(queue: QueueName, detail: string) {
+    super(`invalid payload for queue ${queue}: ${detail}`);
+    this.name = "InvalidPayloadError";
+  }
+}
+
+/** Validates a payload against the catalogue; used by both producers and workers. */
+export function parsePayload<Q extends QueueName>(queue: Q, data: unknown): Payload<Q> {
+  const result = payloadSchemas[queue].safeParse(data);
+  if (!result.success) {
+    throw new InvalidPayloadError(queue, result.error.issues.map((i) => `${i.path.join(".") || "(root)"} ${i.message}`).join("; "));
+  }
+  return result.data as Payload<Q>;
+}
+
+/**
+ * Producer side of every queue. One instance per process; queues are created
+ * lazily so a role that never enqueues to a queue never opens it.
+ */
+export class Queues {
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(
+    private readonly connection: Redis,
+    readonly prefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The BullMQ queue object (for schedulers, inspection and tests). */
+  get(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions: defaultJobOptions[name] });
+      // A Queue without an error listener crashes the process on a Redis hiccup.
+      queue.on("error", (err) => this.logger.warn({ err, queue: name }, "queue connection error"));
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Validates and adds a job. A `jobId` makes the add idempotent. */
+  async enqueue<Q extends QueueName>(name: Q, payload: PayloadInput<Q>, opts: JobsOptions = {}) {
+    const data = parsePayload(name, payload);
+    return this.get(name).add(name, data, opts);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}

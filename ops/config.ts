@@ -1,0 +1,220 @@
+import { z } from "zod";
+
+/**
+ * Why one schema: every process role reads the same environment, so a typo in an
+ * operator's `.env` must stop *all* of them at start with a readable line, not
+ * surface as an undefined deep inside a payment callback.
+ */
+
+const idList = z
+  .string()
+  .default("")
+  .transform((raw, ctx) => {
+    const ids: number[] = [];
+    for (const part of raw.split(",").map((p) => p.trim()).filter(Boolean)) {
+      if (!/^\d{1,15}$/.test(part)) {
+        ctx.addIssue({ code: "custom", message: "must be comma-separated numeric Telegram user ids" });
+        return z.NEVER;
+      }
+      ids.push(Number(part));
+    }
+    return ids;
+  });
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no", ""])
+  .default("false")
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() !== "" ? v.trim() : undefined));
+
+const url = z.url({ message: "must be a URL like https://host[:port]" });
+
+const port = z.coerce.number({ error: "must be a port number 1-65535" }).int("must be a port number 1-65535").min(1, "must be a port number 1-65535").max(65535, "must be a port number 1-65535");
+
+const positiveInt = z.coerce.number({ error: "must be a whole number above 0" }).int("must be a whole number above 0").positive("must be a whole number above 0");
+
+/** A 32-byte libsodium secretbox key, given as 64 hex chars or standard base64. */
+const encryptionKey = z.string().transform((raw, ctx) => {
+  const value = raw.trim();
+  const bytes = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, "hex") : Buffer.from(value, "base64");
+  if (bytes.length !== 32) {
+    ctx.addIssue({ code: "custom", message: "must be 32 random bytes as 64 hex chars or base64 (see .env.example)" });
+    return z.NEVER;
+  }
+  return new Uint8Array(bytes);
+});
+
+const envSchema = z.object({
+  TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "must look like 123456:ABC… (from @BotFather)"),
+  TELEGRAM_API_ROOT: url.default("https://api.telegram.org"),
+  BOT_MODE: z.enum(["polling", "webhook"]).default("polling"),
+  PUBLIC_BASE_URL: z.url({ protocol: /^https$/, message: "must be an https:// origin" }).optional(),
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16-256 chars of A-Z a-z 0-9 _ -")
+    .optional(),
+  OWNER_IDS: idList,
+  SELLER_IDS: idList,
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL"),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL"),
+  HTTP_HOST: z.string().min(1).default("127.0.0.1"),
+  HTTP_PORT: port.default(3000),
+  TRIPAY_API_KEY: optionalSecret,
+  TRIPAY_PRIVATE_KEY: optionalSecret,
+  TRIPAY_MERCHANT_CODE: optionalSecret,
+  TRIPAY_MODE: z.enum(["sandbox", "production"]).default("sandbox"),
+  TRIPAY_API_URL: url.optional(),
+  MIDTRANS_SERVER_KEY: optionalSecret,
+  MIDTRANS_CLIENT_KEY: optionalSecret,
+  MIDTRANS_IS_PRODUCTION: bool,
+  MIDTRANS_API_URL: url.optional(),
+  MIDTRANS_SNAP_URL: url.optional(),
+  DO_API_TOKEN: optionalSecret,
+  DO_API_URL: url.default("https://api.digitalocean.com"),
+  VULTR_API_KEY: optionalSecret,
+  VULTR_API_URL: url.default("https://api.vultr.com/v2"),
+  LINODE_API_TOKEN: optionalSecret,
+  LINODE_API_URL: url.default("https://api.linode.com/v4"),
+  DATA_ENCRYPTION_KEY: encryptionKey,
+  DATA_DIR: z.string().min(1).default("./data"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,40}$/, "must be 1-40 chars of A-Z a-z 0-9 : _ -").default("vpsbot"),
+  ORDER_PAYMENT_TTL_HOURS: positiveInt.default(24),
+  SCREENSHOT_RETENTION_DAYS: positiveInt.default(30),
+  BOT_RATE_LIMIT_PER_10S: positiveInt.default(15),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
+});
+
+type Env = z.output<typeof envSchema>;
+
+/** The validated, typed configuration every role receives. */
+export interface Config {
+  telegram: {
+    token: string;
+    apiRoot: string;
+    mode: "polling" | "webhook";
+    publicBaseUrl?: string;
+    webhookSecret?: string;
+  };
+  ownerIds: number[];
+  sellerIds: number[];
+  databaseUrl: string;
+  redisUrl: string;
+  http: { host: string; port: number };
+  tripay?: { apiKey: string; privateKey: string; merchantCode: string; mode: "sandbox" | "production"; apiUrl: string };
+  midtrans?: { serverKey: string; clientKey?: string; isProduction: boolean; apiUrl: string; snapUrl: string };
+  providers: {
+    digitalocean?: { token: string; apiUrl: string };
+    vultr?: { token: string; apiUrl: string };
+    linode?: { token: string; apiUrl: string };
+  };
+  encryptionKey: Uint8Array;
+  dataDir: string;
+  logLevel: Env["LOG_LEVEL"];
+  queuePrefix: string;
+  orderPaymentTtlHours: number;
+  screenshotRetentionDays: number;
+  botRateLimitPer10s: number;
+  shutdownTimeoutMs: number;
+}
+
+/** Thrown with one human line per bad variable; never contains a value. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+function cleanEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  // Empty strings in .env files mean "not set", so defaults and optionality apply.
+  const out: Record<string, string | undefined> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    out[key] = value === undefined || value.trim() === "" ? undefined : value;
+  }
+  return out;
+}
+
+/** Parses and cross-checks the environment. Throws ConfigError; prints nothing. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = cleanEnv(env);
+  const parsed = envSchema.safeParse(raw);
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const issue of parsed.success ? [] : parsed.error.issues) {
+    const name = String(issue.path[0] ?? "environment");
+    if (seen.has(name)) continue;
+    seen.add(name);
+    problems.push(`${name}: ${raw[name] === undefined ? "is required" : issue.message}`);
+  }
+  // Cross-variable rules read the raw values so every problem is reported in one go.
+  const need = (name: string, why: string) => {
+    if (raw[name] === undefined && !seen.has(name)) problems.push(`${name}: is required ${why}`);
+  };
+  if (raw.BOT_MODE === "webhook") {
+    need("PUBLIC_BASE_URL", "when BOT_MODE=webhook");
+    need("TELEGRAM_WEBHOOK_SECRET", "when BOT_MODE=webhook");
+  }
+  const tripayNames = ["TRIPAY_API_KEY", "TRIPAY_PRIVATE_KEY", "TRIPAY_MERCHANT_CODE"];
+  const tripaySet = tripayNames.filter((n) => raw[n] !== undefined).length;
+  if (tripaySet > 0) for (const n of tripayNames) need(n, "when any TRIPAY_* credential is set");
+  if (raw.MIDTRANS_CLIENT_KEY !== undefined) need("MIDTRANS_SERVER_KEY", "when MIDTRANS_CLIENT_KEY is set");
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const e = parsed.data;
+
+  const tripayBase = e.TRIPAY_MODE === "production" ? "https://tripay.co.id/api" : "https://tripay.co.id/api-sandbox";
+  return {
+    telegram: {
+      token: e.TELEGRAM_BOT_TOKEN,
+      apiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ""),
+      mode: e.BOT_MODE,
+      publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ""),
+      webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+    },
+    ownerIds: e.OWNER_IDS,
+    sellerIds: e.SELLER_IDS,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+    tripay:
+      tripaySet === 3
+        ? {
+            apiKey: e.TRIPAY_API_KEY!,
+            privateKey: e.TRIPAY_PRIVATE_KEY!,
+            merchantCode: e.TRIPAY_MERCHANT_CODE!,
+            mode: e.TRIPAY_MODE,
+            apiUrl: (e.TRIPAY_API_URL ?? tripayBase).replace(/\/+$/, ""),
+          }
+        : undefined,
+    midtrans: e.MIDTRANS_SERVER_KEY
+      ? {
+          serverKey: e.MIDTRANS_SERVER_KEY,
+          clientKey: e.MIDTRANS_CLIENT_KEY,
+          isProduction: e.MIDTRANS_IS_PRODUCTION,
+          apiUrl: (e.MIDTRANS_API_URL ?? (e.MIDTRANS_IS_PRODUCTION ? "https://api.midtrans.com" : "https://api.sandbox.midtrans.com")).replace(/\/+$/, ""),
+          snapUrl: (e.MIDTRANS_SNAP_URL ?? (e.MIDTRANS_IS_PRODUCTION ? "https://app.midtrans.com/snap/v1" : "https://app.sandbox.midtrans.com/snap/v1")).replace(/\/+$/, ""),
+        }
+      : undefined,
+    providers: {
+      digitalocean: e.DO_API_TOKEN ? { token: e.DO_API_TOKEN, apiUrl: e.DO_API_URL.replace(/\/+$/, "") } : undefined,
+      vultr: e.VULTR_API_KEY ? { token: e.VULTR_API_KEY, apiUrl: e.VULTR_API_URL.replace(/\/+$/, "") } : undefined,
+      linode: e.LINODE_API_TOKEN ? { token: e.LINODE_API_TOKEN, apiUrl: e.LINODE_API_URL.replace(/\/+$/, "") } : undefined,
+    },
+    encryptionKey: e.DATA_ENCRYPTION_KEY,
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    queuePrefix: e.QUEUE_PREFIX,
+    orderPaymentTtlHours: e.ORDER_PAYMENT_TTL_HOURS,
+    screenshotRetentionDays: e.SCREENSHOT_RETENTION_DAYS,
+    botRateLimitPer10s: e.BOT_RATE_LIMIT_PER_10S,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+/** The exit code for a configuration error (EX_CONFIG); PM2 is told not to restart on it. */
+export const CONFIG_EXIT_CODE = 78;

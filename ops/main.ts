@@ -1,0 +1,53 @@
+import { CONFIG_EXIT_CODE, ConfigError, loadConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+import { parseRoles, startService, type Service } from "./runtime.js";
+
+/**
+ * Process entry point: `node dist/ops/main.js [web] [bot] [worker] [scheduler]`
+ * (or ROLES=...). No roles means all four in one process, for small installs.
+ */
+async function main(): Promise<void> {
+  let roles;
+  try {
+    roles = parseRoles(process.argv.slice(2).join(",") || process.env.ROLES);
+  } catch (err) {
+    process.stderr.write(`config error: ROLES: ${(err as Error).message}\n`);
+    process.exit(CONFIG_EXIT_CODE);
+  }
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const line of err.problems) process.stderr.write(`config error: ${line}\n`);
+      process.exit(CONFIG_EXIT_CODE);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel, role: roles.join("+") });
+  process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled promise rejection"));
+
+  let service: Service | undefined;
+  const shutdown = async (signal: string, code = 0) => {
+    logger.info({ signal }, "signal received");
+    const force = setTimeout(() => {
+      logger.error("shutdown took too long; exiting hard");
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    await service?.stop();
+    process.exit(code);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("uncaughtException", (err) => {
+    logger.fatal({ err }, "uncaught exception");
+    void shutdown("uncaughtException", 1);
+  });
+
+  const started = performance.now();
+  service = await startService(config, roles, logger);
+  logger.info({ roles, startupMs: Math.round(performance.now() - started), rssMb: Math.round(process.memoryUsage().rss / 1048576) }, "service started");
+}
+
+void main();

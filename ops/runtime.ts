@@ -1,0 +1,156 @@
+import { serve, type ServerType } from "@hono/node-server";
+import { run, type RunnerHandle } from "@grammyjs/runner";
+import type { UserFromGetMe } from "grammy/types";
+import type { Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import { createBot } from "../bot/index.js";
+import { createTelegramApi } from "../bot/api.js";
+import { publishCommands } from "../bot/commands.js";
+import { LocaleCache, createI18n } from "../bot/i18n.js";
+import { createPrisma, type PrismaClient } from "../db/client.js";
+import { QueueName, Queues } from "../jobs/queues.js";
+import { closeRedis, createRedis } from "../jobs/redis.js";
+import { startScheduler, type ScheduleEntry } from "../jobs/scheduler.js";
+import { closeWorkers, registerWorkers, type ProcessorMap } from "../jobs/workers.js";
+import { notificationsProcessor } from "../jobs/processors/notifications.processor.js";
+import { ownerAlertsProcessor } from "../jobs/processors/owner-alerts.processor.js";
+import { UserDirectory } from "../shop/users/directory.js";
+import { createServer, type ExtraRoutes } from "../webhooks/server.js";
+import { telegramWebhookRoutes } from "../webhooks/routes/telegram.js";
+import type { Config } from "./config.js";
+import type { Logger } from "./logger.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+
+export const ROLES = ["web", "bot", "worker", "scheduler"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Parses role names from argv/env; empty means all four in one process. */
+export function parseRoles(input: string | undefined): Role[] {
+  const names = (input ?? "").split(/[\s,]+/).filter(Boolean);
+  if (names.length === 0 || names.includes("all")) return [...ROLES];
+  const bad = names.filter((n) => !(ROLES as readonly string[]).includes(n));
+  if (bad.length) throw new Error(`unknown role(s): ${bad.join(", ")} (expected ${ROLES.join(", ")} or all)`);
+  return [...new Set(names)] as Role[];
+}
+
+/** A running service: what tests and the demo need to reach, and how to stop it. */
+export interface Service {
+  roles: Role[];
+  config: Config;
+  prisma: PrismaClient;
+  redis: Redis;
+  queues: Queues;
+  metrics: Metrics;
+  httpPort?: number;
+  stop(): Promise<void>;
+}
+
+/** The cron table of the scheduler role; later features add their entries. */
+function scheduleTable(_queues: Queues): ScheduleEntry[] {
+  return [];
+}
+
+/**
+ * Starts the requested roles sharing one set of connections. Shutdown runs in a
+ * fixed order — intake, cron, workers, queues, Redis, Prisma — and only once.
+ */
+export async function startService(
+  config: Config,
+  roles: Role[],
+  logger: Logger,
+  opts: { botInfo?: UserFromGetMe; processors?: (base: ProcessorMap) => ProcessorMap } = {},
+): Promise<Service> {
+  const metrics = createMetrics();
+  const prisma = createPrisma(config.databaseUrl, { max: roles.includes("worker") ? 10 : 5 });
+  const redis = createRedis(config.redisUrl, "general");
+  redis.on("error", (err) => logger.warn({ err: err.message }, "redis (general) error"));
+  const producerRedis = createRedis(config.redisUrl, "producer");
+  producerRedis.on("error", (err) => logger.warn({ err: err.message }, "redis (producer) error"));
+  const queues = new Queues(producerRedis, config.queuePrefix, logger);
+  const locales = new LocaleCache();
+  const i18n = createI18n(locales);
+  const users = new UserDirectory(prisma, redis, config.queuePrefix, config);
+
+  let server: ServerType | undefined;
+  let runner: RunnerHandle | undefined;
+  let scheduler: { stop(): Promise<void> } | undefined;
+  let workers: Worker[] = [];
+  let workerRedis: Redis | undefined;
+  let httpPort: number | undefined;
+  const extraRoutes: ExtraRoutes[] = [];
+
+  if (roles.includes("bot")) {
+    const bot = createBot({ config, logger, prisma, redis, queues, metrics, users, locales, i18n }, { botInfo: opts.botInfo });
+    await bot.init();
+    await publishCommands(bot.api, i18n, config, logger);
+    if (config.telegram.mode === "webhook") {
+      if (!roles.includes("web")) throw new Error("BOT_MODE=webhook needs the web role in the same process (run roles: web bot)");
+      extraRoutes.push({ path: "/telegram", app: telegramWebhookRoutes(bot, config.telegram.webhookSecret!, metrics) });
+      await bot.api.setWebhook(`${config.telegram.publicBaseUrl}/telegram/webhook`, {
+        secret_token: config.telegram.webhookSecret,
+        allowed_updates: ["message", "callback_query"],
+      });
+      logger.info("bot receives updates by webhook");
+    } else {
+      await bot.api.deleteWebhook();
+      runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "callback_query"] } } });
+      logger.info({ username: bot.botInfo.username }, "bot polling started");
+    }
+  }
+
+  if (roles.includes("worker")) {
+    const api = createTelegramApi(config);
+    workerRedis = createRedis(config.redisUrl, "worker");
+    workerRedis.on("error", (err) => logger.warn({ err: err.message }, "redis (worker) error"));
+    const base: ProcessorMap = {
+      [QueueName.Notifications]: { process: notificationsProcessor({ api, i18n, prisma }), concurrency: 8 },
+      [QueueName.OwnerAlerts]: { process: ownerAlertsProcessor({ api, ownerIds: config.ownerIds, logger }), concurrency: 1 },
+    };
+    const processors = opts.processors ? opts.processors(base) : base;
+    workers = registerWorkers({ connection: workerRedis, prefix: config.queuePrefix, processors, logger, metrics, queues });
+    logger.info({ queues: workers.map((w) => w.name) }, "workers started");
+  }
+
+  if (roles.includes("scheduler")) scheduler = startScheduler(scheduleTable(queues), logger);
+
+  if (roles.includes("web")) {
+    const app = createServer({ logger, metrics, prisma, redis }, extraRoutes);
+    await new Promise<void>((resolve, reject) => {
+      server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) => {
+        httpPort = info.port;
+        resolve();
+      });
+      server.once("error", reject);
+    });
+    logger.info({ host: config.http.host, port: httpPort }, "http server listening");
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info("shutting down");
+      const step = async (name: string, fn: () => Promise<unknown> | unknown) => {
+        try {
+          await fn();
+        } catch (err) {
+          logger.warn({ err, step: name }, "shutdown step failed");
+        }
+      };
+      await step("intake", async () => {
+        await Promise.all([
+          runner?.isRunning() ? runner.stop() : undefined,
+          server ? new Promise<void>((resolve) => server!.close(() => resolve())) : undefined,
+        ]);
+      });
+      await step("cron", () => scheduler?.stop());
+      await step("workers", () => closeWorkers(workers));
+      await step("queues", () => queues.close());
+      await step("redis", () => Promise.all([closeRedis(redis), closeRedis(producerRedis), workerRedis ? closeRedis(workerRedis) : undefined]));
+      await step("prisma", () => prisma.$disconnect());
+      logger.info("shutdown complete");
+    })();
+    return stopping;
+  };
+
+  return { roles, config, prisma, redis, queues, metrics, get httpPort() { return httpPort; }, stop };
+}

@@ -1,0 +1,17 @@
+import { Hono } from "hono";
+import { checkReadiness } from "../../ops/readiness.js";
+import type { AppEnv, ServerDeps } from "../server.js";
+
+/** Liveness says the process answers; readiness says it can do real work. */
+export function healthRoutes(deps: Pick<ServerDeps, "prisma" | "redis">): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get("/", (c) => c.json({ status: "ok", uptimeSeconds: Math.round(process.uptime()) }));
+  app.get("/ready", async (c) => {
+    const ready = await checkReadiness(deps);
+    const failing = Object.entries(ready.checks)
+      .filter(([, check]) => !check.ok)
+      .map(([name]) => name);
+    return c.json({ status: ready.ok ? "ready" : "unavailable", failing, checks: ready.checks }, ready.ok ? 200 : 503);
+  });
+  return app;
+}

@@ -1,0 +1,38 @@
+import { timingSafeEqual } from "node:crypto";
+import { webhookCallback, type Bot } from "grammy";
+import { Hono } from "hono";
+import type { BotContext } from "../../bot/context.js";
+import type { Metrics } from "../../ops/metrics.js";
+import type { AppEnv } from "../server.js";
+
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * `POST /telegram/webhook`: checks Telegram's secret header in constant time
+ * and hands the update to the bot. Telegram retries slow answers, so the
+ * handler returns before its timeout and the dedupe middleware drops replays.
+ */
+export function telegramWebhookRoutes(bot: Bot<BotContext>, secret: string, metrics: Metrics): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const handle = webhookCallback(bot, "hono", { secretToken: secret, timeoutMilliseconds: 9_000, onTimeout: "return" });
+  app.post("/webhook", async (c) => {
+    if (!sameSecret(c.req.header("x-telegram-bot-api-secret-token"), secret)) {
+      metrics.webhookRejected.inc({ source: "telegram", reason: "bad_secret" });
+      return c.json({ error: "unauthorized", message: "missing or wrong X-Telegram-Bot-Api-Secret-Token" }, 401);
+    }
+    try {
+      // Hono caches the parsed body, so grammY's own c.req.json() reuses it.
+      await c.req.json();
+    } catch {
+      metrics.webhookRejected.inc({ source: "telegram", reason: "malformed_json" });
+      return c.json({ error: "bad_request", message: "body is not valid JSON" }, 400);
+    }
+    return handle(c);
+  });
+  return app;
+}
