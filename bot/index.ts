@@ -1,7 +1,7 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { conversations, createConversation } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
-import { Bot, session, type Context } from "grammy";
+import { Bot, session, type Context, type MiddlewareFn } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type { BotContext, BotDeps, ConvContext, SessionData } from "./context.js";
 import { LANGUAGE_CONVERSATION, languageConversation, languageFeature } from "./features/language.conversation.js";
@@ -20,6 +20,15 @@ import { RedisStorage } from "./storage.js";
  */
 export const CONVERSATION_VERSION = 1;
 
+/** Bounded: an unbounded auto-retry can hold an update (and its chat) for an hour. */
+const boundedRetry = () => autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 20 });
+
+/** Conversations build a fresh Api per replay; this gives it the same retry policy. */
+const conversationApiRetry: MiddlewareFn<ConvContext> = (ctx, next) => {
+  ctx.api.config.use(boundedRetry());
+  return next();
+};
+
 /** Updates that share a chat share session and conversation state: one key for both. */
 export const chatKey = (ctx: Context): string | undefined => ctx.chat?.id.toString();
 
@@ -28,14 +37,14 @@ export const chatKey = (ctx: Context): string | undefined => ctx.chat?.id.toStri
  * sequentialize → dedupe → rate limit → session → user → i18n → guard →
  * conversations → features → unhandled.
  */
-export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe } = {}): Bot<BotContext> {
+export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?: typeof fetch } = {}): Bot<BotContext> {
   const { config, redis } = deps;
   const bot = new Bot<BotContext>(config.telegram.token, {
     botInfo: opts.botInfo,
-    client: { apiRoot: config.telegram.apiRoot, timeoutSeconds: 30 },
+    // `fetch` is the wire: tests swap it for a recorder; conversations inherit it.
+    client: { apiRoot: config.telegram.apiRoot, timeoutSeconds: 30, ...(opts.fetch ? { fetch: opts.fetch } : {}) },
   });
-  // Bounded: an unbounded auto-retry can hold an update (and its chat) for an hour.
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 20 }));
+  bot.api.config.use(boundedRetry());
 
   bot.use(async (ctx, next) => {
     ctx.deps = deps;
@@ -72,8 +81,8 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe } = {})
   );
   // Commands that must work mid-flow come before the conversations themselves.
   protectedBot.use(startFeature);
+  protectedBot.use(createConversation<BotContext, ConvContext>(languageConversation(deps), { id: LANGUAGE_CONVERSATION, plugins: [deps.i18n, conversationApiRetry] }));
   protectedBot.use(languageFeature);
-  protectedBot.use(createConversation<BotContext, ConvContext>(languageConversation(deps), { id: LANGUAGE_CONVERSATION, plugins: [deps.i18n] }));
   protectedBot.use(staffFeature);
   protectedBot.use(unhandledFeature);
   return bot;

@@ -11,9 +11,12 @@
  * `experimental.adapter`. See /work/shared/notes/offline-toolchain.md. That path has
  * upstream bugs we work around here, in the CLI process only:
  *
- * 1. prisma/orm#27403: the wasm engine cannot deserialize Postgres `name` (OID 19) and
- *    `"char"` (OID 18) result columns while describing the schema. We report them as
- *    `text` (OID 25) by wrapping `pg.Client.prototype.query`.
+ * 1. prisma/orm#27403: the wasm engine's schema describer reads catalog columns of type
+ *    `name` (OID 19) and `"char"` (OID 18), which PrismaPg refuses ("Column type 'name'
+ *    could not be deserialized"). We report `name` as Text and `"char"` as Character (the
+ *    describer reads e.g. pg_constraint.contype as a Rust `char`; reporting it as Text
+ *    makes the engine panic with "RuntimeError: unreachable" as soon as the database has
+ *    a CHECK constraint).
  * 2. `PrismaPg.connectToShadowDb` ignores the shadow DB name when given a
  *    `connectionString`, and drops the shadow DB before closing its own pool. We give
  *    the adapter discrete host/port/user/password/database fields and implement the
@@ -23,6 +26,9 @@
  *    every ";" — which breaks PL/pgSQL bodies and any ";" in a comment or string. We send
  *    the whole script as one simple-protocol query instead (Postgres runs it as one
  *    implicit transaction), exactly as test/support/global-setup.ts does.
+ * 4. `migrate deploy` wraps its advisory lock in a 10 s timeout whose timer the wasm engine
+ *    never clears, so the process lingers ~10 s after finishing. Timers created from wasm
+ *    are unref'd (the pg sockets in flight still keep the process alive while it works).
  */
 import { randomUUID } from "node:crypto";
 import { defineConfig } from "prisma/config";
@@ -31,47 +37,20 @@ import pg from "pg";
 
 const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/vps_shop";
 
-// ---- workaround 1: OID 19 (name) / 18 ("char") -> 25 (text) -----------------------------
+// ---- workaround 4: timers started by the wasm engine must not keep the CLI alive ---------
 
-type PgField = { dataTypeID: number };
-type PgResultLike = { fields?: PgField[] };
+const realSetTimeout = globalThis.setTimeout;
+const unrefWasmTimers = Object.assign(
+  (...args: Parameters<typeof setTimeout>): ReturnType<typeof setTimeout> => {
+    const timer = realSetTimeout(...args);
+    if (new Error().stack?.includes("wasm://")) timer.unref();
+    return timer;
+  },
+  realSetTimeout,
+) as typeof setTimeout;
+globalThis.setTimeout = unrefWasmTimers;
 
-const TEXT_OID = 25;
-const PATCHED = Symbol.for("vps-shop.prisma-cli.pg-name-oid-patch");
-
-function rewriteOids(res: unknown): unknown {
-  const results = Array.isArray(res) ? (res as PgResultLike[]) : [res as PgResultLike];
-  for (const r of results) {
-    for (const f of r?.fields ?? []) {
-      if (f.dataTypeID === 19 || f.dataTypeID === 18) f.dataTypeID = TEXT_OID;
-    }
-  }
-  return res;
-}
-
-function patchPgNameOids(): void {
-  const proto = pg.Client.prototype as unknown as Record<string | symbol, unknown>;
-  if (proto[PATCHED]) return;
-  const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-  proto.query = function patchedQuery(this: unknown, config: unknown, values?: unknown, callback?: unknown) {
-    // Submittables (cursors, streams) manage their own rows: leave them alone.
-    if (config && typeof (config as { submit?: unknown }).submit === "function") {
-      return original.call(this, config, values, callback);
-    }
-    if (typeof values === "function") {
-      callback = values;
-      values = undefined;
-    }
-    if (typeof callback === "function") {
-      const cb = callback as (err: unknown, res: unknown) => void;
-      return original.call(this, config, values, (err: unknown, res: unknown) => cb(err, err ? res : rewriteOids(res)));
-    }
-    return (original.call(this, config, values) as Promise<unknown>).then(rewriteOids);
-  };
-  proto[PATCHED] = true;
-}
-
-// ---- workarounds 2 and 3: an adapter factory for the CLI ---------------------------------
+// ---- an adapter factory for the CLI with workarounds 1-3 ------------------------------
 
 function poolConfigFromUrl(databaseUrl: string): pg.PoolConfig & { database: string } {
   const u = new URL(databaseUrl);
@@ -87,6 +66,10 @@ function poolConfigFromUrl(databaseUrl: string): pg.PoolConfig & { database: str
     database,
     max: 4,
     connectionTimeoutMillis: 10_000,
+    // The CLI does not always dispose its adapter; without these the process lingers
+    // until pg's default 10 s idle timeout closes the pooled connections.
+    idleTimeoutMillis: 500,
+    allowExitOnIdle: true,
   };
 }
 
@@ -94,14 +77,54 @@ const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 type Adapter = Awaited<ReturnType<PrismaPg["connect"]>>;
 
-/** Replace the naive split-on-";" executeScript with one multi-statement simple query. */
-function wholeScriptExecution(adapter: Adapter): Adapter {
+const OID_CHAR = 18; // "char"
+const OID_NAME = 19;
+const OID_TEXT = 25;
+const COLUMN_TYPE_CHARACTER = 6; // ColumnTypeEnum.Character in @prisma/driver-adapter-utils
+
+type PgResult = { fields: { dataTypeID: number }[]; rows: unknown[][] };
+type SqlQuery = Parameters<Adapter["queryRaw"]>[0];
+type AdapterInternals = {
+  performIO(query: SqlQuery): Promise<PgResult>;
+  onError(error: unknown): never;
+};
+
+/** Applies workarounds 1 and 3 to one adapter instance (the app's adapters are untouched). */
+function patchAdapter(adapter: Adapter): Adapter {
+  const internals = adapter as unknown as AdapterInternals;
+
+  // Workaround 1. PrismaPgAdapter.queryRaw calls this.performIO(query) and then maps each
+  // field's OID to a column type, throwing for 18/19. We rewrite those OIDs to text and
+  // remember (per query object) which columns were "char", then fix their column type.
+  const charColumns = new WeakMap<SqlQuery, number[]>();
+  const performIO = internals.performIO.bind(adapter);
+  internals.performIO = async (query) => {
+    const result = await performIO(query);
+    // A multi-statement script (executeRaw of a migration) yields an array: leave it alone.
+    if (Array.isArray(result) || !Array.isArray(result?.fields)) return result;
+    const chars: number[] = [];
+    result.fields.forEach((field, i) => {
+      if (field.dataTypeID === OID_CHAR) chars.push(i);
+      if (field.dataTypeID === OID_CHAR || field.dataTypeID === OID_NAME) field.dataTypeID = OID_TEXT;
+    });
+    if (chars.length > 0) charColumns.set(query, chars);
+    return result;
+  };
+  const queryRaw = adapter.queryRaw.bind(adapter);
+  adapter.queryRaw = async (query) => {
+    const result = await queryRaw(query);
+    for (const i of charColumns.get(query) ?? []) {
+      (result.columnTypes as number[])[i] = COLUMN_TYPE_CHARACTER;
+    }
+    return result;
+  };
+
+  // Workaround 3. One multi-statement simple-protocol query instead of split(";").
   adapter.executeScript = async (script: string): Promise<void> => {
     try {
       await adapter.underlyingDriver().query(script);
     } catch (error) {
-      // Same error conversion path as the adapter's own executeScript.
-      (adapter as unknown as { onError(e: unknown): never }).onError(error);
+      internals.onError(error); // same error conversion as the adapter's own executeScript
     }
   };
   return adapter;
@@ -116,7 +139,7 @@ class CliPrismaPg extends PrismaPg {
   }
 
   override async connect(): Promise<Adapter> {
-    return wholeScriptExecution(await super.connect());
+    return patchAdapter(await super.connect());
   }
 
   override async connectToShadowDb(): Promise<Adapter> {
@@ -128,7 +151,7 @@ class CliPrismaPg extends PrismaPg {
     } finally {
       await admin.end();
     }
-    const shadow = wholeScriptExecution(await new PrismaPg({ ...this.#config, database: name }).connect());
+    const shadow = patchAdapter(await new PrismaPg({ ...this.#config, database: name }).connect());
     const closePool = shadow.dispose.bind(shadow);
     shadow.dispose = async (): Promise<void> => {
       await closePool(); // close our own pool first…
@@ -143,8 +166,6 @@ class CliPrismaPg extends PrismaPg {
     return shadow;
   }
 }
-
-patchPgNameOids();
 
 export default defineConfig({
   experimental: { adapter: true },

@@ -34,3 +34,23 @@ export async function closeRedis(conn: Redis): Promise<void> {
     conn.disconnect();
   }
 }
+
+/**
+ * Waits (bounded) for a connection to be ready. Producers fail fast by design,
+ * so a role waits for them at start, but carries on if Redis is down: the web
+ * role must still come up to report 503 on /health/ready.
+ */
+export async function waitForRedis(conn: Redis, timeoutMs = 5_000): Promise<boolean> {
+  if (conn.status === "ready") return true;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      conn.off("ready", onReady);
+      resolve(false);
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    conn.once("ready", onReady);
+  });
+}

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, role: roles.join("+") });
   process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled promise rejection"));
 
-  let service: Service | undefined;
+  const running: { service?: Service } = {};
   const shutdown = async (signal: string, code = 0) => {
     logger.info({ signal }, "signal received");
     const force = setTimeout(() => {
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     force.unref();
-    await service?.stop();
+    await running.service?.stop();
     process.exit(code);
   };
   process.once("SIGINT", () => void shutdown("SIGINT"));
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   });
 
   const started = performance.now();
-  service = await startService(config, roles, logger);
+  running.service = await startService(config, roles, logger);
   logger.info({ roles, startupMs: Math.round(performance.now() - started), rssMb: Math.round(process.memoryUsage().rss / 1048576) }, "service started");
 }
 

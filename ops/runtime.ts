@@ -4,12 +4,13 @@ import type { UserFromGetMe } from "grammy/types";
 import type { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { createBot } from "../bot/index.js";
+import type { BotDeps } from "../bot/context.js";
 import { createTelegramApi } from "../bot/api.js";
 import { publishCommands } from "../bot/commands.js";
 import { LocaleCache, createI18n } from "../bot/i18n.js";
 import { createPrisma, type PrismaClient } from "../db/client.js";
 import { QueueName, Queues } from "../jobs/queues.js";
-import { closeRedis, createRedis } from "../jobs/redis.js";
+import { closeRedis, createRedis, waitForRedis } from "../jobs/redis.js";
 import { startScheduler, type ScheduleEntry } from "../jobs/scheduler.js";
 import { closeWorkers, registerWorkers, type ProcessorMap } from "../jobs/workers.js";
 import { notificationsProcessor } from "../jobs/processors/notifications.processor.js";
@@ -51,6 +52,25 @@ function scheduleTable(_queues: Queues): ScheduleEntry[] {
 }
 
 /**
+ * The connections and shared objects every role uses. Tests build the bot on
+ * top of exactly this, so they exercise the same wiring as production.
+ */
+export function createCore(config: Config, logger: Logger, opts: { poolSize?: number } = {}) {
+  const metrics = createMetrics();
+  const prisma = createPrisma(config.databaseUrl, { max: opts.poolSize ?? 5 });
+  const redis = createRedis(config.redisUrl, "general");
+  redis.on("error", (err) => logger.warn({ err: err.message }, "redis (general) error"));
+  const producerRedis = createRedis(config.redisUrl, "producer");
+  producerRedis.on("error", (err) => logger.warn({ err: err.message }, "redis (producer) error"));
+  const queues = new Queues(producerRedis, config.queuePrefix, logger);
+  const locales = new LocaleCache();
+  const i18n = createI18n(locales);
+  const users = new UserDirectory(prisma, redis, config.queuePrefix, config);
+  const botDeps: BotDeps = { config, logger, prisma, redis, queues, metrics, users, locales, i18n };
+  return { metrics, prisma, redis, producerRedis, queues, locales, i18n, users, botDeps };
+}
+
+/**
  * Starts the requested roles sharing one set of connections. Shutdown runs in a
  * fixed order — intake, cron, workers, queues, Redis, Prisma — and only once.
  */
@@ -60,16 +80,9 @@ export async function startService(
   logger: Logger,
   opts: { botInfo?: UserFromGetMe; processors?: (base: ProcessorMap) => ProcessorMap } = {},
 ): Promise<Service> {
-  const metrics = createMetrics();
-  const prisma = createPrisma(config.databaseUrl, { max: roles.includes("worker") ? 10 : 5 });
-  const redis = createRedis(config.redisUrl, "general");
-  redis.on("error", (err) => logger.warn({ err: err.message }, "redis (general) error"));
-  const producerRedis = createRedis(config.redisUrl, "producer");
-  producerRedis.on("error", (err) => logger.warn({ err: err.message }, "redis (producer) error"));
-  const queues = new Queues(producerRedis, config.queuePrefix, logger);
-  const locales = new LocaleCache();
-  const i18n = createI18n(locales);
-  const users = new UserDirectory(prisma, redis, config.queuePrefix, config);
+  const core = createCore(config, logger, { poolSize: roles.includes("worker") ? 10 : 5 });
+  const { metrics, prisma, redis, producerRedis, queues, i18n } = core;
+  if (!(await waitForRedis(producerRedis))) logger.error("Redis is not reachable; starting anyway, queue writes will fail until it is back");
 
   let server: ServerType | undefined;
   let runner: RunnerHandle | undefined;
@@ -80,7 +93,7 @@ export async function startService(
   const extraRoutes: ExtraRoutes[] = [];
 
   if (roles.includes("bot")) {
-    const bot = createBot({ config, logger, prisma, redis, queues, metrics, users, locales, i18n }, { botInfo: opts.botInfo });
+    const bot = createBot(core.botDeps, { botInfo: opts.botInfo });
     await bot.init();
     await publishCommands(bot.api, i18n, config, logger);
     if (config.telegram.mode === "webhook") {

@@ -36,12 +36,10 @@ export function languageConversation(deps: BotDeps) {
 export const languageFeature = new Composer<BotContext>();
 
 languageFeature.chatType("private").command("language", async (ctx) => {
-  await ctx.conversation.exitAll();
   await ctx.conversation.enter(LANGUAGE_CONVERSATION);
 });
 
 languageFeature.callbackQuery("menu:language", async (ctx) => {
   await ctx.answerCallbackQuery();
-  await ctx.conversation.exitAll();
   await ctx.conversation.enter(LANGUAGE_CONVERSATION);
 });

@@ -83,7 +83,7 @@ export class WebhookDispatcher {
       info.max_connections = this.config.maxConnections;
       if (this.config.ipAddress !== undefined) info.ip_address = this.config.ipAddress;
       const allowed = this.queue.allowedList();
-      if (allowed !== undefined) info.allowed_updates = allowed;
+      if (allowed !== undefined) info.allowed_updates = allowed as NonNullable<WebhookInfo["allowed_updates"]>;
       if (this.lastErrorDate !== undefined) info.last_error_date = this.lastErrorDate;
       if (this.lastErrorMessage !== undefined) info.last_error_message = this.lastErrorMessage;
     }

@@ -1,0 +1,81 @@
+/**
+ * The one entry point to the database for the whole app: import the client factory, the
+ * model types and the enums from `db/client.js`, never from `db/generated/…` directly.
+ *
+ * Why:
+ * - The Prisma client is generated (`npm run db:generate`) into `db/generated/` (gitignored)
+ *   by the Rust-free `prisma-client` generator (`engineType = "client"`): queries are
+ *   compiled in WebAssembly and sent through the `pg` driver via `@prisma/adapter-pg`. No
+ *   native engine binary is downloaded or loaded, so it works on machines without internet.
+ *   The generated files are ESM TypeScript with `.js` import suffixes, so they compile under
+ *   `module: NodeNext` to dist/ and run directly under tsx/vitest.
+ * - Keeping the generated path behind this module lets us change generator options or move
+ *   the output without touching the rest of the code.
+ * - `createPrisma` is the only place the connection pool is configured: a bounded pool
+ *   (processes × `max` must stay below Postgres' max_connections) and a connection timeout
+ *   so a dead database fails fast instead of hanging a Telegram update or a job.
+ *
+ * Money is integer rupiah (`number`); Telegram ids are `bigint`.
+ */
+import { PrismaPg } from "@prisma/adapter-pg";
+import { Prisma, PrismaClient } from "./generated/client.js";
+
+export * from "./generated/client.js";
+
+/** The local development database (same default as db/prisma-cli.mjs and db/seed.ts). */
+export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/vps_shop";
+
+export interface CreatePrismaOptions {
+  /** Max pooled connections for this client (default 10). */
+  max?: number;
+  /** Give up acquiring a new connection after this long (default 5000 ms). */
+  connectionTimeoutMillis?: number;
+  /** Close idle pooled connections after this long (default 30000 ms). */
+  idleTimeoutMillis?: number;
+  /** Shown in pg_stat_activity (e.g. "vps-shop:worker"). */
+  applicationName?: string;
+}
+
+/**
+ * Creates a PrismaClient over a bounded `pg` pool. Call `$disconnect()` on shutdown.
+ * One client per process; pass `max` to size it for the process role.
+ */
+export function createPrisma(databaseUrl: string, opts: CreatePrismaOptions = {}): PrismaClient {
+  const adapter = new PrismaPg({
+    connectionString: databaseUrl,
+    max: opts.max ?? 10,
+    connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 5_000,
+    idleTimeoutMillis: opts.idleTimeoutMillis ?? 30_000,
+    application_name: opts.applicationName ?? "vps-shop",
+  });
+  return new PrismaClient({ adapter });
+}
+
+/** A client usable both at top level and inside `prisma.$transaction(async (tx) => …)`. */
+export type Db = PrismaClient | Prisma.TransactionClient;
+
+/** True if `error` is a unique-constraint violation (Prisma P2002), optionally on `fields`. */
+export function isUniqueViolation(error: unknown, fields?: readonly string[]): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== "P2002") return false;
+  if (!fields) return true;
+  const target = uniqueTarget(error);
+  return fields.every((f) => target.includes(f));
+}
+
+/**
+ * The columns/fields of the violated unique constraint, as reported by Prisma. Through the
+ * pg driver adapter they are reported as DB column names (e.g. ["source", "key"]) under
+ * `meta.driverAdapterError.cause.constraint.fields`; classic engines used `meta.target`.
+ */
+function uniqueTarget(error: Prisma.PrismaClientKnownRequestError): string[] {
+  const meta = (error.meta ?? {}) as {
+    target?: unknown;
+    driverAdapterError?: { cause?: { constraint?: { fields?: unknown; index?: unknown } } };
+  };
+  if (Array.isArray(meta.target)) return meta.target.map(String);
+  if (typeof meta.target === "string") return [meta.target];
+  const constraint = meta.driverAdapterError?.cause?.constraint;
+  if (Array.isArray(constraint?.fields)) return constraint.fields.map((f) => String(f).replace(/^"|"$/g, ""));
+  if (typeof constraint?.index === "string") return [constraint.index];
+  return [];
+}

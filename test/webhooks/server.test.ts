@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createBot } from "../../bot/index.js";
+import { createPrisma } from "../../db/client.js";
+import { createRedis, waitForRedis } from "../../jobs/redis.js";
+import { loadConfig } from "../../ops/config.js";
+import { createLogger } from "../../ops/logger.js";
+import { createMetrics } from "../../ops/metrics.js";
+import { createCore } from "../../ops/runtime.js";
+import { Hono } from "hono";
+import { createServer, type AppEnv } from "../../webhooks/server.js";
+import { telegramWebhookRoutes } from "../../webhooks/routes/telegram.js";
+import { recordingFetch, TEST_BOT_INFO, updates } from "../support/bot-harness.js";
+import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from "../support/redis.js";
+import { testEnv } from "../support/service.js";
+
+const logger = createLogger({ role: "test", level: "silent" });
+let db: TestDatabase;
+const prefix = uniquePrefix("web");
+const redis = createRedis(TEST_REDIS_URL, "general");
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await waitForRedis(redis);
+});
+afterAll(async () => {
+  redis.disconnect();
+  await deleteKeys(prefix);
+  await db?.drop();
+});
+
+describe("health and metrics", () => {
+  it("GET /health answers while the process lives", async () => {
+    const app = createServer({ logger, metrics: createMetrics(), prisma: db.prisma, redis });
+    const res = await app.request("/health");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "ok" });
+    expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("GET /health/ready is 200 only when Postgres and Redis answer", async () => {
+    const app = createServer({ logger, metrics: createMetrics(), prisma: db.prisma, redis });
+    const res = await app.request("/health/ready");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "ready", failing: [], checks: { postgres: { ok: true }, redis: { ok: true } } });
+  });
+
+  it("GET /health/ready is 503 naming redis when Redis is down", async () => {
+    const dead = createRedis("redis://127.0.0.1:1", "general", { retryStrategy: () => null });
+    dead.on("error", () => undefined);
+    const app = createServer({ logger, metrics: createMetrics(), prisma: db.prisma, redis: dead });
+    const res = await app.request("/health/ready");
+    expect(res.status).toBe(503);
+    const body = await res.json();
+    expect(body).toMatchObject({ status: "unavailable", failing: ["redis"], checks: { postgres: { ok: true }, redis: { ok: false } } });
+    dead.disconnect();
+  });
+
+  it("GET /health/ready is 503 naming postgres when the database is unreachable", async () => {
+    const deadDb = createPrisma("postgresql://postgres@127.0.0.1:1/nothing", { connectionTimeoutMillis: 500 });
+    const app = createServer({ logger, metrics: createMetrics(), prisma: deadDb, redis });
+    const res = await app.request("/health/ready");
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { failing: string[] }).failing).toEqual(["postgres"]);
+    await deadDb.$disconnect();
+  });
+
+  it("GET /metrics exposes process metrics and request counts in Prometheus format", async () => {
+    const app = createServer({ logger, metrics: createMetrics(), prisma: db.prisma, redis });
+    await app.request("/health");
+    const res = await app.request("/metrics");
+    expect(res.headers.get("content-type")).toContain("text/plain");
+    const text = await res.text();
+    expect(text).toContain("process_resident_memory_bytes");
+    expect(text).toMatch(/http_requests_total\{method="GET",route="\/health",status="200"\} 1/);
+    expect(text).toContain("http_request_duration_seconds_bucket");
+  });
+
+  it("answers unknown routes, oversized bodies and crashes with JSON, never a stack trace", async () => {
+    const app = createServer({ logger, metrics: createMetrics(), prisma: db.prisma, redis }, [
+      {
+        path: "/boom",
+        app: new Hono<AppEnv>().get("/", () => {
+          throw new Error("secret internals at /srv/app.ts:42");
+        }),
+      },
+    ]);
+    const missing = await app.request("/nope");
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: "not_found" });
+    const big = await app.request("/health", { method: "POST", body: "x".repeat(70 * 1024), headers: { "content-length": String(70 * 1024) } });
+    expect(big.status).toBe(413);
+    const boom = await app.request("/boom");
+    expect(boom.status).toBe(500);
+    const text = await boom.text();
+    expect(JSON.parse(text)).toMatchObject({ error: "internal_error" });
+    expect(text).not.toContain("secret internals");
+  });
+});
+
+describe("POST /telegram/webhook", () => {
+  it("rejects a missing or wrong secret with 401 and hands a good update to the bot", async () => {
+    const secret = "s3cret-webhook-token-0123456789";
+    const config = loadConfig(testEnv(db, prefix, 3000, "http://127.0.0.1:9", { BOT_MODE: "webhook", PUBLIC_BASE_URL: "https://shop.example.id", TELEGRAM_WEBHOOK_SECRET: secret }));
+    const core = createCore(config, logger);
+    const { fetch, calls } = recordingFetch();
+    const bot = createBot(core.botDeps, { botInfo: TEST_BOT_INFO, fetch });
+    const app = createServer({ logger, metrics: core.metrics, prisma: core.prisma, redis: core.redis }, [
+      { path: "/telegram", app: telegramWebhookRoutes(bot, secret, core.metrics) },
+    ]);
+    const update = updates.text({ id: 5_200_001, first_name: "Wahyu" }, "/start");
+    const post = (headers: Record<string, string>, body = JSON.stringify(update)) =>
+      app.request("/telegram/webhook", { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
+
+    const missing = await post({});
+    expect(missing.status).toBe(401);
+    const wrong = await post({ "x-telegram-bot-api-secret-token": "nope" });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ error: "unauthorized" });
+    const malformed = await post({ "x-telegram-bot-api-secret-token": secret }, "{not json");
+    expect(malformed.status).toBe(400);
+    expect(calls).toHaveLength(0);
+
+    const ok = await post({ "x-telegram-bot-api-secret-token": secret });
+    expect(ok.status).toBe(200);
+    expect(calls.map((c) => c.method)).toEqual(["sendMessage"]);
+    expect(String(calls[0]?.payload.text)).toContain("Halo, Wahyu!");
+    const metrics = await core.metrics.registry.metrics();
+    expect(metrics).toMatch(/webhook_rejected_total\{source="telegram",reason="bad_secret"\} 2/);
+
+    await core.queues.close();
+    core.redis.disconnect();
+    core.producerRedis.disconnect();
+    await core.prisma.$disconnect();
+  });
+});
