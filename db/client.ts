@@ -15,6 +15,11 @@
  *   (processes × `max` must stay below Postgres' max_connections) and a connection timeout
  *   so a dead database fails fast instead of hanging a Telegram update or a job.
  *
+ * - It also works around a Prisma 6.19 bug: when `COMMIT` itself fails (a deferred constraint
+ *   such as the ledger balance trigger, or a serialization failure), the client never
+ *   releases that transaction's pooled connection, so every such error would leak one
+ *   connection until the pool is exhausted. `LeakProofPrismaPg` releases it.
+ *
  * Money is integer rupiah (`number`); Telegram ids are `bigint`.
  */
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -24,6 +29,51 @@ export * from "./generated/client.js";
 
 /** The local development database (same default as db/prisma-cli.mjs and db/seed.ts). */
 export const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/vps_shop";
+
+type PgAdapter = Awaited<ReturnType<PrismaPg["connect"]>>;
+type PgTransaction = Awaited<ReturnType<PgAdapter["startTransaction"]>>;
+
+/**
+ * Prisma's transaction manager runs `executeRaw("COMMIT")` and only then `commit()`, which is
+ * what returns the connection to the pool (likewise for ROLLBACK). If the COMMIT statement
+ * throws, `commit()` is never called. Postgres has already ended the transaction at that
+ * point, so we release the connection ourselves and make the later commit/rollback no-ops.
+ */
+function releaseOnFailedEnd(tx: PgTransaction): PgTransaction {
+  let released = false;
+  const commit = tx.commit.bind(tx);
+  const rollback = tx.rollback.bind(tx);
+  const executeRaw = tx.executeRaw.bind(tx);
+  tx.commit = async () => {
+    if (released) return;
+    released = true;
+    await commit();
+  };
+  tx.rollback = async () => {
+    if (released) return;
+    released = true;
+    await rollback();
+  };
+  tx.executeRaw = async (query) => {
+    try {
+      return await executeRaw(query);
+    } catch (error) {
+      const sql = query.sql.trim().toUpperCase();
+      if (sql === "COMMIT" || sql === "ROLLBACK") await tx.rollback();
+      throw error;
+    }
+  };
+  return tx;
+}
+
+class LeakProofPrismaPg extends PrismaPg {
+  override async connect(): Promise<PgAdapter> {
+    const adapter = await super.connect();
+    const startTransaction = adapter.startTransaction.bind(adapter);
+    adapter.startTransaction = async (isolationLevel) => releaseOnFailedEnd(await startTransaction(isolationLevel));
+    return adapter;
+  }
+}
 
 export interface CreatePrismaOptions {
   /** Max pooled connections for this client (default 10). */
@@ -41,7 +91,7 @@ export interface CreatePrismaOptions {
  * One client per process; pass `max` to size it for the process role.
  */
 export function createPrisma(databaseUrl: string, opts: CreatePrismaOptions = {}): PrismaClient {
-  const adapter = new PrismaPg({
+  const adapter = new LeakProofPrismaPg({
     connectionString: databaseUrl,
     max: opts.max ?? 10,
     connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 5_000,

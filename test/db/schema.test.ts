@@ -130,7 +130,7 @@ describe("migrations", () => {
     expect(applied).toEqual(committed.map((m) => ({ migration_name: m.name, checksum: m.checksum, finished: true })));
 
     const tables = await prisma.$queryRaw<{ table_name: string }[]>`
-      SELECT table_name FROM information_schema.tables
+      SELECT table_name::text AS table_name FROM information_schema.tables
       WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_prisma_migrations'
       ORDER BY table_name`;
     expect(tables.map((t) => t.table_name)).toEqual(EXPECTED_TABLES);

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QueueName } from "../../jobs/queues.js";
+import { OWNER_ID, startTestService, type TestService } from "../support/service.js";
+
+let t: TestService;
+beforeAll(async () => {
+  t = await startTestService();
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe("the whole service over HTTP against the fake Telegram", () => {
+  it("answers /start with the main menu and resumes a conversation across updates", async () => {
+    const user = t.fake.user(6_100_001, { firstName: "Putri" });
+    await user.sendText("/start");
+    const menu = await user.waitForMessage(/Halo, Putri!/, { timeoutMs: 10_000 });
+    expect(menu.replyMarkup).toBeDefined();
+    await user.pressButton("🌐 Bahasa / Language");
+    await user.waitForMessage("Pilih bahasa yang Anda inginkan:", { timeoutMs: 10_000 });
+    await user.pressButton("🇬🇧 English");
+    await user.waitForMessage("Language switched to English. 🇬🇧", { timeoutMs: 10_000 });
+    await user.sendText("/start");
+    await user.waitForMessage(/Hi, Putri!/, { timeoutMs: 10_000 });
+  });
+
+  it("publishes the command menu per role and language", async () => {
+    const customer = t.fake.commands({ scope: { type: "default" } }).map((c) => c.command);
+    expect(customer).toEqual(["start", "language", "help", "cancel"]);
+    const english = t.fake.commands({ scope: { type: "default" }, languageCode: "en" });
+    expect(english.find((c) => c.command === "help")?.description).toBe("Help");
+  });
+
+  it("serves readiness and metrics on the real HTTP port", async () => {
+    const ready = await fetch(`${t.baseUrl}/health/ready`);
+    expect(ready.status).toBe(200);
+    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/bot_updates_total\{outcome="handled"\} \d+/);
+  });
+
+  it("delivers queued notifications in the recipient's language through the worker", async () => {
+    const user = t.fake.user(6_100_002, { firstName: "Joko" });
+    await user.sendText("/start");
+    await user.waitForMessage(/Halo, Joko!/, { timeoutMs: 10_000 });
+    await t.service.queues.enqueue(QueueName.Notifications, { chatId: 6_100_002, key: "help-text" });
+    await user.waitForMessage(/Perintah yang tersedia/, { timeoutMs: 10_000 });
+  });
+
+  it("sends owner alerts to the owner only", async () => {
+    const owner = t.fake.user(OWNER_ID, { firstName: "Owner" });
+    await owner.sendText("/start");
+    await owner.waitForMessage(/Halo, Owner!/, { timeoutMs: 10_000 });
+    await t.service.queues.enqueue(QueueName.OwnerAlerts, { severity: "warning", title: "Disk hampir penuh", detail: "sisa 5%" });
+    const alert = await owner.waitForMessage(/Disk hampir penuh/, { timeoutMs: 10_000 });
+    expect(alert.text).toBe("⚠️ Disk hampir penuh\n\nsisa 5%");
+  });
+});
