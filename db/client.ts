@@ -104,12 +104,18 @@ export function createPrisma(databaseUrl: string, opts: CreatePrismaOptions = {}
 /** A client usable both at top level and inside `prisma.$transaction(async (tx) => …)`. */
 export type Db = PrismaClient | Prisma.TransactionClient;
 
-/** True if `error` is a unique-constraint violation (Prisma P2002), optionally on `fields`. */
+const snake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * True if `error` is a unique-constraint violation (Prisma P2002), optionally only when the
+ * violated constraint covers all of `fields` (Prisma field names like "gatewayReference" or
+ * column names like "gateway_reference"; both are compared in snake_case).
+ */
 export function isUniqueViolation(error: unknown, fields?: readonly string[]): boolean {
   if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== "P2002") return false;
   if (!fields) return true;
-  const target = uniqueTarget(error);
-  return fields.every((f) => target.includes(f));
+  const target = uniqueTarget(error).map(snake);
+  return fields.every((f) => target.includes(snake(f)));
 }
 
 /**

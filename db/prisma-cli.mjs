@@ -11,7 +11,8 @@
  * See /work/shared/notes/offline-toolchain.md.
  *
  * One extra command, `migrate-dev` (what `npm run db:migrate:dev` runs), replaces
- * `prisma migrate dev`, which is broken offline once a migration exists (see below):
+ * `prisma migrate dev`, which fails offline whenever the database has pending migrations
+ * (a fresh database, or after pulling someone else's migrations) — see migrateDev below:
  *
  *   npm run db:migrate:dev -- --name add_foo [--create-only]
  *
@@ -132,9 +133,9 @@ function parseMigrateDevArgs(args) {
 
 /**
  * Replacement for `prisma migrate dev`. The wasm schema engine accepts the external shadow
- * database factory only once per process, and `migrate dev` needs it twice as soon as one
- * migration exists ("PostgreSQL shadow DB must be provided through an external factory").
- * `migrate diff --from-migrations` needs it once. So:
+ * database factory only once per process; `migrate dev` needs it twice when it first has to
+ * apply pending migrations ("PostgreSQL shadow DB must be provided through an external
+ * factory", after having applied them). `migrate diff --from-migrations` needs it once. So:
  *   1. diff committed migrations (replayed in a shadow DB) against db/schema.prisma,
  *   2. write db/migrations/<UTC timestamp>_<name>/migration.sql (even if empty with
  *      --create-only, for hand-written SQL; otherwise nothing when in sync),

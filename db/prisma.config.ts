@@ -29,6 +29,12 @@
  * 4. `migrate deploy` wraps its advisory lock in a 10 s timeout whose timer the wasm engine
  *    never clears, so the process lingers ~10 s after finishing. Timers created from wasm
  *    are unref'd (the pg sockets in flight still keep the process alive while it works).
+ *
+ * Not fixable here: the wasm engine can use the shadow database only once per process, so
+ * `prisma migrate dev` fails ("PostgreSQL shadow DB must be provided through an external
+ * factory") whenever the database has pending migrations; `npm run db:migrate:dev` is
+ * implemented in db/prisma-cli.mjs on top of `migrate diff` + `migrate deploy` instead. `migrate diff --from-url` is refused with an adapter.
+ * Only the `public` schema is supported (a `?schema=` URL parameter is ignored).
  */
 import { randomUUID } from "node:crypto";
 import { defineConfig } from "prisma/config";
@@ -66,8 +72,7 @@ function poolConfigFromUrl(databaseUrl: string): pg.PoolConfig & { database: str
     database,
     max: 4,
     connectionTimeoutMillis: 10_000,
-    // The CLI does not always dispose its adapter; without these the process lingers
-    // until pg's default 10 s idle timeout closes the pooled connections.
+    // Idle pooled connections must never keep the CLI process alive.
     idleTimeoutMillis: 500,
     allowExitOnIdle: true,
   };

@@ -38,8 +38,10 @@ async function main(): Promise<void> {
     await running.service?.stop();
     process.exit(code);
   };
-  process.once("SIGINT", () => void shutdown("SIGINT"));
-  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  // `on`, not `once`: a second signal during shutdown (Ctrl-C twice, PM2 + systemd) must not
+  // fall back to Node's default handler and kill the process mid-shutdown; stop() is idempotent.
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("uncaughtException", (err) => {
     logger.fatal({ err }, "uncaught exception");
     void shutdown("uncaughtException", 1);

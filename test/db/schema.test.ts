@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  createPrisma,
   DiscountKind,
   OrderKind,
   PaymentGateway,
@@ -111,12 +112,16 @@ async function makeOrder(userId: number, overrides: Partial<Prisma.OrderUnchecke
   });
 }
 
-/** Runs `fn`, expecting Postgres to reject it; returns the error text (message + cause). */
+/**
+ * Runs `fn`, expecting the database to reject it; returns the error's own text: the last line
+ * of the message (Prisma prefixes a source excerpt, which could match by accident) + meta.
+ */
 async function rejection(fn: () => Promise<unknown>): Promise<string> {
   try {
     await fn();
   } catch (error) {
-    return `${String(error)} ${JSON.stringify((error as { meta?: unknown }).meta ?? {})}`;
+    const lines = String((error as Error).message ?? error).trim().split("\n");
+    return `${lines[lines.length - 1]} ${JSON.stringify((error as { meta?: unknown }).meta ?? {})}`;
   }
   throw new Error("expected the database to reject the operation");
 }
@@ -266,32 +271,76 @@ describe("wallet ledger", () => {
     const replay = prisma.ledgerTransaction.create({
       data: { kind: "TOPUP", idempotencyKey: `topup:test:${user.id}`, entries: { create: [{ account, amountIdr: 1 }, { account: "x", amountIdr: -1 }] } },
     });
-    await expect(replay).rejects.toSatisfy((e) => isUniqueViolation(e, ["idempotency_key"]) || isUniqueViolation(e, ["idempotencyKey"]));
+    await expect(replay).rejects.toSatisfy((e) => isUniqueViolation(e, ["idempotencyKey"]) && isUniqueViolation(e, ["idempotency_key"]));
   });
 
   it("rejects unbalanced or single-entry transactions at commit, and edits of entries", async () => {
     const user = await makeUser(7_000_000_001n);
     const account = `wallet:${user.id}`;
+    // Interactive transaction: the trigger's message reaches the caller.
     const unbalanced = await rejection(() =>
+      prisma.$transaction(async (t) => {
+        const lt = await t.ledgerTransaction.create({ data: { kind: "ADJUSTMENT", idempotencyKey: `bad:${user.id}:1` } });
+        await t.ledgerEntry.createMany({
+          data: [
+            { transactionId: lt.id, account, amountIdr: 5_000 },
+            { transactionId: lt.id, account: "adjustments", amountIdr: -4_000 },
+          ],
+        });
+      }),
+    );
+    expect(unbalanced).toMatch(/ledger transaction \d+ is unbalanced: 2 entries summing to 1000/);
+    // Single statement (autocommit).
+    const empty = await rejection(() => prisma.ledgerTransaction.create({ data: { kind: "ADJUSTMENT", idempotencyKey: `bad:${user.id}:2` } }));
+    expect(empty).toMatch(/unbalanced: 0 entries/);
+    // Nested write: rejected too, but Prisma 6.19 masks the COMMIT error with
+    // P2028 "Transaction already closed: A rollback cannot be executed on a committed transaction".
+    const nested = await rejection(() =>
       prisma.ledgerTransaction.create({
         data: {
           kind: "ADJUSTMENT",
-          idempotencyKey: `bad:${user.id}:1`,
+          idempotencyKey: `bad:${user.id}:3`,
           entries: { create: [{ account, amountIdr: 5_000 }, { account: "adjustments", amountIdr: -4_000 }] },
         },
       }),
     );
-    expect(unbalanced).toMatch(/unbalanced/);
-    const empty = await rejection(() => prisma.ledgerTransaction.create({ data: { kind: "ADJUSTMENT", idempotencyKey: `bad:${user.id}:2` } }));
-    expect(empty).toMatch(/unbalanced/);
+    expect(nested).toMatch(/unbalanced|Transaction already closed/);
     expect(await prisma.ledgerTransaction.count({ where: { idempotencyKey: { startsWith: `bad:${user.id}` } } })).toBe(0);
 
     const ok = await prisma.ledgerTransaction.create({
       data: { kind: "ADJUSTMENT", idempotencyKey: `ok:${user.id}`, entries: { create: [{ account, amountIdr: 1_000 }, { account: "adjustments", amountIdr: -1_000 }] } },
       include: { entries: true },
     });
-    expect(await rejection(() => prisma.ledgerEntry.update({ where: { id: ok.entries[0]!.id }, data: { amountIdr: 2_000 } }))).toMatch(/append-only/);
-    expect(await rejection(() => prisma.ledgerEntry.delete({ where: { id: ok.entries[0]!.id } }))).toMatch(/append-only/);
+    const entryId = ok.entries[0]!.id;
+    expect(await rejection(() => prisma.ledgerEntry.update({ where: { id: entryId }, data: { amountIdr: 2_000 } }))).toMatch(/append-only/);
+    expect(await rejection(() => prisma.ledgerEntry.delete({ where: { id: entryId } }))).toMatch(/append-only/);
+    expect(await rejection(() => prisma.ledgerEntry.create({ data: { transactionId: ok.id, account, amountIdr: 0 } }))).toMatch(
+      /ledger_entries_amount_nonzero/,
+    );
+  });
+
+  it("a transaction that fails at COMMIT gives its pooled connection back", async () => {
+    const small = createPrisma(db.url, { max: 1, connectionTimeoutMillis: 2_000 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        await expect(
+          small.ledgerTransaction.create({
+            data: { kind: "ADJUSTMENT", idempotencyKey: `leak:${i}`, entries: { create: [{ account: "a", amountIdr: 1 }, { account: "b", amountIdr: 1 }] } },
+          }),
+        ).rejects.toThrow();
+        const interactive = await rejection(() =>
+          small.$transaction(async (t) => {
+            const lt = await t.ledgerTransaction.create({ data: { kind: "ADJUSTMENT", idempotencyKey: `leak:itx:${i}` } });
+            await t.ledgerEntry.create({ data: { transactionId: lt.id, account: "a", amountIdr: 5 } });
+          }),
+        );
+        expect(interactive).toMatch(/unbalanced/);
+      }
+      // With a pool of one, this times out if any failed COMMIT above leaked its connection.
+      expect(await small.ledgerTransaction.count({ where: { idempotencyKey: { startsWith: "leak:" } } })).toBe(0);
+    } finally {
+      await small.$disconnect();
+    }
   });
 });
 
