@@ -9,6 +9,7 @@ import type { Logger } from "../ops/logger.js";
 import type { Metrics } from "../ops/metrics.js";
 import type { ShopUser, UserDirectory } from "../shop/users/directory.js";
 import type { LocaleCache } from "./i18n.js";
+import type { Catalog } from "../shop/catalog/catalog.js";
 
 /** Per-chat UI state; small on purpose (the database is the source of truth). */
 export interface SessionData {
@@ -27,6 +28,7 @@ export interface BotDeps {
   users: UserDirectory;
   locales: LocaleCache;
   i18n: I18n<Context>;
+  catalog: Catalog;
 }
 
 interface ShopFlavor {

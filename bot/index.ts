@@ -6,6 +6,9 @@ import type { UserFromGetMe } from "grammy/types";
 import type { BotContext, BotDeps, ConvContext, SessionData } from "./context.js";
 import { LANGUAGE_CONVERSATION, languageConversation, languageFeature } from "./features/language.conversation.js";
 import { staffFeature } from "./features/staff.commands.js";
+import { CATALOG_CONVERSATION, catalogConversation } from "./features/catalog/catalog.conversation.js";
+import { catalogFeature } from "./features/catalog/catalog.feature.js";
+import { ordersFeature } from "./features/orders.feature.js";
 import { startFeature } from "./features/start.command.js";
 import { unhandledFeature } from "./features/unhandled.js";
 import { dedupeUpdates } from "./middlewares/dedupe.middleware.js";
@@ -81,8 +84,12 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
   );
   // Commands that must work mid-flow come before the conversations themselves.
   protectedBot.use(startFeature);
-  protectedBot.use(createConversation<BotContext, ConvContext>(languageConversation(deps), { id: LANGUAGE_CONVERSATION, plugins: [deps.i18n, conversationApiRetry] }));
+  const plugins = [deps.i18n, conversationApiRetry];
+  protectedBot.use(createConversation<BotContext, ConvContext>(languageConversation(deps), { id: LANGUAGE_CONVERSATION, plugins }));
+  protectedBot.use(createConversation<BotContext, ConvContext>(catalogConversation(deps), { id: CATALOG_CONVERSATION, plugins }));
   protectedBot.use(languageFeature);
+  protectedBot.use(catalogFeature);
+  protectedBot.use(ordersFeature);
   protectedBot.use(staffFeature);
   protectedBot.use(unhandledFeature);
   return bot;

@@ -46,7 +46,7 @@ export const payloadSchemas = {
   }),
   [QueueName.Broadcast]: z.object({ broadcastId: id, deliveryId: id.optional() }),
   [QueueName.ScreenshotPurge]: z.object({ tick }),
-  [QueueName.Lifecycle]: z.object({ task: z.enum(["order-expiry", "instance-expiry", "renewal-reminders"]), tick }),
+  [QueueName.Lifecycle]: z.object({ task: z.enum(["order-expiry"]), tick }),
   [QueueName.OwnerAlerts]: z.object({
     severity: z.enum(["info", "warning", "critical"]),
     title: z.string().min(1).max(200),
@@ -129,4 +129,9 @@ export class Queues {
     await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();
   }
+}
+
+/** BullMQ custom job ids may not contain ":"; this builds safe, readable ones. */
+export function jobId(...parts: Array<string | number>): string {
+  return parts.map((p) => String(p).replace(/[^A-Za-z0-9_.-]/g, "-")).join("-");
 }

@@ -9,13 +9,16 @@ import { createTelegramApi } from "../bot/api.js";
 import { publishCommands } from "../bot/commands.js";
 import { LocaleCache, createI18n } from "../bot/i18n.js";
 import { createPrisma, type PrismaClient } from "../db/client.js";
-import { QueueName, Queues } from "../jobs/queues.js";
+import { QueueName, Queues, jobId } from "../jobs/queues.js";
+import { lifecycleProcessor } from "../jobs/processors/lifecycle.processor.js";
 import { closeRedis, createRedis, waitForRedis } from "../jobs/redis.js";
 import { startScheduler, type ScheduleEntry } from "../jobs/scheduler.js";
 import { closeWorkers, registerWorkers, type ProcessorMap } from "../jobs/workers.js";
 import { notificationsProcessor } from "../jobs/processors/notifications.processor.js";
 import { ownerAlertsProcessor } from "../jobs/processors/owner-alerts.processor.js";
 import { UserDirectory } from "../shop/users/directory.js";
+import { Catalog } from "../shop/catalog/catalog.js";
+import type { ProviderCode } from "../db/client.js";
 import { createServer, type ExtraRoutes } from "../webhooks/server.js";
 import { telegramWebhookRoutes } from "../webhooks/routes/telegram.js";
 import type { Config } from "./config.js";
@@ -46,9 +49,27 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** The cron table of the scheduler role; later features add their entries. */
-function scheduleTable(_queues: Queues): ScheduleEntry[] {
-  return [];
+/** The clouds this shop can sell: those with credentials in the config. */
+export function configuredProviders(config: Config): ProviderCode[] {
+  const codes: ProviderCode[] = [];
+  if (config.providers.digitalocean) codes.push("DIGITALOCEAN");
+  if (config.providers.vultr) codes.push("VULTR");
+  if (config.providers.linode) codes.push("LINODE");
+  return codes;
+}
+
+/**
+ * The cron table of the scheduler role (Asia/Jakarta time). Each entry only
+ * enqueues; the work runs in the worker role. Job ids derive from the tick.
+ */
+export function scheduleTable(queues: Queues): ScheduleEntry[] {
+  return [
+    {
+      name: "order-expiry",
+      cron: "* * * * *",
+      run: (tick) => queues.enqueue(QueueName.Lifecycle, { task: "order-expiry", tick }, { jobId: jobId("order-expiry", tick) }),
+    },
+  ];
 }
 
 /**
@@ -66,8 +87,9 @@ export function createCore(config: Config, logger: Logger, opts: { poolSize?: nu
   const locales = new LocaleCache();
   const i18n = createI18n(locales);
   const users = new UserDirectory(prisma, redis, config.queuePrefix, config);
-  const botDeps: BotDeps = { config, logger, prisma, redis, queues, metrics, users, locales, i18n };
-  return { metrics, prisma, redis, producerRedis, queues, locales, i18n, users, botDeps };
+  const catalog = new Catalog(prisma, { providers: configuredProviders(config) });
+  const botDeps: BotDeps = { config, logger, prisma, redis, queues, metrics, users, locales, i18n, catalog };
+  return { metrics, prisma, redis, producerRedis, queues, locales, i18n, users, catalog, botDeps };
 }
 
 /**
@@ -118,6 +140,7 @@ export async function startService(
     const base: ProcessorMap = {
       [QueueName.Notifications]: { process: notificationsProcessor({ api, i18n, prisma }), concurrency: 8 },
       [QueueName.OwnerAlerts]: { process: ownerAlertsProcessor({ api, ownerIds: config.ownerIds, logger }), concurrency: 1 },
+      [QueueName.Lifecycle]: { process: lifecycleProcessor({ prisma, queues, i18n }), concurrency: 1 },
     };
     const processors = opts.processors ? opts.processors(base) : base;
     workers = registerWorkers({ connection: workerRedis, prefix: config.queuePrefix, processors, logger, metrics, queues });

@@ -7,6 +7,8 @@ import type { BotContext } from "../context.js";
  * exist, so the menu never offers a button that leads nowhere.
  */
 const ENTRIES: Array<{ key: string; data: string }> = [
+  { key: "menu-catalog", data: "menu:catalog" },
+  { key: "menu-orders", data: "menu:orders" },
   { key: "menu-language", data: "menu:language" },
   { key: "menu-help", data: "menu:help" },
 ];

@@ -1,6 +1,6 @@
 import { Composer } from "grammy";
 import type { BotContext } from "../context.js";
-import { sendMainMenu } from "./main-menu.js";
+import { mainMenuKeyboard, sendMainMenu } from "./main-menu.js";
 
 /**
  * /start, /help and /cancel. They sit before the conversations so they always
@@ -25,19 +25,23 @@ privateChat.callbackQuery("menu:help", async (ctx) => {
 });
 
 /**
- * Commands and menu buttons that start a flow first leave whatever flow is
- * active, then continue down the chain to the feature that enters the new one
- * (conversations must be registered before they can be entered).
+ * Any command or main-menu button first leaves whatever flow is active, then
+ * continues down the chain to the feature that handles it (conversations must
+ * be registered before they can be entered, so entering happens further down).
  */
-export const FLOW_ENTRIES = { commands: ["language"], callbacks: ["menu:language"] };
-
-startFeature.command(FLOW_ENTRIES.commands, async (ctx, next) => {
+startFeature.on("message:entities:bot_command", async (ctx, next) => {
+  if (ctx.message.text.startsWith("/")) await ctx.conversation.exitAll();
+  await next();
+});
+startFeature.callbackQuery(/^menu:/, async (ctx, next) => {
   await ctx.conversation.exitAll();
   await next();
 });
-startFeature.callbackQuery(FLOW_ENTRIES.callbacks, async (ctx, next) => {
-  await ctx.conversation.exitAll();
-  await next();
+
+privateChat.callbackQuery("menu:main", async (ctx) => {
+  await ctx.answerCallbackQuery();
+  const text = ctx.t("main-menu-title");
+  await ctx.editMessageText(text, { reply_markup: mainMenuKeyboard(ctx) }).catch(() => ctx.reply(text, { reply_markup: mainMenuKeyboard(ctx) }));
 });
 
 privateChat.command("cancel", async (ctx) => {

@@ -15,6 +15,8 @@ menu-help = ❓ Bantuan
 help-text =
     Perintah yang tersedia:
     /start — menu utama
+    /catalog — katalog VPS dan pemesanan
+    /orders — pesanan saya
     /language — ganti bahasa
     /help — bantuan ini
     /cancel — batalkan langkah yang sedang berjalan
@@ -35,6 +37,8 @@ cmd-start = Menu utama
 cmd-help = Bantuan
 cmd-language = Ganti bahasa
 cmd-cancel = Batalkan langkah saat ini
+cmd-catalog = Katalog VPS
+cmd-orders = Pesanan saya
 cmd-stats = Statistik toko
 cmd-health = Kesehatan layanan
 
@@ -54,3 +58,99 @@ health-text =
     { $queues }
 health-ok = OK ({ $ms } md)
 health-fail = GAGAL — { $error }
+
+# --- Catalog and ordering ---
+menu-back = ⬅️ Kembali
+menu-cancel-flow = ✖️ Batal
+menu-main = 🏠 Menu utama
+catalog-title = <b>🛒 Katalog VPS</b>
+    Pilih penyedia cloud:
+catalog-provider-button = { $name } ({ $plans } paket)
+catalog-empty = Maaf, saat ini belum ada paket VPS yang dijual. Silakan cek lagi nanti.
+catalog-plans-title = <b>{ $provider }</b> — pilih paket:
+catalog-page = Halaman { $page } dari { $pages }
+catalog-prev = ◀️ Sebelumnya
+catalog-next = Berikutnya ▶️
+plan-button = { $name } · mulai { $price }
+plan-button-sold-out = { $name } · habis
+plan-specs = { $vcpu } vCPU · RAM { $ram } · SSD { $disk } GB · transfer { $bandwidth } · lokasi { $region }
+plan-detail-title = <b>{ $name }</b> ({ $provider })
+plan-pick-duration = Pilih durasi sewa:
+plan-sold-out = ⛔ Paket ini sedang habis. Silakan pilih paket lain.
+duration = { $months } bulan
+duration-button = { $months } bulan · { $price }
+price-was = <s>{ $old }</s> { $new }
+promo-note = 🔥 { $label } — hemat { $discount }, berlaku s.d. { $until }
+promo-until = 🔥 promo s.d. { $until }
+reseller-note = 💼 Harga reseller
+image-pick = Pilih sistem operasi:
+coupon-ask = 🎟 Punya kode kupon? Ketik kodenya sekarang, atau tekan <b>Lewati</b>.
+coupon-skip = Lewati
+coupon-change = 🎟 Ubah kupon
+coupon-remove = Hapus kupon
+coupon-applied = ✅ Kupon { $code } dipakai: hemat { $discount }.
+coupon-rejected-unknown = ❌ Kode kupon { $code } tidak dikenal.
+coupon-rejected-expired = ❌ Kupon { $code } sudah kedaluwarsa.
+coupon-rejected-not_yet_valid = ❌ Kupon { $code } belum berlaku.
+coupon-rejected-used_up = ❌ Kuota kupon { $code } sudah habis.
+coupon-rejected-already_used = ❌ Anda sudah memakai kupon { $code }.
+coupon-rejected-not_for_plan = ❌ Kupon { $code } tidak berlaku untuk paket atau durasi ini.
+coupon-rejected-min_not_met = ❌ Kupon { $code } butuh minimal pembelian { $min }.
+coupon-rejected-first_order_only = ❌ Kupon { $code } hanya untuk pesanan pertama.
+coupon-retry = Ketik kode lain, atau tekan <b>Lewati</b>.
+summary-title = <b>🧾 Ringkasan pesanan</b>
+summary-plan = Paket: { $plan } ({ $provider }, { $region })
+summary-image = Sistem operasi: { $image }
+summary-duration = Durasi: { $duration }
+summary-base = Harga: { $amount }
+summary-promo = Diskon promo: −{ $amount }
+summary-coupon = Diskon kupon { $code }: −{ $amount }
+summary-total = <b>Total: { $amount }</b>
+summary-fee-note = Biaya metode pembayaran (jika ada) ditampilkan saat Anda memilih cara bayar.
+summary-confirm = ✅ Konfirmasi pesanan
+summary-price-changed = ⚠️ Harga berubah sejak Anda melihatnya. Ini ringkasan terbaru — silakan konfirmasi lagi.
+order-created =
+    ✅ Pesanan <b>{ $reference }</b> dibuat.
+    Total: <b>{ $total }</b>
+    Selesaikan pembayaran sebelum { $deadline }.
+order-rate-limited = ⏳ Terlalu banyak pesanan dalam satu menit. Tunggu sebentar lalu coba lagi.
+order-unavailable = ⛔ Maaf, pilihan ini sudah tidak tersedia. Berikut katalog terbaru.
+flow-use-buttons = Gunakan tombol pada pesan di atas, atau ketik /cancel.
+flow-timeout = Sesi katalog berakhir karena tidak ada aktivitas. Ketik /start untuk mulai lagi.
+catalog-stale = Tampilan ini sudah kedaluwarsa. Berikut katalog terbaru.
+
+# --- Orders ---
+orders-title = <b>🧾 Pesanan saya</b>
+orders-empty = Anda belum punya pesanan. Buka 🛒 Katalog VPS untuk memesan.
+orders-line = { $reference } · { $plan } · { $total } · { $status }
+order-view-button = { $reference } · { $status }
+order-detail-title = <b>Pesanan { $reference }</b>
+order-detail-status = Status: <b>{ $status }</b>
+order-detail-created = Dibuat: { $date }
+order-detail-history = Riwayat:
+order-not-found = Pesanan tidak ditemukan.
+orders-back = ⬅️ Daftar pesanan
+notify-order-created =
+    🧾 Pesanan { $reference } menunggu pembayaran.
+    Paket: { $plan } · { $duration }
+    Total: { $total }
+    Batas bayar: { $deadline }
+notify-order-expired = ⌛ Pesanan { $reference } kedaluwarsa karena belum dibayar sampai { $deadline }. Kupon yang dipakai sudah dikembalikan. Silakan pesan lagi kapan saja.
+order-status-PENDING_PAYMENT = Menunggu pembayaran
+order-status-PAYMENT_REVIEW = Diperiksa penjual
+order-status-PAID = Sudah dibayar
+order-status-PROVISIONING = VPS sedang disiapkan
+order-status-ACTIVE = Aktif
+order-status-PROVISIONING_FAILED = Gagal disiapkan
+order-status-EXPIRED = Kedaluwarsa
+order-status-CANCELLED = Dibatalkan
+order-status-REFUNDED = Dana dikembalikan
+order-next-PENDING_PAYMENT = Langkah berikutnya: bayar sebelum { $deadline }, atau pesanan otomatis kedaluwarsa.
+order-next-PAYMENT_REVIEW = Langkah berikutnya: penjual sedang memeriksa pembayaran Anda. Kami kabari di sini.
+order-next-PAID = Langkah berikutnya: VPS Anda segera disiapkan otomatis.
+order-next-PROVISIONING = Langkah berikutnya: tunggu sebentar, detail login dikirim di chat ini.
+order-next-ACTIVE = VPS Anda aktif. Kelola dari menu 🖥 VPS saya.
+order-next-PROVISIONING_FAILED = Penjual sudah diberi tahu dan akan mencoba lagi atau mengembalikan dana ke saldo Anda.
+order-next-EXPIRED = Pesanan ini tidak dibayar tepat waktu. Silakan buat pesanan baru.
+order-next-CANCELLED = Pesanan ini dibatalkan.
+order-next-REFUNDED = Dana sudah dikembalikan.

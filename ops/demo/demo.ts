@@ -59,6 +59,10 @@ async function main(): Promise<void> {
     DATA_DIR: path.join(logDir, "data"),
     OWNER_IDS: process.env.OWNER_IDS || String(DEMO_USER.id),
     QUEUE_PREFIX: "vpsdemo",
+    // The demo sells all three clouds (their local fakes arrive with provisioning).
+    DO_API_TOKEN: process.env.DO_API_TOKEN || "demo-do-token",
+    VULTR_API_KEY: process.env.VULTR_API_KEY || "demo-vultr-key",
+    LINODE_API_TOKEN: process.env.LINODE_API_TOKEN || "demo-linode-token",
     HTTP_PORT: httpPort ? String(httpPort) : "3999",
     LOG_LEVEL: process.env.LOG_LEVEL || "info",
   });

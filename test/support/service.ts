@@ -38,6 +38,13 @@ export function testEnv(db: TestDatabase, prefix: string, port: number, apiRoot:
     OWNER_IDS: String(OWNER_ID),
     SELLER_IDS: String(SELLER_ID),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    // Clouds are "configured" so the catalog sells them; nothing here may call out.
+    DO_API_TOKEN: "test-do-token",
+    DO_API_URL: "http://127.0.0.1:9",
+    VULTR_API_KEY: "test-vultr-key",
+    VULTR_API_URL: "http://127.0.0.1:9",
+    LINODE_API_TOKEN: "test-linode-token",
+    LINODE_API_URL: "http://127.0.0.1:9",
     ...extra,
   };
 }

@@ -1,0 +1,139 @@
+import { InlineKeyboard } from "grammy";
+import type { PlanOffer, PlanView, PriceView, ProviderView, Quote } from "../../../shop/catalog/catalog.js";
+import type { CouponRejection } from "../../../shop/pricing/coupon-rules.js";
+import { escapeHtml, formatDate, formatIdr, formatMemory, formatTransfer } from "../../format.js";
+import type { Locale } from "../../i18n.js";
+
+/** What every view needs to speak the user's language. */
+export interface ViewKit {
+  t: (key: string, vars?: Record<string, string | number>) => string;
+  locale: Locale;
+}
+
+export interface View {
+  text: string;
+  keyboard: InlineKeyboard;
+}
+
+/** Plans per page: Telegram keyboards stay readable on a phone. */
+export const PLANS_PER_PAGE = 5;
+
+const nav = (kit: ViewKit, kb: InlineKeyboard, back = true) => {
+  kb.row();
+  if (back) kb.text(kit.t("menu-back"), "cat:back");
+  return kb.text(kit.t("menu-cancel-flow"), "cat:cancel");
+};
+
+/** "Rp 100.000" or, with a promo, a struck-through public price before the promo price. */
+export function priceText(kit: ViewKit, price: PriceView): string {
+  if (price.promoDiscountIdr > 0) return kit.t("price-was", { old: formatIdr(price.basePriceIdr), new: formatIdr(price.subtotalIdr) });
+  return formatIdr(price.subtotalIdr);
+}
+
+export function specsLine(kit: ViewKit, plan: Pick<PlanView, "vcpu" | "memoryMb" | "diskGb" | "bandwidthGb" | "region">): string {
+  return kit.t("plan-specs", {
+    vcpu: plan.vcpu,
+    ram: formatMemory(plan.memoryMb),
+    disk: plan.diskGb,
+    bandwidth: formatTransfer(plan.bandwidthGb),
+    region: plan.region,
+  });
+}
+
+export function providersView(kit: ViewKit, providers: ProviderView[]): View {
+  if (providers.length === 0) return { text: kit.t("catalog-empty"), keyboard: new InlineKeyboard().text(kit.t("menu-main"), "cat:cancel") };
+  const kb = new InlineKeyboard();
+  for (const p of providers) kb.text(kit.t("catalog-provider-button", { name: p.name, plans: p.plans }), `cat:prov:${p.code}`).row();
+  return { text: kit.t("catalog-title"), keyboard: nav(kit, kb, false) };
+}
+
+export function plansView(kit: ViewKit, providerName: string, plans: PlanView[], page: number): View {
+  const pages = Math.max(1, Math.ceil(plans.length / PLANS_PER_PAGE));
+  const current = Math.min(Math.max(page, 0), pages - 1);
+  const shown = plans.slice(current * PLANS_PER_PAGE, (current + 1) * PLANS_PER_PAGE);
+  const lines = [kit.t("catalog-plans-title", { provider: escapeHtml(providerName) }), ""];
+  const kb = new InlineKeyboard();
+  for (const plan of shown) {
+    lines.push(`<b>${escapeHtml(plan.name)}</b>${plan.available ? "" : " ⛔"}`, specsLine(kit, plan));
+    if (plan.from) {
+      const promo = plan.from.promo ? ` ${kit.t("promo-until", { until: formatDate(plan.from.promo.endsAt, kit.locale) })}` : "";
+      lines.push(`${kit.t("duration", { months: plan.from.durationMonths })}: ${priceText(kit, plan.from)}${promo}`);
+    }
+    lines.push("");
+    const label = plan.available && plan.from
+      ? kit.t("plan-button", { name: plan.name, price: formatIdr(plan.from.subtotalIdr) })
+      : kit.t("plan-button-sold-out", { name: plan.name });
+    kb.text(label, plan.available ? `cat:plan:${plan.id}` : "cat:noop").row();
+  }
+  if (pages > 1) {
+    lines.push(kit.t("catalog-page", { page: current + 1, pages }));
+    if (current > 0) kb.text(kit.t("catalog-prev"), `cat:page:${current - 1}`);
+    if (current < pages - 1) kb.text(kit.t("catalog-next"), `cat:page:${current + 1}`);
+  }
+  return { text: lines.join("\n").trim(), keyboard: nav(kit, kb) };
+}
+
+function offerHeader(kit: ViewKit, offer: PlanOffer): string[] {
+  return [kit.t("plan-detail-title", { name: escapeHtml(offer.plan.name), provider: escapeHtml(offer.plan.providerName) }), specsLine(kit, offer.plan)];
+}
+
+export function durationView(kit: ViewKit, offer: PlanOffer): View {
+  const lines = offerHeader(kit, offer);
+  const kb = new InlineKeyboard();
+  if (!offer.plan.available) {
+    lines.push("", kit.t("plan-sold-out"));
+    return { text: lines.join("\n"), keyboard: nav(kit, kb) };
+  }
+  lines.push("");
+  for (const price of offer.prices) {
+    let line = `• ${kit.t("duration", { months: price.durationMonths })}: ${priceText(kit, price)}`;
+    if (price.promo) line += `\n  ${kit.t("promo-note", { label: escapeHtml(price.promo.label), discount: formatIdr(price.promoDiscountIdr), until: formatDate(price.promo.endsAt, kit.locale) })}`;
+    if (price.source === "reseller") line += ` ${kit.t("reseller-note")}`;
+    lines.push(line);
+    kb.text(kit.t("duration-button", { months: price.durationMonths, price: formatIdr(price.subtotalIdr) }), `cat:dur:${price.durationMonths}`).row();
+  }
+  lines.push("", kit.t("plan-pick-duration"));
+  return { text: lines.join("\n"), keyboard: nav(kit, kb) };
+}
+
+export function imageView(kit: ViewKit, offer: PlanOffer, months: number): View {
+  const lines = [...offerHeader(kit, offer), kit.t("duration", { months }), "", kit.t("image-pick")];
+  const kb = new InlineKeyboard();
+  offer.images.forEach((image, i) => {
+    kb.text(image.name, `cat:img:${image.id}`);
+    if (i % 2 === 1) kb.row();
+  });
+  return { text: lines.join("\n"), keyboard: nav(kit, kb) };
+}
+
+export function couponRejectionText(kit: ViewKit, code: string, rejection: { reason: CouponRejection; minOrderIdr?: number }): string {
+  return kit.t(`coupon-rejected-${rejection.reason}`, { code: escapeHtml(code), min: formatIdr(rejection.minOrderIdr ?? 0) });
+}
+
+export function couponView(kit: ViewKit, notice?: string): View {
+  const kb = new InlineKeyboard().text(kit.t("coupon-skip"), "cat:skip");
+  const text = notice ? `${notice}\n${kit.t("coupon-retry")}` : kit.t("coupon-ask");
+  return { text, keyboard: nav(kit, kb) };
+}
+
+export function summaryView(kit: ViewKit, quote: Quote, notice?: string): View {
+  const b = quote.breakdown;
+  const lines = [
+    ...(notice ? [notice, ""] : []),
+    kit.t("summary-title"),
+    kit.t("summary-plan", { plan: escapeHtml(quote.planName), provider: escapeHtml(quote.providerName), region: quote.region }),
+    specsLine(kit, { ...quote.specs, region: quote.region }),
+    kit.t("summary-image", { image: escapeHtml(quote.imageName) }),
+    kit.t("summary-duration", { duration: kit.t("duration", { months: quote.durationMonths }) }),
+    "",
+    kit.t("summary-base", { amount: formatIdr(b.basePriceIdr) }),
+  ];
+  if (b.promoDiscountIdr > 0) lines.push(kit.t("summary-promo", { amount: formatIdr(b.promoDiscountIdr) }));
+  if (quote.coupon) lines.push(kit.t("summary-coupon", { code: escapeHtml(quote.coupon.code), amount: formatIdr(b.couponDiscountIdr) }));
+  lines.push(kit.t("summary-total", { amount: formatIdr(b.totalIdr) }), "", kit.t("summary-fee-note"));
+  const kb = new InlineKeyboard()
+    .text(kit.t("summary-confirm"), "cat:confirm")
+    .row()
+    .text(quote.coupon ? kit.t("coupon-remove") : kit.t("coupon-change"), quote.coupon ? "cat:nocoupon" : "cat:coupon");
+  return { text: lines.join("\n"), keyboard: nav(kit, kb) };
+}

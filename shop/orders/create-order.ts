@@ -1,0 +1,94 @@
+import type { Prisma, PrismaClient } from "../../db/client.js";
+import { isUniqueViolation } from "../../db/client.js";
+import type { Buyer, Catalog, Quote, QuoteRequest, QuoteUnavailable } from "../catalog/catalog.js";
+import { normalizeCouponCode, type CouponRejection } from "../pricing/coupon-rules.js";
+import { newOrderReference } from "./reference.js";
+
+export interface CreatedOrder {
+  id: number;
+  reference: string;
+  totalIdr: number;
+  paymentDeadline: string;
+}
+
+export type CreateOrderResult =
+  | { status: "created"; order: CreatedOrder; quote: Quote }
+  /** The catalog price moved since the customer saw the summary: show the new one and ask again. */
+  | { status: "price_changed"; quote: Quote }
+  /** The coupon stopped being usable (e.g. the last use was taken a moment ago). */
+  | { status: "coupon_rejected"; quote: Quote; rejection: { reason: CouponRejection; minOrderIdr?: number } }
+  | { status: "unavailable"; reason: QuoteUnavailable };
+
+/**
+ * Creates a PENDING_PAYMENT order with an immutable pricing snapshot taken from
+ * the catalog inside the same transaction. The coupon row is locked first, so
+ * concurrent orders racing for a coupon's last use are serialised and at most
+ * `usageLimit` redemptions ever exist (a CHECK constraint backs this up).
+ */
+export async function createOrder(
+  prisma: PrismaClient,
+  catalog: Catalog,
+  input: { buyer: Buyer; request: QuoteRequest; expectedTotalIdr: number; paymentTtlHours: number; now?: Date },
+): Promise<CreateOrderResult> {
+  const now = input.now ?? new Date();
+  const couponCode = input.request.couponCode ? normalizeCouponCode(input.request.couponCode) : null;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await prisma.$transaction(async (tx) => {
+        if (couponCode) await tx.$queryRaw`SELECT id FROM coupons WHERE code = ${couponCode} FOR UPDATE`;
+        const result = await catalog.quote(tx, { ...input.request, couponCode }, input.buyer, now);
+        if (!result.ok) return { status: "unavailable", reason: result.reason } as const;
+        const { quote } = result;
+        if (result.couponRejection) return { status: "coupon_rejected", quote, rejection: result.couponRejection } as const;
+        if (quote.breakdown.totalIdr !== input.expectedTotalIdr) return { status: "price_changed", quote } as const;
+
+        const paymentDeadline = new Date(now.getTime() + input.paymentTtlHours * 3600_000);
+        const { breakdown } = quote;
+        const order = await tx.order.create({
+          data: {
+            reference: newOrderReference(now),
+            userId: input.buyer.userId,
+            kind: "NEW_VPS",
+            status: "PENDING_PAYMENT",
+            planId: quote.planId,
+            planCode: quote.planCode,
+            planName: quote.planName,
+            providerCode: quote.providerCode,
+            providerSizeSlug: quote.providerSizeSlug,
+            region: quote.region,
+            imageCode: quote.imageCode,
+            imageName: quote.imageName,
+            providerImageRef: quote.providerImageRef,
+            durationMonths: quote.durationMonths,
+            basePriceIdr: breakdown.basePriceIdr,
+            promoDiscountIdr: breakdown.promoDiscountIdr,
+            couponDiscountIdr: breakdown.couponDiscountIdr,
+            couponCode: quote.coupon?.code ?? null,
+            totalIdr: breakdown.totalIdr,
+            snapshot: JSON.parse(JSON.stringify({ ...quote, buyer: input.buyer })) as Prisma.InputJsonObject,
+            paymentDeadline,
+            createdAt: now,
+          },
+        });
+        await tx.orderStatusHistory.create({
+          data: { orderId: order.id, fromStatus: null, toStatus: "PENDING_PAYMENT", actorType: "CUSTOMER", actorId: String(input.buyer.userId), reason: "order placed", createdAt: now },
+        });
+        if (quote.coupon) {
+          await tx.couponRedemption.create({
+            data: { couponId: quote.coupon.id, userId: input.buyer.userId, orderId: order.id, discountIdr: breakdown.couponDiscountIdr, createdAt: now },
+          });
+          await tx.coupon.update({ where: { id: quote.coupon.id }, data: { usedCount: { increment: 1 } } });
+        }
+        return {
+          status: "created",
+          order: { id: order.id, reference: order.reference, totalIdr: order.totalIdr, paymentDeadline: paymentDeadline.toISOString() },
+          quote,
+        } as const;
+      });
+    } catch (err) {
+      // A reference collision (1 in ~28 million per day) just draws a new one.
+      if (attempt < 3 && isUniqueViolation(err, ["reference"])) continue;
+      throw err;
+    }
+  }
+}

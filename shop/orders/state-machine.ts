@@ -1,0 +1,66 @@
+import type { ActorType, Db, OrderStatus, Prisma } from "../../db/client.js";
+
+/**
+ * The one state machine for orders. Every status change goes through
+ * `transitionOrder`, which checks the move is allowed, applies it with a
+ * compare-and-set on the current status (so two racing callers cannot both
+ * win) and writes the status history row: the audit trail.
+ */
+export const ORDER_TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
+  PENDING_PAYMENT: ["PAID", "PAYMENT_REVIEW", "EXPIRED", "CANCELLED"],
+  // A seller decides: accept the money, or refuse/refund it.
+  PAYMENT_REVIEW: ["PAID", "CANCELLED", "REFUNDED"],
+  // Renewals and top-ups finish at ACTIVE straight from PAID; new VPS go through provisioning.
+  PAID: ["PROVISIONING", "ACTIVE", "PROVISIONING_FAILED", "REFUNDED"],
+  PROVISIONING: ["ACTIVE", "PROVISIONING_FAILED"],
+  PROVISIONING_FAILED: ["PROVISIONING", "REFUNDED"],
+  ACTIVE: ["REFUNDED"],
+  // Money that arrives after the deadline is never dropped: a seller reviews it.
+  EXPIRED: ["PAYMENT_REVIEW"],
+  CANCELLED: ["PAYMENT_REVIEW"],
+  REFUNDED: [],
+};
+
+export interface Actor {
+  type: ActorType;
+  /** A user id, gateway reference, job name… */
+  id?: string | null;
+}
+
+export type TransitionResult =
+  | { ok: true; from: OrderStatus; to: OrderStatus }
+  | { ok: false; reason: "not_found" }
+  | { ok: false; reason: "not_allowed" | "conflict"; current: OrderStatus };
+
+export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
+  return ORDER_TRANSITIONS[from].includes(to);
+}
+
+/**
+ * Moves an order to `to` if the machine allows it from the current status (and,
+ * when given, only from `onlyFrom`). Pass a transaction client to combine it
+ * with other writes atomically. A lost race returns `conflict`, never a double move.
+ */
+export async function transitionOrder(
+  db: Db,
+  orderId: number,
+  to: OrderStatus,
+  actor: Actor,
+  opts: { reason?: string; onlyFrom?: readonly OrderStatus[]; data?: Prisma.OrderUpdateManyMutationInput } = {},
+): Promise<TransitionResult> {
+  const order = await db.order.findUnique({ where: { id: orderId }, select: { status: true } });
+  if (!order) return { ok: false, reason: "not_found" };
+  const from = order.status;
+  if (!canTransition(from, to) || (opts.onlyFrom && !opts.onlyFrom.includes(from))) {
+    return { ok: false, reason: "not_allowed", current: from };
+  }
+  const { count } = await db.order.updateMany({ where: { id: orderId, status: from }, data: { ...opts.data, status: to } });
+  if (count === 0) {
+    const now = await db.order.findUnique({ where: { id: orderId }, select: { status: true } });
+    return { ok: false, reason: "conflict", current: now?.status ?? from };
+  }
+  await db.orderStatusHistory.create({
+    data: { orderId, fromStatus: from, toStatus: to, actorType: actor.type, actorId: actor.id ?? null, reason: opts.reason ?? null },
+  });
+  return { ok: true, from, to };
+}
