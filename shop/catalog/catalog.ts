@@ -119,7 +119,8 @@ export class Catalog {
       provider: { select: { code: true, name: true, active: true } },
       prices: { where: { active: true }, orderBy: { durationMonths: "asc" as const } },
       promos: { where: { active: true } },
-      resellerPrices: { where: { tierId: buyer.resellerTierId ?? -1 } },
+      // A switched-off tier gives no prices: its members pay the public price.
+      resellerPrices: { where: { tierId: buyer.resellerTierId ?? -1, tier: { active: true } } },
     };
   }
 
