@@ -48,7 +48,14 @@ async function main(): Promise<void> {
   });
 
   const started = performance.now();
-  running.service = await startService(config, roles, logger);
+  try {
+    running.service = await startService(config, roles, logger);
+  } catch (err) {
+    // e.g. Telegram unreachable at start: exit non-zero so PM2/systemd retry with back-off.
+    logger.fatal({ err }, "service failed to start");
+    await running.service?.stop();
+    process.exit(1);
+  }
   logger.info({ roles, startupMs: Math.round(performance.now() - started), rssMb: Math.round(process.memoryUsage().rss / 1048576) }, "service started");
 }
 

@@ -116,6 +116,7 @@ export async function startService(
 
   if (roles.includes("bot")) {
     const bot = createBot(core.botDeps, { botInfo: opts.botInfo });
+    logger.info({ apiRoot: config.telegram.apiRoot }, "contacting the Telegram Bot API");
     await bot.init();
     await publishCommands(bot.api, i18n, config, logger);
     if (config.telegram.mode === "webhook") {
