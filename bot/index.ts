@@ -6,8 +6,8 @@ import type { UserFromGetMe } from "grammy/types";
 import type { BotContext, BotDeps, ConvContext, SessionData } from "./context.js";
 import { LANGUAGE_CONVERSATION, languageConversation, languageFeature } from "./features/language.conversation.js";
 import { staffFeature } from "./features/staff.commands.js";
-import { CATALOG_CONVERSATION, catalogConversation } from "./features/catalog/catalog.conversation.js";
-import { catalogFeature } from "./features/catalog/catalog.feature.js";
+import { CHECKOUT_CONVERSATION, checkoutConversation } from "./features/catalog/checkout.conversation.js";
+import { browseFeature } from "./features/catalog/browse.feature.js";
 import { ordersFeature } from "./features/orders.feature.js";
 import { startFeature } from "./features/start.command.js";
 import { unhandledFeature } from "./features/unhandled.js";
@@ -21,7 +21,7 @@ import { RedisStorage } from "./storage.js";
  * Bump whenever a conversation's code changes shape: stored replay logs from an
  * older version are discarded instead of replayed into the wrong code.
  */
-export const CONVERSATION_VERSION = 1;
+export const CONVERSATION_VERSION = 2;
 
 /** Bounded: an unbounded auto-retry can hold an update (and its chat) for an hour. */
 const boundedRetry = () => autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 20 });
@@ -86,9 +86,9 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
   protectedBot.use(startFeature);
   const plugins = [deps.i18n, conversationApiRetry];
   protectedBot.use(createConversation<BotContext, ConvContext>(languageConversation(deps), { id: LANGUAGE_CONVERSATION, plugins }));
-  protectedBot.use(createConversation<BotContext, ConvContext>(catalogConversation(deps), { id: CATALOG_CONVERSATION, plugins }));
+  protectedBot.use(createConversation<BotContext, ConvContext>(checkoutConversation(deps), { id: CHECKOUT_CONVERSATION, plugins }));
   protectedBot.use(languageFeature);
-  protectedBot.use(catalogFeature);
+  protectedBot.use(browseFeature);
   protectedBot.use(ordersFeature);
   protectedBot.use(staffFeature);
   protectedBot.use(unhandledFeature);

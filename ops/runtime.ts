@@ -87,7 +87,7 @@ export function createCore(config: Config, logger: Logger, opts: { poolSize?: nu
   const locales = new LocaleCache();
   const i18n = createI18n(locales);
   const users = new UserDirectory(prisma, redis, config.queuePrefix, config);
-  const catalog = new Catalog(prisma, { providers: configuredProviders(config) });
+  const catalog = new Catalog(prisma, { providers: configuredProviders(config), cacheTtlMs: 15_000 });
   const botDeps: BotDeps = { config, logger, prisma, redis, queues, metrics, users, locales, i18n, catalog };
   return { metrics, prisma, redis, producerRedis, queues, locales, i18n, users, catalog, botDeps };
 }

@@ -39,6 +39,7 @@ cmd-language = Change language
 cmd-cancel = Cancel the current step
 cmd-catalog = VPS catalog
 cmd-orders = My orders
+cmd-wallet = Balance and top-up
 cmd-stats = Shop statistics
 cmd-health = Service health
 
@@ -160,3 +161,106 @@ order-next-PROVISIONING_FAILED = The seller has been told and will retry or refu
 order-next-EXPIRED = This order was not paid in time. Please place a new order.
 order-next-CANCELLED = This order was cancelled.
 order-next-REFUNDED = The money has been refunded.
+
+# --- Payments ---
+pay-now = 💳 Pay now
+pay-title = <b>💳 Choose how to pay</b> — order { $reference }
+pay-order-total = Order total: { $total }
+pay-option = { $name } · fee { $fee } · total { $total }
+pay-option-free = { $name } · total { $total }
+pay-option-wallet = 💰 Balance (Rp) · total { $total }
+pay-option-manual = 🏦 Bank transfer (checked by the seller)
+pay-option-midtrans = 💳 Midtrans (card, e-wallet, VA)
+pay-none = Sorry, no payment method is active yet. Please contact the seller.
+pay-not-payable = This order can no longer be paid (status: { $status }).
+pay-gateway-error = ⚠️ { $gateway } is having trouble; please try again shortly or choose another method.
+pay-below-min = (minimum { $min })
+pay-tripay-va =
+    <b>{ $channel }</b>
+    Payment number: <code>{ $code }</code>
+    Amount: <b>{ $total }</b> (incl. fee { $fee })
+    Pay before: { $expires }
+    The status updates automatically once the payment arrives.
+pay-tripay-qris =
+    <b>QRIS</b> — scan this QR code with any bank or e-wallet app.
+    Amount: <b>{ $total }</b> (incl. fee { $fee })
+    Pay before: { $expires }
+pay-tripay-redirect =
+    <b>{ $channel }</b>
+    Amount: <b>{ $total }</b> (incl. fee { $fee })
+    Pay before: { $expires }
+    Tap the button below to pay.
+pay-open-checkout = 🔗 Open the payment page
+pay-midtrans =
+    <b>Midtrans</b>
+    Amount: <b>{ $total }</b>
+    Tap the button below to choose a card, e-wallet or virtual account.
+pay-wallet-confirm = Pay <b>{ $total }</b> from your balance? Balance now { $balance }, left afterwards { $after }.
+pay-wallet-yes = ✅ Yes, pay from balance
+pay-wallet-insufficient = ❌ Not enough balance: you have { $balance }, { $needed } is needed. Top up first under 💰 Balance.
+pay-wallet-done = ✅ Order { $reference } paid from your balance. Balance left { $balance }.
+pay-manual =
+    <b>🏦 Bank transfer</b>
+    Transfer <b>exactly { $amount }</b> (unique code { $code } included) to one of these accounts:
+    { $accounts }
+    Deadline: { $deadline }
+    Then <b>send a photo/screenshot of the transfer</b> to this chat. The seller will check and confirm it.
+proof-received = 🧾 Transfer proof for { $reference } received; the seller is checking it. We will tell you here.
+proof-no-open-transfer = No order is waiting for a transfer proof. Choose 🏦 Bank transfer when paying an order first.
+proof-not-your-order = ❌ Order { $reference } is not yours, so the proof cannot be accepted.
+proof-not-image = ❌ This file is not an image. Please send a photo or screenshot of the transfer (JPG/PNG).
+proof-too-large = ❌ The image is too large (max { $max } MB). Please send a smaller screenshot.
+notify-payment-received =
+    ✅ Payment for order { $reference } received: { $total }.
+    { $next }
+notify-next-provision = Your VPS is being set up automatically; login details will arrive in this chat.
+notify-next-renewal = Your VPS has been extended.
+notify-payment-review = 🔎 The payment for order { $reference } is being checked by the seller ({ $why }). We will tell you here.
+review-why-amount_mismatch = amount does not match
+review-why-late_payment = paid after the deadline
+review-why-already_paid = order was already paid
+review-why-challenge = held by fraud detection
+notify-payment-expired = ⌛ The payment for order { $reference } expired and the order was cancelled. Any coupon you used has been released.
+notify-proof-rejected = ❌ The seller rejected the transfer proof for order { $reference }: { $reason }. Send the right proof to this chat, or choose another payment method.
+notify-review-rejected = ❌ The seller rejected the payment for order { $reference }: { $reason }. The order is cancelled; the seller will contact you about the refund.
+notify-topup-done = ✅ Top-up of { $amount } done. Your balance is now { $balance }.
+invoice-caption = Invoice for order { $reference }
+
+# --- Wallet ---
+wallet-title =
+    <b>💰 Balance</b>
+    Your balance: <b>{ $balance }</b>
+wallet-history = Recent activity:
+wallet-empty-history = (no transactions yet)
+wallet-line = { $date } · { $amount } · { $memo }
+wallet-topup = Top up:
+wallet-topup-custom = ✏️ Other amount
+wallet-topup-ask = Type the top-up amount in rupiah (min { $min }, max { $max }), e.g. 150000.
+wallet-topup-invalid = ❌ The amount must be a number between { $min } and { $max }. Try again, or type /cancel.
+wallet-topup-created = Top-up { $amount } — order { $reference }. Choose how to pay:
+ledger-TOPUP = top-up
+ledger-ORDER_PAYMENT = order payment
+ledger-REFUND = refund
+ledger-ADJUSTMENT = adjustment
+
+# --- Seller review ---
+review-new-proof =
+    🧾 New transfer proof
+    Order: { $reference } ({ $plan })
+    Customer: { $customer }
+    Amount that must arrive: <b>{ $amount }</b>
+review-needed =
+    🔎 Payment needs review ({ $why })
+    Order: { $reference }
+    Received: { $received } · expected { $expected }
+    Gateway: { $gateway }
+review-view-proof = 👁 View proof
+review-approve = ✅ Approve
+review-reject = ❌ Reject
+review-approve-confirm = Approve the payment of { $amount } for { $reference }? Make sure the money is in the account.
+review-approve-yes = ✅ Yes, the money arrived
+review-approved = ✅ Approved by { $seller }.
+review-reject-ask = Type the reason for rejecting { $reference } (sent to the customer), or /cancel.
+review-rejected = ❌ Rejected by { $seller }: { $reason }
+review-not-possible = Cannot be done: { $why }
+review-only-staff = Only sellers can do this.

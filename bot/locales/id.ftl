@@ -39,6 +39,7 @@ cmd-language = Ganti bahasa
 cmd-cancel = Batalkan langkah saat ini
 cmd-catalog = Katalog VPS
 cmd-orders = Pesanan saya
+cmd-wallet = Saldo dan isi saldo
 cmd-stats = Statistik toko
 cmd-health = Kesehatan layanan
 
@@ -154,3 +155,106 @@ order-next-PROVISIONING_FAILED = Penjual sudah diberi tahu dan akan mencoba lagi
 order-next-EXPIRED = Pesanan ini tidak dibayar tepat waktu. Silakan buat pesanan baru.
 order-next-CANCELLED = Pesanan ini dibatalkan.
 order-next-REFUNDED = Dana sudah dikembalikan.
+
+# --- Payments ---
+pay-now = 💳 Bayar sekarang
+pay-title = <b>💳 Pilih cara bayar</b> — pesanan { $reference }
+pay-order-total = Total pesanan: { $total }
+pay-option = { $name } · biaya { $fee } · total { $total }
+pay-option-free = { $name } · total { $total }
+pay-option-wallet = 💰 Saldo (Rp) · total { $total }
+pay-option-manual = 🏦 Transfer bank (dicek penjual)
+pay-option-midtrans = 💳 Midtrans (kartu, e-wallet, VA)
+pay-none = Maaf, belum ada metode pembayaran yang aktif. Hubungi penjual.
+pay-not-payable = Pesanan ini sudah tidak bisa dibayar (status: { $status }).
+pay-gateway-error = ⚠️ { $gateway } sedang bermasalah, coba lagi sebentar lagi atau pilih cara bayar lain.
+pay-below-min = (minimal { $min })
+pay-tripay-va =
+    <b>{ $channel }</b>
+    Nomor pembayaran: <code>{ $code }</code>
+    Jumlah: <b>{ $total }</b> (termasuk biaya { $fee })
+    Bayar sebelum: { $expires }
+    Status akan diperbarui otomatis setelah pembayaran masuk.
+pay-tripay-qris =
+    <b>QRIS</b> — pindai kode QR ini dengan aplikasi bank atau e-wallet apa pun.
+    Jumlah: <b>{ $total }</b> (termasuk biaya { $fee })
+    Bayar sebelum: { $expires }
+pay-tripay-redirect =
+    <b>{ $channel }</b>
+    Jumlah: <b>{ $total }</b> (termasuk biaya { $fee })
+    Bayar sebelum: { $expires }
+    Tekan tombol di bawah untuk membayar.
+pay-open-checkout = 🔗 Buka halaman pembayaran
+pay-midtrans =
+    <b>Midtrans</b>
+    Jumlah: <b>{ $total }</b>
+    Tekan tombol di bawah untuk memilih kartu, e-wallet atau virtual account.
+pay-wallet-confirm = Bayar <b>{ $total }</b> dari saldo Anda? Saldo sekarang { $balance }, sisa setelahnya { $after }.
+pay-wallet-yes = ✅ Ya, bayar dari saldo
+pay-wallet-insufficient = ❌ Saldo tidak cukup: saldo { $balance }, dibutuhkan { $needed }. Isi saldo dulu lewat 💰 Saldo.
+pay-wallet-done = ✅ Pesanan { $reference } dibayar dari saldo. Sisa saldo { $balance }.
+pay-manual =
+    <b>🏦 Transfer bank</b>
+    Transfer <b>tepat { $amount }</b> (sudah termasuk kode unik { $code }) ke salah satu rekening:
+    { $accounts }
+    Batas waktu: { $deadline }
+    Lalu <b>kirim foto/screenshot bukti transfer</b> ke chat ini. Penjual akan memeriksa dan mengonfirmasi.
+proof-received = 🧾 Bukti transfer untuk { $reference } diterima dan sedang diperiksa penjual. Kami kabari di sini.
+proof-no-open-transfer = Tidak ada pesanan yang menunggu bukti transfer. Pilih 🏦 Transfer bank saat membayar pesanan dulu.
+proof-not-your-order = ❌ Pesanan { $reference } bukan milik Anda, jadi buktinya tidak bisa diterima.
+proof-not-image = ❌ File ini bukan gambar. Kirim foto atau screenshot bukti transfer (JPG/PNG).
+proof-too-large = ❌ Gambar terlalu besar (maks { $max } MB). Kirim screenshot yang lebih kecil.
+notify-payment-received =
+    ✅ Pembayaran pesanan { $reference } diterima: { $total }.
+    { $next }
+notify-next-provision = VPS Anda sedang disiapkan otomatis; detail login dikirim di chat ini.
+notify-next-renewal = Masa aktif VPS Anda diperpanjang.
+notify-payment-review = 🔎 Pembayaran untuk pesanan { $reference } sedang diperiksa penjual ({ $why }). Kami kabari di sini.
+review-why-amount_mismatch = jumlah tidak sesuai
+review-why-late_payment = dibayar setelah batas waktu
+review-why-already_paid = pesanan sudah dibayar sebelumnya
+review-why-challenge = ditahan sistem antifraud
+notify-payment-expired = ⌛ Pembayaran pesanan { $reference } kedaluwarsa dan pesanan dibatalkan. Kupon yang dipakai sudah dikembalikan.
+notify-proof-rejected = ❌ Bukti transfer untuk pesanan { $reference } ditolak penjual: { $reason }. Kirim bukti yang benar ke chat ini, atau pilih cara bayar lain.
+notify-review-rejected = ❌ Pembayaran pesanan { $reference } ditolak penjual: { $reason }. Pesanan dibatalkan; penjual akan menghubungi Anda soal pengembalian dana.
+notify-topup-done = ✅ Isi saldo { $amount } berhasil. Saldo Anda sekarang { $balance }.
+invoice-caption = Faktur pesanan { $reference }
+
+# --- Wallet ---
+wallet-title =
+    <b>💰 Saldo</b>
+    Saldo Anda: <b>{ $balance }</b>
+wallet-history = Riwayat terakhir:
+wallet-empty-history = (belum ada transaksi)
+wallet-line = { $date } · { $amount } · { $memo }
+wallet-topup = Isi saldo:
+wallet-topup-custom = ✏️ Nominal lain
+wallet-topup-ask = Ketik nominal isi saldo dalam rupiah (min { $min }, maks { $max }), misalnya 150000.
+wallet-topup-invalid = ❌ Nominal harus angka antara { $min } dan { $max }. Coba lagi, atau ketik /cancel.
+wallet-topup-created = Isi saldo { $amount } — pesanan { $reference }. Pilih cara bayar:
+ledger-TOPUP = isi saldo
+ledger-ORDER_PAYMENT = bayar pesanan
+ledger-REFUND = pengembalian dana
+ledger-ADJUSTMENT = penyesuaian
+
+# --- Seller review ---
+review-new-proof =
+    🧾 Bukti transfer baru
+    Pesanan: { $reference } ({ $plan })
+    Pelanggan: { $customer }
+    Jumlah yang harus masuk: <b>{ $amount }</b>
+review-needed =
+    🔎 Pembayaran perlu diperiksa ({ $why })
+    Pesanan: { $reference }
+    Diterima: { $received } · seharusnya { $expected }
+    Gateway: { $gateway }
+review-view-proof = 👁 Lihat bukti
+review-approve = ✅ Setujui
+review-reject = ❌ Tolak
+review-approve-confirm = Yakin setujui pembayaran { $amount } untuk { $reference }? Pastikan uangnya sudah masuk ke rekening.
+review-approve-yes = ✅ Ya, uang sudah masuk
+review-approved = ✅ Disetujui oleh { $seller }.
+review-reject-ask = Ketik alasan penolakan untuk { $reference } (dikirim ke pelanggan), atau /cancel.
+review-rejected = ❌ Ditolak oleh { $seller }: { $reason }
+review-not-possible = Tidak bisa diproses: { $why }
+review-only-staff = Hanya penjual yang bisa melakukan ini.

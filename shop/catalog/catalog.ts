@@ -105,41 +105,65 @@ type PlanRow = {
  * per duration with promos and reseller tiers applied; sold-out plans marked.
  */
 export class Catalog {
+  private readonly cache = new Map<string, { at: number; value: Promise<unknown> }>();
+
+  /**
+   * `cacheTtlMs` keeps catalog rows (not prices: those are computed per call,
+   * so promo windows stay exact) in memory for browsing. Quotes — what orders
+   * are priced from — always read the database.
+   */
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly opts: { providers: ProviderCode[]; availability?: AvailabilityChecker },
+    private readonly opts: { providers: ProviderCode[]; availability?: AvailabilityChecker; cacheTtlMs?: number },
   ) {}
+
+  private memo<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const ttl = this.opts.cacheTtlMs ?? 0;
+    if (ttl <= 0) return load();
+    const hit = this.cache.get(key);
+    if (hit && Date.now() - hit.at < ttl) return hit.value as Promise<T>;
+    const value = load();
+    this.cache.set(key, { at: Date.now(), value });
+    value.catch(() => this.cache.delete(key));
+    return value;
+  }
+
+  /** Drops cached rows (after a seller edits the catalog). */
+  invalidate(): void {
+    this.cache.clear();
+  }
 
   private get availability(): AvailabilityChecker {
     return this.opts.availability ?? catalogFlagsAvailability;
   }
 
-  private planInclude(buyer: Buyer) {
+  private planInclude() {
     return {
       provider: { select: { code: true, name: true, active: true } },
       prices: { where: { active: true }, orderBy: { durationMonths: "asc" as const } },
       promos: { where: { active: true } },
       // A switched-off tier gives no prices: its members pay the public price.
-      resellerPrices: { where: { tierId: buyer.resellerTierId ?? -1, tier: { active: true } } },
+      resellerPrices: { where: { tier: { active: true } } },
     };
   }
 
-  private prices(row: PlanRow, now: Date): ListPrice[] {
+  private prices(row: PlanRow, buyer: Buyer, now: Date): ListPrice[] {
+    const tier = buyer.resellerTierId;
     return row.prices
       .filter((p) => p.active)
       .map((p) =>
         listPrice({
           durationMonths: p.durationMonths,
           publicPriceIdr: p.priceIdr,
-          resellerPriceIdr: row.resellerPrices.find((r) => r.durationMonths === p.durationMonths)?.priceIdr,
+          resellerPriceIdr: tier === null ? undefined : row.resellerPrices.find((r) => r.tierId === tier && r.durationMonths === p.durationMonths)?.priceIdr,
           promos: row.promos,
           now,
         }),
       );
   }
 
-  private async planView(row: PlanRow, now: Date): Promise<PlanView> {
-    const prices = this.prices(row, now);
+  private async planView(row: PlanRow, buyer: Buyer, now: Date): Promise<PlanView> {
+    const prices = this.prices(row, buyer, now);
     const available = await this.availability.isAvailable({ ...row, providerCode: row.provider.code });
     return {
       id: row.id,
@@ -163,6 +187,10 @@ export class Catalog {
 
   /** Providers that are both configured and active, with how many plans each sells. */
   async providers(): Promise<ProviderView[]> {
+    return this.memo("providers", () => this.loadProviders());
+  }
+
+  private async loadProviders(): Promise<ProviderView[]> {
     const rows = await this.prisma.provider.findMany({
       where: { active: true, code: { in: this.opts.providers } },
       orderBy: [{ sortOrder: "asc" }, { id: "asc" }],
@@ -174,27 +202,32 @@ export class Catalog {
   /** Active plans of one provider, in display order. */
   async plans(providerCode: ProviderCode, buyer: Buyer, now: Date): Promise<PlanView[]> {
     if (!this.offered(providerCode)) return [];
-    const rows = (await this.prisma.plan.findMany({
-      where: { active: true, provider: { code: providerCode, active: true } },
-      orderBy: [{ sortOrder: "asc" }, { id: "asc" }],
-      include: this.planInclude(buyer),
-    })) as PlanRow[];
-    return Promise.all(rows.map((row) => this.planView(row, now)));
+    const rows = await this.memo(`plans:${providerCode}`, async () =>
+      (await this.prisma.plan.findMany({
+        where: { active: true, provider: { code: providerCode, active: true } },
+        orderBy: [{ sortOrder: "asc" }, { id: "asc" }],
+        include: this.planInclude(),
+      })) as PlanRow[],
+    );
+    return Promise.all(rows.map((row) => this.planView(row, buyer, now)));
   }
 
   /** One plan with every duration's price and its OS images; null if it cannot be bought. */
   async offer(planId: number, buyer: Buyer, now: Date): Promise<PlanOffer | null> {
-    const row = (await this.prisma.plan.findUnique({
-      where: { id: planId },
-      include: { ...this.planInclude(buyer), images: { include: { image: true } } },
-    })) as (PlanRow & { images: Array<{ image: { id: number; code: string; name: string; active: boolean; sortOrder: number } }> }) | null;
+    type OfferRow = PlanRow & { images: Array<{ image: { id: number; code: string; name: string; active: boolean; sortOrder: number } }> };
+    const row = await this.memo(`offer:${planId}`, async () =>
+      (await this.prisma.plan.findUnique({
+        where: { id: planId },
+        include: { ...this.planInclude(), images: { include: { image: true } } },
+      })) as OfferRow | null,
+    );
     if (!row || !row.active || !row.provider.active || !this.offered(row.provider.code)) return null;
     const images = row.images
       .map((i) => i.image)
       .filter((i) => i.active)
       .sort((a, b) => a.sortOrder - b.sortOrder || a.id - b.id)
       .map(({ id, code, name }) => ({ id, code, name }));
-    return { plan: await this.planView(row, now), prices: this.prices(row, now).map(toView), images };
+    return { plan: await this.planView(row, buyer, now), prices: this.prices(row, buyer, now).map(toView), images };
   }
 
   /**
@@ -205,11 +238,11 @@ export class Catalog {
   async quote(db: Db, req: QuoteRequest, buyer: Buyer, now: Date): Promise<QuoteResult> {
     const row = (await db.plan.findUnique({
       where: { id: req.planId },
-      include: { ...this.planInclude(buyer), images: { where: { imageId: req.imageId }, include: { image: true } } },
+      include: { ...this.planInclude(), images: { where: { imageId: req.imageId }, include: { image: true } } },
     })) as (PlanRow & { providerSizeSlug: string; images: Array<{ image: { id: number; code: string; name: string; providerRef: string; active: boolean } }> }) | null;
     if (!row || !row.active || !row.provider.active || !this.offered(row.provider.code)) return { ok: false, reason: "plan_unavailable" };
     if (!(await this.availability.isAvailable({ ...row, providerCode: row.provider.code }))) return { ok: false, reason: "sold_out" };
-    const price = this.prices(row, now).find((p) => p.durationMonths === req.durationMonths);
+    const price = this.prices(row, buyer, now).find((p) => p.durationMonths === req.durationMonths);
     if (!price) return { ok: false, reason: "duration_unavailable" };
     const image = row.images[0]?.image;
     if (!image || !image.active) return { ok: false, reason: "image_unavailable" };

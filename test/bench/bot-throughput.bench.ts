@@ -46,21 +46,21 @@ async function browseSteps(prisma: PrismaClient): Promise<{ steps: string[]; lab
   const [do1, do2, v1] = await Promise.all([plan("do-s-1vcpu-1gb-sgp1"), plan("do-s-1vcpu-2gb-sgp1"), plan("vultr-vc2-1c-1gb-sgp")]);
   const image = await prisma.osImage.findFirstOrThrow({ where: { code: "ubuntu-24.04", provider: { code: "VULTR" } } });
   const flow: Array<[string, string]> = [
-    ["cat:prov:DIGITALOCEAN", "provider DO → plans"],
-    [`cat:plan:${do1}`, "plan → durations"],
-    ["cat:back", "back → plans"],
-    [`cat:plan:${do2}`, "other plan → durations"],
-    ["cat:dur:3", "3 months → images"],
-    ["cat:back", "back → durations"],
-    ["cat:back", "back → plans"],
-    ["cat:back", "back → providers"],
-    ["cat:prov:VULTR", "provider Vultr → plans"],
-    [`cat:plan:${v1}`, "plan → durations"],
-    ["cat:dur:12", "12 months → images"],
-    ["cat:back", "back → durations"],
-    ["cat:dur:1", "1 month → images"],
-    [`cat:img:${image.id}`, "image → coupon"],
-    ["cat:skip", "skip coupon → summary"],
+    ["cat:prov:DIGITALOCEAN:0", "provider DO → plans"],
+    [`cat:plan:${do1}:0`, "plan → durations"],
+    ["cat:prov:DIGITALOCEAN:0", "back → plans"],
+    [`cat:plan:${do2}:0`, "other plan → durations"],
+    [`cat:dur:${do2}:3`, "3 months → images"],
+    [`cat:plan:${do2}:0`, "back → durations"],
+    ["cat:prov:DIGITALOCEAN:0", "back → plans"],
+    ["cat:home", "back → providers"],
+    ["cat:prov:VULTR:0", "provider Vultr → plans"],
+    [`cat:plan:${v1}:0`, "plan → durations"],
+    [`cat:dur:${v1}:12`, "12 months → images"],
+    [`cat:plan:${v1}:0`, "back → durations"],
+    [`cat:dur:${v1}:1`, "1 month → images"],
+    [`cat:img:${v1}:1:${image.id}`, "image → checkout (coupon)"],
+    ["chk:skip", "skip coupon → summary"],
   ];
   return { steps: flow.map(([data]) => data), labels: ["/catalog → providers", ...flow.map(([, label]) => label)] };
 }

@@ -18,10 +18,25 @@ export interface View {
 /** Plans per page: Telegram keyboards stay readable on a phone. */
 export const PLANS_PER_PAGE = 5;
 
-const nav = (kit: ViewKit, kb: InlineKeyboard, back = true) => {
+/**
+ * Callback data carries the whole selection (`cat:dur:<plan>:<months>`…), so
+ * browsing needs no server-side state and any old button still means
+ * something: it is re-checked against the catalog when pressed.
+ */
+export const CB = {
+  home: "cat:home",
+  cancel: "cat:cancel",
+  noop: "cat:noop",
+  provider: (code: string, page: number) => `cat:prov:${code}:${page}`,
+  plan: (planId: number, page: number) => `cat:plan:${planId}:${page}`,
+  duration: (planId: number, months: number) => `cat:dur:${planId}:${months}`,
+  image: (planId: number, months: number, imageId: number) => `cat:img:${planId}:${months}:${imageId}`,
+} as const;
+
+const nav = (kit: ViewKit, kb: InlineKeyboard, back?: string) => {
   kb.row();
-  if (back) kb.text(kit.t("menu-back"), "cat:back");
-  return kb.text(kit.t("menu-cancel-flow"), "cat:cancel");
+  if (back) kb.text(kit.t("menu-back"), back);
+  return kb.text(kit.t("menu-cancel-flow"), CB.cancel);
 };
 
 /** "Rp 100.000" or, with a promo, a struck-through public price before the promo price. */
@@ -41,13 +56,14 @@ export function specsLine(kit: ViewKit, plan: Pick<PlanView, "vcpu" | "memoryMb"
 }
 
 export function providersView(kit: ViewKit, providers: ProviderView[]): View {
-  if (providers.length === 0) return { text: kit.t("catalog-empty"), keyboard: new InlineKeyboard().text(kit.t("menu-main"), "cat:cancel") };
+  if (providers.length === 0) return { text: kit.t("catalog-empty"), keyboard: new InlineKeyboard().text(kit.t("menu-main"), "menu:main") };
   const kb = new InlineKeyboard();
-  for (const p of providers) kb.text(kit.t("catalog-provider-button", { name: p.name, plans: p.plans }), `cat:prov:${p.code}`).row();
-  return { text: kit.t("catalog-title"), keyboard: nav(kit, kb, false) };
+  for (const p of providers) kb.text(kit.t("catalog-provider-button", { name: p.name, plans: p.plans }), CB.provider(p.code, 0)).row();
+  return { text: kit.t("catalog-title"), keyboard: nav(kit, kb) };
 }
 
-export function plansView(kit: ViewKit, providerName: string, plans: PlanView[], page: number): View {
+export function plansView(kit: ViewKit, provider: { code: string; name: string }, plans: PlanView[], page: number): View {
+  const providerName = provider.name;
   const pages = Math.max(1, Math.ceil(plans.length / PLANS_PER_PAGE));
   const current = Math.min(Math.max(page, 0), pages - 1);
   const shown = plans.slice(current * PLANS_PER_PAGE, (current + 1) * PLANS_PER_PAGE);
@@ -63,26 +79,27 @@ export function plansView(kit: ViewKit, providerName: string, plans: PlanView[],
     const label = plan.available && plan.from
       ? kit.t("plan-button", { name: plan.name, price: formatIdr(plan.from.subtotalIdr) })
       : kit.t("plan-button-sold-out", { name: plan.name });
-    kb.text(label, plan.available ? `cat:plan:${plan.id}` : "cat:noop").row();
+    kb.text(label, plan.available ? CB.plan(plan.id, current) : CB.noop).row();
   }
   if (pages > 1) {
     lines.push(kit.t("catalog-page", { page: current + 1, pages }));
-    if (current > 0) kb.text(kit.t("catalog-prev"), `cat:page:${current - 1}`);
-    if (current < pages - 1) kb.text(kit.t("catalog-next"), `cat:page:${current + 1}`);
+    if (current > 0) kb.text(kit.t("catalog-prev"), CB.provider(provider.code, current - 1));
+    if (current < pages - 1) kb.text(kit.t("catalog-next"), CB.provider(provider.code, current + 1));
   }
-  return { text: lines.join("\n").trim(), keyboard: nav(kit, kb) };
+  return { text: lines.join("\n").trim(), keyboard: nav(kit, kb, CB.home) };
 }
 
 function offerHeader(kit: ViewKit, offer: PlanOffer): string[] {
   return [kit.t("plan-detail-title", { name: escapeHtml(offer.plan.name), provider: escapeHtml(offer.plan.providerName) }), specsLine(kit, offer.plan)];
 }
 
-export function durationView(kit: ViewKit, offer: PlanOffer): View {
+export function durationView(kit: ViewKit, offer: PlanOffer, page = 0): View {
   const lines = offerHeader(kit, offer);
   const kb = new InlineKeyboard();
+  const back = CB.provider(offer.plan.providerCode, page);
   if (!offer.plan.available) {
     lines.push("", kit.t("plan-sold-out"));
-    return { text: lines.join("\n"), keyboard: nav(kit, kb) };
+    return { text: lines.join("\n"), keyboard: nav(kit, kb, back) };
   }
   lines.push("");
   for (const price of offer.prices) {
@@ -90,30 +107,30 @@ export function durationView(kit: ViewKit, offer: PlanOffer): View {
     if (price.promo) line += `\n  ${kit.t("promo-note", { label: escapeHtml(price.promo.label), discount: formatIdr(price.promoDiscountIdr), until: formatDate(price.promo.endsAt, kit.locale) })}`;
     if (price.source === "reseller") line += ` ${kit.t("reseller-note")}`;
     lines.push(line);
-    kb.text(kit.t("duration-button", { months: price.durationMonths, price: formatIdr(price.subtotalIdr) }), `cat:dur:${price.durationMonths}`).row();
+    kb.text(kit.t("duration-button", { months: price.durationMonths, price: formatIdr(price.subtotalIdr) }), CB.duration(offer.plan.id, price.durationMonths)).row();
   }
   lines.push("", kit.t("plan-pick-duration"));
-  return { text: lines.join("\n"), keyboard: nav(kit, kb) };
+  return { text: lines.join("\n"), keyboard: nav(kit, kb, back) };
 }
 
 export function imageView(kit: ViewKit, offer: PlanOffer, months: number): View {
   const lines = [...offerHeader(kit, offer), kit.t("duration", { months }), "", kit.t("image-pick")];
   const kb = new InlineKeyboard();
   offer.images.forEach((image, i) => {
-    kb.text(image.name, `cat:img:${image.id}`);
+    kb.text(image.name, CB.image(offer.plan.id, months, image.id));
     if (i % 2 === 1) kb.row();
   });
-  return { text: lines.join("\n"), keyboard: nav(kit, kb) };
+  return { text: lines.join("\n"), keyboard: nav(kit, kb, CB.plan(offer.plan.id, 0)) };
 }
 
 export function couponRejectionText(kit: ViewKit, code: string, rejection: { reason: CouponRejection; minOrderIdr?: number }): string {
   return kit.t(`coupon-rejected-${rejection.reason}`, { code: escapeHtml(code), min: formatIdr(rejection.minOrderIdr ?? 0) });
 }
 
-export function couponView(kit: ViewKit, notice?: string): View {
-  const kb = new InlineKeyboard().text(kit.t("coupon-skip"), "cat:skip");
+export function couponView(kit: ViewKit, choice: { planId: number; months: number }, notice?: string): View {
+  const kb = new InlineKeyboard().text(kit.t("coupon-skip"), "chk:skip");
   const text = notice ? `${notice}\n${kit.t("coupon-retry")}` : kit.t("coupon-ask");
-  return { text, keyboard: nav(kit, kb) };
+  return { text, keyboard: nav(kit, kb, CB.duration(choice.planId, choice.months)) };
 }
 
 export function summaryView(kit: ViewKit, quote: Quote, notice?: string): View {
@@ -132,8 +149,8 @@ export function summaryView(kit: ViewKit, quote: Quote, notice?: string): View {
   if (quote.coupon) lines.push(kit.t("summary-coupon", { code: escapeHtml(quote.coupon.code), amount: formatIdr(b.couponDiscountIdr) }));
   lines.push(kit.t("summary-total", { amount: formatIdr(b.totalIdr) }), "", kit.t("summary-fee-note"));
   const kb = new InlineKeyboard()
-    .text(kit.t("summary-confirm"), "cat:confirm")
+    .text(kit.t("summary-confirm"), "chk:confirm")
     .row()
-    .text(quote.coupon ? kit.t("coupon-remove") : kit.t("coupon-change"), quote.coupon ? "cat:nocoupon" : "cat:coupon");
-  return { text: lines.join("\n"), keyboard: nav(kit, kb) };
+    .text(quote.coupon ? kit.t("coupon-remove") : kit.t("coupon-change"), quote.coupon ? "chk:nocoupon" : "chk:coupon");
+  return { text: lines.join("\n"), keyboard: nav(kit, kb, CB.duration(quote.planId, quote.durationMonths)) };
 }

@@ -1,0 +1,221 @@
+import type { Conversation } from "@grammyjs/conversations";
+import { GrammyError, InlineKeyboard, type Api } from "grammy";
+import { QueueName, jobId } from "../../../jobs/queues.js";
+import type { Buyer, Quote } from "../../../shop/catalog/catalog.js";
+import { createOrder, type CreateOrderResult } from "../../../shop/orders/create-order.js";
+import { allowOrderCreation } from "../../../shop/orders/order-rate-limit.js";
+import { normalizeCouponCode } from "../../../shop/pricing/coupon-rules.js";
+import type { BotContext, BotDeps, ConvContext } from "../../context.js";
+import { formatDateTime, formatIdr } from "../../format.js";
+import { isLocale, type Locale } from "../../i18n.js";
+import { couponRejectionText, couponView, summaryView, type View, type ViewKit } from "./views.js";
+
+/** Stable conversation id; persisted state refers to it. */
+export const CHECKOUT_CONVERSATION = "checkout";
+/** Every wait loop has an exit: a small step budget and an idle timeout keep the replay log short. */
+const MAX_TURNS = 20;
+const IDLE_MS = 30 * 60_000;
+
+export interface CheckoutChoice {
+  planId: number;
+  months: number;
+  imageId: number;
+}
+
+function isNotModified(err: unknown): boolean {
+  const e = err instanceof GrammyError ? err : (err as { cause?: unknown })?.cause;
+  return e instanceof GrammyError && e.description.includes("message is not modified");
+}
+
+/**
+ * The part of ordering that needs free text: coupon → summary → confirm, in
+ * the message the customer was browsing. Reads go through
+ * `conversation.external` so replays after a restart see the same data; any
+ * catalog button (Back, Cancel) ends it and is handled by browsing.
+ */
+export function checkoutConversation(deps: BotDeps) {
+  return async function checkout(conversation: Conversation<BotContext, ConvContext>, ctx: ConvContext, choice: CheckoutChoice): Promise<void> {
+    const chatId = ctx.chat!.id;
+    const from = ctx.from!;
+    const user = await conversation.external(() => deps.users.resolve(from));
+    const buyer: Buyer = { userId: user.id, resellerTierId: user.resellerTierId };
+    const locale: Locale = isLocale(user.language) ? user.language : "id";
+    const t = (key: string, vars?: Record<string, string | number>) => deps.i18n.t(locale, key, vars);
+    const kit: ViewKit = { t, locale };
+    const api: Api = ctx.api;
+    let messageId: number | undefined = ctx.callbackQuery?.message?.message_id;
+    let shown = "";
+
+    const show = async (view: View) => {
+      const fingerprint = view.text + JSON.stringify(view.keyboard.inline_keyboard);
+      if (messageId !== undefined && fingerprint === shown) return;
+      shown = fingerprint;
+      const options = { parse_mode: "HTML" as const, reply_markup: view.keyboard };
+      if (messageId !== undefined) {
+        try {
+          await api.editMessageText(chatId, messageId, view.text, options);
+          return;
+        } catch (err) {
+          if (isNotModified(err)) return;
+          throw err;
+        }
+      }
+      messageId = (await api.sendMessage(chatId, view.text, options)).message_id;
+    };
+    /** After the customer typed, continue in a fresh message below theirs. */
+    const moveDown = async () => {
+      if (messageId !== undefined) await api.editMessageReplyMarkup(chatId, messageId).catch(() => undefined);
+      messageId = undefined;
+      shown = "";
+    };
+    const quote = async (couponCode: string | null) => {
+      const at = new Date(await conversation.now());
+      return conversation.external(() =>
+        deps.catalog.quote(deps.prisma, { planId: choice.planId, durationMonths: choice.months, imageId: choice.imageId, couponCode }, buyer, at),
+      );
+    };
+    const unavailable = async () => {
+      await show({ text: t("order-unavailable"), keyboard: new InlineKeyboard().text(t("menu-catalog"), "cat:home") });
+    };
+
+    let stage: "coupon" | "summary" = "coupon";
+    let couponCode: string | null = null;
+    let notice: string | undefined;
+    for (let turn = 0; turn < MAX_TURNS; turn++) {
+      if (stage === "coupon") {
+        await show(couponView(kit, choice, notice));
+      } else {
+        const result = await quote(couponCode);
+        if (!result.ok) return unavailable();
+        if (result.couponRejection) {
+          notice = couponRejectionText(kit, couponCode ?? "", result.couponRejection);
+          stage = "coupon";
+          continue;
+        }
+        await show(summaryView(kit, result.quote, notice));
+      }
+      notice = undefined;
+
+      const update = await conversation.wait({ maxMilliseconds: IDLE_MS });
+      const query = update.callbackQuery;
+      if (query) {
+        const data = query.data ?? "";
+        // Catalog buttons (Back, Cancel) end checkout and are handled by browsing;
+        // other features' buttons pass through untouched.
+        if (data.startsWith("cat:")) await conversation.halt({ next: true });
+        if (!data.startsWith("chk:")) await conversation.skip({ next: true });
+        if (query.message?.message_id !== messageId) {
+          await update.answerCallbackQuery({ text: t("catalog-stale") });
+          continue;
+        }
+        await update.answerCallbackQuery();
+        if (data === "chk:skip") {
+          couponCode = null;
+          stage = "summary";
+        } else if (data === "chk:coupon") {
+          stage = "coupon";
+        } else if (data === "chk:nocoupon") {
+          couponCode = null;
+        } else if (data === "chk:confirm" && stage === "summary") {
+          const done = await confirm();
+          if (done) return;
+        }
+        continue;
+      }
+      const text = update.message?.text;
+      if (text !== undefined && stage === "coupon") {
+        await moveDown();
+        couponCode = normalizeCouponCode(text).slice(0, 32);
+        stage = "summary";
+        const result = await quote(couponCode);
+        if (result.ok && result.quote.coupon) {
+          notice = t("coupon-applied", { code: result.quote.coupon.code, discount: formatIdr(result.quote.breakdown.couponDiscountIdr) });
+        }
+        continue;
+      }
+      await update.reply(t("flow-use-buttons"));
+    }
+    await api.sendMessage(chatId, t("flow-timeout"));
+
+    /** Places the order at the price shown; returns true when the flow is over. */
+    async function confirm(): Promise<boolean> {
+      const shownQuote = await quote(couponCode);
+      if (!shownQuote.ok) {
+        await unavailable();
+        return true;
+      }
+      const at = new Date(await conversation.now());
+      const expected = shownQuote.quote.breakdown.totalIdr;
+      const code = couponCode;
+      const result = await conversation.external(async (): Promise<CreateOrderResult | { status: "rate_limited" }> => {
+        if (!(await allowOrderCreation(deps.redis, deps.config.queuePrefix, buyer.userId, 10, at.getTime()))) return { status: "rate_limited" };
+        const created = await createOrder(deps.prisma, deps.catalog, {
+          buyer,
+          request: { planId: choice.planId, durationMonths: choice.months, imageId: choice.imageId, couponCode: code },
+          expectedTotalIdr: expected,
+          paymentTtlHours: deps.config.orderPaymentTtlHours,
+          now: at,
+        });
+        if (created.status === "created") await announceOrder(deps, chatId, created.order, created.quote, locale);
+        return created;
+      });
+      switch (result.status) {
+        case "rate_limited":
+          notice = t("order-rate-limited");
+          return false;
+        case "unavailable":
+          await unavailable();
+          return true;
+        case "price_changed":
+          notice = t("summary-price-changed");
+          return false;
+        case "coupon_rejected":
+          notice = couponRejectionText(kit, couponCode ?? "", result.rejection);
+          stage = "coupon";
+          return false;
+        case "created": {
+          const { order } = result;
+          const text = t("order-created", { reference: order.reference, total: formatIdr(order.totalIdr), deadline: formatDateTime(order.paymentDeadline, locale) });
+          const kb = new InlineKeyboard()
+            .text(t("pay-now"), `pay:m:${order.id}`)
+            .row()
+            .text(t("menu-orders"), `ord:view:${order.id}`)
+            .row()
+            .text(t("menu-main"), "menu:main");
+          await show({ text, keyboard: kb });
+          return true;
+        }
+      }
+    }
+  };
+}
+
+/**
+ * After an order is created: the customer's "order created" notification and a
+ * delayed sweep at the payment deadline, so the order expires on time even if
+ * the minute-by-minute scheduler is down.
+ */
+async function announceOrder(deps: BotDeps, chatId: number, order: { id: number; reference: string; totalIdr: number; paymentDeadline: string }, quote: Quote, locale: Locale) {
+  const deadline = new Date(order.paymentDeadline);
+  await deps.queues.enqueue(
+    QueueName.Notifications,
+    {
+      chatId,
+      key: "notify-order-created",
+      locale,
+      params: {
+        reference: order.reference,
+        plan: quote.planName,
+        duration: deps.i18n.t(locale, "duration", { months: quote.durationMonths }),
+        total: formatIdr(order.totalIdr),
+        deadline: formatDateTime(deadline, locale),
+      },
+    },
+    { jobId: jobId("order-created", order.id) },
+  );
+  await deps.queues.enqueue(
+    QueueName.Lifecycle,
+    { task: "order-expiry", tick: `order-${order.id}` },
+    { jobId: jobId("order-expiry", "order", order.id), delay: Math.max(0, deadline.getTime() - Date.now()) + 1_000 },
+  );
+}
