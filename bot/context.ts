@@ -1,6 +1,6 @@
 import type { ConversationFlavor } from "@grammyjs/conversations";
 import type { I18n, I18nFlavor } from "@grammyjs/i18n";
-import type { Context, SessionFlavor } from "grammy";
+import type { Context, LazySessionFlavor } from "grammy";
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "../db/client.js";
 import type { Queues } from "../jobs/queues.js";
@@ -39,7 +39,7 @@ interface ShopFlavor {
 }
 
 /** The one context type of the outside middleware tree. */
-export type BotContext = ConversationFlavor<Context & SessionFlavor<SessionData> & I18nFlavor & ShopFlavor>;
+export type BotContext = ConversationFlavor<Context & LazySessionFlavor<SessionData> & I18nFlavor & ShopFlavor>;
 
 /** Context inside conversations: plugins there are re-installed per replay, so it is slimmer. */
 export type ConvContext = Context & I18nFlavor;

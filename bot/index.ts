@@ -1,7 +1,7 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { conversations, createConversation } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
-import { Bot, session, type Context, type MiddlewareFn } from "grammy";
+import { Bot, lazySession, type Context, type MiddlewareFn } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type { BotContext, BotDeps, ConvContext, SessionData } from "./context.js";
 import { LANGUAGE_CONVERSATION, languageConversation, languageFeature } from "./features/language.conversation.js";
@@ -11,9 +11,8 @@ import { browseFeature } from "./features/catalog/browse.feature.js";
 import { ordersFeature } from "./features/orders.feature.js";
 import { startFeature } from "./features/start.command.js";
 import { unhandledFeature } from "./features/unhandled.js";
-import { dedupeUpdates } from "./middlewares/dedupe.middleware.js";
+import { admitUpdates } from "./middlewares/admit.middleware.js";
 import { handleBotError } from "./middlewares/error-boundary.js";
-import { rateLimitUsers } from "./middlewares/rate-limit.middleware.js";
 import { guardBlocked, loadUser } from "./middlewares/user.middleware.js";
 import { RedisStorage } from "./storage.js";
 
@@ -37,7 +36,7 @@ export const chatKey = (ctx: Context): string | undefined => ctx.chat?.id.toStri
 
 /**
  * Builds the bot for both polling and webhook entry points. Order matters:
- * sequentialize → dedupe → rate limit → session → user → i18n → guard →
+ * sequentialize → admit (dedupe + rate limit) → session → user → i18n → guard →
  * conversations → features → unhandled.
  */
 export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?: typeof fetch } = {}): Bot<BotContext> {
@@ -60,10 +59,10 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
 
   const protectedBot = bot.errorBoundary(handleBotError);
   protectedBot.use(sequentialize(chatKey));
-  protectedBot.use(dedupeUpdates());
-  protectedBot.use(rateLimitUsers(redis, config.queuePrefix, config.botRateLimitPer10s));
+  protectedBot.use(admitUpdates(config.botRateLimitPer10s));
+  // Lazy: most updates never touch the session, so they never pay its Redis round trips.
   protectedBot.use(
-    session<SessionData, BotContext>({
+    lazySession<SessionData, BotContext>({
       initial: () => ({}),
       getSessionKey: chatKey,
       storage: new RedisStorage<SessionData>(redis, `${config.queuePrefix}:sess:`, 30 * 86_400),

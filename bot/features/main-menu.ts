@@ -27,5 +27,5 @@ export function mainMenuKeyboard(ctx: Pick<I18nFlavor, "t">): InlineKeyboard {
 export async function sendMainMenu(ctx: BotContext): Promise<void> {
   const greeting = ctx.t("start-greeting", { name: ctx.from?.first_name ?? "", shop: ctx.me.first_name });
   const sent = await ctx.reply(`${greeting}\n\n${ctx.t("main-menu-title")}`, { reply_markup: mainMenuKeyboard(ctx) });
-  ctx.session.menuMessageId = sent.message_id;
+  (await ctx.session).menuMessageId = sent.message_id;
 }

@@ -22,6 +22,8 @@ export interface TelegramProfile {
 }
 
 const CACHE_TTL_SECONDS = 300;
+/** In-process copy: a busy chat sends several updates a second; Redis is asked at most every few seconds. */
+const LOCAL_TTL_MS = 5_000;
 
 /**
  * Resolves Telegram users to shop users. Roles come from the database, raised by
@@ -36,6 +38,14 @@ export class UserDirectory {
     private readonly roles: { ownerIds: number[]; sellerIds: number[] },
   ) {}
 
+  private readonly local = new Map<number, { at: number; user: ShopUser }>();
+
+  private remember(user: ShopUser): ShopUser {
+    if (this.local.size > 20_000) this.local.clear();
+    this.local.set(user.telegramId, { at: Date.now(), user });
+    return user;
+  }
+
   private key(telegramId: number) {
     return `${this.prefix}:user:${telegramId}`;
   }
@@ -48,8 +58,10 @@ export class UserDirectory {
 
   /** Loads (or creates on first contact) the user behind a Telegram profile. */
   async resolve(from: TelegramProfile): Promise<ShopUser> {
+    const hit = this.local.get(from.id);
+    if (hit && Date.now() - hit.at < LOCAL_TTL_MS) return hit.user;
     const cached = await this.redis.get(this.key(from.id));
-    if (cached) return JSON.parse(cached) as ShopUser;
+    if (cached) return this.remember(JSON.parse(cached) as ShopUser);
     const elevated = this.configRole(from.id);
     const row = await this.prisma.user.upsert({
       where: { telegramId: BigInt(from.id) },
@@ -67,7 +79,7 @@ export class UserDirectory {
     });
     const user = toShopUser(row);
     await this.redis.set(this.key(from.id), JSON.stringify(user), "EX", CACHE_TTL_SECONDS);
-    return user;
+    return this.remember(user);
   }
 
   /** Persists the user's language choice and refreshes the cache. */
@@ -75,11 +87,12 @@ export class UserDirectory {
     const row = await this.prisma.user.update({ where: { telegramId: BigInt(telegramId) }, data: { language } });
     const user = toShopUser(row);
     await this.redis.set(this.key(telegramId), JSON.stringify(user), "EX", CACHE_TTL_SECONDS);
-    return user;
+    return this.remember(user);
   }
 
   /** Drops the cached copy (after a role or block change by the owner). */
   async forget(telegramId: number): Promise<void> {
+    this.local.delete(telegramId);
     await this.redis.del(this.key(telegramId));
   }
 }
