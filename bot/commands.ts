@@ -6,7 +6,7 @@ import { LOCALES, DEFAULT_LOCALE } from "./i18n.js";
 
 /** Commands each role sees in Telegram's menu; staff see the customer ones too. */
 export const COMMANDS = {
-  CUSTOMER: ["start", "catalog", "orders", "language", "help", "cancel"],
+  CUSTOMER: ["start", "catalog", "orders", "wallet", "language", "help", "cancel"],
   SELLER: ["stats"],
   OWNER: ["health"],
 } as const;

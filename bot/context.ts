@@ -10,6 +10,7 @@ import type { Metrics } from "../ops/metrics.js";
 import type { ShopUser, UserDirectory } from "../shop/users/directory.js";
 import type { LocaleCache } from "./i18n.js";
 import type { Catalog } from "../shop/catalog/catalog.js";
+import type { Checkout } from "../shop/payments/checkout.js";
 
 /** Per-chat UI state; small on purpose (the database is the source of truth). */
 export interface SessionData {
@@ -29,6 +30,7 @@ export interface BotDeps {
   locales: LocaleCache;
   i18n: I18n<Context>;
   catalog: Catalog;
+  checkout: Checkout;
 }
 
 interface ShopFlavor {

@@ -30,12 +30,12 @@ const button = z.object({ text: z.string().min(1), data: z.string().max(64).opti
 export const payloadSchemas = {
   [QueueName.Provisioning]: z.object({ orderId: id }),
   [QueueName.InstanceActions]: z.object({ actionId: id }),
-  [QueueName.PaymentFollowups]: z.object({
-    kind: z.enum(["callback", "settle", "expire"]),
-    paymentId: id.optional(),
-    callbackId: id.optional(),
-    orderId: id.optional(),
-  }),
+  [QueueName.PaymentFollowups]: z.discriminatedUnion("kind", [
+    /** A verified Midtrans notification to confirm with Midtrans' status API before acting. */
+    z.object({ kind: z.literal("midtrans-callback"), callbackId: id }),
+    /** What happens after a settlement: tell the customer, invoice, provision, credit a top-up. */
+    z.object({ kind: z.enum(["paid", "review", "expired"]), paymentId: id }),
+  ]),
   [QueueName.Notifications]: z.object({
     chatId: z.number().int(),
     /** i18n key rendered in the recipient's language at send time. */
@@ -43,6 +43,8 @@ export const payloadSchemas = {
     params: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
     locale: z.string().optional(),
     buttons: z.array(z.array(button)).optional(),
+    /** Send this document along (rendered at send time from our data). */
+    document: z.object({ kind: z.literal("invoice"), orderId: id }).optional(),
   }),
   [QueueName.Broadcast]: z.object({ broadcastId: id, deliveryId: id.optional() }),
   [QueueName.ScreenshotPurge]: z.object({ tick }),

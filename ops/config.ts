@@ -81,6 +81,7 @@ const envSchema = z.object({
   LINODE_API_URL: url.default("https://api.linode.com/v4"),
   DATA_ENCRYPTION_KEY: encryptionKey,
   DATA_DIR: z.string().min(1).default("./data"),
+  SHOP_NAME: z.string().min(1).max(64).default("Toko VPS"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,40}$/, "must be 1-40 chars of A-Z a-z 0-9 : _ -").default("vpsbot"),
   ORDER_PAYMENT_TTL_HOURS: positiveInt.default(24),
@@ -114,6 +115,8 @@ export interface Config {
   };
   encryptionKey: Uint8Array;
   dataDir: string;
+  /** Shown on invoices. */
+  shopName: string;
   logLevel: Env["LOG_LEVEL"];
   queuePrefix: string;
   orderPaymentTtlHours: number;
@@ -207,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     encryptionKey: e.DATA_ENCRYPTION_KEY,
     dataDir: e.DATA_DIR,
+    shopName: e.SHOP_NAME,
     logLevel: e.LOG_LEVEL,
     queuePrefix: e.QUEUE_PREFIX,
     orderPaymentTtlHours: e.ORDER_PAYMENT_TTL_HOURS,

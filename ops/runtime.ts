@@ -18,6 +18,12 @@ import { notificationsProcessor } from "../jobs/processors/notifications.process
 import { ownerAlertsProcessor } from "../jobs/processors/owner-alerts.processor.js";
 import { UserDirectory } from "../shop/users/directory.js";
 import { Catalog } from "../shop/catalog/catalog.js";
+import { Checkout } from "../shop/payments/checkout.js";
+import { MidtransClient } from "../shop/payments/gateways/midtrans.js";
+import { TripayClient } from "../shop/payments/gateways/tripay.js";
+import { purgeProofs } from "../shop/payments/proofs/transfer-proofs.js";
+import { paymentFollowupsProcessor } from "../jobs/processors/payment-followups.processor.js";
+import { paymentWebhookRoutes } from "../webhooks/routes/payments.js";
 import type { ProviderCode } from "../db/client.js";
 import { createServer, type ExtraRoutes } from "../webhooks/server.js";
 import { telegramWebhookRoutes } from "../webhooks/routes/telegram.js";
@@ -69,6 +75,11 @@ export function scheduleTable(queues: Queues): ScheduleEntry[] {
       cron: "* * * * *",
       run: (tick) => queues.enqueue(QueueName.Lifecycle, { task: "order-expiry", tick }, { jobId: jobId("order-expiry", tick) }),
     },
+    {
+      name: "screenshot-purge",
+      cron: "15 3 * * *",
+      run: (tick) => queues.enqueue(QueueName.ScreenshotPurge, { tick }, { jobId: jobId("screenshot-purge", tick) }),
+    },
   ];
 }
 
@@ -88,8 +99,11 @@ export function createCore(config: Config, logger: Logger, opts: { poolSize?: nu
   const i18n = createI18n(locales);
   const users = new UserDirectory(prisma, redis, config.queuePrefix, config);
   const catalog = new Catalog(prisma, { providers: configuredProviders(config), cacheTtlMs: 15_000 });
-  const botDeps: BotDeps = { config, logger, prisma, redis, queues, metrics, users, locales, i18n, catalog };
-  return { metrics, prisma, redis, producerRedis, queues, locales, i18n, users, catalog, botDeps };
+  const tripay = config.tripay ? new TripayClient(config.tripay, { redis, cachePrefix: `${config.queuePrefix}:tripay:` }) : undefined;
+  const midtrans = config.midtrans ? new MidtransClient(config.midtrans) : undefined;
+  const checkout = new Checkout({ prisma, tripay, midtrans, publicBaseUrl: config.telegram.publicBaseUrl });
+  const botDeps: BotDeps = { config, logger, prisma, redis, queues, metrics, users, locales, i18n, catalog, checkout };
+  return { metrics, prisma, redis, producerRedis, queues, locales, i18n, users, catalog, tripay, midtrans, checkout, botDeps };
 }
 
 /**
@@ -139,7 +153,15 @@ export async function startService(
     workerRedis = createRedis(config.redisUrl, "worker");
     workerRedis.on("error", (err) => logger.warn({ err: err.message }, "redis (worker) error"));
     const base: ProcessorMap = {
-      [QueueName.Notifications]: { process: notificationsProcessor({ api, i18n, prisma }), concurrency: 8 },
+      [QueueName.Notifications]: { process: notificationsProcessor({ api, i18n, prisma, shopName: config.shopName }), concurrency: 8 },
+      [QueueName.PaymentFollowups]: {
+        process: paymentFollowupsProcessor({ prisma, queues, midtrans: core.midtrans, staff: config }),
+        concurrency: 4,
+      },
+      [QueueName.ScreenshotPurge]: {
+        process: async () => ({ purged: await purgeProofs(prisma, { dataDir: config.dataDir, olderThan: new Date(Date.now() - config.screenshotRetentionDays * 86_400_000) }) }),
+        concurrency: 1,
+      },
       [QueueName.OwnerAlerts]: { process: ownerAlertsProcessor({ api, ownerIds: config.ownerIds, logger }), concurrency: 1 },
       [QueueName.Lifecycle]: { process: lifecycleProcessor({ prisma, queues, i18n }), concurrency: 1 },
     };
@@ -151,6 +173,7 @@ export async function startService(
   if (roles.includes("scheduler")) scheduler = startScheduler(scheduleTable(queues), logger);
 
   if (roles.includes("web")) {
+    extraRoutes.push({ path: "/webhooks", app: paymentWebhookRoutes({ config, prisma, queues, metrics }) });
     const app = createServer({ logger, metrics, prisma, redis }, extraRoutes);
     await new Promise<void>((resolve, reject) => {
       server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) => {

@@ -69,7 +69,9 @@ ordersFeature.callbackQuery(/^ord:view:(\d+)$/, async (ctx) => {
   lines.push(ctx.t(`order-next-${order.status}`, { deadline: order.paymentDeadline ? formatDateTime(order.paymentDeadline, locale) : "—" }));
   lines.push("", ctx.t("order-detail-history"));
   for (const h of order.statusHistory) lines.push(`• ${formatDateTime(h.createdAt, locale)} — ${ctx.t(`order-status-${h.toStatus}`)}`);
-  const kb = new InlineKeyboard().text(ctx.t("orders-back"), "ord:list:0").row().text(ctx.t("menu-main"), "menu:main");
+  const kb = new InlineKeyboard();
+  if (order.status === "PENDING_PAYMENT") kb.text(ctx.t("pay-now"), `pay:m:${order.id}`).row();
+  kb.text(ctx.t("orders-back"), "ord:list:0").row().text(ctx.t("menu-main"), "menu:main");
   const text = lines.join("\n");
   await ctx.editMessageText(text, { parse_mode: "HTML", reply_markup: kb }).catch(() => ctx.reply(text, { parse_mode: "HTML", reply_markup: kb }));
 });

@@ -17,6 +17,7 @@ help-text =
     /start — main menu
     /catalog — VPS catalog and ordering
     /orders — my orders
+    /wallet — balance and top-up
     /language — change language
     /help — this help
     /cancel — cancel the current step

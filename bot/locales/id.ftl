@@ -17,6 +17,7 @@ help-text =
     /start — menu utama
     /catalog — katalog VPS dan pemesanan
     /orders — pesanan saya
+    /wallet — saldo dan isi saldo
     /language — ganti bahasa
     /help — bantuan ini
     /cancel — batalkan langkah yang sedang berjalan

@@ -1,0 +1,87 @@
+import { Composer } from "grammy";
+import { QueueName, jobId } from "../../../jobs/queues.js";
+import { formatIdr } from "../../../shop/money.js";
+import { openTransferFor } from "../../../shop/payments/manual-transfer.js";
+import { prepareProofImage } from "../../../shop/payments/proofs/proof-image.js";
+import { storeProof } from "../../../shop/payments/proofs/transfer-proofs.js";
+import { reviewerChatIds } from "../../../shop/users/staff.js";
+import type { BotContext } from "../../context.js";
+import { downloadMessageFile, MAX_DOWNLOAD_BYTES } from "../../files.js";
+
+const REFERENCE = /\b(ORD|TOP)-\d{8}-[2-9A-HJ-NP-Z]{5}\b/;
+
+/**
+ * A customer sends a photo (or an image file) of their bank transfer. It is
+ * checked, stripped of metadata, re-encoded and encrypted before it is stored;
+ * sellers get Approve / Reject buttons. Nothing is ever approved automatically.
+ */
+export const proofFeature = new Composer<BotContext>();
+
+proofFeature.chatType("private").on(["message:photo", "message:document"], async (ctx) => {
+  const { prisma, config, queues } = ctx.deps;
+  const document = ctx.message.document;
+  if (document && !(document.mime_type ?? "").startsWith("image/")) {
+    await ctx.reply(ctx.t("proof-not-image"));
+    return;
+  }
+  const named = ctx.message.caption ? REFERENCE.exec(ctx.message.caption.toUpperCase()) : null;
+  let payment = await openTransferFor(prisma, ctx.shopUser.id);
+  if (named) {
+    const order = await prisma.order.findUnique({ where: { reference: named[0] }, select: { userId: true } });
+    if (order && order.userId !== ctx.shopUser.id) {
+      await ctx.reply(ctx.t("proof-not-your-order", { reference: named[0] }));
+      return;
+    }
+    payment = payment?.order.reference === named[0] ? payment : null;
+    if (!payment && order) {
+      const forOrder = await prisma.payment.findFirst({
+        where: { gateway: "MANUAL_TRANSFER", status: "PENDING", order: { reference: named[0], userId: ctx.shopUser.id, status: "PENDING_PAYMENT" } },
+        include: { order: { select: { id: true, reference: true, userId: true } } },
+      });
+      payment = forOrder;
+    }
+  }
+  if (!payment) {
+    await ctx.reply(ctx.t("proof-no-open-transfer"));
+    return;
+  }
+  const download = await downloadMessageFile(ctx, config.telegram.apiRoot, config.telegram.token);
+  if (!download.ok) {
+    await ctx.reply(download.reason === "too_large" ? ctx.t("proof-too-large", { max: MAX_DOWNLOAD_BYTES / 1024 / 1024 }) : ctx.t("error-generic", { ref: "download" }));
+    return;
+  }
+  const prepared = await prepareProofImage(download.bytes, { maxInputBytes: MAX_DOWNLOAD_BYTES });
+  if (!prepared.ok) {
+    await ctx.reply(prepared.reason === "not_image" ? ctx.t("proof-not-image") : ctx.t("proof-too-large", { max: MAX_DOWNLOAD_BYTES / 1024 / 1024 }));
+    return;
+  }
+  const stored = await storeProof(prisma, {
+    key: config.encryptionKey,
+    dataDir: config.dataDir,
+    orderId: payment.order.id,
+    userId: ctx.shopUser.id,
+    paymentId: payment.id,
+    image: prepared.image,
+  });
+  await ctx.reply(ctx.t("proof-received", { reference: payment.order.reference }));
+  const order = await prisma.order.findUniqueOrThrow({ where: { id: payment.order.id }, select: { planName: true, kind: true } });
+  const customer = `${ctx.from.first_name}${ctx.from.username ? ` (@${ctx.from.username})` : ""} · id ${ctx.from.id}`;
+  for (const reviewer of await reviewerChatIds(prisma, config)) {
+    await queues.enqueue(
+      QueueName.Notifications,
+      {
+        chatId: reviewer,
+        key: "review-new-proof",
+        params: { reference: payment.order.reference, plan: order.planName ?? order.kind, customer, amount: formatIdr(payment.totalIdr) },
+        buttons: [
+          [{ text: "t:review-view-proof", data: `rev:view:${stored.proofId}` }],
+          [
+            { text: "t:review-approve", data: `rev:ok:${payment.id}` },
+            { text: "t:review-reject", data: `rev:no:${payment.id}` },
+          ],
+        ],
+      },
+      { jobId: jobId("proof", stored.proofId, reviewer) },
+    );
+  }
+});

@@ -1,0 +1,159 @@
+import { Hono, type Context } from "hono";
+import type { PaymentGateway, PrismaClient } from "../../db/client.js";
+import { dispatchSettlement } from "../../jobs/dispatch-settlement.js";
+import { QueueName, jobId, type Queues } from "../../jobs/queues.js";
+import type { Config } from "../../ops/config.js";
+import type { Metrics } from "../../ops/metrics.js";
+import { midtransNotificationSchema, verifyMidtransNotification } from "../../shop/payments/gateways/midtrans.js";
+import { tripayCallbackSchema, tripayOutcome, verifyTripayCallback } from "../../shop/payments/gateways/tripay.js";
+import { settlePayment } from "../../shop/payments/settle.js";
+import type { AppEnv } from "../server.js";
+
+export interface PaymentWebhookDeps {
+  config: Config;
+  prisma: PrismaClient;
+  queues: Queues;
+  metrics: Metrics;
+}
+
+/** Gateway callbacks are small; anything bigger is not a real callback. */
+export const CALLBACK_MAX_BYTES = 16 * 1024;
+
+const KEPT_HEADERS = ["content-type", "user-agent", "x-callback-event", "x-callback-signature", "x-forwarded-for"];
+
+function headersOf(c: Context<AppEnv>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const value = c.req.header(name);
+    if (value !== undefined) out[name] = value.slice(0, 512);
+  }
+  return out;
+}
+
+/**
+ * Records every received callback (verified or not) in one insert, with what we
+ * did about it: the audit trail a seller or the owner reads when money is disputed.
+ */
+async function record(
+  deps: PaymentWebhookDeps,
+  c: Context<AppEnv>,
+  gateway: PaymentGateway,
+  raw: string,
+  fields: { verified: boolean; rejectReason?: string; event?: string; reference?: string; merchantRef?: string; status?: string; outcome?: string },
+) {
+  return deps.prisma.paymentCallback.create({
+    data: {
+      gateway,
+      rawBody: raw.slice(0, CALLBACK_MAX_BYTES),
+      headers: headersOf(c),
+      remoteIp: c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? null,
+      verified: fields.verified,
+      rejectReason: fields.rejectReason ?? null,
+      event: fields.event ?? null,
+      reference: fields.reference ?? null,
+      merchantRef: fields.merchantRef ?? null,
+      status: fields.status ?? null,
+      outcome: fields.outcome ?? null,
+    },
+  });
+}
+
+/** Reads the raw body with a hard size cap (the signature covers the exact bytes). */
+async function rawBody(c: Context<AppEnv>): Promise<string | null> {
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > CALLBACK_MAX_BYTES) return null;
+  const text = await c.req.text();
+  return Buffer.byteLength(text) > CALLBACK_MAX_BYTES ? null : text;
+}
+
+/**
+ * `POST /webhooks/tripay` and `POST /webhooks/midtrans`. Verify, record, apply
+ * the state change exactly once, enqueue the slow work, answer fast.
+ */
+export function paymentWebhookRoutes(deps: PaymentWebhookDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const reject = (c: Context<AppEnv>, gateway: "tripay" | "midtrans", status: 400 | 401 | 404 | 413, reason: string, message: string) => {
+    deps.metrics.webhookRejected.inc({ source: gateway, reason });
+    c.get("log").warn({ gateway, reason }, "payment callback refused");
+    return c.json({ success: false, message }, status);
+  };
+
+  app.post("/tripay", async (c) => {
+    const tripay = deps.config.tripay;
+    if (!tripay) return reject(c, "tripay", 404, "not_configured", "Tripay is not enabled on this shop");
+    const raw = await rawBody(c);
+    if (raw === null) return reject(c, "tripay", 413, "too_large", "callback body too large");
+    const event = c.req.header("x-callback-event");
+    if (!verifyTripayCallback(tripay.privateKey, raw, c.req.header("x-callback-signature"))) {
+      await record(deps, c, "TRIPAY", raw, { verified: false, rejectReason: "invalid signature", event });
+      return reject(c, "tripay", 401, "bad_signature", "invalid callback signature");
+    }
+    if (event !== "payment_status") {
+      await record(deps, c, "TRIPAY", raw, { verified: true, rejectReason: "unsupported event", event });
+      return reject(c, "tripay", 400, "bad_event", `unsupported X-Callback-Event: ${event ?? "(missing)"}`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      await record(deps, c, "TRIPAY", raw, { verified: true, rejectReason: "malformed JSON", event });
+      return reject(c, "tripay", 400, "malformed", "body is not valid JSON");
+    }
+    const parsed = tripayCallbackSchema.safeParse(json);
+    if (!parsed.success) {
+      await record(deps, c, "TRIPAY", raw, { verified: true, rejectReason: "unexpected body", event });
+      return reject(c, "tripay", 400, "malformed", "callback body does not match Tripay's format");
+    }
+    const body = parsed.data;
+    const settlement = await settlePayment(deps.prisma, {
+      key: { gateway: "TRIPAY", gatewayReference: body.reference },
+      outcome: tripayOutcome(body),
+      eventKey: `${body.reference}:${body.status}`,
+      source: "tripay",
+      actor: { type: "GATEWAY", id: `tripay:${body.reference}` },
+    });
+    const fields = { verified: true, event, reference: body.reference, merchantRef: body.merchant_ref ?? undefined, status: body.status };
+    if (settlement.result === "unknown_payment") {
+      await record(deps, c, "TRIPAY", raw, { ...fields, outcome: "unknown reference" });
+      return reject(c, "tripay", 404, "unknown_reference", `unknown transaction reference ${body.reference}`);
+    }
+    await record(deps, c, "TRIPAY", raw, { ...fields, outcome: settlement.result + ("why" in settlement && settlement.why ? `: ${settlement.why}` : "") });
+    await dispatchSettlement(deps.queues, settlement);
+    return c.json({ success: true });
+  });
+
+  app.post("/midtrans", async (c) => {
+    const midtrans = deps.config.midtrans;
+    if (!midtrans) return reject(c, "midtrans", 404, "not_configured", "Midtrans is not enabled on this shop");
+    const raw = await rawBody(c);
+    if (raw === null) return reject(c, "midtrans", 413, "too_large", "notification body too large");
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      await record(deps, c, "MIDTRANS", raw, { verified: false, rejectReason: "malformed JSON" });
+      return reject(c, "midtrans", 400, "malformed", "body is not valid JSON");
+    }
+    const parsed = midtransNotificationSchema.safeParse(json);
+    if (!parsed.success) {
+      await record(deps, c, "MIDTRANS", raw, { verified: false, rejectReason: "unexpected body" });
+      return reject(c, "midtrans", 400, "malformed", "notification body does not match Midtrans' format");
+    }
+    const body = parsed.data;
+    const fields = { reference: body.transaction_id ?? undefined, merchantRef: body.order_id, status: body.transaction_status };
+    if (!verifyMidtransNotification(body, midtrans.serverKey)) {
+      await record(deps, c, "MIDTRANS", raw, { ...fields, verified: false, rejectReason: "invalid signature_key" });
+      return reject(c, "midtrans", 401, "bad_signature", "invalid signature_key");
+    }
+    const payment = await deps.prisma.payment.findUnique({ where: { attemptRef: body.order_id }, select: { id: true } });
+    if (!payment) {
+      await record(deps, c, "MIDTRANS", raw, { ...fields, verified: true, outcome: "unknown order_id" });
+      return reject(c, "midtrans", 404, "unknown_reference", `unknown order_id ${body.order_id}`);
+    }
+    // Midtrans' advice: trust the status API, not the notification. That call is slow, so it runs in a job.
+    const saved = await record(deps, c, "MIDTRANS", raw, { ...fields, verified: true, outcome: "queued for status check" });
+    await deps.queues.enqueue(QueueName.PaymentFollowups, { kind: "midtrans-callback", callbackId: saved.id }, { jobId: jobId("midtrans-callback", saved.id) });
+    return c.json({ success: true });
+  });
+  return app;
+}
