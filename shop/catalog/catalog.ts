@@ -235,11 +235,16 @@ export class Catalog {
    * the order transaction (pass the transaction as `db`) so the frozen price is
    * exactly what was checked. A rejected coupon still yields a quote without it.
    */
-  async quote(db: Db, req: QuoteRequest, buyer: Buyer, now: Date): Promise<QuoteResult> {
-    const row = (await db.plan.findUnique({
-      where: { id: req.planId },
-      include: { ...this.planInclude(), images: { where: { imageId: req.imageId }, include: { image: true } } },
-    })) as (PlanRow & { providerSizeSlug: string; images: Array<{ image: { id: number; code: string; name: string; providerRef: string; active: boolean } }> }) | null;
+  async quote(db: Db, req: QuoteRequest, buyer: Buyer, now: Date, opts: { display?: boolean } = {}): Promise<QuoteResult> {
+    type QuoteRow = PlanRow & { images: Array<{ image: { id: number; code: string; name: string; providerRef: string; active: boolean } }> };
+    // A summary on screen may use the browsing cache; the order itself is always priced from the database.
+    const load = async () =>
+      (await db.plan.findUnique({
+        where: { id: req.planId },
+        include: { ...this.planInclude(), images: { include: { image: true } } },
+      })) as QuoteRow | null;
+    const full = opts.display ? await this.memo(`offer:${req.planId}`, load) : await load();
+    const row = full ? { ...full, images: full.images.filter((i) => i.image.id === req.imageId) } : null;
     if (!row || !row.active || !row.provider.active || !this.offered(row.provider.code)) return { ok: false, reason: "plan_unavailable" };
     if (!(await this.availability.isAvailable({ ...row, providerCode: row.provider.code }))) return { ok: false, reason: "sold_out" };
     const price = this.prices(row, buyer, now).find((p) => p.durationMonths === req.durationMonths);

@@ -71,7 +71,7 @@ export function checkoutConversation(deps: BotDeps) {
     const quote = async (couponCode: string | null) => {
       const at = new Date(await conversation.now());
       return conversation.external(() =>
-        deps.catalog.quote(deps.prisma, { planId: choice.planId, durationMonths: choice.months, imageId: choice.imageId, couponCode }, buyer, at),
+        deps.catalog.quote(deps.prisma, { planId: choice.planId, durationMonths: choice.months, imageId: choice.imageId, couponCode }, buyer, at, { display: true }),
       );
     };
     const unavailable = async () => {
@@ -157,6 +157,8 @@ export function checkoutConversation(deps: BotDeps) {
           now: at,
         });
         if (created.status === "created") await announceOrder(deps, chatId, created.order, created.quote, locale);
+        // The browsing cache was behind the database: drop it so the next summary shows the real price.
+        if (created.status === "price_changed" || created.status === "unavailable") deps.catalog.invalidate();
         return created;
       });
       switch (result.status) {
