@@ -67,6 +67,21 @@ async function rawBody(c: Context<AppEnv>): Promise<string | null> {
 }
 
 /**
+ * A duplicate callback re-enqueues the follow-up of money already taken (payment PAID or
+ * REVIEW). Why: the settlement commits before its follow-up is enqueued, so when the enqueue
+ * fails (Redis restarting) we answer 500 with the order already PAID; Tripay's retry is then
+ * a duplicate, and without this the `paid`/`review` job — provisioning, the customer's
+ * message, the owner's review alert — would never be queued. Same job ids as
+ * dispatchSettlement, so when the job exists this adds nothing.
+ */
+async function redispatchPaidFollowup(deps: PaymentWebhookDeps, gateway: PaymentGateway, gatewayReference: string): Promise<void> {
+  const payment = await deps.prisma.payment.findUnique({ where: { gateway_gatewayReference: { gateway, gatewayReference } }, select: { id: true, status: true } });
+  const kind = payment?.status === "PAID" ? "paid" : payment?.status === "REVIEW" ? "review" : undefined;
+  if (!payment || !kind) return;
+  await deps.queues.enqueue(QueueName.PaymentFollowups, { kind, paymentId: payment.id }, { jobId: jobId(kind, payment.id) });
+}
+
+/**
  * `POST /webhooks/tripay` and `POST /webhooks/midtrans`. Verify, record, apply
  * the state change exactly once, enqueue the slow work, answer fast.
  */
@@ -118,7 +133,8 @@ export function paymentWebhookRoutes(deps: PaymentWebhookDeps): Hono<AppEnv> {
       return reject(c, "tripay", 404, "unknown_reference", `unknown transaction reference ${body.reference}`);
     }
     await record(deps, c, "TRIPAY", raw, { ...fields, outcome: settlement.result + ("why" in settlement && settlement.why ? `: ${settlement.why}` : "") });
-    await dispatchSettlement(deps.queues, settlement);
+    if (settlement.result === "duplicate") await redispatchPaidFollowup(deps, "TRIPAY", body.reference);
+    else await dispatchSettlement(deps.queues, settlement);
     return c.json({ success: true });
   });
 
