@@ -6,8 +6,8 @@ import { LOCALES, DEFAULT_LOCALE } from "./i18n.js";
 
 /** Commands each role sees in Telegram's menu; staff see the customer ones too. */
 export const COMMANDS = {
-  CUSTOMER: ["start", "catalog", "orders", "wallet", "language", "help", "cancel"],
-  SELLER: ["stats"],
+  CUSTOMER: ["start", "catalog", "orders", "vps", "wallet", "language", "help", "cancel"],
+  SELLER: ["stats", "retry", "refund"],
   OWNER: ["health"],
 } as const;
 

@@ -11,6 +11,7 @@ import type { ShopUser, UserDirectory } from "../shop/users/directory.js";
 import type { LocaleCache } from "./i18n.js";
 import type { Catalog } from "../shop/catalog/catalog.js";
 import type { Checkout } from "../shop/payments/checkout.js";
+import type { CloudProvider, ProviderCode } from "../shop/cloud/provider.js";
 
 /** Per-chat UI state; small on purpose (the database is the source of truth). */
 export interface SessionData {
@@ -31,6 +32,8 @@ export interface BotDeps {
   i18n: I18n<Context>;
   catalog: Catalog;
   checkout: Checkout;
+  /** Configured cloud adapters by provider code. */
+  providers: Partial<Record<ProviderCode, CloudProvider>>;
 }
 
 interface ShopFlavor {

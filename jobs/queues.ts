@@ -36,7 +36,10 @@ export const payloadSchemas = {
     /** What happens after a settlement: tell the customer, invoice, provision, credit a top-up. */
     z.object({ kind: z.enum(["paid", "review", "expired"]), paymentId: id }),
   ]),
-  [QueueName.Notifications]: z.object({
+  [QueueName.Notifications]: z.union([
+    /** Removes a message later (the VPS password message deletes itself). */
+    z.object({ chatId: z.number().int(), deleteMessageId: z.number().int().positive() }),
+    z.object({
     chatId: z.number().int(),
     /** i18n key rendered in the recipient's language at send time. */
     key: z.string().min(1),
@@ -45,10 +48,13 @@ export const payloadSchemas = {
     buttons: z.array(z.array(button)).optional(),
     /** Send this document along (rendered at send time from our data). */
     document: z.object({ kind: z.literal("invoice"), orderId: id }).optional(),
-  }),
+    /** Include a VPS's login details, decrypted at send time (never stored in the job). */
+    credentials: z.object({ instanceId: id }).optional(),
+    }),
+  ]),
   [QueueName.Broadcast]: z.object({ broadcastId: id, deliveryId: id.optional() }),
   [QueueName.ScreenshotPurge]: z.object({ tick }),
-  [QueueName.Lifecycle]: z.object({ task: z.enum(["order-expiry"]), tick }),
+  [QueueName.Lifecycle]: z.object({ task: z.enum(["order-expiry", "renewal-reminders", "instance-expiry"]), tick }),
   [QueueName.OwnerAlerts]: z.object({
     severity: z.enum(["info", "warning", "critical"]),
     title: z.string().min(1).max(200),

@@ -88,6 +88,15 @@ const envSchema = z.object({
   SCREENSHOT_RETENTION_DAYS: positiveInt.default(30),
   BOT_RATE_LIMIT_PER_10S: positiveInt.default(15),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
+  PROVISION_DEADLINE_MINUTES: positiveInt.default(10),
+  CREDENTIALS_MESSAGE_TTL_MINUTES: positiveInt.default(30),
+  EXPIRY_REMINDER_DAYS: z
+    .string()
+    .default("7,3,1")
+    .refine((v) => /^\d{1,3}(,\d{1,3})*$/.test(v.replace(/\s/g, "")), "must be comma-separated whole days, e.g. 7,3,1")
+    .transform((v) => [...new Set(v.replace(/\s/g, "").split(",").map(Number))].sort((a, b) => b - a)),
+  GRACE_DAYS: z.coerce.number({ error: "must be a whole number of days" }).int().min(0).default(2),
+  DELETE_AFTER_DAYS: positiveInt.default(7),
 });
 
 type Env = z.output<typeof envSchema>;
@@ -123,6 +132,8 @@ export interface Config {
   screenshotRetentionDays: number;
   botRateLimitPer10s: number;
   shutdownTimeoutMs: number;
+  provisioning: { deadlineMs: number; credentialsTtlMs: number };
+  lifecycle: { reminderDays: number[]; graceDays: number; deleteAfterDays: number };
 }
 
 /** Thrown with one human line per bad variable; never contains a value. */
@@ -217,6 +228,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     screenshotRetentionDays: e.SCREENSHOT_RETENTION_DAYS,
     botRateLimitPer10s: e.BOT_RATE_LIMIT_PER_10S,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    provisioning: { deadlineMs: e.PROVISION_DEADLINE_MINUTES * 60_000, credentialsTtlMs: e.CREDENTIALS_MESSAGE_TTL_MINUTES * 60_000 },
+    lifecycle: { reminderDays: e.EXPIRY_REMINDER_DAYS, graceDays: e.GRACE_DAYS, deleteAfterDays: e.DELETE_AFTER_DAYS },
   };
 }
 

@@ -23,6 +23,9 @@ import { MidtransClient } from "../shop/payments/gateways/midtrans.js";
 import { TripayClient } from "../shop/payments/gateways/tripay.js";
 import { purgeProofs } from "../shop/payments/proofs/transfer-proofs.js";
 import { paymentFollowupsProcessor } from "../jobs/processors/payment-followups.processor.js";
+import { provisioningProcessor } from "../jobs/processors/provisioning.processor.js";
+import { instanceActionsProcessor } from "../jobs/processors/instance-actions.processor.js";
+import { cloudAvailability, createProviders } from "../shop/cloud/providers.js";
 import { paymentWebhookRoutes } from "../webhooks/routes/payments.js";
 import type { ProviderCode } from "../db/client.js";
 import { createServer, type ExtraRoutes } from "../webhooks/server.js";
@@ -76,6 +79,16 @@ export function scheduleTable(queues: Queues): ScheduleEntry[] {
       run: (tick) => queues.enqueue(QueueName.Lifecycle, { task: "order-expiry", tick }, { jobId: jobId("order-expiry", tick) }),
     },
     {
+      name: "renewal-reminders",
+      cron: "0 9 * * *",
+      run: (tick) => queues.enqueue(QueueName.Lifecycle, { task: "renewal-reminders", tick }, { jobId: jobId("renewal-reminders", tick) }),
+    },
+    {
+      name: "instance-expiry",
+      cron: "5 * * * *",
+      run: (tick) => queues.enqueue(QueueName.Lifecycle, { task: "instance-expiry", tick }, { jobId: jobId("instance-expiry", tick) }),
+    },
+    {
       name: "screenshot-purge",
       cron: "15 3 * * *",
       run: (tick) => queues.enqueue(QueueName.ScreenshotPurge, { tick }, { jobId: jobId("screenshot-purge", tick) }),
@@ -98,12 +111,13 @@ export function createCore(config: Config, logger: Logger, opts: { poolSize?: nu
   const locales = new LocaleCache();
   const i18n = createI18n(locales);
   const users = new UserDirectory(prisma, redis, config.queuePrefix, config);
-  const catalog = new Catalog(prisma, { providers: configuredProviders(config), cacheTtlMs: 15_000 });
+  const providers = createProviders(config.providers);
+  const catalog = new Catalog(prisma, { providers: configuredProviders(config), cacheTtlMs: 15_000, availability: cloudAvailability(providers) });
   const tripay = config.tripay ? new TripayClient(config.tripay, { redis, cachePrefix: `${config.queuePrefix}:tripay:` }) : undefined;
   const midtrans = config.midtrans ? new MidtransClient(config.midtrans) : undefined;
   const checkout = new Checkout({ prisma, tripay, midtrans, publicBaseUrl: config.telegram.publicBaseUrl });
-  const botDeps: BotDeps = { config, logger, prisma, redis, queues, metrics, users, locales, i18n, catalog, checkout };
-  return { metrics, prisma, redis, producerRedis, queues, locales, i18n, users, catalog, tripay, midtrans, checkout, botDeps };
+  const botDeps: BotDeps = { config, logger, prisma, redis, queues, metrics, users, locales, i18n, catalog, checkout, providers };
+  return { metrics, prisma, redis, producerRedis, queues, locales, i18n, users, catalog, tripay, midtrans, checkout, providers, botDeps };
 }
 
 /**
@@ -153,7 +167,33 @@ export async function startService(
     workerRedis = createRedis(config.redisUrl, "worker");
     workerRedis.on("error", (err) => logger.warn({ err: err.message }, "redis (worker) error"));
     const base: ProcessorMap = {
-      [QueueName.Notifications]: { process: notificationsProcessor({ api, i18n, prisma, shopName: config.shopName }), concurrency: 8 },
+      [QueueName.Notifications]: {
+        process: notificationsProcessor({ api, i18n, prisma, shopName: config.shopName, encryptionKey: config.encryptionKey, queues, credentialsTtlMs: config.provisioning.credentialsTtlMs }),
+        concurrency: 8,
+      },
+      [QueueName.Provisioning]: {
+        process: provisioningProcessor({
+          prisma,
+          redis,
+          queues,
+          api,
+          i18n,
+          logger,
+          providers: core.providers,
+          encryptionKey: config.encryptionKey,
+          prefix: config.queuePrefix,
+          deadlineMs: config.provisioning.deadlineMs,
+          staff: config,
+        }),
+        concurrency: 4,
+        // Polling a booting server takes minutes; the lock is renewed while the job lives.
+        lockDuration: 120_000,
+      },
+      [QueueName.InstanceActions]: {
+        process: instanceActionsProcessor({ prisma, queues, providers: core.providers, encryptionKey: config.encryptionKey }),
+        concurrency: 4,
+        lockDuration: 120_000,
+      },
       [QueueName.PaymentFollowups]: {
         process: paymentFollowupsProcessor({ prisma, queues, midtrans: core.midtrans, staff: config }),
         concurrency: 4,
@@ -163,7 +203,10 @@ export async function startService(
         concurrency: 1,
       },
       [QueueName.OwnerAlerts]: { process: ownerAlertsProcessor({ api, ownerIds: config.ownerIds, logger }), concurrency: 1 },
-      [QueueName.Lifecycle]: { process: lifecycleProcessor({ prisma, queues, i18n }), concurrency: 1 },
+      [QueueName.Lifecycle]: {
+        process: lifecycleProcessor({ prisma, queues, i18n, providers: core.providers, lifecycle: config.lifecycle, paymentTtlHours: config.orderPaymentTtlHours }),
+        concurrency: 1,
+      },
     };
     const processors = opts.processors ? opts.processors(base) : base;
     workers = registerWorkers({ connection: workerRedis, prefix: config.queuePrefix, processors, logger, metrics, queues });

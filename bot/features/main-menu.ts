@@ -9,6 +9,7 @@ import type { BotContext } from "../context.js";
 const ENTRIES: Array<{ key: string; data: string }> = [
   { key: "menu-catalog", data: "menu:catalog" },
   { key: "menu-orders", data: "menu:orders" },
+  { key: "menu-vps", data: "menu:vps" },
   { key: "menu-wallet", data: "menu:wallet" },
   { key: "menu-language", data: "menu:language" },
   { key: "menu-help", data: "menu:help" },

@@ -18,6 +18,7 @@ help-text =
     /catalog — VPS catalog and ordering
     /orders — my orders
     /wallet — balance and top-up
+    /vps — manage your VPS
     /language — change language
     /help — this help
     /cancel — cancel the current step
@@ -249,7 +250,7 @@ review-new-proof =
     🧾 New transfer proof
     Order: { $reference } ({ $plan })
     Customer: { $customer }
-    Amount that must arrive: <b>{ $amount }</b>
+    Amount that must arrive: { $amount }
 review-needed =
     🔎 Payment needs review ({ $why })
     Order: { $reference }
@@ -265,3 +266,99 @@ review-reject-ask = Type the reason for rejecting { $reference } (sent to the cu
 review-rejected = ❌ Rejected by { $seller }: { $reason }
 review-not-possible = Cannot be done: { $why }
 review-only-staff = Only sellers can do this.
+
+# --- Provisioning ---
+provision-progress = ⏳ Preparing your VPS… { $seconds } s
+vps-ready =
+    ✅ <b>Your VPS is active!</b>
+    Plan: { $plan } ({ $specs })
+    OS: { $os } · location { $region }
+    IP: <code>{ $ip }</code>
+    Username: <code>{ $username }</code>
+    Password: <tg-spoiler>{ $password }</tg-spoiler>
+    Active until: { $expires }
+    ⚠️ This message deletes itself in { $ttl } minutes. Save your password and change it after logging in.
+provision-failed = ⚠️ The VPS for order { $reference } could not be created. The seller has been told and will retry or refund to your balance. You do not need to do anything.
+provision-failed-staff =
+    🚨 Provisioning failed: { $reference }
+    Cause: { $reason }
+    Retry (/retry { $reference }) or refund to the customer's balance (/refund { $reference }).
+staff-retry = 🔁 Retry
+staff-refund = 💸 Refund to balance
+staff-retry-started = 🔁 Provisioning of { $reference } started again (attempt { $attempt }).
+staff-refund-done = 💸 { $amount } refunded to the customer's balance for { $reference }.
+staff-action-failed = Not possible: { $why }
+staff-usage-retry = Usage: /retry ORD-20261121-XXXXX
+staff-usage-refund = Usage: /refund ORD-20261121-XXXXX
+notify-refunded = 💸 { $amount } for order { $reference } has been refunded to your balance. See 💰 Balance.
+cmd-retry = Retry a failed provisioning
+cmd-refund = Refund a failed order to balance
+cmd-vps = My VPS
+
+# --- VPS self-service ---
+vps-list-title = <b>🖥 My VPS</b>
+vps-list-empty = You have no VPS yet. Open 🛒 VPS catalog to order one.
+vps-line = { $label } · { $ip } · { $status } · until { $expires }
+vps-status-running = 🟢 running
+vps-status-off = 🔴 off
+vps-status-provisioning = 🟡 being prepared
+vps-status-rebooting = 🟡 rebooting
+vps-status-deleting = ⚫ being deleted
+vps-status-unknown = ⚪ unknown
+vps-status-suspended = ⏸ suspended (expired)
+vps-status-deleted = ⚫ deleted
+vps-detail =
+    <b>{ $label }</b>
+    Status: { $status }
+    IP: <code>{ $ip }</code>
+    Plan: { $plan } ({ $specs })
+    OS: { $os }
+    Location: { $region } · { $provider }
+    Created: { $created }
+    Active until: <b>{ $expires }</b>
+vps-live-unavailable = (live status unavailable right now)
+vps-action-reboot = 🔄 Reboot
+vps-action-power_off = ⏻ Power off
+vps-action-power_on = ▶️ Power on
+vps-action-shutdown = ⏹ Shut down
+vps-action-reset_password = 🔑 Reset password
+vps-action-reinstall = ♻️ Reinstall
+vps-action-console = 🖥 Console
+vps-renew = 🔁 Renew
+vps-refresh = 🔃 Refresh
+vps-back = ⬅️ VPS list
+vps-confirm =
+    Really { $action } { $label }?
+    { $warning }
+vps-confirm-yes = ✅ Yes, go ahead
+vps-warn-reboot = The server restarts and connections drop briefly.
+vps-warn-power_off = The server is powered off hard; unsaved data may be lost.
+vps-warn-shutdown = The server shuts down cleanly.
+vps-warn-reset_password = The root password changes; the old one stops working.
+vps-warn-reinstall = ALL DATA on the server will be ERASED and the OS reinstalled.
+vps-warn-power_on = The server is powered on.
+vps-reset-needs-off = On this provider the VPS must be off to reset its password: power it off (⏻ Power off), then try again.
+vps-action-queued = ⏳ { $action } for { $label } is in progress…
+vps-action-busy = ⏳ Another action is still running for this VPS. Please wait until it finishes.
+vps-action-done = ✅ { $action } for { $label } done.
+vps-action-failed = ❌ { $action } for { $label } failed: { $reason }
+vps-not-yours = VPS not found.
+vps-not-active = This action is not available because the VPS is { $status }.
+vps-console-link = 🖥 Console for { $label }: the link is short-lived, do not share it.
+vps-new-password =
+    🔑 New password for { $label } (<code>{ $ip }</code>):
+    <tg-spoiler>{ $password }</tg-spoiler>
+    ⚠️ This message deletes itself in { $ttl } minutes.
+
+# --- Lifecycle ---
+renew-reminder = ⏰ VPS { $label } ({ $ip }) expires on { $expires } (in { $days } days). Renew now to keep it running.
+renew-reminder-auto = ⏰ VPS { $label } expires on { $expires }. Auto-renewal from your balance will be tried 1 day before; make sure you have { $price }.
+renew-choose = Renew <b>{ $label }</b> — choose the period (counted from the current expiry, { $expires }):
+renew-created = Renewal of { $label } for { $duration } — order { $reference }, total { $total }.
+renew-unavailable = This VPS plan is no longer sold for renewal. Please contact the seller.
+renew-done = ✅ { $label } renewed until { $expires }.
+renew-auto-done = ✅ { $label } renewed automatically from your balance until { $expires }.
+expiry-grace = ⚠️ { $label } expired on { $expires }. It will be powered off on { $suspendAt } unless renewed.
+expiry-suspended = ⏸ { $label } was powered off because it expired. Data is kept until { $deleteAt }; renew to power it on again.
+expiry-deleted = 🗑 { $label } was deleted because it was not renewed by { $deleteAt }.
+expiry-resumed = ▶️ { $label } is powered on again after renewal.

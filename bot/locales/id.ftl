@@ -18,6 +18,7 @@ help-text =
     /catalog — katalog VPS dan pemesanan
     /orders — pesanan saya
     /wallet — saldo dan isi saldo
+    /vps — kelola VPS Anda
     /language — ganti bahasa
     /help — bantuan ini
     /cancel — batalkan langkah yang sedang berjalan
@@ -243,7 +244,7 @@ review-new-proof =
     🧾 Bukti transfer baru
     Pesanan: { $reference } ({ $plan })
     Pelanggan: { $customer }
-    Jumlah yang harus masuk: <b>{ $amount }</b>
+    Jumlah yang harus masuk: { $amount }
 review-needed =
     🔎 Pembayaran perlu diperiksa ({ $why })
     Pesanan: { $reference }
@@ -259,3 +260,99 @@ review-reject-ask = Ketik alasan penolakan untuk { $reference } (dikirim ke pela
 review-rejected = ❌ Ditolak oleh { $seller }: { $reason }
 review-not-possible = Tidak bisa diproses: { $why }
 review-only-staff = Hanya penjual yang bisa melakukan ini.
+
+# --- Provisioning ---
+provision-progress = ⏳ Menyiapkan VPS… { $seconds } dtk
+vps-ready =
+    ✅ <b>VPS aktif!</b>
+    Paket: { $plan } ({ $specs })
+    OS: { $os } · lokasi { $region }
+    IP: <code>{ $ip }</code>
+    Username: <code>{ $username }</code>
+    Password: <tg-spoiler>{ $password }</tg-spoiler>
+    Aktif sampai: { $expires }
+    ⚠️ Pesan ini terhapus otomatis dalam { $ttl } menit. Simpan password Anda dan segera ganti setelah login.
+provision-failed = ⚠️ VPS untuk pesanan { $reference } gagal dibuat. Penjual sudah diberi tahu dan akan mencoba lagi atau mengembalikan dana ke saldo Anda. Anda tidak perlu melakukan apa-apa.
+provision-failed-staff =
+    🚨 Provisioning gagal: { $reference }
+    Penyebab: { $reason }
+    Coba lagi (/retry { $reference }) atau kembalikan dana ke saldo pelanggan (/refund { $reference }).
+staff-retry = 🔁 Coba lagi
+staff-refund = 💸 Refund ke saldo
+staff-retry-started = 🔁 Provisioning { $reference } dijalankan lagi (percobaan { $attempt }).
+staff-refund-done = 💸 { $amount } dikembalikan ke saldo pelanggan untuk { $reference }.
+staff-action-failed = Tidak bisa: { $why }
+staff-usage-retry = Pakai: /retry ORD-20261121-XXXXX
+staff-usage-refund = Pakai: /refund ORD-20261121-XXXXX
+notify-refunded = 💸 Dana pesanan { $reference } sebesar { $amount } dikembalikan ke saldo Anda. Cek di 💰 Saldo.
+cmd-retry = Ulangi provisioning yang gagal
+cmd-refund = Refund pesanan gagal ke saldo
+cmd-vps = VPS saya
+
+# --- VPS self-service ---
+vps-list-title = <b>🖥 VPS saya</b>
+vps-list-empty = Anda belum punya VPS. Buka 🛒 Katalog VPS untuk memesan.
+vps-line = { $label } · { $ip } · { $status } · s.d. { $expires }
+vps-status-running = 🟢 menyala
+vps-status-off = 🔴 mati
+vps-status-provisioning = 🟡 disiapkan
+vps-status-rebooting = 🟡 restart
+vps-status-deleting = ⚫ dihapus
+vps-status-unknown = ⚪ tidak diketahui
+vps-status-suspended = ⏸ ditangguhkan (masa aktif habis)
+vps-status-deleted = ⚫ sudah dihapus
+vps-detail =
+    <b>{ $label }</b>
+    Status: { $status }
+    IP: <code>{ $ip }</code>
+    Paket: { $plan } ({ $specs })
+    OS: { $os }
+    Lokasi: { $region } · { $provider }
+    Dibuat: { $created }
+    Aktif sampai: <b>{ $expires }</b>
+vps-live-unavailable = (status langsung tidak tersedia saat ini)
+vps-action-reboot = 🔄 Restart
+vps-action-power_off = ⏻ Matikan
+vps-action-power_on = ▶️ Nyalakan
+vps-action-shutdown = ⏹ Shutdown
+vps-action-reset_password = 🔑 Reset password
+vps-action-reinstall = ♻️ Install ulang
+vps-action-console = 🖥 Konsol
+vps-renew = 🔁 Perpanjang
+vps-refresh = 🔃 Perbarui
+vps-back = ⬅️ Daftar VPS
+vps-confirm =
+    Yakin { $action } untuk { $label }?
+    { $warning }
+vps-confirm-yes = ✅ Ya, lanjutkan
+vps-warn-reboot = Server akan restart dan koneksi terputus sebentar.
+vps-warn-power_off = Server dimatikan paksa; data yang belum tersimpan bisa hilang.
+vps-warn-shutdown = Server dimatikan dengan aman.
+vps-warn-reset_password = Password root diganti; password lama tidak berlaku lagi.
+vps-warn-reinstall = SEMUA DATA di server akan DIHAPUS dan OS di-install ulang.
+vps-warn-power_on = Server dinyalakan.
+vps-reset-needs-off = Untuk reset password di penyedia ini, matikan VPS dulu (⏻ Matikan), lalu coba lagi.
+vps-action-queued = ⏳ { $action } untuk { $label } sedang diproses…
+vps-action-busy = ⏳ Masih ada aksi lain yang berjalan untuk VPS ini. Tunggu sampai selesai.
+vps-action-done = ✅ { $action } untuk { $label } selesai.
+vps-action-failed = ❌ { $action } untuk { $label } gagal: { $reason }
+vps-not-yours = VPS tidak ditemukan.
+vps-not-active = Aksi ini tidak tersedia karena VPS { $status }.
+vps-console-link = 🖥 Konsol untuk { $label }: tautan berlaku sebentar, jangan dibagikan.
+vps-new-password =
+    🔑 Password baru untuk { $label } (<code>{ $ip }</code>):
+    <tg-spoiler>{ $password }</tg-spoiler>
+    ⚠️ Pesan ini terhapus otomatis dalam { $ttl } menit.
+
+# --- Lifecycle ---
+renew-reminder = ⏰ VPS { $label } ({ $ip }) habis pada { $expires } ({ $days } hari lagi). Perpanjang sekarang agar tidak terhenti.
+renew-reminder-auto = ⏰ VPS { $label } habis pada { $expires }. Perpanjangan otomatis dari saldo akan dicoba 1 hari sebelumnya; pastikan saldo cukup ({ $price }).
+renew-choose = Perpanjang <b>{ $label }</b> — pilih durasi (dihitung dari masa aktif sekarang, { $expires }):
+renew-created = Perpanjangan { $label } { $duration } — pesanan { $reference }, total { $total }.
+renew-unavailable = Paket VPS ini tidak lagi dijual untuk perpanjangan. Hubungi penjual.
+renew-done = ✅ { $label } diperpanjang sampai { $expires }.
+renew-auto-done = ✅ { $label } diperpanjang otomatis dari saldo sampai { $expires }.
+expiry-grace = ⚠️ Masa aktif { $label } habis pada { $expires }. VPS akan dimatikan pada { $suspendAt } jika belum diperpanjang.
+expiry-suspended = ⏸ { $label } dimatikan karena masa aktif habis. Data disimpan sampai { $deleteAt }; perpanjang untuk menyalakannya lagi.
+expiry-deleted = 🗑 { $label } dihapus karena tidak diperpanjang sampai { $deleteAt }.
+expiry-resumed = ▶️ { $label } dinyalakan lagi setelah perpanjangan.

@@ -1,38 +1,64 @@
 import { UnrecoverableError } from "bullmq";
-import { InlineKeyboard, InputFile, type Api } from "grammy";
+import { GrammyError, InlineKeyboard, InputFile, type Api } from "grammy";
 import type { I18n } from "@grammyjs/i18n";
 import type { Context } from "grammy";
 import type { PrismaClient } from "../../db/client.js";
 import { isPermanentTelegramError } from "../../bot/api.js";
-import { isLocale, DEFAULT_LOCALE } from "../../bot/i18n.js";
+import { escapeHtml, formatDate, formatMemory } from "../../bot/format.js";
+import { isLocale, DEFAULT_LOCALE, type Locale } from "../../bot/i18n.js";
+import { open, ready } from "../../shop/crypto/secretbox.js";
 import { invoiceDataFor } from "../../shop/payments/invoice/invoice-data.js";
 import { renderInvoicePdf } from "../../shop/payments/invoice/invoice-pdf.js";
-import type { Payload } from "../queues.js";
+import { QueueName, jobId, type Payload, type Queues } from "../queues.js";
+
+export interface NotificationDeps {
+  api: Api;
+  i18n: I18n<Context>;
+  prisma: PrismaClient;
+  shopName: string;
+  encryptionKey: Uint8Array;
+  queues: Queues;
+  credentialsTtlMs: number;
+}
 
 /**
  * Sends a customer notification rendered in the recipient's language at send
  * time (they may have switched language since the job was queued). Parameter
- * values and button labels written as `t:<key>` are translated too. An invoice
- * document, when asked for, is rendered from our records at send time.
+ * values and button labels written as `t:<key>` are translated too. Documents
+ * (invoices) and secrets (a VPS password) are produced from our records at
+ * send time, so neither ever sits in Redis.
  */
-export function notificationsProcessor(deps: { api: Api; i18n: I18n<Context>; prisma: PrismaClient; shopName: string }) {
+export function notificationsProcessor(deps: NotificationDeps) {
   return async (payload: Payload<"notifications">) => {
-    let locale: string = DEFAULT_LOCALE;
+    if ("deleteMessageId" in payload) {
+      await deps.api.deleteMessage(payload.chatId, payload.deleteMessageId).catch((err) => {
+        // Already gone (deleted by the user, or older than 48 h): nothing left to do.
+        if (!(err instanceof GrammyError && err.error_code === 400)) throw err;
+      });
+      return { deleted: payload.deleteMessageId };
+    }
+    let locale: Locale = DEFAULT_LOCALE;
     if (isLocale(payload.locale)) locale = payload.locale;
     else {
       const user = await deps.prisma.user.findUnique({ where: { telegramId: BigInt(payload.chatId) }, select: { language: true } });
       if (isLocale(user?.language)) locale = user.language;
     }
     const tr = (value: string) => (value.startsWith("t:") ? deps.i18n.t(locale, value.slice(2)) : value);
-    const params = Object.fromEntries(Object.entries(payload.params).map(([k, v]) => [k, typeof v === "string" ? tr(v) : v]));
-    const text = deps.i18n.t(locale, payload.key, params);
+    const params: Record<string, string | number> = Object.fromEntries(Object.entries(payload.params).map(([k, v]) => [k, typeof v === "string" ? tr(v) : v]));
     let reply_markup: InlineKeyboard | undefined;
     if (payload.buttons?.length) {
-      reply_markup = new InlineKeyboard(
-        payload.buttons.map((row) => row.map((b) => (b.url ? InlineKeyboard.url(tr(b.text), b.url) : InlineKeyboard.text(tr(b.text), b.data ?? "noop")))),
-      );
+      reply_markup = new InlineKeyboard(payload.buttons.map((row) => row.map((b) => (b.url ? InlineKeyboard.url(tr(b.text), b.url) : InlineKeyboard.text(tr(b.text), b.data ?? "noop")))));
     }
     try {
+      if (payload.credentials) {
+        const details = await credentialParams(deps, payload.credentials.instanceId, locale);
+        if (!details) throw new UnrecoverableError(`instance ${payload.credentials.instanceId} has no credentials to send`);
+        const sent = await deps.api.sendMessage(payload.chatId, deps.i18n.t(locale, payload.key, { ...params, ...details }), { parse_mode: "HTML", reply_markup });
+        // The password must not stay in the chat history: the message deletes itself.
+        await deps.queues.enqueue(QueueName.Notifications, { chatId: payload.chatId, deleteMessageId: sent.message_id }, { jobId: jobId("delete", payload.chatId, sent.message_id), delay: deps.credentialsTtlMs });
+        return { messageId: sent.message_id };
+      }
+      const text = deps.i18n.t(locale, payload.key, params);
       // With a document, the text rides as its caption: one API call, so a retry never sends half twice.
       if (payload.document?.kind === "invoice") {
         const data = await invoiceDataFor(deps.prisma, payload.document.orderId, deps.shopName);
@@ -48,5 +74,25 @@ export function notificationsProcessor(deps: { api: Api; i18n: I18n<Context>; pr
       if (isPermanentTelegramError(err)) throw new UnrecoverableError(`recipient unreachable: ${(err as Error).message}`);
       throw err;
     }
+  };
+}
+
+/** Login details of a VPS, with the password decrypted only here, only now. */
+async function credentialParams(deps: NotificationDeps, instanceId: number, locale: Locale): Promise<Record<string, string> | null> {
+  const instance = await deps.prisma.instance.findUnique({ where: { id: instanceId }, include: { order: true, plan: true } });
+  if (!instance?.rootPasswordEnc || !instance.ipv4) return null;
+  await ready();
+  const password = new TextDecoder().decode(open(deps.encryptionKey, new Uint8Array(instance.rootPasswordEnc)));
+  const plan = instance.plan;
+  return {
+    ip: instance.ipv4,
+    username: "root",
+    password: escapeHtml(password),
+    os: escapeHtml(instance.order.imageName ?? instance.imageCode),
+    plan: escapeHtml(instance.order.planName ?? instance.planCode),
+    specs: plan ? `${plan.vcpu} vCPU · ${formatMemory(plan.memoryMb)} · ${plan.diskGb} GB SSD` : "",
+    region: instance.region,
+    expires: formatDate(instance.expiresAt, locale),
+    ttl: String(Math.round(deps.credentialsTtlMs / 60_000)),
   };
 }

@@ -1,6 +1,9 @@
 import { UnrecoverableError } from "bullmq";
 import type { PrismaClient } from "../../db/client.js";
 import { formatIdr } from "../../shop/money.js";
+import { applyRenewal } from "../../shop/lifecycle/renewal.js";
+import { formatDate } from "../../bot/format.js";
+import { isLocale } from "../../bot/i18n.js";
 import type { MidtransClient } from "../../shop/payments/gateways/midtrans.js";
 import { midtransNotificationSchema, midtransOutcome } from "../../shop/payments/gateways/midtrans.js";
 import { settlePayment } from "../../shop/payments/settle.js";
@@ -74,6 +77,22 @@ export function paymentFollowupsProcessor(deps: PaymentFollowupDeps) {
           { jobId: jobId("topup-done", order.id) },
         );
         return { credited: order.totalIdr };
+      }
+      if (order.kind === "RENEWAL") {
+        const renewal = await applyRenewal(prisma, order.id);
+        if (renewal.applied) {
+          if (renewal.wasSuspended) {
+            // Paid during suspension: power the VPS back on (status returns to ACTIVE when it runs).
+            const action = await prisma.instanceAction.create({ data: { instanceId: renewal.instanceId, userId: order.userId, type: "POWER_ON", status: "QUEUED" } }).catch(() => null);
+            if (action) await queues.enqueue(QueueName.InstanceActions, { actionId: action.id }, { jobId: jobId("action", action.id) });
+          }
+          const instance = await prisma.instance.findUniqueOrThrow({ where: { id: renewal.instanceId } });
+          await queues.enqueue(
+            QueueName.Notifications,
+            { chatId, key: "renew-done", locale, params: { label: instance.label, expires: formatDate(renewal.expiresAt, isLocale(locale) ? locale : "id") } },
+            { jobId: jobId("renewed", order.id) },
+          );
+        }
       }
       await queues.enqueue(
         QueueName.Notifications,

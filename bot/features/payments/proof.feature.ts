@@ -8,7 +8,7 @@ import { reviewerChatIds } from "../../../shop/users/staff.js";
 import type { BotContext } from "../../context.js";
 import { downloadMessageFile, MAX_DOWNLOAD_BYTES } from "../../files.js";
 
-const REFERENCE = /\b(ORD|TOP)-\d{8}-[2-9A-HJ-NP-Z]{5}\b/;
+const REFERENCE = /\b(ORD|TOP|RNW)-\d{8}-[2-9A-HJ-NP-Z]{5}\b/;
 
 /**
  * A customer sends a photo (or an image file) of their bank transfer. It is

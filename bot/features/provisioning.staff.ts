@@ -1,0 +1,50 @@
+import { Composer } from "grammy";
+import { QueueName, jobId } from "../../jobs/queues.js";
+import { formatIdr } from "../../shop/money.js";
+import { refundFailedOrder, retryProvisioning, type Staff, type StaffActionResult } from "../../shop/provisioning/staff-actions.js";
+import type { BotContext } from "../context.js";
+
+const staffOf = (ctx: BotContext): Staff | null =>
+  ctx.shopUser.role === "SELLER" || ctx.shopUser.role === "OWNER" ? { userId: ctx.shopUser.id, role: ctx.shopUser.role } : null;
+
+/**
+ * Seller tools for failed provisioning: `/retry <order>` (only from
+ * PROVISIONING_FAILED) and `/refund <order>` to the customer's wallet, also as
+ * buttons on the failure alert. Both are audited.
+ */
+export const provisioningStaffFeature = new Composer<BotContext>();
+const staff = provisioningStaffFeature.chatType("private").filter((ctx) => staffOf(ctx) !== null);
+
+async function retry(ctx: BotContext, ref: string | number) {
+  const result = await retryProvisioning(ctx.deps.prisma, ref, staffOf(ctx)!);
+  if (!result.ok) return ctx.reply(ctx.t("staff-action-failed", { why: result.why }));
+  await ctx.deps.queues.enqueue(QueueName.Provisioning, { orderId: result.orderId }, { jobId: jobId("provision", result.orderId, "retry", result.attempt ?? Date.now()) });
+  await ctx.reply(ctx.t("staff-retry-started", { reference: result.reference, attempt: result.attempt ?? 1 }));
+}
+
+async function refund(ctx: BotContext, ref: string | number) {
+  const result: StaffActionResult = await refundFailedOrder(ctx.deps.prisma, ref, staffOf(ctx)!);
+  if (!result.ok) return ctx.reply(ctx.t("staff-action-failed", { why: result.why }));
+  const amount = formatIdr(result.amountIdr ?? 0);
+  await ctx.deps.queues.enqueue(QueueName.Notifications, { chatId: result.chatId, key: "notify-refunded", params: { reference: result.reference, amount } }, { jobId: jobId("refunded", result.orderId) });
+  await ctx.reply(ctx.t("staff-refund-done", { reference: result.reference, amount }));
+}
+
+staff.command("retry", async (ctx) => {
+  const ref = ctx.match.trim();
+  if (!ref) return ctx.reply(ctx.t("staff-usage-retry"));
+  await retry(ctx, ref);
+});
+staff.command("refund", async (ctx) => {
+  const ref = ctx.match.trim();
+  if (!ref) return ctx.reply(ctx.t("staff-usage-refund"));
+  await refund(ctx, ref);
+});
+staff.callbackQuery(/^prov:retry:(\d+)$/, async (ctx) => {
+  await ctx.answerCallbackQuery();
+  await retry(ctx, Number(ctx.match[1]));
+});
+staff.callbackQuery(/^prov:refund:(\d+)$/, async (ctx) => {
+  await ctx.answerCallbackQuery();
+  await refund(ctx, Number(ctx.match[1]));
+});

@@ -1,0 +1,192 @@
+import type { PrismaClient, ProviderCode } from "../../db/client.js";
+import { CloudError, type CloudProvider, type CloudServer } from "../cloud/provider.js";
+import { open, ready, seal } from "../crypto/secretbox.js";
+import { transitionOrder } from "../orders/state-machine.js";
+import { generateRootPassword } from "./passwords.js";
+
+/** The tag that marks a server as ours for one order: how a crashed job finds it again. */
+export function orderTag(reference: string): string {
+  return `vpsbot-${reference.toLowerCase()}`;
+}
+
+/** A hostname-safe label (Linode: 3–64 chars, starts with a letter, no "--"). */
+export function serverLabel(reference: string): string {
+  return `vps-${reference.toLowerCase()}`.replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").slice(0, 60);
+}
+
+export function addMonths(from: Date, months: number): Date {
+  const d = new Date(from.getTime());
+  const day = d.getUTCDate();
+  d.setUTCMonth(d.getUTCMonth() + months);
+  // 31 Jan + 1 month is the last day of February, not 3 March.
+  if (d.getUTCDate() < day) d.setUTCDate(0);
+  return d;
+}
+
+export class ProvisioningError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = "ProvisioningError";
+  }
+}
+
+export interface ProvisionDeps {
+  prisma: PrismaClient;
+  providers: Partial<Record<ProviderCode, CloudProvider>>;
+  encryptionKey: Uint8Array;
+  /** Overall deadline for the server to become active with a public IPv4. */
+  deadlineMs: number;
+  pollIntervalMs: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => Date;
+  /** Called while waiting, with seconds elapsed (edits the customer's progress message). */
+  onProgress?: (secondsElapsed: number) => Promise<void>;
+  /** Called right after the provider accepted the create (crash tests kill the process here). */
+  afterCreate?: (server: CloudServer) => Promise<void> | void;
+}
+
+export type ProvisionResult =
+  | { status: "active"; instanceId: number; orderId: number; ipv4: string; alreadyDone: boolean }
+  | { status: "skipped"; why: string };
+
+/**
+ * Provisions the VPS of one paid order, exactly once even across crashes:
+ * 1. the order moves PAID → PROVISIONING (or is resumed in PROVISIONING);
+ * 2. an Instance row holding the encrypted root password is written BEFORE the
+ *    provider is asked, so a resumed run uses the same password;
+ * 3. the provider is searched for a server tagged with the order before creating
+ *    one, so a kill between "provider created it" and "we saved its id" never
+ *    yields a second server;
+ * 4. it polls until the server runs with a public IPv4, within a deadline;
+ * 5. instance ACTIVE + order ACTIVE + task DONE in one transaction.
+ */
+export async function provisionOrder(deps: ProvisionDeps, orderId: number): Promise<ProvisionResult> {
+  const { prisma } = deps;
+  const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const order = await prisma.order.findUnique({ where: { id: orderId }, include: { createdInstance: true } });
+  if (!order || order.kind !== "NEW_VPS") return { status: "skipped", why: "not a new-VPS order" };
+  if (order.status === "ACTIVE" && order.createdInstance?.ipv4) {
+    return { status: "active", instanceId: order.createdInstance.id, orderId, ipv4: order.createdInstance.ipv4, alreadyDone: true };
+  }
+  if (order.status === "PAID") {
+    const moved = await transitionOrder(prisma, orderId, "PROVISIONING", { type: "SYSTEM", id: "provisioning" }, { reason: "provisioning started", onlyFrom: ["PAID"] });
+    if (!moved.ok && !("current" in moved && moved.current === "PROVISIONING")) return { status: "skipped", why: `order is ${"current" in moved ? moved.current : "gone"}` };
+  } else if (order.status !== "PROVISIONING") {
+    return { status: "skipped", why: `order is ${order.status}` };
+  }
+  const providerCode = order.providerCode!;
+  const provider = deps.providers[providerCode];
+  if (!provider) throw new ProvisioningError("provider_not_configured", `${providerCode} is not configured on this shop`, false);
+
+  await prisma.provisioningTask.upsert({
+    where: { orderId },
+    create: { orderId, status: "CREATING", attempts: 1, startedAt: now() },
+    update: { status: "CREATING", attempts: { increment: 1 }, errorCode: null, lastError: null },
+  });
+
+  // The password is chosen and sealed before the provider hears of it.
+  await ready();
+  let instance = order.createdInstance;
+  if (!instance) {
+    const sealed = Buffer.from(seal(deps.encryptionKey, new TextEncoder().encode(generateRootPassword())));
+    instance = await prisma.instance.upsert({
+      where: { orderId },
+      create: {
+        orderId,
+        userId: order.userId,
+        providerCode,
+        label: serverLabel(order.reference),
+        region: order.region!,
+        planId: order.planId,
+        planCode: order.planCode!,
+        imageCode: order.imageCode!,
+        status: "PROVISIONING",
+        rootPasswordEnc: sealed,
+        expiresAt: addMonths(now(), order.durationMonths ?? 1),
+      },
+      update: {},
+    });
+  }
+  const password = new TextDecoder().decode(open(deps.encryptionKey, new Uint8Array(instance.rootPasswordEnc!)));
+  const tag = orderTag(order.reference);
+
+  let serverId = instance.providerInstanceId;
+  if (!serverId) {
+    const existing = await provider.findByTag(tag);
+    if (existing.length > 0) {
+      serverId = existing[0]!.id;
+    } else {
+      const created = await provider.createServer({
+        label: instance.label,
+        region: order.region!,
+        sizeSlug: order.providerSizeSlug!,
+        imageRef: order.providerImageRef!,
+        rootPassword: password,
+        tag,
+      });
+      await deps.afterCreate?.(created);
+      serverId = created.id;
+    }
+    await prisma.$transaction([
+      prisma.instance.update({ where: { id: instance.id }, data: { providerInstanceId: serverId } }),
+      prisma.provisioningTask.update({ where: { orderId }, data: { providerInstanceId: serverId, status: "WAITING" } }),
+    ]);
+  }
+
+  const started = now().getTime();
+  let server: CloudServer | null = null;
+  for (;;) {
+    server = await provider.getServer(serverId);
+    if (!server) {
+      // Gone (deleted by hand at the provider?): forget it, so the next attempt looks up the tag and creates anew.
+      await prisma.instance.update({ where: { id: instance.id }, data: { providerInstanceId: null } });
+      throw new ProvisioningError("server_vanished", `server ${serverId} no longer exists at ${providerCode}`, true);
+    }
+    if (server.status === "running" && server.ipv4) break;
+    const elapsed = now().getTime() - started;
+    if (elapsed > deps.deadlineMs) {
+      throw new ProvisioningError("deadline", `server ${serverId} was not active with a public IPv4 within ${Math.round(deps.deadlineMs / 1000)} s (last status ${server.status})`, false);
+    }
+    await deps.onProgress?.(Math.round(elapsed / 1000));
+    await sleep(deps.pollIntervalMs);
+  }
+
+  const ipv4 = server.ipv4!;
+  const activatedAt = now();
+  await prisma.$transaction(async (tx) => {
+    await tx.instance.update({
+      where: { id: instance.id },
+      data: { status: "ACTIVE", ipv4, ipv6: server.ipv6, expiresAt: addMonths(activatedAt, order.durationMonths ?? 1) },
+    });
+    await tx.provisioningTask.update({ where: { orderId }, data: { status: "DONE", finishedAt: activatedAt } });
+    const moved = await transitionOrder(tx, orderId, "ACTIVE", { type: "SYSTEM", id: "provisioning" }, { reason: `server ${serverId} active at ${ipv4}`, onlyFrom: ["PROVISIONING"] });
+    if (!moved.ok) throw new ProvisioningError("order_changed", `order ${orderId} left PROVISIONING meanwhile`, false);
+  });
+  return { status: "active", instanceId: instance.id, orderId, ipv4, alreadyDone: false };
+}
+
+/** Records a failed attempt; on the last one the order becomes PROVISIONING_FAILED. */
+export async function recordProvisioningFailure(prisma: PrismaClient, orderId: number, err: unknown, final: boolean): Promise<boolean> {
+  const code = err instanceof ProvisioningError ? err.code : err instanceof CloudError ? `cloud_${err.code}` : "internal";
+  const message = (err instanceof Error ? err.message : String(err)).slice(0, 1000);
+  await prisma.provisioningTask.updateMany({ where: { orderId }, data: { errorCode: code, lastError: message, ...(final ? { status: "FAILED", finishedAt: new Date() } : {}) } });
+  if (!final) return false;
+  const moved = await prisma.$transaction(async (tx) => {
+    const result = await transitionOrder(tx, orderId, "PROVISIONING_FAILED", { type: "SYSTEM", id: "provisioning" }, { reason: `${code}: ${message}`, onlyFrom: ["PAID", "PROVISIONING"] });
+    if (result.ok) await tx.instance.updateMany({ where: { orderId, status: "PROVISIONING" }, data: { status: "FAILED" } });
+    return result.ok;
+  });
+  return moved;
+}
+
+/** Whether a failure is worth another automatic attempt. */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof ProvisioningError) return err.retryable;
+  if (err instanceof CloudError) return err.retryable;
+  return true;
+}
