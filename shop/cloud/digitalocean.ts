@@ -4,7 +4,8 @@
  * - Base URL is DO_API_URL without /v2 (e.g. https://api.digitalocean.com); paths start with /v2.
  * - The root password is set by cloud-init (`user_data` cloud-config, plain text — DO does not
  *   want base64); DO's own password_reset emails the account owner, so reset_password is not
- *   offered to customers.
+ *   offered to customers. Nor is reinstall: a rebuild cannot set a password we choose (see
+ *   `capabilities`); the adapter performs it only when called without a password.
  * - createServer is a POST: never retried after a timeout or 5xx (the droplet may exist). On
  *   `timeout`/`unavailable` the caller must look for the order's tag with findByTag before
  *   creating again; a 429 is retried (DO refused it before acting).
@@ -78,8 +79,14 @@ function doMessage(data: unknown): string | undefined {
 
 export class DigitalOceanProvider implements CloudProvider {
   readonly code = "DIGITALOCEAN" as const;
+  /**
+   * Customer actions. Not reset_password (DO emails the new password to the account owner)
+   * and not reinstall: a DO rebuild cannot take a root password we choose (user_data is fixed
+   * at create), while our VPS flow gives the customer a fresh password on reinstall. The
+   * adapter still rebuilds when asked without a password (`action(id, "reinstall")`).
+   */
   readonly capabilities: ProviderCapabilities = {
-    actions: ["reboot", "power_off", "power_on", "shutdown", "reinstall"],
+    actions: ["reboot", "power_off", "power_on", "shutdown"],
     passwordResetNeedsOff: false,
     consoleUrl: false,
   };
@@ -133,17 +140,22 @@ export class DigitalOceanProvider implements CloudProvider {
 
   /**
    * reboot/power_off/power_on/shutdown → POST /v2/droplets/{id}/actions {type}; reinstall →
-   * {type: "rebuild", image} (opts.imageRef, else the droplet's current image). DO takes no
-   * password on rebuild: the password set at create comes back only if the image re-runs the
-   * droplet's user_data [UNCONFIRMED], so callers should not promise `opts.rootPassword` on DO.
+   * {type: "rebuild", image} (opts.imageRef, else the droplet's current image; DO only
+   * rebuilds within the same OS family). DO takes no password on rebuild and user_data cannot
+   * be changed after create, so a reinstall with `opts.rootPassword` is refused
+   * (invalid_request) rather than silently ignored; without it, the create-time cloud-config
+   * is expected to set the original password again on the fresh disk [UNCONFIRMED].
    */
   async action(id: string, action: ServerAction, opts: { rootPassword?: string; imageRef?: string } = {}): Promise<void> {
-    if (!this.capabilities.actions.includes(action)) {
+    if (!this.capabilities.actions.includes(action) && action !== "reinstall") {
       throw this.http.error("invalid_request", `"${action}" is not available for DigitalOcean servers (DigitalOcean emails a reset password to the account owner).`);
     }
     if (!isNumericId(id)) throw this.http.error("not_found", `server ${id} does not exist.`);
     let body: Record<string, unknown>;
     if (action === "reinstall") {
+      if (opts.rootPassword !== undefined) {
+        throw this.http.error("invalid_request", "a rebuild cannot set a new root password (DigitalOcean takes none and user_data is fixed at create).");
+      }
       let image: string | number | null | undefined = opts.imageRef;
       if (!image) {
         const current = await this.getServer(id);
