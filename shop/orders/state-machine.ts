@@ -5,6 +5,10 @@ import type { ActorType, Db, OrderStatus, Prisma } from "../../db/client.js";
  * `transitionOrder`, which checks the move is allowed, applies it with a
  * compare-and-set on the current status (so two racing callers cannot both
  * win) and writes the status history row: the audit trail.
+ *
+ * Payment settlement applies its moves in SQL (the `settle_payment` function, see
+ * shop/payments/settle.ts): those moves are listed in SETTLEMENT_ORDER_TRANSITIONS there and
+ * must stay allowed here — test/shop/settle-transitions.test.ts checks it.
  */
 export const ORDER_TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   PENDING_PAYMENT: ["PAID", "PAYMENT_REVIEW", "EXPIRED", "CANCELLED"],

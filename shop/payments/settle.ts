@@ -1,7 +1,5 @@
-import type { OrderStatus, PaymentGateway, PrismaClient } from "../../db/client.js";
-import { isUniqueViolation } from "../../db/client.js";
-import { releaseCouponRedemption } from "../orders/coupon-redemptions.js";
-import { transitionOrder, type Actor } from "../orders/state-machine.js";
+import type { OrderStatus, PaymentGateway, PaymentStatus, PrismaClient } from "../../db/client.js";
+import type { Actor } from "../orders/state-machine.js";
 import type { GatewayOutcome } from "./outcome.js";
 
 /** Which payment attempt an outcome is about. */
@@ -19,94 +17,168 @@ export type SettlementResult =
   | { result: "duplicate" | "ignored"; orderId?: number; paymentId?: number; why?: string }
   | { result: "unknown_payment" };
 
-/**
- * Applies one verified gateway outcome to its payment and order, exactly once.
- *
- * Exactly once rests on the database, not on memory or Redis: the event key is
- * inserted into `processed_events` (unique) in the same transaction as the
- * state change, so a duplicate delivery — ten at once, or a retry an hour
- * later — fails on the unique index and changes nothing. Inside, the payment
- * row is locked and every order move goes through the state machine's
- * compare-and-set, so late or out-of-order events (EXPIRED after PAID) cannot
- * undo a payment.
- */
-export async function settlePayment(
-  prisma: PrismaClient,
-  input: { key: PaymentKey; outcome: GatewayOutcome; eventKey: string; source: string; actor: Actor; now?: Date },
-): Promise<SettlementResult> {
-  const now = input.now ?? new Date();
-  try {
-    return await prisma.$transaction(async (tx) => {
-      const where = "attemptRef" in input.key ? { attemptRef: input.key.attemptRef } : { gateway_gatewayReference: input.key };
-      const found = await tx.payment.findUnique({ where, select: { id: true } });
-      if (!found) return { result: "unknown_payment" } as const;
-      await tx.processedEvent.create({ data: { source: input.source, key: input.eventKey } });
-      // Lock the payment row: concurrent outcomes for the same attempt queue up here.
-      await tx.$queryRaw`SELECT id FROM payments WHERE id = ${found.id} FOR UPDATE`;
-      const payment = await tx.payment.findUniqueOrThrow({ where: { id: found.id }, include: { order: { select: { id: true, status: true } } } });
-      const ids = { orderId: payment.orderId, paymentId: payment.id };
-      const outcome = input.outcome;
-      const toReview = async (why: "amount_mismatch" | "late_payment" | "already_paid" | "challenge", amountIdr: number) => {
-        await tx.payment.update({ where: { id: payment.id }, data: { status: "REVIEW", paidAt: now, ...gatewayFields(outcome) } });
-        const from: OrderStatus[] = ["PENDING_PAYMENT", "EXPIRED", "CANCELLED"];
-        if (from.includes(payment.order.status)) {
-          await transitionOrder(tx, payment.orderId, "PAYMENT_REVIEW", input.actor, {
-            reason: `${why}: received ${amountIdr}, expected ${payment.totalIdr}`,
-            onlyFrom: from,
-          });
-        }
-        return { result: "review", ...ids, why } as const;
-      };
-
-      switch (outcome.kind) {
-        case "paid": {
-          if (payment.status === "PAID" || payment.status === "REFUNDED") return { result: "ignored", ...ids, why: `payment already ${payment.status}` } as const;
-          if (outcome.amountIdr !== payment.totalIdr) return toReview("amount_mismatch", outcome.amountIdr);
-          if (payment.order.status === "EXPIRED" || payment.order.status === "CANCELLED") return toReview("late_payment", outcome.amountIdr);
-          if (payment.order.status !== "PENDING_PAYMENT" && payment.order.status !== "PAYMENT_REVIEW") return toReview("already_paid", outcome.amountIdr);
-          await tx.payment.update({ where: { id: payment.id }, data: { status: "PAID", paidAt: outcome.paidAt, ...gatewayFields(outcome) } });
-          const moved = await transitionOrder(tx, payment.orderId, "PAID", input.actor, {
-            reason: `paid via ${payment.gateway}${payment.method ? ` ${payment.method}` : ""}`,
-            onlyFrom: ["PENDING_PAYMENT", "PAYMENT_REVIEW"],
-            data: { paidAt: outcome.paidAt, paymentFeeIdr: payment.feeIdr },
-          });
-          if (!moved.ok) throw new Error(`order ${payment.orderId} could not move to PAID: ${moved.reason}`);
-          return { result: "paid", ...ids } as const;
-        }
-        case "challenge":
-          if (payment.status !== "PENDING") return { result: "ignored", ...ids, why: `payment already ${payment.status}` } as const;
-          return toReview("challenge", outcome.amountIdr);
-        case "expired":
-        case "failed": {
-          if (payment.status !== "PENDING") return { result: "ignored", ...ids, why: `payment already ${payment.status}` } as const;
-          await tx.payment.update({ where: { id: payment.id }, data: { status: outcome.kind === "expired" ? "EXPIRED" : "FAILED" } });
-          // The order only ends if no other attempt (another method) is still open.
-          const open = await tx.payment.count({ where: { orderId: payment.orderId, status: { in: ["PENDING", "REVIEW"] } } });
-          let orderExpired = false;
-          if (open === 0 && payment.order.status === "PENDING_PAYMENT") {
-            const moved = await transitionOrder(tx, payment.orderId, "EXPIRED", input.actor, { reason: `payment ${outcome.kind} at ${payment.gateway}`, onlyFrom: ["PENDING_PAYMENT"] });
-            if (moved.ok) orderExpired = await releaseCouponRedemption(tx, payment.orderId, now).then(() => true);
-          }
-          return { result: "expired", ...ids, orderExpired } as const;
-        }
-        case "refunded":
-          if (payment.status === "REFUNDED") return { result: "ignored", ...ids, why: "already refunded" } as const;
-          await tx.payment.update({ where: { id: payment.id }, data: { status: "REFUNDED" } });
-          return { result: "refunded", ...ids } as const;
-        case "pending":
-          return { result: "ignored", ...ids, why: "still pending" } as const;
-      }
-    });
-  } catch (err) {
-    if (isUniqueViolation(err, ["source", "key"])) return { result: "duplicate", why: `event ${input.eventKey} already processed` };
-    throw err;
-  }
+export interface SettleInput {
+  key: PaymentKey;
+  outcome: GatewayOutcome;
+  eventKey: string;
+  source: string;
+  actor: Actor;
+  now?: Date;
 }
 
-function gatewayFields(outcome: GatewayOutcome): { gatewayReference?: string; method?: string } {
-  if (outcome.kind !== "paid" && outcome.kind !== "challenge") return {};
+/**
+ * A received gateway callback, recorded in `payment_callbacks` by the same database call that
+ * settles it, with what we did about it as `outcome` ("paid", "review: amount_mismatch",
+ * "duplicate: event … already processed", "unknown reference"…).
+ */
+export interface ReceivedCallback {
+  gateway: PaymentGateway;
+  verified: boolean;
+  rejectReason?: string | null;
+  event?: string | null;
+  reference?: string | null;
+  merchantRef?: string | null;
+  status?: string | null;
+  rawBody: string;
+  headers: Record<string, string>;
+  remoteIp?: string | null;
+}
+
+export interface Settled {
+  settlement: SettlementResult;
+  /** The payment the outcome is about (also for a duplicate); undefined when unknown. */
+  paymentId?: number;
+  /** Its status after this call; for a duplicate, its status now (to re-dispatch its follow-up). */
+  paymentStatus?: PaymentStatus;
+  /** The payment_callbacks row written, when a callback was given. */
+  callbackId?: number;
+}
+
+/**
+ * Every order move the SQL function `settle_payment` (db/migrations/20261121110000_settle_payment_fn)
+ * can make, as (allowed current statuses → new status). They MUST agree with ORDER_TRANSITIONS
+ * in shop/orders/state-machine.ts, the single source of truth for orders:
+ * test/shop/settle-transitions.test.ts checks each one with `canTransition`, and checks that
+ * the function's `settle_payment_move_order(…)` calls are exactly these. Change all three together.
+ */
+export const SETTLEMENT_ORDER_TRANSITIONS: ReadonlyArray<{ to: OrderStatus; onlyFrom: readonly OrderStatus[]; when: string }> = [
+  { to: "PAID", onlyFrom: ["PENDING_PAYMENT", "PAYMENT_REVIEW"], when: "paid, the right amount, in time" },
+  { to: "PAYMENT_REVIEW", onlyFrom: ["PENDING_PAYMENT", "EXPIRED", "CANCELLED"], when: "paid but amount_mismatch / late_payment / already_paid, or challenge" },
+  { to: "EXPIRED", onlyFrom: ["PENDING_PAYMENT"], when: "expired/failed and no other attempt PENDING or REVIEW" },
+];
+
+interface SettleRow {
+  result: string;
+  order_id: number | null;
+  payment_id: number | null;
+  why: string | null;
+  order_expired: boolean | null;
+  payment_status: string | null;
+  callback_id: number | null;
+}
+
+/**
+ * Applies one verified gateway outcome to its payment and order, exactly once, in ONE
+ * database round trip: the PL/pgSQL function `settle_payment` (see its migration). With
+ * `callback`, the same call also records the received callback (the webhook's hot path).
+ *
+ * Exactly once rests on the database, not on memory or Redis: the event key is inserted into
+ * `processed_events` (unique, ON CONFLICT DO NOTHING) in the same transaction as the state
+ * change, so a duplicate delivery — ten at once, or a retry an hour later — changes nothing
+ * and reports "duplicate". Inside, the payment row is locked and every order move is a
+ * compare-and-set on the order's status that writes its history row (like `transitionOrder`),
+ * so late or out-of-order events (EXPIRED after PAID) cannot undo a payment.
+ *
+ * Outcome rules (unchanged from the former TypeScript implementation):
+ * - paid: payment already PAID/REFUNDED → ignored; amount ≠ payment.totalIdr → review
+ *   (amount_mismatch); order EXPIRED/CANCELLED → review (late_payment); order past payment
+ *   → review (already_paid); otherwise payment PAID (+ gateway reference, method) and order
+ *   PAID (paidAt, paymentFeeIdr). Review = payment REVIEW (paidAt now) and the order to
+ *   PAYMENT_REVIEW if it is PENDING_PAYMENT/EXPIRED/CANCELLED.
+ * - challenge: only a PENDING payment → review (challenge).
+ * - expired/failed: only a PENDING payment → EXPIRED/FAILED; the order EXPIRED (and its coupon
+ *   use released) only if no other attempt is PENDING/REVIEW and it is PENDING_PAYMENT.
+ * - refunded → payment REFUNDED (once). pending → ignored.
+ */
+export async function settleAndRecord(prisma: PrismaClient, input: SettleInput & { callback?: ReceivedCallback }): Promise<Settled> {
+  const now = input.now ?? new Date();
+  const { key, outcome, callback: cb } = input;
+  const byAttempt = "attemptRef" in key;
+  const amount = outcome.kind === "paid" || outcome.kind === "challenge" ? outcome.amountIdr : null;
+  const paidAt = outcome.kind === "paid" ? outcome.paidAt.toISOString() : null;
+  const outcomeReference = (outcome.kind === "paid" || outcome.kind === "challenge") && outcome.gatewayReference ? outcome.gatewayReference : null;
+  const outcomeMethod = outcome.kind === "paid" && outcome.method ? outcome.method : null;
+  // Dates travel as ISO strings (with the zone) cast in SQL: the pg adapter would send a Date
+  // without its zone. Every parameter is cast, so the one function signature always resolves.
+  const rows = await prisma.$queryRaw<SettleRow[]>`
+    SELECT "result", "order_id", "payment_id", "why", "order_expired", "payment_status", "callback_id"
+    FROM "settle_payment"(
+      ${byAttempt ? key.attemptRef : null}::text,
+      ${byAttempt ? null : key.gateway}::"PaymentGateway",
+      ${byAttempt ? null : key.gatewayReference}::text,
+      ${input.source}::text,
+      ${input.eventKey}::text,
+      ${outcome.kind}::text,
+      ${amount}::numeric,
+      ${paidAt}::timestamptz,
+      ${outcomeReference}::text,
+      ${outcomeMethod}::text,
+      ${input.actor.type}::"ActorType",
+      ${input.actor.id ?? null}::text,
+      ${now.toISOString()}::timestamptz,
+      ${cb?.gateway ?? null}::"PaymentGateway",
+      ${cb ? cb.verified : null}::boolean,
+      ${cb?.rejectReason ?? null}::text,
+      ${cb?.event ?? null}::text,
+      ${cb?.reference ?? null}::text,
+      ${cb?.merchantRef ?? null}::text,
+      ${cb?.status ?? null}::text,
+      ${cb?.rawBody ?? null}::text,
+      ${cb ? JSON.stringify(cb.headers) : null}::jsonb,
+      ${cb?.remoteIp ?? null}::text
+    )`;
+  const row = rows[0];
+  if (!row) throw new Error("settle_payment returned no row");
   return {
-    ...(outcome.gatewayReference ? { gatewayReference: outcome.gatewayReference } : {}),
-    ...(outcome.kind === "paid" && outcome.method ? { method: outcome.method } : {}),
+    settlement: toSettlement(row),
+    ...(row.payment_id !== null ? { paymentId: row.payment_id } : {}),
+    ...(row.payment_status !== null ? { paymentStatus: row.payment_status as PaymentStatus } : {}),
+    ...(row.callback_id !== null ? { callbackId: row.callback_id } : {}),
   };
+}
+
+/**
+ * `settleAndRecord` without a callback to record: what the review actions and the
+ * payment follow-up jobs call. Same semantics, same one round trip.
+ */
+export async function settlePayment(prisma: PrismaClient, input: SettleInput): Promise<SettlementResult> {
+  return (await settleAndRecord(prisma, input)).settlement;
+}
+
+const REVIEW_WHY = new Set(["amount_mismatch", "late_payment", "already_paid", "challenge"]);
+
+function toSettlement(row: SettleRow): SettlementResult {
+  const ids = () => {
+    if (row.order_id === null || row.payment_id === null) throw new Error(`settle_payment: ${row.result} without order/payment id`);
+    return { orderId: row.order_id, paymentId: row.payment_id };
+  };
+  switch (row.result) {
+    case "paid":
+    case "refunded":
+      return { result: row.result, ...ids() };
+    case "review":
+      if (!row.why || !REVIEW_WHY.has(row.why)) throw new Error(`settle_payment: review without a known why (${row.why})`);
+      return { result: "review", ...ids(), why: row.why as "amount_mismatch" | "late_payment" | "already_paid" | "challenge" };
+    case "expired":
+      return { result: "expired", ...ids(), orderExpired: row.order_expired === true };
+    case "ignored":
+      return { result: "ignored", ...ids(), ...(row.why ? { why: row.why } : {}) };
+    case "duplicate":
+      // As before: a duplicate reports only why; the ids and status are on `Settled`.
+      return { result: "duplicate", ...(row.why ? { why: row.why } : {}) };
+    case "unknown_payment":
+      return { result: "unknown_payment" };
+    default:
+      throw new Error(`settle_payment: unexpected result ${JSON.stringify(row.result)}`);
+  }
 }

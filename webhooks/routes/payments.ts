@@ -1,12 +1,12 @@
 import { Hono, type Context } from "hono";
 import type { PaymentGateway, PrismaClient } from "../../db/client.js";
-import { dispatchSettlement } from "../../jobs/dispatch-settlement.js";
+import { dispatchSettlement, redispatchFollowup } from "../../jobs/dispatch-settlement.js";
 import { QueueName, jobId, type Queues } from "../../jobs/queues.js";
 import type { Config } from "../../ops/config.js";
 import type { Metrics } from "../../ops/metrics.js";
 import { midtransNotificationSchema, verifyMidtransNotification } from "../../shop/payments/gateways/midtrans.js";
 import { tripayCallbackSchema, tripayOutcome, verifyTripayCallback } from "../../shop/payments/gateways/tripay.js";
-import { settlePayment } from "../../shop/payments/settle.js";
+import { settleAndRecord, type ReceivedCallback } from "../../shop/payments/settle.js";
 import type { AppEnv } from "../server.js";
 
 export interface PaymentWebhookDeps {
@@ -30,32 +30,32 @@ function headersOf(c: Context<AppEnv>): Record<string, string> {
   return out;
 }
 
+type CallbackFields = { verified: boolean; rejectReason?: string; event?: string; reference?: string; merchantRef?: string; status?: string };
+
+/** The payment_callbacks row of a received callback, minus the outcome. */
+function received(c: Context<AppEnv>, gateway: PaymentGateway, raw: string, fields: CallbackFields): ReceivedCallback {
+  return {
+    gateway,
+    rawBody: raw.slice(0, CALLBACK_MAX_BYTES),
+    headers: headersOf(c),
+    remoteIp: c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? null,
+    verified: fields.verified,
+    rejectReason: fields.rejectReason ?? null,
+    event: fields.event ?? null,
+    reference: fields.reference ?? null,
+    merchantRef: fields.merchantRef ?? null,
+    status: fields.status ?? null,
+  };
+}
+
 /**
  * Records every received callback (verified or not) in one insert, with what we
  * did about it: the audit trail a seller or the owner reads when money is disputed.
+ * (A verified Tripay callback is recorded by the settlement call itself: settleAndRecord.)
  */
-async function record(
-  deps: PaymentWebhookDeps,
-  c: Context<AppEnv>,
-  gateway: PaymentGateway,
-  raw: string,
-  fields: { verified: boolean; rejectReason?: string; event?: string; reference?: string; merchantRef?: string; status?: string; outcome?: string },
-) {
-  return deps.prisma.paymentCallback.create({
-    data: {
-      gateway,
-      rawBody: raw.slice(0, CALLBACK_MAX_BYTES),
-      headers: headersOf(c),
-      remoteIp: c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? null,
-      verified: fields.verified,
-      rejectReason: fields.rejectReason ?? null,
-      event: fields.event ?? null,
-      reference: fields.reference ?? null,
-      merchantRef: fields.merchantRef ?? null,
-      status: fields.status ?? null,
-      outcome: fields.outcome ?? null,
-    },
-  });
+async function record(deps: PaymentWebhookDeps, c: Context<AppEnv>, gateway: PaymentGateway, raw: string, fields: CallbackFields & { outcome?: string }) {
+  const { outcome, ...rest } = fields;
+  return deps.prisma.paymentCallback.create({ data: { ...received(c, gateway, raw, rest), outcome: outcome ?? null } });
 }
 
 /** Reads the raw body with a hard size cap (the signature covers the exact bytes). */
@@ -64,21 +64,6 @@ async function rawBody(c: Context<AppEnv>): Promise<string | null> {
   if (declared > CALLBACK_MAX_BYTES) return null;
   const text = await c.req.text();
   return Buffer.byteLength(text) > CALLBACK_MAX_BYTES ? null : text;
-}
-
-/**
- * A duplicate callback re-enqueues the follow-up of money already taken (payment PAID or
- * REVIEW). Why: the settlement commits before its follow-up is enqueued, so when the enqueue
- * fails (Redis restarting) we answer 500 with the order already PAID; Tripay's retry is then
- * a duplicate, and without this the `paid`/`review` job — provisioning, the customer's
- * message, the owner's review alert — would never be queued. Same job ids as
- * dispatchSettlement, so when the job exists this adds nothing.
- */
-async function redispatchPaidFollowup(deps: PaymentWebhookDeps, gateway: PaymentGateway, gatewayReference: string): Promise<void> {
-  const payment = await deps.prisma.payment.findUnique({ where: { gateway_gatewayReference: { gateway, gatewayReference } }, select: { id: true, status: true } });
-  const kind = payment?.status === "PAID" ? "paid" : payment?.status === "REVIEW" ? "review" : undefined;
-  if (!payment || !kind) return;
-  await deps.queues.enqueue(QueueName.PaymentFollowups, { kind, paymentId: payment.id }, { jobId: jobId(kind, payment.id) });
 }
 
 /**
@@ -120,21 +105,23 @@ export function paymentWebhookRoutes(deps: PaymentWebhookDeps): Hono<AppEnv> {
       return reject(c, "tripay", 400, "malformed", "callback body does not match Tripay's format");
     }
     const body = parsed.data;
-    const settlement = await settlePayment(deps.prisma, {
+    // One database round trip: record the callback + settle it exactly once (settle_payment).
+    const { settlement, paymentId, paymentStatus } = await settleAndRecord(deps.prisma, {
       key: { gateway: "TRIPAY", gatewayReference: body.reference },
       outcome: tripayOutcome(body),
       eventKey: `${body.reference}:${body.status}`,
       source: "tripay",
       actor: { type: "GATEWAY", id: `tripay:${body.reference}` },
+      callback: received(c, "TRIPAY", raw, { verified: true, event, reference: body.reference, merchantRef: body.merchant_ref ?? undefined, status: body.status }),
     });
-    const fields = { verified: true, event, reference: body.reference, merchantRef: body.merchant_ref ?? undefined, status: body.status };
     if (settlement.result === "unknown_payment") {
-      await record(deps, c, "TRIPAY", raw, { ...fields, outcome: "unknown reference" });
       return reject(c, "tripay", 404, "unknown_reference", `unknown transaction reference ${body.reference}`);
     }
-    await record(deps, c, "TRIPAY", raw, { ...fields, outcome: settlement.result + ("why" in settlement && settlement.why ? `: ${settlement.why}` : "") });
-    if (settlement.result === "duplicate") await redispatchPaidFollowup(deps, "TRIPAY", body.reference);
-    else await dispatchSettlement(deps.queues, settlement);
+    // A duplicate re-queues the follow-up of money already taken (a retry after our 500 when
+    // the enqueue failed must not lose it); same job ids, so a no-op when the job exists.
+    if (settlement.result === "duplicate") {
+      if (paymentId !== undefined && paymentStatus) await redispatchFollowup(deps.queues, { id: paymentId, status: paymentStatus });
+    } else await dispatchSettlement(deps.queues, settlement);
     return c.json({ success: true });
   });
 
