@@ -1,9 +1,25 @@
 import { readFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import type { InlineKeyboardButton, ReplyKeyboardMarkup } from "grammy/types";
 import type { FakeTelegram } from "../fakes/telegram/server.js";
 import type { BotMessageState, FakeEvent } from "../fakes/telegram/types.js";
+
+/**
+ * An extra `:name [args]` command for the terminal chat, e.g. the demo's `:pay` that
+ * completes a payment at a fake gateway. Commands run one at a time, in input order.
+ */
+export interface ChatCommand {
+  /** Typed as `:<name>`; letters, digits and dashes. */
+  name: string;
+  /** Shown in :help, e.g. "[reference]". */
+  args?: string;
+  /** One line for :help. */
+  help: string;
+  /** `args` is the rest of the line, trimmed. `print` writes dim lines above the prompt. */
+  run(args: string, io: { print(lines: string[]): void }): Promise<void> | void;
+}
 
 /** Options for the terminal chat; input/output default to the process's stdin/stdout. */
 export interface ChatClientOptions {
@@ -12,6 +28,8 @@ export interface ChatClientOptions {
   firstName?: string;
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
+  /** Extra `:name` commands (listed by :help). */
+  commands?: ChatCommand[];
 }
 
 const HELP = [
@@ -22,6 +40,18 @@ const HELP = [
   "  :help          this help",
   "  :quit          leave the chat",
 ].join("\n");
+
+/** :help text with the extra commands inserted before :help. */
+export function helpText(commands: ChatCommand[] = []): string {
+  const lines = HELP.split("\n");
+  const extra = commands.map((c) => {
+    const usage = `:${c.name}${c.args ? ` ${c.args}` : ""}`;
+    return `  ${usage.padEnd(14)} ${c.help}`;
+  });
+  const at = lines.findIndex((l) => l.trimStart().startsWith(":help"));
+  lines.splice(at, 0, ...extra);
+  return lines.join("\n");
+}
 
 const INDENT = "      ";
 
@@ -68,6 +98,7 @@ function renderReplyKeyboard(keyboard: ReplyKeyboardMarkup | undefined): string[
  */
 export async function runChatClient(opts: ChatClientOptions): Promise<void> {
   const { fake, userId } = opts;
+  const commands = new Map((opts.commands ?? []).map((c) => [c.name, c]));
   const input = opts.input ?? process.stdin;
   const output = opts.output ?? process.stdout;
   const tty = (output as { isTTY?: boolean }).isTTY === true && (input as { isTTY?: boolean }).isTTY === true;
@@ -118,7 +149,7 @@ export async function runChatClient(opts: ChatClientOptions): Promise<void> {
 
   const sendFile = async (kind: "photo" | "doc", file: string) => {
     if (file === "") return print([`! usage: /${kind} <path>`], "31");
-    const bytes = await readFile(file);
+    const bytes = await readFile(file.startsWith("~/") ? path.join(os.homedir(), file.slice(2)) : file);
     if (kind === "photo") await user.sendPhoto(bytes);
     else await user.sendDocument(bytes, { fileName: path.basename(file) });
     print([`${INDENT}(${kind === "photo" ? "photo" : "document"} sent: ${path.basename(file)}, ${bytes.length} bytes)`], "2");
@@ -129,7 +160,13 @@ export async function runChatClient(opts: ChatClientOptions): Promise<void> {
     if (line === "") return true;
     if (line === ":quit" || line === ":q" || line === ":exit") return false;
     if (line === ":help" || line === ":h") {
-      print(HELP.split("\n"), "2");
+      print(helpText(opts.commands).split("\n"), "2");
+      return true;
+    }
+    const custom = /^:([A-Za-z0-9-]+)(?:\s+(.*))?$/.exec(line);
+    const command = custom === null ? undefined : commands.get(custom[1] as string);
+    if (command !== undefined) {
+      await command.run((custom?.[2] ?? "").trim(), { print: (lines) => print(lines.map((l) => INDENT + l), "2") });
       return true;
     }
     const file = /^\/(photo|doc)(?:\s+(.*))?$/.exec(line);

@@ -6,7 +6,7 @@ import { startTestService, type TestService } from "../support/service.js";
 
 let t: TestService;
 beforeAll(async () => {
-  t = await startTestService();
+  t = await startTestService({ clouds: true }); // the catalog only sells plans its cloud says are available
   await seedDemoCatalog(t.service.prisma);
 });
 afterAll(async () => {

@@ -79,7 +79,7 @@ function waitForOutput(child: ServiceProcess, pattern: RegExp, from: number, tim
 }
 
 describe("npm run demo", () => {
-  it("prepares everything itself, chats through stdin/stdout and quits cleanly", { timeout: 60_000 }, async () => {
+  it("prepares everything itself, chats through stdin/stdout, pays at the fake gateway and quits cleanly", { timeout: 90_000 }, async () => {
     const env = baseEnv(); // deliberately no DATABASE_URL / REDIS_URL / TELEGRAM_*
     const child = spawnTracked(process.execPath, ["--import", "tsx", path.join(ROOT, "ops/demo/demo.ts")], { env, stdin: "pipe" });
     const type = (line: string) => child.proc.stdin!.write(`${line}\n`);
@@ -103,6 +103,28 @@ describe("npm run demo", () => {
     mark = child.stdout().length;
     type(String(language!.n));
     await waitForOutput(child, /bot › Pilih bahasa yang Anda inginkan:\n +\[1\] 🇮🇩 Bahasa Indonesia {2}\[2\] 🇬🇧 English/, mark, 15_000);
+
+    // Payments run against the local fake gateways: top up the wallet by BRI VA and pay it with :pay.
+    expect(child.stdout()).toMatch(/• payments: fake Tripay at http:\/\/127\.0\.0\.1:\d+, fake Midtrans at http:\/\/127\.0\.0\.1:\d+/);
+    mark = child.stdout().length;
+    type(":help");
+    await waitForOutput(child, /:pay \[order\] +pay the newest open Tripay\/Midtrans payment/, mark, 5_000);
+    mark = child.stdout().length;
+    type("/wallet");
+    await waitForOutput(child, /Saldo Anda: Rp [\d.]+[^]*?\[1\] Rp 50\.000/, mark, 15_000);
+    mark = child.stdout().length;
+    type("1");
+    await waitForOutput(child, /Isi saldo Rp 50\.000 — pesanan TOP-\d{8}-[A-Z0-9]{5}\. Pilih cara bayar:\n +\[1\] 💳 Bayar sekarang/, mark, 15_000);
+    mark = child.stdout().length;
+    type("1");
+    await waitForOutput(child, /\[1\] BRI Virtual Account · biaya Rp 4\.250 · total Rp 54\.250/, mark, 15_000);
+    mark = child.stdout().length;
+    type("1");
+    await waitForOutput(child, /bot › BRI Virtual Account\n +Nomor pembayaran: \d+/, mark, 15_000);
+    mark = child.stdout().length;
+    type(":pay");
+    await waitForOutput(child, /paid at the fake Tripay BRIVA · TOP-\d{8}-[A-Z0-9]{5} · Rp 54\.250 \(T\w+\) → callback to the shop: HTTP 200/, mark, 15_000);
+    await waitForOutput(child, /bot › ✅ Isi saldo Rp 50\.000 berhasil\. Saldo Anda sekarang Rp [\d.]+\./, mark, 15_000);
 
     type(":quit");
     const exit = await child.waitForExit(10_000);

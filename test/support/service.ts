@@ -1,9 +1,16 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { createBot } from "../../bot/index.js";
 import { loadConfig, type Config } from "../../ops/config.js";
+import { startFakeClouds, type FakeClouds } from "../../ops/fakes/clouds/index.js";
+import { startFakeMidtrans, type FakeMidtrans } from "../../ops/fakes/midtrans/server.js";
 import { startFakeTelegram, type FakeTelegram } from "../../ops/fakes/telegram/server.js";
+import { startFakeTripay, type FakeTripay } from "../../ops/fakes/tripay/server.js";
 import { createLogger } from "../../ops/logger.js";
+import type { ProcessorMap } from "../../jobs/workers.js";
 import { createCore, startService, type Role, type Service } from "../../ops/runtime.js";
 import { recordingFetch, TEST_BOT_INFO } from "./bot-harness.js";
 import { createTestDatabase, type TestDatabase } from "./db.js";
@@ -49,38 +56,111 @@ export function testEnv(db: TestDatabase, prefix: string, port: number, apiRoot:
   };
 }
 
+/** Credentials the fake gateways of `startTestService({ gateways: true })` accept. */
+export const TEST_TRIPAY = { apiKey: "DEV-e2eTripayApiKey0001", privateKey: "e2e-tripay-private-0123456789", merchantCode: "T4242" } as const;
+export const TEST_MIDTRANS_SERVER_KEY = "SB-Mid-server-e2eTest0123456789";
+
+/** The fake payment gateways a test service talks to. */
+export interface TestGateways {
+  tripay: FakeTripay;
+  midtrans: FakeMidtrans;
+}
+
+/** Starts both fake gateways and returns them with the env that points the service at them. */
+export async function startFakeGateways(): Promise<TestGateways & { env: Record<string, string>; stop(): Promise<void> }> {
+  const tripay = await startFakeTripay({ ...TEST_TRIPAY });
+  const midtrans = await startFakeMidtrans({ serverKey: TEST_MIDTRANS_SERVER_KEY }).catch(async (err: unknown) => {
+    await tripay.stop();
+    throw err;
+  });
+  return {
+    tripay,
+    midtrans,
+    env: {
+      TRIPAY_API_KEY: TEST_TRIPAY.apiKey,
+      TRIPAY_PRIVATE_KEY: TEST_TRIPAY.privateKey,
+      TRIPAY_MERCHANT_CODE: TEST_TRIPAY.merchantCode,
+      TRIPAY_API_URL: tripay.url,
+      MIDTRANS_SERVER_KEY: TEST_MIDTRANS_SERVER_KEY,
+      MIDTRANS_API_URL: midtrans.apiUrl,
+      MIDTRANS_SNAP_URL: midtrans.snapUrl,
+    },
+    async stop() {
+      await Promise.all([tripay.stop(), midtrans.stop()]);
+    },
+  };
+}
+
 export interface TestService {
   service: Service;
   fake: FakeTelegram;
   db: TestDatabase;
   config: Config;
   baseUrl: string;
+  /** With `gateways: true`: the fake Tripay and Midtrans, their callbacks pointed at this service. */
+  gateways?: TestGateways;
+  /** With `clouds: true`: the fake DigitalOcean, Vultr and Linode the service sells from. */
+  clouds?: FakeClouds;
   stop(): Promise<void>;
+}
+
+export interface TestServiceOptions {
+  roles?: Role[];
+  env?: Record<string, string>;
+  /**
+   * Start the fake Tripay and Midtrans too, configure the service for them, and (with the
+   * web role) send their callbacks to this service's `/webhooks/tripay` and `/webhooks/midtrans`.
+   * PUBLIC_BASE_URL must be https, so the fakes' default callback URLs are set directly.
+   */
+  gateways?: boolean;
+  /**
+   * Start the fake DigitalOcean, Vultr and Linode and point the service at them, so the
+   * catalog's availability checks (and provisioning) have a cloud to ask. Without it the
+   * clouds are configured at an unreachable address.
+   */
+  clouds?: boolean;
+  /** Adjust the worker role's processors (e.g. leave a queue unprocessed to inspect its jobs). */
+  processors?: (base: ProcessorMap) => ProcessorMap;
 }
 
 /**
  * The whole service in-process against the fake Telegram over real HTTP, with
- * its own database and Redis prefix; `stop()` removes all of it.
+ * its own database, Redis prefix and data directory; `stop()` removes all of it.
  */
-export async function startTestService(opts: { roles?: Role[]; env?: Record<string, string> } = {}): Promise<TestService> {
+export async function startTestService(opts: TestServiceOptions = {}): Promise<TestService> {
   const db = await createTestDatabase();
   const prefix = uniquePrefix("svc");
   const fake = await startFakeTelegram({ token: TEST_TOKEN });
+  const gateways = opts.gateways ? await startFakeGateways() : undefined;
+  const clouds = opts.clouds ? await startFakeClouds({ bootDelayMs: 100, ipDelayMs: 20, actionDelayMs: 50 }) : undefined;
+  const dataDir = opts.env?.DATA_DIR ? undefined : mkdtempSync(path.join(os.tmpdir(), "vpsbot-test-data-"));
   const port = await freePort();
-  const config = loadConfig(testEnv(db, prefix, port, fake.url, opts.env));
+  const env = { ...(dataDir ? { DATA_DIR: dataDir } : {}), ...gateways?.env, ...clouds?.env, ...opts.env };
+  const config = loadConfig(testEnv(db, prefix, port, fake.url, env));
   const logger = createLogger({ role: "test", level: config.logLevel });
-  const service = await startService(config, opts.roles ?? ["web", "bot", "worker", "scheduler"], logger);
+  const roles = opts.roles ?? ["web", "bot", "worker", "scheduler"];
+  const service = await startService(config, roles, logger, opts.processors ? { processors: opts.processors } : {});
+  const baseUrl = `http://127.0.0.1:${service.httpPort ?? port}`;
+  if (gateways && roles.includes("web")) {
+    gateways.tripay.setCallbackUrl(`${baseUrl}/webhooks/tripay`);
+    gateways.midtrans.setNotificationUrl(`${baseUrl}/webhooks/midtrans`);
+  }
   return {
     service,
     fake,
     db,
     config,
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl,
+    ...(gateways ? { gateways: { tripay: gateways.tripay, midtrans: gateways.midtrans } } : {}),
+    ...(clouds ? { clouds } : {}),
     async stop() {
       await service.stop();
+      await gateways?.stop();
+      await clouds?.stop();
       await fake.stop();
       await deleteKeys(prefix);
       await db.drop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
