@@ -7,7 +7,12 @@ import { InvalidPayloadError, QueueName, parsePayload, type Payload, type Queues
 /** A processor gets a validated payload plus the raw job (for attempts, progress, id). */
 export type Processor<Q extends QueueName> = (payload: Payload<Q>, job: Job) => Promise<unknown>;
 
-export type ProcessorMap = { [Q in QueueName]?: { process: Processor<Q>; concurrency?: number; lockDuration?: number } };
+/**
+ * `lockDuration`: how long a job's lock lives without renewal (a killed worker's job is taken
+ * over only after it expires); `stalledInterval`: how often this worker looks for such jobs
+ * (BullMQ default 30 s).
+ */
+export type ProcessorMap = { [Q in QueueName]?: { process: Processor<Q>; concurrency?: number; lockDuration?: number; stalledInterval?: number } };
 
 /** Queues whose final failure the owner must hear about right away. */
 const ALERT_ON_FINAL_FAILURE = new Set<QueueName>([
@@ -55,6 +60,7 @@ export function registerWorkers(deps: {
         prefix: deps.prefix,
         concurrency: entry.concurrency ?? 4,
         lockDuration: entry.lockDuration ?? 60_000,
+        ...(entry.stalledInterval !== undefined ? { stalledInterval: entry.stalledInterval } : {}),
         autorun: true,
       },
     );

@@ -89,6 +89,16 @@ const envSchema = z.object({
   BOT_RATE_LIMIT_PER_10S: positiveInt.default(15),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
   PROVISION_DEADLINE_MINUTES: positiveInt.default(10),
+  /**
+   * BullMQ lock of a provisioning job: after a worker dies (kill -9) its job is picked up by
+   * another worker only once this lock has expired. Production keeps 2 minutes; tests shorten it.
+   */
+  PROVISION_JOB_LOCK_MS: z.coerce.number({ error: "must be a whole number of milliseconds (at least 1000)" }).int().min(1_000, "must be at least 1000 (ms)").default(120_000),
+  /**
+   * How often a provisioning job asks the cloud whether the new server is up (ms). Production
+   * keeps 3 s (well inside every provider's rate limit); tests and benchmarks shorten it.
+   */
+  PROVISION_POLL_MS: z.coerce.number({ error: "must be a whole number of milliseconds (at least 10)" }).int().min(10, "must be at least 10 (ms)").default(3_000),
   CREDENTIALS_MESSAGE_TTL_MINUTES: positiveInt.default(30),
   EXPIRY_REMINDER_DAYS: z
     .string()
@@ -132,7 +142,8 @@ export interface Config {
   screenshotRetentionDays: number;
   botRateLimitPer10s: number;
   shutdownTimeoutMs: number;
-  provisioning: { deadlineMs: number; credentialsTtlMs: number };
+  /** `jobLockMs`: BullMQ lock of a provisioning job (how long a killed worker's job waits before another worker takes it). */
+  provisioning: { deadlineMs: number; credentialsTtlMs: number; jobLockMs: number; /** PROVISION_POLL_MS */ pollIntervalMs: number };
   lifecycle: { reminderDays: number[]; graceDays: number; deleteAfterDays: number };
 }
 
@@ -228,7 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     screenshotRetentionDays: e.SCREENSHOT_RETENTION_DAYS,
     botRateLimitPer10s: e.BOT_RATE_LIMIT_PER_10S,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    provisioning: { deadlineMs: e.PROVISION_DEADLINE_MINUTES * 60_000, credentialsTtlMs: e.CREDENTIALS_MESSAGE_TTL_MINUTES * 60_000 },
+    provisioning: { deadlineMs: e.PROVISION_DEADLINE_MINUTES * 60_000, credentialsTtlMs: e.CREDENTIALS_MESSAGE_TTL_MINUTES * 60_000, jobLockMs: e.PROVISION_JOB_LOCK_MS, pollIntervalMs: e.PROVISION_POLL_MS },
     lifecycle: { reminderDays: e.EXPIRY_REMINDER_DAYS, graceDays: e.GRACE_DAYS, deleteAfterDays: e.DELETE_AFTER_DAYS },
   };
 }

@@ -183,11 +183,17 @@ export async function startService(
           encryptionKey: config.encryptionKey,
           prefix: config.queuePrefix,
           deadlineMs: config.provisioning.deadlineMs,
+          pollIntervalMs: config.provisioning.pollIntervalMs,
+          // The per-order Redis lock must lapse no later than the job lock after a crash, or the
+          // job taken over from a killed worker would find the order still locked (default 60 s).
+          orderLockTtlMs: Math.min(60_000, Math.floor(config.provisioning.jobLockMs / 2)),
           staff: config,
         }),
         concurrency: 4,
-        // Polling a booting server takes minutes; the lock is renewed while the job lives.
-        lockDuration: 120_000,
+        // Polling a booting server takes minutes; the lock is renewed while the job lives. After a
+        // kill -9 the job is taken over once this lock lapses (PROVISION_JOB_LOCK_MS, default 120 s).
+        lockDuration: config.provisioning.jobLockMs,
+        stalledInterval: Math.min(30_000, config.provisioning.jobLockMs),
       },
       [QueueName.InstanceActions]: {
         process: instanceActionsProcessor({ prisma, queues, providers: core.providers, encryptionKey: config.encryptionKey }),

@@ -24,20 +24,36 @@ export interface ProvisioningDeps {
   prefix: string;
   deadlineMs: number;
   pollIntervalMs?: number;
+  /**
+   * TTL of the per-order Redis lock (renewed every third of it while the job runs). Keep it at
+   * most the BullMQ job lock: after a kill -9 it must have lapsed by the time another worker
+   * takes the stalled job over. Default 60 s.
+   */
+  orderLockTtlMs?: number;
   staff: { sellerIds: number[]; ownerIds: number[] };
 }
 
-const LOCK_TTL_MS = 60_000;
+const DEFAULT_LOCK_TTL_MS = 60_000;
+
+/**
+ * Test-only: `VPSBOT_TEST_PAUSE_AFTER_CREATE_MS` makes a run wait this long right after the
+ * provider accepted the create and before the server id is saved, so process tests can kill
+ * the worker in exactly that window. Unset (production) it is 0 and nothing waits.
+ */
+function testPauseAfterCreateMs(): number {
+  const ms = Number(process.env.VPSBOT_TEST_PAUSE_AFTER_CREATE_MS ?? "");
+  return Number.isFinite(ms) && ms > 0 ? ms : 0;
+}
 
 /** A per-order Redis lock (SET NX PX + token), renewed while the job works. */
-async function withOrderLock<T>(redis: Redis, key: string, work: () => Promise<T>): Promise<T> {
+async function withOrderLock<T>(redis: Redis, key: string, ttlMs: number, work: () => Promise<T>): Promise<T> {
   const token = randomUUID();
-  if ((await redis.set(key, token, "PX", LOCK_TTL_MS, "NX")) === null) {
+  if ((await redis.set(key, token, "PX", ttlMs, "NX")) === null) {
     throw new Error(`another provisioning run holds ${key}; retrying later`);
   }
   const renew = setInterval(() => {
-    void redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end", 1, key, token, LOCK_TTL_MS);
-  }, LOCK_TTL_MS / 3);
+    void redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end", 1, key, token, ttlMs);
+  }, Math.max(1, Math.floor(ttlMs / 3)));
   try {
     return await work();
   } finally {
@@ -53,6 +69,8 @@ async function withOrderLock<T>(redis: Redis, key: string, work: () => Promise<T
  * customer told what happens next and the sellers alerted.
  */
 export function provisioningProcessor(deps: ProvisioningDeps) {
+  const lockTtlMs = deps.orderLockTtlMs ?? DEFAULT_LOCK_TTL_MS;
+  const pauseAfterCreateMs = testPauseAfterCreateMs();
   return async (payload: Payload<"provisioning">, job: Job) => {
     const order = await deps.prisma.order.findUnique({ where: { id: payload.orderId }, include: { user: true } });
     if (!order) throw new UnrecoverableError(`order ${payload.orderId} not found`);
@@ -60,7 +78,7 @@ export function provisioningProcessor(deps: ProvisioningDeps) {
     const locale = isLocale(order.user.language) ? order.user.language : DEFAULT_LOCALE;
     const t = (key: string, vars?: Record<string, string | number>) => deps.i18n.t(locale, key, vars);
 
-    return withOrderLock(deps.redis, `${deps.prefix}:lock:provision:${order.id}`, async () => {
+    return withOrderLock(deps.redis, `${deps.prefix}:lock:provision:${order.id}`, lockTtlMs, async () => {
       // One progress message per order, edited in place ("Menyiapkan VPS… 45 dtk").
       const progressKey = `${deps.prefix}:provision-progress:${order.id}`;
       let progressId = Number(await deps.redis.get(progressKey)) || undefined;
@@ -88,6 +106,10 @@ export function provisioningProcessor(deps: ProvisioningDeps) {
             deadlineMs: deps.deadlineMs,
             pollIntervalMs: deps.pollIntervalMs ?? 3_000,
             onProgress: progress,
+            afterCreate: async (server) => {
+              deps.logger.info({ orderId: order.id, serverId: server.id, provider: order.providerCode }, "provider accepted create");
+              if (pauseAfterCreateMs > 0) await new Promise((r) => setTimeout(r, pauseAfterCreateMs));
+            },
           },
           order.id,
         );

@@ -76,7 +76,13 @@ export async function processExpired(
     } else if (now >= suspendAt && i.status !== "SUSPENDED") {
       if (!(await once(prisma, `suspend:${i.id}:${stamp}`))) continue;
       try {
-        if (provider && i.providerInstanceId) await provider.action(i.providerInstanceId, "power_off");
+        if (provider && i.providerInstanceId) {
+          // A server that is already off (the customer powered it off: status OFF) or gone needs
+          // no power-off; asking anyway fails on every run (DigitalOcean: 422 "already powered
+          // off"), so it would never be suspended and each run would stop at it.
+          const live = await provider.getServer(i.providerInstanceId);
+          if (live && live.status !== "off") await provider.action(i.providerInstanceId, "power_off");
+        }
       } catch (err) {
         await prisma.processedEvent.deleteMany({ where: { source: "lifecycle", key: `suspend:${i.id}:${stamp}` } });
         throw err;
