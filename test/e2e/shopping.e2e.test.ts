@@ -88,7 +88,7 @@ describe("shopping in the chat, end to end over the fake Telegram", () => {
     await runExpirySweep();
     await user.waitForMessage(new RegExp(`⌛ Pesanan ${order.reference} kedaluwarsa`), WAIT);
     await runExpirySweep();
-    const after = await t.service.prisma.order.findUniqueOrThrow({ where: { id: order.id }, include: { couponRedemption: true, statusHistory: true } });
+    const after = await t.service.prisma.order.findUniqueOrThrow({ where: { id: order.id }, include: { couponRedemption: true, statusHistory: { orderBy: { id: "asc" } } } });
     expect(after.status).toBe("EXPIRED");
     expect(after.couponRedemption?.status).toBe("RELEASED");
     expect(after.statusHistory.at(-1)).toMatchObject({ fromStatus: "PENDING_PAYMENT", toStatus: "EXPIRED", actorType: "SCHEDULER" });

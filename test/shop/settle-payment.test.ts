@@ -365,7 +365,7 @@ describe("settlePayment: exactly once, in one round trip", () => {
           settlePayment(racers, { key, outcome: { kind: "paid", amountIdr: p.totalIdr, paidAt: PAID_AT }, eventKey: `${p.attemptRef}:PAID`, source: "race2", actor: ACTOR }),
           settlePayment(racers, { key, outcome: { kind: "expired" }, eventKey: `${p.attemptRef}:EXPIRED`, source: "race2", actor: ACTOR }),
         ]);
-        const order = await prisma.order.findUniqueOrThrow({ where: { id: p.orderId }, include: { statusHistory: true, couponRedemption: true } });
+        const order = await prisma.order.findUniqueOrThrow({ where: { id: p.orderId }, include: { statusHistory: { orderBy: { id: "asc" } }, couponRedemption: true } });
         if (paid.result === "paid") {
           // EXPIRED second: a stale status, ignored; the payment stands.
           expect(expired).toMatchObject({ result: "ignored", why: "payment already PAID" });
