@@ -28,6 +28,7 @@ import { seedDemoCatalog } from "../../db/seed.js";
 import { loadConfig } from "../../ops/config.js";
 import { createLogger } from "../../ops/logger.js";
 import { createCore } from "../../ops/runtime.js";
+import { startFakeClouds } from "../../ops/fakes/clouds/index.js";
 import { TEST_BOT_INFO, type TestUser } from "../support/bot-harness.js";
 import type { TestDatabase } from "../support/db.js";
 import { deleteKeys, uniquePrefix } from "../support/redis.js";
@@ -151,9 +152,13 @@ export async function run(): Promise<BenchReport> {
     cleanups.push(() => seedPrisma.$disconnect());
     await seedDemoCatalog(seedPrisma);
     const { steps, labels } = await browseSteps(seedPrisma);
+    // Availability comes from the clouds (cached 60 s by the adapters): their local fakes answer it.
+    const clouds = await startFakeClouds();
+    cleanups.push(() => clouds.stop());
 
     const config = loadConfig(
       testEnv({ url: db.url } as TestDatabase, prefix, 3000, "http://127.0.0.1:9", {
+        ...clouds.env,
         BOT_RATE_LIMIT_PER_10S: "1000000000",
         LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "silent",
       }),
