@@ -126,6 +126,7 @@ export function provisioningProcessor(deps: ProvisioningDeps) {
         const failed = await recordProvisioningFailure(deps.prisma, order.id, err, final);
         if (!final) throw err;
         if (failed) {
+          if (progressId) await deps.api.deleteMessage(chatId, progressId).catch(() => undefined);
           const reason = err instanceof Error ? err.message : String(err);
           await deps.queues.enqueue(QueueName.Notifications, { chatId, key: "provision-failed", locale, params: { reference: order.reference } }, { jobId: jobId("provision-failed", order.id, job.id ?? "") });
           for (const reviewer of await reviewerChatIds(deps.prisma, deps.staff)) {

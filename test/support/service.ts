@@ -121,6 +121,11 @@ export interface TestServiceOptions {
   clouds?: boolean;
   /** Adjust the worker role's processors (e.g. leave a queue unprocessed to inspect its jobs). */
   processors?: (base: ProcessorMap) => ProcessorMap;
+  /**
+   * Where the service's database comes from. Default: a clone of the vitest run's template
+   * (createTestDatabase). Benchmarks run outside vitest and pass their own migrated database.
+   */
+  database?: () => Promise<TestDatabase>;
 }
 
 /**
@@ -128,7 +133,7 @@ export interface TestServiceOptions {
  * its own database, Redis prefix and data directory; `stop()` removes all of it.
  */
 export async function startTestService(opts: TestServiceOptions = {}): Promise<TestService> {
-  const db = await createTestDatabase();
+  const db = await (opts.database ?? createTestDatabase)();
   const prefix = uniquePrefix("svc");
   const fake = await startFakeTelegram({ token: TEST_TOKEN });
   const gateways = opts.gateways ? await startFakeGateways() : undefined;
