@@ -130,7 +130,7 @@ export async function startService(
   logger: Logger,
   opts: { botInfo?: UserFromGetMe; processors?: (base: ProcessorMap) => ProcessorMap } = {},
 ): Promise<Service> {
-  const core = createCore(config, logger, { poolSize: roles.includes("worker") ? 10 : 5 });
+  const core = createCore(config, logger, { poolSize: roles.includes("worker") ? 15 : 5 });
   const { metrics, prisma, redis, producerRedis, queues, i18n } = core;
   if (!(await waitForRedis(producerRedis))) logger.error("Redis is not reachable; starting anyway, queue writes will fail until it is back");
 
