@@ -1,4 +1,5 @@
 import { serve, type ServerType } from "@hono/node-server";
+import pg from "pg";
 import { run, type RunnerHandle } from "@grammyjs/runner";
 import type { UserFromGetMe } from "grammy/types";
 import type { Worker } from "bullmq";
@@ -139,6 +140,7 @@ export async function startService(
   let scheduler: { stop(): Promise<void> } | undefined;
   let workers: Worker[] = [];
   let workerRedis: Redis | undefined;
+  let webhookSql: pg.Pool | undefined;
   let httpPort: number | undefined;
   const extraRoutes: ExtraRoutes[] = [];
 
@@ -224,7 +226,10 @@ export async function startService(
   if (roles.includes("scheduler")) scheduler = startScheduler(scheduleTable(queues), logger);
 
   if (roles.includes("web")) {
-    extraRoutes.push({ path: "/webhooks", app: paymentWebhookRoutes({ config, prisma, queues, metrics }) });
+    // The gateway webhook's settlement runs on a small plain pg pool: one prepared call per callback.
+    webhookSql = new pg.Pool({ connectionString: config.databaseUrl, max: 5, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, application_name: "vps-shop:webhooks" });
+    webhookSql.on("error", (err) => logger.warn({ err: err.message }, "webhook pg pool error"));
+    extraRoutes.push({ path: "/webhooks", app: paymentWebhookRoutes({ config, prisma, queues, metrics, sql: webhookSql }) });
     const app = createServer({ logger, metrics, prisma, redis }, extraRoutes);
     await new Promise<void>((resolve, reject) => {
       server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) => {
@@ -257,7 +262,7 @@ export async function startService(
       await step("workers", () => closeWorkers(workers));
       await step("queues", () => queues.close());
       await step("redis", () => Promise.all([closeRedis(redis), closeRedis(producerRedis), workerRedis ? closeRedis(workerRedis) : undefined]));
-      await step("prisma", () => prisma.$disconnect());
+      await step("prisma", () => Promise.all([prisma.$disconnect(), webhookSql?.end()]));
       logger.info("shutdown complete");
     })();
     return stopping;

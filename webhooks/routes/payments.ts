@@ -6,12 +6,14 @@ import type { Config } from "../../ops/config.js";
 import type { Metrics } from "../../ops/metrics.js";
 import { midtransNotificationSchema, verifyMidtransNotification } from "../../shop/payments/gateways/midtrans.js";
 import { tripayCallbackSchema, tripayOutcome, verifyTripayCallback } from "../../shop/payments/gateways/tripay.js";
-import { settleAndRecord, type ReceivedCallback } from "../../shop/payments/settle.js";
+import { settleAndRecord, type ReceivedCallback, type SqlPool } from "../../shop/payments/settle.js";
 import type { AppEnv } from "../server.js";
 
 export interface PaymentWebhookDeps {
   config: Config;
   prisma: PrismaClient;
+  /** Optional plain pg pool for the settlement call (the hot path); Prisma is used without it. */
+  sql?: SqlPool;
   queues: Queues;
   metrics: Metrics;
 }
@@ -106,7 +108,7 @@ export function paymentWebhookRoutes(deps: PaymentWebhookDeps): Hono<AppEnv> {
     }
     const body = parsed.data;
     // One database round trip: record the callback + settle it exactly once (settle_payment).
-    const { settlement, paymentId, paymentStatus } = await settleAndRecord(deps.prisma, {
+    const { settlement, paymentId, paymentStatus } = await settleAndRecord(deps.sql ?? deps.prisma, {
       key: { gateway: "TRIPAY", gatewayReference: body.reference },
       outcome: tripayOutcome(body),
       eventKey: `${body.reference}:${body.status}`,

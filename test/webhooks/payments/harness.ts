@@ -1,3 +1,4 @@
+import pg from "pg";
 /**
  * Shared by the payment webhook tests and `test/bench/webhook-throughput.bench.ts`:
  * the real HTTP app (`createServer` + `paymentWebhookRoutes`) over a given database and
@@ -76,7 +77,9 @@ export async function createWebhookHarness(opts: {
   // The producer connection has no offline queue: enqueueing before "ready" would fail.
   if (!(await waitForRedis(producerRedis)) || !(await waitForRedis(redis))) throw new Error(`Redis at ${TEST_REDIS_URL} is not reachable`);
   const queues = new Queues(producerRedis, config.queuePrefix, logger);
-  const app = createServer({ logger, metrics, prisma, redis }, [{ path: "/webhooks", app: paymentWebhookRoutes({ config, prisma, queues, metrics }) }]);
+  // As in production (ops/runtime.ts): the settlement call runs on a plain pg pool.
+  const sql = new pg.Pool({ connectionString: config.databaseUrl, max: 5 });
+  const app = createServer({ logger, metrics, prisma, redis }, [{ path: "/webhooks", app: paymentWebhookRoutes({ config, prisma, queues, metrics, sql }) }]);
   return {
     config,
     metrics,
@@ -90,6 +93,7 @@ export async function createWebhookHarness(opts: {
       producerRedis.disconnect();
       redis.disconnect();
       await prisma.$disconnect();
+      await sql.end();
     },
   };
 }
