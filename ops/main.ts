@@ -36,6 +36,8 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs);
     force.unref();
     await running.service?.stop();
+    // Let the last log lines reach the pipe (PM2/journald read it after we are gone).
+    await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
     process.exit(code);
   };
   // `on`, not `once`: a second signal during shutdown (Ctrl-C twice, PM2 + systemd) must not

@@ -255,7 +255,15 @@ export async function startService(
       await step("intake", async () => {
         await Promise.all([
           runner?.isRunning() ? runner.stop() : undefined,
-          server ? new Promise<void>((resolve) => server!.close(() => resolve())) : undefined,
+          server
+            ? new Promise<void>((resolve) => {
+                server!.close(() => resolve());
+                // Keep-alive clients must not hold the shutdown: idle ones now, busy ones after 3 s.
+                const http = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+                http.closeIdleConnections?.();
+                setTimeout(() => http.closeAllConnections?.(), 3_000).unref();
+              })
+            : undefined,
         ]);
       });
       await step("cron", () => scheduler?.stop());

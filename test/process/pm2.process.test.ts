@@ -202,7 +202,7 @@ describe("PM2: ecosystem.config.cjs", () => {
     for (const app of apps) expect(isAlive(app.pid), `${app.name} still running after pm2 stop`).toBe(false);
     await pollUntil(
       async () => (apps.every((app) => outLog(home, app.name).some((l) => l.msg === "shutdown complete")) ? true : undefined),
-      5_000,
+      15_000,
       "every app to log its graceful shutdown",
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n${logsText(home)}`);

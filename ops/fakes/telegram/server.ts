@@ -222,7 +222,14 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
       [...state.callbackAnswers.values()].filter((a) => chatId === undefined || a.chatId === chatId).map((a) => ({ ...a })),
     commands: (o = {}) => structuredClone(state.commands.get(commandsKey(o.scope, o.languageCode)) ?? []),
     pendingUpdates: () => queue.peek(100),
-    pushUpdate: (update) => queue.push(update),
+    pushUpdate: (update) => {
+      // A hand-made callback query can be answered like one from a button press.
+      const cq = (update as { callback_query?: { id: string; data?: string; message?: { chat: { id: number }; message_id: number } } }).callback_query;
+      if (cq && !state.callbackAnswers.has(cq.id)) {
+        state.callbackAnswers.set(cq.id, { callbackQueryId: cq.id, chatId: cq.message?.chat.id ?? 0, messageId: cq.message?.message_id ?? 0, data: cq.data ?? "", answered: false });
+      }
+      return queue.push(update);
+    },
     webhookInfo: () => webhook.info(),
     fileBytes: (fileId) => files.get(fileId)?.bytes,
     subscribe: (listener) => state.subscribe(listener),
