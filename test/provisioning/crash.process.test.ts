@@ -179,6 +179,11 @@ describe("provisioning survives kill -9 of the worker", { timeout: 60_000 }, () 
     });
     const progress = await customer.waitForMessage("Menyiapkan VPS", { timeoutMs: 15_000 });
     expect(serversTagged(fake, tag).map((s) => s.id)).toEqual([waiting.createdInstance!.providerInstanceId]);
+    // The worker remembers the progress message in Redis right after sending it; kill after that
+    // (a kill inside that millisecond would leave the message behind, which this test is not about).
+    const reader = createRedis(TEST_REDIS_URL, "general");
+    await pollUntil(async () => ((await reader.get(`${prefix}:provision-progress:${order.id}`)) ? true : undefined), 10_000, "the progress message id in Redis", 20);
+    reader.disconnect();
 
     expect(await sigkill(first)).toEqual({ code: null, signal: "SIGKILL" });
     const serverStatus = serversTagged(fake, tag)[0]!.status;
