@@ -38,5 +38,28 @@ export function createI18n(locales: LocaleCache): I18n<Context> {
     localeNegotiator: (ctx) => (ctx as { shopUser?: { language: Locale } }).shopUser?.language ?? locales.get(ctx.from?.id),
   });
   i18n.loadLocalesDirSync(path.join(projectRoot, "bot", "locales"));
+  memoizeBundleMatching(i18n);
   return i18n;
+}
+
+/**
+ * @grammyjs/i18n negotiates languages (`@fluent/langneg`) on EVERY translated
+ * string; a chat screen translates dozens. Our bundles are loaded once at start,
+ * so the match per locale never changes: remember it. (Guarded: if the plugin's
+ * internals change shape, translations still work, just unmemoized.)
+ */
+function memoizeBundleMatching(i18n: I18n<Context>): void {
+  const fluent = i18n.fluent as unknown as { matchBundles?: (locales: string[]) => Set<unknown> };
+  const original = fluent.matchBundles?.bind(fluent);
+  if (!original) return;
+  const cache = new Map<string, Set<unknown>>();
+  fluent.matchBundles = (locales: string[]) => {
+    const key = locales.join(",");
+    let hit = cache.get(key);
+    if (!hit) {
+      hit = original(locales);
+      cache.set(key, hit);
+    }
+    return hit;
+  };
 }

@@ -55,13 +55,19 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
   });
   bot.api.config.use(boundedRetry());
 
+  const debug = deps.logger.isLevelEnabled("debug");
   bot.use(async (ctx, next) => {
     ctx.deps = deps;
-    ctx.logger = deps.logger.child({ updateId: ctx.update.update_id, chatId: ctx.chat?.id });
-    const started = performance.now();
+    // Created on first use: most updates never log, and a child logger per update is not free.
+    let child: typeof deps.logger | undefined;
+    Object.defineProperty(ctx, "logger", {
+      get: () => (child ??= deps.logger.child({ updateId: ctx.update.update_id, chatId: ctx.chat?.id })),
+      configurable: true,
+    });
+    const started = debug ? performance.now() : 0;
     await next();
     deps.metrics.botUpdates.inc({ outcome: "handled" });
-    ctx.logger.debug({ ms: Math.round(performance.now() - started) }, "update handled");
+    if (debug) ctx.logger.debug({ ms: Math.round(performance.now() - started) }, "update handled");
   });
 
   const protectedBot = bot.errorBoundary(handleBotError);

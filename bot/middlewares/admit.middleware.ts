@@ -1,8 +1,27 @@
+import type { Redis } from "ioredis";
 import type { Middleware } from "grammy";
 import type { BotContext } from "../context.js";
 
 /**
- * The first gate for every update, in ONE Redis round trip:
+ * De-dup + fixed-window counter in one server-side step: returns -1 for an
+ * update id seen before, else this user's count in the current 10 s window.
+ */
+const ADMIT_LUA = `
+if not redis.call('SET', KEYS[1], '1', 'EX', 86400, 'NX') then return -1 end
+if KEYS[2] == '' then return 0 end
+redis.call('SET', KEYS[2], '0', 'PX', 10000, 'NX')
+return redis.call('INCR', KEYS[2])`;
+
+type AdmitRedis = Redis & { vpsbotAdmit?: (updateKey: string, rateKey: string) => Promise<number> };
+
+function admitCommand(redis: Redis): (updateKey: string, rateKey: string) => Promise<number> {
+  const r = redis as AdmitRedis;
+  if (!r.vpsbotAdmit) r.defineCommand("vpsbotAdmit", { numberOfKeys: 2, lua: ADMIT_LUA });
+  return (updateKey, rateKey) => r.vpsbotAdmit!(updateKey, rateKey);
+}
+
+/**
+ * The first gate for every update, in ONE Redis round trip (one script):
  * - de-duplication: Telegram redelivers webhook updates we answered slowly, and
  *   a restarted poller can see an update twice; the first copy wins;
  * - anti-spam: at most `perTenSeconds` updates per user in a fixed 10 s window,
@@ -10,24 +29,18 @@ import type { BotContext } from "../context.js";
  *   per window, not once per dropped update.
  */
 export function admitUpdates(perTenSeconds: number): Middleware<BotContext> {
+  let admit: ((updateKey: string, rateKey: string) => Promise<number>) | undefined;
   return async (ctx, next) => {
     const { redis, config, metrics, i18n, locales } = ctx.deps;
+    admit ??= admitCommand(redis);
     const prefix = config.queuePrefix;
     const userId = ctx.from?.id;
-    const pipeline = redis.pipeline().set(`${prefix}:upd:${ctx.update.update_id}`, "1", "EX", 86_400, "NX");
-    if (userId !== undefined) {
-      const key = `${prefix}:rl:${userId}`;
-      pipeline.set(key, "0", "PX", 10_000, "NX").incr(key);
-    }
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([err]) => err);
-    if (failed) throw failed[0];
-    if (results[0]?.[1] === null) {
+    const count = await admit(`${prefix}:upd:${ctx.update.update_id}`, userId === undefined ? "" : `${prefix}:rl:${userId}`);
+    if (count === -1) {
       metrics.botUpdates.inc({ outcome: "duplicate" });
       ctx.logger.info("duplicate update dropped");
       return;
     }
-    const count = Number(results[2]?.[1] ?? 0);
     if (userId !== undefined && count > perTenSeconds) {
       metrics.botUpdates.inc({ outcome: "rate_limited" });
       const first = await redis.set(`${prefix}:rl-warned:${userId}`, "1", "PX", 10_000, "NX");
