@@ -78,7 +78,7 @@ export async function createWebhookHarness(opts: {
   if (!(await waitForRedis(producerRedis)) || !(await waitForRedis(redis))) throw new Error(`Redis at ${TEST_REDIS_URL} is not reachable`);
   const queues = new Queues(producerRedis, config.queuePrefix, logger);
   // As in production (ops/runtime.ts): the settlement call runs on a plain pg pool.
-  const sql = new pg.Pool({ connectionString: config.databaseUrl, max: 5 });
+  const sql = new pg.Pool({ connectionString: config.databaseUrl, max: opts.poolSize ?? 10 });
   const app = createServer({ logger, metrics, prisma, redis }, [{ path: "/webhooks", app: paymentWebhookRoutes({ config, prisma, queues, metrics, sql }) }]);
   return {
     config,
