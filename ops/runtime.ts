@@ -113,10 +113,11 @@ export function createCore(config: Config, logger: Logger, opts: { poolSize?: nu
   const i18n = createI18n(locales);
   const users = new UserDirectory(prisma, redis, config.queuePrefix, config);
   const providers = createProviders(config.providers);
-  const catalog = new Catalog(prisma, { providers: configuredProviders(config), cacheTtlMs: 15_000, availability: cloudAvailability(providers) });
+  const availability = cloudAvailability(providers);
+  const catalog = new Catalog(prisma, { providers: configuredProviders(config), cacheTtlMs: 15_000, availability });
   const tripay = config.tripay ? new TripayClient(config.tripay, { redis, cachePrefix: `${config.queuePrefix}:tripay:` }) : undefined;
   const midtrans = config.midtrans ? new MidtransClient(config.midtrans) : undefined;
-  const checkout = new Checkout({ prisma, tripay, midtrans, publicBaseUrl: config.telegram.publicBaseUrl });
+  const checkout = new Checkout({ prisma, tripay, midtrans, publicBaseUrl: config.telegram.publicBaseUrl, availability });
   const botDeps: BotDeps = { config, logger, prisma, redis, queues, metrics, users, locales, i18n, catalog, checkout, providers };
   return { metrics, prisma, redis, producerRedis, queues, locales, i18n, users, catalog, tripay, midtrans, checkout, providers, botDeps };
 }

@@ -1,6 +1,7 @@
 import { Composer, InlineKeyboard } from "grammy";
 import { QueueName, jobId } from "../../jobs/queues.js";
 import type { CloudServer, ServerAction } from "../../shop/cloud/provider.js";
+import { audit } from "../../shop/audit.js";
 import { DESTRUCTIVE, availableActions, requestAction, userInstance } from "../../shop/vps/actions.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml, formatDate, formatMemory } from "../format.js";
@@ -62,6 +63,23 @@ vpsFeature.callbackQuery(/^vps:view:(\d+)$/, async (ctx) => {
   const instance = await userInstance(ctx.deps.prisma, ctx.shopUser.id, Number(ctx.match[1]));
   if (!instance) return ctx.answerCallbackQuery({ text: ctx.t("vps-not-yours"), show_alert: true });
   await ctx.answerCallbackQuery();
+  await showDetail(ctx, instance);
+});
+
+// Auto-renew from the wallet, on or off (the reminder job renews 1 month when the balance covers it).
+vpsFeature.callbackQuery(/^vps:auto:(\d+)$/, async (ctx) => {
+  const instance = await userInstance(ctx.deps.prisma, ctx.shopUser.id, Number(ctx.match[1]));
+  if (!instance) return ctx.answerCallbackQuery({ text: ctx.t("vps-not-yours"), show_alert: true });
+  const autoRenew = !instance.autoRenew;
+  await ctx.deps.prisma.$transaction(async (tx) => {
+    await tx.instance.update({ where: { id: instance.id }, data: { autoRenew } });
+    await audit(tx, { actorUserId: ctx.shopUser.id, actorType: "CUSTOMER", action: autoRenew ? "vps.auto_renew.on" : "vps.auto_renew.off", targetType: "instance", targetId: instance.id });
+  });
+  await ctx.answerCallbackQuery({ text: ctx.t(autoRenew ? "vps-auto-renew-on" : "vps-auto-renew-off") });
+  await showDetail(ctx, { ...instance, autoRenew });
+});
+
+async function showDetail(ctx: BotContext, instance: NonNullable<Awaited<ReturnType<typeof userInstance>>>) {
   const server = await live(ctx, instance.providerCode, instance.providerInstanceId);
   const provider = ctx.deps.providers[instance.providerCode];
   const plan = instance.plan;
@@ -90,10 +108,13 @@ vpsFeature.callbackQuery(/^vps:view:(\d+)$/, async (ctx) => {
   });
   kb.row();
   if (provider?.capabilities.consoleUrl && ["ACTIVE", "OFF"].includes(instance.status)) kb.text(ctx.t("vps-action-console"), `vps:console:${instance.id}`);
-  if (["ACTIVE", "OFF", "SUSPENDED"].includes(instance.status)) kb.text(ctx.t("vps-renew"), `renew:${instance.id}`);
+  if (["ACTIVE", "OFF", "SUSPENDED"].includes(instance.status)) {
+    kb.text(ctx.t("vps-renew"), `renew:${instance.id}`).row();
+    kb.text(ctx.t(instance.autoRenew ? "vps-auto-renew-button-on" : "vps-auto-renew-button-off"), `vps:auto:${instance.id}`);
+  }
   kb.row().text(ctx.t("vps-refresh"), `vps:view:${instance.id}`).text(ctx.t("vps-back"), "vps:list");
   await render(ctx, { text, keyboard: kb });
-});
+}
 
 vpsFeature.callbackQuery(/^vps:act:(\d+):([a-z_]+)$/, async (ctx) => {
   const instance = await userInstance(ctx.deps.prisma, ctx.shopUser.id, Number(ctx.match[1]));

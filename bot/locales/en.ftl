@@ -362,3 +362,7 @@ expiry-grace = ⚠️ { $label } expired on { $expires }. It will be powered off
 expiry-suspended = ⏸ { $label } was powered off because it expired. Data is kept until { $deleteAt }; renew to power it on again.
 expiry-deleted = 🗑 { $label } was deleted because it was not renewed by { $deleteAt }.
 expiry-resumed = ▶️ { $label } is powered on again after renewal.
+vps-auto-renew-button-on = 🔁 Auto-renew: ON
+vps-auto-renew-button-off = 🔁 Auto-renew: OFF
+vps-auto-renew-on = Auto-renewal from your balance is on (1 month, a day before expiry, if the balance covers it).
+vps-auto-renew-off = Auto-renewal is off.

@@ -356,3 +356,7 @@ expiry-grace = ⚠️ Masa aktif { $label } habis pada { $expires }. VPS akan di
 expiry-suspended = ⏸ { $label } dimatikan karena masa aktif habis. Data disimpan sampai { $deleteAt }; perpanjang untuk menyalakannya lagi.
 expiry-deleted = 🗑 { $label } dihapus karena tidak diperpanjang sampai { $deleteAt }.
 expiry-resumed = ▶️ { $label } dinyalakan lagi setelah perpanjangan.
+vps-auto-renew-button-on = 🔁 Perpanjang otomatis: AKTIF
+vps-auto-renew-button-off = 🔁 Perpanjang otomatis: NONAKTIF
+vps-auto-renew-on = Perpanjangan otomatis dari saldo diaktifkan (1 bulan, sehari sebelum habis, jika saldo cukup).
+vps-auto-renew-off = Perpanjangan otomatis dimatikan.

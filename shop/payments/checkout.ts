@@ -1,4 +1,5 @@
 import type { Order, PrismaClient } from "../../db/client.js";
+import type { AvailabilityChecker } from "../catalog/availability.js";
 import { ExternalServiceError } from "../http/resilient-fetch.js";
 import { walletBalance } from "../wallet/ledger.js";
 import { customerFee, type TripayChannel, type TripayClient } from "./gateways/tripay.js";
@@ -14,7 +15,7 @@ export type MethodOption =
 
 export type PayableOrder = Pick<Order, "id" | "reference" | "kind" | "status" | "totalIdr" | "paymentDeadline" | "planName" | "userId" | "durationMonths">;
 
-export type PayableCheck = { ok: true; order: PayableOrder } | { ok: false; reason: "not_found" | "not_payable"; status?: string };
+export type PayableCheck = { ok: true; order: PayableOrder } | { ok: false; reason: "not_found" | "not_payable" | "sold_out"; status?: string };
 
 export interface TripayStart {
   paymentId: number;
@@ -53,6 +54,8 @@ export class Checkout {
       midtrans?: MidtransClient;
       /** https origin for gateway callbacks; without it the gateway's dashboard URL is used. */
       publicBaseUrl?: string;
+      /** "Can this plan be created right now?" — no money is taken for a VPS that cannot be built. */
+      availability?: AvailabilityChecker;
     },
   ) {}
 
@@ -62,6 +65,10 @@ export class Checkout {
     if (!order) return { ok: false, reason: "not_found" };
     if (order.status !== "PENDING_PAYMENT" || (order.paymentDeadline && order.paymentDeadline.getTime() <= Date.now())) {
       return { ok: false, reason: "not_payable", status: order.status };
+    }
+    if (order.kind === "NEW_VPS" && order.planId && this.deps.availability) {
+      const plan = await this.deps.prisma.plan.findUnique({ where: { id: order.planId }, include: { provider: { select: { code: true } } } });
+      if (!plan || !(await this.deps.availability.isAvailable({ ...plan, providerCode: plan.provider.code }))) return { ok: false, reason: "sold_out" };
     }
     return { ok: true, order };
   }

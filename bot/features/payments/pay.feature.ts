@@ -21,7 +21,10 @@ const localeOf = (ctx: BotContext): Locale => (isLocale(ctx.shopUser.language) ?
 async function payableOr(ctx: BotContext, orderId: number): Promise<PayableOrder | undefined> {
   const check = await ctx.deps.checkout.payable(orderId, ctx.shopUser.id);
   if (check.ok) return check.order;
-  const text = check.reason === "not_found" ? ctx.t("order-not-found") : ctx.t("pay-not-payable", { status: ctx.t(`order-status-${check.status}`) });
+  const text =
+    check.reason === "not_found" ? ctx.t("order-not-found")
+    : check.reason === "sold_out" ? ctx.t("plan-sold-out")
+    : ctx.t("pay-not-payable", { status: ctx.t(`order-status-${check.status}`) });
   await ctx.answerCallbackQuery({ text, show_alert: true });
   return undefined;
 }
