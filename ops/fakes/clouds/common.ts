@@ -432,6 +432,23 @@ function listen(app: Hono, hostname: string, port: number): Promise<http.Server>
   });
 }
 
+/** The part of every fake's surface that is just its core: address, token and fault switches. Call after `start`. */
+export function coreControls(core: FakeCloudCore): Pick<FakeCloud, "url" | "origin" | "port" | "token" | "fail" | "timeout" | "slow" | "soldOut" | "setBootDelay" | "requests" | "stop"> {
+  return {
+    url: core.url,
+    origin: core.origin,
+    port: core.port,
+    token: core.token,
+    fail: (n, f) => core.fail(n, f),
+    timeout: (n, o) => core.timeout(n, o),
+    slow: (ms) => core.slow(ms),
+    soldOut: (region, size, on) => core.soldOut(region, size, on),
+    setBootDelay: (ms, ip) => core.setBootDelay(ms, ip),
+    requests: () => core.requests(),
+    stop: () => core.stop(),
+  };
+}
+
 /** Offset pagination shared by the list endpoints. */
 export function pageOf<T>(items: T[], page: number, size: number): { items: T[]; page: number; pages: number } {
   const pages = Math.max(1, Math.ceil(items.length / size));

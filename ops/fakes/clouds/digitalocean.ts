@@ -25,6 +25,7 @@ import {
   type FakeCloudOptions,
   type FakeCloudServer,
   type Timed,
+  coreControls,
 } from "./common.js";
 
 export const FAKE_DO_TOKEN = "dop_v1_fake_digitalocean_token";
@@ -431,20 +432,10 @@ export async function startFakeDigitalOcean(opts: FakeCloudOptions = {}): Promis
   await core.start(opts);
   return {
     name: "digitalocean",
-    url: core.url,
-    origin: core.origin,
-    port: core.port,
-    token: core.token,
-    fail: (n, f) => core.fail(n, f),
-    timeout: (n, o) => core.timeout(n, o),
-    slow: (ms) => core.slow(ms),
-    soldOut: (region, size, on) => core.soldOut(region, size, on),
-    setBootDelay: (ms, ip) => core.setBootDelay(ms, ip),
+    ...coreControls(core),
     servers: view,
     droplets: () => live().map((d) => structuredClone(wire(d))),
-    requests: () => core.requests(),
     reset,
-    stop: () => core.stop(),
   };
 }
 

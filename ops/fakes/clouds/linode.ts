@@ -26,6 +26,7 @@ import {
   type FakeCloudOptions,
   type FakeCloudServer,
   type Timed,
+  coreControls,
 } from "./common.js";
 
 export const FAKE_LINODE_TOKEN = "fakelinodetoken0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -440,19 +441,9 @@ export async function startFakeLinode(opts: FakeCloudOptions = {}): Promise<Fake
   await core.start(opts);
   return {
     name: "linode",
-    url: core.url,
-    origin: core.origin,
-    port: core.port,
-    token: core.token,
-    fail: (n, f) => core.fail(n, f),
-    timeout: (n, o) => core.timeout(n, o),
-    slow: (ms) => core.slow(ms),
-    soldOut: (region, size, on) => core.soldOut(region, size, on),
-    setBootDelay: (ms, ip) => core.setBootDelay(ms, ip),
+    ...coreControls(core),
     servers: view,
     linodes: () => live().map((l) => structuredClone(wire(l))),
-    requests: () => core.requests(),
     reset,
-    stop: () => core.stop(),
   };
 }

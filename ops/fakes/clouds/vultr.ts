@@ -25,6 +25,7 @@ import {
   type FakeCloudOptions,
   type FakeCloudServer,
   type Timed,
+  coreControls,
 } from "./common.js";
 
 export const FAKE_VULTR_TOKEN = "FAKEVULTRAPIKEY0123456789ABCDEFGHIJ";
@@ -383,19 +384,9 @@ export async function startFakeVultr(opts: FakeCloudOptions = {}): Promise<FakeV
   await core.start(opts);
   return {
     name: "vultr",
-    url: core.url,
-    origin: core.origin,
-    port: core.port,
-    token: core.token,
-    fail: (n, f) => core.fail(n, f),
-    timeout: (n, o) => core.timeout(n, o),
-    slow: (ms) => core.slow(ms),
-    soldOut: (region, size, on) => core.soldOut(region, size, on),
-    setBootDelay: (ms, ip) => core.setBootDelay(ms, ip),
+    ...coreControls(core),
     servers: view,
     instances: () => live().map((i) => structuredClone(wire(i))),
-    requests: () => core.requests(),
     reset,
-    stop: () => core.stop(),
   };
 }
