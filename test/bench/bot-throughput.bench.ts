@@ -34,7 +34,7 @@ import type { TestDatabase } from "../support/db.js";
 import { deleteKeys, uniquePrefix } from "../support/redis.js";
 import { testEnv } from "../support/service.js";
 import { fmt, latencyStats, table, target, type BenchReport, type LatencyStats } from "./report.js";
-import { BrowseScript, createBenchDatabase, drive, envSeconds, stubTelegram, warmAndMeasure, type Measured, type Stub } from "./support.js";
+import { attributeProfile, BrowseScript, createBenchDatabase, drive, envSeconds, stubTelegram, warmAndMeasure, type Measured, type Stub } from "./support.js";
 
 const CHATS = 32;
 const TARGET_RATIO = 0.5;
@@ -810,37 +810,7 @@ async function cpuProfile(core: Core, steps: string[]) {
   writeFileSync(file, JSON.stringify(profile));
 
   // Self time per node from the sample stream; natives (no URL) count for their caller's area.
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0)));
-  const areaCache = new Map<number, string>();
-  const areaOfNode = (id: number): string => {
-    const cached = areaCache.get(id);
-    if (cached) return cached;
-    const n = nodes.get(id)!;
-    let area = areaOf(n.callFrame.url, n.callFrame.functionName);
-    if (!area) {
-      const p = parent.get(id);
-      area = p === undefined || nodes.get(p)!.callFrame.functionName === "(root)" ? "Node internals (socket I/O, microtasks, timers)" : areaOfNode(p);
-    }
-    areaCache.set(id, area);
-    return area;
-  };
-  const byArea = new Map<string, number>();
-  const byFn = new Map<string, number>();
-  let totalUs = 0;
-  for (const [id, us] of selfUs) {
-    const n = nodes.get(id)!;
-    totalUs += us;
-    const area = areaOfNode(id);
-    byArea.set(area, (byArea.get(area) ?? 0) + us);
-    const f = n.callFrame;
-    const where = f.url ? `${f.url.replace(/^file:\/\/\//, "/").replace(root + "/", "").replace(/^.*node_modules\//, "")}:${f.lineNumber + 1}` : `native, in ${area}`;
-    const key = `${f.functionName || "(anonymous)"}  ${where}`;
-    byFn.set(key, (byFn.get(key) ?? 0) + us);
-  }
+  const { byArea, byFn, totalUs } = attributeProfile(profile, { root, areaOf, fallbackArea: "Node internals (socket I/O, microtasks, timers)" });
   const busyUs = totalUs - (byArea.get("idle (waiting for I/O)") ?? 0);
   const perUpdate = (us: number) => us / 1000 / r.updates;
   const areas = [...byArea.entries()].sort((x, y) => y[1] - x[1]);

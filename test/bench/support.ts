@@ -222,3 +222,53 @@ export function envSeconds(name: string, fallback: number): number {
   const v = Number(process.env[name]);
   return Number.isFinite(v) && v > 0 ? v : fallback;
 }
+
+/** A V8 CPU profile as the inspector's Profiler.stop returns it. */
+export interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/**
+ * Self time of a CPU profile, by area and by function. `areaOf` names the area
+ * of a frame; frames it leaves undefined (natives, Node internals) count for
+ * their caller, or `fallbackArea` at the top of the stack.
+ */
+export function attributeProfile(
+  profile: CpuProfile,
+  opts: { root: string; areaOf: (url: string, fn: string) => string | undefined; fallbackArea: string },
+): { byArea: Map<string, number>; byFn: Map<string, number>; totalUs: number } {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const selfUs = new Map<number, number>();
+  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0)));
+  const cache = new Map<number, string>();
+  const areaOfNode = (id: number): string => {
+    const hit = cache.get(id);
+    if (hit) return hit;
+    const n = nodes.get(id)!;
+    let area = opts.areaOf(n.callFrame.url, n.callFrame.functionName);
+    if (!area) {
+      const p = parent.get(id);
+      area = p === undefined || nodes.get(p)!.callFrame.functionName === "(root)" ? opts.fallbackArea : areaOfNode(p);
+    }
+    cache.set(id, area);
+    return area;
+  };
+  const byArea = new Map<string, number>();
+  const byFn = new Map<string, number>();
+  let totalUs = 0;
+  for (const [id, us] of selfUs) {
+    const n = nodes.get(id)!;
+    totalUs += us;
+    const area = areaOfNode(id);
+    byArea.set(area, (byArea.get(area) ?? 0) + us);
+    const f = n.callFrame;
+    const where = f.url ? `${f.url.replace(/^file:\/\/\//, "/").replace(opts.root + "/", "").replace(/^.*node_modules\//, "")}:${f.lineNumber + 1}` : `native, in ${area}`;
+    const key = `${f.functionName || "(anonymous)"}  ${where}`;
+    byFn.set(key, (byFn.get(key) ?? 0) + us);
+  }
+  return { byArea, byFn, totalUs };
+}

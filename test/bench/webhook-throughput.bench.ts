@@ -56,7 +56,7 @@ import {
   type WebhookHarness,
 } from "../webhooks/payments/harness.js";
 import { fmt, latencyStats, table, target, type BenchReport, type LatencyStats } from "./report.js";
-import { createBenchDatabase } from "./support.js";
+import { attributeProfile, createBenchDatabase } from "./support.js";
 
 const CONNECTIONS = 20;
 const TARGET_RATIO = 0.5;
@@ -370,37 +370,7 @@ async function cpuProfile(requests: number, fn: () => Promise<unknown>) {
   const file = join(root, ".bench", "webhook-throughput.cpuprofile");
   writeFileSync(file, JSON.stringify(profile));
 
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0)));
-  const cache = new Map<number, string>();
-  const areaOfNode = (id: number): string => {
-    const hit = cache.get(id);
-    if (hit) return hit;
-    const n = nodes.get(id)!;
-    let area = areaOf(n.callFrame.url, n.callFrame.functionName);
-    if (!area) {
-      const p = parent.get(id);
-      area = p === undefined || nodes.get(p)!.callFrame.functionName === "(root)" ? "Node internals (sockets, HTTP parser, microtasks)" : areaOfNode(p);
-    }
-    cache.set(id, area);
-    return area;
-  };
-  const byArea = new Map<string, number>();
-  const byFn = new Map<string, number>();
-  let totalUs = 0;
-  for (const [id, us] of selfUs) {
-    const n = nodes.get(id)!;
-    totalUs += us;
-    const area = areaOfNode(id);
-    byArea.set(area, (byArea.get(area) ?? 0) + us);
-    const f = n.callFrame;
-    const where = f.url ? `${f.url.replace(/^file:\/\/\//, "/").replace(root + "/", "").replace(/^.*node_modules\//, "")}:${f.lineNumber + 1}` : `native, in ${area}`;
-    const key = `${f.functionName || "(anonymous)"}  ${where}`;
-    byFn.set(key, (byFn.get(key) ?? 0) + us);
-  }
+  const { byArea, byFn, totalUs } = attributeProfile(profile, { root, areaOf, fallbackArea: "Node internals (sockets, HTTP parser, microtasks)" });
   const idle = byArea.get("idle (waiting for I/O)") ?? 0;
   const busyUs = totalUs - idle;
   const per = (us: number) => us / 1000 / requests;
