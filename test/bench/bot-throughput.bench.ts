@@ -34,7 +34,7 @@ import type { TestDatabase } from "../support/db.js";
 import { deleteKeys, uniquePrefix } from "../support/redis.js";
 import { testEnv } from "../support/service.js";
 import { fmt, latencyStats, table, target, type BenchReport, type LatencyStats } from "./report.js";
-import { attributeProfile, BrowseScript, createBenchDatabase, drive, envSeconds, stubTelegram, warmAndMeasure, type Measured, type Stub } from "./support.js";
+import { attributeProfile, type CpuProfile, BrowseScript, createBenchDatabase, drive, envSeconds, stubTelegram, warmAndMeasure, type Measured, type Stub } from "./support.js";
 
 const CHATS = 32;
 const TARGET_RATIO = 0.5;
@@ -747,25 +747,8 @@ function linearFit(xs: number[], ys: number[]) {
   return { slope, intercept: my - slope * mx, r2: sxx && syy ? (sxy * sxy) / (sxx * syy) : 0 };
 }
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
-  children?: number[];
-}
-
-/**
- * The area a profile frame belongs to; undefined = count it for its caller
- * (V8 natives such as JSON.parse, and Node internals such as Buffer or streams).
- */
-function areaOf(url: string, fn: string): string | undefined {
-  if (!url) {
-    if (fn === "(garbage collector)") return "GC";
-    if (fn === "(idle)") return "idle (waiting for I/O)";
-    if (fn === "(program)") return "V8/native (program)";
-    return undefined;
-  }
-  if (/^node:|^internal\//.test(url)) return undefined;
+/** The area of a script frame, by its URL (natives and Node internals are attributed in `attributeProfile`). */
+function areaOf(url: string): string {
   const rules: Array<[RegExp, string]> = [
     [/query_compiler|^wasm:/, "Prisma query compiler (wasm, per query)"],
     [/@prisma\/|db\/generated\//, "Prisma runtime (JS: request, interpreter, result mapping)"],
@@ -801,7 +784,7 @@ async function cpuProfile(core: Core, steps: string[]) {
   await session.post("Profiler.setSamplingInterval", { interval: 200 });
   await session.post("Profiler.start");
   const r = await drive(scripts, (u) => bot.handleUpdate(u), total);
-  const { profile } = (await session.post("Profiler.stop")) as { profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number } };
+  const { profile } = (await session.post("Profiler.stop")) as { profile: CpuProfile };
   session.disconnect();
 
   const outDir = join(root, ".bench");

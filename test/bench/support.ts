@@ -231,13 +231,14 @@ export interface CpuProfile {
 }
 
 /**
- * Self time of a CPU profile, by area and by function. `areaOf` names the area
- * of a frame; frames it leaves undefined (natives, Node internals) count for
- * their caller, or `fallbackArea` at the top of the stack.
+ * Self time of a CPU profile, by area and by function. GC, idle and program
+ * time get their own areas; other natives and Node internals count for their
+ * caller (or `fallbackArea` at the top of the stack); `areaOf` names the area of
+ * every other frame by its script URL.
  */
 export function attributeProfile(
   profile: CpuProfile,
-  opts: { root: string; areaOf: (url: string, fn: string) => string | undefined; fallbackArea: string },
+  opts: { root: string; areaOf: (url: string) => string; fallbackArea: string },
 ): { byArea: Map<string, number>; byFn: Map<string, number>; totalUs: number } {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -249,7 +250,7 @@ export function attributeProfile(
     const hit = cache.get(id);
     if (hit) return hit;
     const n = nodes.get(id)!;
-    let area = opts.areaOf(n.callFrame.url, n.callFrame.functionName);
+    let area = nativeArea(n.callFrame.url, n.callFrame.functionName) ?? (n.callFrame.url && !/^node:|^internal\//.test(n.callFrame.url) ? opts.areaOf(n.callFrame.url) : undefined);
     if (!area) {
       const p = parent.get(id);
       area = p === undefined || nodes.get(p)!.callFrame.functionName === "(root)" ? opts.fallbackArea : areaOfNode(p);
@@ -271,4 +272,13 @@ export function attributeProfile(
     byFn.set(key, (byFn.get(key) ?? 0) + us);
   }
   return { byArea, byFn, totalUs };
+}
+
+/** Areas of V8's pseudo-frames; undefined for everything else. */
+function nativeArea(url: string, fn: string): string | undefined {
+  if (url) return undefined;
+  if (fn === "(garbage collector)") return "GC";
+  if (fn === "(idle)") return "idle (waiting for I/O)";
+  if (fn === "(program)") return "V8/native (program)";
+  return undefined;
 }

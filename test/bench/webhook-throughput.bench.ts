@@ -56,7 +56,7 @@ import {
   type WebhookHarness,
 } from "../webhooks/payments/harness.js";
 import { fmt, latencyStats, table, target, type BenchReport, type LatencyStats } from "./report.js";
-import { attributeProfile, createBenchDatabase } from "./support.js";
+import { attributeProfile, type CpuProfile, createBenchDatabase } from "./support.js";
 
 const CONNECTIONS = 20;
 const TARGET_RATIO = 0.5;
@@ -317,21 +317,8 @@ async function instrumented<T>(redis: Redis, fn: () => Promise<T>) {
 
 // ───────────────────────────── CPU profile ─────────────────────────────
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-
-/** The area a frame belongs to; undefined = count it for its caller (natives, Node internals). */
-function areaOf(url: string, fn: string): string | undefined {
-  if (!url) {
-    if (fn === "(garbage collector)") return "GC";
-    if (fn === "(idle)") return "idle (waiting for I/O)";
-    if (fn === "(program)") return "V8/native (program)";
-    return undefined;
-  }
-  if (/^node:|^internal\//.test(url)) return undefined;
+/** The area of a script frame, by its URL (natives and Node internals are attributed in `attributeProfile`). */
+function areaOf(url: string): string {
   const rules: Array<[RegExp, string]> = [
     [/query_compiler|^wasm:/, "Prisma query compiler (wasm, per query)"],
     [/@prisma\/client\/runtime|db\/generated\//, "Prisma client runtime (JS: request, transaction, interpreter, result mapping)"],
@@ -364,7 +351,7 @@ async function cpuProfile(requests: number, fn: () => Promise<unknown>) {
   const started = performance.now();
   await fn();
   const elapsedMs = performance.now() - started;
-  const { profile } = (await session.post("Profiler.stop")) as { profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] } };
+  const { profile } = (await session.post("Profiler.stop")) as { profile: CpuProfile };
   session.disconnect();
   mkdirSync(join(root, ".bench"), { recursive: true });
   const file = join(root, ".bench", "webhook-throughput.cpuprofile");
