@@ -1,6 +1,6 @@
 import type { Db, PrismaClient, ProviderCode } from "../../db/client.js";
 import { judgeCoupon, normalizeCouponCode, type CouponRejection } from "../pricing/coupon-rules.js";
-import { listPrice, withCoupon, type ListPrice, type PriceBreakdown, type PromoRule } from "../pricing/discounts.js";
+import { listPrice, withCoupon, type DiscountRule, type ListPrice, type PriceBreakdown, type PromoRule } from "../pricing/discounts.js";
 import { catalogFlagsAvailability, type AvailabilityChecker } from "./availability.js";
 
 /**
@@ -254,6 +254,7 @@ export class Catalog {
 
     let coupon: Quote["coupon"] = null;
     let couponRejection: { reason: CouponRejection; minOrderIdr?: number } | undefined;
+    let applied: DiscountRule | undefined;
     if (req.couponCode) {
       const code = normalizeCouponCode(req.couponCode);
       const rule = await db.coupon.findUnique({ where: { code } });
@@ -268,12 +269,13 @@ export class Catalog {
         userRedemptions,
         userHasPaidOrder: paidOrders > 0,
       });
-      if (verdict.ok && rule) coupon = { id: rule.id, code: rule.code, kind: rule.kind, value: rule.value };
-      else if (!verdict.ok) couponRejection = { reason: verdict.reason, ...(verdict.minOrderIdr !== undefined ? { minOrderIdr: verdict.minOrderIdr } : {}) };
-      const breakdown = withCoupon(price, verdict.ok && rule ? rule : undefined);
-      return { ok: true, quote: this.toQuote(row, image, req, price, coupon, breakdown, now), ...(couponRejection ? { couponRejection } : {}) };
+      if (verdict.ok && rule) {
+        coupon = { id: rule.id, code: rule.code, kind: rule.kind, value: rule.value };
+        applied = rule;
+      } else if (!verdict.ok) couponRejection = { reason: verdict.reason, ...(verdict.minOrderIdr !== undefined ? { minOrderIdr: verdict.minOrderIdr } : {}) };
     }
-    return { ok: true, quote: this.toQuote(row, image, req, price, null, withCoupon(price, undefined), now) };
+    const quote = this.toQuote(row, image, req, price, coupon, withCoupon(price, applied), now);
+    return { ok: true, quote, ...(couponRejection ? { couponRejection } : {}) };
   }
 
   private toQuote(
