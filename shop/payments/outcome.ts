@@ -11,6 +11,3 @@ export type GatewayOutcome =
   | { kind: "expired" }
   | { kind: "failed"; reason?: string }
   | { kind: "refunded" };
-
-/** The gateways we accept money through. */
-export type PaymentGatewayCode = "TRIPAY" | "MIDTRANS" | "WALLET" | "MANUAL_TRANSFER";
