@@ -63,12 +63,14 @@ export function paymentFollowupsProcessor(deps: PaymentFollowupDeps) {
 
     if (payload.kind === "paid") {
       if (order.kind === "WALLET_TOPUP") {
+        // Checkout never offers the wallet for a top-up; a WALLET payment here is a bug, not money to credit.
+        if (payment.gateway === "WALLET") throw new UnrecoverableError(`top-up ${order.reference} cannot be paid from the wallet`);
         const credit = await creditTopUp(prisma, {
           userId: order.userId,
           amountIdr: order.totalIdr,
           orderId: order.id,
           paymentId: payment.id,
-          gatewayCode: payment.gateway === "WALLET" ? "MANUAL_TRANSFER" : payment.gateway,
+          gatewayCode: payment.gateway,
         });
         await transitionOrder(prisma, order.id, "ACTIVE", { type: "SYSTEM", id: "payment-followups" }, { reason: "top-up credited", onlyFrom: ["PAID"] });
         await queues.enqueue(
