@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Hono } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Redis } from "ioredis";
@@ -15,7 +15,39 @@ export interface ServerDeps {
   redis: Redis;
 }
 
-export type AppEnv = { Variables: { requestId: string; log: Logger } };
+export type AppEnv = { Variables: { requestId: string; baseLog: Logger; log?: Logger } };
+
+/**
+ * The request's logger (a child carrying its request id), created on first use: most
+ * requests never log beyond the access line, and a child logger per request is not free.
+ */
+export function requestLog(c: Context<AppEnv>): Logger {
+  let log = c.get("log");
+  if (!log) {
+    log = c.get("baseLog").child({ requestId: c.get("requestId") });
+    c.set("log", log);
+  }
+  return log;
+}
+
+/** Largest request body the server accepts (webhooks carry small JSON bodies). */
+export const BODY_MAX_BYTES = 64 * 1024;
+
+/**
+ * Refuses a request body over `maxSize`. A declared Content-Length (Node's HTTP parser holds
+ * the body to it) is checked from the headers alone; only a chunked body is counted while it
+ * is read, by Hono's `bodyLimit`. (Hono's middleware alone would turn every request into a
+ * full web Request with a body stream, which is most of a small webhook's CPU.)
+ */
+function limitBody(maxSize: number, onError: (c: Context<AppEnv>) => Response | Promise<Response>): MiddlewareHandler<AppEnv> {
+  const streamed = bodyLimit({ maxSize, onError });
+  return async (c, next) => {
+    if (c.req.header("transfer-encoding") !== undefined) return streamed(c, next);
+    const declared = c.req.header("content-length");
+    if (declared !== undefined && !(Number(declared) <= maxSize)) return onError(c);
+    await next();
+  };
+}
 
 /** Sub-apps mounted by other roles (the Telegram webhook, payment gateways). */
 export interface ExtraRoutes {
@@ -33,26 +65,25 @@ export function createServer(deps: ServerDeps, extra: ExtraRoutes[] = []): Hono<
   app.use("*", async (c, next) => {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-    const log = deps.logger.child({ requestId });
     c.set("requestId", requestId);
-    c.set("log", log);
+    c.set("baseLog", deps.logger);
+    // Before next(): it then goes out with whatever response the route builds. Set on a
+    // finished response, Hono would rebuild that response (and its body stream) per request.
+    c.header("x-request-id", requestId);
     const started = performance.now();
     await next();
     const seconds = (performance.now() - started) / 1000;
     const route = c.req.routePath || "unmatched";
-    c.header("x-request-id", requestId);
-    deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    const status = c.res.status;
+    deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(status) });
     deps.metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
-    log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) }, "request");
+    deps.logger.info({ requestId, method: c.req.method, path: c.req.path, status, ms: Math.round(seconds * 1000) }, "request");
   });
 
   // Webhooks carry small JSON bodies; anything larger is refused before parsing.
   app.use(
     "*",
-    bodyLimit({
-      maxSize: 64 * 1024,
-      onError: (c) => c.json({ error: "payload_too_large", message: "request body exceeds 64 KiB" }, 413),
-    }),
+    limitBody(BODY_MAX_BYTES, (c) => c.json({ error: "payload_too_large", message: "request body exceeds 64 KiB" }, 413)),
   );
 
   app.route("/health", healthRoutes(deps));
@@ -66,7 +97,7 @@ export function createServer(deps: ServerDeps, extra: ExtraRoutes[] = []): Hono<
   app.onError((err, c) => {
     const status = err instanceof HTTPException ? err.status : 500;
     const requestId = c.get("requestId");
-    (c.get("log") ?? deps.logger).error({ err, requestId }, "request failed");
+    requestLog(c).error({ err, requestId }, "request failed");
     if (status >= 500) return c.json({ error: "internal_error", message: "internal error", requestId }, 500);
     return c.json({ error: "bad_request", message: err.message, requestId }, status);
   });

@@ -4,6 +4,7 @@
  * concurrency model (chats in parallel, each chat's updates in sequence).
  */
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import pg from "pg";
 import type { Update } from "grammy/types";
@@ -281,4 +282,47 @@ function nativeArea(url: string, fn: string): string | undefined {
   if (fn === "(idle)") return "idle (waiting for I/O)";
   if (fn === "(program)") return "V8/native (program)";
   return undefined;
+}
+
+/** CPU seconds used so far by this process and by every process named `postgres` / `redis-server` (Linux /proc; zeros elsewhere). */
+export interface CpuSnapshot {
+  self: number;
+  postgres: number;
+  redis: number;
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux x86-64
+
+export function cpuSnapshot(): CpuSnapshot {
+  const u = process.cpuUsage();
+  const snap: CpuSnapshot = { self: (u.user + u.system) / 1e6, postgres: 0, redis: 0 };
+  let pids: string[] = [];
+  try {
+    pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return snap;
+  }
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    const open = stat.indexOf("(");
+    const close = stat.lastIndexOf(")");
+    const comm = stat.slice(open + 1, close);
+    const which = comm === "postgres" ? "postgres" : comm.startsWith("redis-server") ? "redis" : undefined;
+    if (!which) continue;
+    // Fields after the comm: state(3) … utime(14) stime(15), counted from 1 over the whole line.
+    const rest = stat.slice(close + 2).split(" ");
+    snap[which] += (Number(rest[11]) + Number(rest[12])) / CLOCK_TICKS;
+  }
+  return snap;
+}
+
+/** CPU ms per request between two snapshots. */
+export function cpuPerRequest(a: CpuSnapshot, b: CpuSnapshot, requests: number): CpuSnapshot {
+  const per = (k: keyof CpuSnapshot) => ((b[k] - a[k]) * 1000) / requests;
+  return { self: per("self"), postgres: per("postgres"), redis: per("redis") };
 }

@@ -1,3 +1,4 @@
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBot } from "../../bot/index.js";
 import { createPrisma } from "../../db/client.js";
@@ -13,6 +14,7 @@ import { recordingFetch, TEST_BOT_INFO, updates } from "../support/bot-harness.j
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from "../support/redis.js";
 import { testEnv } from "../support/service.js";
+import { listen } from "./payments/harness.js";
 
 const logger = createLogger({ role: "test", level: "silent" });
 let db: TestDatabase;
@@ -95,6 +97,56 @@ describe("health and metrics", () => {
     const text = await boom.text();
     expect(JSON.parse(text)).toMatchObject({ error: "internal_error" });
     expect(text).not.toContain("secret internals");
+  });
+});
+
+describe("request bodies and ids over real HTTP", () => {
+  // The body limit reads a declared Content-Length from the headers and counts a chunked body
+  // while it is read; both must hold on the real Node server, not only through app.request().
+  it("refuses a body over 64 KiB whether declared or chunked, passes a small chunked one, and tags every answer with its request id", async () => {
+    const echo = new Hono<AppEnv>().post("/", async (c) => c.json({ length: (await c.req.text()).length, id: c.get("requestId") }));
+    const boom = new Hono<AppEnv>().get("/", () => {
+      throw new Error("boom");
+    });
+    const app = createServer({ logger, metrics: createMetrics(), prisma: db.prisma, redis }, [
+      { path: "/echo", app: echo },
+      { path: "/boom", app: boom },
+    ]);
+    const server = await listen(app);
+    try {
+      const raw = (path: string, method: string, chunks: string[], headers: Record<string, string> = {}) =>
+        new Promise<{ status: number; body: string; requestId: string | undefined }>((resolve, reject) => {
+          const req = http.request({ host: "127.0.0.1", port: server.port, path, method, headers }, (res) => {
+            const parts: Buffer[] = [];
+            res.on("data", (d: Buffer) => parts.push(d));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString(), requestId: res.headers["x-request-id"] as string | undefined }));
+          });
+          req.on("error", reject);
+          for (const chunk of chunks) req.write(chunk);
+          req.end();
+        });
+      const small = await raw("/echo", "POST", ["a".repeat(1000), "b".repeat(1000)], { "x-request-id": "req-small-1" });
+      expect(small).toMatchObject({ status: 200, requestId: "req-small-1" });
+      expect(JSON.parse(small.body)).toEqual({ length: 2000, id: "req-small-1" });
+
+      // No Content-Length: Node sends it chunked; counted while read.
+      const chunked = await raw("/echo", "POST", Array.from({ length: 70 }, () => "x".repeat(1024)));
+      expect(chunked.status).toBe(413);
+      expect(JSON.parse(chunked.body)).toMatchObject({ error: "payload_too_large" });
+      expect(chunked.requestId).toMatch(/^[0-9a-f-]{36}$/);
+
+      // Declared too large: refused from the header alone.
+      const declared = await raw("/echo", "POST", ["y".repeat(65 * 1024 + 1)], { "content-length": String(65 * 1024 + 1) });
+      expect(declared.status).toBe(413);
+
+      const missing = await raw("/nope", "GET", [], { "x-request-id": "req-404" });
+      expect(missing).toMatchObject({ status: 404, requestId: "req-404" });
+      const failed = await raw("/boom", "GET", [], { "x-request-id": "req-500" });
+      expect(failed).toMatchObject({ status: 500, requestId: "req-500" });
+      expect(JSON.parse(failed.body)).toMatchObject({ error: "internal_error", requestId: "req-500" });
+    } finally {
+      await server.close();
+    }
   });
 });
 

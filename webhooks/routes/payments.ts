@@ -7,7 +7,7 @@ import type { Metrics } from "../../ops/metrics.js";
 import { midtransNotificationSchema, verifyMidtransNotification } from "../../shop/payments/gateways/midtrans.js";
 import { tripayCallbackSchema, tripayOutcome, verifyTripayCallback } from "../../shop/payments/gateways/tripay.js";
 import { settleAndRecord, type ReceivedCallback, type SqlPool } from "../../shop/payments/settle.js";
-import type { AppEnv } from "../server.js";
+import { requestLog, type AppEnv } from "../server.js";
 
 export interface PaymentWebhookDeps {
   config: Config;
@@ -76,7 +76,7 @@ export function paymentWebhookRoutes(deps: PaymentWebhookDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const reject = (c: Context<AppEnv>, gateway: "tripay" | "midtrans", status: 400 | 401 | 404 | 413, reason: string, message: string) => {
     deps.metrics.webhookRejected.inc({ source: gateway, reason });
-    c.get("log").warn({ gateway, reason }, "payment callback refused");
+    requestLog(c).warn({ gateway, reason }, "payment callback refused");
     return c.json({ success: false, message }, status);
   };
 

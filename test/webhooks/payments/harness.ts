@@ -79,6 +79,9 @@ export async function createWebhookHarness(opts: {
   const queues = new Queues(producerRedis, config.queuePrefix, logger);
   // As in production (ops/runtime.ts): the settlement call runs on a plain pg pool.
   const sql = new pg.Pool({ connectionString: config.databaseUrl, max: opts.poolSize ?? 10 });
+  // As in production: an idle connection dropped by the server (restart, DROP DATABASE … FORCE
+  // at teardown) must not crash the process.
+  sql.on("error", () => undefined);
   const app = createServer({ logger, metrics, prisma, redis }, [{ path: "/webhooks", app: paymentWebhookRoutes({ config, prisma, queues, metrics, sql }) }]);
   return {
     config,
