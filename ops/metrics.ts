@@ -28,6 +28,12 @@ export function createMetrics() {
       labelNames: ["source", "reason"] as const,
       registers: [registry],
     }),
+    settlementBatchSize: new Histogram({
+      name: "payment_settlement_batch_size",
+      help: "Gateway callbacks settled per database statement (1 = alone; more under bursts)",
+      buckets: [1, 2, 4, 8, 16, 32],
+      registers: [registry],
+    }),
     botUpdates: new Counter({
       name: "bot_updates_total",
       help: "Telegram updates handled, by outcome",

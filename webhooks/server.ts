@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
@@ -15,7 +16,22 @@ export interface ServerDeps {
   redis: Redis;
 }
 
-export type AppEnv = { Variables: { requestId: string; baseLog: Logger; log?: Logger } };
+/** What @hono/node-server passes as `c.env`; absent under `app.request()` (tests). */
+type NodeBindings = { incoming?: IncomingMessage; outgoing?: ServerResponse };
+
+export type AppEnv = { Bindings: NodeBindings; Variables: { requestId: string; baseLog: Logger; log?: Logger } };
+
+/**
+ * A request header (name in lower case). On Node it is read from the parsed IncomingMessage
+ * headers; `c.req.header()` would first build a web `Headers` copy of all of them per request.
+ * Repeated headers are joined with ", " either way.
+ */
+export function header(c: Context<AppEnv>, name: string): string | undefined {
+  const incoming = c.env?.incoming;
+  if (!incoming) return c.req.header(name);
+  const value = incoming.headers[name];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
 
 /**
  * The request's logger (a child carrying its request id), created on first use: most
@@ -42,8 +58,8 @@ export const BODY_MAX_BYTES = 64 * 1024;
 function limitBody(maxSize: number, onError: (c: Context<AppEnv>) => Response | Promise<Response>): MiddlewareHandler<AppEnv> {
   const streamed = bodyLimit({ maxSize, onError });
   return async (c, next) => {
-    if (c.req.header("transfer-encoding") !== undefined) return streamed(c, next);
-    const declared = c.req.header("content-length");
+    if (header(c, "transfer-encoding") !== undefined) return streamed(c, next);
+    const declared = header(c, "content-length");
     if (declared !== undefined && !(Number(declared) <= maxSize)) return onError(c);
     await next();
   };
@@ -63,13 +79,15 @@ export function createServer(deps: ServerDeps, extra: ExtraRoutes[] = []): Hono<
   const app = new Hono<AppEnv>();
 
   app.use("*", async (c, next) => {
-    const incoming = c.req.header("x-request-id");
+    const incoming = header(c, "x-request-id");
     const requestId = incoming && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
     c.set("requestId", requestId);
     c.set("baseLog", deps.logger);
-    // Before next(): it then goes out with whatever response the route builds. Set on a
-    // finished response, Hono would rebuild that response (and its body stream) per request.
-    c.header("x-request-id", requestId);
+    // Before next(): it then goes out with whatever response the route builds. (Set on a
+    // finished response, Hono would rebuild that response and its body stream.) On Node it goes
+    // straight onto the outgoing response, which merges it with the route's headers.
+    if (c.env?.outgoing) c.env.outgoing.setHeader("x-request-id", requestId);
+    else c.header("x-request-id", requestId);
     const started = performance.now();
     await next();
     const seconds = (performance.now() - started) / 1000;

@@ -67,7 +67,7 @@ export const SETTLEMENT_ORDER_TRANSITIONS: ReadonlyArray<{ to: OrderStatus; only
   { to: "EXPIRED", onlyFrom: ["PENDING_PAYMENT"], when: "expired/failed and no other attempt PENDING or REVIEW" },
 ];
 
-interface SettleRow {
+export interface SettleRow {
   result: string;
   order_id: number | null;
   payment_id: number | null;
@@ -75,6 +75,70 @@ interface SettleRow {
   order_expired: boolean | null;
   payment_status: string | null;
   callback_id: number | null;
+}
+
+/**
+ * A plain `pg` pool, for the hottest caller (the gateway webhook): the same
+ * function call as a named prepared statement, without Prisma's per-query
+ * compilation (measured ~0.3 ms CPU less per callback).
+ */
+export interface SqlPool {
+  query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
+}
+
+/** settle_payment's parameters in order, as SQL types (every one cast, so the one signature always resolves). */
+export const SETTLE_PARAM_TYPES = [
+  "text", '"PaymentGateway"', "text", "text", "text", "text", "numeric", "timestamptz",
+  "text", "text", '"ActorType"', "text", "timestamptz", '"PaymentGateway"', "boolean", "text",
+  "text", "text", "text", "text", "text", "jsonb", "text",
+] as const;
+
+/** The columns every settlement call returns (`SettleRow`). */
+export const SETTLE_COLUMNS = `"result", "order_id", "payment_id", "why", "order_expired", "payment_status", "callback_id"`;
+
+const SETTLE_SQL = `SELECT ${SETTLE_COLUMNS} FROM "settle_payment"(${SETTLE_PARAM_TYPES.map((t, i) => `$${i + 1}::${t}`).join(", ")})`;
+
+/** The named prepared statement of one settlement on a plain pg pool. */
+export const SETTLE_STATEMENT = { name: "settle_payment_v2", text: SETTLE_SQL } as const;
+
+export type SettleAndRecordInput = SettleInput & { callback?: ReceivedCallback };
+
+/** settle_payment's parameters for one input, in SETTLE_PARAM_TYPES order. */
+export function settleValues(input: SettleAndRecordInput): unknown[] {
+  const now = input.now ?? new Date();
+  const { key, outcome, callback: cb } = input;
+  const byAttempt = "attemptRef" in key;
+  const amount = outcome.kind === "paid" || outcome.kind === "challenge" ? outcome.amountIdr : null;
+  const paidAt = outcome.kind === "paid" ? outcome.paidAt.toISOString() : null;
+  const outcomeReference = (outcome.kind === "paid" || outcome.kind === "challenge") && outcome.gatewayReference ? outcome.gatewayReference : null;
+  const outcomeMethod = outcome.kind === "paid" && outcome.method ? outcome.method : null;
+  // Dates travel as ISO strings (with the zone) cast in SQL: the pg adapter would send a Date
+  // without its zone.
+  return [
+    byAttempt ? key.attemptRef : null,
+    byAttempt ? null : key.gateway,
+    byAttempt ? null : key.gatewayReference,
+    input.source,
+    input.eventKey,
+    outcome.kind,
+    amount,
+    paidAt,
+    outcomeReference,
+    outcomeMethod,
+    input.actor.type,
+    input.actor.id ?? null,
+    now.toISOString(),
+    cb?.gateway ?? null,
+    cb ? cb.verified : null,
+    cb?.rejectReason ?? null,
+    cb?.event ?? null,
+    cb?.reference ?? null,
+    cb?.merchantRef ?? null,
+    cb?.status ?? null,
+    cb?.rawBody ?? null,
+    cb ? JSON.stringify(cb.headers) : null,
+    cb?.remoteIp ?? null,
+  ];
 }
 
 /**
@@ -100,61 +164,19 @@ interface SettleRow {
  *   use released) only if no other attempt is PENDING/REVIEW and it is PENDING_PAYMENT.
  * - refunded → payment REFUNDED (once). pending → ignored.
  */
-/**
- * A plain `pg` pool, for the hottest caller (the gateway webhook): the same
- * function call as a named prepared statement, without Prisma's per-query
- * compilation (measured ~0.3 ms CPU less per callback).
- */
-export interface SqlPool {
-  query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
-}
-
-const SETTLE_SQL = `SELECT "result", "order_id", "payment_id", "why", "order_expired", "payment_status", "callback_id"
-  FROM "settle_payment"($1::text, $2::"PaymentGateway", $3::text, $4::text, $5::text, $6::text, $7::numeric, $8::timestamptz,
-    $9::text, $10::text, $11::"ActorType", $12::text, $13::timestamptz, $14::"PaymentGateway", $15::boolean, $16::text,
-    $17::text, $18::text, $19::text, $20::text, $21::text, $22::jsonb, $23::text)`;
-
-export async function settleAndRecord(db: PrismaClient | SqlPool, input: SettleInput & { callback?: ReceivedCallback }): Promise<Settled> {
-  const now = input.now ?? new Date();
-  const { key, outcome, callback: cb } = input;
-  const byAttempt = "attemptRef" in key;
-  const amount = outcome.kind === "paid" || outcome.kind === "challenge" ? outcome.amountIdr : null;
-  const paidAt = outcome.kind === "paid" ? outcome.paidAt.toISOString() : null;
-  const outcomeReference = (outcome.kind === "paid" || outcome.kind === "challenge") && outcome.gatewayReference ? outcome.gatewayReference : null;
-  const outcomeMethod = outcome.kind === "paid" && outcome.method ? outcome.method : null;
-  // Dates travel as ISO strings (with the zone) cast in SQL: the pg adapter would send a Date
-  // without its zone. Every parameter is cast, so the one function signature always resolves.
-  const values = [
-    byAttempt ? key.attemptRef : null,
-    byAttempt ? null : key.gateway,
-    byAttempt ? null : key.gatewayReference,
-    input.source,
-    input.eventKey,
-    outcome.kind,
-    amount,
-    paidAt,
-    outcomeReference,
-    outcomeMethod,
-    input.actor.type,
-    input.actor.id ?? null,
-    now.toISOString(),
-    cb?.gateway ?? null,
-    cb ? cb.verified : null,
-    cb?.rejectReason ?? null,
-    cb?.event ?? null,
-    cb?.reference ?? null,
-    cb?.merchantRef ?? null,
-    cb?.status ?? null,
-    cb?.rawBody ?? null,
-    cb ? JSON.stringify(cb.headers) : null,
-    cb?.remoteIp ?? null,
-  ];
+export async function settleAndRecord(db: PrismaClient | SqlPool, input: SettleAndRecordInput): Promise<Settled> {
+  const values = settleValues(input);
   const rows =
     "$queryRawUnsafe" in db
       ? await db.$queryRawUnsafe<SettleRow[]>(SETTLE_SQL, ...values)
-      : (await db.query<SettleRow>({ name: "settle_payment_v1", text: SETTLE_SQL, values })).rows;
+      : (await db.query<SettleRow>({ ...SETTLE_STATEMENT, values })).rows;
   const row = rows[0];
   if (!row) throw new Error("settle_payment returned no row");
+  return settledFromRow(row);
+}
+
+/** What one settle_payment row means. Throws on a row that breaks the function's contract. */
+export function settledFromRow(row: SettleRow): Settled {
   return {
     settlement: toSettlement(row),
     ...(row.payment_id !== null ? { paymentId: row.payment_id } : {}),

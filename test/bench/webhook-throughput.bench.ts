@@ -7,6 +7,7 @@
  *   npm run bench -- webhook
  *   BENCH_WEBHOOK_REQUESTS=5000   requests per measured scenario (default 5000; (c) runs 3×)
  *   BENCH_WEBHOOK_WARMUP=2000     warm-up requests per server before it is measured (default 2000)
+ *   BENCH_WEBHOOK_IN_FLIGHT=3     settlement statements at once (default: the web role's WEBHOOK_SETTLEMENTS_IN_FLIGHT)
  *   BENCH_WEBHOOK_CONNECTIONS=20  concurrent connections (default 20, as the issue sets; 1 = serial, for experiments)
  *   BENCH_WEBHOOK_POOL=10         Postgres pool of both (a) and (b) (default 10; the web role alone runs 5)
  *   BENCH_LOG_LEVEL=info          log like production (default silent, as the bot bench)
@@ -54,6 +55,7 @@ import { Hono } from "hono";
 import type { Redis } from "ioredis";
 import pg from "pg";
 import { QueueName } from "../../jobs/queues.js";
+import { WEBHOOK_SETTLEMENTS_IN_FLIGHT } from "../../ops/runtime.js";
 import { createRedis, waitForRedis } from "../../jobs/redis.js";
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from "../support/redis.js";
 import {
@@ -424,7 +426,8 @@ export async function run(): Promise<BenchReport> {
   const prefix = uniquePrefix("bench-webhook");
   const cleanups: Array<() => Promise<unknown> | unknown> = [];
   try {
-    const h: WebhookHarness = await createWebhookHarness({ dbUrl: db.url, prefix, poolSize, logLevel: process.env.BENCH_LOG_LEVEL ?? "silent" });
+    const inFlight = envInt("BENCH_WEBHOOK_IN_FLIGHT", WEBHOOK_SETTLEMENTS_IN_FLIGHT);
+    const h: WebhookHarness = await createWebhookHarness({ dbUrl: db.url, prefix, poolSize, settlementsInFlight: inFlight, logLevel: process.env.BENCH_LOG_LEVEL ?? "silent" });
     cleanups.push(() => h.close());
     const client = new LoadClient();
     cleanups.push(() => client.close());
@@ -449,8 +452,15 @@ export async function run(): Promise<BenchReport> {
       callbacks: await h.prisma.paymentCallback.count(),
       jobs: await followups.getWaitingCount(),
     };
+    const batches0 = { ...h.settler.stats };
     const a = await measure("a", "(a) /webhooks/tripay, each a new PAID", client, real.port, aOrders.map((p) => tripayRequest(p)), aOrders.length);
     expectAll200(a, '{"success":true}');
+    const batching = {
+      statements: h.settler.stats.statements - batches0.statements,
+      callbacks: h.settler.stats.callbacks - batches0.callbacks,
+      largest: h.settler.stats.largestBatch,
+      fallbacks: h.settler.stats.fallbacks - batches0.fallbacks,
+    };
     const after = {
       paidOrders: await h.prisma.order.count({ where: { id: { in: aOrders.map((p) => p.orderId) }, status: "PAID" } }),
       paidHistory: (await h.prisma.orderStatusHistory.count({ where: { toStatus: "PAID" } })) - before.paidHistory,
@@ -564,6 +574,8 @@ export async function run(): Promise<BenchReport> {
       "",
       `(a)/(b) = ${ratio.toFixed(3)}   (b)/(c) = ${(b.rate / c.rate).toFixed(3)}   (a)/(c) = ${(a.rate / c.rate).toFixed(3)}   (a2)/(a) = ${(a2.rate / a.rate).toFixed(2)}`,
       `Little's law, closed loop: mean latency ≈ ${CONNECTIONS} ÷ throughput → (a) ${fmt.ms((CONNECTIONS / a.rate) * 1000)} ms; a p99 under ${TARGET_P99_MS} ms at ${CONNECTIONS} connections needs well over ${fmt.int((CONNECTIONS / TARGET_P99_MS) * 1000)} req/s.`,
+      `(a) settlement: ${fmt.int(batching.callbacks)} callbacks in ${fmt.int(batching.statements)} statements (${(batching.callbacks / Math.max(1, batching.statements)).toFixed(1)} per statement, largest ${batching.largest}, ` +
+        `${batching.fallbacks} batches retried one by one); at most ${inFlight} statements at once (the web role's WEBHOOK_SETTLEMENTS_IN_FLIGHT), pool ${poolSize}.`,
       `(a) checked: ${fmt.int(after.paidOrders)} orders PAID, ${fmt.int(after.paidHistory)} PAID history rows, ${fmt.int(after.callbacks)} callback rows, ${fmt.int(after.jobs)} follow-up jobs.`,
       `(a2) checked: ${fmt.int(total)} copies of one callback → ${dupPaidHistory} PAID history row (0 double transitions), ${dupJobs} follow-up job, ` +
         `${dupApplied} "paid" + ${fmt.int(dupDuplicates)} "duplicate" callback rows, every answer 200 {"success":true}.`,
@@ -613,6 +625,7 @@ export async function run(): Promise<BenchReport> {
         ]),
       ),
       ratioAtoB: ratio,
+      settlement: { inFlight, ...batching },
       checks: { a: after, a2: { paidHistoryRows: dupPaidHistory, followupJobs: dupJobs, applied: dupApplied, duplicates: dupDuplicates } },
       serialProfile: {
         requests: n,

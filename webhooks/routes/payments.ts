@@ -6,14 +6,18 @@ import type { Config } from "../../ops/config.js";
 import type { Metrics } from "../../ops/metrics.js";
 import { midtransNotificationSchema, verifyMidtransNotification } from "../../shop/payments/gateways/midtrans.js";
 import { tripayCallbackSchema, tripayOutcome, verifyTripayCallback } from "../../shop/payments/gateways/tripay.js";
-import { settleAndRecord, type ReceivedCallback, type SqlPool } from "../../shop/payments/settle.js";
-import { requestLog, type AppEnv } from "../server.js";
+import type { Settler } from "../../shop/payments/settle-batch.js";
+import { settleAndRecord, type ReceivedCallback } from "../../shop/payments/settle.js";
+import { header, requestLog, type AppEnv } from "../server.js";
 
 export interface PaymentWebhookDeps {
   config: Config;
   prisma: PrismaClient;
-  /** Optional plain pg pool for the settlement call (the hot path); Prisma is used without it. */
-  sql?: SqlPool;
+  /**
+   * Settles a verified callback (and records it). Production passes a SettlementBatcher on a
+   * plain pg pool (shop/payments/settle-batch.ts); without one, each callback is one Prisma call.
+   */
+  settler?: Settler;
   queues: Queues;
   metrics: Metrics;
 }
@@ -26,7 +30,7 @@ const KEPT_HEADERS = ["content-type", "user-agent", "x-callback-event", "x-callb
 function headersOf(c: Context<AppEnv>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of KEPT_HEADERS) {
-    const value = c.req.header(name);
+    const value = header(c, name);
     if (value !== undefined) out[name] = value.slice(0, 512);
   }
   return out;
@@ -40,7 +44,7 @@ function received(c: Context<AppEnv>, gateway: PaymentGateway, raw: string, fiel
     gateway,
     rawBody: raw.slice(0, CALLBACK_MAX_BYTES),
     headers: headersOf(c),
-    remoteIp: c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? null,
+    remoteIp: header(c, "x-forwarded-for")?.split(",")[0]?.trim() ?? null,
     verified: fields.verified,
     rejectReason: fields.rejectReason ?? null,
     event: fields.event ?? null,
@@ -62,7 +66,7 @@ async function record(deps: PaymentWebhookDeps, c: Context<AppEnv>, gateway: Pay
 
 /** Reads the raw body with a hard size cap (the signature covers the exact bytes). */
 async function rawBody(c: Context<AppEnv>): Promise<string | null> {
-  const declared = Number(c.req.header("content-length") ?? "0");
+  const declared = Number(header(c, "content-length") ?? "0");
   if (declared > CALLBACK_MAX_BYTES) return null;
   const text = await c.req.text();
   return Buffer.byteLength(text) > CALLBACK_MAX_BYTES ? null : text;
@@ -74,6 +78,7 @@ async function rawBody(c: Context<AppEnv>): Promise<string | null> {
  */
 export function paymentWebhookRoutes(deps: PaymentWebhookDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const settler: Settler = deps.settler ?? { settle: (input) => settleAndRecord(deps.prisma, input) };
   const reject = (c: Context<AppEnv>, gateway: "tripay" | "midtrans", status: 400 | 401 | 404 | 413, reason: string, message: string) => {
     deps.metrics.webhookRejected.inc({ source: gateway, reason });
     requestLog(c).warn({ gateway, reason }, "payment callback refused");
@@ -85,8 +90,8 @@ export function paymentWebhookRoutes(deps: PaymentWebhookDeps): Hono<AppEnv> {
     if (!tripay) return reject(c, "tripay", 404, "not_configured", "Tripay is not enabled on this shop");
     const raw = await rawBody(c);
     if (raw === null) return reject(c, "tripay", 413, "too_large", "callback body too large");
-    const event = c.req.header("x-callback-event");
-    if (!verifyTripayCallback(tripay.privateKey, raw, c.req.header("x-callback-signature"))) {
+    const event = header(c, "x-callback-event");
+    if (!verifyTripayCallback(tripay.privateKey, raw, header(c, "x-callback-signature"))) {
       await record(deps, c, "TRIPAY", raw, { verified: false, rejectReason: "invalid signature", event });
       return reject(c, "tripay", 401, "bad_signature", "invalid callback signature");
     }
@@ -107,8 +112,8 @@ export function paymentWebhookRoutes(deps: PaymentWebhookDeps): Hono<AppEnv> {
       return reject(c, "tripay", 400, "malformed", "callback body does not match Tripay's format");
     }
     const body = parsed.data;
-    // One database round trip: record the callback + settle it exactly once (settle_payment).
-    const { settlement, paymentId, paymentStatus } = await settleAndRecord(deps.sql ?? deps.prisma, {
+    // One database call: record the callback + settle it exactly once (settle_payment).
+    const { settlement, paymentId, paymentStatus } = await settler.settle({
       key: { gateway: "TRIPAY", gatewayReference: body.reference },
       outcome: tripayOutcome(body),
       eventKey: `${body.reference}:${body.status}`,

@@ -3,7 +3,7 @@ import { webhookCallback, type Bot } from "grammy";
 import { Hono } from "hono";
 import type { BotContext } from "../../bot/context.js";
 import type { Metrics } from "../../ops/metrics.js";
-import type { AppEnv } from "../server.js";
+import { header, type AppEnv } from "../server.js";
 
 function sameSecret(given: string | undefined, expected: string): boolean {
   if (!given) return false;
@@ -21,7 +21,7 @@ export function telegramWebhookRoutes(bot: Bot<BotContext>, secret: string, metr
   const app = new Hono<AppEnv>();
   const handle = webhookCallback(bot, "hono", { secretToken: secret, timeoutMilliseconds: 9_000, onTimeout: "return" });
   app.post("/webhook", async (c) => {
-    if (!sameSecret(c.req.header("x-telegram-bot-api-secret-token"), secret)) {
+    if (!sameSecret(header(c, "x-telegram-bot-api-secret-token"), secret)) {
       metrics.webhookRejected.inc({ source: "telegram", reason: "bad_secret" });
       return c.json({ error: "unauthorized", message: "missing or wrong X-Telegram-Bot-Api-Secret-Token" }, 401);
     }

@@ -3,10 +3,10 @@
 --
 -- 1. Append-only, time-ordered columns get BRIN indexes instead of B-trees: a purge by age
 --    still finds its rows, but an insert no longer writes a B-tree entry (two per callback).
--- 2. settle_payment locks the payment and reads its order's status in ONE statement, and
---    settle_payment_move_order takes that status from the caller instead of reading the order
---    again. The move stays a compare-and-set on exactly that status (a concurrent change makes
---    it 'conflict', never a double move), and still writes the history row.
+-- 2. settle_payment_move_order takes the order status settle_payment has just read (after
+--    locking the payment) instead of reading the order again. The move stays a compare-and-set
+--    on exactly that status (a concurrent change makes it 'conflict', never a double move), and
+--    still writes the history row.
 --
 -- ORDER STATE MACHINE: unchanged rules; see 20261121110000_settle_payment_fn and
 -- test/shop/settle-transitions.test.ts.
@@ -128,10 +128,13 @@ BEGIN
       "payment_id" := v_payment_id;
       "payment_status" := v_pay."status";
     ELSE
-      -- (iv) lock the payment row and read its order's status, in one statement.
-      SELECT p."id", p."order_id", p."gateway", p."method", p."total_idr", p."fee_idr", p."status", o."status" AS "order_status"
-        INTO v_pay FROM "payments" p JOIN "orders" o ON o."id" = p."order_id" WHERE p."id" = v_payment_id FOR UPDATE OF p;
-      v_order_status := v_pay."order_status";
+      -- (iv) lock the payment row, then read its order. Two statements on purpose: the second
+      -- sees what a concurrent settlement we waited for committed. (Joined into the locking
+      -- statement, a waiter would re-read the payment but keep the order's status from before
+      -- the wait: a PAID racing an EXPIRED would then try to pay an expired order.)
+      SELECT p."id", p."order_id", p."gateway", p."method", p."total_idr", p."fee_idr", p."status"
+        INTO v_pay FROM "payments" p WHERE p."id" = v_payment_id FOR UPDATE;
+      SELECT o."status" INTO v_order_status FROM "orders" o WHERE o."id" = v_pay."order_id";
       "order_id" := v_pay."order_id";
       "payment_id" := v_pay."id";
       "payment_status" := v_pay."status"::text;

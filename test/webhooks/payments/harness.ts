@@ -18,8 +18,10 @@ import { createRedis, waitForRedis } from "../../../jobs/redis.js";
 import { loadConfig, type Config } from "../../../ops/config.js";
 import { createLogger } from "../../../ops/logger.js";
 import { createMetrics, type Metrics } from "../../../ops/metrics.js";
+import { WEBHOOK_SETTLEMENTS_IN_FLIGHT } from "../../../ops/runtime.js";
 import { midtransSignature } from "../../../shop/payments/gateways/midtrans.js";
 import { tripayCallbackSignature } from "../../../shop/payments/gateways/tripay.js";
+import { SettlementBatcher } from "../../../shop/payments/settle-batch.js";
 import { paymentWebhookRoutes } from "../../../webhooks/routes/payments.js";
 import { createServer, type AppEnv } from "../../../webhooks/server.js";
 import type { TestDatabase } from "../../support/db.js";
@@ -38,6 +40,7 @@ export interface WebhookHarness {
   /** General connection (health checks in createServer). */
   redis: Redis;
   queues: Queues;
+  settler: SettlementBatcher;
   /** createServer(...) with `{ path: "/webhooks", app: paymentWebhookRoutes(...) }` mounted. */
   app: Hono<AppEnv>;
   close(): Promise<void>;
@@ -51,6 +54,8 @@ export async function createWebhookHarness(opts: {
   dbUrl: string;
   prefix: string;
   poolSize?: number;
+  /** Settlement statements at once (default: as the web role, WEBHOOK_SETTLEMENTS_IN_FLIGHT). */
+  settlementsInFlight?: number;
   logLevel?: string;
   env?: Record<string, string>;
 }): Promise<WebhookHarness> {
@@ -82,7 +87,11 @@ export async function createWebhookHarness(opts: {
   // As in production: an idle connection dropped by the server (restart, DROP DATABASE … FORCE
   // at teardown) must not crash the process.
   sql.on("error", () => undefined);
-  const app = createServer({ logger, metrics, prisma, redis }, [{ path: "/webhooks", app: paymentWebhookRoutes({ config, prisma, queues, metrics, sql }) }]);
+  const settler = new SettlementBatcher(sql, {
+    maxInFlight: opts.settlementsInFlight ?? WEBHOOK_SETTLEMENTS_IN_FLIGHT,
+    onBatch: (n) => metrics.settlementBatchSize.observe(n),
+  });
+  const app = createServer({ logger, metrics, prisma, redis }, [{ path: "/webhooks", app: paymentWebhookRoutes({ config, prisma, queues, metrics, settler }) }]);
   return {
     config,
     metrics,
@@ -90,6 +99,7 @@ export async function createWebhookHarness(opts: {
     producerRedis,
     redis,
     queues,
+    settler,
     app,
     async close() {
       await queues.close();
