@@ -79,6 +79,8 @@ export interface FakeCloudServer {
   /** user_data as text (decoded from base64 for Vultr), when sent. */
   userData: string | null;
   createdAt: string;
+  /** When the fake created it (ms since the epoch, this process's clock): boot delays count from here. */
+  createdAtMs: number;
 }
 
 export interface FakeCloud {

@@ -69,6 +69,8 @@ interface DoDropletRec extends Timed {
   status: "new" | "active" | "off" | "archive";
   locked: boolean;
   created_at: string;
+  /** created_at in ms (the fake's clock). */
+  createdMs: number;
   size: (typeof SIZES)[number];
   region: (typeof REGIONS)[number];
   image: (typeof IMAGES)[number];
@@ -282,12 +284,14 @@ export async function startFakeDigitalOcean(opts: FakeCloudOptions = {}): Promis
       if (core.isSoldOut(region.slug, size.slug)) throw new FakeHttpError(422, "Size is not available in this region.");
 
       nextId += 1;
+      const createdMs = now();
       const d: DoDropletRec = {
         id: nextId,
         name,
         status: "new",
         locked: false,
-        created_at: iso(now()),
+        created_at: iso(createdMs),
+        createdMs,
         size,
         region,
         image,
@@ -301,7 +305,7 @@ export async function startFakeDigitalOcean(opts: FakeCloudOptions = {}): Promis
       };
       plan(
         d,
-        now(),
+        createdMs,
         [
           [core.bootDelayMs, () => (d.status = "active")],
           [core.bootDelayMs + core.ipDelayMs, () => assignIps(d)],
@@ -421,6 +425,7 @@ export async function startFakeDigitalOcean(opts: FakeCloudOptions = {}): Promis
       rootPassword: passwordFromCloudConfig(d.user_data),
       userData: d.user_data,
       createdAt: d.created_at,
+      createdAtMs: d.createdMs,
     }));
   const reset = () => {
     droplets.clear();

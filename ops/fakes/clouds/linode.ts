@@ -73,6 +73,8 @@ interface LinodeRec extends Timed {
   label: string;
   status: LinodeStatus;
   created: string;
+  /** created in ms (the fake's clock). */
+  createdMs: number;
   updated: string;
   region: (typeof REGIONS)[number];
   type: (typeof TYPES)[number];
@@ -257,6 +259,7 @@ export async function startFakeLinode(opts: FakeCloudOptions = {}): Promise<Fake
         label,
         status: "provisioning",
         created: iso(t),
+        createdMs: t,
         updated: iso(t),
         region,
         type,
@@ -431,6 +434,7 @@ export async function startFakeLinode(opts: FakeCloudOptions = {}): Promise<Fake
       rootPassword: l.root_pass,
       userData: null,
       createdAt: l.created,
+      createdAtMs: l.createdMs,
     }));
   const reset = () => {
     linodes.clear();

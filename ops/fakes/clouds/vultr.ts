@@ -66,6 +66,8 @@ interface VultrRec extends Timed {
   os: (typeof OS)[number];
   tags: string[];
   date_created: string;
+  /** date_created in ms (the fake's clock). */
+  createdMs: number;
   user_data: string | null;
   default_password: string;
   kvm: string;
@@ -221,6 +223,7 @@ export async function startFakeVultr(opts: FakeCloudOptions = {}): Promise<FakeV
         os,
         tags,
         date_created: iso(t),
+        createdMs: t,
         user_data: userData,
         default_password: `${randomBytes(9).toString("base64url")}!`,
         kvm: `https://my.vultr.com/subs/vps/novnc/api.php?data=${randomBytes(24).toString("base64url")}`,
@@ -375,6 +378,7 @@ export async function startFakeVultr(opts: FakeCloudOptions = {}): Promise<FakeV
       rootPassword: passwordFromCloudConfig(i.user_data) ?? i.default_password,
       userData: i.user_data,
       createdAt: i.date_created,
+      createdAtMs: i.createdMs,
     }));
   const reset = () => {
     instances.clear();
