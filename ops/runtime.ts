@@ -48,6 +48,23 @@ export const WEBHOOK_POOL_SIZE = 5;
  * (8.7 callbacks per statement); 2 → 0.61×, p99 16 ms (4.5); 3 → 0.59×; 5 → 0.58×; 10 → 0.53×.
  */
 export const WEBHOOK_SETTLEMENTS_IN_FLIGHT = 2;
+
+/**
+ * The settlement pool's settings. Timeouts: a callback must not hang on a stuck database (the
+ * gateway retries a failed callback; it cannot retry one that never answers): Postgres cancels a
+ * settlement after 10 s, the driver gives up on a silent server after 15 s.
+ */
+export function webhookPoolConfig(databaseUrl: string, max = WEBHOOK_POOL_SIZE): pg.PoolConfig {
+  return {
+    connectionString: databaseUrl,
+    max,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: 10_000,
+    query_timeout: 15_000,
+    application_name: "vps-shop:webhooks",
+  };
+}
 export type Role = (typeof ROLES)[number];
 
 /** Parses role names from argv/env; empty means all four in one process. */
@@ -241,7 +258,7 @@ export async function startService(
   if (roles.includes("web")) {
     // The gateway webhook's settlement runs on a small plain pg pool, as prepared statements;
     // callbacks arriving together share one statement and one commit (settle-batch.ts).
-    webhookSql = new pg.Pool({ connectionString: config.databaseUrl, max: WEBHOOK_POOL_SIZE, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, application_name: "vps-shop:webhooks" });
+    webhookSql = new pg.Pool(webhookPoolConfig(config.databaseUrl));
     webhookSql.on("error", (err) => logger.warn({ err: err.message }, "webhook pg pool error"));
     const settler = new SettlementBatcher(webhookSql, { maxInFlight: WEBHOOK_SETTLEMENTS_IN_FLIGHT, onBatch: (n) => metrics.settlementBatchSize.observe(n) });
     extraRoutes.push({ path: "/webhooks", app: paymentWebhookRoutes({ config, prisma, queues, metrics, settler }) });

@@ -37,6 +37,17 @@ const BATCH_STATEMENT = {
     ` CROSS JOIN LATERAL "settle_payment"(${ordinalColumns.map((c) => `t.${c}`).join(", ")}) s ORDER BY t.ord`,
 } as const;
 
+/**
+ * Errors that may belong to one callback of a batch, so each is worth settling on its own: an
+ * exception raised by settle_payment (P0001), a deadlock or serialization failure (40…), a
+ * constraint (23…) or data error (22…). Anything else (no connection, a timeout, the server
+ * shutting down) would fail each callback again.
+ */
+function isPerCallbackFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code === "P0001" || /^(22|23|40)/.test(code));
+}
+
 function lockKeyOf(input: SettleAndRecordInput): string {
   return "attemptRef" in input.key ? `attempt\u0000${input.key.attemptRef}` : `${input.key.gateway}\u0000${input.key.gatewayReference}`;
 }
@@ -60,11 +71,15 @@ function lockKeyOf(input: SettleAndRecordInput): string {
  *   "paid" and one "duplicate", as they would in two transactions.
  * - A batch locks payments in one global order (by payment key), so two batches cannot
  *   deadlock on payments; callbacks for the same payment keep their arrival order (a PAID
- *   that came before an EXPIRED is still applied first). If a batch fails for any reason (a deadlock across orders
- *   Postgres broke, a callback whose settlement raises, a dropped connection), it rolled back
- *   as a whole and each of its callbacks is settled again on its own: one bad callback fails
- *   only its own request. (After a dropped connection the batch may in fact have committed; the
- *   retry then reports "duplicate", which the webhook answers like any gateway retry.)
+ *   that came before an EXPIRED is still applied first).
+ * - A batch that fails rolled back as a whole. When the failure may be one callback's (its
+ *   settlement raised, a deadlock across orders Postgres broke, a constraint or data error),
+ *   each callback is settled again on its own, so one bad callback fails only its own request.
+ *   When it cannot be (no connection, a timeout), every callback of the batch fails at once
+ *   and the gateways retry; a retry of a batch that did commit reports "duplicate".
+ * - The price: callbacks share their batch's fate. One waiting on a lock (a seller approving
+ *   that very payment) holds the others of its batch until it gets the lock or the pool's
+ *   statement timeout cancels the batch; the other statement in flight keeps going.
  */
 export class SettlementBatcher implements Settler {
   private readonly queue: Pending[] = [];
@@ -118,7 +133,13 @@ export class SettlementBatcher implements Settler {
     try {
       const values = SETTLE_PARAM_TYPES.map((_, i) => batch.map((p) => p.values[i]));
       rows = (await this.pool.query<SettleRow & { ord: number }>({ ...BATCH_STATEMENT, values })).rows;
-    } catch {
+    } catch (error) {
+      if (!isPerCallbackFailure(error)) {
+        // The database is unreachable, timed out or shutting down: retrying each callback
+        // would only wait again. Every request fails now; the gateways retry later.
+        for (const p of batch) p.reject(error);
+        return;
+      }
       this.stats.fallbacks += 1;
       await Promise.all(batch.map((p) => this.alone(p)));
       return;

@@ -142,6 +142,39 @@ describe("SettlementBatcher", () => {
     expect(await db.prisma.paymentCallback.count({ where: { reference: { in: orders.map((o) => o.gatewayReference!) } } })).toBe(3);
   });
 
+  it("a settlement stuck behind a lock is cancelled by the pool's statement timeout and fails at once, not retried one by one", async () => {
+    const p = await createPendingOrder(db.prisma);
+    const other = await createPendingOrder(db.prisma);
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    const short = new pg.Pool({ connectionString: db.url, max: 2, statement_timeout: 300 });
+    short.on("error", () => undefined);
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT id FROM payments WHERE id = $1 FOR UPDATE", [p.paymentId]);
+      const batcher = new SettlementBatcher(short, { maxInFlight: 1 });
+      const started = Date.now();
+      const outcomes = await Promise.allSettled([
+        batcher.settle(callbackInput(p, paid(p), "PAID")),
+        batcher.settle(callbackInput(p, paid(p), "PAID")),
+        batcher.settle(callbackInput(other, paid(other), "PAID")),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected", "rejected"]);
+      expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ code: "57014" });
+      expect(batcher.stats).toMatchObject({ statements: 2, fallbacks: 0 });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await holder.query("ROLLBACK");
+      // Nothing was applied or recorded; the gateway's retry will settle it.
+      expect(await db.prisma.payment.findUniqueOrThrow({ where: { id: p.paymentId }, select: { status: true } })).toEqual({ status: "PENDING" });
+      expect(await db.prisma.paymentCallback.count({ where: { reference: { in: [p.gatewayReference!, other.gatewayReference!] } } })).toBe(0);
+      const retry = await new SettlementBatcher(short, { maxInFlight: 1 }).settle(callbackInput(p, paid(p), "PAID"));
+      expect(retry.settlement.result).toBe("paid");
+    } finally {
+      await holder.end();
+      await short.end();
+    }
+  });
+
   it("answers every caller when the database is unreachable, and refuses a bad configuration", async () => {
     const dead = new pg.Pool({ connectionString: "postgresql://postgres@127.0.0.1:1/nothing", connectionTimeoutMillis: 500 });
     dead.on("error", () => undefined);
@@ -149,6 +182,8 @@ describe("SettlementBatcher", () => {
     const batcher = new SettlementBatcher(dead, { maxInFlight: 1 });
     const outcomes = await Promise.allSettled(Array.from({ length: 3 }, () => batcher.settle(callbackInput(p, paid(p), "PAID"))));
     expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected", "rejected"]);
+    // Not retried one by one: a connection failure is no single callback's fault.
+    expect(batcher.stats.fallbacks).toBe(0);
     await dead.end();
     expect(() => new SettlementBatcher(pool, { maxInFlight: 0 })).toThrow(/maxInFlight/);
   });

@@ -18,7 +18,7 @@ import { createRedis, waitForRedis } from "../../../jobs/redis.js";
 import { loadConfig, type Config } from "../../../ops/config.js";
 import { createLogger } from "../../../ops/logger.js";
 import { createMetrics, type Metrics } from "../../../ops/metrics.js";
-import { WEBHOOK_SETTLEMENTS_IN_FLIGHT } from "../../../ops/runtime.js";
+import { WEBHOOK_SETTLEMENTS_IN_FLIGHT, webhookPoolConfig } from "../../../ops/runtime.js";
 import { midtransSignature } from "../../../shop/payments/gateways/midtrans.js";
 import { tripayCallbackSignature } from "../../../shop/payments/gateways/tripay.js";
 import { SettlementBatcher } from "../../../shop/payments/settle-batch.js";
@@ -83,7 +83,7 @@ export async function createWebhookHarness(opts: {
   if (!(await waitForRedis(producerRedis)) || !(await waitForRedis(redis))) throw new Error(`Redis at ${TEST_REDIS_URL} is not reachable`);
   const queues = new Queues(producerRedis, config.queuePrefix, logger);
   // As in production (ops/runtime.ts): the settlement call runs on a plain pg pool.
-  const sql = new pg.Pool({ connectionString: config.databaseUrl, max: opts.poolSize ?? 10 });
+  const sql = new pg.Pool(webhookPoolConfig(config.databaseUrl, opts.poolSize ?? 10));
   // As in production: an idle connection dropped by the server (restart, DROP DATABASE … FORCE
   // at teardown) must not crash the process.
   sql.on("error", () => undefined);
