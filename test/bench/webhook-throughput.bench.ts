@@ -360,7 +360,7 @@ function areaOf(url: string): string {
     [/node_modules\/(ioredis|redis-parser|denque|@ioredis\/[^/]+|standard-as-callback|cluster-key-slot)\//, "ioredis"],
     [/node_modules\/(msgpackr|msgpackr-extract)\//, "msgpackr (BullMQ job options)"],
     [/node_modules\/zod\//, "zod (callback + job payload schemas)"],
-    [/node_modules\/(pino|@pinojs|fast-redact|sonic-boom|thread-stream|quick-format-unescaped|atomic-sleep)/, "pino (logger.child per request)"],
+    [/node_modules\/(pino|@pinojs|fast-redact|sonic-boom|thread-stream|quick-format-unescaped|atomic-sleep)/, "pino (logging)"],
     [/node_modules\/(prom-client|tdigest|bintrees)/, "prom-client"],
     [/node_modules\/@hono\/node-server\//, "@hono/node-server (Node req/res ↔ Request/Response)"],
     [/node_modules\/hono\//, "Hono (routing, middleware, bodyLimit)"],
@@ -597,7 +597,7 @@ export async function run(): Promise<BenchReport> {
         [...profile.redisByCommand.entries()].sort((x, y) => y[1].ms - x[1].ms).map(([label, s]) => [label, (s.n / n).toFixed(2), fmt.ms(s.ms / n)]),
       ),
       `  Serial wall ${fmt.ms(serialLatency.mean)} ms = Postgres ${fmt.ms(pgMsPer)} + Redis ${fmt.ms(redisMsPer)} + the rest ${fmt.ms(Math.max(0, serialLatency.mean - pgMsPer - redisMsPer))} ms` +
-        " (Prisma query compilation/interpretation, zod, Hono, HTTP, logging, event-loop hops).",
+        " (HMAC, zod, Hono, HTTP, the pg and BullMQ drivers, metrics, event-loop hops).",
     ];
 
     const data: Record<string, unknown> = {
