@@ -84,6 +84,8 @@ export interface CreatePrismaOptions {
   idleTimeoutMillis?: number;
   /** Shown in pg_stat_activity (e.g. "vps-shop:worker"). */
   applicationName?: string;
+  /** Postgres cancels a statement running longer than this (default 30000 ms). */
+  statementTimeoutMs?: number;
 }
 
 /**
@@ -97,6 +99,11 @@ export function createPrisma(databaseUrl: string, opts: CreatePrismaOptions = {}
     connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 5_000,
     idleTimeoutMillis: opts.idleTimeoutMillis ?? 30_000,
     application_name: opts.applicationName ?? "vps-shop",
+    // No statement of ours runs for seconds: one stuck on a lock must fail (the update, job or
+    // request answers with an error and can be retried) rather than hang its caller forever.
+    statement_timeout: opts.statementTimeoutMs ?? 30_000,
+    // A session left idle inside a transaction (a crashed caller) would hold its locks; end it.
+    idle_in_transaction_session_timeout: 60_000,
   });
   return new PrismaClient({ adapter });
 }

@@ -319,6 +319,31 @@ describe("wallet ledger", () => {
     );
   });
 
+  it("every pooled connection has a statement timeout: a statement stuck on a lock fails instead of hanging", async () => {
+    const settings = await db.prisma.$queryRaw<{ statement_timeout: string; idle: string }[]>`
+      SELECT current_setting('statement_timeout') AS statement_timeout, current_setting('idle_in_transaction_session_timeout') AS idle`;
+    expect(settings[0]).toEqual({ statement_timeout: "30s", idle: "1min" });
+
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    const impatient = createPrisma(db.url, { max: 1, statementTimeoutMs: 300 });
+    try {
+      const key = `lock:${randomBytes(4).toString("hex")}`;
+      await db.prisma.processedEvent.create({ data: { source: "timeout-test", key } });
+      await holder.query("BEGIN");
+      await holder.query("SELECT id FROM processed_events WHERE source = 'timeout-test' AND key = $1 FOR UPDATE", [key]);
+      const started = Date.now();
+      await expect(impatient.processedEvent.deleteMany({ where: { source: "timeout-test", key } })).rejects.toThrow(/statement timeout|canceling statement/i);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await holder.query("ROLLBACK");
+      // The connection is usable again afterwards.
+      expect(await impatient.processedEvent.deleteMany({ where: { source: "timeout-test", key } })).toEqual({ count: 1 });
+    } finally {
+      await holder.end();
+      await impatient.$disconnect();
+    }
+  });
+
   it("a transaction that fails at COMMIT gives its pooled connection back", async () => {
     const small = createPrisma(db.url, { max: 1, connectionTimeoutMillis: 2_000 });
     try {
