@@ -10,6 +10,12 @@ export interface SettlementBatcherOptions {
   maxInFlight: number;
   /** Most callbacks settled by one statement. */
   maxBatch?: number;
+  /**
+   * Most callbacks waiting for a statement (default 1000). Beyond it `settle` fails at once with
+   * SettlementBusyError: while the database is slow, waiting requests would only pile up (each
+   * holding a connection and memory) until the gateways time out and send them again.
+   */
+  maxQueued?: number;
   /** Told the size of every statement sent (metrics). */
   onBatch?: (size: number) => void;
 }
@@ -20,6 +26,14 @@ interface Pending {
   lockKey: string;
   resolve(settled: Settled): void;
   reject(error: unknown): void;
+}
+
+/** The settlement queue is full: answer "try again later" (the gateways retry callbacks). */
+export class SettlementBusyError extends Error {
+  constructor(queued: number) {
+    super(`settlement queue full (${queued} callbacks waiting)`);
+    this.name = "SettlementBusyError";
+  }
 }
 
 const ordinalColumns = SETTLE_PARAM_TYPES.map((_, i) => `a${i + 1}`);
@@ -85,8 +99,9 @@ export class SettlementBatcher implements Settler {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
   private readonly maxBatch: number;
+  private readonly maxQueued: number;
   /** Counters for tests and the bench. */
-  readonly stats = { statements: 0, callbacks: 0, largestBatch: 0, fallbacks: 0 };
+  readonly stats = { statements: 0, callbacks: 0, largestBatch: 0, fallbacks: 0, refusedBusy: 0 };
 
   constructor(
     private readonly pool: SqlPool,
@@ -94,9 +109,19 @@ export class SettlementBatcher implements Settler {
   ) {
     if (!(opts.maxInFlight >= 1)) throw new Error("SettlementBatcher: maxInFlight must be at least 1");
     this.maxBatch = Math.max(1, opts.maxBatch ?? 32);
+    this.maxQueued = Math.max(0, opts.maxQueued ?? 1000);
+  }
+
+  /** Callbacks waiting for a statement slot. */
+  get waiting(): number {
+    return this.queue.length;
   }
 
   settle(input: SettleAndRecordInput): Promise<Settled> {
+    if (this.inFlight >= this.opts.maxInFlight && this.queue.length >= this.maxQueued) {
+      this.stats.refusedBusy += 1;
+      return Promise.reject(new SettlementBusyError(this.queue.length));
+    }
     let values: unknown[];
     try {
       values = settleValues(input);

@@ -6,7 +6,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayOutcome } from "../../shop/payments/outcome.js";
-import { SettlementBatcher } from "../../shop/payments/settle-batch.js";
+import { SettlementBatcher, SettlementBusyError } from "../../shop/payments/settle-batch.js";
 import type { SettleAndRecordInput } from "../../shop/payments/settle.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { createPendingOrder, createPendingTripayOrders, type PendingOrder } from "../webhooks/payments/harness.js";
@@ -172,6 +172,28 @@ describe("SettlementBatcher", () => {
     } finally {
       await holder.end();
       await short.end();
+    }
+  });
+
+  it("refuses at once, with SettlementBusyError, callbacks beyond the queue limit while every statement slot is busy", async () => {
+    const [blocked, queued, refused] = await Promise.all([createPendingOrder(db.prisma), createPendingOrder(db.prisma), createPendingOrder(db.prisma)]);
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT id FROM payments WHERE id = $1 FOR UPDATE", [blocked.paymentId]);
+      const batcher = new SettlementBatcher(pool, { maxInFlight: 1, maxQueued: 1 });
+      const first = batcher.settle(callbackInput(blocked, paid(blocked), "PAID"));
+      const second = batcher.settle(callbackInput(queued, paid(queued), "PAID"));
+      await expect(batcher.settle(callbackInput(refused, paid(refused), "PAID"))).rejects.toBeInstanceOf(SettlementBusyError);
+      expect(batcher.stats.refusedBusy).toBe(1);
+      await holder.query("ROLLBACK");
+      expect((await first).settlement.result).toBe("paid");
+      expect((await second).settlement.result).toBe("paid");
+      // Room again: accepted.
+      expect((await batcher.settle(callbackInput(refused, paid(refused), "PAID"))).settlement.result).toBe("paid");
+    } finally {
+      await holder.end();
     }
   });
 

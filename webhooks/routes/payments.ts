@@ -6,8 +6,8 @@ import type { Config } from "../../ops/config.js";
 import type { Metrics } from "../../ops/metrics.js";
 import { midtransNotificationSchema, verifyMidtransNotification } from "../../shop/payments/gateways/midtrans.js";
 import { tripayCallbackSchema, tripayOutcome, verifyTripayCallback } from "../../shop/payments/gateways/tripay.js";
-import type { Settler } from "../../shop/payments/settle-batch.js";
-import { settleAndRecord, type ReceivedCallback } from "../../shop/payments/settle.js";
+import { SettlementBusyError, type Settler } from "../../shop/payments/settle-batch.js";
+import { settleAndRecord, type ReceivedCallback, type Settled } from "../../shop/payments/settle.js";
 import { header, requestLog, type AppEnv } from "../server.js";
 
 export interface PaymentWebhookDeps {
@@ -79,9 +79,10 @@ async function rawBody(c: Context<AppEnv>): Promise<string | null> {
 export function paymentWebhookRoutes(deps: PaymentWebhookDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const settler: Settler = deps.settler ?? { settle: (input) => settleAndRecord(deps.prisma, input) };
-  const reject = (c: Context<AppEnv>, gateway: "tripay" | "midtrans", status: 400 | 401 | 404 | 413, reason: string, message: string) => {
+  const reject = (c: Context<AppEnv>, gateway: "tripay" | "midtrans", status: 400 | 401 | 404 | 413 | 503, reason: string, message: string) => {
     deps.metrics.webhookRejected.inc({ source: gateway, reason });
     requestLog(c).warn({ gateway, reason }, "payment callback refused");
+    if (status === 503) c.header("retry-after", "30");
     return c.json({ success: false, message }, status);
   };
 
@@ -113,14 +114,24 @@ export function paymentWebhookRoutes(deps: PaymentWebhookDeps): Hono<AppEnv> {
     }
     const body = parsed.data;
     // One database call: record the callback + settle it exactly once (settle_payment).
-    const { settlement, paymentId, paymentStatus } = await settler.settle({
-      key: { gateway: "TRIPAY", gatewayReference: body.reference },
-      outcome: tripayOutcome(body),
-      eventKey: `${body.reference}:${body.status}`,
-      source: "tripay",
-      actor: { type: "GATEWAY", id: `tripay:${body.reference}` },
-      callback: received(c, "TRIPAY", raw, { verified: true, event, reference: body.reference, merchantRef: body.merchant_ref ?? undefined, status: body.status }),
-    });
+    let settled: Settled;
+    try {
+      settled = await settler.settle({
+        key: { gateway: "TRIPAY", gatewayReference: body.reference },
+        outcome: tripayOutcome(body),
+        eventKey: `${body.reference}:${body.status}`,
+        source: "tripay",
+        actor: { type: "GATEWAY", id: `tripay:${body.reference}` },
+        callback: received(c, "TRIPAY", raw, { verified: true, event, reference: body.reference, merchantRef: body.merchant_ref ?? undefined, status: body.status }),
+      });
+    } catch (error) {
+      // Overloaded (more callbacks waiting than the batcher queues): nothing was recorded or
+      // changed, and recording it would need the very database that is behind. Counted in
+      // webhook_rejected_total{reason="busy"} and logged; Tripay sends the callback again.
+      if (error instanceof SettlementBusyError) return reject(c, "tripay", 503, "busy", "busy, retry later");
+      throw error;
+    }
+    const { settlement, paymentId, paymentStatus } = settled;
     if (settlement.result === "unknown_payment") {
       return reject(c, "tripay", 404, "unknown_reference", `unknown transaction reference ${body.reference}`);
     }

@@ -8,13 +8,16 @@
  * sign callbacks themselves with `tripayCallbackSignature` (same HMAC the fake uses), and
  * the concurrency test fires ten identical callbacks at the listening server at once.
  */
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Queues } from "../../../jobs/queues.js";
 import { createRedis } from "../../../jobs/redis.js";
 import { startFakeTripay, type FakeTripay } from "../../../ops/fakes/tripay/server.js";
 import { createLogger } from "../../../ops/logger.js";
+import { webhookPoolConfig } from "../../../ops/runtime.js";
 import { TripayClient, tripayCallbackSignature } from "../../../shop/payments/gateways/tripay.js";
 import { expireUnpaidOrders } from "../../../shop/orders/expire-orders.js";
+import { SettlementBatcher } from "../../../shop/payments/settle-batch.js";
 import { CALLBACK_MAX_BYTES, paymentWebhookRoutes } from "../../../webhooks/routes/payments.js";
 import { createServer } from "../../../webhooks/server.js";
 import { createTestDatabase, type TestDatabase } from "../../support/db.js";
@@ -348,6 +351,59 @@ describe("POST /webhooks/tripay: exactly once", () => {
       ["PAID", "paid"],
       ["EXPIRED", "ignored: payment already PAID"],
     ]);
+  });
+});
+
+describe("POST /webhooks/tripay: overload", () => {
+  it("answers 503 + Retry-After when more callbacks wait than the settlement queue holds; nothing changes; the retry settles", async () => {
+    // A batcher with room for one statement and one waiting callback, held busy by a row lock.
+    const logger = createLogger({ role: "test", level: "silent" });
+    const pool = new pg.Pool(webhookPoolConfig(db.url, 2));
+    pool.on("error", () => undefined);
+    const settler = new SettlementBatcher(pool, { maxInFlight: 1, maxQueued: 1 });
+    const app = createServer({ logger, metrics: h.metrics, prisma: h.prisma, redis: h.redis }, [
+      { path: "/webhooks", app: paymentWebhookRoutes({ config: h.config, prisma: h.prisma, queues: h.queues, metrics: h.metrics, settler }) },
+    ]);
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      const [blocked, waiting, refused] = await Promise.all([createPendingOrder(h.prisma), createPendingOrder(h.prisma), createPendingOrder(h.prisma)]);
+      const before = await state(refused);
+      const busyBefore = await rejectedCount(h.metrics, "tripay", "busy");
+      await holder.query("BEGIN");
+      await holder.query("SELECT id FROM payments WHERE id = $1 FOR UPDATE", [blocked.paymentId]);
+      const send = (p: PendingOrder) => {
+        const raw = tripayCallbackBody(p);
+        return app.request("/webhooks/tripay", { method: "POST", headers: tripayHeaders(raw), body: raw });
+      };
+      const until = async (ok: () => boolean) => {
+        for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+        expect(ok()).toBe(true);
+      };
+      const inFlight = send(blocked); // waits on the lock
+      await until(() => settler.stats.statements === 1);
+      const queued = send(waiting); // waits for the one statement slot
+      await until(() => settler.waiting === 1);
+      const res = await send(refused);
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("30");
+      expect(await res.json()).toEqual({ success: false, message: "busy, retry later" });
+      expect(await rejectedCount(h.metrics, "tripay", "busy")).toBe(busyBefore + 1);
+      expect(await state(refused)).toEqual(before);
+      expect(await callbackRows(refused.gatewayReference!)).toEqual([]);
+
+      await holder.query("ROLLBACK");
+      expect((await inFlight).status).toBe(200);
+      expect((await queued).status).toBe(200);
+      // Tripay's retry of the refused callback settles it.
+      const retry = await send(refused);
+      expect(retry.status).toBe(200);
+      expect((await state(refused)).order.status).toBe("PAID");
+      expect(settler.stats.refusedBusy).toBe(1);
+    } finally {
+      await holder.end();
+      await pool.end();
+    }
   });
 });
 
