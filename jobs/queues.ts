@@ -35,6 +35,8 @@ export const payloadSchemas = {
     z.object({ kind: z.literal("midtrans-callback"), callbackId: id }),
     /** What happens after a settlement: tell the customer, invoice, provision, credit a top-up. */
     z.object({ kind: z.enum(["paid", "review", "expired"]), paymentId: id }),
+    /** Scheduled: ask the gateways about attempts still pending after their callback should have come. */
+    z.object({ kind: z.literal("reconcile"), tick }),
   ]),
   [QueueName.Notifications]: z.union([
     /** Removes a message later (the VPS password message deletes itself). */

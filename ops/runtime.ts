@@ -119,6 +119,11 @@ export function scheduleTable(queues: Queues): ScheduleEntry[] {
       run: (tick) => queues.enqueue(QueueName.Lifecycle, { task: "instance-expiry", tick }, { jobId: jobId("instance-expiry", tick) }),
     },
     {
+      name: "payment-reconcile",
+      cron: "*/5 * * * *",
+      run: (tick) => queues.enqueue(QueueName.PaymentFollowups, { kind: "reconcile", tick }, { jobId: jobId("payment-reconcile", tick) }),
+    },
+    {
       name: "screenshot-purge",
       cron: "15 3 * * *",
       run: (tick) => queues.enqueue(QueueName.ScreenshotPurge, { tick }, { jobId: jobId("screenshot-purge", tick) }),
@@ -235,7 +240,7 @@ export async function startService(
         lockDuration: 120_000,
       },
       [QueueName.PaymentFollowups]: {
-        process: paymentFollowupsProcessor({ prisma, queues, midtrans: core.midtrans, staff: config }),
+        process: paymentFollowupsProcessor({ prisma, queues, tripay: core.tripay, midtrans: core.midtrans, staff: config }),
         concurrency: 4,
       },
       [QueueName.ScreenshotPurge]: {

@@ -6,6 +6,8 @@ import { formatDate } from "../../bot/format.js";
 import { isLocale } from "../../bot/i18n.js";
 import type { MidtransClient } from "../../shop/payments/gateways/midtrans.js";
 import { midtransNotificationSchema, midtransOutcome } from "../../shop/payments/gateways/midtrans.js";
+import type { TripayClient } from "../../shop/payments/gateways/tripay.js";
+import { reconcileOpenPayments } from "../../shop/payments/reconcile.js";
 import { settlePayment } from "../../shop/payments/settle.js";
 import { transitionOrder } from "../../shop/orders/state-machine.js";
 import { reviewerChatIds } from "../../shop/users/staff.js";
@@ -16,6 +18,7 @@ import { QueueName, jobId, type Payload, type Queues } from "../queues.js";
 export interface PaymentFollowupDeps {
   prisma: PrismaClient;
   queues: Queues;
+  tripay?: TripayClient;
   midtrans?: MidtransClient;
   staff: { sellerIds: number[]; ownerIds: number[] };
 }
@@ -34,6 +37,30 @@ export function paymentFollowupsProcessor(deps: PaymentFollowupDeps) {
     prisma.payment.findUnique({ where: { id: paymentId }, include: { order: { include: { user: true } } } });
 
   return async (payload: Payload<"payment-followups">) => {
+    if (payload.kind === "reconcile") {
+      // Callbacks that never came: ask the gateways, apply what they say (same event keys).
+      const results = await reconcileOpenPayments({ prisma, tripay: deps.tripay, midtrans: deps.midtrans });
+      for (const r of results) if ("settlement" in r && r.settlement) await dispatchSettlement(queues, r.settlement);
+      const failed = results.filter((r): r is Extract<typeof r, { error: string }> => "error" in r);
+      if (failed.length > 0 && failed.length === results.length) {
+        // Every question failed: the gateway (or our credentials) is down. Those attempts are
+        // asked again in 10 minutes; the owner hears about it at most once an hour (job id).
+        await queues.enqueue(
+          QueueName.OwnerAlerts,
+          {
+            severity: "warning",
+            title: "Cek status pembayaran ke gateway gagal",
+            detail: failed.map((r) => `payment #${r.paymentId} (${r.gateway}): ${r.error}`).join("\n").slice(0, 3000),
+          },
+          { jobId: jobId("reconcile-failed", payload.tick.slice(0, 13)) },
+        );
+      }
+      return {
+        checked: results.length,
+        settled: results.flatMap((r) => ("settlement" in r && r.settlement ? [`#${r.paymentId} ${r.settlement.result}`] : [])),
+        failed: failed.map((r) => `#${r.paymentId}: ${r.error}`),
+      };
+    }
     if (payload.kind === "midtrans-callback") {
       if (!deps.midtrans) throw new UnrecoverableError("Midtrans is not configured");
       const callback = await prisma.paymentCallback.findUnique({ where: { id: payload.callbackId } });

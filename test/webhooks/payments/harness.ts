@@ -20,7 +20,7 @@ import { createLogger } from "../../../ops/logger.js";
 import { createMetrics, type Metrics } from "../../../ops/metrics.js";
 import { WEBHOOK_SETTLEMENTS_IN_FLIGHT, webhookPoolConfig } from "../../../ops/runtime.js";
 import { midtransSignature } from "../../../shop/payments/gateways/midtrans.js";
-import { tripayCallbackSignature } from "../../../shop/payments/gateways/tripay.js";
+import { tripayCallbackSignature, type TripayClient } from "../../../shop/payments/gateways/tripay.js";
 import { SettlementBatcher } from "../../../shop/payments/settle-batch.js";
 import { paymentWebhookRoutes } from "../../../webhooks/routes/payments.js";
 import { createServer, type AppEnv } from "../../../webhooks/server.js";
@@ -258,6 +258,34 @@ export async function createPendingOrder(prisma: PrismaClient, opts: PendingOrde
  * Many pending Tripay orders at once (for the benchmark): bulk inserts, no coupons,
  * no history rows for PENDING_PAYMENT (the transitions under test write theirs).
  */
+/**
+ * A pending order with a real QRIS transaction at a (fake) Tripay, as checkout leaves it: the
+ * transaction is created through TripayClient, and its reference and amounts are stored on the
+ * payment. `createdAt` backdates the payment (reconciliation only asks about older attempts).
+ */
+export async function createTripayAttempt(
+  prisma: PrismaClient,
+  client: TripayClient,
+  opts: { callbackUrl: string; totalIdr?: number; paymentDeadline?: Date; createdAt?: Date },
+): Promise<PendingOrder> {
+  const p0 = await createPendingOrder(prisma, { gatewayReference: null, totalIdr: opts.totalIdr ?? 60_000, ...(opts.paymentDeadline ? { paymentDeadline: opts.paymentDeadline } : {}) });
+  const tx = await client.createTransaction({
+    method: "QRIS",
+    merchantRef: p0.attemptRef,
+    amount: p0.amountIdr,
+    customerName: "Sari",
+    customerEmail: "sari@example.com",
+    items: [{ name: "DO Basic 1 GB, 1 bulan", price: p0.amountIdr, quantity: 1 }],
+    callbackUrl: opts.callbackUrl,
+    expiresAt: new Date(Date.now() + 3600_000),
+  });
+  await prisma.payment.update({
+    where: { id: p0.paymentId },
+    data: { gatewayReference: tx.reference, feeIdr: tx.fee_customer, totalIdr: tx.amount, ...(opts.createdAt ? { createdAt: opts.createdAt } : {}) },
+  });
+  return { ...p0, gatewayReference: tx.reference, feeIdr: tx.fee_customer, totalIdr: tx.amount };
+}
+
 export async function createPendingTripayOrders(prisma: PrismaClient, count: number, opts: { totalIdr?: number; feeIdr?: number } = {}): Promise<PendingOrder[]> {
   const totalIdr = opts.totalIdr ?? 60_000;
   const feeIdr = opts.feeIdr ?? 1_170;

@@ -25,6 +25,7 @@ import { deleteKeys, uniquePrefix } from "../../support/redis.js";
 import {
   TRIPAY_CREDS,
   createPendingOrder,
+  createTripayAttempt,
   createWebhookHarness,
   followupJobs,
   listen,
@@ -79,19 +80,8 @@ describe("POST /webhooks/tripay: a valid PAID callback", () => {
   it("pays the order once: 200 {success:true}, PAID with a GATEWAY history row, payment PAID, one `paid` follow-up, one verified callback row", async () => {
     // Checkout as it happens for real: create the transaction at (fake) Tripay, store its reference and amounts.
     const client = new TripayClient({ ...TRIPAY_CREDS, mode: "sandbox", apiUrl: fake.url }, { fetchOptions: { sleep: async () => undefined } });
-    const p0 = await createPendingOrder(h.prisma, { gatewayReference: null, totalIdr: 60_000 });
-    const tx = await client.createTransaction({
-      method: "QRIS",
-      merchantRef: p0.attemptRef,
-      amount: p0.amountIdr,
-      customerName: "Sari",
-      customerEmail: "sari@example.com",
-      items: [{ name: "DO Basic 1 GB, 1 bulan", price: p0.amountIdr, quantity: 1 }],
-      callbackUrl: `${server.url}/webhooks/tripay`,
-      expiresAt: new Date(Date.now() + 3600_000),
-    });
-    await h.prisma.payment.update({ where: { id: p0.paymentId }, data: { gatewayReference: tx.reference, feeIdr: tx.fee_customer, totalIdr: tx.amount } });
-    const p: PendingOrder = { ...p0, gatewayReference: tx.reference, feeIdr: tx.fee_customer, totalIdr: tx.amount };
+    const p = await createTripayAttempt(h.prisma, client, { callbackUrl: `${server.url}/webhooks/tripay` });
+    const tx = { reference: p.gatewayReference!, amount: p.totalIdr };
     expect(tx.amount).toBe(60_000 + 1_170); // QRIS: 750 + 0.7 % of 60.000
 
     const delivery = await fake.pay(tx.reference);
