@@ -19,7 +19,7 @@ export interface ServerDeps {
 /** What @hono/node-server passes as `c.env`; absent under `app.request()` (tests). */
 type NodeBindings = { incoming?: IncomingMessage; outgoing?: ServerResponse };
 
-export type AppEnv = { Bindings: NodeBindings; Variables: { requestId: string; baseLog: Logger; log?: Logger } };
+export type AppEnv = { Bindings: NodeBindings; Variables: { requestId: string; baseLog?: Logger; log?: Logger } };
 
 /**
  * A request header (name in lower case). On Node it is read from the parsed IncomingMessage
@@ -40,7 +40,9 @@ export function header(c: Context<AppEnv>, name: string): string | undefined {
 export function requestLog(c: Context<AppEnv>): Logger {
   let log = c.get("log");
   if (!log) {
-    log = c.get("baseLog").child({ requestId: c.get("requestId") });
+    const base = c.get("baseLog");
+    if (!base) throw new Error("requestLog: createServer's middleware did not run for this request");
+    log = base.child({ requestId: c.get("requestId") });
     c.set("log", log);
   }
   return log;
@@ -115,7 +117,7 @@ export function createServer(deps: ServerDeps, extra: ExtraRoutes[] = []): Hono<
   app.onError((err, c) => {
     const status = err instanceof HTTPException ? err.status : 500;
     const requestId = c.get("requestId");
-    requestLog(c).error({ err, requestId }, "request failed");
+    (c.get("baseLog") ? requestLog(c) : deps.logger).error({ err, requestId }, "request failed");
     if (status >= 500) return c.json({ error: "internal_error", message: "internal error", requestId }, 500);
     return c.json({ error: "bad_request", message: err.message, requestId }, status);
   });
