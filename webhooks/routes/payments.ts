@@ -127,7 +127,8 @@ export function paymentWebhookRoutes(deps: PaymentWebhookDeps): Hono<AppEnv> {
     } catch (error) {
       // Overloaded (more callbacks waiting than the batcher queues): nothing was recorded or
       // changed, and recording it would need the very database that is behind. Counted in
-      // webhook_rejected_total{reason="busy"} and logged; Tripay sends the callback again.
+      // webhook_rejected_total{reason="busy"} and logged; Tripay sends the callback again, and
+      // the reconciliation job (shop/payments/reconcile.ts) finds the payment if it never does.
       if (error instanceof SettlementBusyError) return reject(c, "tripay", 503, "busy", "busy, retry later");
       throw error;
     }
