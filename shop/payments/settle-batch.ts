@@ -1,4 +1,4 @@
-import { SETTLE_COLUMNS, SETTLE_PARAM_TYPES, SETTLE_STATEMENT, settledFromRow, settleValues, type SettleAndRecordInput, type Settled, type SettleRow, type SqlPool } from "./settle.js";
+import { SETTLE_COLUMNS, SETTLE_PARAM_TYPES, settledFromRow, settleValues, settleWithValues, type SettleAndRecordInput, type Settled, type SettleRow, type SqlPool } from "./settle.js";
 
 /** Something that settles a gateway outcome (and records its callback): one call per callback. */
 export interface Settler {
@@ -187,10 +187,7 @@ export class SettlementBatcher implements Settler {
 
   private async alone(p: Pending): Promise<void> {
     try {
-      const { rows } = await this.pool.query<SettleRow>({ ...SETTLE_STATEMENT, values: p.values });
-      const row = rows[0];
-      if (!row) throw new Error("settle_payment returned no row");
-      p.resolve(settledFromRow(row));
+      p.resolve(await settleWithValues(this.pool, p.values));
     } catch (error) {
       p.reject(error);
     }

@@ -99,7 +99,7 @@ export const SETTLE_COLUMNS = `"result", "order_id", "payment_id", "why", "order
 const SETTLE_SQL = `SELECT ${SETTLE_COLUMNS} FROM "settle_payment"(${SETTLE_PARAM_TYPES.map((t, i) => `$${i + 1}::${t}`).join(", ")})`;
 
 /** The named prepared statement of one settlement on a plain pg pool. */
-export const SETTLE_STATEMENT = { name: "settle_payment_v2", text: SETTLE_SQL } as const;
+const SETTLE_STATEMENT = { name: "settle_payment_v2", text: SETTLE_SQL } as const;
 
 export type SettleAndRecordInput = SettleInput & { callback?: ReceivedCallback };
 
@@ -165,7 +165,11 @@ export function settleValues(input: SettleAndRecordInput): unknown[] {
  * - refunded → payment REFUNDED (once). pending → ignored.
  */
 export async function settleAndRecord(db: PrismaClient | SqlPool, input: SettleAndRecordInput): Promise<Settled> {
-  const values = settleValues(input);
+  return settleWithValues(db, settleValues(input));
+}
+
+/** One settle_payment call with parameters already built by `settleValues`. */
+export async function settleWithValues(db: PrismaClient | SqlPool, values: unknown[]): Promise<Settled> {
   const rows =
     "$queryRawUnsafe" in db
       ? await db.$queryRawUnsafe<SettleRow[]>(SETTLE_SQL, ...values)
