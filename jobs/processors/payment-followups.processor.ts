@@ -5,7 +5,7 @@ import { applyRenewal } from "../../shop/lifecycle/renewal.js";
 import { formatDate } from "../../bot/format.js";
 import { isLocale } from "../../bot/i18n.js";
 import type { MidtransClient } from "../../shop/payments/gateways/midtrans.js";
-import { midtransNotificationSchema, midtransOutcome } from "../../shop/payments/gateways/midtrans.js";
+import { midtransEventKey, midtransNotificationSchema, midtransOutcome } from "../../shop/payments/gateways/midtrans.js";
 import type { TripayClient } from "../../shop/payments/gateways/tripay.js";
 import { reconcileOpenPayments } from "../../shop/payments/reconcile.js";
 import { settlePayment } from "../../shop/payments/settle.js";
@@ -73,7 +73,7 @@ export function paymentFollowupsProcessor(deps: PaymentFollowupDeps) {
       const settlement = await settlePayment(prisma, {
         key: { attemptRef: body.order_id },
         outcome,
-        eventKey: `${body.order_id}:${status.transaction_status}:${status.fraud_status ?? ""}`,
+        eventKey: midtransEventKey(body.order_id, status),
         source: "midtrans",
         actor: { type: "GATEWAY", id: `midtrans:${status.transaction_id ?? body.order_id}` },
       });

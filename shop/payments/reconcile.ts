@@ -1,6 +1,6 @@
 import type { PaymentGateway, PrismaClient } from "../../db/client.js";
-import { midtransOutcome, type MidtransClient } from "./gateways/midtrans.js";
-import { tripayTransactionOutcome, type TripayClient } from "./gateways/tripay.js";
+import { midtransEventKey, midtransOutcome, type MidtransClient } from "./gateways/midtrans.js";
+import { tripayEventKey, tripayTransactionOutcome, type TripayClient } from "./gateways/tripay.js";
 import { settlePayment, type SettlementResult } from "./settle.js";
 
 export interface ReconcileDeps {
@@ -85,7 +85,7 @@ async function checkOne(
     const settlement = await settlePayment(deps.prisma, {
       key: { gateway: "TRIPAY", gatewayReference: payment.gatewayReference },
       outcome,
-      eventKey: `${payment.gatewayReference}:${tx.status}`,
+      eventKey: tripayEventKey(payment.gatewayReference, tx.status),
       source: "tripay",
       actor: { type: "GATEWAY", id: `tripay:${payment.gatewayReference} (status check)` },
       now,
@@ -99,7 +99,7 @@ async function checkOne(
   const settlement = await settlePayment(deps.prisma, {
     key: { attemptRef: payment.attemptRef },
     outcome,
-    eventKey: `${payment.attemptRef}:${status.transaction_status}:${status.fraud_status ?? ""}`,
+    eventKey: midtransEventKey(payment.attemptRef, status),
     source: "midtrans",
     actor: { type: "GATEWAY", id: `midtrans:${status.transaction_id ?? payment.attemptRef} (status check)` },
     now,

@@ -5,7 +5,7 @@ import { QueueName, jobId, type Queues } from "../../jobs/queues.js";
 import type { Config } from "../../ops/config.js";
 import type { Metrics } from "../../ops/metrics.js";
 import { midtransNotificationSchema, verifyMidtransNotification } from "../../shop/payments/gateways/midtrans.js";
-import { tripayCallbackSchema, tripayOutcome, verifyTripayCallback } from "../../shop/payments/gateways/tripay.js";
+import { tripayCallbackSchema, tripayEventKey, tripayOutcome, verifyTripayCallback } from "../../shop/payments/gateways/tripay.js";
 import { SettlementBusyError, type Settler } from "../../shop/payments/settle-batch.js";
 import { settleAndRecord, type ReceivedCallback, type Settled } from "../../shop/payments/settle.js";
 import { header, requestLog, type AppEnv } from "../server.js";
@@ -119,7 +119,7 @@ export function paymentWebhookRoutes(deps: PaymentWebhookDeps): Hono<AppEnv> {
       settled = await settler.settle({
         key: { gateway: "TRIPAY", gatewayReference: body.reference },
         outcome: tripayOutcome(body),
-        eventKey: `${body.reference}:${body.status}`,
+        eventKey: tripayEventKey(body.reference, body.status),
         source: "tripay",
         actor: { type: "GATEWAY", id: `tripay:${body.reference}` },
         callback: received(c, "TRIPAY", raw, { verified: true, event, reference: body.reference, merchantRef: body.merchant_ref ?? undefined, status: body.status }),

@@ -109,6 +109,15 @@ export type MidtransNotification = z.output<typeof midtransNotificationSchema>;
 // Outcome mapping
 
 /**
+ * The exactly-once key of a Midtrans status for one attempt
+ * ("<order_id>:<transaction_status>:<fraud_status>"). The notification job and the status
+ * check (reconcile.ts) must use the same key, so whichever comes second is a duplicate.
+ */
+export function midtransEventKey(orderId: string, status: Pick<MidtransStatus, "transaction_status" | "fraud_status">): string {
+  return `${orderId}:${status.transaction_status}:${status.fraud_status ?? ""}`;
+}
+
+/**
  * Maps a notification or Get Status answer to our outcome (spec §2.4):
  * - `capture` + fraud `accept` → paid; `capture` + `challenge` (or no fraud status) →
  *   challenge, a human decides; `capture` + fraud `deny` → failed.

@@ -190,6 +190,15 @@ export function tripayOutcome(callback: TripayCallback, now: Date = new Date()):
   });
 }
 
+/**
+ * The exactly-once key of a Tripay status for one transaction ("<reference>:<STATUS>"). The
+ * callback route and the status check (reconcile.ts) must use the same key, so whichever
+ * comes second is a duplicate.
+ */
+export function tripayEventKey(reference: string, status: string): string {
+  return `${reference}:${status}`;
+}
+
 /** The same mapping for a polled transaction (`transactionDetail`), using its `amount`. */
 export function tripayTransactionOutcome(tx: TripayTransaction, now: Date = new Date()): GatewayOutcome {
   return mapStatus(tx.status, { amountIdr: tx.amount, paidAt: tx.paid_at, reference: tx.reference, method: tx.payment_method, note: null, now });
