@@ -34,7 +34,7 @@ import type { TestDatabase } from "../support/db.js";
 import { deleteKeys, uniquePrefix } from "../support/redis.js";
 import { testEnv } from "../support/service.js";
 import { fmt, latencyStats, table, target, type BenchReport, type LatencyStats } from "./report.js";
-import { attributeProfile, type CpuProfile, BrowseScript, createBenchDatabase, drive, envSeconds, stubTelegram, warmAndMeasure, type Measured, type Stub } from "./support.js";
+import { attributeProfile, type CpuProfile, BrowseScript, createBenchDatabase, drive, envSeconds, stubTelegram, timePgQueries, warmAndMeasure, type Measured, type Stub } from "./support.js";
 
 const CHATS = 32;
 const TARGET_RATIO = 0.5;
@@ -422,36 +422,18 @@ function instrument(core: Core, stub: Stub) {
     return out;
   } as typeof redis.sendCommand;
 
-  type Query = (...args: unknown[]) => unknown;
-  const proto = pg.Client.prototype as unknown as { query: Query };
-  const origQuery = proto.query;
-  proto.query = function (this: unknown, ...args: unknown[]) {
+  const restorePg = timePgQueries((sql) => {
     const rec = current;
-    if (!rec) return origQuery.apply(this, args);
-    const started = performance.now();
+    if (!rec) return undefined;
     const replaying = inReplay > 0;
-    const first = args[0] as string | { text?: string } | undefined;
-    const sql = typeof first === "string" ? first : (first?.text ?? "");
     const table = /\bFROM\s+"public"\."(\w+)"/i.exec(sql)?.[1] ?? /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? "?";
-    const done = () => {
-      const ms = performance.now() - started;
+    return (ms) => {
       rec.pgN++;
       rec.pgMs += ms;
       if (replaying) rec.pgInReplayMs += ms;
       rec.tables.set(table, (rec.tables.get(table) ?? 0) + 1);
     };
-    const last = args[args.length - 1];
-    if (typeof last === "function") {
-      args[args.length - 1] = (err: unknown, res: unknown) => {
-        done();
-        (last as (e: unknown, r: unknown) => void)(err, res);
-      };
-      return origQuery.apply(this, args);
-    }
-    const out = origQuery.apply(this, args) as Promise<unknown> | undefined;
-    out?.then?.(done, done);
-    return out;
-  };
+  });
 
   const engine = ReplayEngine.prototype as unknown as { replay: (state: { send: unknown[] }) => Promise<unknown> };
   const origReplay = engine.replay;
@@ -492,7 +474,7 @@ function instrument(core: Core, stub: Stub) {
     },
     restore() {
       redis.sendCommand = origSend;
-      proto.query = origQuery;
+      restorePg();
       engine.replay = origReplay;
     },
   };

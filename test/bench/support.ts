@@ -326,3 +326,35 @@ export function cpuPerRequest(a: CpuSnapshot, b: CpuSnapshot, requests: number):
   const per = (k: keyof CpuSnapshot) => ((b[k] - a[k]) * 1000) / requests;
   return { self: per("self"), postgres: per("postgres"), redis: per("redis") };
 }
+
+/**
+ * Times every pg query of every client (Prisma's adapter pool included) until the returned
+ * function restores pg. `onQuery(sql)` runs as a query starts; it may return a callback, which
+ * gets the query's duration in ms when it ends (with a result or an error).
+ */
+export function timePgQueries(onQuery: (sql: string) => ((ms: number) => void) | undefined): () => void {
+  type Query = (...args: unknown[]) => unknown;
+  const proto = pg.Client.prototype as unknown as { query: Query };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string } | undefined;
+    const record = onQuery(typeof first === "string" ? first : (first?.text ?? ""));
+    if (!record) return original.apply(this, args);
+    const started = performance.now();
+    const done = () => record(performance.now() - started);
+    const last = args[args.length - 1];
+    if (typeof last === "function") {
+      args[args.length - 1] = (err: unknown, res: unknown) => {
+        done();
+        (last as (e: unknown, r: unknown) => void)(err, res);
+      };
+      return original.apply(this, args);
+    }
+    const out = original.apply(this, args) as Promise<unknown> | undefined;
+    out?.then?.(done, done);
+    return out;
+  };
+  return () => {
+    proto.query = original;
+  };
+}

@@ -70,7 +70,7 @@ import {
   type WebhookHarness,
 } from "../webhooks/payments/harness.js";
 import { fmt, latencyStats, table, target, type BenchReport, type LatencyStats } from "./report.js";
-import { attributeProfile, cpuPerRequest, cpuSnapshot, createBenchDatabase, type CpuProfile, type CpuSnapshot } from "./support.js";
+import { attributeProfile, cpuPerRequest, cpuSnapshot, createBenchDatabase, timePgQueries, type CpuProfile, type CpuSnapshot } from "./support.js";
 
 // The issue fixes 20; BENCH_WEBHOOK_CONNECTIONS only for experiments (e.g. 1 = no contention).
 const CONNECTIONS = Number(process.env.BENCH_WEBHOOK_CONNECTIONS) > 0 ? Number(process.env.BENCH_WEBHOOK_CONNECTIONS) : 20;
@@ -285,19 +285,13 @@ async function instrumented<T>(redis: Redis, fn: () => Promise<T>) {
   const redisByCommand = new Map<string, QueryStat>();
   const redisTotal: QueryStat = { n: 0, ms: 0 };
 
-  type Query = (...args: unknown[]) => unknown;
-  const proto = pg.Client.prototype as unknown as { query: Query };
-  const origQuery = proto.query;
-  proto.query = function (this: unknown, ...args: unknown[]) {
-    const started = performance.now();
-    const first = args[0] as string | { text?: string } | undefined;
-    const sql = (typeof first === "string" ? first : (first?.text ?? "")).trim();
+  const restorePg = timePgQueries((text) => {
+    const sql = text.trim();
     const table = /\b(?:FROM|INTO|UPDATE)\s+"public"\."(\w+)"/i.exec(sql)?.[1];
     const verb = /^(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? "?";
     const forUpdate = /\bFOR UPDATE\b/i.test(sql) ? " … FOR UPDATE" : "";
     const label = table ? `${verb} ${table}${forUpdate}` : `${verb}${/^SELECT/i.test(sql) && forUpdate ? forUpdate : ""}`;
-    const done = () => {
-      const ms = performance.now() - started;
+    return (ms) => {
       pgTotal.n++;
       pgTotal.ms += ms;
       const s = byStatement.get(label) ?? { n: 0, ms: 0 };
@@ -305,18 +299,7 @@ async function instrumented<T>(redis: Redis, fn: () => Promise<T>) {
       s.ms += ms;
       byStatement.set(label, s);
     };
-    const last = args[args.length - 1];
-    if (typeof last === "function") {
-      args[args.length - 1] = (err: unknown, res: unknown) => {
-        done();
-        (last as (e: unknown, r: unknown) => void)(err, res);
-      };
-      return origQuery.apply(this, args);
-    }
-    const out = origQuery.apply(this, args) as Promise<unknown> | undefined;
-    out?.then?.(done, done);
-    return out;
-  };
+  });
 
   const r = redis as Redis & { sendCommand: (cmd: unknown) => unknown };
   const origSend = r.sendCommand;
@@ -342,7 +325,7 @@ async function instrumented<T>(redis: Redis, fn: () => Promise<T>) {
     const result = await fn();
     return { result, byStatement, pgTotal, redisByCommand, redisTotal };
   } finally {
-    proto.query = origQuery;
+    restorePg();
     r.sendCommand = origSend;
   }
 }
