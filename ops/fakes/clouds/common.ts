@@ -22,10 +22,8 @@
  * POST /_fake/timeout {count,process}, POST /_fake/slow {ms}, POST /_fake/sold-out
  * {region,size,soldOut}, POST /_fake/boot-delay {ms,ipDelayMs}, POST /_fake/reset.
  */
-import type http from "node:http";
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { Hono, type Context, type Next } from "hono";
+import { listenFake, type ListeningFake } from "../http.js";
 
 export type FakeCloudName = "digitalocean" | "vultr" | "linode";
 
@@ -183,8 +181,7 @@ export class FakeCloudCore {
   private soldOutPairs = new Set<string>();
   private log: FakeCloudRequest[] = [];
   private readonly waiting = new Set<() => void>();
-  private server?: http.Server;
-  private stopping?: Promise<void>;
+  private listening?: ListeningFake;
   origin = "";
 
   constructor(
@@ -243,6 +240,11 @@ export class FakeCloudCore {
     this.bootDelayMs = this.initial.bootDelayMs;
     this.ipDelayMs = this.initial.ipDelayMs;
     this.actionDelayMs = this.initial.actionDelayMs;
+    this.releaseWaiting();
+  }
+
+  /** Lets requests parked by timeout() go, so their handlers end. */
+  private releaseWaiting(): void {
     for (const release of [...this.waiting]) release();
   }
 
@@ -400,13 +402,12 @@ export class FakeCloudCore {
   }
 
   async start(opts: FakeCloudOptions): Promise<void> {
-    this.server = await listen(this.app, opts.host ?? "127.0.0.1", opts.port ?? 0);
-    const address = this.server.address() as AddressInfo;
-    this.origin = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+    this.listening = await listenFake(this.app, opts, () => this.releaseWaiting());
+    this.origin = this.listening.origin;
   }
 
   get port(): number {
-    return (this.server?.address() as AddressInfo | null)?.port ?? 0;
+    return this.listening?.port ?? 0;
   }
 
   get url(): string {
@@ -414,25 +415,13 @@ export class FakeCloudCore {
   }
 
   stop(): Promise<void> {
-    this.stopping ??= new Promise<void>((resolve) => {
-      for (const release of [...this.waiting]) release();
-      if (!this.server) return resolve();
-      this.server.close(() => resolve());
-      setImmediate(() => this.server?.closeAllConnections());
-    });
-    return this.stopping;
+    if (this.listening) return this.listening.stop();
+    this.releaseWaiting();
+    return Promise.resolve();
   }
+
 }
 
-function listen(app: Hono, hostname: string, port: number): Promise<http.Server> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname, port }, () => {
-      server.off("error", reject);
-      resolve(server as http.Server);
-    });
-    server.once("error", reject);
-  });
-}
 
 /** The part of every fake's surface that is just its core: address, token and fault switches. Call after `start`. */
 export function coreControls(core: FakeCloudCore): Pick<FakeCloud, "url" | "origin" | "port" | "token" | "fail" | "timeout" | "slow" | "soldOut" | "setBootDelay" | "requests" | "stop"> {

@@ -15,10 +15,8 @@
  *   X-Append-Notification headers, or the default set with setNotificationUrl().
  */
 import { createHash, randomUUID } from "node:crypto";
-import type http from "node:http";
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { Hono, type Context } from "hono";
+import { listenFake } from "../http.js";
 
 export interface FakeMidtransOptions {
   serverKey: string;
@@ -332,14 +330,12 @@ export async function startFakeMidtrans(opts: FakeMidtransOptions): Promise<Fake
   });
   app.notFound((c) => c.json({ status_code: "404", status_message: "The requested resource is not found" }, 404));
 
-  const server = await listen(app, opts.host ?? "127.0.0.1", opts.port ?? 0);
-  const address = server.address() as AddressInfo;
-  baseUrl = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
-  let stopping: Promise<void> | undefined;
+  const listening = await listenFake(app, opts);
+  baseUrl = listening.origin;
 
   return {
     url: baseUrl,
-    port: address.port,
+    port: listening.port,
     snapUrl: `${baseUrl}/snap/v1`,
     apiUrl: baseUrl,
     transactions: () => [...txs.values()].map((t) => structuredClone(t)),
@@ -356,22 +352,6 @@ export async function startFakeMidtrans(opts: FakeMidtransOptions): Promise<Fake
     failNext: (count, status) => {
       fails.push({ remaining: count, status });
     },
-    stop: () => {
-      stopping ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        setImmediate(() => server.closeAllConnections());
-      });
-      return stopping;
-    },
+    stop: listening.stop,
   };
-}
-
-function listen(app: Hono, hostname: string, port: number): Promise<http.Server> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname, port }, () => {
-      server.off("error", reject);
-      resolve(server as http.Server);
-    });
-    server.once("error", reject);
-  });
 }

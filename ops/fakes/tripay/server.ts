@@ -12,10 +12,8 @@
  * `amount` in answers is order amount + fee and `amount_received` is the order amount.
  */
 import { createHmac } from "node:crypto";
-import type http from "node:http";
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { Hono, type Context } from "hono";
+import { listenFake } from "../http.js";
 import { buildQrisString } from "./qris.js";
 
 export interface FakeTripayOptions {
@@ -521,14 +519,12 @@ export async function startFakeTripay(opts: FakeTripayOptions): Promise<FakeTrip
   });
   app.notFound((c) => fail(c, 404, "Endpoint not found"));
 
-  const server = await listen(app, opts.host ?? "127.0.0.1", opts.port ?? 0);
-  const address = server.address() as AddressInfo;
-  baseUrl = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
-  let stopping: Promise<void> | undefined;
+  const listening = await listenFake(app, opts);
+  baseUrl = listening.origin;
 
   return {
     url: baseUrl,
-    port: address.port,
+    port: listening.port,
     transactions: () => txs.map((t) => structuredClone(t)),
     transaction: (id) => {
       const t = find(id);
@@ -544,22 +540,6 @@ export async function startFakeTripay(opts: FakeTripayOptions): Promise<FakeTrip
     failNext: (count, status, o = {}) => {
       fails.push({ remaining: count, status, ...o });
     },
-    stop: () => {
-      stopping ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        setImmediate(() => server.closeAllConnections());
-      });
-      return stopping;
-    },
+    stop: listening.stop,
   };
-}
-
-function listen(app: Hono, hostname: string, port: number): Promise<http.Server> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname, port }, () => {
-      server.off("error", reject);
-      resolve(server as http.Server);
-    });
-    server.once("error", reject);
-  });
 }

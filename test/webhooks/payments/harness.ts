@@ -8,8 +8,6 @@ import pg from "pg";
  */
 import { randomBytes } from "node:crypto";
 import type http from "node:http";
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { Redis } from "ioredis";
 import { createPrisma, type PaymentGateway, type PrismaClient } from "../../../db/client.js";
@@ -17,6 +15,7 @@ import { QueueName, Queues } from "../../../jobs/queues.js";
 import { createRedis, waitForRedis } from "../../../jobs/redis.js";
 import { loadConfig, type Config } from "../../../ops/config.js";
 import { createLogger } from "../../../ops/logger.js";
+import { listenFake } from "../../../ops/fakes/http.js";
 import { createMetrics, type Metrics } from "../../../ops/metrics.js";
 import { WEBHOOK_SETTLEMENTS_IN_FLIGHT, webhookPoolConfig } from "../../../ops/runtime.js";
 import { midtransSignature } from "../../../shop/payments/gateways/midtrans.js";
@@ -113,25 +112,8 @@ export async function createWebhookHarness(opts: {
 
 /** Serves a Hono app on 127.0.0.1, random port. */
 export async function listen(app: { fetch: (req: Request) => Response | Promise<Response> }): Promise<{ url: string; port: number; server: http.Server; close(): Promise<void> }> {
-  const server = await new Promise<http.Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => {
-      s.off("error", reject);
-      resolve(s as http.Server);
-    });
-    s.once("error", reject);
-  });
-  const port = (server.address() as AddressInfo).port;
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    server,
-    close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        setImmediate(() => server.closeAllConnections());
-      })),
-  };
+  const { server, origin, port, stop } = await listenFake(app, {});
+  return { url: origin, port, server, close: stop };
 }
 
 // ---------------------------------------------------------------------------------------
