@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -33,13 +34,12 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const EXPECTED_TABLES = [
-  "audit_logs", "bank_accounts", "broadcast_deliveries", "broadcasts", "coupon_redemptions", "coupons",
-  "instance_actions", "instances", "ledger_entries", "ledger_transactions", "order_status_history", "orders",
-  "os_images", "payment_callbacks", "payments", "plan_images", "plan_prices", "plans", "processed_events",
-  "promos", "providers", "provisioning_tasks", "reseller_prices", "reseller_tiers", "transfer_proofs",
-  "users", "wallets",
-];
+/** Every model's table, read from db/schema.prisma (`@@map` of each model), so a new model is expected without editing this list. */
+const EXPECTED_TABLES = readFileSync(new URL("../../db/schema.prisma", import.meta.url), "utf8")
+  .split(/^model /m)
+  .slice(1)
+  .map((block) => /@@map\("([a-z_]+)"\)/.exec(block.slice(0, block.indexOf("\n}\n")))![1]!)
+  .sort();
 
 /** Columns, constraints, indexes and triggers of the public schema, as comparable text. */
 async function schemaSignature(url: string): Promise<string[]> {
