@@ -1,9 +1,9 @@
 import { randomInt } from "node:crypto";
 import type { Db, PrismaClient } from "../../db/client.js";
-import { isUniqueViolation } from "../../db/client.js";
+import { isUniqueViolation, Prisma } from "../../db/client.js";
 
 /** The unique code is 1–999 rupiah: small enough not to matter, unique among open transfers. */
-const MAX_UNIQUE_CODE = 999;
+export const MAX_UNIQUE_CODE = 999;
 
 export interface TransferInstructions {
   paymentId: number;
@@ -14,11 +14,20 @@ export interface TransferInstructions {
   accounts: Array<{ bankName: string; accountNumber: string; accountHolder: string }>;
 }
 
+/** Every free unique code for `totalIdr` is held by an open transfer. */
+export class NoFreeTransferCodeError extends Error {
+  constructor(totalIdr: number) {
+    super(`no free unique transfer code for an amount of ${totalIdr}`);
+    this.name = "NoFreeTransferCodeError";
+  }
+}
+
 /**
  * Starts (or resumes) a manual bank transfer for an order: the amount is the
  * order total plus a unique code so a seller can match a bank mutation to one
  * order. Uniqueness among open transfers is enforced by a partial unique index,
- * so two customers can never be told the same amount.
+ * so two customers can never be told the same amount. Codes held by orders that
+ * can no longer be paid are released first, so abandoned orders never use them up.
  */
 export async function startManualTransfer(prisma: PrismaClient, order: { id: number; reference: string; totalIdr: number; paymentDeadline: Date | null }): Promise<TransferInstructions> {
   const accounts = await prisma.bankAccount.findMany({
@@ -27,18 +36,23 @@ export async function startManualTransfer(prisma: PrismaClient, order: { id: num
     select: { bankName: true, accountNumber: true, accountHolder: true },
   });
   if (accounts.length === 0) throw new Error("no active bank account configured for manual transfer");
-  const open = await prisma.payment.findFirst({ where: { orderId: order.id, gateway: "MANUAL_TRANSFER", status: "PENDING" } });
   const deadline = (order.paymentDeadline ?? new Date(Date.now() + 24 * 3600_000)).toISOString();
-  if (open) return { paymentId: open.id, amountIdr: open.totalIdr, uniqueCodeIdr: open.uniqueCodeIdr, deadline, accounts };
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const code = randomInt(1, MAX_UNIQUE_CODE + 1);
+  const instructions = (p: { id: number; totalIdr: number; uniqueCodeIdr: number }) => ({ paymentId: p.id, amountIdr: p.totalIdr, uniqueCodeIdr: p.uniqueCodeIdr, deadline, accounts });
+  const open = await prisma.payment.findFirst({ where: { orderId: order.id, gateway: "MANUAL_TRANSFER", status: "PENDING" } });
+  if (open) return instructions(open);
+  const attemptRef = `${order.reference}-MT`;
+
+  await releaseTransferCodes(prisma, { totalsBetween: [order.totalIdr + 1, order.totalIdr + MAX_UNIQUE_CODE] });
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const code = await freeCode(prisma, order.totalIdr);
+    if (code === null) throw new NoFreeTransferCodeError(order.totalIdr);
     try {
       const payment = await prisma.payment.create({
         data: {
           orderId: order.id,
           gateway: "MANUAL_TRANSFER",
           method: "BANK_TRANSFER",
-          attemptRef: `${order.reference}-MT`,
+          attemptRef,
           amountIdr: order.totalIdr,
           feeIdr: 0,
           uniqueCodeIdr: code,
@@ -47,17 +61,71 @@ export async function startManualTransfer(prisma: PrismaClient, order: { id: num
           expiresAt: order.paymentDeadline,
         },
       });
-      return { paymentId: payment.id, amountIdr: payment.totalIdr, uniqueCodeIdr: code, deadline, accounts };
+      return instructions(payment);
     } catch (err) {
       if (isUniqueViolation(err, ["attemptRef"]) || isUniqueViolation(err, ["attempt_ref"])) {
-        const again = await prisma.payment.findUniqueOrThrow({ where: { attemptRef: `${order.reference}-MT` } });
-        return { paymentId: again.id, amountIdr: again.totalIdr, uniqueCodeIdr: again.uniqueCodeIdr, deadline, accounts };
+        // A second tap raced us; its transfer is the order's one. (An ended one is never reopened:
+        // its code may belong to someone else now.)
+        const again = await prisma.payment.findUniqueOrThrow({ where: { attemptRef } });
+        if (again.status !== "PENDING") throw new Error(`manual transfer ${attemptRef} has ended (${again.status})`);
+        return instructions(again);
       }
-      if (isUniqueViolation(err)) continue; // that amount is taken by another open transfer: draw again
+      if (isUniqueViolation(err)) continue; // another customer took that amount meanwhile: draw again
       throw err;
     }
   }
-  throw new Error("could not find a free unique transfer amount");
+  throw new NoFreeTransferCodeError(order.totalIdr);
+}
+
+/** A random code whose amount no open transfer expects, or null when all 999 are taken. */
+async function freeCode(db: Db, totalIdr: number): Promise<number | null> {
+  // Any open transfer whose expected amount lands in (total, total + 999] blocks that code,
+  // whatever its own order total was (the partial unique index is on total_idr).
+  const taken = await db.$queryRaw<Array<{ total_idr: number }>>`
+    SELECT "total_idr" FROM "payments"
+     WHERE "gateway" = 'MANUAL_TRANSFER' AND "status" IN ('PENDING', 'REVIEW')
+       AND "total_idr" BETWEEN ${totalIdr + 1} AND ${totalIdr + MAX_UNIQUE_CODE}`;
+  const used = new Set(taken.map((r) => Number(r.total_idr) - totalIdr));
+  const free: number[] = [];
+  for (let code = 1; code <= MAX_UNIQUE_CODE; code++) if (!used.has(code)) free.push(code);
+  return free.length === 0 ? null : free[randomInt(free.length)]!;
+}
+
+/**
+ * Ends (EXPIRED) open manual transfers that nobody can pay any more, so their unique codes are
+ * free for other customers: those of orders that expired, were cancelled, or were paid or put
+ * under review through another attempt. A transfer whose screenshot still waits for a seller is
+ * kept (the seller may still approve the money). Gateway attempts are not touched: the
+ * reconciliation asks the gateway about them, which is how late money on them is found.
+ *
+ * `orderIds`: only these orders (the order-expiry transaction), waiting for rows in use.
+ * `totalsBetween`: only transfers expecting an amount in this range (before drawing a code).
+ * Otherwise a sweep over every ended order, skipping rows another transaction holds.
+ */
+export async function releaseTransferCodes(
+  prisma: PrismaClient,
+  opts: { orderIds?: number[]; totalsBetween?: [number, number]; limit?: number } = {},
+): Promise<number> {
+  return prisma.$transaction((tx) => endOpenTransfers(tx, opts));
+}
+
+/** `releaseTransferCodes` inside the caller's transaction. */
+export async function endOpenTransfers(tx: Prisma.TransactionClient, opts: { orderIds?: number[]; totalsBetween?: [number, number]; limit?: number } = {}): Promise<number> {
+  const scope = opts.orderIds
+    ? Prisma.sql`p."order_id" = ANY(${opts.orderIds}::int[])`
+    : Prisma.sql`o."status" <> 'PENDING_PAYMENT'${opts.totalsBetween ? Prisma.sql` AND p."total_idr" BETWEEN ${opts.totalsBetween[0]} AND ${opts.totalsBetween[1]}` : Prisma.empty}`;
+  // Lock first, decide in a second statement: a screenshot stored concurrently (storeProof locks
+  // the payment row) is then visible to the NOT EXISTS below, so it is never stranded.
+  const rows = await tx.$queryRaw<Array<{ id: number }>>`
+    SELECT p."id" FROM "payments" p JOIN "orders" o ON o."id" = p."order_id"
+     WHERE p."gateway" = 'MANUAL_TRANSFER' AND p."status" = 'PENDING' AND ${scope}
+     ORDER BY p."id" LIMIT ${opts.limit ?? 500}
+       FOR UPDATE OF p ${opts.orderIds ? Prisma.empty : Prisma.sql`SKIP LOCKED`}`;
+  if (rows.length === 0) return 0;
+  return tx.$executeRaw`
+    UPDATE "payments" p SET "status" = 'EXPIRED', "updated_at" = now()
+     WHERE p."id" = ANY(${rows.map((r) => r.id)}::int[]) AND p."status" = 'PENDING'
+       AND NOT EXISTS (SELECT 1 FROM "transfer_proofs" t WHERE t."payment_id" = p."id" AND t."status" = 'PENDING')`;
 }
 
 /** The customer's open manual transfer awaiting a screenshot, newest first. */
