@@ -17,6 +17,7 @@
  */
 import type { ZodType } from "zod";
 import { ExternalServiceError, requestJson, type JsonResponse, type RequestDefaults } from "../http/resilient-fetch.js";
+import { newCryptSalt, sha512Crypt } from "../crypto/sha512-crypt.js";
 import { CloudError, type CloudErrorCode, type ProviderCode } from "./provider.js";
 
 /** Options every adapter constructor accepts. */
@@ -263,12 +264,16 @@ export class TtlCache {
 }
 
 /**
- * cloud-config that sets root's password and allows password SSH logins.
- * Both chpasswd forms are written: `users` (cloud-init ≥ 22.2) and the older `list`
- * (still honoured, deprecated) so older images (e.g. Debian 11's cloud-init 20.4) work too.
- * Values are JSON-quoted, which is valid YAML double-quoted scalar syntax.
+ * cloud-config that sets root's password and allows password SSH logins. The password goes
+ * as a SHA-512 crypt hash (`type: hash`), never as text: user_data stays readable from inside
+ * the server for its whole life (the metadata service, the provider's user-data endpoint).
+ * Both chpasswd forms are written: `users` (cloud-init ≥ 22.2) and the older `list` (still
+ * honoured, deprecated; it has recognised `user:$6$…` entries as hashes since 0.7.10) so older
+ * images (e.g. Debian 11's cloud-init 20.4) work too. Values are JSON-quoted, which is valid
+ * YAML double-quoted scalar syntax. `salt` is for tests; by default a fresh random one.
  */
-export function rootPasswordCloudConfig(password: string): string {
+export function rootPasswordCloudConfig(password: string, salt: string = newCryptSalt()): string {
+  const hash = sha512Crypt(password, salt);
   return [
     "#cloud-config",
     "ssh_pwauth: true",
@@ -276,10 +281,10 @@ export function rootPasswordCloudConfig(password: string): string {
     "  expire: false",
     "  users:",
     "    - name: root",
-    `      password: ${JSON.stringify(password)}`,
-    "      type: text",
+    `      password: ${JSON.stringify(hash)}`,
+    "      type: hash",
     "  list:",
-    `    - ${JSON.stringify(`root:${password}`)}`,
+    `    - ${JSON.stringify(`root:${hash}`)}`,
     "",
   ].join("\n");
 }

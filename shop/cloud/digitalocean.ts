@@ -2,8 +2,9 @@
  * DigitalOcean droplets (API v2, spec §3) behind our CloudProvider interface.
  *
  * - Base URL is DO_API_URL without /v2 (e.g. https://api.digitalocean.com); paths start with /v2.
- * - The root password is set by cloud-init (`user_data` cloud-config, plain text — DO does not
- *   want base64); DO's own password_reset emails the account owner, so reset_password is not
+ * - The root password is set by cloud-init (`user_data` cloud-config, not base64) from its
+ *   SHA-512 crypt hash, never the text: user_data stays readable from inside the droplet
+ *   (metadata service). DO's own password_reset emails the account owner, so reset_password is not
  *   offered to customers. Nor is reinstall: a rebuild cannot set a password we choose (see
  *   `capabilities`); the adapter performs it only when called without a password.
  * - createServer is a POST: never retried after a timeout or 5xx (the droplet may exist). On

@@ -2,7 +2,9 @@
  * Linode (Akamai) instances (API v4, spec §5) behind our CloudProvider interface.
  *
  * - Base URL is LINODE_API_URL including /v4 (e.g. https://api.linode.com/v4).
- * - The root password goes in `root_pass` (no cloud-init needed); `booted: true`.
+ * - The root password goes in `root_pass`, which the API requires when deploying an image and
+ *   Linode's own provisioning writes to the disk; it is not served to the VPS by a metadata
+ *   service. So no cloud-init user_data is sent (it would only be a second copy); `booted: true`.
  * - Labels must be 3–64 chars, start with a letter, use letters/digits/'-'/'_' and contain
  *   no "--" or "__"; ours are rewritten to fit (see linodeLabel). Linode labels are unique
  *   per account, which our per-order labels are.

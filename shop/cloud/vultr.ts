@@ -3,7 +3,8 @@
  *
  * - Base URL is VULTR_API_URL including /v2 (e.g. https://api.vultr.com/v2).
  * - `imageRef` is the Vultr `os_id` as a string ("1743"); it is sent as an integer.
- * - The root password is set by cloud-init (`user_data`, base64 cloud-config). Vultr's own
+ * - The root password is set by cloud-init (`user_data`, base64 cloud-config) from its SHA-512
+ *   crypt hash, never the text (user_data is readable from inside the instance). Vultr's own
  *   `default_password` is random, only in the create response, and ignored here.
  * - No password-reset endpoint and no graceful shutdown (halt = hard power off): neither
  *   reset_password nor shutdown is in the capabilities. The console URL is the `kvm` field.

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { passwordFromCloudConfig } from "../../ops/fakes/clouds/index.js";
 import { TtlCache, hostnameLabel, isConflictMessage, isPrivateIpv4, isSoldOutMessage, rootPasswordCloudConfig } from "../../shop/cloud/common.js";
+import { sha512Crypt } from "../../shop/crypto/sha512-crypt.js";
 
 describe("provider message classification", () => {
   it.each([
@@ -44,16 +45,18 @@ describe("provider message classification", () => {
 });
 
 describe("rootPasswordCloudConfig", () => {
-  it("sets root's password (both chpasswd forms), no expiry, password SSH on", () => {
-    const text = rootPasswordCloudConfig('a"b\\c:d #e');
+  it("sets root's password as a SHA-512 crypt hash (both chpasswd forms), no expiry, password SSH on", () => {
+    const text = rootPasswordCloudConfig('a"b\\c:d #e', "0123456789abcdef");
+    const hash = sha512Crypt('a"b\\c:d #e', "0123456789abcdef");
     expect(text.split("\n")[0]).toBe("#cloud-config");
     expect(text).toContain("ssh_pwauth: true");
     expect(text).toContain("  expire: false");
     expect(text).toContain("    - name: root");
-    expect(text).toContain('      password: "a\\"b\\\\c:d #e"');
-    expect(text).toContain("      type: text");
-    expect(text).toContain('    - "root:a\\"b\\\\c:d #e"');
-    expect(passwordFromCloudConfig(text)).toBe('a"b\\c:d #e');
+    expect(text).toContain(`      password: "${hash}"`);
+    expect(text).toContain("      type: hash");
+    expect(text).toContain(`    - "root:${hash}"`);
+    expect(text).not.toContain("c:d #e"); // the text itself is nowhere
+    expect(passwordFromCloudConfig(text)).toBe(hash);
   });
 });
 

@@ -72,8 +72,10 @@ export interface FakeCloudServer {
   image: string;
   /** The public IPv4 once assigned. */
   ipv4: string | null;
-  /** The root password the server ends up with (Linode root_pass, or the one in the cloud-config user_data). */
+  /** The root password the server ends up with, when the cloud was told it as text (Linode root_pass, a text cloud-config, Vultr's default_password). */
   rootPassword: string | null;
+  /** The crypt hash (`$6$…`) the cloud-config sets instead, when it sends a hash: the cloud never saw the text. */
+  rootPasswordHash: string | null;
   /** user_data as text (decoded from base64 for Vultr), when sent. */
   userData: string | null;
   createdAt: string;
@@ -138,7 +140,17 @@ export function plan(rec: Timed, now: number, steps: Array<[delayMs: number, app
   rec.busyUntil = now + busyForMs;
 }
 
-/** Pulls the root password out of our cloud-config (either chpasswd form). */
+/** cloud-init's test for a hashed password in a chpasswd list (cc_set_passwords). */
+const CRYPT_HASH = /^\$(1|2a|2y|5|6)(\$.+){2}$/;
+
+/** The password fields of a server view: text or hash, from our cloud-config; `fallback` (text) when it sets none. */
+export function rootPasswordOf(userData: string | null, fallback: string | null = null): Pick<FakeCloudServer, "rootPassword" | "rootPasswordHash"> {
+  const value = passwordFromCloudConfig(userData);
+  if (value === null) return { rootPassword: fallback, rootPasswordHash: null };
+  return CRYPT_HASH.test(value) ? { rootPassword: null, rootPasswordHash: value } : { rootPassword: value, rootPasswordHash: null };
+}
+
+/** Pulls the root password (text or crypt hash) out of our cloud-config (either chpasswd form). */
 export function passwordFromCloudConfig(text: string | null): string | null {
   if (!text) return null;
   const users = /\n\s*-?\s*name:\s*root\s*\n\s*password:\s*("(?:[^"\\]|\\.)*"|\S+)/.exec(text);

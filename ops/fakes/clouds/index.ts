@@ -17,6 +17,7 @@ export {
   FakeCloudCore,
   FakeHttpError,
   passwordFromCloudConfig,
+  rootPasswordOf,
   type FakeCloud,
   type FakeCloudFault,
   type FakeCloudName,

@@ -432,6 +432,7 @@ export async function startFakeLinode(opts: FakeCloudOptions = {}): Promise<Fake
       image: l.image,
       ipv4: l.ipv4.find((ip) => !ip.startsWith("192.168.")) ?? null,
       rootPassword: l.root_pass,
+      rootPasswordHash: null,
       userData: null,
       createdAt: l.created,
       createdAtMs: l.createdMs,
