@@ -1,6 +1,6 @@
 import type { Conversation } from "@grammyjs/conversations";
 import { Composer, InlineKeyboard } from "grammy";
-import { TOPUP_MAX_IDR, TOPUP_MIN_IDR, TOPUP_PRESETS_IDR, createTopUpOrder, parseRupiah } from "../../shop/wallet/topup.js";
+import { TOPUP_MAX_IDR, TOPUP_MIN_IDR, TOPUP_PRESETS_IDR, createTopUpOrder, parseRupiah, type TopUpResult } from "../../shop/wallet/topup.js";
 import { walletBalance, walletHistory } from "../../shop/wallet/ledger.js";
 import type { BotContext, BotDeps, ConvContext } from "../context.js";
 import { formatDateTime, formatIdr } from "../format.js";
@@ -35,6 +35,13 @@ async function showWallet(ctx: BotContext) {
   await render(ctx, { text: lines.join("\n"), keyboard: kb });
 }
 
+const limits = () => ({ min: formatIdr(TOPUP_MIN_IDR), max: formatIdr(TOPUP_MAX_IDR) });
+
+/** What to tell a customer whose top-up was not created. */
+function refusal(t: (key: string, vars?: Record<string, string | number>) => string, result: Exclude<TopUpResult, { ok: true }>): string {
+  return result.reason === "too_many_open" ? t("wallet-topup-too-many", { max: result.maxOpen }) : t("wallet-topup-invalid", limits());
+}
+
 walletFeature.chatType("private").command("wallet", (ctx) => showWallet(ctx));
 walletFeature.callbackQuery("menu:wallet", async (ctx) => {
   await ctx.answerCallbackQuery();
@@ -44,7 +51,10 @@ walletFeature.callbackQuery("menu:wallet", async (ctx) => {
 walletFeature.callbackQuery(/^wal:top:(\d+)$/, async (ctx) => {
   const result = await createTopUpOrder(ctx.deps.prisma, { userId: ctx.shopUser.id, amountIdr: Number(ctx.match[1]), paymentTtlHours: ctx.deps.config.orderPaymentTtlHours });
   await ctx.answerCallbackQuery();
-  if (!result.ok) return;
+  if (!result.ok) {
+    await ctx.reply(refusal((key, vars) => ctx.t(key, vars), result));
+    return;
+  }
   await render(ctx, { text: ctx.t("wallet-topup-created", { amount: formatIdr(result.amountIdr), reference: result.reference }), keyboard: new InlineKeyboard().text(ctx.t("pay-now"), `pay:m:${result.orderId}`) });
 });
 
@@ -61,18 +71,20 @@ export function topUpConversation(deps: BotDeps) {
     const user = await conversation.external(() => deps.users.resolve(from));
     const locale = isLocale(user.language) ? user.language : "id";
     const t = (key: string, vars?: Record<string, string | number>) => deps.i18n.t(locale, key, vars);
-    const limits = { min: formatIdr(TOPUP_MIN_IDR), max: formatIdr(TOPUP_MAX_IDR) };
-    await ctx.reply(t("wallet-topup-ask", limits));
+    await ctx.reply(t("wallet-topup-ask", limits()));
     for (let attempt = 0; attempt < 5; attempt++) {
-      const answer = await conversation.waitFor("message:text", { otherwise: (other) => other.reply(t("wallet-topup-ask", limits)) });
+      const answer = await conversation.waitFor("message:text", { otherwise: (other) => other.reply(t("wallet-topup-ask", limits())) });
       const amount = parseRupiah(answer.message.text);
       if (amount === null || amount < TOPUP_MIN_IDR || amount > TOPUP_MAX_IDR) {
-        await answer.reply(t("wallet-topup-invalid", limits));
+        await answer.reply(t("wallet-topup-invalid", limits()));
         continue;
       }
       const now = new Date(await conversation.now());
       const result = await conversation.external(() => createTopUpOrder(deps.prisma, { userId: user.id, amountIdr: amount, paymentTtlHours: deps.config.orderPaymentTtlHours, now }));
-      if (!result.ok) continue;
+      if (!result.ok) {
+        await answer.reply(refusal(t, result));
+        return;
+      }
       await answer.reply(t("wallet-topup-created", { amount: formatIdr(result.amountIdr), reference: result.reference }), {
         reply_markup: new InlineKeyboard().text(t("pay-now"), `pay:m:${result.orderId}`),
       });

@@ -176,6 +176,9 @@ pay-option-midtrans = 💳 Midtrans (card, e-wallet, VA)
 pay-none = Sorry, no payment method is active yet. Please contact the seller.
 pay-not-payable = This order can no longer be paid (status: { $status }).
 pay-gateway-error = ⚠️ { $gateway } is having trouble; please try again shortly or choose another method.
+pay-attempts-order-limit = ⏳ Too many payment attempts for this order in the last hour. Use the payment already opened, or try again later.
+pay-attempts-user-limit = ⏳ Too many payment attempts from your account in the last hour. Finish a payment already opened, or try again later.
+pay-manual-unavailable = ⚠️ Bank transfer is fully booked for this amount right now. Try again later or choose another method.
 pay-below-min = (minimum { $min })
 pay-tripay-va =
     <b>{ $channel }</b>
@@ -240,6 +243,7 @@ wallet-topup-custom = ✏️ Other amount
 wallet-topup-ask = Type the top-up amount in rupiah (min { $min }, max { $max }), e.g. 150000.
 wallet-topup-invalid = ❌ The amount must be a number between { $min } and { $max }. Try again, or type /cancel.
 wallet-topup-created = Top-up { $amount } — order { $reference }. Choose how to pay:
+wallet-topup-too-many = ⏳ You already have { $max } unpaid top-ups. Pay one of them from /orders, or wait until they expire.
 ledger-TOPUP = top-up
 ledger-ORDER_PAYMENT = order payment
 ledger-REFUND = refund

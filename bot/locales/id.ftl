@@ -170,6 +170,9 @@ pay-option-midtrans = 💳 Midtrans (kartu, e-wallet, VA)
 pay-none = Maaf, belum ada metode pembayaran yang aktif. Hubungi penjual.
 pay-not-payable = Pesanan ini sudah tidak bisa dibayar (status: { $status }).
 pay-gateway-error = ⚠️ { $gateway } sedang bermasalah, coba lagi sebentar lagi atau pilih cara bayar lain.
+pay-attempts-order-limit = ⏳ Terlalu banyak percobaan pembayaran untuk pesanan ini dalam satu jam. Pakai pembayaran yang sudah dibuka, atau coba lagi nanti.
+pay-attempts-user-limit = ⏳ Terlalu banyak percobaan pembayaran dari akun Anda dalam satu jam. Selesaikan pembayaran yang sudah dibuka, atau coba lagi nanti.
+pay-manual-unavailable = ⚠️ Transfer bank untuk nominal ini sedang penuh. Coba lagi nanti atau pilih cara bayar lain.
 pay-below-min = (minimal { $min })
 pay-tripay-va =
     <b>{ $channel }</b>
@@ -234,6 +237,7 @@ wallet-topup-custom = ✏️ Nominal lain
 wallet-topup-ask = Ketik nominal isi saldo dalam rupiah (min { $min }, maks { $max }), misalnya 150000.
 wallet-topup-invalid = ❌ Nominal harus angka antara { $min } dan { $max }. Coba lagi, atau ketik /cancel.
 wallet-topup-created = Isi saldo { $amount } — pesanan { $reference }. Pilih cara bayar:
+wallet-topup-too-many = ⏳ Anda masih punya { $max } isi saldo yang belum dibayar. Bayar salah satunya lewat /orders, atau tunggu sampai kedaluwarsa.
 ledger-TOPUP = isi saldo
 ledger-ORDER_PAYMENT = bayar pesanan
 ledger-REFUND = pengembalian dana

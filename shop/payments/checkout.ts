@@ -1,7 +1,8 @@
-import type { Order, PrismaClient } from "../../db/client.js";
+import type { Order, PaymentGateway, PrismaClient } from "../../db/client.js";
 import type { AvailabilityChecker } from "../catalog/availability.js";
 import { ExternalServiceError } from "../http/resilient-fetch.js";
 import { walletBalance } from "../wallet/ledger.js";
+import { checkAttemptLimits } from "./attempt-limits.js";
 import { customerFee, type TripayChannel, type TripayClient } from "./gateways/tripay.js";
 import type { MidtransClient } from "./gateways/midtrans.js";
 import { startManualTransfer, type TransferInstructions } from "./manual-transfer.js";
@@ -41,6 +42,9 @@ export class PaymentUnavailableError extends Error {
   }
 }
 
+/** An open attempt is shown again only if it stays payable at least this long. */
+const REUSE_MIN_LEFT_MS = 5 * 60_000;
+
 /**
  * Starting payments: which methods an order can use (only the configured ones,
  * each with its fee and total shown before the customer commits), and opening
@@ -58,6 +62,22 @@ export class Checkout {
       availability?: AvailabilityChecker;
     },
   ) {}
+
+  /**
+   * The order's open attempt with this gateway and method, if it can still be paid for a while:
+   * choosing the same method again shows it instead of opening another gateway transaction.
+   */
+  private openAttempt(orderId: number, gateway: PaymentGateway, method: string) {
+    return this.deps.prisma.payment.findFirst({
+      where: { orderId, gateway, method, status: "PENDING", OR: [{ expiresAt: null }, { expiresAt: { gt: new Date(Date.now() + REUSE_MIN_LEFT_MS) } }] },
+      orderBy: { id: "desc" },
+    });
+  }
+
+  /** Throws PaymentAttemptLimitError when one more attempt would be too many. */
+  private checkLimits(order: PayableOrder): Promise<void> {
+    return checkAttemptLimits(this.deps.prisma, { orderId: order.id, userId: order.userId });
+  }
 
   /** The order if this user may pay it now. */
   async payable(orderId: number, userId: number): Promise<PayableCheck> {
@@ -113,8 +133,9 @@ export class Checkout {
   async startTripay(order: PayableOrder, channelCode: string, customer: { name: string; telegramId: number }): Promise<TripayStart> {
     const tripay = this.deps.tripay;
     if (!tripay) throw new PaymentUnavailableError("Tripay", "not configured");
-    const existing = await this.deps.prisma.payment.findFirst({ where: { orderId: order.id, gateway: "TRIPAY", method: channelCode, status: "PENDING" } });
-    if (existing?.raw) return existing.raw as unknown as TripayStart;
+    const existing = await this.openAttempt(order.id, "TRIPAY", channelCode);
+    if (existing?.raw && "paymentId" in (existing.raw as object)) return existing.raw as unknown as TripayStart;
+    await this.checkLimits(order);
     const channel = (await tripay.listChannels()).find((c) => c.code === channelCode);
     if (!channel) throw new PaymentUnavailableError("Tripay", `channel ${channelCode} is not active`);
     const expiresAt = order.paymentDeadline ?? new Date(Date.now() + 24 * 3600_000);
@@ -167,10 +188,16 @@ export class Checkout {
     return result;
   }
 
-  /** Opens a Midtrans Snap payment page; Midtrans' order_id is unique per attempt. */
+  /**
+   * Opens a Midtrans Snap payment page; Midtrans' order_id is unique per attempt. Choosing
+   * Midtrans again while its page is still open shows the same page.
+   */
   async startMidtrans(order: PayableOrder, customer: { name: string; telegramId: number }): Promise<{ paymentId: number; redirectUrl: string; totalIdr: number }> {
     const midtrans = this.deps.midtrans;
     if (!midtrans) throw new PaymentUnavailableError("Midtrans", "not configured");
+    const existing = await this.openAttempt(order.id, "MIDTRANS", "snap");
+    if (existing?.checkoutUrl) return { paymentId: existing.id, redirectUrl: existing.checkoutUrl, totalIdr: existing.totalIdr };
+    await this.checkLimits(order);
     const attempt = (await this.deps.prisma.payment.count({ where: { orderId: order.id, gateway: "MIDTRANS" } })) + 1;
     const attemptRef = `${order.reference}-MT${attempt}`;
     const minutesLeft = Math.max(15, Math.floor(((order.paymentDeadline?.getTime() ?? Date.now() + 86_400_000) - Date.now()) / 60_000));
@@ -197,14 +224,16 @@ export class Checkout {
         amountIdr: order.totalIdr,
         totalIdr: order.totalIdr,
         checkoutUrl: snap.redirectUrl,
-        expiresAt: order.paymentDeadline,
+        // When the Snap page stops taking money (at least 15 minutes, see expiryMinutes).
+        expiresAt: new Date(Date.now() + minutesLeft * 60_000),
       },
     });
     return { paymentId: payment.id, redirectUrl: snap.redirectUrl, totalIdr: order.totalIdr };
   }
 
-  /** Bank transfer with a unique amount; the seller confirms it by hand. */
-  startManual(order: PayableOrder): Promise<TransferInstructions> {
+  /** Bank transfer with a unique amount (one per order, shown again when chosen again); the seller confirms it by hand. */
+  async startManual(order: PayableOrder): Promise<TransferInstructions> {
+    if (!(await this.deps.prisma.payment.findFirst({ where: { orderId: order.id, gateway: "MANUAL_TRANSFER" }, select: { id: true } }))) await this.checkLimits(order);
     return startManualTransfer(this.deps.prisma, order);
   }
 }

@@ -1,7 +1,9 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import QRCode from "qrcode";
 import { dispatchSettlement } from "../../../jobs/dispatch-settlement.js";
+import { PaymentAttemptLimitError } from "../../../shop/payments/attempt-limits.js";
 import { PaymentUnavailableError, type MethodOption, type PayableOrder } from "../../../shop/payments/checkout.js";
+import { NoFreeTransferCodeError } from "../../../shop/payments/manual-transfer.js";
 import { payOrderFromWallet } from "../../../shop/wallet/ledger.js";
 import type { BotContext } from "../../context.js";
 import { escapeHtml, formatDateTime, formatIdr } from "../../format.js";
@@ -27,6 +29,29 @@ async function payableOr(ctx: BotContext, orderId: number): Promise<PayableOrder
     : ctx.t("pay-not-payable", { status: ctx.t(`order-status-${check.status}`) });
   await ctx.answerCallbackQuery({ text, show_alert: true });
   return undefined;
+}
+
+/**
+ * Tells the customer why a payment could not start when it is something they can act on
+ * (gateway trouble, too many attempts, no free transfer code); false for anything else.
+ */
+async function explainStartFailure(ctx: BotContext, err: unknown): Promise<boolean> {
+  if (err instanceof PaymentUnavailableError) {
+    ctx.logger.warn({ err: err.message }, "payment could not start");
+    await ctx.reply(ctx.t("pay-gateway-error", { gateway: err.gateway }));
+    return true;
+  }
+  if (err instanceof PaymentAttemptLimitError) {
+    ctx.logger.info({ scope: err.scope }, "payment attempt refused: limit reached");
+    await ctx.reply(ctx.t(err.scope === "order" ? "pay-attempts-order-limit" : "pay-attempts-user-limit"));
+    return true;
+  }
+  if (err instanceof NoFreeTransferCodeError) {
+    ctx.logger.warn({ err: err.message }, "manual transfer could not start");
+    await ctx.reply(ctx.t("pay-manual-unavailable"));
+    return true;
+  }
+  return false;
 }
 
 function optionLabel(ctx: BotContext, option: MethodOption): string {
@@ -83,11 +108,7 @@ payFeature.callbackQuery(/^pay:tp:(\d+):([A-Z0-9_]+)$/, async (ctx) => {
   try {
     start = await ctx.deps.checkout.startTripay(order, ctx.match[2]!, { name: ctx.from.first_name, telegramId: ctx.from.id });
   } catch (err) {
-    if (err instanceof PaymentUnavailableError) {
-      ctx.logger.warn({ err: err.message }, "tripay payment could not start");
-      await ctx.reply(ctx.t("pay-gateway-error", { gateway: "Tripay" }));
-      return;
-    }
+    if (await explainStartFailure(ctx, err)) return;
     throw err;
   }
   const locale = localeOf(ctx);
@@ -114,11 +135,7 @@ payFeature.callbackQuery(/^pay:mt:(\d+)$/, async (ctx) => {
     const kb = new InlineKeyboard().url(ctx.t("pay-open-checkout"), snap.redirectUrl).row().text(ctx.t("menu-orders"), `ord:view:${order.id}`);
     await ctx.reply(ctx.t("pay-midtrans", { total: formatIdr(snap.totalIdr) }), { parse_mode: "HTML", reply_markup: kb });
   } catch (err) {
-    if (err instanceof PaymentUnavailableError) {
-      ctx.logger.warn({ err: err.message }, "midtrans payment could not start");
-      await ctx.reply(ctx.t("pay-gateway-error", { gateway: "Midtrans" }));
-      return;
-    }
+    if (await explainStartFailure(ctx, err)) return;
     throw err;
   }
 });
@@ -160,7 +177,13 @@ payFeature.callbackQuery(/^pay:mn:(\d+)$/, async (ctx) => {
   const order = await payableOr(ctx, Number(ctx.match[1]));
   if (!order) return;
   await ctx.answerCallbackQuery();
-  const transfer = await ctx.deps.checkout.startManual(order);
+  let transfer;
+  try {
+    transfer = await ctx.deps.checkout.startManual(order);
+  } catch (err) {
+    if (await explainStartFailure(ctx, err)) return;
+    throw err;
+  }
   const accounts = transfer.accounts.map((a) => `• ${escapeHtml(a.bankName)} <code>${escapeHtml(a.accountNumber)}</code> a.n. ${escapeHtml(a.accountHolder)}`).join("\n");
   await ctx.reply(
     ctx.t("pay-manual", { amount: formatIdr(transfer.amountIdr), code: formatIdr(transfer.uniqueCodeIdr), accounts, deadline: formatDateTime(transfer.deadline, localeOf(ctx)) }),
