@@ -2,6 +2,7 @@ import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { Logger } from "../ops/logger.js";
+import type { JobOutbox } from "./outbox.js";
 
 /**
  * The queue catalogue: every queue's name and the schema of its payload, in one
@@ -56,7 +57,7 @@ export const payloadSchemas = {
   ]),
   [QueueName.Broadcast]: z.object({ broadcastId: id, deliveryId: id.optional() }),
   [QueueName.ScreenshotPurge]: z.object({ tick }),
-  [QueueName.Lifecycle]: z.object({ task: z.enum(["order-expiry", "renewal-reminders", "instance-expiry"]), tick }),
+  [QueueName.Lifecycle]: z.object({ task: z.enum(["order-expiry", "renewal-reminders", "instance-expiry", "orphan-sweep"]), tick }),
   [QueueName.OwnerAlerts]: z.object({
     severity: z.enum(["info", "warning", "critical"]),
     title: z.string().min(1).max(200),
@@ -105,8 +106,34 @@ export function parsePayload<Q extends QueueName>(queue: Q, data: unknown): Payl
 }
 
 /**
+ * Queues whose keyed jobs are durable: recorded in Postgres (`job_outbox`) before they reach
+ * Redis. These are the jobs a customer or the money depends on: a provisioning run, a payment
+ * follow-up, a customer message, an owner alert, a VPS action. Scheduler ticks are not here:
+ * the next tick redoes their work anyway.
+ */
+export const DURABLE_QUEUES: ReadonlySet<QueueName> = new Set<QueueName>([
+  QueueName.Provisioning,
+  QueueName.InstanceActions,
+  QueueName.PaymentFollowups,
+  QueueName.Notifications,
+  QueueName.OwnerAlerts,
+]);
+
+/** Whether a job is kept in the Postgres outbox: a durable queue and a job id to key it by. */
+export function isDurableJob(queue: QueueName, jobId: string | undefined, payload?: unknown): jobId is string {
+  if (!jobId || !DURABLE_QUEUES.has(queue)) return false;
+  // The reconcile run is a scheduler tick like the others: the next tick redoes it.
+  return !(queue === QueueName.PaymentFollowups && (payload as { kind?: string } | undefined)?.kind === "reconcile");
+}
+
+/**
  * Producer side of every queue. One instance per process; queues are created
  * lazily so a role that never enqueues to a queue never opens it.
+ *
+ * With an outbox (every role in production), a keyed job of a durable queue is written to
+ * Postgres first and then pushed to Redis; when the push fails (Redis restarting, wiped), the
+ * job is not lost: the recovery sweep (jobs/recovery.ts) pushes it again. A job id that has
+ * already run is never queued again, however long ago Redis forgot it.
  */
 export class Queues {
   private readonly queues = new Map<QueueName, Queue>();
@@ -115,6 +142,7 @@ export class Queues {
     private readonly connection: Redis,
     readonly prefix: string,
     private readonly logger: Logger,
+    readonly outbox?: JobOutbox,
   ) {}
 
   /** The BullMQ queue object (for schedulers, inspection and tests). */
@@ -129,10 +157,30 @@ export class Queues {
     return queue;
   }
 
-  /** Validates and adds a job. A `jobId` makes the add idempotent. */
+  /**
+   * Validates and adds a job. A `jobId` makes the add idempotent; for a durable job it makes it
+   * idempotent for good (Postgres remembers it). Resolves with the BullMQ job, or undefined when
+   * the job already ran or was recorded durably but could not reach Redis yet.
+   */
   async enqueue<Q extends QueueName>(name: Q, payload: PayloadInput<Q>, opts: JobsOptions = {}) {
     const data = parsePayload(name, payload);
+    if (this.outbox && isDurableJob(name, opts.jobId, data)) {
+      const status = await this.outbox.record(name, opts.jobId, data, opts.delay ?? 0);
+      if (status !== "PENDING") return undefined;
+      try {
+        return await this.get(name).add(name, data, opts);
+      } catch (err) {
+        // Recorded in Postgres: the recovery sweep pushes it once Redis answers again.
+        this.logger.warn({ err, queue: name, jobId: opts.jobId }, "job recorded but not queued yet; recovery will push it");
+        return undefined;
+      }
+    }
     return this.get(name).add(name, data, opts);
+  }
+
+  /** Pushes a recorded job to Redis again (recovery). BullMQ ignores it if the id is still known. */
+  async push(name: QueueName, jobId: string, data: unknown, delayMs: number) {
+    return this.get(name).add(name, data, { jobId, ...(delayMs > 0 ? { delay: delayMs } : {}) });
   }
 
   async close(): Promise<void> {

@@ -2,17 +2,27 @@ import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "../ops/logger.js";
 import type { Metrics } from "../ops/metrics.js";
-import { InvalidPayloadError, QueueName, parsePayload, type Payload, type Queues } from "./queues.js";
+import type { JobOutbox } from "./outbox.js";
+import { InvalidPayloadError, QueueName, isDurableJob, parsePayload, type Payload, type Queues } from "./queues.js";
 
-/** A processor gets a validated payload plus the raw job (for attempts, progress, id). */
-export type Processor<Q extends QueueName> = (payload: Payload<Q>, job: Job) => Promise<unknown>;
+/** A processor gets a validated payload plus the raw job (for attempts, progress, id) and the job's lock token. */
+export type Processor<Q extends QueueName> = (payload: Payload<Q>, job: Job, token?: string) => Promise<unknown>;
+
+/**
+ * What to do when a job has failed for good: its last attempt failed, it failed unrecoverably,
+ * or it stalled more often than BullMQ allows (found by the recovery sweep, since BullMQ then
+ * emits no `failed` event). Runs once per job; the outbox row is marked FAILED after it.
+ */
+export type FinalFailureHandler<Q extends QueueName> = (payload: Payload<Q>, reason: string) => Promise<void>;
 
 /**
  * `lockDuration`: how long a job's lock lives without renewal (a killed worker's job is taken
  * over only after it expires); `stalledInterval`: how often this worker looks for such jobs
  * (BullMQ default 30 s).
  */
-export type ProcessorMap = { [Q in QueueName]?: { process: Processor<Q>; concurrency?: number; lockDuration?: number; stalledInterval?: number } };
+export type ProcessorMap = {
+  [Q in QueueName]?: { process: Processor<Q>; onFinalFailure?: FinalFailureHandler<Q>; concurrency?: number; lockDuration?: number; stalledInterval?: number };
+};
 
 /** Queues whose final failure the owner must hear about right away. */
 const ALERT_ON_FINAL_FAILURE = new Set<QueueName>([
@@ -36,6 +46,7 @@ export function registerWorkers(deps: {
   metrics: Metrics;
   queues: Queues;
 }): Worker[] {
+  const outbox = deps.queues.outbox;
   const workers: Worker[] = [];
   for (const name of Object.values(QueueName)) {
     const entry = deps.processors[name] as ProcessorMap[QueueName] | undefined;
@@ -43,7 +54,7 @@ export function registerWorkers(deps: {
     const log = deps.logger.child({ queue: name });
     const worker = new Worker(
       name,
-      async (job: Job) => {
+      async (job: Job, token?: string) => {
         let payload;
         try {
           payload = parsePayload(name, job.data);
@@ -53,7 +64,16 @@ export function registerWorkers(deps: {
         }
         const jobLog = log.child({ jobId: job.id, attempt: job.attemptsMade + 1 });
         jobLog.debug("job started");
-        return (entry.process as Processor<QueueName>)(payload, job);
+        const durable = outbox && isDurableJob(name, job.id, payload);
+        if (durable) {
+          // Pushed again after Redis lost it, but it had already run: do not run it twice.
+          const status = await outbox.status(name, job.id!);
+          if (status === "DONE" || status === "FAILED") return { skipped: `already ${status.toLowerCase()}` };
+        }
+        const result = await (entry.process as Processor<QueueName>)(payload, job, token);
+        // Recorded before BullMQ hears of it: if Redis is gone meanwhile, Postgres still knows.
+        if (durable) await outbox.markDone(name, job.id!);
+        return result;
       },
       {
         connection: deps.connection,
@@ -73,6 +93,11 @@ export function registerWorkers(deps: {
       const final = !job || err instanceof UnrecoverableError || job.attemptsMade >= attempts;
       deps.metrics.jobs.inc({ queue: name, outcome: final ? "failed" : "retrying" });
       log[final ? "error" : "warn"]({ jobId: job?.id, attemptsMade: job?.attemptsMade, err }, final ? "job failed for good" : "job failed, will retry");
+      if (final && job) {
+        settleFinalFailure(name, entry, outbox, job.id, job.data, err.message).catch((hookErr) =>
+          log.error({ err: hookErr, jobId: job.id }, "final-failure handling failed; the recovery sweep will try again"),
+        );
+      }
       if (final && ALERT_ON_FINAL_FAILURE.has(name)) {
         deps.queues
           .enqueue(QueueName.OwnerAlerts, {
@@ -88,6 +113,29 @@ export function registerWorkers(deps: {
     workers.push(worker);
   }
   return workers;
+}
+
+/**
+ * Runs a queue's final-failure handler, then marks the outbox row FAILED (in that order: if the
+ * handler cannot run now, the row stays PENDING and the recovery sweep, finding the job failed
+ * in BullMQ, calls this again).
+ */
+export async function settleFinalFailure(
+  name: QueueName,
+  entry: ProcessorMap[QueueName] | undefined,
+  outbox: JobOutbox | undefined,
+  jobId: string | undefined,
+  data: unknown,
+  reason: string,
+): Promise<void> {
+  let payload: Payload<QueueName> | undefined;
+  try {
+    payload = parsePayload(name, data);
+  } catch {
+    payload = undefined; // an invalid payload has no domain state to settle
+  }
+  if (payload && entry?.onFinalFailure) await (entry.onFinalFailure as FinalFailureHandler<QueueName>)(payload, reason);
+  if (outbox && payload && isDurableJob(name, jobId, payload)) await outbox.markFailed(name, jobId, reason);
 }
 
 /** Closes workers, letting running jobs finish within the shutdown budget. */

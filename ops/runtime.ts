@@ -11,6 +11,8 @@ import { publishCommands } from "../bot/commands.js";
 import { LocaleCache, createI18n } from "../bot/i18n.js";
 import { createPrisma, type PrismaClient } from "../db/client.js";
 import { QueueName, Queues, jobId } from "../jobs/queues.js";
+import { JobOutbox } from "../jobs/outbox.js";
+import { startRecovery } from "../jobs/recovery.js";
 import { lifecycleProcessor } from "../jobs/processors/lifecycle.processor.js";
 import { closeRedis, createRedis, waitForRedis } from "../jobs/redis.js";
 import { startScheduler, type ScheduleEntry } from "../jobs/scheduler.js";
@@ -24,7 +26,7 @@ import { MidtransClient } from "../shop/payments/gateways/midtrans.js";
 import { TripayClient } from "../shop/payments/gateways/tripay.js";
 import { purgeProofs } from "../shop/payments/proofs/transfer-proofs.js";
 import { paymentFollowupsProcessor } from "../jobs/processors/payment-followups.processor.js";
-import { provisioningProcessor } from "../jobs/processors/provisioning.processor.js";
+import { provisioningFailureHandler, provisioningProcessor } from "../jobs/processors/provisioning.processor.js";
 import { instanceActionsProcessor } from "../jobs/processors/instance-actions.processor.js";
 import { cloudAvailability, createProviders } from "../shop/cloud/providers.js";
 import { paymentWebhookRoutes } from "../webhooks/routes/payments.js";
@@ -142,7 +144,8 @@ export function createCore(config: Config, logger: Logger, opts: { poolSize?: nu
   redis.on("error", (err) => logger.warn({ err: err.message }, "redis (general) error"));
   const producerRedis = createRedis(config.redisUrl, "producer");
   producerRedis.on("error", (err) => logger.warn({ err: err.message }, "redis (producer) error"));
-  const queues = new Queues(producerRedis, config.queuePrefix, logger);
+  // Keyed jobs of the durable queues are recorded in Postgres first (jobs/outbox.ts).
+  const queues = new Queues(producerRedis, config.queuePrefix, logger, new JobOutbox(prisma));
   const locales = new LocaleCache();
   const i18n = createI18n(locales);
   const users = new UserDirectory(prisma, redis, config.queuePrefix, config);
@@ -174,6 +177,7 @@ export async function startService(
   let runner: RunnerHandle | undefined;
   let scheduler: { stop(): Promise<void> } | undefined;
   let workers: Worker[] = [];
+  let recovery: { stop(): Promise<void> } | undefined;
   let workerRedis: Redis | undefined;
   let webhookSql: pg.Pool | undefined;
   let httpPort: number | undefined;
@@ -226,6 +230,7 @@ export async function startService(
           orderLockTtlMs: Math.min(60_000, Math.floor(config.provisioning.jobLockMs / 2)),
           staff: config,
         }),
+        onFinalFailure: provisioningFailureHandler({ prisma, queues, staff: config }),
         // A job mostly waits for a server to boot; 10 in parallel keep a burst of orders from
         // queueing for minutes, while polls stay near 3 req/s (inside DigitalOcean's 250/min).
         concurrency: 10,
@@ -256,6 +261,8 @@ export async function startService(
     const processors = opts.processors ? opts.processors(base) : base;
     workers = registerWorkers({ connection: workerRedis, prefix: config.queuePrefix, processors, logger, metrics, queues });
     logger.info({ queues: workers.map((w) => w.name) }, "workers started");
+    // Postgres is the truth: at start and every minute, push again whatever Redis lost.
+    recovery = startRecovery({ prisma, queues, processors, logger });
   }
 
   if (roles.includes("scheduler")) scheduler = startScheduler(scheduleTable(queues), logger);
@@ -304,6 +311,7 @@ export async function startService(
         ]);
       });
       await step("cron", () => scheduler?.stop());
+      await step("recovery", () => recovery?.stop());
       await step("workers", () => closeWorkers(workers));
       await step("queues", () => queues.close());
       await step("redis", () => Promise.all([closeRedis(redis), closeRedis(producerRedis), workerRedis ? closeRedis(workerRedis) : undefined]));

@@ -1,5 +1,4 @@
-import { randomUUID } from "node:crypto";
-import { UnrecoverableError, type Job } from "bullmq";
+import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import type { Api } from "grammy";
 import type { I18n } from "@grammyjs/i18n";
 import type { Context } from "grammy";
@@ -7,10 +6,12 @@ import type { Redis } from "ioredis";
 import type { PrismaClient, ProviderCode } from "../../db/client.js";
 import { DEFAULT_LOCALE, isLocale } from "../../bot/i18n.js";
 import type { CloudProvider } from "../../shop/cloud/provider.js";
-import { isTransient, provisionOrder, recordProvisioningFailure } from "../../shop/provisioning/provision.js";
+import { ProvisioningError, isTransient, provisionOrder, recordProvisioningFailure } from "../../shop/provisioning/provision.js";
 import { reviewerChatIds } from "../../shop/users/staff.js";
+import { LeaseBusyError, withLease } from "../../shop/leases.js";
 import type { Logger } from "../../ops/logger.js";
 import { QueueName, jobId, type Payload, type Queues } from "../queues.js";
+import { provisioningLeaseKey } from "../recovery.js";
 
 export interface ProvisioningDeps {
   prisma: PrismaClient;
@@ -25,9 +26,9 @@ export interface ProvisioningDeps {
   deadlineMs: number;
   pollIntervalMs?: number;
   /**
-   * TTL of the per-order Redis lock (renewed every third of it while the job runs). Keep it at
-   * most the BullMQ job lock: after a kill -9 it must have lapsed by the time another worker
-   * takes the stalled job over. Default 60 s.
+   * TTL of the per-order lease in Postgres (renewed every third of it while the job runs). Keep
+   * it at most the BullMQ job lock: after a kill -9 it must have lapsed by the time another
+   * worker takes the stalled job over. Default 60 s.
    */
   orderLockTtlMs?: number;
   staff: { sellerIds: number[]; ownerIds: number[] };
@@ -45,105 +46,125 @@ function testPauseAfterCreateMs(): number {
   return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }
 
-/** A per-order Redis lock (SET NX PX + token), renewed while the job works. */
-async function withOrderLock<T>(redis: Redis, key: string, ttlMs: number, work: () => Promise<T>): Promise<T> {
-  const token = randomUUID();
-  if ((await redis.set(key, token, "PX", ttlMs, "NX")) === null) {
-    throw new Error(`another provisioning run holds ${key}; retrying later`);
-  }
-  const renew = setInterval(() => {
-    void redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end", 1, key, token, ttlMs);
-  }, Math.max(1, Math.floor(ttlMs / 3)));
-  try {
-    return await work();
-  } finally {
-    clearInterval(renew);
-    await redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, key, token).catch(() => undefined);
-  }
-}
-
 /**
- * Consumes the PAID event: one job per order (jobId `provision-<order>`), a
- * Redis lock per order while it runs, progress shown in the chat, credentials
- * sent once, and on the last failed attempt PROVISIONING_FAILED with the
- * customer told what happens next and the sellers alerted.
+ * Consumes the PAID event: one job per order (jobId `provision-<order>`), a Postgres lease per
+ * order while it runs (so neither a second job nor a job pushed again after a Redis wipe can
+ * build a second server), progress shown in the chat, credentials sent once. A failure that
+ * may pass is retried by the queue; the last one is recorded and handed to the final-failure
+ * handler below.
  */
 export function provisioningProcessor(deps: ProvisioningDeps) {
   const lockTtlMs = deps.orderLockTtlMs ?? DEFAULT_LOCK_TTL_MS;
   const pauseAfterCreateMs = testPauseAfterCreateMs();
-  return async (payload: Payload<"provisioning">, job: Job) => {
+  return async (payload: Payload<"provisioning">, job: Job, token?: string) => {
     const order = await deps.prisma.order.findUnique({ where: { id: payload.orderId }, include: { user: true } });
     if (!order) throw new UnrecoverableError(`order ${payload.orderId} not found`);
     const chatId = Number(order.user.telegramId);
     const locale = isLocale(order.user.language) ? order.user.language : DEFAULT_LOCALE;
     const t = (key: string, vars?: Record<string, string | number>) => deps.i18n.t(locale, key, vars);
 
-    return withOrderLock(deps.redis, `${deps.prefix}:lock:provision:${order.id}`, lockTtlMs, async () => {
-      // One progress message per order, edited in place ("Menyiapkan VPS… 45 dtk").
-      const progressKey = `${deps.prefix}:provision-progress:${order.id}`;
-      let progressId = Number(await deps.redis.get(progressKey)) || undefined;
-      let lastEdit = 0;
-      const progress = async (seconds: number) => {
-        if (Date.now() - lastEdit < 5_000) return;
-        lastEdit = Date.now();
-        const text = t("provision-progress", { seconds });
+    try {
+      return await withLease(deps.prisma, provisioningLeaseKey(order.id), lockTtlMs, async () => {
+        // One progress message per order, edited in place ("Menyiapkan VPS… 45 dtk").
+        const progressKey = `${deps.prefix}:provision-progress:${order.id}`;
+        let progressId = Number(await deps.redis.get(progressKey)) || undefined;
+        let lastEdit = 0;
+        const progress = async (seconds: number) => {
+          if (Date.now() - lastEdit < 5_000) return;
+          lastEdit = Date.now();
+          const text = t("provision-progress", { seconds });
+          try {
+            if (progressId) await deps.api.editMessageText(chatId, progressId, text);
+            else {
+              progressId = (await deps.api.sendMessage(chatId, text)).message_id;
+              await deps.redis.set(progressKey, String(progressId), "EX", 86_400);
+            }
+          } catch (err) {
+            deps.logger.debug({ err, orderId: order.id }, "progress message not updated");
+          }
+        };
         try {
-          if (progressId) await deps.api.editMessageText(chatId, progressId, text);
-          else {
-            progressId = (await deps.api.sendMessage(chatId, text)).message_id;
-            await deps.redis.set(progressKey, String(progressId), "EX", 86_400);
-          }
-        } catch (err) {
-          deps.logger.debug({ err, orderId: order.id }, "progress message not updated");
-        }
-      };
-      try {
-        const result = await provisionOrder(
-          {
-            prisma: deps.prisma,
-            providers: deps.providers,
-            encryptionKey: deps.encryptionKey,
-            deadlineMs: deps.deadlineMs,
-            pollIntervalMs: deps.pollIntervalMs ?? 3_000,
-            onProgress: progress,
-            afterCreate: async (server) => {
-              deps.logger.info({ orderId: order.id, serverId: server.id, provider: order.providerCode }, "provider accepted create");
-              if (pauseAfterCreateMs > 0) await new Promise((r) => setTimeout(r, pauseAfterCreateMs));
-            },
-          },
-          order.id,
-        );
-        if (result.status === "skipped") return result;
-        if (progressId) await deps.api.deleteMessage(chatId, progressId).catch(() => undefined);
-        await deps.queues.enqueue(
-          QueueName.Notifications,
-          { chatId, key: "vps-ready", locale, credentials: { instanceId: result.instanceId }, buttons: [[{ text: "t:menu-vps", data: `vps:view:${result.instanceId}` }]] },
-          { jobId: jobId("vps-ready", order.id) },
-        );
-        return result;
-      } catch (err) {
-        const final = !isTransient(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        const failed = await recordProvisioningFailure(deps.prisma, order.id, err, final);
-        if (!final) throw err;
-        if (failed) {
-          if (progressId) await deps.api.deleteMessage(chatId, progressId).catch(() => undefined);
-          const reason = err instanceof Error ? err.message : String(err);
-          await deps.queues.enqueue(QueueName.Notifications, { chatId, key: "provision-failed", locale, params: { reference: order.reference } }, { jobId: jobId("provision-failed", order.id, job.id ?? "") });
-          for (const reviewer of await reviewerChatIds(deps.prisma, deps.staff)) {
-            await deps.queues.enqueue(
-              QueueName.Notifications,
-              {
-                chatId: reviewer,
-                key: "provision-failed-staff",
-                params: { reference: order.reference, reason: reason.slice(0, 500) },
-                buttons: [[{ text: "t:staff-retry", data: `prov:retry:${order.id}` }, { text: "t:staff-refund", data: `prov:refund:${order.id}` }]],
+          const result = await provisionOrder(
+            {
+              prisma: deps.prisma,
+              providers: deps.providers,
+              encryptionKey: deps.encryptionKey,
+              deadlineMs: deps.deadlineMs,
+              pollIntervalMs: deps.pollIntervalMs ?? 3_000,
+              onProgress: progress,
+              afterCreate: async (server) => {
+                deps.logger.info({ orderId: order.id, serverId: server.id, provider: order.providerCode }, "provider accepted create");
+                if (pauseAfterCreateMs > 0) await new Promise((r) => setTimeout(r, pauseAfterCreateMs));
               },
-              { jobId: jobId("provision-failed-staff", order.id, job.id ?? "", reviewer) },
-            );
-          }
+            },
+            order.id,
+          );
+          if (result.status === "skipped") return result;
+          if (progressId) await deps.api.deleteMessage(chatId, progressId).catch(() => undefined);
+          await deps.queues.enqueue(
+            QueueName.Notifications,
+            { chatId, key: "vps-ready", locale, credentials: { instanceId: result.instanceId }, buttons: [[{ text: "t:menu-vps", data: `vps:view:${result.instanceId}` }]] },
+            { jobId: jobId("vps-ready", order.id) },
+          );
+          return result;
+        } catch (err) {
+          const final = !isTransient(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+          await recordProvisioningFailure(deps.prisma, order.id, err, final);
+          if (!final) throw err;
+          if (progressId) await deps.api.deleteMessage(chatId, progressId).catch(() => undefined);
+          throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
         }
-        throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
-      }
-    });
+      });
+    } catch (err) {
+      if (!(err instanceof LeaseBusyError)) throw err;
+      // Another run of this order is alive (a copy pushed again after a Redis wipe, a seller's
+      // retry): wait for it without spending an attempt; it finishes or its lease lapses.
+      if (!token) throw err;
+      await job.moveToDelayed(Date.now() + err.retryInMs, token);
+      throw new DelayedError();
+    }
+  };
+}
+
+/**
+ * A provisioning job failed for good — its last attempt, an unrecoverable error, or it stalled
+ * more often than allowed (a worker killed mid-run, twice) or no run is alive any more (found
+ * by the recovery sweep). The order becomes PROVISIONING_FAILED if it is not already, and the
+ * customer and the sellers hear about it once per failure (keyed by the status-history row of
+ * that failure, kept in the durable outbox).
+ */
+export function provisioningFailureHandler(deps: Pick<ProvisioningDeps, "prisma" | "queues" | "staff">) {
+  return async (payload: Payload<"provisioning">, reason: string): Promise<void> => {
+    const { prisma, queues } = deps;
+    const before = await prisma.order.findUnique({ where: { id: payload.orderId }, select: { status: true } });
+    if (before?.status === "PAID" || before?.status === "PROVISIONING") {
+      // Not recorded by the run itself (it died, or stalled out): record it now.
+      const code = /stalled/i.test(reason) ? "stalled" : "job_failed";
+      await recordProvisioningFailure(prisma, payload.orderId, new ProvisioningError(code, reason, false), true);
+    }
+    const order = await prisma.order.findUnique({ where: { id: payload.orderId }, include: { user: true } });
+    if (order?.status !== "PROVISIONING_FAILED") return;
+    const failure = await prisma.orderStatusHistory.findFirst({ where: { orderId: order.id, toStatus: "PROVISIONING_FAILED" }, orderBy: { id: "desc" } });
+    const episode = failure?.id ?? 0;
+    const task = await prisma.provisioningTask.findUnique({ where: { orderId: order.id } });
+    const detail = (task?.lastError ?? reason).slice(0, 500);
+    const locale = isLocale(order.user.language) ? order.user.language : DEFAULT_LOCALE;
+    await queues.enqueue(
+      QueueName.Notifications,
+      { chatId: Number(order.user.telegramId), key: "provision-failed", locale, params: { reference: order.reference } },
+      { jobId: jobId("provision-failed", order.id, episode) },
+    );
+    for (const reviewer of await reviewerChatIds(prisma, deps.staff)) {
+      await queues.enqueue(
+        QueueName.Notifications,
+        {
+          chatId: reviewer,
+          key: "provision-failed-staff",
+          params: { reference: order.reference, reason: detail },
+          buttons: [[{ text: "t:staff-retry", data: `prov:retry:${order.id}` }, { text: "t:staff-refund", data: `prov:refund:${order.id}` }]],
+        },
+        { jobId: jobId("provision-failed-staff", order.id, episode, reviewer) },
+      );
+    }
   };
 }

@@ -161,8 +161,10 @@ async function expectCredentials(user: FakeUser, cloud: Cloud, reference: string
   expect(msg.replyMarkup?.inline_keyboard.flat()).toEqual([expect.objectContaining({ text: "🖥 VPS saya", callback_data: `vps:view:${instance.id}` })]);
 
   // The message deletes itself after CREDENTIALS_MESSAGE_TTL_MINUTES (30): a delayed job.
-  const del = await t.service.queues.get(QueueName.Notifications).getJob(jobId("delete", user.id, msg.messageId));
-  expect(await del?.getState()).toBe("delayed");
+  // (queued right after the send: wait for it, the message can arrive first)
+  const notifications = t.service.queues.get(QueueName.Notifications);
+  await expect.poll(() => notifications.getJobState(jobId("delete", user.id, msg.messageId)), { timeout: 10_000 }).toBe("delayed");
+  const del = await notifications.getJob(jobId("delete", user.id, msg.messageId));
   expect(del?.opts.delay).toBe(30 * 60_000);
   expect(del?.data).toEqual({ chatId: user.id, deleteMessageId: msg.messageId });
 

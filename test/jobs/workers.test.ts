@@ -59,7 +59,7 @@ describe("worker registry", () => {
     const events = new QueueEvents(QueueName.Provisioning, { connection: createRedis(TEST_REDIS_URL, "worker"), prefix });
     await events.waitUntilReady();
     const job = await queues.enqueue(QueueName.Provisioning, { orderId: 7 }, { attempts: 2, backoff: { type: "fixed", delay: 10 } });
-    await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow("cloud said no");
+    await expect(job!.waitUntilFinished(events, 10_000)).rejects.toThrow("cloud said no");
     expect(calls).toBe(2);
     const alerts = queues.get(QueueName.OwnerAlerts);
     await expect.poll(() => alerts.count(), { timeout: 5_000 }).toBe(1);

@@ -1,0 +1,76 @@
+import type { Db, JobOutboxStatus } from "../db/client.js";
+import type { QueueName } from "./queues.js";
+
+export interface OutboxRow {
+  queue: string;
+  jobId: string;
+  payload: unknown;
+  status: JobOutboxStatus;
+  runAt: Date;
+  createdAt: Date;
+}
+
+/**
+ * The durable side of the queues. A row is written once per (queue, job id) and never
+ * overwritten: the first producer wins, later ones learn the row's status. Workers mark it
+ * DONE or FAILED; the recovery sweep pushes PENDING rows whose job Redis lost.
+ */
+export class JobOutbox {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Records a job unless its id is already known. Returns the row's status: `PENDING` for a new
+   * row or one not finished yet (push it), `DONE`/`FAILED` when it already ran (do not).
+   */
+  async record(queue: QueueName, jobId: string, payload: unknown, delayMs = 0, db: Db = this.db): Promise<JobOutboxStatus> {
+    const json = JSON.stringify(payload);
+    const inserted = await db.$queryRaw<{ status: JobOutboxStatus }[]>`
+      INSERT INTO job_outbox (queue, job_id, payload, run_at)
+      VALUES (${queue}, ${jobId}, ${json}::jsonb, now() + ${delayMs} * interval '1 millisecond')
+      ON CONFLICT (queue, job_id) DO NOTHING
+      RETURNING status`;
+    if (inserted[0]) return inserted[0].status;
+    return (await this.status(queue, jobId, db)) ?? "PENDING";
+  }
+
+  async status(queue: QueueName, jobId: string, db: Db = this.db): Promise<JobOutboxStatus | undefined> {
+    const rows = await db.$queryRaw<{ status: JobOutboxStatus }[]>`SELECT status FROM job_outbox WHERE queue = ${queue} AND job_id = ${jobId}`;
+    return rows[0]?.status;
+  }
+
+  async markDone(queue: QueueName, jobId: string): Promise<void> {
+    await this.db.$executeRaw`
+      UPDATE job_outbox SET status = 'DONE', done_at = now(), last_error = NULL WHERE queue = ${queue} AND job_id = ${jobId} AND status = 'PENDING'`;
+  }
+
+  async markFailed(queue: QueueName, jobId: string, error: string): Promise<void> {
+    await this.db.$executeRaw`
+      UPDATE job_outbox SET status = 'FAILED', done_at = now(), last_error = ${error.slice(0, 2000)}
+      WHERE queue = ${queue} AND job_id = ${jobId} AND status = 'PENDING'`;
+  }
+
+  /** PENDING rows older than `minAgeMs` (younger ones are still on their way to Redis). */
+  async pending(minAgeMs: number, limit = 500): Promise<OutboxRow[]> {
+    return this.db.$queryRaw<OutboxRow[]>`
+      SELECT queue, job_id AS "jobId", payload, status, run_at AS "runAt", created_at AS "createdAt"
+      FROM job_outbox WHERE status = 'PENDING' AND created_at < now() - ${minAgeMs} * interval '1 millisecond'
+      ORDER BY created_at LIMIT ${limit}`;
+  }
+
+  async countRepush(queue: string, jobId: string): Promise<void> {
+    await this.db.$executeRaw`UPDATE job_outbox SET repushes = repushes + 1 WHERE queue = ${queue} AND job_id = ${jobId}`;
+  }
+
+  /** Whether a provisioning run for this order is still due (recorded and not finished). */
+  async hasPending(queue: QueueName, payloadKey: string, value: number): Promise<boolean> {
+    const rows = await this.db.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM job_outbox WHERE queue = ${queue} AND status = 'PENDING' AND payload ->> ${payloadKey} = ${String(value)}`;
+    return (rows[0]?.n ?? 0) > 0;
+  }
+
+  /** Deletes finished rows older than `olderThanDays` (job ids stay unique for that long). */
+  async prune(olderThanDays: number): Promise<number> {
+    return this.db.$executeRaw`
+      DELETE FROM job_outbox WHERE status <> 'PENDING' AND done_at < now() - ${olderThanDays} * interval '1 day'`;
+  }
+}

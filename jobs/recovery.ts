@@ -1,0 +1,127 @@
+import type { PrismaClient } from "../db/client.js";
+import { isLeaseHeld, withLease, LeaseBusyError } from "../shop/leases.js";
+import { unfinishedInstanceActions, waitingOrders } from "../shop/orders/stranded.js";
+import type { Logger } from "../ops/logger.js";
+import { redispatchFollowup } from "./dispatch-settlement.js";
+import { QueueName, jobId, type Queues } from "./queues.js";
+import { settleFinalFailure, type ProcessorMap } from "./workers.js";
+
+export interface RecoveryDeps {
+  prisma: PrismaClient;
+  queues: Queues;
+  /** The worker role's processors: their final-failure handlers settle jobs BullMQ failed silently. */
+  processors: ProcessorMap;
+  logger: Logger;
+  /** How long a recorded job or a waiting order is left to the normal path first (default 30 s). */
+  graceMs?: number;
+  /** A PROVISIONING order with no run alive for this long is failed for a seller to act (default 2 min). */
+  staleProvisioningMs?: number;
+}
+
+export interface RecoveryReport {
+  /** Jobs Redis had lost, pushed again from the outbox. */
+  repushed: string[];
+  /** Jobs derived from orders/actions waiting in Postgres (recorded now or found recorded). */
+  ensured: number;
+  /** Jobs BullMQ had failed without telling a worker (stalled too often), settled now. */
+  settledFailures: string[];
+  /** PROVISIONING orders with no run alive, moved to PROVISIONING_FAILED. */
+  staleProvisioning: number[];
+  /** Skipped: another process was sweeping. */
+  busy?: boolean;
+}
+
+/** The lease key of one order's provisioning run (held by the provisioning processor). */
+export function provisioningLeaseKey(orderId: number): string {
+  return `provision:${orderId}`;
+}
+
+/**
+ * The recovery sweep: makes Redis disposable. It runs at worker start-up and every minute, one
+ * process at a time (a Postgres lease), and
+ * 1. derives from Postgres the work that money is waiting for — PAID and PAYMENT_REVIEW orders
+ *    get their payment follow-up, new VPS orders whose follow-up ran get their provisioning
+ *    run, unfinished VPS actions get their job — recorded with the same job ids as the normal
+ *    path, so nothing is ever done twice;
+ * 2. pushes again every recorded job that Redis no longer knows (wiped, restarted empty, or the
+ *    push failed), keeping what is left of its delay;
+ * 3. settles jobs BullMQ failed for good without a `failed` event (stalled more than
+ *    `maxStalledCount`), so e.g. their order becomes PROVISIONING_FAILED for a seller;
+ * 4. fails PROVISIONING orders that have no run alive any more (no pending job, no lease).
+ */
+export async function recoverJobs(deps: RecoveryDeps): Promise<RecoveryReport> {
+  try {
+    return await withLease(deps.prisma, "recovery-sweep", 5 * 60_000, () => sweep(deps));
+  } catch (err) {
+    if (err instanceof LeaseBusyError) return { repushed: [], ensured: 0, settledFailures: [], staleProvisioning: [], busy: true };
+    throw err;
+  }
+}
+
+async function sweep(deps: RecoveryDeps): Promise<RecoveryReport> {
+  const { prisma, queues } = deps;
+  const outbox = queues.outbox;
+  if (!outbox) throw new Error("recovery needs the job outbox (Queues created without one)");
+  const graceMs = deps.graceMs ?? 30_000;
+  const report: RecoveryReport = { repushed: [], ensured: 0, settledFailures: [], staleProvisioning: [] };
+
+  for (const order of await waitingOrders(prisma, graceMs)) {
+    if (order.status === "PROVISIONING") {
+      const alive = (await outbox.hasPending(QueueName.Provisioning, "orderId", order.orderId)) || (await isLeaseHeld(prisma, provisioningLeaseKey(order.orderId)));
+      if (!alive && order.since.getTime() < Date.now() - (deps.staleProvisioningMs ?? 120_000)) {
+        await settleFinalFailure(QueueName.Provisioning, deps.processors[QueueName.Provisioning], undefined, undefined, { orderId: order.orderId }, "stalled: no provisioning run is alive for this order");
+        report.staleProvisioning.push(order.orderId);
+      }
+      continue;
+    }
+    if (order.paymentId === null || order.paymentStatus === null) continue;
+    await redispatchFollowup(queues, { id: order.paymentId, status: order.paymentStatus });
+    report.ensured++;
+    if (order.status === "PAID" && order.kind === "NEW_VPS" && (await outbox.status(QueueName.PaymentFollowups, jobId("paid", order.paymentId))) === "DONE") {
+      // The customer has been told; the provisioning run it queued must exist too.
+      await queues.enqueue(QueueName.Provisioning, { orderId: order.orderId }, { jobId: jobId("provision", order.orderId) });
+      report.ensured++;
+    }
+  }
+  for (const actionId of await unfinishedInstanceActions(prisma, graceMs)) {
+    await queues.enqueue(QueueName.InstanceActions, { actionId }, { jobId: jobId("action", actionId) });
+    report.ensured++;
+  }
+
+  for (const row of await outbox.pending(graceMs)) {
+    const name = row.queue as QueueName;
+    const state = await queues.get(name).getJobState(row.jobId);
+    if (state === "unknown") {
+      await queues.push(name, row.jobId, row.payload, Math.max(0, row.runAt.getTime() - Date.now()));
+      await outbox.countRepush(name, row.jobId);
+      report.repushed.push(`${name}/${row.jobId}`);
+    } else if (state === "completed") {
+      await outbox.markDone(name, row.jobId);
+    } else if (state === "failed") {
+      const job = await queues.get(name).getJob(row.jobId);
+      await settleFinalFailure(name, deps.processors[name], outbox, row.jobId, row.payload, job?.failedReason || "failed");
+      report.settledFailures.push(`${name}/${row.jobId}`);
+    }
+  }
+  if (report.repushed.length || report.settledFailures.length || report.staleProvisioning.length) {
+    deps.logger.warn({ ...report }, "recovery sweep restored lost work");
+  }
+  return report;
+}
+
+/** Runs the sweep now and then every `everyMs` (default 1 min) until stopped. */
+export function startRecovery(deps: RecoveryDeps, everyMs = 60_000): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    running = recoverJobs(deps).catch((err) => deps.logger.error({ err }, "recovery sweep failed; next try in a minute"));
+  };
+  tick();
+  const timer = setInterval(tick, everyMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { randomUUID } from "node:crypto";
+import type { Db } from "../db/client.js";
+
+/**
+ * Leases: locks kept in Postgres with an expiry. Why not Redis: Redis may lose everything at any
+ * moment, and a per-order lock that vanishes with it lets two workers build two servers for one
+ * order. Why not advisory locks: those belong to one connection, and a lease must outlive any
+ * single query (provisioning holds it for minutes) without pinning a pooled connection.
+ * A crashed holder's lease lapses on its own at `expiresAt`.
+ */
+export interface Lease {
+  key: string;
+  holder: string;
+}
+
+/** Takes the lease if it is free or lapsed; returns it, or null when someone else holds it. */
+export async function acquireLease(db: Db, key: string, ttlMs: number, holder: string = randomUUID()): Promise<Lease | null> {
+  const rows = await db.$queryRaw<{ holder: string }[]>`
+    INSERT INTO leases (key, holder, expires_at) VALUES (${key}, ${holder}, now() + ${ttlMs} * interval '1 millisecond')
+    ON CONFLICT (key) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+      WHERE leases.expires_at <= now() OR leases.holder = EXCLUDED.holder
+    RETURNING holder`;
+  return rows.length > 0 ? { key, holder } : null;
+}
+
+/** Extends a held lease; false when it was lost meanwhile (lapsed and taken by another). */
+export async function renewLease(db: Db, lease: Lease, ttlMs: number): Promise<boolean> {
+  const n = await db.$executeRaw`
+    UPDATE leases SET expires_at = now() + ${ttlMs} * interval '1 millisecond' WHERE key = ${lease.key} AND holder = ${lease.holder}`;
+  return n > 0;
+}
+
+export async function releaseLease(db: Db, lease: Lease): Promise<void> {
+  await db.$executeRaw`DELETE FROM leases WHERE key = ${lease.key} AND holder = ${lease.holder}`;
+}
+
+/** Whether someone holds the lease right now (it exists and has not lapsed). */
+export async function isLeaseHeld(db: Db, key: string): Promise<boolean> {
+  const rows = await db.$queryRaw<{ held: boolean }[]>`SELECT expires_at > now() AS held FROM leases WHERE key = ${key}`;
+  return rows[0]?.held ?? false;
+}
+
+/** Milliseconds until a held lease lapses (0 when free). */
+export async function leaseRemainingMs(db: Db, key: string): Promise<number> {
+  const rows = await db.$queryRaw<{ ms: number }[]>`
+    SELECT GREATEST(0, (EXTRACT(EPOCH FROM (expires_at - now())) * 1000))::int AS ms FROM leases WHERE key = ${key}`;
+  return rows[0]?.ms ?? 0;
+}
+
+export class LeaseBusyError extends Error {
+  constructor(
+    readonly key: string,
+    readonly retryInMs: number,
+  ) {
+    super(`lease ${key} is held by another process; try again in ${Math.ceil(retryInMs / 1000)} s`);
+    this.name = "LeaseBusyError";
+  }
+}
+
+/**
+ * Runs `work` while holding the lease, renewing it every third of its TTL. Throws
+ * LeaseBusyError (with how long to wait) when another holder has it.
+ */
+export async function withLease<T>(db: Db, key: string, ttlMs: number, work: (lease: Lease) => Promise<T>): Promise<T> {
+  const lease = await acquireLease(db, key, ttlMs);
+  if (!lease) throw new LeaseBusyError(key, Math.max(1_000, await leaseRemainingMs(db, key)));
+  const renew = setInterval(() => {
+    renewLease(db, lease, ttlMs).catch(() => undefined);
+  }, Math.max(1_000, Math.floor(ttlMs / 3)));
+  renew.unref();
+  try {
+    return await work(lease);
+  } finally {
+    clearInterval(renew);
+    await releaseLease(db, lease).catch(() => undefined);
+  }
+}

@@ -1,0 +1,47 @@
+import type { Db, OrderKind, OrderStatus, PaymentStatus } from "../../db/client.js";
+
+/** An order that has been waiting for work in the same status for a while. */
+export interface WaitingOrder {
+  orderId: number;
+  kind: OrderKind;
+  status: OrderStatus;
+  /** The payment that took the money (PAID or REVIEW), when there is one. */
+  paymentId: number | null;
+  paymentStatus: PaymentStatus | null;
+  /** When the order entered its current status. */
+  since: Date;
+}
+
+/**
+ * Orders that hold money and are waiting for the system to act: PAID (a follow-up must tell
+ * the customer and provision, renew or credit), PAYMENT_REVIEW (a seller must be asked) and
+ * PROVISIONING (a run must be alive). The recovery sweep derives the jobs they need from this,
+ * so nothing paid depends on Redis remembering a job. Only orders in their status for at least
+ * `minAgeMs` are listed, so the normal path gets the first go.
+ */
+export async function waitingOrders(db: Db, minAgeMs: number, limit = 500): Promise<WaitingOrder[]> {
+  return db.$queryRaw<WaitingOrder[]>`
+    SELECT o.id AS "orderId", o.kind, o.status, p.id AS "paymentId", p.status AS "paymentStatus", h.since
+    FROM orders o
+    CROSS JOIN LATERAL (
+      SELECT max(created_at) AS since FROM order_status_history WHERE order_id = o.id AND to_status = o.status
+    ) h
+    LEFT JOIN LATERAL (
+      SELECT id, status FROM payments
+      WHERE order_id = o.id AND status = (CASE WHEN o.status = 'PAYMENT_REVIEW' THEN 'REVIEW' ELSE 'PAID' END)::"PaymentStatus"
+      ORDER BY id DESC LIMIT 1
+    ) p ON true
+    WHERE o.status IN ('PAID', 'PAYMENT_REVIEW', 'PROVISIONING')
+      AND coalesce(h.since, o.created_at) < now() - ${minAgeMs} * interval '1 millisecond'
+    ORDER BY o.id
+    LIMIT ${limit}`;
+}
+
+/** VPS actions a customer asked for that have not finished (their job must exist). */
+export async function unfinishedInstanceActions(db: Db, minAgeMs: number, limit = 500): Promise<number[]> {
+  const rows = await db.$queryRaw<{ id: number }[]>`
+    SELECT id FROM instance_actions
+    WHERE status IN ('QUEUED', 'RUNNING') AND created_at < now() - ${minAgeMs} * interval '1 millisecond'
+    ORDER BY id LIMIT ${limit}`;
+  return rows.map((r) => r.id);
+}
