@@ -7,7 +7,8 @@ import { QueueName, jobId, type Payload, type Queues } from "../queues.js";
 /**
  * Runs a customer's VPS action at the provider and reports the result in the
  * chat (a new password arrives in a self-deleting spoiler message). Transient
- * provider errors are retried; the last failure is reported, not swallowed.
+ * provider errors are retried (runAction never repeats a call the provider
+ * accepted); the last failure is reported, not swallowed.
  */
 export function instanceActionsProcessor(deps: {
   prisma: PrismaClient;
@@ -28,6 +29,14 @@ export function instanceActionsProcessor(deps: {
         await deps.prisma.instanceAction.update({ where: { id: payload.actionId }, data: { status: "FAILED", error: outcome.error.slice(0, 500), finishedAt: new Date() } });
       }
       await deps.queues.enqueue(QueueName.Notifications, { chatId, key: "vps-action-failed", params: { ...params, reason: outcome.error.slice(0, 300) } }, { jobId: jobId("action-result", payload.actionId) });
+      // The provider took the new password before things went wrong: the server has it now.
+      if (outcome.passwordChanged) {
+        await deps.queues.enqueue(
+          QueueName.Notifications,
+          { chatId, key: "vps-new-password", params: { label: row.instance.label }, credentials: { instanceId: row.instanceId } },
+          { jobId: jobId("action-password", payload.actionId) },
+        );
+      }
       return outcome;
     }
     await deps.queues.enqueue(

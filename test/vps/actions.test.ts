@@ -227,3 +227,98 @@ describe("runAction", () => {
     expect((await prisma.instanceAction.findUniqueOrThrow({ where: { id: req.actionId } })).status).toBe("DONE");
   });
 });
+
+describe("runAction: a new password is sealed before the call, and a retry never repeats an accepted action", () => {
+  const rebuilds = (id: string) => clouds.linode.requests().filter((r) => r.method === "POST" && r.path === `/v4/linode/instances/${id}/rebuild`).length;
+  const sealedOnRow = async (actionId: number) => openPassword((await prisma.instanceAction.findUniqueOrThrow({ where: { id: actionId } })).newPasswordEnc);
+
+  /** A provider whose action() reaches the cloud, then "the worker dies" before anything is written. */
+  const dyingAfterCall = (): CloudProviders => {
+    const linode = Object.create(providers.LINODE!) as NonNullable<CloudProviders["LINODE"]>;
+    linode.action = async (id, action, opts) => {
+      await providers.LINODE!.action(id, action, opts);
+      throw new Error("worker killed right after the provider call");
+    };
+    return { ...providers, LINODE: linode };
+  };
+
+  /** The first attempt of a reinstall: its answer is lost (timeout, but the cloud processed it) or the worker dies after the call. */
+  async function firstAttemptLost(how: "timeout" | "crash", actionId: number) {
+    if (how === "timeout") {
+      clouds.linode.timeout(1, { process: true });
+      expect(await run(actionId)).toMatchObject({ ok: false, retryable: true, action: "reinstall" });
+    } else {
+      await expect(runAction({ prisma, providers: dyingAfterCall(), encryptionKey, sleep: realSleep, pollMs: 20, deadlineMs: 5_000 }, actionId)).rejects.toThrow(/worker killed/);
+    }
+    const row = await prisma.instanceAction.findUniqueOrThrow({ where: { id: actionId } });
+    expect(row).toMatchObject({ status: "RUNNING", providerAcceptedAt: null });
+    expect(row.providerCalledAt).not.toBeNull();
+  }
+
+  it.each(["timeout", "crash"] as const)("reinstall, answer lost by %s while the server rebuilds: the retry sees it running and does not reinstall again; the server's password is the sealed one", async (how) => {
+    const vps = await activeInstance(base(), "LINODE");
+    const id = vps.providerInstanceId!;
+    await settledRunning("LINODE", id);
+    clouds.linode.setBootDelay(600_000, 20); // the rebuild outlasts this test
+    try {
+      const req = await requestAction(prisma, providers, { userId: vps.userId, instanceId: vps.id, action: "reinstall" });
+      if (!req.ok) throw new Error("refused");
+      await firstAttemptLost(how, req.actionId);
+      const password = await sealedOnRow(req.actionId);
+      expect(fakeServer("LINODE", id).rootPassword).toBe(password); // the cloud got the sealed password
+      expect(rebuilds(id)).toBe(1);
+
+      // The retry: the server is rebuilding, so the call ran; nothing is sent again.
+      const retry = await runAction({ prisma, providers, encryptionKey, sleep: realSleep, pollMs: 20, deadlineMs: 300 }, req.actionId);
+      expect(retry).toMatchObject({ ok: false, retryable: false, passwordChanged: true }); // the 10-minute rebuild outlasts the wait
+      expect(rebuilds(id)).toBe(1);
+      const after = await prisma.instance.findUniqueOrThrow({ where: { id: vps.id } });
+      expect(await openPassword(after.rootPasswordEnc)).toBe(password);
+      expect(fakeServer("LINODE", id).rootPassword).toBe(password);
+      // A job retried once more after that does not call either.
+      expect(await run(req.actionId)).toMatchObject({ ok: false, retryable: false });
+      expect(rebuilds(id)).toBe(1);
+    } finally {
+      clouds.linode.setBootDelay(40, 20);
+    }
+  });
+
+  it("reinstall, answer lost and the rebuild already over: the retry reinstalls with the SAME sealed password; a re-run after DONE still reports the new password", async () => {
+    const vps = await activeInstance(base(), "LINODE");
+    const id = vps.providerInstanceId!;
+    await settledRunning("LINODE", id);
+    const req = await requestAction(prisma, providers, { userId: vps.userId, instanceId: vps.id, action: "reinstall" });
+    if (!req.ok) throw new Error("refused");
+    await firstAttemptLost("timeout", req.actionId);
+    const password = await sealedOnRow(req.actionId);
+    await settledRunning("LINODE", id); // the first rebuild finished before the retry looked
+    expect(await run(req.actionId)).toEqual({ ok: true, instanceId: vps.id, action: "reinstall", newPassword: true });
+    expect(rebuilds(id)).toBe(2);
+    expect(fakeServer("LINODE", id).rootPassword).toBe(password);
+    const after = await prisma.instance.findUniqueOrThrow({ where: { id: vps.id } });
+    expect(await openPassword(after.rootPasswordEnc)).toBe(password);
+    expect(await openPassword(vps.rootPasswordEnc)).not.toBe(password);
+    const row = await prisma.instanceAction.findUniqueOrThrow({ where: { id: req.actionId } });
+    expect(row).toMatchObject({ status: "DONE", newPasswordEnc: null }); // one sealed copy: the instance's
+    // Redelivered after DONE (say the notification was never queued): the customer still gets the password.
+    expect(await run(req.actionId)).toMatchObject({ ok: true, newPassword: true });
+    expect(rebuilds(id)).toBe(2);
+  });
+
+  it("Linode password reset whose worker dies after the call: the retry resends the sealed password, so the server and the instance agree", async () => {
+    const vps = await activeInstance(base(), "LINODE");
+    const id = vps.providerInstanceId!;
+    await settledRunning("LINODE", id);
+    const off = await requestAction(prisma, providers, { userId: vps.userId, instanceId: vps.id, action: "power_off" });
+    if (!off.ok) throw new Error("power_off refused");
+    expect(await run(off.actionId)).toMatchObject({ ok: true });
+    const req = await requestAction(prisma, providers, { userId: vps.userId, instanceId: vps.id, action: "reset_password", liveStatus: "off" });
+    if (!req.ok) throw new Error("refused");
+    await expect(runAction({ prisma, providers: dyingAfterCall(), encryptionKey, sleep: realSleep, pollMs: 20, deadlineMs: 5_000 }, req.actionId)).rejects.toThrow(/worker killed/);
+    const password = await sealedOnRow(req.actionId);
+    expect(fakeServer("LINODE", id).rootPassword).toBe(password);
+    expect(await run(req.actionId)).toEqual({ ok: true, instanceId: vps.id, action: "reset_password", newPassword: true });
+    expect(fakeServer("LINODE", id).rootPassword).toBe(password);
+    expect(await openPassword((await prisma.instance.findUniqueOrThrow({ where: { id: vps.id } })).rootPasswordEnc)).toBe(password);
+  });
+});
