@@ -27,6 +27,8 @@ export interface RecoveryReport {
   settledFailures: string[];
   /** PROVISIONING orders with no run alive, moved to PROVISIONING_FAILED. */
   staleProvisioning: number[];
+  /** Finished outbox rows deleted (at most once an hour). */
+  pruned?: number;
   /** Skipped: another process was sweeping. */
   busy?: boolean;
 }
@@ -103,10 +105,23 @@ async function sweep(deps: RecoveryDeps): Promise<RecoveryReport> {
       report.settledFailures.push(`${name}/${row.jobId}`);
     }
   }
+  report.pruned = await pruneOutbox(outbox);
   if (report.repushed.length || report.settledFailures.length || report.staleProvisioning.length) {
     deps.logger.warn({ ...report }, "recovery sweep restored lost work");
   }
   return report;
+}
+
+/**
+ * Finished rows are kept 90 days: long past any gateway's retry window and any redelivery, so a
+ * job id stays unique for as long as anything could ask for it again. Pruned once an hour.
+ */
+const OUTBOX_KEEP_DAYS = 90;
+let lastPrune = 0;
+async function pruneOutbox(outbox: NonNullable<Queues["outbox"]>): Promise<number> {
+  if (Date.now() - lastPrune < 3_600_000) return 0;
+  lastPrune = Date.now();
+  return outbox.prune(OUTBOX_KEEP_DAYS);
 }
 
 /** Runs the sweep now and then every `everyMs` (default 1 min) until stopped. */

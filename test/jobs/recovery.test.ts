@@ -182,3 +182,17 @@ describe("recovery sweep", () => {
     await expect.poll(async () => (await t.service.prisma.order.findUniqueOrThrow({ where: { id: order.id } })).status, { timeout: 20_000 }).toBe("ACTIVE");
   });
 });
+
+describe("outbox retention", () => {
+  it("prunes finished rows older than the retention, never pending ones", async () => {
+    const outbox = t.service.queues.outbox!;
+    const { prisma } = t.service;
+    await outbox.record(QueueName.OwnerAlerts, "old-done", { severity: "info", title: "x" });
+    await outbox.markDone(QueueName.OwnerAlerts, "old-done");
+    await outbox.record(QueueName.OwnerAlerts, "old-pending", { severity: "info", title: "y" });
+    await prisma.$executeRaw`UPDATE job_outbox SET done_at = now() - interval '91 days', created_at = now() - interval '91 days' WHERE job_id IN ('old-done', 'old-pending')`;
+    expect(await outbox.prune(90)).toBe(1);
+    expect(await outbox.status(QueueName.OwnerAlerts, "old-done")).toBeUndefined();
+    expect(await outbox.status(QueueName.OwnerAlerts, "old-pending")).toBe("PENDING");
+  });
+});

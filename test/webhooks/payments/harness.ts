@@ -11,6 +11,7 @@ import type http from "node:http";
 import type { Hono } from "hono";
 import type { Redis } from "ioredis";
 import { createPrisma, type PaymentGateway, type PrismaClient } from "../../../db/client.js";
+import { JobOutbox } from "../../../jobs/outbox.js";
 import { QueueName, Queues } from "../../../jobs/queues.js";
 import { createRedis, waitForRedis } from "../../../jobs/redis.js";
 import { loadConfig, type Config } from "../../../ops/config.js";
@@ -80,7 +81,8 @@ export async function createWebhookHarness(opts: {
   producerRedis.on("error", () => undefined);
   // The producer connection has no offline queue: enqueueing before "ready" would fail.
   if (!(await waitForRedis(producerRedis)) || !(await waitForRedis(redis))) throw new Error(`Redis at ${TEST_REDIS_URL} is not reachable`);
-  const queues = new Queues(producerRedis, config.queuePrefix, logger);
+  // As in production: keyed follow-ups are recorded in the Postgres outbox before Redis.
+  const queues = new Queues(producerRedis, config.queuePrefix, logger, new JobOutbox(prisma));
   // As in production (ops/runtime.ts): the settlement call runs on a plain pg pool.
   const sql = new pg.Pool(webhookPoolConfig(config.databaseUrl, opts.poolSize ?? 10));
   // As in production: an idle connection dropped by the server (restart, DROP DATABASE … FORCE
