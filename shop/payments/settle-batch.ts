@@ -44,7 +44,7 @@ const ordinalColumns = SETTLE_PARAM_TYPES.map((_, i) => `a${i + 1}`);
  * callback).
  */
 const BATCH_STATEMENT = {
-  name: "settle_payment_batch_v2",
+  name: "settle_payment_batch_v3",
   text:
     `SELECT t.ord::int AS "ord", s.${SETTLE_COLUMNS.split(", ").join(", s.")}` +
     ` FROM unnest(${SETTLE_PARAM_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(", ")}) WITH ORDINALITY AS t(${ordinalColumns.join(", ")}, ord)` +

@@ -2,6 +2,19 @@ import type { OrderStatus, PaymentGateway, PaymentStatus, PrismaClient } from ".
 import type { Actor } from "../orders/state-machine.js";
 import type { GatewayOutcome } from "./outcome.js";
 
+/**
+ * Why money that arrived goes to a seller instead of paying the order (payments.review_why):
+ * the wrong amount, after the order ended, for an order already paid, a gateway's fraud
+ * challenge, or while another payment of the order is with a seller.
+ */
+export const REVIEW_REASONS = ["amount_mismatch", "late_payment", "already_paid", "challenge", "order_in_review"] as const;
+export type ReviewWhy = (typeof REVIEW_REASONS)[number];
+
+/** Narrows a stored reason (payments.review_why) to a known one. */
+export function isReviewWhy(value: unknown): value is ReviewWhy {
+  return typeof value === "string" && (REVIEW_REASONS as readonly string[]).includes(value);
+}
+
 /** Which payment attempt an outcome is about. */
 export type PaymentKey = { attemptRef: string } | { gateway: PaymentGateway; gatewayReference: string };
 
@@ -9,7 +22,7 @@ export type SettlementResult =
   /** The order moved to PAID by this call (exactly one caller ever sees this per order). */
   | { result: "paid"; orderId: number; paymentId: number }
   /** Money arrived but does not fit (wrong amount, late, twice, challenged): a seller decides. */
-  | { result: "review"; orderId: number; paymentId: number; why: "amount_mismatch" | "late_payment" | "already_paid" | "challenge" }
+  | { result: "review"; orderId: number; paymentId: number; why: ReviewWhy }
   /** The attempt expired or failed; `orderExpired` when that also ended the order. */
   | { result: "expired"; orderId: number; paymentId: number; orderExpired: boolean }
   | { result: "refunded"; orderId: number; paymentId: number }
@@ -50,13 +63,14 @@ export interface Settled {
   paymentId?: number;
   /** Its status after this call; for a duplicate, its status now (to re-dispatch its follow-up). */
   paymentStatus?: PaymentStatus;
+  /** While the payment is with a seller (review, or a duplicate of one): why. */
+  reviewWhy?: ReviewWhy;
   /** The payment_callbacks row written, when a callback was given. */
   callbackId?: number;
 }
 
 /**
- * Every order move the SQL function `settle_payment` (db/migrations/20261121110000_settle_payment_fn)
- * can make, as (allowed current statuses → new status). They MUST agree with ORDER_TRANSITIONS
+ * Every order move the SQL function `settle_payment` (db/sql/settle_payment.sql) can make, as (allowed current statuses → new status). They MUST agree with ORDER_TRANSITIONS
  * in shop/orders/state-machine.ts, the single source of truth for orders:
  * test/shop/settle-transitions.test.ts checks each one with `canTransition`, and checks that
  * the function's `settle_payment_move_order(…)` calls are exactly these. Change all three together.
@@ -75,6 +89,7 @@ export interface SettleRow {
   order_expired: boolean | null;
   payment_status: string | null;
   callback_id: number | null;
+  review_why: string | null;
 }
 
 /**
@@ -94,12 +109,12 @@ export const SETTLE_PARAM_TYPES = [
 ] as const;
 
 /** The columns every settlement call returns (`SettleRow`). */
-export const SETTLE_COLUMNS = `"result", "order_id", "payment_id", "why", "order_expired", "payment_status", "callback_id"`;
+export const SETTLE_COLUMNS = `"result", "order_id", "payment_id", "why", "order_expired", "payment_status", "callback_id", "review_why"`;
 
 const SETTLE_SQL = `SELECT ${SETTLE_COLUMNS} FROM "settle_payment"(${SETTLE_PARAM_TYPES.map((t, i) => `$${i + 1}::${t}`).join(", ")})`;
 
 /** The named prepared statement of one settlement on a plain pg pool. */
-const SETTLE_STATEMENT = { name: "settle_payment_v2", text: SETTLE_SQL } as const;
+const SETTLE_STATEMENT = { name: "settle_payment_v3", text: SETTLE_SQL } as const;
 
 export type SettleAndRecordInput = SettleInput & { callback?: ReceivedCallback };
 
@@ -143,7 +158,7 @@ export function settleValues(input: SettleAndRecordInput): unknown[] {
 
 /**
  * Applies one verified gateway outcome to its payment and order, exactly once, in ONE
- * database round trip: the PL/pgSQL function `settle_payment` (see its migration). With
+ * database round trip: the PL/pgSQL function `settle_payment` (db/sql/settle_payment.sql). With
  * `callback`, the same call also records the received callback (the webhook's hot path).
  *
  * Exactly once rests on the database, not on memory or Redis: the event key is inserted into
@@ -153,16 +168,23 @@ export function settleValues(input: SettleAndRecordInput): unknown[] {
  * compare-and-set on the order's status that writes its history row (like `transitionOrder`),
  * so late or out-of-order events (EXPIRED after PAID) cannot undo a payment.
  *
- * Outcome rules (unchanged from the former TypeScript implementation):
- * - paid: payment already PAID/REFUNDED → ignored; amount ≠ payment.totalIdr → review
- *   (amount_mismatch); order EXPIRED/CANCELLED → review (late_payment); order past payment
- *   → review (already_paid); otherwise payment PAID (+ gateway reference, method) and order
- *   PAID (paidAt, paymentFeeIdr). Review = payment REVIEW (paidAt now) and the order to
- *   PAYMENT_REVIEW if it is PENDING_PAYMENT/EXPIRED/CANCELLED.
- * - challenge: only a PENDING payment → review (challenge).
+ * Outcome rules. The amount the gateway reported is stored (`receivedIdr`) whenever money is
+ * taken or sent to review, so a seller sees both it and the expected `totalIdr`.
+ * - paid: payment already PAID/REFUNDED → ignored; payment already with a seller (REVIEW, other
+ *   than a fraud challenge) → stays there (same why); amount ≠ payment.totalIdr → review
+ *   (amount_mismatch); order EXPIRED/CANCELLED → review (late_payment); order PAYMENT_REVIEW
+ *   because of another payment → review (order_in_review); order past payment → review
+ *   (already_paid); otherwise payment PAID (+ gateway reference, method) and order PAID (paidAt,
+ *   paymentFeeIdr) — also a challenged payment the gateway has since cleared. Review = payment
+ *   REVIEW with its `reviewWhy` and the order to PAYMENT_REVIEW if it is
+ *   PENDING_PAYMENT/EXPIRED/CANCELLED. Nothing ever moves an order out of PAYMENT_REVIEW but a
+ *   seller (shop/payments/review.ts) or the gateway clearing its own challenge.
+ * - challenge: only a PENDING payment → review (challenge, or the first reason above that fits).
  * - expired/failed: only a PENDING payment → EXPIRED/FAILED; the order EXPIRED (and its coupon
  *   use released) only if no other attempt is PENDING/REVIEW and it is PENDING_PAYMENT.
- * - refunded → payment REFUNDED (once). pending → ignored.
+ * - refunded → payment REFUNDED and `gatewayRefundedAt`, once per payment, whatever a seller did
+ *   before (the follow-up, shop/payments/chargeback.ts, works out what to take back).
+ * - pending → ignored.
  */
 export async function settleAndRecord(db: PrismaClient | SqlPool, input: SettleAndRecordInput): Promise<Settled> {
   return settleWithValues(db, settleValues(input));
@@ -186,6 +208,7 @@ export function settledFromRow(row: SettleRow): Settled {
     ...(row.payment_id !== null ? { paymentId: row.payment_id } : {}),
     ...(row.payment_status !== null ? { paymentStatus: row.payment_status as PaymentStatus } : {}),
     ...(row.callback_id !== null ? { callbackId: row.callback_id } : {}),
+    ...(isReviewWhy(row.review_why) ? { reviewWhy: row.review_why } : {}),
   };
 }
 
@@ -197,8 +220,6 @@ export async function settlePayment(prisma: PrismaClient, input: SettleInput): P
   return (await settleAndRecord(prisma, input)).settlement;
 }
 
-const REVIEW_WHY = new Set(["amount_mismatch", "late_payment", "already_paid", "challenge"]);
-
 function toSettlement(row: SettleRow): SettlementResult {
   const ids = () => {
     if (row.order_id === null || row.payment_id === null) throw new Error(`settle_payment: ${row.result} without order/payment id`);
@@ -209,8 +230,8 @@ function toSettlement(row: SettleRow): SettlementResult {
     case "refunded":
       return { result: row.result, ...ids() };
     case "review":
-      if (!row.why || !REVIEW_WHY.has(row.why)) throw new Error(`settle_payment: review without a known why (${row.why})`);
-      return { result: "review", ...ids(), why: row.why as "amount_mismatch" | "late_payment" | "already_paid" | "challenge" };
+      if (!isReviewWhy(row.why)) throw new Error(`settle_payment: review without a known why (${row.why})`);
+      return { result: "review", ...ids(), why: row.why };
     case "expired":
       return { result: "expired", ...ids(), orderExpired: row.order_expired === true };
     case "ignored":

@@ -5,8 +5,8 @@
  * 1. Parity: for every combination of payment status × order status × outcome (and another
  *    open attempt, a coupon, keyed by attempt ref or gateway reference), the SQL function leaves
  *    exactly the rows — and returns exactly the result — that the former TypeScript
- *    implementation (kept below as `legacySettlePayment`, verbatim from before the migration)
- *    does on an identical fixture.
+ *    implementation (kept below as `legacySettlePayment`, from before the migration, with the
+ *    review rules of issue 9 marked "since issue 9") does on an identical fixture.
  * 2. The callback row it records, the duplicate's current payment status, exactly once under
  *    concurrency, and one database round trip.
  */
@@ -16,7 +16,7 @@ import { createPrisma, isUniqueViolation, type OrderStatus, type PaymentStatus, 
 import { releaseCouponRedemption } from "../../shop/orders/coupon-redemptions.js";
 import { transitionOrder } from "../../shop/orders/state-machine.js";
 import type { GatewayOutcome } from "../../shop/payments/outcome.js";
-import { settleAndRecord, settlePayment, type PaymentKey, type SettlementResult } from "../../shop/payments/settle.js";
+import { settleAndRecord, settlePayment, type PaymentKey, type ReviewWhy, type SettlementResult } from "../../shop/payments/settle.js";
 import type { Actor } from "../../shop/orders/state-machine.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { createPendingOrder, type PendingOrder } from "../webhooks/payments/harness.js";
@@ -35,7 +35,8 @@ afterAll(async () => {
 
 // ---------------------------------------------------------------------------------------
 // The former implementation (shop/payments/settle.ts before the settle_payment migration),
-// unchanged but for its name: the reference the SQL function must match.
+// unchanged but for its name and the rules changed since (marked "since issue 9"): the
+// reference the SQL function must match.
 
 async function legacySettlePayment(
   prisma: PrismaClient,
@@ -52,8 +53,9 @@ async function legacySettlePayment(
       const payment = await tx.payment.findUniqueOrThrow({ where: { id: found.id }, include: { order: { select: { id: true, status: true } } } });
       const ids = { orderId: payment.orderId, paymentId: payment.id };
       const outcome = input.outcome;
-      const toReview = async (why: "amount_mismatch" | "late_payment" | "already_paid" | "challenge", amountIdr: number) => {
-        await tx.payment.update({ where: { id: payment.id }, data: { status: "REVIEW", paidAt: now, ...gatewayFields(outcome) } });
+      const toReview = async (why: ReviewWhy, amountIdr: number) => {
+        // Since issue 9: the reported amount and the reason are kept on the payment.
+        await tx.payment.update({ where: { id: payment.id }, data: { status: "REVIEW", paidAt: payment.paidAt ?? now, receivedIdr: amountIdr, reviewWhy: why, ...gatewayFields(outcome) } });
         const from: OrderStatus[] = ["PENDING_PAYMENT", "EXPIRED", "CANCELLED"];
         if (from.includes(payment.order.status)) {
           await transitionOrder(tx, payment.orderId, "PAYMENT_REVIEW", input.actor, {
@@ -65,12 +67,19 @@ async function legacySettlePayment(
       };
 
       switch (outcome.kind) {
-        case "paid": {
+        case "paid":
+        case "challenge": {
           if (payment.status === "PAID" || payment.status === "REFUNDED") return { result: "ignored", ...ids, why: `payment already ${payment.status}` } as const;
+          if (outcome.kind === "challenge" && payment.status !== "PENDING") return { result: "ignored", ...ids, why: `payment already ${payment.status}` } as const;
+          // Since issue 9: money already with a seller stays there; so does a second payment of an
+          // order in review; a challenge gets the first other reason that fits.
+          if (payment.status === "REVIEW" && payment.reviewWhy !== "challenge") return toReview((payment.reviewWhy as ReviewWhy | null) ?? "amount_mismatch", outcome.amountIdr);
           if (outcome.amountIdr !== payment.totalIdr) return toReview("amount_mismatch", outcome.amountIdr);
           if (payment.order.status === "EXPIRED" || payment.order.status === "CANCELLED") return toReview("late_payment", outcome.amountIdr);
+          if (payment.order.status === "PAYMENT_REVIEW" && payment.status !== "REVIEW") return toReview("order_in_review", outcome.amountIdr);
           if (payment.order.status !== "PENDING_PAYMENT" && payment.order.status !== "PAYMENT_REVIEW") return toReview("already_paid", outcome.amountIdr);
-          await tx.payment.update({ where: { id: payment.id }, data: { status: "PAID", paidAt: outcome.paidAt, ...gatewayFields(outcome) } });
+          if (outcome.kind === "challenge") return toReview("challenge", outcome.amountIdr);
+          await tx.payment.update({ where: { id: payment.id }, data: { status: "PAID", paidAt: outcome.paidAt, receivedIdr: outcome.amountIdr, ...gatewayFields(outcome) } });
           const moved = await transitionOrder(tx, payment.orderId, "PAID", input.actor, {
             reason: `paid via ${payment.gateway}${payment.method ? ` ${payment.method}` : ""}`,
             onlyFrom: ["PENDING_PAYMENT", "PAYMENT_REVIEW"],
@@ -79,9 +88,6 @@ async function legacySettlePayment(
           if (!moved.ok) throw new Error(`order ${payment.orderId} could not move to PAID: ${moved.reason}`);
           return { result: "paid", ...ids } as const;
         }
-        case "challenge":
-          if (payment.status !== "PENDING") return { result: "ignored", ...ids, why: `payment already ${payment.status}` } as const;
-          return toReview("challenge", outcome.amountIdr);
         case "expired":
         case "failed": {
           if (payment.status !== "PENDING") return { result: "ignored", ...ids, why: `payment already ${payment.status}` } as const;
@@ -95,8 +101,9 @@ async function legacySettlePayment(
           return { result: "expired", ...ids, orderExpired } as const;
         }
         case "refunded":
-          if (payment.status === "REFUNDED") return { result: "ignored", ...ids, why: "already refunded" } as const;
-          await tx.payment.update({ where: { id: payment.id }, data: { status: "REFUNDED" } });
+          // Since issue 9: once per payment by the gateway, whatever a seller did before.
+          if (payment.gatewayRefundedAt) return { result: "ignored", ...ids, why: "already refunded" } as const;
+          await tx.payment.update({ where: { id: payment.id }, data: { status: "REFUNDED", gatewayRefundedAt: now } });
           return { result: "refunded", ...ids } as const;
         case "pending":
           return { result: "ignored", ...ids, why: "still pending" } as const;
@@ -131,7 +138,10 @@ interface Fixture {
 async function fixture(opts: { paymentStatus: PaymentStatus; orderStatus: OrderStatus; otherOpen: boolean; coupon: boolean }): Promise<Fixture> {
   const p = await createPendingOrder(prisma, { coupon: opts.coupon });
   if (opts.orderStatus !== "PENDING_PAYMENT") await prisma.order.update({ where: { id: p.orderId }, data: { status: opts.orderStatus } });
-  if (opts.paymentStatus !== "PENDING") await prisma.payment.update({ where: { id: p.paymentId }, data: { status: opts.paymentStatus } });
+  // Half the REVIEW payments are a fraud challenge, half the REFUNDED ones were refunded by the
+  // gateway (the others by a seller): the rules differ (see legacySettlePayment).
+  const extra = opts.otherOpen ? { REVIEW: { reviewWhy: "challenge" }, REFUNDED: { gatewayRefundedAt: NOW } }[opts.paymentStatus as "REVIEW" | "REFUNDED"] : undefined;
+  if (opts.paymentStatus !== "PENDING") await prisma.payment.update({ where: { id: p.paymentId }, data: { status: opts.paymentStatus, ...extra } });
   if (!opts.otherOpen) return { p };
   const other = await prisma.payment.create({
     data: { orderId: p.orderId, gateway: "MIDTRANS", attemptRef: `${p.attemptRef}-other`, amountIdr: p.amountIdr, totalIdr: p.amountIdr, status: "PENDING" },
@@ -144,7 +154,10 @@ async function snapshot(f: Fixture, events: { source: string; key: string }) {
   const { p } = f;
   const [order, payment, other, history, redemption, coupon, processed] = await Promise.all([
     prisma.order.findUniqueOrThrow({ where: { id: p.orderId }, select: { status: true, paidAt: true, paymentFeeIdr: true } }),
-    prisma.payment.findUniqueOrThrow({ where: { id: p.paymentId }, select: { status: true, paidAt: true, method: true, gatewayReference: true } }),
+    prisma.payment.findUniqueOrThrow({
+      where: { id: p.paymentId },
+      select: { status: true, paidAt: true, method: true, gatewayReference: true, receivedIdr: true, reviewWhy: true, gatewayRefundedAt: true },
+    }),
     f.otherPaymentId ? prisma.payment.findUniqueOrThrow({ where: { id: f.otherPaymentId }, select: { status: true, paidAt: true } }) : null,
     prisma.orderStatusHistory.findMany({ where: { orderId: p.orderId }, orderBy: { id: "asc" }, select: { fromStatus: true, toStatus: true, actorType: true, actorId: true, reason: true } }),
     prisma.couponRedemption.findUnique({ where: { orderId: p.orderId }, select: { status: true, releasedAt: true } }),

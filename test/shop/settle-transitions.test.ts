@@ -1,7 +1,7 @@
 /**
  * The order state machine stays the single source of truth in TypeScript
  * (ORDER_TRANSITIONS in shop/orders/state-machine.ts), even though payment settlement runs as
- * the PL/pgSQL function `settle_payment` (db/migrations/20261121110000_settle_payment_fn).
+ * the PL/pgSQL function `settle_payment` (db/sql/settle_payment.sql).
  *
  * 1. Every move in SETTLEMENT_ORDER_TRANSITIONS (exported next to the function's TS wrapper)
  *    is allowed by ORDER_TRANSITIONS (`canTransition`).
