@@ -26,7 +26,9 @@ export interface NotificationDeps {
  * time (they may have switched language since the job was queued). Parameter
  * values and button labels written as `t:<key>` are translated too. Documents
  * (invoices) and secrets (a VPS password) are produced from our records at
- * send time, so neither ever sits in Redis.
+ * send time, so neither ever sits in Redis. Each root password and each order's
+ * invoice is sent once: the sent message id is recorded on the instance / order
+ * right after the send, and a later job for the same one sends nothing.
  */
 export function notificationsProcessor(deps: NotificationDeps) {
   return async (payload: Payload<"notifications">) => {
@@ -51,20 +53,34 @@ export function notificationsProcessor(deps: NotificationDeps) {
     }
     try {
       if (payload.credentials) {
-        const details = await credentialParams(deps, payload.credentials.instanceId, locale);
-        if (!details) throw new UnrecoverableError(`instance ${payload.credentials.instanceId} has no credentials to send`);
-        const sent = await deps.api.sendMessage(payload.chatId, deps.i18n.t(locale, payload.key, { ...params, ...details }), { parse_mode: "HTML", reply_markup });
-        // The password must not stay in the chat history: the message deletes itself.
-        await deps.queues.enqueue(QueueName.Notifications, { chatId: payload.chatId, deleteMessageId: sent.message_id }, { jobId: jobId("delete", payload.chatId, sent.message_id), delay: deps.credentialsTtlMs });
+        const { instanceId } = payload.credentials;
+        const earlier = await deps.prisma.instance.findUnique({ where: { id: instanceId }, select: { credentialsMessageId: true, credentialsSentAt: true } });
+        // This password was already sent (a retried job, a duplicate follow-up days later): never again.
+        if (earlier?.credentialsMessageId != null) {
+          await scheduleDelete(deps, payload.chatId, earlier.credentialsMessageId, earlier.credentialsSentAt);
+          return { messageId: earlier.credentialsMessageId, alreadySent: true };
+        }
+        const details = await credentialParams(deps, instanceId, locale);
+        if (!details) throw new UnrecoverableError(`instance ${instanceId} has no credentials to send`);
+        // protect_content: Telegram refuses to forward or save it.
+        const sent = await deps.api.sendMessage(payload.chatId, deps.i18n.t(locale, payload.key, { ...params, ...details }), { parse_mode: "HTML", reply_markup, protect_content: true });
+        // Recorded before anything else can fail, so a retry of this job never sends it twice.
+        const sentAt = new Date();
+        await deps.prisma.instance.updateMany({ where: { id: instanceId, credentialsMessageId: null }, data: { credentialsMessageId: sent.message_id, credentialsSentAt: sentAt } });
+        await scheduleDelete(deps, payload.chatId, sent.message_id, sentAt);
         return { messageId: sent.message_id };
       }
       const text = deps.i18n.t(locale, payload.key, params);
       // With a document, the text rides as its caption: one API call, so a retry never sends half twice.
       if (payload.document?.kind === "invoice") {
-        const data = await invoiceDataFor(deps.prisma, payload.document.orderId, deps.shopName);
+        const { orderId } = payload.document;
+        const order = await deps.prisma.order.findUnique({ where: { id: orderId }, select: { invoiceMessageId: true } });
+        if (order?.invoiceMessageId != null) return { messageId: order.invoiceMessageId, alreadySent: true };
+        const data = await invoiceDataFor(deps.prisma, orderId, deps.shopName);
         if (data) {
           const pdf = await renderInvoicePdf(data);
           const sent = await deps.api.sendDocument(payload.chatId, new InputFile(pdf, `invoice-${data.orderReference}.pdf`), { caption: text.slice(0, 1024), reply_markup });
+          await deps.prisma.order.updateMany({ where: { id: orderId, invoiceMessageId: null }, data: { invoiceMessageId: sent.message_id, invoiceSentAt: new Date() } });
           return { messageId: sent.message_id, invoice: data.orderReference };
         }
       }
@@ -75,6 +91,15 @@ export function notificationsProcessor(deps: NotificationDeps) {
       throw err;
     }
   };
+}
+
+/**
+ * The password must not stay in the chat history: the message deletes itself `credentialsTtlMs`
+ * after it was sent. Its job id makes a repeat of this a no-op.
+ */
+async function scheduleDelete(deps: NotificationDeps, chatId: number, messageId: number, sentAt: Date | null): Promise<void> {
+  const delay = Math.max(0, (sentAt?.getTime() ?? Date.now()) + deps.credentialsTtlMs - Date.now());
+  await deps.queues.enqueue(QueueName.Notifications, { chatId, deleteMessageId: messageId }, { jobId: jobId("delete", chatId, messageId), delay });
 }
 
 /** Login details of a VPS, with the password decrypted only here, only now. */
