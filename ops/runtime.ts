@@ -25,6 +25,7 @@ import { Checkout } from "../shop/payments/checkout.js";
 import { MidtransClient } from "../shop/payments/gateways/midtrans.js";
 import { TripayClient } from "../shop/payments/gateways/tripay.js";
 import { purgeProofs } from "../shop/payments/proofs/transfer-proofs.js";
+import { purgePaymentRecords } from "../shop/payments/retention.js";
 import { paymentFollowupsProcessor } from "../jobs/processors/payment-followups.processor.js";
 import { provisioningFailureHandler, provisioningProcessor } from "../jobs/processors/provisioning.processor.js";
 import { instanceActionsProcessor } from "../jobs/processors/instance-actions.processor.js";
@@ -249,7 +250,11 @@ export async function startService(
         concurrency: 4,
       },
       [QueueName.ScreenshotPurge]: {
-        process: async () => ({ purged: await purgeProofs(prisma, { dataDir: config.dataDir, olderThan: new Date(Date.now() - config.screenshotRetentionDays * 86_400_000) }) }),
+        // The daily retention run: transfer screenshots, then payment callbacks and gateway event keys.
+        process: async () => ({
+          purged: await purgeProofs(prisma, { dataDir: config.dataDir, olderThan: new Date(Date.now() - config.screenshotRetentionDays * 86_400_000) }),
+          ...(await purgePaymentRecords(prisma)),
+        }),
         concurrency: 1,
       },
       [QueueName.OwnerAlerts]: { process: ownerAlertsProcessor({ api, ownerIds: config.ownerIds, logger }), concurrency: 1 },

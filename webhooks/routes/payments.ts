@@ -8,6 +8,7 @@ import { midtransNotificationSchema, verifyMidtransNotification } from "../../sh
 import { tripayCallbackSchema, tripayEventKey, tripayOutcome, verifyTripayCallback } from "../../shop/payments/gateways/tripay.js";
 import { SettlementBusyError, type Settler } from "../../shop/payments/settle-batch.js";
 import { settleAndRecord, type ReceivedCallback, type Settled } from "../../shop/payments/settle.js";
+import { LogSampler } from "../log-sampler.js";
 import { header, requestLog, type AppEnv } from "../server.js";
 
 export interface PaymentWebhookDeps {
@@ -20,6 +21,8 @@ export interface PaymentWebhookDeps {
   settler?: Settler;
   queues: Queues;
   metrics: Metrics;
+  /** Which refusals get a log line (default: the first of each kind, then one a minute). */
+  refusalLog?: LogSampler;
 }
 
 /** Gateway callbacks are small; anything bigger is not a real callback. */
@@ -55,9 +58,11 @@ function received(c: Context<AppEnv>, gateway: PaymentGateway, raw: string, fiel
 }
 
 /**
- * Records every received callback (verified or not) in one insert, with what we
- * did about it: the audit trail a seller or the owner reads when money is disputed.
- * (A verified Tripay callback is recorded by the settlement call itself: settleAndRecord.)
+ * Records a received, authenticated callback in one insert, with what we did about it: the
+ * audit trail a seller or the owner reads when money is disputed. (A verified Tripay callback
+ * is recorded by the settlement call itself: settleAndRecord.) Requests that fail verification
+ * are not stored: anyone can send them, 16 KiB each, as fast as they like; they are counted in
+ * webhook_rejected_total and sampled into the log instead.
  */
 async function record(deps: PaymentWebhookDeps, c: Context<AppEnv>, gateway: PaymentGateway, raw: string, fields: CallbackFields & { outcome?: string }) {
   const { outcome, ...rest } = fields;
@@ -79,9 +84,14 @@ async function rawBody(c: Context<AppEnv>): Promise<string | null> {
 export function paymentWebhookRoutes(deps: PaymentWebhookDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const settler: Settler = deps.settler ?? { settle: (input) => settleAndRecord(deps.prisma, input) };
+  const sampler = deps.refusalLog ?? new LogSampler();
   const reject = (c: Context<AppEnv>, gateway: "tripay" | "midtrans", status: 400 | 401 | 404 | 413 | 503, reason: string, message: string) => {
     deps.metrics.webhookRejected.inc({ source: gateway, reason });
-    requestLog(c).warn({ gateway, reason }, "payment callback refused");
+    const skipped = sampler.take(`${gateway}:${reason}`);
+    if (skipped !== undefined) {
+      const remoteIp = header(c, "x-forwarded-for")?.split(",")[0]?.trim();
+      requestLog(c).warn({ gateway, reason, remoteIp, alikeNotLogged: skipped }, "payment callback refused");
+    }
     if (status === 503) c.header("retry-after", "30");
     return c.json({ success: false, message }, status);
   };
@@ -93,7 +103,6 @@ export function paymentWebhookRoutes(deps: PaymentWebhookDeps): Hono<AppEnv> {
     if (raw === null) return reject(c, "tripay", 413, "too_large", "callback body too large");
     const event = header(c, "x-callback-event");
     if (!verifyTripayCallback(tripay.privateKey, raw, header(c, "x-callback-signature"))) {
-      await record(deps, c, "TRIPAY", raw, { verified: false, rejectReason: "invalid signature", event });
       return reject(c, "tripay", 401, "bad_signature", "invalid callback signature");
     }
     if (event !== "payment_status") {
@@ -153,18 +162,15 @@ export function paymentWebhookRoutes(deps: PaymentWebhookDeps): Hono<AppEnv> {
     try {
       json = JSON.parse(raw);
     } catch {
-      await record(deps, c, "MIDTRANS", raw, { verified: false, rejectReason: "malformed JSON" });
       return reject(c, "midtrans", 400, "malformed", "body is not valid JSON");
     }
     const parsed = midtransNotificationSchema.safeParse(json);
     if (!parsed.success) {
-      await record(deps, c, "MIDTRANS", raw, { verified: false, rejectReason: "unexpected body" });
       return reject(c, "midtrans", 400, "malformed", "notification body does not match Midtrans' format");
     }
     const body = parsed.data;
     const fields = { reference: body.transaction_id ?? undefined, merchantRef: body.order_id, status: body.transaction_status };
     if (!verifyMidtransNotification(body, midtrans.serverKey)) {
-      await record(deps, c, "MIDTRANS", raw, { ...fields, verified: false, rejectReason: "invalid signature_key" });
       return reject(c, "midtrans", 401, "bad_signature", "invalid signature_key");
     }
     const payment = await deps.prisma.payment.findUnique({ where: { attemptRef: body.order_id }, select: { id: true } });

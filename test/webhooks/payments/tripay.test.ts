@@ -142,7 +142,8 @@ describe("POST /webhooks/tripay: refused callbacks change nothing", () => {
       status: 401,
       reason: "bad_signature",
       message: /invalid callback signature/,
-      row: { verified: false, rejectReason: "invalid signature" },
+      // Unauthenticated: counted and sampled into the log, never stored.
+      row: null,
     },
     {
       name: "forged signature (HMAC with another key)",
@@ -153,7 +154,8 @@ describe("POST /webhooks/tripay: refused callbacks change nothing", () => {
       status: 401,
       reason: "bad_signature",
       message: /invalid callback signature/,
-      row: { verified: false, rejectReason: "invalid signature" },
+      // Unauthenticated: counted and sampled into the log, never stored.
+      row: null,
     },
     {
       name: "valid signature over different bytes (body tampered after signing)",
@@ -164,7 +166,8 @@ describe("POST /webhooks/tripay: refused callbacks change nothing", () => {
       status: 401,
       reason: "bad_signature",
       message: /invalid callback signature/,
-      row: { verified: false, rejectReason: "invalid signature" },
+      // Unauthenticated: counted and sampled into the log, never stored.
+      row: null,
     },
     {
       name: "wrong X-Callback-Event",
