@@ -133,6 +133,19 @@ export class DigitalOceanProvider implements CloudProvider {
     return droplets.filter((d) => (d.tags ?? []).includes(tag)).map(toServer);
   }
 
+  /** GET /v2/droplets?name= (exact, case-insensitive on DO's side), all pages. */
+  async findByLabel(label: string): Promise<CloudServer[]> {
+    const name = hostnameLabel(label, 255, true);
+    const droplets = await this.list(`/v2/droplets?name=${encodeURIComponent(name)}`, dropletListSchema, (p) => p.droplets, `find servers named ${name}`);
+    return droplets.filter((d) => d.name.toLowerCase() === name.toLowerCase()).map(toServer);
+  }
+
+  /** GET /v2/droplets, every page (tag_name matches one exact tag only), filtered by tag prefix here. */
+  async listTagged(prefix: string): Promise<CloudServer[]> {
+    const droplets = await this.list("/v2/droplets", dropletListSchema, (p) => p.droplets, `list servers tagged ${prefix}*`);
+    return droplets.filter((d) => (d.tags ?? []).some((t) => t.startsWith(prefix))).map(toServer);
+  }
+
   /** Deleting a droplet that is already gone counts as done. */
   async deleteServer(id: string): Promise<void> {
     if (!isNumericId(id)) return;

@@ -144,6 +144,19 @@ export class LinodeProvider implements CloudProvider {
     return linodes.filter((l) => (l.tags ?? []).includes(tag)).map(toServer);
   }
 
+  /** GET /linode/instances with X-Filter {"label": label} (labels are unique per account). */
+  async findByLabel(label: string): Promise<CloudServer[]> {
+    const wanted = linodeLabel(label);
+    const linodes = await this.list("/linode/instances", linodePage, `find servers labelled ${wanted}`, { "x-filter": JSON.stringify({ label: wanted }) });
+    return linodes.filter((l) => l.label === wanted).map(toServer);
+  }
+
+  /** GET /linode/instances, every page, filtered by tag prefix here. */
+  async listTagged(prefix: string): Promise<CloudServer[]> {
+    const linodes = await this.list("/linode/instances", linodePage, `list servers tagged ${prefix}*`);
+    return linodes.filter((l) => (l.tags ?? []).some((t) => t.startsWith(prefix))).map(toServer);
+  }
+
   /** Deleting a Linode that is already gone counts as done. */
   async deleteServer(id: string): Promise<void> {
     if (!isNumericId(id)) return;

@@ -81,6 +81,16 @@ export interface CloudProvider {
   getServer(id: string): Promise<CloudServer | null>;
   /** Servers carrying a tag (how a crashed provisioning job finds what it already created). */
   findByTag(tag: string): Promise<CloudServer[]>;
+  /**
+   * Servers whose label is the one createServer gives `label` (the last look for a create whose
+   * answer was lost, before creating again).
+   */
+  findByLabel(label: string): Promise<CloudServer[]>;
+  /**
+   * Every server carrying a tag that starts with `prefix`, all pages (the orphan sweep's view of
+   * what is ours). The providers filter by exact tag only, so adapters list and filter themselves.
+   */
+  listTagged(prefix: string): Promise<CloudServer[]>;
   deleteServer(id: string): Promise<void>;
   /** Runs an action; for reset_password returns the new password when the provider sets one we chose. */
   action(id: string, action: ServerAction, opts?: { rootPassword?: string; imageRef?: string }): Promise<void>;

@@ -135,6 +135,19 @@ export class VultrProvider implements CloudProvider {
     return instances.filter((i) => (i.tags ?? []).includes(tag)).map(toServer);
   }
 
+  /** GET /instances?label= (exact), all pages. */
+  async findByLabel(label: string): Promise<CloudServer[]> {
+    const wanted = hostnameLabel(label, 255, true);
+    const instances = await this.list(`/instances?label=${encodeURIComponent(wanted)}`, instanceListSchema, (p) => p.instances, `find servers labelled ${wanted}`);
+    return instances.filter((i) => i.label === wanted).map(toServer);
+  }
+
+  /** GET /instances, every page (`tag` matches one exact tag only), filtered by tag prefix here. */
+  async listTagged(prefix: string): Promise<CloudServer[]> {
+    const instances = await this.list("/instances", instanceListSchema, (p) => p.instances, `list servers tagged ${prefix}*`);
+    return instances.filter((i) => (i.tags ?? []).some((t) => t.startsWith(prefix))).map(toServer);
+  }
+
   /** Deleting an instance that is already gone counts as done. */
   async deleteServer(id: string): Promise<void> {
     if (!validId(id)) return;

@@ -179,6 +179,41 @@ export function runCloudContract(spec: ContractSpec): ContractContext {
       expect(found.map((s) => s.id).sort()).toEqual([...ids].sort());
     });
 
+    it("listTagged lists every server whose tag starts with the prefix, across pages, and nothing else", async () => {
+      const small = ctx.make({ pageSize: 2 });
+      const prefix = `vpsbot-lt${++seq}-`;
+      const ours: string[] = [];
+      for (let i = 0; i < 3; i++) ours.push((await small.createServer(ctx.input({ tag: `${prefix}${i}` }))).id);
+      await small.createServer(ctx.input());
+      await small.createServer(ctx.input({ tag: `x${prefix}` }));
+      const found = await small.listTagged(prefix);
+      expect(found.map((s) => s.id).sort()).toEqual([...ours].sort());
+      expect(ctx.count("GET", spec.createPath)).toBeGreaterThanOrEqual(3); // 5 servers, pages of 2
+      expect(await small.listTagged("vpsbot-nobody-")).toEqual([]);
+    });
+
+    it("findByLabel finds the server created with that label, and nothing for another", async () => {
+      const input = ctx.input();
+      const created = await ctx.provider.createServer(input);
+      await ctx.provider.createServer(ctx.input());
+      expect((await ctx.provider.findByLabel(input.label)).map((s) => s.id)).toEqual([created.id]);
+      expect(await ctx.provider.findByLabel("vps-nobody-here")).toEqual([]);
+    });
+
+    it("lists lag behind creates (the fake's list delay): getServer sees a new server at once, the list look-ups only later", async () => {
+      ctx.fake.setListDelay(3_600_000);
+      const input = ctx.input({ tag: `vpsbot-lag${++seq}` });
+      const created = await ctx.provider.createServer(input);
+      expect(await ctx.provider.getServer(created.id)).toMatchObject({ id: created.id });
+      expect(await ctx.provider.findByTag(input.tag)).toEqual([]);
+      expect(await ctx.provider.findByLabel(input.label)).toEqual([]);
+      expect(await ctx.provider.listTagged("vpsbot-lag")).toEqual([]);
+      ctx.fake.setListDelay(0);
+      expect((await ctx.provider.findByTag(input.tag)).map((s) => s.id)).toEqual([created.id]);
+      expect((await ctx.provider.findByLabel(input.label)).map((s) => s.id)).toEqual([created.id]);
+      expect((await ctx.provider.listTagged("vpsbot-lag")).map((s) => s.id)).toEqual([created.id]);
+    });
+
     it("power_off → off, power_on → running, reboot → running again", async () => {
       const s = await ctx.createRunning();
       const status = async () => ((await ctx.provider.getServer(s.id)) as CloudServer).status;

@@ -16,11 +16,16 @@
  *   slow(ms)                               every API answer is delayed by ms (0 = off)
  *   soldOut(region, size, on = true)       the size cannot be created in the region
  *   setBootDelay(ms, ipDelayMs?)           create → running after ms; IPv4 ipDelayMs later
+ *   setListDelay(ms)                       a new server shows in list results (GET of the
+ *                                          collection, any filter) only ms after its create,
+ *                                          while GET by id sees it at once: the providers' lists
+ *                                          are eventually consistent, so a lost create's server
+ *                                          can be missing from findByTag for a while (0 = off)
  *   servers() / requests() / reset() / stop()
  *
  * HTTP: GET /_fake/servers, GET /_fake/requests, POST /_fake/fail {count,status,retryAfter,body},
  * POST /_fake/timeout {count,process}, POST /_fake/slow {ms}, POST /_fake/sold-out
- * {region,size,soldOut}, POST /_fake/boot-delay {ms,ipDelayMs}, POST /_fake/reset.
+ * {region,size,soldOut}, POST /_fake/boot-delay {ms,ipDelayMs}, POST /_fake/list-delay {ms}, POST /_fake/reset.
  */
 import { Hono, type Context, type Next } from "hono";
 import { listenFake, type ListeningFake } from "../http.js";
@@ -96,6 +101,7 @@ export interface FakeCloud {
   slow(ms: number): void;
   soldOut(region: string, size: string, on?: boolean): void;
   setBootDelay(ms: number, ipDelayMs?: number): void;
+  setListDelay(ms: number): void;
   servers(): FakeCloudServer[];
   requests(): FakeCloudRequest[];
   reset(): void;
@@ -190,6 +196,7 @@ export class FakeCloudCore {
   private faults: Array<{ remaining: number; fault: FakeCloudFault }> = [];
   private hangs: Hang[] = [];
   private slowMs = 0;
+  private listDelayMs = 0;
   private soldOutPairs = new Set<string>();
   private log: FakeCloudRequest[] = [];
   private readonly waiting = new Set<() => void>();
@@ -238,6 +245,15 @@ export class FakeCloudCore {
     if (ipDelayMs !== undefined) this.ipDelayMs = Math.max(0, ipDelayMs);
   }
 
+  setListDelay(ms: number): void {
+    this.listDelayMs = Math.max(0, ms);
+  }
+
+  /** Whether a server created at `createdMs` already shows in list results (see setListDelay). */
+  listed(createdMs: number): boolean {
+    return this.now() - createdMs >= this.listDelayMs;
+  }
+
   requests(): FakeCloudRequest[] {
     return this.log.map((r) => ({ ...r }));
   }
@@ -247,6 +263,7 @@ export class FakeCloudCore {
     this.faults = [];
     this.hangs = [];
     this.slowMs = 0;
+    this.listDelayMs = 0;
     this.soldOutPairs.clear();
     this.log = [];
     this.bootDelayMs = this.initial.bootDelayMs;
@@ -407,6 +424,13 @@ export class FakeCloudCore {
       this.setBootDelay(ms, num(b.ipDelayMs));
       return c.json({ ok: true });
     });
+    app.post("/_fake/list-delay", async (c) => {
+      const b = (await c.req.json().catch(() => ({}))) as Record<string, unknown>;
+      const ms = num(b.ms);
+      if (ms === undefined) return c.json({ error: "send {ms}" }, 400);
+      this.setListDelay(ms);
+      return c.json({ ok: true });
+    });
     app.post("/_fake/reset", (c) => {
       fake.reset();
       return c.json({ ok: true });
@@ -436,7 +460,9 @@ export class FakeCloudCore {
 
 
 /** The part of every fake's surface that is just its core: address, token and fault switches. Call after `start`. */
-export function coreControls(core: FakeCloudCore): Pick<FakeCloud, "url" | "origin" | "port" | "token" | "fail" | "timeout" | "slow" | "soldOut" | "setBootDelay" | "requests" | "stop"> {
+export function coreControls(
+  core: FakeCloudCore,
+): Pick<FakeCloud, "url" | "origin" | "port" | "token" | "fail" | "timeout" | "slow" | "soldOut" | "setBootDelay" | "setListDelay" | "requests" | "stop"> {
   return {
     url: core.url,
     origin: core.origin,
@@ -447,6 +473,7 @@ export function coreControls(core: FakeCloudCore): Pick<FakeCloud, "url" | "orig
     slow: (ms) => core.slow(ms),
     soldOut: (region, size, on) => core.soldOut(region, size, on),
     setBootDelay: (ms, ip) => core.setBootDelay(ms, ip),
+    setListDelay: (ms) => core.setListDelay(ms),
     requests: () => core.requests(),
     stop: () => core.stop(),
   };

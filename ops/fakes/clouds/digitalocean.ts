@@ -322,8 +322,10 @@ export async function startFakeDigitalOcean(opts: FakeCloudOptions = {}): Promis
     "/v2/droplets",
     core.handle((c) => {
       const tag = c.req.query("tag_name");
+      // name: exact and case-insensitive, as DO documents it.
+      const name = c.req.query("name")?.toLowerCase();
       const list = live()
-        .filter((d) => !tag || d.tags.includes(tag))
+        .filter((d) => core.listed(d.createdMs) && (!tag || d.tags.includes(tag)) && (!name || d.name.toLowerCase() === name))
         .sort((a, b) => a.id - b.id)
         .map(wire);
       return paged(c, "droplets", list);

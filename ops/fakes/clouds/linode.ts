@@ -296,7 +296,7 @@ export async function startFakeLinode(opts: FakeCloudOptions = {}): Promise<Fake
     }),
   );
 
-  app.get("/v4/linode/instances", core.handle((c) => paged(c, live().filter(filterOf(c)).map(wire))));
+  app.get("/v4/linode/instances", core.handle((c) => paged(c, live().filter((l) => core.listed(l.createdMs)).filter(filterOf(c)).map(wire))));
   app.get("/v4/linode/instances/:id", core.handle((c) => c.json(wire(find(param(c, "id"))))));
   app.delete(
     "/v4/linode/instances/:id",

@@ -259,7 +259,7 @@ export async function startFakeVultr(opts: FakeCloudOptions = {}): Promise<FakeV
       const label = c.req.query("label");
       const region = c.req.query("region");
       const list = live()
-        .filter((i) => (!tag || i.tags.includes(tag)) && (!label || i.label === label) && (!region || i.region.id === region))
+        .filter((i) => core.listed(i.createdMs) && (!tag || i.tags.includes(tag)) && (!label || i.label === label) && (!region || i.region.id === region))
         .map(wire);
       return paged(c, "instances", list);
     }),
