@@ -122,6 +122,11 @@ export function scheduleTable(queues: Queues): ScheduleEntry[] {
       run: (tick) => queues.enqueue(QueueName.Lifecycle, { task: "instance-expiry", tick }, { jobId: jobId("instance-expiry", tick) }),
     },
     {
+      name: "orphan-sweep",
+      cron: "*/15 * * * *",
+      run: (tick) => queues.enqueue(QueueName.Lifecycle, { task: "orphan-sweep", tick }, { jobId: jobId("orphan-sweep", tick) }),
+    },
+    {
       name: "payment-reconcile",
       cron: "*/5 * * * *",
       run: (tick) => queues.enqueue(QueueName.PaymentFollowups, { kind: "reconcile", tick }, { jobId: jobId("payment-reconcile", tick) }),

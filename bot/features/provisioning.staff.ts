@@ -8,23 +8,27 @@ const staffOf = (ctx: BotContext): Staff | null =>
   ctx.shopUser.role === "SELLER" || ctx.shopUser.role === "OWNER" ? { userId: ctx.shopUser.id, role: ctx.shopUser.role } : null;
 
 /**
- * Seller tools for failed provisioning: `/retry <order>` (only from
- * PROVISIONING_FAILED) and `/refund <order>` to the customer's wallet, also as
- * buttons on the failure alert. Both are audited.
+ * Seller tools for failed provisioning: `/retry <order>` (from PROVISIONING_FAILED
+ * or a stalled PROVISIONING) and `/refund <order>` to the customer's wallet (its
+ * server deleted at the provider), also as buttons on the failure alert. Both are audited.
  */
 export const provisioningStaffFeature = new Composer<BotContext>();
 const staff = provisioningStaffFeature.chatType("private").filter((ctx) => staffOf(ctx) !== null);
 
 async function retry(ctx: BotContext, ref: string | number) {
-  const result = await retryProvisioning(ctx.deps.prisma, ref, staffOf(ctx)!);
+  const result = await retryProvisioning(ctx.deps, ref, staffOf(ctx)!);
   if (!result.ok) return ctx.reply(ctx.t("staff-action-failed", { why: result.why }));
   await ctx.deps.queues.enqueue(QueueName.Provisioning, { orderId: result.orderId }, { jobId: jobId("provision", result.orderId, "retry", result.attempt ?? Date.now()) });
   await ctx.reply(ctx.t("staff-retry-started", { reference: result.reference, attempt: result.attempt ?? 1 }));
 }
 
 async function refund(ctx: BotContext, ref: string | number) {
-  const result: StaffActionResult = await refundFailedOrder(ctx.deps.prisma, ref, staffOf(ctx)!);
+  const result: StaffActionResult = await refundFailedOrder(ctx.deps, ref, staffOf(ctx)!);
   if (!result.ok) return ctx.reply(ctx.t("staff-action-failed", { why: result.why }));
+  if (result.server?.status === "error") {
+    // The refund stands; the orphan sweep deletes the server later.
+    ctx.logger.warn({ orderId: result.orderId, error: result.server.message }, "refunded order's server not deleted at the provider yet");
+  }
   const amount = formatIdr(result.amountIdr ?? 0);
   await ctx.deps.queues.enqueue(QueueName.Notifications, { chatId: result.chatId, key: "notify-refunded", params: { reference: result.reference, amount } }, { jobId: jobId("refunded", result.orderId) });
   await ctx.reply(ctx.t("staff-refund-done", { reference: result.reference, amount }));

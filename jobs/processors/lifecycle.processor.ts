@@ -8,6 +8,7 @@ import { dueReminders, processExpired, type LifecycleEvent } from "../../shop/li
 import { createRenewalOrder, renewalOptions } from "../../shop/lifecycle/renewal.js";
 import { formatIdr } from "../../shop/money.js";
 import { expireUnpaidOrders } from "../../shop/orders/expire-orders.js";
+import { orphanSweepAlert, sweepOrphanServers } from "../../shop/provisioning/orphans.js";
 import { payOrderFromWallet } from "../../shop/wallet/ledger.js";
 import { dispatchSettlement } from "../dispatch-settlement.js";
 import { QueueName, jobId, type Payload, type Queues } from "../queues.js";
@@ -106,6 +107,12 @@ export function lifecycleProcessor(deps: LifecycleDeps) {
         const events = await processExpired(prisma, deps.providers, deps.lifecycle);
         for (const event of events) await announce(event);
         return { events: events.map((e) => `${e.kind}:${e.instanceId}`) };
+      }
+      case "orphan-sweep": {
+        const report = await sweepOrphanServers({ prisma, providers: deps.providers });
+        const alert = orphanSweepAlert(report);
+        if (alert) await queues.enqueue(QueueName.OwnerAlerts, alert, { jobId: jobId("orphan-sweep", payload.tick) });
+        return { deleted: report.deleted.map((d) => `${d.provider}:${d.id}`), failed: report.failed.length, waiting: report.waiting, unlisted: report.unlisted };
       }
     }
   };

@@ -4,9 +4,17 @@ import { open, ready, seal } from "../crypto/secretbox.js";
 import { transitionOrder } from "../orders/state-machine.js";
 import { generateRootPassword } from "./passwords.js";
 
+/** What every tag we give a server starts with (how the orphan sweep tells our servers from others). */
+export const ORDER_TAG_PREFIX = "vpsbot-";
+
 /** The tag that marks a server as ours for one order: how a crashed job finds it again. */
 export function orderTag(reference: string): string {
-  return `vpsbot-${reference.toLowerCase()}`;
+  return `${ORDER_TAG_PREFIX}${reference.toLowerCase()}`;
+}
+
+/** The Postgres lease (shop/leases.ts) a provisioning run holds on its order while it works. */
+export function provisioningLeaseKey(orderId: number): string {
+  return `provision:${orderId}`;
 }
 
 /** A hostname-safe label (Linode: 3–64 chars, starts with a letter, no "--"). */
@@ -47,7 +55,18 @@ export interface ProvisionDeps {
   onProgress?: (secondsElapsed: number) => Promise<void>;
   /** Called right after the provider accepted the create (crash tests kill the process here). */
   afterCreate?: (server: CloudServer) => Promise<void> | void;
+  /**
+   * After a create whose answer never came, how long the provider's lists may lag behind it:
+   * the next attempt keeps looking for that server until this long after the create was sent,
+   * before it creates another. Default 60 s.
+   */
+  lostCreateWindowMs?: number;
+  /** Pause between those looks. Default 10 s. */
+  lostCreateRecheckMs?: number;
 }
+
+/** Cloud errors that mean the provider refused a create before doing anything. */
+const REFUSED_BEFORE_ACTING = new Set(["invalid_request", "sold_out", "unauthorized", "rate_limited", "not_found", "conflict"]);
 
 export type ProvisionResult =
   | { status: "active"; instanceId: number; orderId: number; ipv4: string; alreadyDone: boolean }
@@ -60,7 +79,9 @@ export type ProvisionResult =
  *    provider is asked, so a resumed run uses the same password;
  * 3. the provider is searched for a server tagged with the order before creating
  *    one, so a kill between "provider created it" and "we saved its id" never
- *    yields a second server;
+ *    yields a second server; after a create that may have reached the provider
+ *    (its answer was lost), the search is repeated for a while, since the
+ *    provider's lists lag behind a create;
  * 4. it polls until the server runs with a public IPv4, within a deadline;
  * 5. instance ACTIVE + order ACTIVE + task DONE in one transaction.
  */
@@ -83,7 +104,7 @@ export async function provisionOrder(deps: ProvisionDeps, orderId: number): Prom
   const provider = deps.providers[providerCode];
   if (!provider) throw new ProvisioningError("provider_not_configured", `${providerCode} is not configured on this shop`, false);
 
-  await prisma.provisioningTask.upsert({
+  const task = await prisma.provisioningTask.upsert({
     where: { orderId },
     create: { orderId, status: "CREATING", attempts: 1, startedAt: now() },
     update: { status: "CREATING", attempts: { increment: 1 }, errorCode: null, lastError: null },
@@ -117,24 +138,32 @@ export async function provisionOrder(deps: ProvisionDeps, orderId: number): Prom
 
   let serverId = instance.providerInstanceId;
   if (!serverId) {
-    const existing = await provider.findByTag(tag);
-    if (existing.length > 0) {
-      serverId = existing[0]!.id;
+    const existing = await findCreatedServer(provider, { tag, label: instance.label, attemptedAt: task.createAttemptedAt, now, sleep, windowMs: deps.lostCreateWindowMs ?? 60_000, recheckMs: deps.lostCreateRecheckMs ?? 10_000 });
+    if (existing) {
+      serverId = existing.id;
     } else {
-      const created = await provider.createServer({
-        label: instance.label,
-        region: order.region!,
-        sizeSlug: order.providerSizeSlug!,
-        imageRef: order.providerImageRef!,
-        rootPassword: password,
-        tag,
-      });
+      // Remembered before sending: a timeout, a reset connection or a crash can each hide a create that happened.
+      await prisma.provisioningTask.update({ where: { orderId }, data: { createAttemptedAt: now() } });
+      let created: CloudServer;
+      try {
+        created = await provider.createServer({
+          label: instance.label,
+          region: order.region!,
+          sizeSlug: order.providerSizeSlug!,
+          imageRef: order.providerImageRef!,
+          rootPassword: password,
+          tag,
+        });
+      } catch (err) {
+        if (err instanceof CloudError && REFUSED_BEFORE_ACTING.has(err.code)) await prisma.provisioningTask.update({ where: { orderId }, data: { createAttemptedAt: null } });
+        throw err;
+      }
       await deps.afterCreate?.(created);
       serverId = created.id;
     }
     await prisma.$transaction([
       prisma.instance.update({ where: { id: instance.id }, data: { providerInstanceId: serverId } }),
-      prisma.provisioningTask.update({ where: { orderId }, data: { providerInstanceId: serverId, status: "WAITING" } }),
+      prisma.provisioningTask.update({ where: { orderId }, data: { providerInstanceId: serverId, status: "WAITING", createAttemptedAt: null } }),
     ]);
   }
 
@@ -168,6 +197,27 @@ export async function provisionOrder(deps: ProvisionDeps, orderId: number): Prom
     if (!moved.ok) throw new ProvisioningError("order_changed", `order ${orderId} left PROVISIONING meanwhile`, false);
   });
   return { status: "active", instanceId: instance.id, orderId, ipv4, alreadyDone: false };
+}
+
+/**
+ * The server an earlier attempt already created for this order, if any: by tag, and after a
+ * create whose answer was lost (`attemptedAt`), by tag again every `recheckMs` until `windowMs`
+ * after that create was sent (the providers' lists are eventually consistent), then by label.
+ */
+async function findCreatedServer(
+  provider: CloudProvider,
+  o: { tag: string; label: string; attemptedAt: Date | null; now: () => Date; sleep: (ms: number) => Promise<void>; windowMs: number; recheckMs: number },
+): Promise<CloudServer | null> {
+  for (;;) {
+    const [byTag] = await provider.findByTag(o.tag);
+    if (byTag) return byTag;
+    if (!o.attemptedAt) return null;
+    const left = o.attemptedAt.getTime() + o.windowMs - o.now().getTime();
+    if (left <= 0) break;
+    await o.sleep(Math.min(o.recheckMs, left));
+  }
+  const [byLabel] = await provider.findByLabel(o.label);
+  return byLabel ?? null;
 }
 
 /** Records a failed attempt; on the last one the order becomes PROVISIONING_FAILED. */

@@ -4,14 +4,18 @@
  * the fake clouds with fast, injected waits, and a clock that only moves when the code sleeps.
  */
 import { randomBytes } from "node:crypto";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import type { PrismaClient, ProviderCode } from "../../db/client.js";
 import { startFakeClouds, type FakeCloud, type FakeClouds } from "../../ops/fakes/clouds/index.js";
+import { seedDemoCatalog } from "../../db/seed.js";
+import type { CloudAdapterOptions } from "../../shop/cloud/common.js";
 import type { CloudProvider, CloudServer } from "../../shop/cloud/provider.js";
 import { createProviders, type CloudProviders } from "../../shop/cloud/providers.js";
 import { open, ready } from "../../shop/crypto/secretbox.js";
 import { newOrderReference } from "../../shop/orders/reference.js";
 import { transitionOrder } from "../../shop/orders/state-machine.js";
 import { provisionOrder, type ProvisionDeps, type ProvisionResult } from "../../shop/provisioning/provision.js";
+import { createTestDatabase, type TestDatabase } from "../support/db.js";
 
 /** "Now" of these tests: 10:00 in Jakarta, 21 Nov 2026 (the demo catalog is seeded at it). */
 export const NOW = new Date("2026-11-21T03:00:00.000Z");
@@ -143,6 +147,30 @@ export async function activeInstance(base: Pick<ProvisionDeps, "prisma" | "provi
   const result = await provisionWith(base, order.id);
   if (result.status !== "active") throw new Error(`provisioning skipped: ${result.why}`);
   return base.prisma.instance.findUniqueOrThrow({ where: { id: result.instanceId }, include: { order: true } });
+}
+
+/**
+ * The usual set-up of a test file here: its own seeded database and the fast fake clouds with
+ * adapters (`adapterOptions` replaces fakeProviders' defaults), the fakes reset after each test.
+ * Read the fields inside tests and hooks (they are filled in beforeAll).
+ */
+export function provisioningSuite(adapterOptions?: CloudAdapterOptions) {
+  const suite = {} as { db: TestDatabase; prisma: PrismaClient; clouds: FakeClouds; providers: CloudProviders };
+  beforeAll(async () => {
+    suite.db = await createTestDatabase();
+    suite.prisma = suite.db.prisma;
+    await seedDemoCatalog(suite.prisma, NOW);
+    suite.clouds = await startFastClouds();
+    suite.providers = adapterOptions ? createProviders(suite.clouds.providers, adapterOptions) : fakeProviders(suite.clouds);
+  });
+  afterEach(() => {
+    suite.clouds.reset();
+  });
+  afterAll(async () => {
+    await suite.clouds?.stop();
+    await suite.db?.drop();
+  });
+  return suite;
 }
 
 export type { CloudServer };

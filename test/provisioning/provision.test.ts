@@ -280,15 +280,15 @@ describe("final failure, seller retry and refund", () => {
 
     const active = await newPaidOrder(prisma, { provider: "DIGITALOCEAN" });
     await provisionWith(base(), active.id);
-    expect(await retryProvisioning(prisma, active.id, staff)).toMatchObject({ ok: false, why: expect.stringMatching(/only a PROVISIONING_FAILED order.*ACTIVE/) });
+    expect(await retryProvisioning({ prisma }, active.id, staff)).toMatchObject({ ok: false, why: expect.stringMatching(/only a PROVISIONING_FAILED order.*ACTIVE/) });
     const paid = await newPaidOrder(prisma, { provider: "DIGITALOCEAN" });
-    expect(await retryProvisioning(prisma, paid.reference, staff)).toMatchObject({ ok: false, why: expect.stringMatching(/PAID/) });
-    expect(await retryProvisioning(prisma, "ORD-20261121-NOPE2", staff)).toEqual({ ok: false, why: "order not found" });
+    expect(await retryProvisioning({ prisma }, paid.reference, staff)).toMatchObject({ ok: false, why: expect.stringMatching(/PAID/) });
+    expect(await retryProvisioning({ prisma }, "ORD-20261121-NOPE2", staff)).toEqual({ ok: false, why: "order not found" });
     expect(await prisma.auditLog.count({ where: { action: "provisioning.retry" } })).toBe(0);
 
     const order = await failedOrder("VULTR");
     const sealed = Buffer.from((await loadOrder(order.id)).createdInstance!.rootPasswordEnc!);
-    const retry = await retryProvisioning(prisma, order.reference.toLowerCase(), staff);
+    const retry = await retryProvisioning({ prisma }, order.reference.toLowerCase(), staff);
     expect(retry).toMatchObject({ ok: true, orderId: order.id, reference: order.reference, attempt: 2 });
     const row = await loadOrder(order.id);
     expect(row.status).toBe("PROVISIONING");
@@ -300,7 +300,7 @@ describe("final failure, seller retry and refund", () => {
     expect(audits[0]).toMatchObject({ actorUserId: seller.id, actorType: "SELLER", targetType: "order", details: { reference: order.reference } });
 
     // A second tap is refused (the order is no longer PROVISIONING_FAILED) and not audited.
-    expect(await retryProvisioning(prisma, order.id, staff)).toMatchObject({ ok: false });
+    expect(await retryProvisioning({ prisma }, order.id, staff)).toMatchObject({ ok: false });
     expect(await prisma.auditLog.count({ where: { action: "provisioning.retry", targetId: String(order.id) } })).toBe(1);
 
     const result = await provisionWith(base(), order.id);
@@ -322,7 +322,7 @@ describe("final failure, seller retry and refund", () => {
     const amount = order.totalIdr + 1_500;
     expect(await walletBalance(prisma, order.userId)).toBe(0);
 
-    const refund = await refundFailedOrder(prisma, order.reference, staff);
+    const refund = await refundFailedOrder({ prisma, providers }, order.reference, staff);
     expect(refund).toMatchObject({ ok: true, orderId: order.id, amountIdr: amount });
     expect(await walletBalance(prisma, order.userId)).toBe(amount);
     const tx = await prisma.ledgerTransaction.findMany({ where: { orderId: order.id }, include: { entries: true } });
@@ -337,16 +337,16 @@ describe("final failure, seller retry and refund", () => {
     expect(audits[1]).toMatchObject({ actorUserId: owner.id, actorType: "OWNER", details: { amountIdr: amount } });
 
     // Again: refused, nothing more credited.
-    expect(await refundFailedOrder(prisma, order.id, staff)).toMatchObject({ ok: false, why: expect.stringMatching(/REFUNDED/) });
+    expect(await refundFailedOrder({ prisma, providers }, order.id, staff)).toMatchObject({ ok: false, why: expect.stringMatching(/REFUNDED/) });
     expect(await walletBalance(prisma, order.userId)).toBe(amount);
     // And a REFUNDED order cannot be retried.
-    expect(await retryProvisioning(prisma, order.id, staff)).toMatchObject({ ok: false });
+    expect(await retryProvisioning({ prisma }, order.id, staff)).toMatchObject({ ok: false });
   });
 
   it("refundFailedOrder refuses orders that did not fail", async () => {
     const seller = await newUser(prisma, "SELLER");
     const order = await newPaidOrder(prisma, { provider: "VULTR" });
-    expect(await refundFailedOrder(prisma, order.id, { userId: seller.id, role: "SELLER" })).toMatchObject({ ok: false, why: expect.stringMatching(/PAID/) });
+    expect(await refundFailedOrder({ prisma, providers }, order.id, { userId: seller.id, role: "SELLER" })).toMatchObject({ ok: false, why: expect.stringMatching(/PAID/) });
     expect(await walletBalance(prisma, order.userId)).toBe(0);
     expect((await loadOrder(order.id)).status).toBe("PAID");
   });
