@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoCatalog } from "../../db/seed.js";
+import { jobId } from "../../jobs/queues.js";
 import { tickId } from "../../jobs/scheduler.js";
 import type { FakeUser } from "../../ops/fakes/telegram/index.js";
 import { scheduleTable } from "../../ops/runtime.js";
@@ -44,9 +45,10 @@ describe("orphan sweep in the service", () => {
     expect(t.clouds!.vultr.servers().map((s) => s.id)).toEqual([kept.id]);
 
     // The next tick finds nothing and says nothing.
-    await entry!.run(tickId(new Date(Date.now() + 15 * 60_000)));
-    await expect.poll(async () => t.service.prisma.auditLog.count({ where: { action: "provisioning.orphan_deleted" } })).toBe(1);
-    await expect.poll(async () => (await t.service.queues.get("lifecycle").getCompletedCount()) >= 2, { timeout: 15_000 }).toBe(true);
+    const next = tickId(new Date(Date.now() + 15 * 60_000));
+    await entry!.run(next);
+    await expect.poll(async () => (await t.service.queues.get("lifecycle").getJob(jobId("orphan-sweep", next)))?.returnvalue, { timeout: 15_000 }).toMatchObject({ deleted: [], failed: 0 });
+    expect(await t.service.prisma.auditLog.count({ where: { action: "provisioning.orphan_deleted" } })).toBe(1);
     expect(owner.messages().filter((m) => /Server tanpa pesanan aktif/.test(m.text ?? ""))).toHaveLength(1);
   });
 });
