@@ -20,6 +20,7 @@ import { closeWorkers, registerWorkers, type ProcessorMap } from "../jobs/worker
 import { notificationsProcessor } from "../jobs/processors/notifications.processor.js";
 import { ownerAlertsProcessor } from "../jobs/processors/owner-alerts.processor.js";
 import { UserDirectory } from "../shop/users/directory.js";
+import { configRoster } from "../shop/users/staff.js";
 import { Catalog } from "../shop/catalog/catalog.js";
 import { Checkout } from "../shop/payments/checkout.js";
 import { MidtransClient } from "../shop/payments/gateways/midtrans.js";
@@ -154,7 +155,7 @@ export function createCore(config: Config, logger: Logger, opts: { poolSize?: nu
   const queues = new Queues(producerRedis, config.queuePrefix, logger, new JobOutbox(prisma));
   const locales = new LocaleCache();
   const i18n = createI18n(locales);
-  const users = new UserDirectory(prisma, redis, config.queuePrefix, config);
+  const users = new UserDirectory(prisma, redis, config.queuePrefix, configRoster(config));
   const providers = createProviders(config.providers);
   const availability = cloudAvailability(providers);
   const catalog = new Catalog(prisma, { providers: configuredProviders(config), cacheTtlMs: 15_000, availability });
@@ -178,6 +179,13 @@ export async function startService(
   const core = createCore(config, logger, { poolSize: roles.includes("worker") ? 15 : 5 });
   const { metrics, prisma, redis, producerRedis, queues, i18n } = core;
   if (!(await waitForRedis(producerRedis))) logger.error("Redis is not reachable; starting anyway, queue writes will fail until it is back");
+  // OWNER_IDS / SELLER_IDS are authoritative: whoever they no longer list is demoted before anyone taps.
+  if (roles.includes("bot") || roles.includes("worker")) {
+    await core.users.applyRoster().then(
+      (changes) => changes.length > 0 && logger.info({ changes }, "stored roles brought in line with OWNER_IDS / SELLER_IDS"),
+      (err: unknown) => logger.error({ err }, "could not apply OWNER_IDS / SELLER_IDS at start-up; every update still checks them"),
+    );
+  }
 
   let server: ServerType | undefined;
   let runner: RunnerHandle | undefined;

@@ -1,11 +1,10 @@
 import { Composer } from "grammy";
 import { QueueName, jobId } from "../../jobs/queues.js";
 import { formatIdr } from "../../shop/money.js";
-import { refundFailedOrder, retryProvisioning, type Staff, type StaffActionResult } from "../../shop/provisioning/staff-actions.js";
+import { refundFailedOrder, retryProvisioning, type StaffActionResult } from "../../shop/provisioning/staff-actions.js";
+import { staffActor } from "../../shop/users/staff.js";
 import type { BotContext } from "../context.js";
-
-const staffOf = (ctx: BotContext): Staff | null =>
-  ctx.shopUser.role === "SELLER" || ctx.shopUser.role === "OWNER" ? { userId: ctx.shopUser.id, role: ctx.shopUser.role } : null;
+import { allowedTo } from "../middlewares/permission.filter.js";
 
 /**
  * Seller tools for failed provisioning: `/retry <order>` (from PROVISIONING_FAILED
@@ -13,17 +12,18 @@ const staffOf = (ctx: BotContext): Staff | null =>
  * server deleted at the provider), also as buttons on the failure alert. Both are audited.
  */
 export const provisioningStaffFeature = new Composer<BotContext>();
-const staff = provisioningStaffFeature.chatType("private").filter((ctx) => staffOf(ctx) !== null);
+const retrier = provisioningStaffFeature.chatType("private").filter(allowedTo("provisioning.retry"));
+const refunder = provisioningStaffFeature.chatType("private").filter(allowedTo("orders.refund"));
 
 async function retry(ctx: BotContext, ref: string | number) {
-  const result = await retryProvisioning(ctx.deps, ref, staffOf(ctx)!);
+  const result = await retryProvisioning(ctx.deps, ref, staffActor(ctx.shopUser, "provisioning.retry")!);
   if (!result.ok) return ctx.reply(ctx.t("staff-action-failed", { why: result.why }));
   await ctx.deps.queues.enqueue(QueueName.Provisioning, { orderId: result.orderId }, { jobId: jobId("provision", result.orderId, "retry", result.attempt ?? Date.now()) });
   await ctx.reply(ctx.t("staff-retry-started", { reference: result.reference, attempt: result.attempt ?? 1 }));
 }
 
 async function refund(ctx: BotContext, ref: string | number) {
-  const result: StaffActionResult = await refundFailedOrder(ctx.deps, ref, staffOf(ctx)!);
+  const result: StaffActionResult = await refundFailedOrder(ctx.deps, ref, staffActor(ctx.shopUser, "orders.refund")!);
   if (!result.ok) return ctx.reply(ctx.t("staff-action-failed", { why: result.why }));
   if (result.server?.status === "error") {
     // The refund stands; the orphan sweep deletes the server later.
@@ -34,21 +34,21 @@ async function refund(ctx: BotContext, ref: string | number) {
   await ctx.reply(ctx.t("staff-refund-done", { reference: result.reference, amount }));
 }
 
-staff.command("retry", async (ctx) => {
+retrier.command("retry", async (ctx) => {
   const ref = ctx.match.trim();
   if (!ref) return ctx.reply(ctx.t("staff-usage-retry"));
   await retry(ctx, ref);
 });
-staff.command("refund", async (ctx) => {
+refunder.command("refund", async (ctx) => {
   const ref = ctx.match.trim();
   if (!ref) return ctx.reply(ctx.t("staff-usage-refund"));
   await refund(ctx, ref);
 });
-staff.callbackQuery(/^prov:retry:(\d+)$/, async (ctx) => {
+retrier.callbackQuery(/^prov:retry:(\d+)$/, async (ctx) => {
   await ctx.answerCallbackQuery();
   await retry(ctx, Number(ctx.match[1]));
 });
-staff.callbackQuery(/^prov:refund:(\d+)$/, async (ctx) => {
+refunder.callbackQuery(/^prov:refund:(\d+)$/, async (ctx) => {
   await ctx.answerCallbackQuery();
   await refund(ctx, Number(ctx.match[1]));
 });

@@ -3,18 +3,15 @@ import { QueueName } from "../../jobs/queues.js";
 import { checkReadiness, type DependencyCheck } from "../../ops/readiness.js";
 import { formatIdr } from "../../shop/money.js";
 import { shopStats } from "../../shop/stats/shop-stats.js";
-import type { Role } from "../../shop/users/directory.js";
 import type { BotContext } from "../context.js";
+import { allowedTo } from "../middlewares/permission.filter.js";
 
-/** Lets only the given roles through; everyone else falls to the unhandled reply. */
-const hasRole = (...roles: Role[]) => (ctx: BotContext) => roles.includes(ctx.shopUser.role);
-
-/** Seller and owner commands that read the shop's state. */
+/** Seller and owner commands that read the shop's state; everyone else falls to the unhandled reply. */
 export const staffFeature = new Composer<BotContext>();
 
 staffFeature
   .chatType("private")
-  .filter(hasRole("SELLER", "OWNER"))
+  .filter(allowedTo("stats.view"))
   .command("stats", async (ctx) => {
     const stats = await shopStats(ctx.deps.prisma);
     const orders = Object.entries(stats.ordersByStatus)
@@ -33,7 +30,7 @@ staffFeature
 
 staffFeature
   .chatType("private")
-  .filter(hasRole("OWNER"))
+  .filter(allowedTo("service.health"))
   .command("health", async (ctx) => {
     const { prisma, redis, queues } = ctx.deps;
     const ready = await checkReadiness({ prisma, redis });

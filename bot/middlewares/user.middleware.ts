@@ -15,11 +15,14 @@ export function loadUser(): Middleware<BotContext> {
   };
 }
 
-/** Stops blocked customers before any feature runs; staff are never blocked out. */
+/**
+ * Stops blocked users before any feature runs, staff included: a blocked seller
+ * has no staff power (the staff filters check `blocked` again, fresh, at each tap).
+ */
 export function guardBlocked(): Middleware<BotContext> {
   return async (ctx, next) => {
     const user = ctx.shopUser;
-    if (user.blocked && user.role === "CUSTOMER") {
+    if (user.blocked) {
       if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t("blocked-user"), show_alert: true });
       else if (ctx.chat?.type === "private") await ctx.reply(ctx.t("blocked-user"));
       return;

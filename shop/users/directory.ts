@@ -1,5 +1,7 @@
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "../../db/client.js";
+import { applyRosterRole, syncRosterRoles, type RoleChange } from "./role-sync.js";
+import type { StaffRoster } from "./staff.js";
 
 export type Role = "CUSTOMER" | "SELLER" | "OWNER";
 export type Language = "id" | "en";
@@ -26,21 +28,28 @@ const CACHE_TTL_SECONDS = 300;
 const LOCAL_TTL_MS = 5_000;
 
 /**
- * Resolves Telegram users to shop users. Roles come from the database, raised by
- * OWNER_IDS / SELLER_IDS from the config (an operator must never lock themselves
- * out by editing a row). Writes go to Postgres first, then refresh the cache.
+ * Resolves Telegram users to shop users. The roster (OWNER_IDS / SELLER_IDS) is
+ * authoritative for roles: the stored role follows it on every load, and a cached
+ * copy whose role the roster contradicts (the config changed at a restart) is
+ * thrown away instead of served. Staff checks read `fresh()`, never a cache.
+ * Writes go to Postgres first, then refresh the cache.
  */
 export class UserDirectory {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly redis: Redis,
     private readonly prefix: string,
-    private readonly roles: { ownerIds: number[]; sellerIds: number[] },
+    private readonly roster: StaffRoster,
   ) {}
 
   private readonly local = new Map<number, { at: number; user: ShopUser }>();
 
-  private remember(user: ShopUser): ShopUser {
+  private async remember(user: ShopUser): Promise<ShopUser> {
+    await this.redis.set(this.key(user.telegramId), JSON.stringify(user), "EX", CACHE_TTL_SECONDS);
+    return this.rememberLocally(user);
+  }
+
+  private rememberLocally(user: ShopUser): ShopUser {
     if (this.local.size > 20_000) this.local.clear();
     this.local.set(user.telegramId, { at: Date.now(), user });
     return user;
@@ -50,50 +59,61 @@ export class UserDirectory {
     return `${this.prefix}:user:${telegramId}`;
   }
 
-  private configRole(telegramId: number): Role | undefined {
-    if (this.roles.ownerIds.includes(telegramId)) return "OWNER";
-    if (this.roles.sellerIds.includes(telegramId)) return "SELLER";
-    return undefined;
+  /** A cached copy is served only while the roster agrees with its role. */
+  private current(user: ShopUser): boolean {
+    return user.role === this.roster.roleOf(user.telegramId);
   }
 
   /** Loads (or creates on first contact) the user behind a Telegram profile. */
   async resolve(from: TelegramProfile): Promise<ShopUser> {
     const hit = this.local.get(from.id);
-    if (hit && Date.now() - hit.at < LOCAL_TTL_MS) return hit.user;
+    if (hit && Date.now() - hit.at < LOCAL_TTL_MS && this.current(hit.user)) return hit.user;
     const cached = await this.redis.get(this.key(from.id));
-    if (cached) return this.remember(JSON.parse(cached) as ShopUser);
-    const elevated = this.configRole(from.id);
+    if (cached) {
+      const user = JSON.parse(cached) as ShopUser;
+      if (this.current(user)) return this.rememberLocally(user);
+    }
+    return this.fresh(from);
+  }
+
+  /**
+   * The user as Postgres has them now (role brought in line with the roster,
+   * a demotion audited), bypassing both caches and refreshing them. Every staff
+   * command and button checks its permission on this, so a cache minutes old
+   * never grants a power that was taken away.
+   */
+  async fresh(from: TelegramProfile): Promise<ShopUser> {
+    const role = this.roster.roleOf(from.id);
+    const profile = { firstName: from.first_name.slice(0, 128), username: from.username ?? null };
     const row = await this.prisma.user.upsert({
       where: { telegramId: BigInt(from.id) },
-      create: {
-        telegramId: BigInt(from.id),
-        firstName: from.first_name.slice(0, 128),
-        username: from.username ?? null,
-        role: elevated ?? "CUSTOMER",
-      },
-      update: {
-        firstName: from.first_name.slice(0, 128),
-        username: from.username ?? null,
-        ...(elevated ? { role: elevated } : {}),
-      },
+      create: { telegramId: BigInt(from.id), ...profile, role },
+      update: profile,
     });
-    const user = toShopUser(row);
-    await this.redis.set(this.key(from.id), JSON.stringify(user), "EX", CACHE_TTL_SECONDS);
-    return this.remember(user);
+    if (row.role !== role) await applyRosterRole(this.prisma, row, role, "update");
+    return this.remember(toShopUser({ ...row, role }));
   }
 
   /** Persists the user's language choice and refreshes the cache. */
   async setLanguage(telegramId: number, language: Language): Promise<ShopUser> {
     const row = await this.prisma.user.update({ where: { telegramId: BigInt(telegramId) }, data: { language } });
-    const user = toShopUser(row);
-    await this.redis.set(this.key(telegramId), JSON.stringify(user), "EX", CACHE_TTL_SECONDS);
-    return this.remember(user);
+    return this.remember(toShopUser(row));
   }
 
   /** Drops the cached copy (after a role or block change by the owner). */
   async forget(telegramId: number): Promise<void> {
     this.local.delete(telegramId);
     await this.redis.del(this.key(telegramId));
+  }
+
+  /**
+   * Start-up: every stored role follows the roster (staff no longer listed are
+   * demoted, audited) and the cached copies of those whose role changed are dropped.
+   */
+  async applyRoster(): Promise<RoleChange[]> {
+    const changes = await syncRosterRoles(this.prisma, this.roster);
+    for (const change of changes) await this.forget(change.telegramId);
+    return changes;
   }
 }
 
