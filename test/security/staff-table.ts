@@ -1,0 +1,188 @@
+/**
+ * Every staff power the bot has, as data: each command and each callback prefix a staff member
+ * can use, what it acts on (made fresh for every attempt), and how to tell it took effect. The
+ * powers test tries each one as every kind of person who must not have it; the registry test
+ * fails when the bot registers a command or callback prefix that is in neither this table nor
+ * CUSTOMER_SURFACE, so a new staff power cannot ship without being tried here.
+ */
+import sharp from "sharp";
+import type { PrismaClient } from "../../db/client.js";
+import { newOrderReference } from "../../shop/orders/reference.js";
+import { prepareProofImage, storeProof } from "../../shop/payments/proofs/transfer-proofs.js";
+import type { Permission } from "../../shop/users/staff.js";
+import type { RecordedCall } from "../support/bot-harness.js";
+import type { StaffBot, Step } from "./support/staff-bot.js";
+import { PEOPLE } from "./support/staff-bot.js";
+
+export interface StaffAction {
+  /** The command (`/stats`) or the callback prefix (`rev:ok2:`) as the code registers it. */
+  name: string;
+  kind: "command" | "callback";
+  permission: Permission;
+  /** Makes what the action acts on; returns the updates to send and how to see it worked. */
+  arrange(w: StaffBot): Promise<{ steps: Step[]; tookEffect(calls: RecordedCall[]): Promise<boolean> }>;
+}
+
+async function customerId(prisma: PrismaClient): Promise<number> {
+  const c = PEOPLE.customer;
+  const row = await prisma.user.upsert({ where: { telegramId: BigInt(c.id) }, create: { telegramId: BigInt(c.id), firstName: c.first_name }, update: {} });
+  return row.id;
+}
+
+/** Open manual transfers need distinct amounts (their unique code tells them apart in the bank). */
+let uniqueCode = 0;
+
+/** A manual-transfer top-up waiting for its money, as checkout leaves it. */
+async function openTransfer(prisma: PrismaClient) {
+  uniqueCode += 1;
+  const order = await prisma.order.create({
+    data: { reference: newOrderReference(), userId: await customerId(prisma), kind: "WALLET_TOPUP", status: "PENDING_PAYMENT", basePriceIdr: 50_000, totalIdr: 50_000, snapshot: {} },
+  });
+  return prisma.payment.create({
+    data: { orderId: order.id, gateway: "MANUAL_TRANSFER", attemptRef: `MT-${order.reference}`, amountIdr: 50_000, uniqueCodeIdr: uniqueCode, totalIdr: 50_000 + uniqueCode, status: "PENDING" },
+    include: { order: true },
+  });
+}
+
+/** A VPS order whose provisioning failed (what /retry, /refund and prov: act on). */
+async function failedOrder(prisma: PrismaClient) {
+  return prisma.order.create({
+    data: {
+      reference: newOrderReference(),
+      userId: await customerId(prisma),
+      kind: "NEW_VPS",
+      status: "PROVISIONING_FAILED",
+      planCode: "do-s-1vcpu-1gb-sgp1",
+      planName: "Basic 1 GB",
+      providerCode: "DIGITALOCEAN",
+      providerSizeSlug: "s-1vcpu-1gb",
+      region: "sgp1",
+      imageCode: "ubuntu-22.04",
+      providerImageRef: "ubuntu-22-04-x64",
+      durationMonths: 1,
+      basePriceIdr: 75_000,
+      totalIdr: 75_000,
+      snapshot: {},
+    },
+  });
+}
+
+/** A transfer whose screenshot the customer sent, waiting for a seller (what every rev: button acts on). */
+async function transferWithProof(w: StaffBot) {
+  const payment = await openTransfer(w.prisma);
+  const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#aa3366" } }).jpeg().toBuffer();
+  const prepared = await prepareProofImage(jpeg);
+  if (!prepared.ok) throw new Error(`test image refused: ${prepared.reason}`);
+  const { config } = w;
+  const proof = await storeProof(w.prisma, { key: config.encryptionKey, dataDir: config.dataDir, orderId: payment.orderId, userId: payment.order.userId, paymentId: payment.id, image: prepared.image });
+  return { paymentId: payment.id, proofId: proof.proofId };
+}
+
+const statusOf = async (prisma: PrismaClient, orderId: number) => (await prisma.order.findUniqueOrThrow({ where: { id: orderId } })).status;
+const paymentStatus = async (prisma: PrismaClient, id: number) => (await prisma.payment.findUniqueOrThrow({ where: { id } })).status;
+/** A reply that only a staff member may see (not a refusal). */
+const answered = (w: StaffBot, calls: RecordedCall[], method = "sendMessage") =>
+  calls.some((c) => c.method === method && !w.refusals.has(String(c.payload.text ?? "")));
+
+export const STAFF_ACTIONS: StaffAction[] = [
+  {
+    name: "/stats",
+    kind: "command",
+    permission: "stats.view",
+    arrange: async (w) => ({ steps: [{ text: "/stats" }], tookEffect: async (calls) => answered(w, calls) }),
+  },
+  {
+    name: "/health",
+    kind: "command",
+    permission: "service.health",
+    arrange: async (w) => ({ steps: [{ text: "/health" }], tookEffect: async (calls) => answered(w, calls) }),
+  },
+  {
+    name: "/retry",
+    kind: "command",
+    permission: "provisioning.retry",
+    arrange: async (w) => {
+      const order = await failedOrder(w.prisma);
+      return { steps: [{ text: `/retry ${order.reference}` }], tookEffect: async () => (await statusOf(w.prisma, order.id)) !== "PROVISIONING_FAILED" };
+    },
+  },
+  {
+    name: "/refund",
+    kind: "command",
+    permission: "orders.refund",
+    arrange: async (w) => {
+      const order = await failedOrder(w.prisma);
+      return { steps: [{ text: `/refund ${order.reference}` }], tookEffect: async () => (await statusOf(w.prisma, order.id)) === "REFUNDED" };
+    },
+  },
+  {
+    name: "prov:retry:",
+    kind: "callback",
+    permission: "provisioning.retry",
+    arrange: async (w) => {
+      const order = await failedOrder(w.prisma);
+      return { steps: [{ data: `prov:retry:${order.id}` }], tookEffect: async () => (await statusOf(w.prisma, order.id)) !== "PROVISIONING_FAILED" };
+    },
+  },
+  {
+    name: "prov:refund:",
+    kind: "callback",
+    permission: "orders.refund",
+    arrange: async (w) => {
+      const order = await failedOrder(w.prisma);
+      return { steps: [{ data: `prov:refund:${order.id}` }], tookEffect: async () => (await statusOf(w.prisma, order.id)) === "REFUNDED" };
+    },
+  },
+  {
+    name: "rev:view:",
+    kind: "callback",
+    permission: "payments.review",
+    arrange: async (w) => {
+      const { proofId } = await transferWithProof(w);
+      return { steps: [{ data: `rev:view:${proofId}` }], tookEffect: async (calls) => calls.some((c) => c.method === "sendPhoto") };
+    },
+  },
+  {
+    name: "rev:ok:",
+    kind: "callback",
+    permission: "payments.review",
+    arrange: async (w) => {
+      const { paymentId } = await transferWithProof(w);
+      // Only a confirmation prompt, but it shows the amount and the order: staff eyes only.
+      return { steps: [{ data: `rev:ok:${paymentId}` }], tookEffect: async (calls) => answered(w, calls) };
+    },
+  },
+  {
+    name: "rev:ok2:",
+    kind: "callback",
+    permission: "payments.review",
+    arrange: async (w) => {
+      const { paymentId } = await transferWithProof(w);
+      return { steps: [{ data: `rev:ok2:${paymentId}` }], tookEffect: async () => (await paymentStatus(w.prisma, paymentId)) !== "PENDING" };
+    },
+  },
+  {
+    name: "rev:no:",
+    kind: "callback",
+    permission: "payments.review",
+    arrange: async (w) => {
+      const { proofId, paymentId } = await transferWithProof(w);
+      // The button opens the reject flow; the reason typed next is what rejects the screenshot.
+      const proofStatus = async () => (await w.prisma.transferProof.findUniqueOrThrow({ where: { id: proofId } })).status;
+      return { steps: [{ data: `rev:no:${paymentId}` }, { text: "bukti transfer palsu" }], tookEffect: async () => (await proofStatus()) !== "PENDING" };
+    },
+  },
+];
+
+/**
+ * What customers may use. Each entry is a command or the literal start of callback data (as
+ * registered or put on a button); the registry test checks the code against this list and
+ * STAFF_ACTIONS. Adding a prefix here is a claim that it needs no staff permission.
+ */
+export const CUSTOMER_SURFACE = {
+  commands: ["start", "help", "cancel", "catalog", "orders", "vps", "wallet", "language"],
+  callbacks: [
+    "menu:", "cat:", "cat:prov:", "cat:plan:", "cat:dur:", "cat:img:", "chk:", "ord:view:", "ord:list:", "pay:m:", "pay:tp:", "pay:mt:", "pay:wl:", "pay:wlok:", "pay:mn:",
+    "wal:top:", "wal:custom", "vps:view:", "vps:list", "vps:auto:", "vps:act:", "vps:do:", "vps:console:", "renew:", "renew:do:", "lang:",
+  ],
+};
