@@ -1,6 +1,7 @@
 import type { PrismaClient } from "../db/client.js";
 import { isLeaseHeld, withLease, LeaseBusyError } from "../shop/leases.js";
 import { unfinishedInstanceActions, waitingOrders } from "../shop/orders/stranded.js";
+import { provisioningLeaseKey } from "../shop/provisioning/provision.js";
 import type { Logger } from "../ops/logger.js";
 import { redispatchFollowup } from "./dispatch-settlement.js";
 import { QueueName, jobId, type Queues } from "./queues.js";
@@ -31,11 +32,6 @@ export interface RecoveryReport {
   pruned?: number;
   /** Skipped: another process was sweeping. */
   busy?: boolean;
-}
-
-/** The lease key of one order's provisioning run (held by the provisioning processor). */
-export function provisioningLeaseKey(orderId: number): string {
-  return `provision:${orderId}`;
 }
 
 /**

@@ -244,7 +244,7 @@ export async function startService(
           orderLockTtlMs: Math.min(60_000, Math.floor(config.provisioning.jobLockMs / 2)),
           staff: config,
         }),
-        onFinalFailure: provisioningFailureHandler({ prisma, queues, staff: config }),
+        onFinalFailure: provisioningFailureHandler({ prisma, queues, staff: config, providers: core.providers, logger }),
         // A job mostly waits for a server to boot; 10 in parallel keep a burst of orders from
         // queueing for minutes, while polls stay near 3 req/s (inside DigitalOcean's 250/min).
         concurrency: 10,

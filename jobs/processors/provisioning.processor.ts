@@ -6,12 +6,12 @@ import type { Redis } from "ioredis";
 import type { PrismaClient, ProviderCode } from "../../db/client.js";
 import { DEFAULT_LOCALE, isLocale } from "../../bot/i18n.js";
 import type { CloudProvider } from "../../shop/cloud/provider.js";
-import { ProvisioningError, isTransient, provisionOrder, recordProvisioningFailure } from "../../shop/provisioning/provision.js";
+import { ProvisioningError, isTransient, provisionOrder, provisioningLeaseKey, recordProvisioningFailure } from "../../shop/provisioning/provision.js";
+import { discardOrderServer } from "../../shop/provisioning/discard.js";
 import { reviewerChatIds } from "../../shop/users/staff.js";
 import { LeaseBusyError, withLease } from "../../shop/leases.js";
 import type { Logger } from "../../ops/logger.js";
 import { QueueName, jobId, type Payload, type Queues } from "../queues.js";
-import { provisioningLeaseKey } from "../recovery.js";
 
 export interface ProvisioningDeps {
   prisma: PrismaClient;
@@ -131,9 +131,10 @@ export function provisioningProcessor(deps: ProvisioningDeps) {
  * more often than allowed (a worker killed mid-run, twice) or no run is alive any more (found
  * by the recovery sweep). The order becomes PROVISIONING_FAILED if it is not already, and the
  * customer and the sellers hear about it once per failure (keyed by the status-history row of
- * that failure, kept in the durable outbox).
+ * that failure, kept in the durable outbox), and the server the run left at the provider is
+ * deleted (it costs money; a seller's retry builds a new one).
  */
-export function provisioningFailureHandler(deps: Pick<ProvisioningDeps, "prisma" | "queues" | "staff">) {
+export function provisioningFailureHandler(deps: Pick<ProvisioningDeps, "prisma" | "queues" | "staff" | "providers" | "logger">) {
   return async (payload: Payload<"provisioning">, reason: string): Promise<void> => {
     const { prisma, queues } = deps;
     const before = await prisma.order.findUnique({ where: { id: payload.orderId }, select: { status: true } });
@@ -165,6 +166,12 @@ export function provisioningFailureHandler(deps: Pick<ProvisioningDeps, "prisma"
         },
         { jobId: jobId("provision-failed-staff", order.id, episode, reviewer) },
       );
+    }
+    try {
+      await discardOrderServer({ prisma, providers: deps.providers }, order.id);
+    } catch (err) {
+      // The orphan sweep deletes it later; the failure itself is recorded and announced.
+      deps.logger.warn({ err, orderId: order.id }, "could not delete the failed order's server yet");
     }
   };
 }

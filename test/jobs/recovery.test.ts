@@ -18,15 +18,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoCatalog } from "../../db/seed.js";
 import { JobOutbox } from "../../jobs/outbox.js";
 import { QueueName, Queues, jobId } from "../../jobs/queues.js";
-import { provisioningLeaseKey, recoverJobs } from "../../jobs/recovery.js";
+import { recoverJobs } from "../../jobs/recovery.js";
 import { provisioningFailureHandler } from "../../jobs/processors/provisioning.processor.js";
 import type { ProcessorMap } from "../../jobs/workers.js";
 import type { FakeUser } from "../../ops/fakes/telegram/index.js";
 import { createLogger } from "../../ops/logger.js";
 import { acquireLease, releaseLease } from "../../shop/leases.js";
 import { transitionOrder } from "../../shop/orders/state-machine.js";
-import { orderTag } from "../../shop/provisioning/provision.js";
-import { fakeOf, newPaidOrder, NOW, serversTagged } from "../provisioning/fixtures.js";
+import { orderTag, provisioningLeaseKey, recordProvisioningFailure } from "../../shop/provisioning/provision.js";
+import { createProviders } from "../../shop/cloud/providers.js";
+import { fakeOf, newPaidOrder, NOW, provisionWith, serversTagged } from "../provisioning/fixtures.js";
 import { deleteKeys } from "../support/redis.js";
 import { SELLER_ID, startTestService, type TestService } from "../support/service.js";
 
@@ -131,7 +132,7 @@ describe("recovery sweep", () => {
     const { user, userId } = await customer();
     const { order } = await paidOrderWithoutJobs(userId);
     await transitionOrder(t.service.prisma, order.id, "PROVISIONING", { type: "SYSTEM", id: "test" }, { onlyFrom: ["PAID"] });
-    const processors: ProcessorMap = { [QueueName.Provisioning]: { process: async () => undefined, onFinalFailure: provisioningFailureHandler({ prisma: t.service.prisma, queues: t.service.queues, staff: t.config }) } };
+    const processors: ProcessorMap = { [QueueName.Provisioning]: { process: async () => undefined, onFinalFailure: provisioningFailureHandler({ prisma: t.service.prisma, queues: t.service.queues, staff: t.config, providers: {}, logger }) } };
     // A run holding the lease is alive: left alone.
     const lease = await acquireLease(t.service.prisma, provisioningLeaseKey(order.id), 60_000);
     expect((await sweep({ processors, staleProvisioningMs: 0 })).staleProvisioning).toEqual([]);
@@ -158,7 +159,7 @@ describe("recovery sweep", () => {
     const bare = new Worker(QueueName.Provisioning, null, { connection: redis, prefix, autorun: false });
     const job = await bare.getNextJob("tok");
     await job!.moveToFailed(new Error("job stalled more than allowable limit"), "tok", false);
-    const processors: ProcessorMap = { [QueueName.Provisioning]: { process: async () => undefined, onFinalFailure: provisioningFailureHandler({ prisma: t.service.prisma, queues, staff: t.config }) } };
+    const processors: ProcessorMap = { [QueueName.Provisioning]: { process: async () => undefined, onFinalFailure: provisioningFailureHandler({ prisma: t.service.prisma, queues, staff: t.config, providers: {}, logger }) } };
     const report = await recoverJobs({ prisma: t.service.prisma, queues, processors, logger, graceMs: 0 });
     expect(report.settledFailures).toEqual([`${QueueName.Provisioning}/${jobId("provision", order.id)}`]);
     expect((await t.service.prisma.order.findUniqueOrThrow({ where: { id: order.id } })).status).toBe("PROVISIONING_FAILED");
@@ -194,5 +195,25 @@ describe("outbox retention", () => {
     expect(await outbox.prune(90)).toBe(1);
     expect(await outbox.status(QueueName.OwnerAlerts, "old-done")).toBeUndefined();
     expect(await outbox.status(QueueName.OwnerAlerts, "old-pending")).toBe("PENDING");
+  });
+});
+
+describe("final provisioning failure", () => {
+  it("deletes the server a deadline-failed run left at the provider", async () => {
+    const { userId } = await customer();
+    const { order } = await paidOrderWithoutJobs(userId);
+    const providers = createProviders(t.config.providers);
+    const fake = fakeOf(t.clouds!, "DIGITALOCEAN");
+    fake.setBootDelay(10 * 60_000);
+    try {
+      await expect(provisionWith({ prisma: t.service.prisma, providers }, order.id, { deadlineMs: 1_000, encryptionKey: t.config.encryptionKey })).rejects.toThrow(/within/);
+    } finally {
+      fake.setBootDelay(100, 20);
+    }
+    expect(serversTagged(fake, orderTag(order.reference)).filter((s) => s.status !== "deleted")).toHaveLength(1);
+    await recordProvisioningFailure(t.service.prisma, order.id, new Error("deadline"), false);
+    await provisioningFailureHandler({ prisma: t.service.prisma, queues: t.service.queues, staff: t.config, providers, logger })({ orderId: order.id }, "deadline");
+    expect((await t.service.prisma.order.findUniqueOrThrow({ where: { id: order.id } })).status).toBe("PROVISIONING_FAILED");
+    expect(serversTagged(fake, orderTag(order.reference)).filter((s) => s.status !== "deleted")).toHaveLength(0);
   });
 });
