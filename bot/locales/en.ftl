@@ -215,6 +215,10 @@ proof-no-open-transfer = No order is waiting for a transfer proof. Choose 🏦 B
 proof-not-your-order = ❌ Order { $reference } is not yours, so the proof cannot be accepted.
 proof-not-image = ❌ This file is not an image. Please send a photo or screenshot of the transfer (JPG/PNG).
 proof-too-large = ❌ The image is too large (max { $max } MB). Please send a smaller screenshot.
+proof-already-pending = 🧾 We already have the transfer proof for { $reference } and the seller is checking it. Please wait for the decision; if it is refused, you can send a new one.
+proof-rate-limited = ⏳ Too many images in a short time. Wait { $minutes } minutes, then send it again.
+proof-too-many-pixels = ❌ The image resolution is too high (max { $megapixels } megapixels). Send it as a normal photo (not as a file), or send a screenshot.
+proof-busy = ⏳ Many transfer proofs are being processed right now. Please send it again in a minute.
 notify-payment-received =
     ✅ Payment for order { $reference } received: { $total }.
     { $next }

@@ -209,6 +209,10 @@ proof-no-open-transfer = Tidak ada pesanan yang menunggu bukti transfer. Pilih �
 proof-not-your-order = ❌ Pesanan { $reference } bukan milik Anda, jadi buktinya tidak bisa diterima.
 proof-not-image = ❌ File ini bukan gambar. Kirim foto atau screenshot bukti transfer (JPG/PNG).
 proof-too-large = ❌ Gambar terlalu besar (maks { $max } MB). Kirim screenshot yang lebih kecil.
+proof-already-pending = 🧾 Bukti transfer untuk { $reference } sudah kami terima dan sedang diperiksa penjual. Tunggu keputusannya; jika ditolak, Anda bisa mengirim bukti baru.
+proof-rate-limited = ⏳ Terlalu banyak gambar dalam waktu singkat. Tunggu { $minutes } menit lalu kirim lagi.
+proof-too-many-pixels = ❌ Resolusi gambar terlalu besar (maks { $megapixels } megapiksel). Kirim sebagai foto biasa (bukan file) atau kirim screenshot.
+proof-busy = ⏳ Banyak bukti transfer sedang diproses. Kirim lagi dalam satu menit.
 notify-payment-received =
     ✅ Pembayaran pesanan { $reference } diterima: { $total }.
     { $next }

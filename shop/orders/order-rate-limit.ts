@@ -1,12 +1,25 @@
 import type { Redis } from "ioredis";
 
 /**
- * At most `limit` order creations per user per minute, counted in Redis so the
- * limit holds across processes. Returns whether this attempt may proceed.
+ * Counts one attempt of `kind` by `userId` in the current fixed window of `windowMs`, in Redis so
+ * the limit holds across processes. Returns whether this attempt is within `limit`. (A fixed
+ * window lets up to twice the limit through around a window's edge; enough against floods.)
+ */
+export async function allowWithinWindow(
+  redis: Redis,
+  prefix: string,
+  input: { kind: string; userId: number; limit: number; windowMs: number; now?: number },
+): Promise<boolean> {
+  const window = Math.floor((input.now ?? Date.now()) / input.windowMs);
+  const key = `${prefix}:${input.kind}:${input.userId}:${window}`;
+  const ttlSeconds = Math.ceil((2 * input.windowMs) / 1000);
+  const [[, count]] = (await redis.multi().incr(key).expire(key, ttlSeconds).exec()) as [[null, number], [null, number]];
+  return count <= input.limit;
+}
+
+/**
+ * At most `limit` order creations per user per minute. Returns whether this attempt may proceed.
  */
 export async function allowOrderCreation(redis: Redis, prefix: string, userId: number, limit = 10, now = Date.now()): Promise<boolean> {
-  const minute = Math.floor(now / 60_000);
-  const key = `${prefix}:order-rate:${userId}:${minute}`;
-  const [[, count]] = (await redis.multi().incr(key).expire(key, 120).exec()) as [[null, number], [null, number]];
-  return count <= limit;
+  return allowWithinWindow(redis, prefix, { kind: "order-rate", userId, limit, windowMs: 60_000, now });
 }

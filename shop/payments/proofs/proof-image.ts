@@ -10,7 +10,7 @@
 import sharp from "sharp";
 
 /** Why an upload was refused (show the customer a matching message). */
-export type ProofImageRejection = "not_image" | "too_large" | "too_big_dimensions";
+export type ProofImageRejection = "not_image" | "too_large" | "too_big_dimensions" | "busy";
 
 /** Result of `prepareProofImage`. */
 export type PreparedProofImage =
@@ -23,11 +23,54 @@ export interface ProofImageOptions {
   maxInputBytes?: number;
   /** The output fits in maxDimension × maxDimension (default 2000). */
   maxDimension?: number;
-  /** Largest input in pixels (default 50 MP: a 48 MP phone photo passes, bombs do not). */
+  /** Largest input in pixels (default MAX_PROOF_PIXELS). */
   maxInputPixels?: number;
-  /** Largest input side in pixels (default 16384). */
+  /** Largest input side in pixels (default 10000: a long scrolling screenshot passes). */
   maxInputSide?: number;
 }
+
+/**
+ * 24 MP: a 6000 × 4000 photo, four times any phone screenshot. Measured with this pipeline: one
+ * 48 MP PNG took 64 MB more memory, four at once 256 MB, three 49 MP 16-bit PNGs (0.6 MB files)
+ * 330 MB and 18 s of CPU: enough to push the bot past PM2's 512 MB restart line.
+ */
+export const MAX_PROOF_PIXELS = 24_000_000;
+
+/** A decode that takes longer than this is given up (libvips checks it while it works). */
+const DECODE_TIMEOUT_SECONDS = 15;
+
+/**
+ * Decodes run one at a time per process, with a short queue; beyond it an upload is refused as
+ * "busy" at once. Why: the bot process serves every chat, and libvips already spreads one
+ * decode over the cores; a handful of large images decoded together would take its memory.
+ */
+export class DecodeSlots {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly slots: number,
+    private readonly maxWaiting: number,
+  ) {}
+
+  /** Runs `work` in a slot; `null` when the queue is full (nothing ran). */
+  async run<T>(work: () => Promise<T>): Promise<T | null> {
+    if (this.active >= this.slots) {
+      if (this.waiting.length >= this.maxWaiting) return null;
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else this.active += 1;
+    try {
+      return await work();
+    } finally {
+      // Hand the slot straight to the next waiter (active stays counted), or free it.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active -= 1;
+    }
+  }
+}
+
+const decodeSlots = new DecodeSlots(1, 8);
 
 /** Formats a transfer screenshot may arrive in (heif: only what this sharp build can decode). */
 const ACCEPTED_FORMATS = new Set(["jpeg", "png", "webp", "gif", "heif"]);
@@ -51,8 +94,8 @@ function sniff(bytes: Buffer): string | null {
 export async function prepareProofImage(bytes: Buffer, opts: ProofImageOptions = {}): Promise<PreparedProofImage> {
   const maxInputBytes = opts.maxInputBytes ?? 10 * 1024 * 1024;
   const maxDimension = opts.maxDimension ?? 2000;
-  const maxInputPixels = opts.maxInputPixels ?? 50_000_000;
-  const maxInputSide = opts.maxInputSide ?? 16_384;
+  const maxInputPixels = opts.maxInputPixels ?? MAX_PROOF_PIXELS;
+  const maxInputSide = opts.maxInputSide ?? 10_000;
 
   if (bytes.length > maxInputBytes) return { ok: false, reason: "too_large" };
   const sniffed = sniff(bytes);
@@ -71,16 +114,20 @@ export async function prepareProofImage(bytes: Buffer, opts: ProofImageOptions =
   }
   if (width > maxInputSide || height > maxInputSide || width * height > maxInputPixels) return { ok: false, reason: "too_big_dimensions" };
 
-  try {
-    const { data, info } = await sharp(bytes, { pages: 1, limitInputPixels: maxInputPixels, failOn: "error", autoOrient: true })
-      .resize({ width: maxDimension, height: maxDimension, fit: "inside", withoutEnlargement: true })
-      .flatten({ background: "#ffffff" })
-      // No withMetadata()/keepMetadata(): sharp drops EXIF, XMP, IPTC and ICC (converting to sRGB).
-      .jpeg({ quality: 80, mozjpeg: true })
-      .toBuffer({ resolveWithObject: true });
-    return { ok: true, image: data, width: info.width, height: info.height, sourceFormat: format };
-  } catch {
-    // Truncated/corrupt data, or a HEIC this libvips build cannot decode (HEVC).
-    return { ok: false, reason: "not_image" };
-  }
+  const decoded = await decodeSlots.run(async (): Promise<PreparedProofImage> => {
+    try {
+      const { data, info } = await sharp(bytes, { pages: 1, limitInputPixels: maxInputPixels, failOn: "error", autoOrient: true })
+        .resize({ width: maxDimension, height: maxDimension, fit: "inside", withoutEnlargement: true })
+        .flatten({ background: "#ffffff" })
+        // No withMetadata()/keepMetadata(): sharp drops EXIF, XMP, IPTC and ICC (converting to sRGB).
+        .jpeg({ quality: 80, mozjpeg: true })
+        .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
+        .toBuffer({ resolveWithObject: true });
+      return { ok: true, image: data, width: info.width, height: info.height, sourceFormat: format };
+    } catch {
+      // Truncated/corrupt data, a HEIC this libvips build cannot decode (HEVC), or too slow.
+      return { ok: false, reason: "not_image" };
+    }
+  });
+  return decoded ?? { ok: false, reason: "busy" };
 }

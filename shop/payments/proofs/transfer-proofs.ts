@@ -34,6 +34,19 @@ export class ProofUnavailableError extends Error {
   }
 }
 
+/** Why a screenshot was not stored for a payment. */
+export class ProofNotAcceptedError extends Error {
+  constructor(readonly reason: "already_pending" | "transfer_closed") {
+    super(reason === "already_pending" ? "a screenshot of this transfer already waits for a seller" : "this transfer is no longer open");
+    this.name = "ProofNotAcceptedError";
+  }
+}
+
+/** The screenshot of this transfer still waiting for a seller, if any. */
+export function pendingProofOf(prisma: PrismaClient, paymentId: number) {
+  return prisma.transferProof.findFirst({ where: { paymentId, status: "PENDING" }, select: { id: true, createdAt: true } });
+}
+
 /** Absolute path of a stored proof, refusing anything that would leave `dataDir/proofs`. */
 function proofPath(dataDir: string, storagePath: string): string {
   const root = resolve(dataDir, PROOFS_DIR);
@@ -64,7 +77,9 @@ async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
 /**
  * Seals a screenshot (the JPEG from `prepareProofImage`) and records it as a PENDING
  * TransferProof of the order. The plaintext stays in memory; the file holds
- * `nonce ‖ ciphertext`. If the row cannot be written the file is removed again.
+ * `nonce ‖ ciphertext`. If the row cannot be written the file is removed again. With a
+ * `paymentId`, throws `ProofNotAcceptedError` when that transfer is no longer open or already
+ * has a screenshot waiting for a seller.
  */
 export async function storeProof(
   prisma: PrismaClient,
@@ -84,16 +99,29 @@ export async function storeProof(
   await writeFileAtomic(path, sealed);
 
   try {
-    const row = await prisma.transferProof.create({
-      data: {
-        orderId: input.orderId,
-        userId: input.userId,
-        paymentId: input.paymentId ?? null,
-        storagePath,
-        sizeBytes: sealed.length,
-        mimeType: "image/jpeg",
-      },
-      select: { id: true },
+    const row = await prisma.$transaction(async (tx) => {
+      if (input.paymentId) {
+        // One screenshot per transfer waits for a seller; the lock makes that hold against a
+        // second upload at the same moment, and against the order expiry ending the transfer
+        // (manual-transfer.ts endOpenTransfers locks the same row).
+        const [payment] = await tx.$queryRaw<Array<{ status: string; order_status: string }>>`
+          SELECT p."status"::text AS "status", o."status"::text AS "order_status"
+            FROM "payments" p JOIN "orders" o ON o."id" = p."order_id"
+           WHERE p."id" = ${input.paymentId} FOR UPDATE OF p`;
+        if (!payment || payment.status !== "PENDING" || payment.order_status !== "PENDING_PAYMENT") throw new ProofNotAcceptedError("transfer_closed");
+        if (await tx.transferProof.count({ where: { paymentId: input.paymentId, status: "PENDING" } })) throw new ProofNotAcceptedError("already_pending");
+      }
+      return tx.transferProof.create({
+        data: {
+          orderId: input.orderId,
+          userId: input.userId,
+          paymentId: input.paymentId ?? null,
+          storagePath,
+          sizeBytes: sealed.length,
+          mimeType: "image/jpeg",
+        },
+        select: { id: true },
+      });
     });
     return { proofId: row.id, storagePath, sizeBytes: sealed.length };
   } catch (error) {

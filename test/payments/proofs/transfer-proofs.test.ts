@@ -39,7 +39,7 @@ beforeAll(async () => {
       reference: newOrderReference(),
       userId,
       kind: "WALLET_TOPUP",
-      status: "PAYMENT_REVIEW",
+      status: "PENDING_PAYMENT",
       basePriceIdr: 100_000,
       totalIdr: 100_000,
       snapshot: {},
@@ -48,7 +48,7 @@ beforeAll(async () => {
   orderId = order.id;
   paymentId = (
     await prisma.payment.create({
-      data: { orderId, gateway: "MANUAL_TRANSFER", attemptRef: `MT-${order.reference}`, amountIdr: 100_000, uniqueCodeIdr: 123, totalIdr: 100_123, status: "REVIEW" },
+      data: { orderId, gateway: "MANUAL_TRANSFER", attemptRef: `MT-${order.reference}`, amountIdr: 100_000, uniqueCodeIdr: 123, totalIdr: 100_123, status: "PENDING" },
     })
   ).id;
 });
