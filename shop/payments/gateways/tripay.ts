@@ -50,8 +50,13 @@ export function verifyTripayCallback(privateKey: string, rawBody: string | Buffe
 // ---------------------------------------------------------------------------------------
 // Wire schemas
 
-/** Integer that Tripay may send as a number or numeric string (e.g. `paid_at: "1582856000"`). */
-const int = z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]);
+/**
+ * Integer that Tripay may send as a number or numeric string (e.g. `paid_at: "1582856000"`). At
+ * most 15 digits as a string: a longer one would turn into an inexact float, not an integer.
+ */
+const int = z.union([z.number().int(), z.string().regex(/^-?\d{1,15}$/).transform(Number)]);
+/** A rupiah amount: a negative total is no payment we can settle or refund, so not a Tripay body. */
+const rupiah = int.refine((v) => v >= 0, "a rupiah amount is never negative");
 /** A decimal Tripay may send as number or string (e.g. `percent: "0.70"`). */
 const decimal = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)]);
 const nullableInt = int.nullable().optional().transform((v) => v ?? null);
@@ -98,7 +103,7 @@ const transactionSchema = z.looseObject({
   merchant_ref: nullableString,
   payment_method: z.string(),
   payment_name: nullableString,
-  amount: int,
+  amount: rupiah,
   fee_merchant: int.optional().transform((v) => v ?? 0),
   fee_customer: int.optional().transform((v) => v ?? 0),
   total_fee: int.optional().transform((v) => v ?? 0),
@@ -158,7 +163,7 @@ export const tripayCallbackSchema = z.looseObject({
   /** Display name ("BCA Virtual Account"), not the code. */
   payment_method: nullableString,
   payment_method_code: nullableString,
-  total_amount: int,
+  total_amount: rupiah,
   fee_merchant: nullableInt,
   fee_customer: nullableInt,
   total_fee: nullableInt,
