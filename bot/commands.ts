@@ -1,5 +1,5 @@
 import type { I18n } from "@grammyjs/i18n";
-import type { Api, Context } from "grammy";
+import { GrammyError, type Api, type Context } from "grammy";
 import type { BotCommand } from "grammy/types";
 import type { Logger } from "../ops/logger.js";
 import { LOCALES, DEFAULT_LOCALE } from "./i18n.js";
@@ -19,12 +19,15 @@ function localized(i18n: I18n<Context>, locale: string, names: readonly string[]
  * Publishes the command menu per role: the default scope for customers and a
  * per-chat scope for each seller and owner, in every language we speak.
  * A staff member who never opened the bot yields "chat not found"; that is logged, not fatal.
+ * Anything else (Telegram unreachable, 5xx, flood control) is thrown, so start-up tries the
+ * whole menu again later instead of leaving it half published.
  */
 export async function publishCommands(
   api: Api,
   i18n: I18n<Context>,
   staff: { sellerIds: number[]; ownerIds: number[] },
   logger: Logger,
+  signal?: Parameters<Api["setMyCommands"]>[2],
 ): Promise<void> {
   const sellerCmds = [...COMMANDS.CUSTOMER, ...COMMANDS.SELLER];
   const ownerCmds = [...sellerCmds, ...COMMANDS.OWNER];
@@ -38,8 +41,9 @@ export async function publishCommands(
       const scope = target.chatId === undefined ? { type: "default" as const } : { type: "chat" as const, chat_id: target.chatId };
       const languageCode = locale === DEFAULT_LOCALE ? undefined : locale;
       try {
-        await api.setMyCommands(localized(i18n, locale, target.names), { scope, language_code: languageCode });
+        await api.setMyCommands(localized(i18n, locale, target.names), { scope, language_code: languageCode }, signal);
       } catch (err) {
+        if (!(target.chatId !== undefined && err instanceof GrammyError && (err.error_code === 400 || err.error_code === 403))) throw err;
         logger.warn({ err, chatId: target.chatId, locale }, "could not publish commands for this scope");
       }
     }

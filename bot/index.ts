@@ -1,4 +1,3 @@
-import { autoRetry } from "@grammyjs/auto-retry";
 import { conversations, createConversation } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, lazySession, type Context, type MiddlewareFn } from "grammy";
@@ -18,6 +17,7 @@ import { REJECT_CONVERSATION, rejectConversation, reviewFeature } from "./featur
 import { TOPUP_CONVERSATION, topUpConversation, walletFeature } from "./features/wallet.feature.js";
 import { startFeature } from "./features/start.command.js";
 import { unhandledFeature } from "./features/unhandled.js";
+import { botRetry } from "./api.js";
 import { admitUpdates } from "./middlewares/admit.middleware.js";
 import { handleBotError } from "./middlewares/error-boundary.js";
 import { guardBlocked, loadUser } from "./middlewares/user.middleware.js";
@@ -27,14 +27,11 @@ import { RedisStorage } from "./storage.js";
  * Bump whenever a conversation's code changes shape: stored replay logs from an
  * older version are discarded instead of replayed into the wrong code.
  */
-export const CONVERSATION_VERSION = 2;
-
-/** Bounded: an unbounded auto-retry can hold an update (and its chat) for an hour. */
-const boundedRetry = () => autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 20 });
+export const CONVERSATION_VERSION = 3;
 
 /** Conversations build a fresh Api per replay; this gives it the same retry policy. */
 const conversationApiRetry: MiddlewareFn<ConvContext> = (ctx, next) => {
-  ctx.api.config.use(boundedRetry());
+  botRetry(ctx.api);
   return next();
 };
 
@@ -53,7 +50,8 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
     // `fetch` is the wire: tests swap it for a recorder; conversations inherit it.
     client: { apiRoot: config.telegram.apiRoot, timeoutSeconds: 30, ...(opts.fetch ? { fetch: opts.fetch } : {}) },
   });
-  bot.api.config.use(boundedRetry());
+  // Bounded: an unbounded retry can hold an update (and its chat) for an hour.
+  botRetry(bot.api);
 
   const debug = deps.logger.isLevelEnabled("debug");
   bot.use(async (ctx, next) => {

@@ -98,7 +98,9 @@ export function registerWorkers(deps: {
           log.error({ err: hookErr, jobId: job.id }, "final-failure handling failed; the recovery sweep will try again"),
         );
       }
-      if (final && ALERT_ON_FINAL_FAILURE.has(name)) {
+      // A customer message that ran out of attempts (Telegram unreachable all along) is the owner's
+      // business too; one refused for good (the recipient blocked the bot) is not.
+      if (final && (ALERT_ON_FINAL_FAILURE.has(name) || (name === QueueName.Notifications && !(err instanceof UnrecoverableError)))) {
         deps.queues
           .enqueue(QueueName.OwnerAlerts, {
             severity: "critical",

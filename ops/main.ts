@@ -1,5 +1,5 @@
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig } from "./config.js";
-import { createLogger } from "./logger.js";
+import { configSecrets, createLogger } from "./logger.js";
 import { parseRoles, startService, type Service } from "./runtime.js";
 
 /**
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger({ level: config.logLevel, role: roles.join("+") });
+  const logger = createLogger({ level: config.logLevel, role: roles.join("+"), secrets: configSecrets(config) });
   process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled promise rejection"));
 
   const running: { service?: Service } = {};
@@ -53,7 +53,8 @@ async function main(): Promise<void> {
   try {
     running.service = await startService(config, roles, logger);
   } catch (err) {
-    // e.g. Telegram unreachable at start: exit non-zero so PM2/systemd retry with back-off.
+    // e.g. the HTTP port taken. (Telegram unreachable is not fatal: the bot keeps retrying in the
+    // background, /health/ready names it, and the owner is alerted; see ops/bot-startup.ts.)
     logger.fatal({ err }, "service failed to start");
     await running.service?.stop();
     process.exit(1);

@@ -9,7 +9,41 @@ export interface DependencyCheck {
 
 export interface Readiness {
   ok: boolean;
-  checks: { postgres: DependencyCheck; redis: DependencyCheck };
+  /** Postgres and Redis, plus each part of this process still starting (e.g. `telegram`). */
+  checks: { postgres: DependencyCheck; redis: DependencyCheck } & Record<string, DependencyCheck>;
+}
+
+/**
+ * Parts of a process that come up after it does: the bot keeps retrying Telegram in the
+ * background while the web role already serves payment webhooks. Until a part is up,
+ * `/health/ready` names it (with its last error) instead of pretending all is well.
+ */
+export class StartupComponents {
+  private readonly parts = new Map<string, { ok: boolean; since: number; error?: string }>();
+
+  /** `name` is not up yet; `error` says why (the last failed attempt). */
+  pending(name: string, error?: string): void {
+    const since = this.parts.get(name)?.since ?? performance.now();
+    this.parts.set(name, { ok: false, since, ...(error !== undefined ? { error } : {}) });
+  }
+
+  ready(name: string): void {
+    this.parts.set(name, { ok: true, since: performance.now() });
+  }
+
+  isReady(name: string): boolean {
+    return this.parts.get(name)?.ok ?? false;
+  }
+
+  /** One check per part; a pending part's `latencyMs` is how long it has been waiting. */
+  checks(): Record<string, DependencyCheck> {
+    return Object.fromEntries(
+      [...this.parts].map(([name, part]) => [
+        name,
+        part.ok ? { ok: true, latencyMs: 0 } : { ok: false, latencyMs: Math.round(performance.now() - part.since), error: part.error ?? "starting" },
+      ]),
+    );
+  }
 }
 
 async function timed(run: () => Promise<unknown>, timeoutMs: number): Promise<DependencyCheck> {
@@ -31,10 +65,11 @@ async function timed(run: () => Promise<unknown>, timeoutMs: number): Promise<De
 }
 
 /**
- * Asks Postgres and Redis for a trivial answer with a short deadline. Used by
- * `/health/ready` and the owner's /health command, so both tell the same truth.
+ * Asks Postgres and Redis for a trivial answer with a short deadline, and adds the parts of
+ * this process still starting. Used by `/health/ready` and the owner's /health command, so
+ * both tell the same truth.
  */
-export async function checkReadiness(deps: { prisma: PrismaClient; redis: Redis }, timeoutMs = 1_500): Promise<Readiness> {
+export async function checkReadiness(deps: { prisma: PrismaClient; redis: Redis; components?: StartupComponents }, timeoutMs = 1_500): Promise<Readiness> {
   const [postgres, redis] = await Promise.all([
     timed(() => deps.prisma.$queryRaw`SELECT 1`, timeoutMs),
     timed(async () => {
@@ -42,5 +77,6 @@ export async function checkReadiness(deps: { prisma: PrismaClient; redis: Redis 
       await deps.redis.ping();
     }, timeoutMs),
   ]);
-  return { ok: postgres.ok && redis.ok, checks: { postgres, redis } };
+  const parts = deps.components?.checks() ?? {};
+  return { ok: postgres.ok && redis.ok && Object.values(parts).every((p) => p.ok), checks: { ...parts, postgres, redis } };
 }

@@ -1,13 +1,11 @@
 import { serve, type ServerType } from "@hono/node-server";
 import pg from "pg";
-import { run, type RunnerHandle } from "@grammyjs/runner";
 import type { UserFromGetMe } from "grammy/types";
 import type { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { createBot } from "../bot/index.js";
 import type { BotDeps } from "../bot/context.js";
 import { createTelegramApi } from "../bot/api.js";
-import { publishCommands } from "../bot/commands.js";
 import { LocaleCache, createI18n } from "../bot/i18n.js";
 import { createPrisma, type PrismaClient } from "../db/client.js";
 import { QueueName, Queues, jobId } from "../jobs/queues.js";
@@ -39,6 +37,8 @@ import { telegramWebhookRoutes } from "../webhooks/routes/telegram.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { StartupComponents } from "./readiness.js";
+import { startBot, type BotStartup, type StartupRetryPolicy } from "./bot-startup.js";
 
 export const ROLES = ["web", "bot", "worker", "scheduler"] as const;
 
@@ -89,6 +89,8 @@ export interface Service {
   queues: Queues;
   metrics: Metrics;
   httpPort?: number;
+  /** With the bot role: resolves true once the bot receives updates (start-up retries until Telegram answers). */
+  botReady?: Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -174,7 +176,7 @@ export async function startService(
   config: Config,
   roles: Role[],
   logger: Logger,
-  opts: { botInfo?: UserFromGetMe; processors?: (base: ProcessorMap) => ProcessorMap } = {},
+  opts: { botInfo?: UserFromGetMe; processors?: (base: ProcessorMap) => ProcessorMap; telegramRetry?: StartupRetryPolicy } = {},
 ): Promise<Service> {
   const core = createCore(config, logger, { poolSize: roles.includes("worker") ? 15 : 5 });
   const { metrics, prisma, redis, producerRedis, queues, i18n } = core;
@@ -188,7 +190,8 @@ export async function startService(
   }
 
   let server: ServerType | undefined;
-  let runner: RunnerHandle | undefined;
+  let botStartup: BotStartup | undefined;
+  const components = new StartupComponents();
   let scheduler: { stop(): Promise<void> } | undefined;
   let workers: Worker[] = [];
   let recovery: { stop(): Promise<void> } | undefined;
@@ -198,23 +201,12 @@ export async function startService(
   const extraRoutes: ExtraRoutes[] = [];
 
   if (roles.includes("bot")) {
+    if (config.telegram.mode === "webhook" && !roles.includes("web")) throw new Error("BOT_MODE=webhook needs the web role in the same process (run roles: web bot)");
     const bot = createBot(core.botDeps, { botInfo: opts.botInfo });
-    logger.info({ apiRoot: config.telegram.apiRoot }, "contacting the Telegram Bot API");
-    await bot.init();
-    await publishCommands(bot.api, i18n, config, logger);
-    if (config.telegram.mode === "webhook") {
-      if (!roles.includes("web")) throw new Error("BOT_MODE=webhook needs the web role in the same process (run roles: web bot)");
-      extraRoutes.push({ path: "/telegram", app: telegramWebhookRoutes(bot, config.telegram.webhookSecret!, metrics) });
-      await bot.api.setWebhook(`${config.telegram.publicBaseUrl}/telegram/webhook`, {
-        secret_token: config.telegram.webhookSecret,
-        allowed_updates: ["message", "callback_query"],
-      });
-      logger.info("bot receives updates by webhook");
-    } else {
-      await bot.api.deleteWebhook();
-      runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "callback_query"] } } });
-      logger.info({ username: bot.botInfo.username }, "bot polling started");
-    }
+    // Mounted now: the route answers 503 until the bot has reached Telegram.
+    if (config.telegram.mode === "webhook") extraRoutes.push({ path: "/telegram", app: telegramWebhookRoutes(bot, config.telegram.webhookSecret!, metrics) });
+    // In the background: a Telegram outage must not stop the other roles (payment webhooks above all).
+    botStartup = startBot({ bot, config, i18n, logger, queues, components }, opts.telegramRetry);
   }
 
   if (roles.includes("worker")) {
@@ -292,7 +284,7 @@ export async function startService(
     webhookSql.on("error", (err) => logger.warn({ err: err.message }, "webhook pg pool error"));
     const settler = new SettlementBatcher(webhookSql, { maxInFlight: WEBHOOK_SETTLEMENTS_IN_FLIGHT, onBatch: (n) => metrics.settlementBatchSize.observe(n) });
     extraRoutes.push({ path: "/webhooks", app: paymentWebhookRoutes({ config, prisma, queues, metrics, settler }) });
-    const app = createServer({ logger, metrics, prisma, redis }, extraRoutes);
+    const app = createServer({ logger, metrics, prisma, redis, components }, extraRoutes);
     await new Promise<void>((resolve, reject) => {
       server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) => {
         httpPort = info.port;
@@ -316,7 +308,7 @@ export async function startService(
       };
       await step("intake", async () => {
         await Promise.all([
-          runner?.isRunning() ? runner.stop() : undefined,
+          botStartup?.stop(),
           server
             ? new Promise<void>((resolve) => {
                 server!.close(() => resolve());
@@ -339,5 +331,7 @@ export async function startService(
     return stopping;
   };
 
-  return { roles, config, prisma, redis, queues, metrics, get httpPort() { return httpPort; }, stop };
+  // When Telegram answers at once (the usual case), the service is returned with the bot already receiving updates.
+  await botStartup?.firstAttempt;
+  return { roles, config, prisma, redis, queues, metrics, get httpPort() { return httpPort; }, botReady: botStartup?.ready, stop };
 }

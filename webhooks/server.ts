@@ -7,6 +7,7 @@ import type { Redis } from "ioredis";
 import type { PrismaClient } from "../db/client.js";
 import type { Logger } from "../ops/logger.js";
 import type { Metrics } from "../ops/metrics.js";
+import type { StartupComponents } from "../ops/readiness.js";
 import { healthRoutes } from "./routes/health.js";
 
 export interface ServerDeps {
@@ -14,6 +15,8 @@ export interface ServerDeps {
   metrics: Metrics;
   prisma: PrismaClient;
   redis: Redis;
+  /** Parts of the process still starting (the bot waiting for Telegram), named by /health/ready. */
+  components?: StartupComponents;
 }
 
 /** What @hono/node-server passes as `c.env`; absent under `app.request()` (tests). */

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import type { BotError } from "grammy";
-import { scrubToken } from "../../ops/logger.js";
 import type { BotContext } from "../context.js";
 
 /**
@@ -12,7 +11,8 @@ export async function handleBotError(error: BotError<BotContext>): Promise<void>
   const ref = randomBytes(3).toString("hex");
   const err = error.error instanceof Error ? error.error : new Error(String(error.error));
   const log = ctx.logger ?? ctx.deps?.logger;
-  log?.error({ ref, err: { message: scrubToken(err.message), stack: err.stack } , updateId: ctx.update.update_id }, "update failed");
+  // The logger's one error serializer drops payloads and scrubs tokens from message and stack.
+  log?.error({ ref, err, updateId: ctx.update.update_id }, "update failed");
   ctx.deps?.metrics.botUpdates.inc({ outcome: "error" });
   try {
     const text = ctx.t ? ctx.t("error-generic", { ref }) : `Maaf, terjadi kesalahan. (kode: ${ref})`;

@@ -11,7 +11,7 @@ import { startFakeClouds } from "../fakes/clouds/index.js";
 import { startFakeMidtrans } from "../fakes/midtrans/server.js";
 import { startFakeTelegram } from "../fakes/telegram/server.js";
 import { startFakeTripay } from "../fakes/tripay/server.js";
-import { createLogger } from "../logger.js";
+import { configSecrets, createLogger } from "../logger.js";
 import { projectRoot } from "../paths.js";
 import { startService } from "../runtime.js";
 import { runChatClient } from "./chat-client.js";
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     HTTP_PORT: httpPort ? String(httpPort) : "3999",
     LOG_LEVEL: process.env.LOG_LEVEL || "info",
   });
-  const logger = createLogger({ level: config.logLevel, role: "demo", destination: pino.destination({ dest: logFile, sync: false, mkdir: true }) });
+  const logger = createLogger({ level: config.logLevel, role: "demo", secrets: configSecrets(config), destination: pino.destination({ dest: logFile, sync: false, mkdir: true }) });
   const service = await startService(config, ["web", "bot", "worker", "scheduler"], logger);
   const shopUrl = `http://127.0.0.1:${service.httpPort}`;
   tripay.setCallbackUrl(`${shopUrl}/webhooks/tripay`);

@@ -3,7 +3,7 @@ import { checkReadiness } from "../../ops/readiness.js";
 import type { AppEnv, ServerDeps } from "../server.js";
 
 /** Liveness says the process answers; readiness says it can do real work. */
-export function healthRoutes(deps: Pick<ServerDeps, "prisma" | "redis">): Hono<AppEnv> {
+export function healthRoutes(deps: Pick<ServerDeps, "prisma" | "redis" | "components">): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get("/", (c) => c.json({ status: "ok", uptimeSeconds: Math.round(process.uptime()) }));
   app.get("/ready", async (c) => {

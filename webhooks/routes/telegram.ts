@@ -15,7 +15,8 @@ function sameSecret(given: string | undefined, expected: string): boolean {
 /**
  * `POST /telegram/webhook`: checks Telegram's secret header in constant time
  * and hands the update to the bot. Telegram retries slow answers, so the
- * handler returns before its timeout and the dedupe middleware drops replays.
+ * handler returns before its timeout and the dedupe middleware drops replays. Mounted before
+ * the bot has reached Telegram (start-up retries in the background): until then it answers 503.
  */
 export function telegramWebhookRoutes(bot: Bot<BotContext>, secret: string, metrics: Metrics): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -24,6 +25,10 @@ export function telegramWebhookRoutes(bot: Bot<BotContext>, secret: string, metr
     if (!sameSecret(header(c, "x-telegram-bot-api-secret-token"), secret)) {
       metrics.webhookRejected.inc({ source: "telegram", reason: "bad_secret" });
       return c.json({ error: "unauthorized", message: "missing or wrong X-Telegram-Bot-Api-Secret-Token" }, 401);
+    }
+    if (!bot.isInited()) {
+      // Start-up is still waiting for the Bot API (getMe); Telegram keeps the update and retries.
+      return c.json({ error: "starting", message: "the bot is not connected to Telegram yet" }, 503, { "retry-after": "5" });
     }
     try {
       // Hono caches the parsed body, so grammY's own c.req.json() reuses it.
