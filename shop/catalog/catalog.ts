@@ -2,6 +2,7 @@ import type { Db, PrismaClient, ProviderCode } from "../../db/client.js";
 import { judgeCoupon, normalizeCouponCode, type CouponRejection } from "../pricing/coupon-rules.js";
 import { listPrice, withCoupon, type DiscountRule, type ListPrice, type PriceBreakdown, type PromoRule } from "../pricing/discounts.js";
 import { catalogFlagsAvailability, type AvailabilityChecker } from "./availability.js";
+import { Memo } from "./memo.js";
 
 /**
  * Read side of the catalog, in shapes that survive JSON (the bot's
@@ -105,7 +106,7 @@ type PlanRow = {
  * per duration with promos and reseller tiers applied; sold-out plans marked.
  */
 export class Catalog {
-  private readonly cache = new Map<string, { at: number; value: Promise<unknown> }>();
+  private readonly cache: Memo;
 
   /**
    * `cacheTtlMs` keeps catalog rows (not prices: those are computed per call,
@@ -115,17 +116,13 @@ export class Catalog {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly opts: { providers: ProviderCode[]; availability?: AvailabilityChecker; cacheTtlMs?: number },
-  ) {}
+  ) {
+    this.cache = new Memo(opts.cacheTtlMs ?? 0);
+  }
 
-  private memo<T>(key: string, load: () => Promise<T>): Promise<T> {
-    const ttl = this.opts.cacheTtlMs ?? 0;
-    if (ttl <= 0) return load();
-    const hit = this.cache.get(key);
-    if (hit && Date.now() - hit.at < ttl) return hit.value as Promise<T>;
-    const value = load();
-    this.cache.set(key, { at: Date.now(), value });
-    value.catch(() => this.cache.delete(key));
-    return value;
+  /** How many catalog loads the browsing cache holds (bounded; see Memo). */
+  get cachedEntries(): number {
+    return this.cache.size;
   }
 
   /** Drops cached rows (after a seller edits the catalog). */
@@ -187,7 +184,7 @@ export class Catalog {
 
   /** Providers that are both configured and active, with how many plans each sells. */
   async providers(): Promise<ProviderView[]> {
-    return this.memo("providers", () => this.loadProviders());
+    return this.cache.get("providers", () => this.loadProviders());
   }
 
   private async loadProviders(): Promise<ProviderView[]> {
@@ -202,7 +199,7 @@ export class Catalog {
   /** Active plans of one provider, in display order. */
   async plans(providerCode: ProviderCode, buyer: Buyer, now: Date): Promise<PlanView[]> {
     if (!this.offered(providerCode)) return [];
-    const rows = await this.memo(`plans:${providerCode}`, async () =>
+    const rows = await this.cache.get(`plans:${providerCode}`, async () =>
       (await this.prisma.plan.findMany({
         where: { active: true, provider: { code: providerCode, active: true } },
         orderBy: [{ sortOrder: "asc" }, { id: "asc" }],
@@ -215,11 +212,15 @@ export class Catalog {
   /** One plan with every duration's price and its OS images; null if it cannot be bought. */
   async offer(planId: number, buyer: Buyer, now: Date): Promise<PlanOffer | null> {
     type OfferRow = PlanRow & { images: Array<{ image: { id: number; code: string; name: string; active: boolean; sortOrder: number } }> };
-    const row = await this.memo(`offer:${planId}`, async () =>
-      (await this.prisma.plan.findUnique({
-        where: { id: planId },
-        include: { ...this.planInclude(), images: { include: { image: true } } },
-      })) as OfferRow | null,
+    // Only plans that exist are kept: ids come from callback data, which anyone can forge.
+    const row = await this.cache.get(
+      `offer:${planId}`,
+      async () =>
+        (await this.prisma.plan.findUnique({
+          where: { id: planId },
+          include: { ...this.planInclude(), images: { include: { image: true } } },
+        })) as OfferRow | null,
+      (found) => found !== null,
     );
     if (!row || !row.active || !row.provider.active || !this.offered(row.provider.code)) return null;
     const images = row.images
@@ -243,7 +244,7 @@ export class Catalog {
         where: { id: req.planId },
         include: { ...this.planInclude(), images: { include: { image: true } } },
       })) as QuoteRow | null;
-    const full = opts.display ? await this.memo(`offer:${req.planId}`, load) : await load();
+    const full = opts.display ? await this.cache.get(`offer:${req.planId}`, load, (found) => found !== null) : await load();
     const row = full ? { ...full, images: full.images.filter((i) => i.image.id === req.imageId) } : null;
     if (!row || !row.active || !row.provider.active || !this.offered(row.provider.code)) return { ok: false, reason: "plan_unavailable" };
     if (!(await this.availability.isAvailable({ ...row, providerCode: row.provider.code }))) return { ok: false, reason: "sold_out" };

@@ -397,3 +397,15 @@ describe("quote with a coupon that cannot be used", () => {
     expect(again.ok && [again.quote.breakdown.totalIdr, "couponRejection" in again]).toEqual([54_000, false]);
   });
 });
+
+describe("the browsing cache", () => {
+  it("forged plan ids (as in `cat:plan:<n>` callback data) are not kept; real plans are, and the cache stays bounded", async () => {
+    const cached = new Catalog(prisma, { providers: ["DIGITALOCEAN", "VULTR"], cacheTtlMs: 60_000 });
+    for (let id = 1_000_000; id < 1_000_300; id++) expect(await cached.offer(id, publicBuyer, NOW)).toBeNull();
+    expect(cached.cachedEntries).toBe(0);
+
+    const real = await cached.offer(planId["do-s-1vcpu-1gb-sgp1"]!, publicBuyer, NOW);
+    expect(real?.plan.code).toBe("do-s-1vcpu-1gb-sgp1");
+    expect(cached.cachedEntries).toBe(1);
+  });
+});
