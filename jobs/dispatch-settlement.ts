@@ -1,5 +1,5 @@
 import type { PaymentStatus } from "../db/client.js";
-import type { SettlementResult } from "../shop/payments/settle.js";
+import type { ReviewWhy, Settled, SettlementResult } from "../shop/payments/settle.js";
 import { QueueName, jobId, type Queues } from "./queues.js";
 
 /**
@@ -10,8 +10,10 @@ import { QueueName, jobId, type Queues } from "./queues.js";
 export async function dispatchSettlement(queues: Queues, settlement: SettlementResult): Promise<void> {
   switch (settlement.result) {
     case "paid":
+      await queues.enqueue(QueueName.PaymentFollowups, { kind: "paid", paymentId: settlement.paymentId }, { jobId: jobId("paid", settlement.paymentId) });
+      return;
     case "review":
-      await queues.enqueue(QueueName.PaymentFollowups, { kind: settlement.result, paymentId: settlement.paymentId }, { jobId: jobId(settlement.result, settlement.paymentId) });
+      await queues.enqueue(QueueName.PaymentFollowups, { kind: "review", paymentId: settlement.paymentId, why: settlement.why }, { jobId: jobId("review", settlement.paymentId) });
       return;
     case "expired":
       if (settlement.orderExpired) {
@@ -19,11 +21,8 @@ export async function dispatchSettlement(queues: Queues, settlement: SettlementR
       }
       return;
     case "refunded":
-      await queues.enqueue(QueueName.OwnerAlerts, {
-        severity: "warning",
-        title: "Pembayaran di-refund oleh gateway",
-        detail: `order #${settlement.orderId}, payment #${settlement.paymentId}: periksa layanan yang sudah diberikan.`,
-      });
+      // The gateway took the money back: reverse what it bought and hold for the owner's decision.
+      await queues.enqueue(QueueName.PaymentFollowups, { kind: "refunded", paymentId: settlement.paymentId }, { jobId: jobId("refunded", settlement.paymentId) });
       return;
     default:
       return;
@@ -31,15 +30,30 @@ export async function dispatchSettlement(queues: Queues, settlement: SettlementR
 }
 
 /**
- * For a duplicate delivery: re-enqueues the follow-up of money already taken (payment PAID or
- * REVIEW; nothing otherwise). Why: the settlement commits before its follow-up is enqueued, so
- * when the enqueue fails (Redis restarting) the webhook answers 500 with the order already
- * PAID; the gateway's retry is then a duplicate, and without this the `paid`/`review` job —
- * provisioning, the customer's message, the owner's review alert — would never be queued.
- * Same job ids as dispatchSettlement, so when the job exists this adds nothing.
+ * For a duplicate delivery: re-enqueues the follow-up of money already taken or given back
+ * (payment PAID, REVIEW or REFUNDED; nothing otherwise). Why: the settlement commits before its
+ * follow-up is enqueued, so when the enqueue is lost (a crash, Redis restarting) the retry —
+ * the gateway's, the Midtrans confirmation job's, a reconcile run racing a callback — is a
+ * duplicate, and without this the follow-up (provisioning, the customer's message, the review
+ * cards, the refund hold) would never be queued. Same job ids as dispatchSettlement, so when
+ * the job exists this adds nothing; a REFUNDED payment's follow-up itself checks that the
+ * gateway, not a seller, refunded it.
  */
-export async function redispatchFollowup(queues: Queues, payment: { id: number; status: PaymentStatus }): Promise<void> {
-  const kind = payment.status === "PAID" ? "paid" : payment.status === "REVIEW" ? "review" : undefined;
+export async function redispatchFollowup(queues: Queues, payment: { id: number; status: PaymentStatus; reviewWhy?: ReviewWhy }): Promise<void> {
+  if (payment.status === "REVIEW") {
+    const why = payment.reviewWhy ? { why: payment.reviewWhy } : {};
+    await queues.enqueue(QueueName.PaymentFollowups, { kind: "review", paymentId: payment.id, ...why }, { jobId: jobId("review", payment.id) });
+    return;
+  }
+  const kind = payment.status === "PAID" ? "paid" : payment.status === "REFUNDED" ? "refunded" : undefined;
   if (!kind) return;
   await queues.enqueue(QueueName.PaymentFollowups, { kind, paymentId: payment.id }, { jobId: jobId(kind, payment.id) });
+}
+
+/** A settlement made anywhere: its follow-up, or for a duplicate, the follow-up it may have lost. */
+export async function dispatchSettled(queues: Queues, settled: Settled): Promise<void> {
+  if (settled.settlement.result !== "duplicate") return dispatchSettlement(queues, settled.settlement);
+  if (settled.paymentId !== undefined && settled.paymentStatus) {
+    await redispatchFollowup(queues, { id: settled.paymentId, status: settled.paymentStatus, ...(settled.reviewWhy ? { reviewWhy: settled.reviewWhy } : {}) });
+  }
 }

@@ -2,6 +2,7 @@ import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { Logger } from "../ops/logger.js";
+import { REVIEW_REASONS } from "../shop/payments/settle.js";
 import type { JobOutbox } from "./outbox.js";
 
 /**
@@ -34,8 +35,10 @@ export const payloadSchemas = {
   [QueueName.PaymentFollowups]: z.discriminatedUnion("kind", [
     /** A verified Midtrans notification to confirm with Midtrans' status API before acting. */
     z.object({ kind: z.literal("midtrans-callback"), callbackId: id }),
-    /** What happens after a settlement: tell the customer, invoice, provision, credit a top-up. */
-    z.object({ kind: z.enum(["paid", "review", "expired"]), paymentId: id }),
+    /** What happens after a settlement: tell the customer, invoice, provision, credit a top-up; after a gateway refund, hold for the owner. */
+    z.object({ kind: z.enum(["paid", "expired", "refunded"]), paymentId: id }),
+    /** Money a seller must decide about, and why (settle_payment's reason; the payment's stored one when absent). */
+    z.object({ kind: z.literal("review"), paymentId: id, why: z.enum(REVIEW_REASONS).optional() }),
     /** Scheduled: ask the gateways about attempts still pending after their callback should have come. */
     z.object({ kind: z.literal("reconcile"), tick }),
   ]),

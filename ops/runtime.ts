@@ -251,7 +251,7 @@ export async function startService(
         lockDuration: 120_000,
       },
       [QueueName.PaymentFollowups]: {
-        process: paymentFollowupsProcessor({ prisma, queues, tripay: core.tripay, midtrans: core.midtrans, staff: config }),
+        process: paymentFollowupsProcessor({ prisma, queues, tripay: core.tripay, midtrans: core.midtrans, providers: core.providers, staff: config }),
         concurrency: 4,
       },
       [QueueName.ScreenshotPurge]: {

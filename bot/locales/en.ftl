@@ -203,6 +203,7 @@ pay-midtrans =
 pay-wallet-confirm = Pay <b>{ $total }</b> from your balance? Balance now { $balance }, left afterwards { $after }.
 pay-wallet-yes = ✅ Yes, pay from balance
 pay-wallet-insufficient = ❌ Not enough balance: you have { $balance }, { $needed } is needed. Top up first under 💰 Balance.
+pay-wallet-held = ⏸ Your balance is on hold while the shop owner checks a refund made by the payment gateway. Choose another way to pay, or contact the seller.
 pay-wallet-done = ✅ Order { $reference } paid from your balance. Balance left { $balance }.
 pay-manual =
     <b>🏦 Bank transfer</b>
@@ -225,13 +226,17 @@ notify-payment-received =
 notify-next-provision = Your VPS is being set up automatically; login details will arrive in this chat.
 notify-next-renewal = Your VPS has been extended.
 notify-payment-review = 🔎 The payment for order { $reference } is being checked by the seller ({ $why }). We will tell you here.
+notify-payment-review-amount = 🔎 The payment for order { $reference } is being checked by the seller: { $received } received, { $expected } expected. We will tell you here.
 review-why-amount_mismatch = amount does not match
 review-why-late_payment = paid after the deadline
 review-why-already_paid = order was already paid
 review-why-challenge = held by fraud detection
+review-why-order_in_review = another payment for this order is being checked
 notify-payment-expired = ⌛ The payment for order { $reference } expired and the order was cancelled. Any coupon you used has been released.
 notify-proof-rejected = ❌ The seller rejected the transfer proof for order { $reference }: { $reason }. Send the right proof to this chat, or choose another payment method.
-notify-review-rejected = ❌ The seller rejected the payment for order { $reference }: { $reason }. The order is cancelled; the seller will contact you about the refund.
+notify-review-refunded-wallet = 💸 Your payment of { $amount } for order { $reference } was refunded to your balance: { $reason }. Your balance is now { $balance }.
+notify-review-refunded-outside = 💸 Your payment of { $amount } for order { $reference } was given back by the seller outside the shop: { $reason }.
+notify-payment-refunded-hold = ⏸ The payment of { $amount } for order { $reference } was refunded by the payment gateway. Your balance and that order's VPS are on hold until the shop owner has checked it.
 notify-topup-done = ✅ Top-up of { $amount } done. Your balance is now { $balance }.
 invoice-caption = Invoice for order { $reference }
 
@@ -274,6 +279,23 @@ review-reject-ask = Type the reason for rejecting { $reference } (sent to the cu
 review-rejected = ❌ Rejected by { $seller }: { $reason }
 review-not-possible = Cannot be done: { $why }
 review-only-staff = Only sellers can do this.
+review-refund-wallet = 💸 Refund to balance
+review-refund-outside = 🏦 Already refunded outside the shop
+review-refund-choose = Money under review is not just refused: choose how it goes back.
+review-refund-ask-wallet = Type the reason for refunding { $amount } for { $reference } to the customer's balance (sent to the customer), or /cancel.
+review-refund-ask-outside = Type how { $amount } for { $reference } was given back (e.g. transferred back to the customer's bank account; sent to the customer), or /cancel.
+review-returned-wallet = 💸 { $amount } refunded to the customer's balance by { $seller }: { $reason }
+review-returned-outside = 🏦 { $amount } marked as given back by { $seller }: { $reason }
+review-reason-timeout = ⌛ Time for the reason for { $reference } ran out; nothing was changed. Tap the button again if needed.
+hold-owner-notice =
+    🚨 { $gateway } gave the money of order { $reference } ({ $amount }) back to the payer (refund/chargeback).
+    Balance bought with it was taken back: { $reversed }. The customer's balance is on hold; related VPS: { $vps } (suspended).
+    Release the hold, or keep it?
+hold-release = ✅ Release
+hold-keep = ⏸ Keep the hold
+hold-released = ✅ Hold released by { $owner }.
+hold-kept = ⏸ Hold kept by { $owner }.
+hold-only-owner = Only the shop owner can decide this.
 
 # --- Provisioning ---
 provision-progress = ⏳ Preparing your VPS… { $seconds } s

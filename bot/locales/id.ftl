@@ -197,6 +197,7 @@ pay-midtrans =
 pay-wallet-confirm = Bayar <b>{ $total }</b> dari saldo Anda? Saldo sekarang { $balance }, sisa setelahnya { $after }.
 pay-wallet-yes = ✅ Ya, bayar dari saldo
 pay-wallet-insufficient = ❌ Saldo tidak cukup: saldo { $balance }, dibutuhkan { $needed }. Isi saldo dulu lewat 💰 Saldo.
+pay-wallet-held = ⏸ Saldo Anda sedang ditahan sementara pemilik toko memeriksa pengembalian dana dari gateway pembayaran. Pilih cara bayar lain, atau hubungi penjual.
 pay-wallet-done = ✅ Pesanan { $reference } dibayar dari saldo. Sisa saldo { $balance }.
 pay-manual =
     <b>🏦 Transfer bank</b>
@@ -219,13 +220,17 @@ notify-payment-received =
 notify-next-provision = VPS Anda sedang disiapkan otomatis; detail login dikirim di chat ini.
 notify-next-renewal = Masa aktif VPS Anda diperpanjang.
 notify-payment-review = 🔎 Pembayaran untuk pesanan { $reference } sedang diperiksa penjual ({ $why }). Kami kabari di sini.
+notify-payment-review-amount = 🔎 Pembayaran untuk pesanan { $reference } sedang diperiksa penjual: diterima { $received }, seharusnya { $expected }. Kami kabari di sini.
 review-why-amount_mismatch = jumlah tidak sesuai
 review-why-late_payment = dibayar setelah batas waktu
 review-why-already_paid = pesanan sudah dibayar sebelumnya
 review-why-challenge = ditahan sistem antifraud
+review-why-order_in_review = pembayaran lain untuk pesanan ini sedang diperiksa
 notify-payment-expired = ⌛ Pembayaran pesanan { $reference } kedaluwarsa dan pesanan dibatalkan. Kupon yang dipakai sudah dikembalikan.
 notify-proof-rejected = ❌ Bukti transfer untuk pesanan { $reference } ditolak penjual: { $reason }. Kirim bukti yang benar ke chat ini, atau pilih cara bayar lain.
-notify-review-rejected = ❌ Pembayaran pesanan { $reference } ditolak penjual: { $reason }. Pesanan dibatalkan; penjual akan menghubungi Anda soal pengembalian dana.
+notify-review-refunded-wallet = 💸 Pembayaran { $amount } untuk pesanan { $reference } dikembalikan ke saldo Anda: { $reason }. Saldo Anda sekarang { $balance }.
+notify-review-refunded-outside = 💸 Pembayaran { $amount } untuk pesanan { $reference } sudah dikembalikan penjual di luar toko: { $reason }.
+notify-payment-refunded-hold = ⏸ Pembayaran { $amount } untuk pesanan { $reference } dikembalikan oleh gateway pembayaran. Saldo Anda dan VPS pesanan itu ditahan sampai pemilik toko memeriksanya.
 notify-topup-done = ✅ Isi saldo { $amount } berhasil. Saldo Anda sekarang { $balance }.
 invoice-caption = Faktur pesanan { $reference }
 
@@ -268,6 +273,23 @@ review-reject-ask = Ketik alasan penolakan untuk { $reference } (dikirim ke pela
 review-rejected = ❌ Ditolak oleh { $seller }: { $reason }
 review-not-possible = Tidak bisa diproses: { $why }
 review-only-staff = Hanya penjual yang bisa melakukan ini.
+review-refund-wallet = 💸 Kembalikan ke saldo
+review-refund-outside = 🏦 Sudah dikembalikan di luar toko
+review-refund-choose = Uang yang sedang diperiksa tidak ditolak begitu saja: pilih cara mengembalikannya.
+review-refund-ask-wallet = Ketik alasan mengembalikan { $amount } untuk { $reference } ke saldo pelanggan (dikirim ke pelanggan), atau /cancel.
+review-refund-ask-outside = Ketik bagaimana { $amount } untuk { $reference } sudah dikembalikan (mis. transfer balik ke rekening pelanggan; dikirim ke pelanggan), atau /cancel.
+review-returned-wallet = 💸 { $amount } dikembalikan ke saldo pelanggan oleh { $seller }: { $reason }
+review-returned-outside = 🏦 { $amount } ditandai sudah dikembalikan oleh { $seller }: { $reason }
+review-reason-timeout = ⌛ Waktu untuk alasan { $reference } habis; tidak ada yang diubah. Tekan tombolnya lagi bila perlu.
+hold-owner-notice =
+    🚨 { $gateway } mengembalikan dana pesanan { $reference } ({ $amount }) ke pembayar (refund/chargeback).
+    Saldo yang dibeli dengan uang itu ditarik kembali: { $reversed }. Saldo pelanggan ditahan; VPS terkait: { $vps } (ditangguhkan).
+    Lepaskan penahanan, atau tetap tahan?
+hold-release = ✅ Lepaskan
+hold-keep = ⏸ Tetap tahan
+hold-released = ✅ Penahanan dilepas oleh { $owner }.
+hold-kept = ⏸ Penahanan dipertahankan oleh { $owner }.
+hold-only-owner = Hanya pemilik toko yang bisa memutuskan ini.
 
 # --- Provisioning ---
 provision-progress = ⏳ Menyiapkan VPS… { $seconds } dtk

@@ -1,7 +1,7 @@
 import type { PaymentGateway, PrismaClient } from "../../db/client.js";
 import { midtransEventKey, midtransOutcome, type MidtransClient } from "./gateways/midtrans.js";
 import { tripayEventKey, tripayTransactionOutcome, type TripayClient } from "./gateways/tripay.js";
-import { settlePayment, type SettlementResult } from "./settle.js";
+import { settleAndRecord, type Settled } from "./settle.js";
 
 export interface ReconcileDeps {
   prisma: PrismaClient;
@@ -19,14 +19,19 @@ export interface ReconcileOptions {
   limit?: number;
 }
 
+/**
+ * One attempt asked about: the gateway's status and, when it said more than "pending", what the
+ * settlement did (`settled`, with the payment's status and review reason, so even a duplicate
+ * can re-queue the follow-up it may have lost).
+ */
 export type ReconcileResult =
-  | { paymentId: number; gateway: PaymentGateway; status: string; settlement: SettlementResult }
-  | { paymentId: number; gateway: PaymentGateway; status: string; settlement?: undefined }
+  | { paymentId: number; gateway: PaymentGateway; status: string; settled: Settled }
+  | { paymentId: number; gateway: PaymentGateway; status: string; settled?: undefined }
   | { paymentId: number; gateway: PaymentGateway; error: string };
 
 /**
  * Asks Tripay and Midtrans about attempts that are still PENDING here some minutes after they
- * were opened, and applies what the gateway says through the same `settlePayment` as the
+ * were opened, and applies what the gateway says through the same settlement as the
  * callbacks, with the same event keys.
  *
  * Why: a callback can be lost for good. Tripay retries a failed delivery every 2 minutes, at
@@ -82,7 +87,7 @@ async function checkOne(
     const tx = await deps.tripay!.transactionDetail(payment.gatewayReference);
     const outcome = tripayTransactionOutcome(tx, now);
     if (outcome.kind === "pending") return { ...base, status: tx.status };
-    const settlement = await settlePayment(deps.prisma, {
+    const settled = await settleAndRecord(deps.prisma, {
       key: { gateway: "TRIPAY", gatewayReference: payment.gatewayReference },
       outcome,
       eventKey: tripayEventKey(payment.gatewayReference, tx.status),
@@ -90,13 +95,13 @@ async function checkOne(
       actor: { type: "GATEWAY", id: `tripay:${payment.gatewayReference} (status check)` },
       now,
     });
-    return { ...base, status: tx.status, settlement };
+    return { ...base, status: tx.status, settled };
   }
   const status = await deps.midtrans!.status(payment.attemptRef);
   if (!status) return { ...base, status: "unknown at Midtrans" };
   const outcome = midtransOutcome(status, now);
   if (outcome.kind === "pending") return { ...base, status: status.transaction_status };
-  const settlement = await settlePayment(deps.prisma, {
+  const settled = await settleAndRecord(deps.prisma, {
     key: { attemptRef: payment.attemptRef },
     outcome,
     eventKey: midtransEventKey(payment.attemptRef, status),
@@ -104,5 +109,5 @@ async function checkOne(
     actor: { type: "GATEWAY", id: `midtrans:${status.transaction_id ?? payment.attemptRef} (status check)` },
     now,
   });
-  return { ...base, status: status.transaction_status, settlement };
+  return { ...base, status: status.transaction_status, settled };
 }

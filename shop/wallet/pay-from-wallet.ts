@@ -8,6 +8,7 @@ import type { OrderKind, OrderStatus, PrismaClient } from "../../db/client.js";
 import { transitionOrder } from "../orders/state-machine.js";
 import { SALES_ACCOUNT, walletAccount } from "./accounts.js";
 import { walletBalance } from "./balance.js";
+import { walletHold } from "./holds.js";
 import { lockWallet, postLedger } from "./post-ledger.js";
 
 /** Wallet payments cost the customer nothing extra. */
@@ -17,6 +18,8 @@ export const WALLET_PAYMENT_FEE_IDR = 0;
 export type WalletPaymentResult =
   | { ok: true; paymentId: number; transactionId: number | null; paidIdr: number; balanceAfterIdr: number }
   | { ok: false; reason: "insufficient"; balanceIdr: number; neededIdr: number }
+  /** The wallet is held while the owner decides about money a gateway took back (holds.ts). */
+  | { ok: false; reason: "held" }
   /** No such order, or it belongs to someone else (not revealed to the caller). */
   | { ok: false; reason: "not_found" }
   /** Not awaiting payment any more (paid, expired…), or a wallet top-up (cannot be paid with the wallet). */
@@ -47,6 +50,7 @@ export async function payOrderFromWallet(prisma: PrismaClient, input: { orderId:
   try {
     return await prisma.$transaction(async (tx): Promise<WalletPaymentResult> => {
       await lockWallet(tx, userId);
+      if (await walletHold(tx, userId)) throw new Refused({ ok: false, reason: "held" });
       const order = await tx.order.findUnique({ where: { id: orderId }, select: { id: true, reference: true, userId: true, kind: true, status: true, totalIdr: true } });
       if (!order || order.userId !== userId) throw new Refused({ ok: false, reason: "not_found" });
       if (order.status !== "PENDING_PAYMENT" || order.kind === "WALLET_TOPUP") {

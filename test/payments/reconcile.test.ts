@@ -11,11 +11,22 @@ import { startFakeMidtrans, type FakeMidtrans } from "../../ops/fakes/midtrans/s
 import { startFakeTripay, type FakeTripay } from "../../ops/fakes/tripay/server.js";
 import { expireUnpaidOrders } from "../../shop/orders/expire-orders.js";
 import { MidtransClient } from "../../shop/payments/gateways/midtrans.js";
-import { TripayClient } from "../../shop/payments/gateways/tripay.js";
+import { TripayClient, tripayEventKey, tripayTransactionOutcome } from "../../shop/payments/gateways/tripay.js";
 import { reconcileOpenPayments } from "../../shop/payments/reconcile.js";
+import { settleAndRecord } from "../../shop/payments/settle.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { deleteKeys, uniquePrefix } from "../support/redis.js";
-import { MIDTRANS_SERVER_KEY, TRIPAY_CREDS, createPendingOrder, createTripayAttempt, createWebhookHarness, listen, type PendingOrder, type WebhookHarness } from "../webhooks/payments/harness.js";
+import {
+  MIDTRANS_SERVER_KEY,
+  TRIPAY_CREDS,
+  createPendingOrder,
+  createTripayAttempt,
+  createWebhookHarness,
+  listen,
+  midtransNotificationBody,
+  type PendingOrder,
+  type WebhookHarness,
+} from "../webhooks/payments/harness.js";
 
 const LOST = "http://127.0.0.1:1/lost"; // nothing listens: the callback never arrives
 
@@ -68,7 +79,7 @@ describe("reconcileOpenPayments", () => {
     expect((await orderOf(p)).status).toBe("PENDING_PAYMENT");
 
     const results = only(await reconcileOpenPayments({ prisma: h.prisma, tripay }), p);
-    expect(results).toEqual([{ paymentId: p.paymentId, gateway: "TRIPAY", status: "PAID", settlement: { result: "paid", orderId: p.orderId, paymentId: p.paymentId } }]);
+    expect(results).toEqual([{ paymentId: p.paymentId, gateway: "TRIPAY", status: "PAID", settled: { settlement: { result: "paid", orderId: p.orderId, paymentId: p.paymentId }, paymentId: p.paymentId, paymentStatus: "PAID" } }]);
     const order = await orderOf(p);
     expect(order.status).toBe("PAID");
     expect(order.statusHistory.at(-1)).toEqual({ toStatus: "PAID", actorType: "GATEWAY", actorId: `tripay:${p.gatewayReference} (status check)` });
@@ -111,7 +122,7 @@ describe("reconcileOpenPayments", () => {
     expect((await expireUnpaidOrders(h.prisma)).map((o) => o.orderId)).toContain(p.orderId);
     await tripayFake.pay(p.gatewayReference!);
     const [r] = only(await reconcileOpenPayments({ prisma: h.prisma, tripay }), p);
-    expect(r).toMatchObject({ status: "PAID", settlement: { result: "review", why: "late_payment" } });
+    expect(r).toMatchObject({ status: "PAID", settled: { settlement: { result: "review", why: "late_payment" }, reviewWhy: "late_payment" } });
     expect((await orderOf(p)).status).toBe("PAYMENT_REVIEW");
   });
 
@@ -124,7 +135,7 @@ describe("reconcileOpenPayments", () => {
     const results = await reconcileOpenPayments({ prisma: h.prisma, tripay });
     const failed = results.filter((r) => "error" in r);
     expect(failed).toHaveLength(1);
-    expect(results.find((r) => r.paymentId === b.paymentId)).toMatchObject({ status: "PAID", settlement: { result: "paid" } });
+    expect(results.find((r) => r.paymentId === b.paymentId)).toMatchObject({ status: "PAID", settled: { settlement: { result: "paid" } } });
     expect([a.paymentId, b.paymentId]).toContain(failed[0]!.paymentId);
   });
 
@@ -134,7 +145,9 @@ describe("reconcileOpenPayments", () => {
     await midtrans.createSnap({ orderId: p.attemptRef, grossAmount: p.totalIdr, notificationUrl: LOST });
     await midtransFake.pay(p.attemptRef, { transactionStatus: "settlement", notificationUrl: LOST });
     const results = only(await reconcileOpenPayments({ prisma: h.prisma, midtrans }), p);
-    expect(results).toEqual([{ paymentId: p.paymentId, gateway: "MIDTRANS", status: "settlement", settlement: { result: "paid", orderId: p.orderId, paymentId: p.paymentId } }]);
+    expect(results).toEqual([
+      { paymentId: p.paymentId, gateway: "MIDTRANS", status: "settlement", settled: { settlement: { result: "paid", orderId: p.orderId, paymentId: p.paymentId }, paymentId: p.paymentId, paymentStatus: "PAID" } },
+    ]);
     expect((await orderOf(p)).status).toBe("PAID");
   });
 });
@@ -159,3 +172,50 @@ describe("the `reconcile` payment follow-up job", () => {
     expect(alert?.data).toMatchObject({ severity: "warning", title: expect.stringContaining("gateway") });
   });
 });
+
+describe("a settlement found to be a duplicate re-queues the follow-up it may have lost", () => {
+  const staff = { sellerIds: [], ownerIds: [] };
+  /** Queues whose every enqueue fails: the process died right after the settlement committed. */
+  const lostQueues = () => Object.assign(Object.create(h.queues) as typeof h.queues, { enqueue: async () => Promise.reject(new Error("Redis is restarting")) });
+  const paidJob = (p: PendingOrder) => h.queues.get(QueueName.PaymentFollowups).getJob(jobId("paid", p.paymentId));
+
+  it("Midtrans confirmation: the retry of a job that settled but could not queue its follow-up", async () => {
+    const p = await createPendingOrder(h.prisma, { gateway: "MIDTRANS", totalIdr: 145_000, feeIdr: 0 });
+    await midtrans.createSnap({ orderId: p.attemptRef, grossAmount: p.totalIdr, notificationUrl: LOST });
+    await midtransFake.pay(p.attemptRef, { transactionStatus: "settlement", notificationUrl: LOST });
+    const callback = await h.prisma.paymentCallback.create({
+      data: { gateway: "MIDTRANS", verified: true, merchantRef: p.attemptRef, status: "settlement", rawBody: JSON.stringify(midtransNotificationBody(p.attemptRef, { grossAmount: "145000.00" })), headers: {} },
+    });
+    const job = { kind: "midtrans-callback" as const, callbackId: callback.id };
+    await expect(paymentFollowupsProcessor({ prisma: h.prisma, queues: lostQueues(), midtrans, staff })(job)).rejects.toThrow(/Redis/);
+    expect((await orderOf(p)).status).toBe("PAID");
+    expect(await paidJob(p)).toBeUndefined();
+
+    expect(await paymentFollowupsProcessor({ prisma: h.prisma, queues: h.queues, midtrans, staff })(job)).toEqual({ settlement: "duplicate" });
+    expect((await paidJob(p))?.data).toEqual({ kind: "paid", paymentId: p.paymentId });
+  });
+
+  it("reconcile: the callback settled while the status check was in flight, and its follow-up was lost", async () => {
+    await h.prisma.payment.updateMany({ where: { status: "PENDING" }, data: { statusCheckedAt: new Date() } });
+    const p = await tripayAttempt(25);
+    await tripayFake.pay(p.gatewayReference!);
+    // The callback lands during the check; the process that settled it dies before queueing.
+    const racing = Object.assign(Object.create(tripay) as TripayClient, {
+      transactionDetail: async (reference: string) => {
+        const tx = await tripay.transactionDetail(reference);
+        await settleAndRecord(h.prisma, {
+          key: { gateway: "TRIPAY", gatewayReference: reference },
+          outcome: tripayTransactionOutcome(tx, new Date()),
+          eventKey: tripayEventKey(reference, tx.status),
+          source: "tripay",
+          actor: { type: "GATEWAY", id: `tripay:${reference}` },
+        });
+        return tx;
+      },
+    });
+    const out = await paymentFollowupsProcessor({ prisma: h.prisma, queues: h.queues, tripay: racing, staff })({ kind: "reconcile", tick: "2026-12-02T21:00" });
+    expect(out).toMatchObject({ checked: 1, settled: [`#${p.paymentId} duplicate`] });
+    expect((await paidJob(p))?.data).toEqual({ kind: "paid", paymentId: p.paymentId });
+  });
+});
+

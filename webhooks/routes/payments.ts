@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import type { PaymentGateway, PrismaClient } from "../../db/client.js";
-import { dispatchSettlement, redispatchFollowup } from "../../jobs/dispatch-settlement.js";
+import { dispatchSettled } from "../../jobs/dispatch-settlement.js";
 import { QueueName, jobId, type Queues } from "../../jobs/queues.js";
 import type { Config } from "../../ops/config.js";
 import type { Metrics } from "../../ops/metrics.js";
@@ -141,15 +141,13 @@ export function paymentWebhookRoutes(deps: PaymentWebhookDeps): Hono<AppEnv> {
       if (error instanceof SettlementBusyError) return reject(c, "tripay", 503, "busy", "busy, retry later");
       throw error;
     }
-    const { settlement, paymentId, paymentStatus } = settled;
+    const { settlement } = settled;
     if (settlement.result === "unknown_payment") {
       return reject(c, "tripay", 404, "unknown_reference", `unknown transaction reference ${body.reference}`);
     }
     // A duplicate re-queues the follow-up of money already taken (a retry after our 500 when
     // the enqueue failed must not lose it); same job ids, so a no-op when the job exists.
-    if (settlement.result === "duplicate") {
-      if (paymentId !== undefined && paymentStatus) await redispatchFollowup(deps.queues, { id: paymentId, status: paymentStatus });
-    } else await dispatchSettlement(deps.queues, settlement);
+    await dispatchSettled(deps.queues, settled);
     return c.json({ success: true });
   });
 

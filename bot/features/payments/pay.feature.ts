@@ -165,6 +165,7 @@ payFeature.callbackQuery(/^pay:wlok:(\d+)$/, async (ctx) => {
   if (!result.ok) {
     await ctx.answerCallbackQuery();
     if (result.reason === "insufficient") await ctx.reply(ctx.t("pay-wallet-insufficient", { balance: formatIdr(result.balanceIdr), needed: formatIdr(result.neededIdr) }));
+    else if (result.reason === "held") await ctx.reply(ctx.t("pay-wallet-held"));
     else await ctx.reply(ctx.t("pay-not-payable", { status: ctx.t(`order-status-${result.reason === "not_payable" ? result.status : "PAID"}`) }));
     return;
   }

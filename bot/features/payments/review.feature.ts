@@ -4,29 +4,43 @@ import { dispatchSettlement } from "../../../jobs/dispatch-settlement.js";
 import { QueueName, jobId } from "../../../jobs/queues.js";
 import { formatIdr } from "../../../shop/money.js";
 import { ProofUnavailableError, readProof } from "../../../shop/payments/proofs/transfer-proofs.js";
-import { approvePayment, rejectPayment, type ReviewResult, type Reviewer } from "../../../shop/payments/review.js";
+import { approvePayment, refundReviewedPayment, rejectPayment, type ReviewResult, type Reviewer } from "../../../shop/payments/review.js";
 import type { ShopUser } from "../../../shop/users/directory.js";
 import { staffActor } from "../../../shop/users/staff.js";
 import type { BotContext, BotDeps, ConvContext } from "../../context.js";
 import { isLocale } from "../../i18n.js";
 import { allowedTo } from "../../middlewares/permission.filter.js";
+import { holdsFeature } from "./holds.feature.js";
 
 export const REJECT_CONVERSATION = "reject-payment";
+
+/**
+ * How long the reason step waits. A seller who taps and walks away must not leave a flow
+ * behind that would take their next message, hours later, as the reason.
+ */
+export const REASON_TIMEOUT_MS = 10 * 60_000;
+
+/** What the reason is for: refusing a transfer screenshot, or giving money under review back. */
+type ReasonFor = "reject" | "wallet" | "outside";
 
 const reviewerOf = (user: ShopUser): Reviewer | null => staffActor(user, "payments.review");
 
 /** Tells the customer what happened to their payment (in their language, once). */
 async function tellCustomer(deps: BotDeps, result: ReviewResult, reason?: string) {
-  if (result.result === "paid") return dispatchSettlement(deps.queues, result);
-  if (result.result !== "rejected") return;
+  // A transfer approved late goes to review: its follow-up puts it in front of the sellers.
+  if (result.result === "paid" || result.result === "review") return dispatchSettlement(deps.queues, result);
+  if (result.result !== "rejected" && result.result !== "returned") return;
   const order = await deps.prisma.order.findUniqueOrThrow({ where: { id: result.orderId }, include: { user: true } });
+  const chatId = Number(order.user.telegramId);
+  if (result.result === "returned") {
+    const params = { reference: order.reference, amount: formatIdr(result.amountIdr), reason: reason ?? "-", balance: formatIdr(result.balanceAfterIdr ?? 0) };
+    const key = result.to === "wallet" ? "notify-review-refunded-wallet" : "notify-review-refunded-outside";
+    await deps.queues.enqueue(QueueName.Notifications, { chatId, key, params }, { jobId: jobId("review-returned", result.paymentId) });
+    return;
+  }
   await deps.queues.enqueue(
     QueueName.Notifications,
-    {
-      chatId: Number(order.user.telegramId),
-      key: result.orderCancelled ? "notify-review-rejected" : "notify-proof-rejected",
-      params: { reference: order.reference, reason: reason ?? "-" },
-    },
+    { chatId, key: "notify-proof-rejected", params: { reference: order.reference, reason: reason ?? "-" } },
     { jobId: jobId("rejected", result.paymentId, Date.now()) },
   );
 }
@@ -38,9 +52,10 @@ function explain(ctx: { t: (k: string, v?: Record<string, string | number>) => s
 }
 
 /**
- * Seller tools for manual transfers and payments held for review: view the
- * decrypted screenshot (sent to the seller only), approve after a confirmation
- * tap, or reject with a reason the customer receives. Every decision is audited.
+ * Seller tools for manual transfers and payments held for review: view the decrypted
+ * screenshot (sent to the seller only), approve after a confirmation tap, refuse a screenshot
+ * with a reason the customer receives, or give money under review back (to the wallet, or
+ * marked as returned outside the shop) with a reason. Every decision is audited.
  */
 export const reviewFeature = new Composer<BotContext>();
 const staff = reviewFeature.chatType("private").filter(allowedTo("payments.review"));
@@ -61,7 +76,7 @@ staff.callbackQuery(/^rev:ok:(\d+)$/, async (ctx) => {
   await ctx.answerCallbackQuery();
   if (!payment) return;
   const kb = new InlineKeyboard().text(ctx.t("review-approve-yes"), `rev:ok2:${payment.id}`);
-  await ctx.reply(ctx.t("review-approve-confirm", { amount: formatIdr(payment.totalIdr), reference: payment.order.reference }), { reply_markup: kb });
+  await ctx.reply(ctx.t("review-approve-confirm", { amount: formatIdr(payment.receivedIdr ?? payment.totalIdr), reference: payment.order.reference }), { reply_markup: kb });
 });
 
 staff.callbackQuery(/^rev:ok2:(\d+)$/, async (ctx) => {
@@ -77,39 +92,78 @@ staff.callbackQuery(/^rev:ok2:(\d+)$/, async (ctx) => {
   await ctx.editMessageText(ctx.t("review-approved", { seller: ctx.from.first_name })).catch(() => undefined);
 });
 
+// Refusing: a screenshot is refused with a reason; money under review is never just refused,
+// the seller picks how it goes back (cards sent before the refund buttons existed land here).
 staff.callbackQuery(/^rev:no:(\d+)$/, async (ctx) => {
+  const paymentId = Number(ctx.match[1]);
   await ctx.answerCallbackQuery();
-  await ctx.conversation.exitAll();
-  await ctx.conversation.enter(REJECT_CONVERSATION, { paymentId: Number(ctx.match[1]) });
+  const payment = await ctx.deps.prisma.payment.findUnique({ where: { id: paymentId }, select: { status: true } });
+  if (payment?.status === "REVIEW") {
+    const kb = new InlineKeyboard().text(ctx.t("review-refund-wallet"), `rev:wal:${paymentId}`).row().text(ctx.t("review-refund-outside"), `rev:out:${paymentId}`);
+    await ctx.reply(ctx.t("review-refund-choose"), { reply_markup: kb });
+    return;
+  }
+  await askReason(ctx, paymentId, "reject");
 });
+
+staff.callbackQuery(/^rev:(wal|out):(\d+)$/, (ctx) => askReason(ctx, Number(ctx.match[2]), ctx.match[1] === "wal" ? "wallet" : "outside"));
+
+async function askReason(ctx: BotContext, paymentId: number, reason: ReasonFor) {
+  if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+  await ctx.conversation.exitAll();
+  await ctx.conversation.enter(REJECT_CONVERSATION, { paymentId, for: reason });
+}
+
+reviewFeature.use(holdsFeature);
 
 // Buttons pressed by someone who is not staff.
 reviewFeature.callbackQuery(/^rev:/, (ctx) => ctx.answerCallbackQuery({ text: ctx.t("review-only-staff"), show_alert: true }));
 
-/** Asks the seller for the reason, then rejects; the customer reads that reason. */
+/**
+ * Asks the seller for the reason (the customer reads it), then refuses the screenshot or gives
+ * the money back. Waits at most REASON_TIMEOUT_MS: an answer after that ends the flow with a
+ * message and changes nothing (and the update is handled as if no flow were active).
+ */
 export function rejectConversation(deps: BotDeps) {
-  return async function rejectPaymentFlow(conversation: Conversation<BotContext, ConvContext>, ctx: ConvContext, args: { paymentId: number }) {
+  return async function rejectPaymentFlow(conversation: Conversation<BotContext, ConvContext>, ctx: ConvContext, args: { paymentId: number; for?: ReasonFor }) {
     const from = ctx.from!;
+    const purpose: ReasonFor = args.for ?? "reject";
     const user = await conversation.external(() => deps.users.resolve(from));
-    const reviewer = reviewerOf(user);
     const locale = isLocale(user.language) ? user.language : "id";
     const t = (key: string, vars?: Record<string, string | number>) => deps.i18n.t(locale, key, vars);
-    if (!reviewer) return;
-    const reference = await conversation.external(
-      async () => (await deps.prisma.payment.findUnique({ where: { id: args.paymentId }, include: { order: { select: { reference: true } } } }))?.order.reference ?? "?",
-    );
-    await ctx.reply(t("review-reject-ask", { reference }));
-    const answer = await conversation.waitFor("message:text", { otherwise: (other) => other.reply(t("review-reject-ask", { reference })) });
-    const reason = answer.message.text.trim().slice(0, 500);
+    if (!reviewerOf(user)) return;
+    const payment = await conversation.external(async () => {
+      const p = await deps.prisma.payment.findUnique({ where: { id: args.paymentId }, include: { order: { select: { reference: true } } } });
+      return { reference: p?.order.reference ?? "?", amount: formatIdr(p?.receivedIdr ?? p?.totalIdr ?? 0) };
+    });
+    const ask = purpose === "reject" ? t("review-reject-ask", { reference: payment.reference }) : t(`review-refund-ask-${purpose}`, payment);
+    await ctx.reply(ask);
+    const asked = await conversation.now();
+    let answer = await conversation.wait();
+    while (!answer.message?.text) {
+      if ((await conversation.now()) - asked > REASON_TIMEOUT_MS) break;
+      // Another screen's button: not an answer, handle it as usual and keep waiting.
+      if (answer.callbackQuery) await conversation.skip({ next: true });
+      await answer.reply(ask);
+      answer = await conversation.wait();
+    }
+    if ((await conversation.now()) - asked > REASON_TIMEOUT_MS) {
+      await answer.reply(t("review-reason-timeout", { reference: payment.reference }));
+      await conversation.halt({ next: true });
+    }
+    const reason = (answer.message?.text ?? "").trim().slice(0, 500);
     const result = await conversation.external(async () => {
       // Checked again at the decision: the seller may have lost the power while typing.
       const now = reviewerOf(await deps.users.fresh(from));
       if (!now) return { result: "not_reviewable", why: t("review-only-staff") } as const;
-      const r = await rejectPayment(deps.prisma, { paymentId: args.paymentId, reviewer: now, reason });
+      const r =
+        purpose === "reject"
+          ? await rejectPayment(deps.prisma, { paymentId: args.paymentId, reviewer: now, reason })
+          : await refundReviewedPayment(deps.prisma, { paymentId: args.paymentId, reviewer: now, reason, to: purpose });
       await tellCustomer(deps, r, reason);
       return r;
     });
-    const problem = explain({ t }, result);
-    await answer.reply(problem ?? t("review-rejected", { seller: from.first_name, reason }));
+    const done = result.result === "returned" ? t(`review-returned-${result.to}`, { seller: from.first_name, amount: formatIdr(result.amountIdr), reason }) : t("review-rejected", { seller: from.first_name, reason });
+    await answer.reply(explain({ t }, result) ?? done);
   };
 }
