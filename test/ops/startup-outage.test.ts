@@ -12,6 +12,9 @@ import { createPendingOrder, tripayCallbackBody, tripayHeaders, TRIPAY_CREDS } f
 
 const FAST_RETRY: StartupRetryPolicy = { firstDelayMs: 100, maxDelayMs: 400, alertAfterFailures: 3 };
 const SECRET = "startup-outage-webhook-secret";
+/** Readiness is for the operator (METRICS_TOKEN), not the public. */
+const OPERATOR_TOKEN = "startup-outage-operator-token-0123456789";
+const OPERATOR = { METRICS_TOKEN: OPERATOR_TOKEN };
 
 let h: FlakyTelegramService | undefined;
 afterEach(async () => {
@@ -23,6 +26,8 @@ async function getJson(url: string, init?: RequestInit) {
   const res = await fetch(url, init);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
+
+const readiness = (t: FlakyTelegramService) => getJson(`${t.baseUrl}/health/ready`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } });
 
 /** Owner alerts queued about the bot's connection, whatever state their jobs are in. */
 async function telegramAlerts(t: FlakyTelegramService) {
@@ -38,11 +43,11 @@ describe("start-up while Telegram is down", () => {
       roles: ["web", "bot"],
       telegramDown: true,
       telegramRetry: FAST_RETRY,
-      env: { TRIPAY_API_KEY: TRIPAY_CREDS.apiKey, TRIPAY_PRIVATE_KEY: TRIPAY_CREDS.privateKey, TRIPAY_MERCHANT_CODE: TRIPAY_CREDS.merchantCode, TRIPAY_API_URL: "http://127.0.0.1:9" },
+      env: { ...OPERATOR, TRIPAY_API_KEY: TRIPAY_CREDS.apiKey, TRIPAY_PRIVATE_KEY: TRIPAY_CREDS.privateKey, TRIPAY_MERCHANT_CODE: TRIPAY_CREDS.merchantCode, TRIPAY_API_URL: "http://127.0.0.1:9" },
     });
     const t = h;
     expect((await getJson(`${t.baseUrl}/health`)).status).toBe(200);
-    const notReady = await getJson(`${t.baseUrl}/health/ready`);
+    const notReady = await readiness(t);
     expect(notReady.status).toBe(503);
     expect(notReady.body).toMatchObject({ status: "unavailable", failing: ["telegram"], checks: { postgres: { ok: true }, redis: { ok: true }, telegram: { ok: false } } });
     expect((notReady.body.checks as { telegram: { error: string } }).telegram.error).toMatch(/^getMe: Network request for 'getMe' failed! \(ECONNREFUSED\)/);
@@ -64,7 +69,7 @@ describe("start-up while Telegram is down", () => {
 
     await t.proxy.up();
     expect(await t.service.botReady).toBe(true);
-    expect((await getJson(`${t.baseUrl}/health/ready`)).body).toMatchObject({ status: "ready", failing: [] });
+    expect((await readiness(t)).body).toMatchObject({ status: "ready", failing: [] });
     const user = t.fake.user(5_500_001, { firstName: "Sari" });
     await user.sendText("/start");
     await user.waitForMessage(/Halo, Sari!/, { timeoutMs: 15_000 });
@@ -78,7 +83,7 @@ describe("start-up while Telegram is down", () => {
       roles: ["web", "bot"],
       telegramDown: true,
       telegramRetry: FAST_RETRY,
-      env: { BOT_MODE: "webhook", PUBLIC_BASE_URL: "https://shop.example.test", TELEGRAM_WEBHOOK_SECRET: SECRET },
+      env: { ...OPERATOR, BOT_MODE: "webhook", PUBLIC_BASE_URL: "https://shop.example.test", TELEGRAM_WEBHOOK_SECRET: SECRET },
     });
     const t = h;
     const chatId = 5_500_002;
@@ -93,7 +98,7 @@ describe("start-up while Telegram is down", () => {
     const early = await deliver();
     expect(early.status).toBe(503);
     expect(early.headers.get("retry-after")).toBe("5");
-    expect((await getJson(`${t.baseUrl}/health/ready`)).body).toMatchObject({ failing: ["telegram"] });
+    expect((await readiness(t)).body).toMatchObject({ failing: ["telegram"] });
 
     await t.proxy.up();
     expect(await t.service.botReady).toBe(true);
