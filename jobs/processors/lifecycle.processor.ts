@@ -4,14 +4,13 @@ import type { PrismaClient, ProviderCode } from "../../db/client.js";
 import { formatDate, formatDateTime } from "../../bot/format.js";
 import { DEFAULT_LOCALE, isLocale, type Locale } from "../../bot/i18n.js";
 import type { CloudProvider } from "../../shop/cloud/provider.js";
-import { dueReminders, processExpired, type LifecycleEvent } from "../../shop/lifecycle/expiry.js";
-import { createRenewalOrder, renewalOptions } from "../../shop/lifecycle/renewal.js";
+import { processExpired, type ExpiryEvent, type ExpiryFailure } from "../../shop/lifecycle/expiry.js";
+import { renewalReminders, type ReminderNotice } from "../../shop/lifecycle/reminders.js";
 import { formatIdr } from "../../shop/money.js";
 import { expireUnpaidOrders } from "../../shop/orders/expire-orders.js";
 import { orphanSweepAlert, sweepOrphanServers } from "../../shop/provisioning/orphans.js";
-import { payOrderFromWallet } from "../../shop/wallet/ledger.js";
 import { dispatchSettlement } from "../dispatch-settlement.js";
-import { QueueName, jobId, type Payload, type Queues } from "../queues.js";
+import { QueueName, jobId, type Payload, type PayloadInput, type Queues } from "../queues.js";
 
 export interface LifecycleDeps {
   prisma: PrismaClient;
@@ -23,10 +22,10 @@ export interface LifecycleDeps {
 }
 
 /**
- * Time-driven work, all idempotent: expiring unpaid orders (coupons released),
- * renewal reminders (with one-tap renew, or auto-renew from the wallet), and
- * the grace → suspend → delete steps after a VPS expires. Each customer
- * message has a job id derived from what it announces, so re-runs never repeat it.
+ * Time-driven work: each task is one domain call (shop/lifecycle, shop/orders,
+ * shop/provisioning) whose outcome is rendered here as customer messages. Each
+ * message has a job id derived from what it announces, so re-runs never repeat
+ * it; instances that failed are reported to the owner once per run.
  */
 export function lifecycleProcessor(deps: LifecycleDeps) {
   const { prisma, queues } = deps;
@@ -37,50 +36,43 @@ export function lifecycleProcessor(deps: LifecycleDeps) {
     return { chatId: Number(user.telegramId), locale };
   };
 
-  const announce = async (event: LifecycleEvent) => {
+  /** Renders one reminder or expiry step for the VPS's owner. */
+  const announce = async (event: ExpiryEvent | Extract<ReminderNotice, { kind: "reminder" }>) => {
     const instance = await prisma.instance.findUniqueOrThrow({ where: { id: event.instanceId } });
     const { chatId, locale } = await userOf(event.userId);
     const base = { label: instance.label, ip: instance.ipv4 ?? "—", expires: formatDate(instance.expiresAt, locale) };
     const renew = [[{ text: "t:vps-renew", data: `renew:${instance.id}` }]];
     const key = jobId(event.kind, instance.id, instance.expiresAt.getTime());
+    const send = (payload: PayloadInput<"notifications">, id = key) => queues.enqueue(QueueName.Notifications, payload, { jobId: id });
     switch (event.kind) {
-      case "reminder": {
-        if (event.autoRenew && event.days === Math.min(...deps.lifecycle.reminderDays)) {
-          if (await autoRenew(instance.id, event.userId)) return;
-        }
-        const price = (await renewalOptions(prisma, instance.id, event.userId)).find((o) => o.months === 1)?.totalIdr;
-        await queues.enqueue(
-          QueueName.Notifications,
+      case "reminder":
+        return send(
           event.autoRenew
-            ? { chatId, locale, key: "renew-reminder-auto", params: { ...base, price: price ? formatIdr(price) : "-" }, buttons: renew }
+            ? { chatId, locale, key: "renew-reminder-auto", params: { ...base, price: event.priceIdr ? formatIdr(event.priceIdr) : "-" }, buttons: renew }
             : { chatId, locale, key: "renew-reminder", params: { ...base, days: event.days }, buttons: renew },
-          { jobId: jobId(key, event.days) },
+          jobId(key, event.days),
         );
-        return;
-      }
       case "grace":
-        await queues.enqueue(QueueName.Notifications, { chatId, locale, key: "expiry-grace", params: { ...base, suspendAt: formatDateTime(event.suspendAt, locale) }, buttons: renew }, { jobId: key });
-        return;
+        return send({ chatId, locale, key: "expiry-grace", params: { ...base, suspendAt: formatDateTime(event.suspendAt, locale) }, buttons: renew });
       case "suspended":
-        await queues.enqueue(QueueName.Notifications, { chatId, locale, key: "expiry-suspended", params: { ...base, deleteAt: formatDate(event.deleteAt, locale) }, buttons: renew }, { jobId: key });
-        return;
+        return send({ chatId, locale, key: "expiry-suspended", params: { ...base, deleteAt: formatDate(event.deleteAt, locale) }, buttons: renew });
       case "deleted":
-        await queues.enqueue(QueueName.Notifications, { chatId, locale, key: "expiry-deleted", params: { ...base, deleteAt: formatDate(event.deleteAt, locale) } }, { jobId: key });
-        return;
+        return send({ chatId, locale, key: "expiry-deleted", params: { ...base, deleteAt: formatDate(event.deleteAt, locale) } });
     }
   };
 
-  /** Auto-renew one month from the wallet when the balance covers it. */
-  const autoRenew = async (instanceId: number, userId: number): Promise<boolean> => {
-    const order = await createRenewalOrder(prisma, { userId, instanceId, months: 1, paymentTtlHours: deps.paymentTtlHours });
-    if (!order.ok) return false;
-    const paid = await payOrderFromWallet(prisma, { orderId: order.orderId, userId });
-    if (!paid.ok) {
-      await prisma.order.update({ where: { id: order.orderId }, data: { paymentDeadline: new Date() } });
-      return false;
-    }
-    await dispatchSettlement(queues, { result: "paid", orderId: order.orderId, paymentId: paid.paymentId });
-    return true;
+  /** One owner alert per run and task with every instance that failed (the next run tries them again). */
+  const reportFailures = async (task: string, tick: string, failures: ExpiryFailure[]) => {
+    if (failures.length === 0) return;
+    await queues.enqueue(
+      QueueName.OwnerAlerts,
+      {
+        severity: "warning",
+        title: `Siklus VPS (${task}): ${failures.length} VPS gagal diproses`,
+        detail: failures.map((f) => `instance #${f.instanceId}: ${f.error}`).join("\n").slice(0, 3000),
+      },
+      { jobId: jobId("lifecycle-failures", task, tick) },
+    );
   };
 
   return async (payload: Payload<"lifecycle">) => {
@@ -99,14 +91,20 @@ export function lifecycleProcessor(deps: LifecycleDeps) {
         return { expired: expired.map((o) => o.reference) };
       }
       case "renewal-reminders": {
-        const events = await dueReminders(prisma, deps.lifecycle.reminderDays);
-        for (const event of events) await announce(event);
-        return { reminders: events.length };
+        const run = await renewalReminders(prisma, { reminderDays: deps.lifecycle.reminderDays, paymentTtlHours: deps.paymentTtlHours });
+        for (const notice of run.notices) {
+          // Paid from the wallet: the payment's follow-up applies the renewal and tells the customer.
+          if (notice.kind === "auto-renewed") await dispatchSettlement(queues, { result: "paid", orderId: notice.orderId, paymentId: notice.paymentId });
+          else await announce(notice);
+        }
+        await reportFailures(payload.task, payload.tick, run.failures);
+        return { reminders: run.notices.length, failed: run.failures.length };
       }
       case "instance-expiry": {
-        const events = await processExpired(prisma, deps.providers, deps.lifecycle);
-        for (const event of events) await announce(event);
-        return { events: events.map((e) => `${e.kind}:${e.instanceId}`) };
+        const run = await processExpired(prisma, deps.providers, deps.lifecycle);
+        for (const event of run.events) await announce(event);
+        await reportFailures(payload.task, payload.tick, run.failures);
+        return { events: run.events.map((e) => `${e.kind}:${e.instanceId}`), failed: run.failures.map((f) => `${f.instanceId}: ${f.error}`) };
       }
       case "orphan-sweep": {
         const report = await sweepOrphanServers({ prisma, providers: deps.providers });

@@ -1,8 +1,10 @@
-import type { Prisma, PrismaClient } from "../../db/client.js";
+import type { Order, Prisma, PrismaClient } from "../../db/client.js";
+import { audit } from "../audit.js";
 import { listPrice } from "../pricing/discounts.js";
 import { newOrderReference } from "../orders/reference.js";
 import { transitionOrder } from "../orders/state-machine.js";
 import { addMonths } from "../provisioning/provision.js";
+import { refundToWallet } from "../wallet/ledger.js";
 
 export interface RenewalOption {
   months: number;
@@ -41,7 +43,8 @@ export async function createRenewalOrder(prisma: PrismaClient, input: { userId: 
   const now = input.now ?? new Date();
   const instance = await prisma.instance.findFirst({ where: { id: input.instanceId, userId: input.userId }, include: { order: true } });
   if (!instance) return { ok: false, reason: "not_found" };
-  if (!["ACTIVE", "OFF", "SUSPENDED"].includes(instance.status)) return { ok: false, reason: "not_renewable" };
+  // DELETED, or claimed for deletion by the expiry run (deletedAt): nothing left to extend.
+  if (!["ACTIVE", "OFF", "SUSPENDED"].includes(instance.status) || instance.deletedAt) return { ok: false, reason: "not_renewable" };
   const option = (await renewalOptions(prisma, instance.id, input.userId, now)).find((o) => o.months === input.months);
   if (!option) return { ok: false, reason: "no_price" };
   const o = instance.order;
@@ -77,24 +80,41 @@ export async function createRenewalOrder(prisma: PrismaClient, input: { userId: 
 
 export type RenewalApplied =
   | { applied: true; instanceId: number; expiresAt: Date; wasSuspended: boolean }
-  | { applied: false; why: string };
+  | { applied: false; why: string; refundedIdr?: number };
 
 /**
  * Extends a VPS for a paid renewal order, exactly once: the order's
  * PAID → ACTIVE compare-and-set decides who applies it, and the new expiry is
  * counted from the current expiry date — never from today — so a late payment
  * or a double delivery can neither shorten nor double-extend.
+ *
+ * The instance row is locked first, which orders this against the expiry run's claims: a VPS
+ * deleted (or claimed for deletion) before the money arrived is not extended; the payment goes
+ * back to the customer's wallet through the ledger (audited) and the order becomes REFUNDED.
  */
 export async function applyRenewal(prisma: PrismaClient, orderId: number): Promise<RenewalApplied> {
   return prisma.$transaction(async (tx) => {
     const order = await tx.order.findUnique({ where: { id: orderId } });
     if (!order || order.kind !== "RENEWAL" || !order.instanceId) return { applied: false, why: "not a renewal order" } as const;
-    const moved = await transitionOrder(tx, orderId, "ACTIVE", { type: "SYSTEM", id: "renewal" }, { reason: `renewed ${order.durationMonths} month(s)`, onlyFrom: ["PAID"] });
-    if (!moved.ok) return { applied: false, why: `order is ${"current" in moved ? moved.current : "gone"}` } as const;
     await tx.$queryRaw`SELECT id FROM instances WHERE id = ${order.instanceId} FOR UPDATE`;
     const instance = await tx.instance.findUniqueOrThrow({ where: { id: order.instanceId } });
+    if (instance.status === "DELETED" || instance.deletedAt) return refundDeletedRenewal(tx, order, instance.label);
+    const moved = await transitionOrder(tx, orderId, "ACTIVE", { type: "SYSTEM", id: "renewal" }, { reason: `renewed ${order.durationMonths} month(s)`, onlyFrom: ["PAID"] });
+    if (!moved.ok) return { applied: false, why: `order is ${"current" in moved ? moved.current : "gone"}` } as const;
     const expiresAt = addMonths(instance.expiresAt, order.durationMonths ?? 1);
     await tx.instance.update({ where: { id: instance.id }, data: { expiresAt, lastReminderDays: null } });
     return { applied: true, instanceId: instance.id, expiresAt, wasSuspended: instance.status === "SUSPENDED" } as const;
   });
+}
+
+/** A paid renewal of a VPS that no longer exists: the money to the wallet, the order REFUNDED, audited. */
+async function refundDeletedRenewal(tx: Prisma.TransactionClient, order: Order, label: string): Promise<RenewalApplied> {
+  const moved = await transitionOrder(tx, order.id, "REFUNDED", { type: "SYSTEM", id: "renewal" }, { reason: `${label} was deleted before the renewal was applied; refunded to the wallet`, onlyFrom: ["PAID"] });
+  if (!moved.ok) return { applied: false, why: `order is ${"current" in moved ? moved.current : "gone"}` };
+  const amountIdr = order.totalIdr + order.paymentFeeIdr;
+  const refund = await refundToWallet(tx, { userId: order.userId, amountIdr, orderId: order.id, reason: `renewal of deleted VPS ${label}` });
+  // already_refunded: the money went back by another path; only the status was left to set.
+  if (!refund.ok && refund.reason !== "already_refunded") throw new Error(`renewal ${order.reference}: refund refused (${refund.reason})`);
+  await audit(tx, { actorType: "SYSTEM", action: "renewal.refund_deleted", targetType: "order", targetId: order.id, details: { instanceId: order.instanceId, amountIdr } });
+  return { applied: false, why: "instance deleted", refundedIdr: amountIdr };
 }

@@ -14,12 +14,11 @@ import type { FakeClouds } from "../../ops/fakes/clouds/index.js";
 import type { CloudProviders } from "../../shop/cloud/providers.js";
 import { dueReminders, processExpired } from "../../shop/lifecycle/expiry.js";
 import { applyRenewal, createRenewalOrder } from "../../shop/lifecycle/renewal.js";
-import { transitionOrder } from "../../shop/orders/state-machine.js";
 import { addMonths } from "../../shop/provisioning/provision.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
-import { activeInstance, DAY, fakeOf, fakeProviders, NOW, realSleep, startFastClouds } from "../provisioning/fixtures.js";
+import { DAY, fakeOf, fakeProviders, NOW, realSleep, startFastClouds } from "../provisioning/fixtures.js";
+import { at, HOUR, paidRenewal as paidRenewalOf, vpsExpiringAt as vpsExpiring } from "./fixtures.js";
 
-const HOUR = 3_600_000;
 const REMINDER_DAYS = [7, 3, 1];
 const LIFECYCLE = { graceDays: 2, deleteAfterDays: 7 };
 
@@ -46,28 +45,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const at = (base: Date, ms: number) => new Date(base.getTime() + ms);
-
-/** An ACTIVE VPS (really provisioned at the fake, booted and idle) expiring at `expiresAt`. */
-async function vpsExpiringAt(expiresAt: Date, code: ProviderCode = "DIGITALOCEAN", extra: { status?: "ACTIVE" | "OFF" | "SUSPENDED"; autoRenew?: boolean } = {}) {
-  const vps = await activeInstance({ prisma, providers }, code);
-  const deadline = Date.now() + 3_000;
-  while ((await providers[code]!.getServer(vps.providerInstanceId!))?.status !== "running") {
-    if (Date.now() > deadline) throw new Error("server did not boot");
-    await realSleep(10);
-  }
-  await realSleep(40);
-  return prisma.instance.update({ where: { id: vps.id }, data: { expiresAt, lastReminderDays: null, ...extra } });
-}
-
-/** A paid renewal order for the VPS (created at NOW, moved to PAID as a settlement does). */
-async function paidRenewal(instanceId: number, userId: number, months = 1) {
-  const created = await createRenewalOrder(prisma, { userId, instanceId, months, paymentTtlHours: 24, now: NOW });
-  if (!created.ok) throw new Error(`renewal refused: ${created.reason}`);
-  const paid = await transitionOrder(prisma, created.orderId, "PAID", { type: "SYSTEM", id: "test-settlement" }, { onlyFrom: ["PENDING_PAYMENT"] });
-  if (!paid.ok) throw new Error("could not pay the renewal");
-  return created;
-}
+const vpsExpiringAt = (expiresAt: Date, code?: ProviderCode, extra?: Parameters<typeof vpsExpiring>[3]) => vpsExpiring({ prisma, providers }, expiresAt, code, extra);
+const paidRenewal = (instanceId: number, userId: number, months = 1) => paidRenewalOf(prisma, instanceId, userId, months);
 
 const reminders = async (now: Date) => (await dueReminders(prisma, REMINDER_DAYS, now)).map((e) => (e.kind === "reminder" ? `${e.instanceId}:${e.days}` : `${e.kind}`));
 
@@ -186,7 +165,7 @@ describe("applyRenewal", () => {
 });
 
 describe("processExpired", () => {
-  const expired = async (now: Date) => (await processExpired(prisma, providers, { ...LIFECYCLE, now })).map((e) => `${e.kind}:${e.instanceId}`);
+  const expired = async (now: Date) => (await processExpired(prisma, providers, { ...LIFECYCLE, now })).events.map((e) => `${e.kind}:${e.instanceId}`);
 
   it.each<ProviderCode>(["DIGITALOCEAN", "VULTR", "LINODE"])("%s: grace notice, power-off after GRACE_DAYS, delete after DELETE_AFTER_DAYS — each once", async (code) => {
     const E = NOW;
@@ -198,7 +177,7 @@ describe("processExpired", () => {
     expect(await expired(at(E, -HOUR))).toEqual([]);
 
     const grace = await processExpired(prisma, providers, { ...LIFECYCLE, now: at(E, HOUR) });
-    expect(grace).toEqual([{ kind: "grace", instanceId: vps.id, userId: vps.userId, suspendAt: at(E, 2 * DAY) }]);
+    expect(grace.events).toEqual([{ kind: "grace", instanceId: vps.id, userId: vps.userId, suspendAt: at(E, 2 * DAY) }]);
     expect(await expired(at(E, 2 * HOUR))).toEqual([]);
     expect(await expired(at(E, DAY))).toEqual([]);
     expect((await prisma.instance.findUniqueOrThrow({ where: { id: vps.id } })).status).toBe("ACTIVE");
@@ -206,7 +185,7 @@ describe("processExpired", () => {
 
     const suspendNow = at(E, 2 * DAY + HOUR);
     const suspended = await processExpired(prisma, providers, { ...LIFECYCLE, now: suspendNow });
-    expect(suspended).toEqual([{ kind: "suspended", instanceId: vps.id, userId: vps.userId, deleteAt: at(E, 7 * DAY) }]);
+    expect(suspended.events).toEqual([{ kind: "suspended", instanceId: vps.id, userId: vps.userId, deleteAt: at(E, 7 * DAY) }]);
     expect(await prisma.instance.findUniqueOrThrow({ where: { id: vps.id } })).toMatchObject({ status: "SUSPENDED", suspendedAt: suspendNow });
     await realSleep(40);
     expect((await provider.getServer(id))!.status).toBe("off");
@@ -225,8 +204,9 @@ describe("processExpired", () => {
     expect(fake.requests().filter((r) => r.method === "DELETE")).toHaveLength(1);
 
     const stamp = E.toISOString();
+    // The grace notice is marked once per expiry; suspend and delete are claimed on the row itself.
     const marks = await prisma.processedEvent.findMany({ where: { source: "lifecycle", key: { endsWith: `:${vps.id}:${stamp}` } }, orderBy: { id: "asc" } });
-    expect(marks.map((m) => m.key)).toEqual([`grace:${vps.id}:${stamp}`, `suspend:${vps.id}:${stamp}`, `delete:${vps.id}:${stamp}`]);
+    expect(marks.map((m) => m.key)).toEqual([`grace:${vps.id}:${stamp}`]);
   });
 
   it("a VPS renewed during grace is neither suspended nor deleted", async () => {
@@ -269,7 +249,7 @@ describe("processExpired", () => {
     expect(await expired(at(E, 2 * DAY + 2 * HOUR))).toEqual([]);
   });
 
-  it("a failed power-off is retried by the next run (and then happens once)", async () => {
+  it("a failed power-off is reported, given back, and retried by the next run (and then happens once)", async () => {
     const E = NOW;
     const vps = await vpsExpiringAt(E, "VULTR");
     const provider = Object.create(providers.VULTR!) as NonNullable<CloudProviders["VULTR"]>;
@@ -282,10 +262,11 @@ describe("processExpired", () => {
       return providers.VULTR!.action(id, action, opts);
     };
     const now = at(E, 2 * DAY + HOUR);
-    await expect(processExpired(prisma, { VULTR: provider }, { ...LIFECYCLE, now })).rejects.toMatchObject({ name: "CloudError", code: "unavailable" });
+    const failed = await processExpired(prisma, { VULTR: provider }, { ...LIFECYCLE, now });
+    expect(failed).toEqual({ events: [], failures: [{ instanceId: vps.id, error: expect.stringMatching(/Vultr is having problems \(HTTP 503\)/) }] });
     expect((await prisma.instance.findUniqueOrThrow({ where: { id: vps.id } })).status).toBe("ACTIVE");
-    expect((await processExpired(prisma, { VULTR: provider }, { ...LIFECYCLE, now })).map((e) => e.kind)).toEqual(["suspended"]);
-    expect(await processExpired(prisma, { VULTR: provider }, { ...LIFECYCLE, now })).toEqual([]);
+    expect((await processExpired(prisma, { VULTR: provider }, { ...LIFECYCLE, now })).events.map((e) => e.kind)).toEqual(["suspended"]);
+    expect(await processExpired(prisma, { VULTR: provider }, { ...LIFECYCLE, now })).toEqual({ events: [], failures: [] });
     await realSleep(40);
     expect((await providers.VULTR!.getServer(vps.providerInstanceId!))!.status).toBe("off");
   });
