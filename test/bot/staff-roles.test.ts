@@ -161,8 +161,8 @@ describe("a seller removed from SELLER_IDS", () => {
     expect((await say(before, REMOVED, "/stats")).join("\n")).toContain("Statistik toko");
     const review = await paymentUnderReview();
     const failed = await failedOrder();
-    // They start rejecting the payment (the bot asks for the reason), then the deploy happens.
-    expect(textsSince(await tap(before, REMOVED, `rev:no:${review.id}`))).toEqual([expect.stringContaining("alasan")]);
+    // They start giving the payment back (the bot asks for the reason), then the deploy happens.
+    expect(textsSince(await tap(before, REMOVED, `rev:wal:${review.id}`))).toEqual([expect.stringContaining("alasan")]);
     expect(await roleOf(REMOVED)).toBe("SELLER");
     await before.close();
 
@@ -173,7 +173,7 @@ describe("a seller removed from SELLER_IDS", () => {
     expect(reply).toEqual([expect.stringContaining(ONLY_STAFF)]);
     expect(await roleOf(REMOVED)).toBe("CUSTOMER");
 
-    for (const data of [`rev:view:1`, `rev:ok:${review.id}`, `rev:ok2:${review.id}`, `rev:no:${review.id}`]) {
+    for (const data of [`rev:view:1`, `rev:ok:${review.id}`, `rev:ok2:${review.id}`, `rev:no:${review.id}`, `rev:wal:${review.id}`, `rev:out:${review.id}`]) {
       expect(answerOf(await tap(after, REMOVED, data)), data).toBe(ONLY_STAFF);
     }
     for (const data of [`prov:retry:${failed.id}`, `prov:refund:${failed.id}`]) {

@@ -172,7 +172,48 @@ export const STAFF_ACTIONS: StaffAction[] = [
       return { steps: [{ data: `rev:no:${paymentId}` }, { text: "bukti transfer palsu" }], tookEffect: async () => (await proofStatus()) !== "PENDING" };
     },
   },
+  ...(["wal", "out"] as const).map(
+    (to): StaffAction => ({
+      name: `rev:${to}:`,
+      kind: "callback",
+      permission: "payments.review",
+      arrange: async (w) => {
+        const paymentId = await moneyUnderReview(w.prisma);
+        // The button opens the reason step; the reason typed next is what gives the money back.
+        return { steps: [{ data: `rev:${to}:${paymentId}` }, { text: "dibayar dua kali" }], tookEffect: async () => (await paymentStatus(w.prisma, paymentId)) !== "REVIEW" };
+      },
+    }),
+  ),
+  ...(["rel", "keep"] as const).map(
+    (decision): StaffAction => ({
+      name: `hold:${decision}:`,
+      kind: "callback",
+      permission: "alerts.receive",
+      arrange: async (w) => {
+        const holdId = await refundHold(w.prisma);
+        const status = async () => (await w.prisma.paymentHold.findUniqueOrThrow({ where: { id: holdId } })).status;
+        return { steps: [{ data: `hold:${decision}:${holdId}` }], tookEffect: async () => (await status()) !== "HELD" };
+      },
+    }),
+  ),
 ];
+
+/** A late transfer waiting for a seller's decision (what rev:wal: and rev:out: act on). */
+async function moneyUnderReview(prisma: PrismaClient): Promise<number> {
+  const payment = await openTransfer(prisma);
+  await prisma.order.update({ where: { id: payment.orderId }, data: { status: "PAYMENT_REVIEW" } });
+  await prisma.payment.update({ where: { id: payment.id }, data: { status: "REVIEW", reviewWhy: "late_payment", receivedIdr: payment.totalIdr } });
+  return payment.id;
+}
+
+/** A transfer the gateway refunded, its customer's wallet held for the owner (what hold: acts on). */
+async function refundHold(prisma: PrismaClient): Promise<number> {
+  const payment = await openTransfer(prisma);
+  await prisma.payment.update({ where: { id: payment.id }, data: { status: "REFUNDED", gatewayRefundedAt: new Date() } });
+  const userId = payment.order.userId;
+  await prisma.wallet.upsert({ where: { userId }, create: { userId, heldAt: new Date(), holdReason: "refund" }, update: { heldAt: new Date(), holdReason: "refund" } });
+  return (await prisma.paymentHold.create({ data: { paymentId: payment.id, userId, reason: "refund" } })).id;
+}
 
 /**
  * What customers may use. Each entry is a command or the literal start of callback data (as

@@ -13,9 +13,11 @@ import { allowedTo } from "../../middlewares/permission.filter.js";
 export const holdsFeature = new Composer<BotContext>();
 const owner = holdsFeature.chatType("private").filter(allowedTo("alerts.receive"));
 
-owner.callbackQuery(/^hold:(rel|keep):(\d+)$/, async (ctx) => {
-  const decision = ctx.match[1] === "rel" ? "release" : "keep";
-  const result = await decideHold(ctx.deps.prisma, { holdId: Number(ctx.match[2]), owner: staffActor(ctx.shopUser, "alerts.receive")!, decision });
+owner.callbackQuery(/^hold:rel:(\d+)$/, (ctx) => decide(ctx, Number(ctx.match[1]), "release"));
+owner.callbackQuery(/^hold:keep:(\d+)$/, (ctx) => decide(ctx, Number(ctx.match[1]), "keep"));
+
+async function decide(ctx: BotContext & { from: NonNullable<BotContext["from"]> }, holdId: number, decision: "release" | "keep") {
+  const result = await decideHold(ctx.deps.prisma, { holdId, owner: staffActor(ctx.shopUser, "alerts.receive")!, decision });
   await ctx.answerCallbackQuery();
   if (!result.ok) {
     await ctx.reply(ctx.t("review-not-possible", { why: result.why }));
@@ -28,7 +30,7 @@ owner.callbackQuery(/^hold:(rel|keep):(\d+)$/, async (ctx) => {
   // A kept hold can still be released later.
   const markup = decision === "keep" ? { reply_markup: new InlineKeyboard().text(ctx.t("hold-release"), `hold:rel:${result.holdId}`) } : {};
   await ctx.editMessageText(text, markup).catch(() => ctx.reply(text, markup));
-});
+}
 
 // Buttons pressed by someone who may not decide.
 holdsFeature.callbackQuery(/^hold:/, (ctx) => ctx.answerCallbackQuery({ text: ctx.t("hold-only-owner"), show_alert: true }));

@@ -106,7 +106,8 @@ staff.callbackQuery(/^rev:no:(\d+)$/, async (ctx) => {
   await askReason(ctx, paymentId, "reject");
 });
 
-staff.callbackQuery(/^rev:(wal|out):(\d+)$/, (ctx) => askReason(ctx, Number(ctx.match[2]), ctx.match[1] === "wal" ? "wallet" : "outside"));
+staff.callbackQuery(/^rev:wal:(\d+)$/, (ctx) => askReason(ctx, Number(ctx.match[1]), "wallet"));
+staff.callbackQuery(/^rev:out:(\d+)$/, (ctx) => askReason(ctx, Number(ctx.match[1]), "outside"));
 
 async function askReason(ctx: BotContext, paymentId: number, reason: ReasonFor) {
   if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);

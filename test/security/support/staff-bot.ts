@@ -23,7 +23,7 @@ export const PEOPLE: Record<ActorName, TestUser> = {
 };
 
 /** The i18n keys a refused person may see; anything else in their chat counts as a leak. */
-const REFUSAL_KEYS = ["review-only-staff", "stale-button", "unknown-input", "blocked-user"] as const;
+const REFUSAL_KEYS = ["review-only-staff", "hold-only-owner", "stale-button", "unknown-input", "blocked-user"] as const;
 
 export type StaffBot = Awaited<ReturnType<typeof startStaffBot>>;
 
