@@ -83,11 +83,13 @@ export const defaultJobOptions: Record<QueueName, JobsOptions> = {
   [QueueName.Provisioning]: { ...base, attempts: 5, backoff: { type: "exponential", delay: 5_000 } },
   [QueueName.InstanceActions]: { ...base, attempts: 3, backoff: { type: "exponential", delay: 3_000 } },
   [QueueName.PaymentFollowups]: { ...base, attempts: 8, backoff: { type: "exponential", delay: 2_000 } },
-  [QueueName.Notifications]: { ...base, attempts: 5, backoff: { type: "exponential", delay: 2_000 } },
+  // A customer's message (their VPS password) must survive a Telegram outage of many minutes:
+  // "capped" doubles from 2 s up to 1 min (jobs/workers.ts), 30 attempts ≈ 25 min.
+  [QueueName.Notifications]: { ...base, attempts: 30, backoff: { type: "capped", delay: 2_000 } },
   [QueueName.Broadcast]: { ...base, attempts: 3, backoff: { type: "exponential", delay: 5_000 } },
   [QueueName.ScreenshotPurge]: { ...base, attempts: 3, backoff: { type: "exponential", delay: 60_000 } },
   [QueueName.Lifecycle]: { ...base, attempts: 3, backoff: { type: "exponential", delay: 30_000 } },
-  [QueueName.OwnerAlerts]: { ...base, attempts: 6, backoff: { type: "exponential", delay: 5_000 } },
+  [QueueName.OwnerAlerts]: { ...base, attempts: 20, backoff: { type: "capped", delay: 5_000 } },
   [QueueName.Backups]: { ...base, attempts: 3, backoff: { type: "exponential", delay: 60_000 } },
 };
 

@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import type { Logger } from "../ops/logger.js";
+import { scrubSecrets, type Logger } from "../ops/logger.js";
 import type { Metrics } from "../ops/metrics.js";
 import type { JobOutbox } from "./outbox.js";
 import { InvalidPayloadError, QueueName, isDurableJob, parsePayload, type Payload, type Queues } from "./queues.js";
@@ -82,6 +82,7 @@ export function registerWorkers(deps: {
         lockDuration: entry.lockDuration ?? 60_000,
         ...(entry.stalledInterval !== undefined ? { stalledInterval: entry.stalledInterval } : {}),
         autorun: true,
+        settings: { backoffStrategy: cappedBackoff },
       },
     );
     worker.on("completed", (job) => {
@@ -105,7 +106,8 @@ export function registerWorkers(deps: {
           .enqueue(QueueName.OwnerAlerts, {
             severity: "critical",
             title: `Job ${name} gagal permanen`,
-            detail: `job ${job?.id ?? "?"}: ${err.message}`.slice(0, 3000),
+            // Goes to Telegram, not a log, but the same rule holds: no token or key in it.
+            detail: scrubSecrets(`job ${job?.id ?? "?"}: ${err.message}`).slice(0, 3000),
           })
           .catch((alertErr) => log.error({ err: alertErr }, "could not enqueue owner alert"));
       }
@@ -116,6 +118,18 @@ export function registerWorkers(deps: {
   }
   return workers;
 }
+
+/**
+ * The "capped" backoff (queues.ts): doubling from the job's delay, never above a minute, so a job
+ * with many attempts rides out a long outage (Telegram down for minutes) and still runs within
+ * about a minute of it ending.
+ */
+export function cappedBackoff(attemptsMade: number, type?: string, _err?: Error, job?: Job): number {
+  if (type !== "capped") return 0; // BullMQ keeps its built-in strategies for other types
+  const base = Number((job?.opts.backoff as { delay?: number } | undefined)?.delay ?? 1_000);
+  return Math.min(CAPPED_BACKOFF_MAX_MS, base * 2 ** Math.max(0, attemptsMade - 1));
+}
+export const CAPPED_BACKOFF_MAX_MS = 60_000;
 
 /**
  * Runs a queue's final-failure handler, then marks the outbox row FAILED (in that order: if the

@@ -63,7 +63,7 @@ describe("Telegram connections reset", () => {
     const owner = h.fake.user(OWNER_ID, { firstName: "Owner" });
     h.proxy.resetAll();
     const id = jobId("persisting-outage", chatId);
-    // Two attempts instead of the queue's five: the same failed-job path, without a minute of back-off.
+    // Two attempts instead of the queue's thirty: the same failed-job path, without a minute of back-off.
     await h.service.queues.enqueue(QueueName.Notifications, { chatId, key: "help-text" }, { jobId: id, attempts: 2 });
     await expect.poll(async () => (await h.service.queues.get(QueueName.Notifications).getJob(id))?.getState(), { timeout: 30_000 }).toBe("failed");
     expect(failuresOf(id).map((f) => f.msg)).toEqual(["job failed, will retry", "job failed for good"]);

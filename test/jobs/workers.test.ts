@@ -1,8 +1,8 @@
 import { QueueEvents } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { QueueName, Queues, InvalidPayloadError } from "../../jobs/queues.js";
+import { QueueName, Queues, InvalidPayloadError, defaultJobOptions } from "../../jobs/queues.js";
 import { createRedis, waitForRedis } from "../../jobs/redis.js";
-import { closeWorkers, registerWorkers } from "../../jobs/workers.js";
+import { CAPPED_BACKOFF_MAX_MS, cappedBackoff, closeWorkers, registerWorkers } from "../../jobs/workers.js";
 import { createLogger } from "../../ops/logger.js";
 import { createMetrics } from "../../ops/metrics.js";
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from "../support/redis.js";
@@ -87,5 +87,21 @@ describe("worker registry", () => {
     expect(failed?.attemptsMade).toBe(1);
     expect(calls).toBe(0);
     await closeWorkers(workers);
+  });
+});
+
+describe("capped backoff", () => {
+  it("doubles from the job's delay and never waits more than a minute", () => {
+    const job = { opts: { backoff: { type: "capped", delay: 2_000 } } } as unknown as Parameters<typeof cappedBackoff>[3];
+    expect([1, 2, 3, 4, 5, 6, 7, 30].map((n) => cappedBackoff(n, "capped", undefined, job))).toEqual([2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]);
+    expect(CAPPED_BACKOFF_MAX_MS).toBe(60_000);
+  });
+
+  it("notifications ride out a Telegram outage of more than 20 minutes", () => {
+    const opts = defaultJobOptions[QueueName.Notifications];
+    const job = { opts } as unknown as Parameters<typeof cappedBackoff>[3];
+    let total = 0;
+    for (let n = 1; n < (opts.attempts ?? 1); n++) total += cappedBackoff(n, (opts.backoff as { type: string }).type, undefined, job);
+    expect(total).toBeGreaterThan(20 * 60_000);
   });
 });
