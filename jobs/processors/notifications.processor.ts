@@ -57,7 +57,8 @@ export function notificationsProcessor(deps: NotificationDeps) {
         const earlier = await deps.prisma.instance.findUnique({ where: { id: instanceId }, select: { credentialsMessageId: true, credentialsSentAt: true } });
         // This password was already sent (a retried job, a duplicate follow-up days later): never again.
         if (earlier?.credentialsMessageId != null) {
-          await scheduleDelete(deps, payload.chatId, earlier.credentialsMessageId, earlier.credentialsSentAt);
+          const left = (earlier.credentialsSentAt?.getTime() ?? Date.now()) + deps.credentialsTtlMs - Date.now();
+          await scheduleDelete(deps, payload.chatId, earlier.credentialsMessageId, Math.max(0, left));
           return { messageId: earlier.credentialsMessageId, alreadySent: true };
         }
         const details = await credentialParams(deps, instanceId, locale);
@@ -65,9 +66,8 @@ export function notificationsProcessor(deps: NotificationDeps) {
         // protect_content: Telegram refuses to forward or save it.
         const sent = await deps.api.sendMessage(payload.chatId, deps.i18n.t(locale, payload.key, { ...params, ...details }), { parse_mode: "HTML", reply_markup, protect_content: true });
         // Recorded before anything else can fail, so a retry of this job never sends it twice.
-        const sentAt = new Date();
-        await deps.prisma.instance.updateMany({ where: { id: instanceId, credentialsMessageId: null }, data: { credentialsMessageId: sent.message_id, credentialsSentAt: sentAt } });
-        await scheduleDelete(deps, payload.chatId, sent.message_id, sentAt);
+        await deps.prisma.instance.updateMany({ where: { id: instanceId, credentialsMessageId: null }, data: { credentialsMessageId: sent.message_id, credentialsSentAt: new Date() } });
+        await scheduleDelete(deps, payload.chatId, sent.message_id, deps.credentialsTtlMs);
         return { messageId: sent.message_id };
       }
       const text = deps.i18n.t(locale, payload.key, params);
@@ -95,10 +95,9 @@ export function notificationsProcessor(deps: NotificationDeps) {
 
 /**
  * The password must not stay in the chat history: the message deletes itself `credentialsTtlMs`
- * after it was sent. Its job id makes a repeat of this a no-op.
+ * after it was sent (`delay`: what is left of it). Its job id makes a repeat of this a no-op.
  */
-async function scheduleDelete(deps: NotificationDeps, chatId: number, messageId: number, sentAt: Date | null): Promise<void> {
-  const delay = Math.max(0, (sentAt?.getTime() ?? Date.now()) + deps.credentialsTtlMs - Date.now());
+async function scheduleDelete(deps: NotificationDeps, chatId: number, messageId: number, delay: number): Promise<void> {
   await deps.queues.enqueue(QueueName.Notifications, { chatId, deleteMessageId: messageId }, { jobId: jobId("delete", chatId, messageId), delay });
 }
 

@@ -33,7 +33,8 @@ export async function requestAction(
 ): Promise<ActionRequest> {
   const instance = await prisma.instance.findFirst({ where: { id: input.instanceId, userId: input.userId } });
   if (!instance) return { ok: false, reason: "not_found" };
-  if (!["ACTIVE", "OFF"].includes(instance.status)) return { ok: false, reason: "not_active", status: instance.status };
+  // Claimed for deletion by the expiry run (deletedAt): no more actions on a server about to go.
+  if (!["ACTIVE", "OFF"].includes(instance.status) || instance.deletedAt) return { ok: false, reason: "not_active", status: instance.status };
   const provider = providers[instance.providerCode];
   if (!provider || !provider.capabilities.actions.includes(input.action)) return { ok: false, reason: "unsupported" };
   if (input.action === "reset_password" && provider.capabilities.passwordResetNeedsOff && input.liveStatus !== "off") return { ok: false, reason: "needs_off" };

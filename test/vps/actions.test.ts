@@ -99,6 +99,12 @@ describe("requestAction refusals", () => {
     expect(availableActions(providers.VULTR, { status: "SUSPENDED" })).toEqual([]);
   });
 
+  it("a VPS the expiry run has claimed for deletion (deletedAt) takes no more actions", async () => {
+    const vps = await activeInstance(base(), "VULTR");
+    await prisma.instance.update({ where: { id: vps.id }, data: { deletedAt: new Date() } });
+    expect(await requestAction(prisma, providers, { userId: vps.userId, instanceId: vps.id, action: "reboot" })).toEqual({ ok: false, reason: "not_active", status: "ACTIVE" });
+  });
+
   it("two concurrent requests on one VPS: exactly one is accepted, the other is 'busy' (partial unique index)", async () => {
     const vps = await activeInstance(base(), "DIGITALOCEAN");
     for (let round = 0; round < 3; round++) {

@@ -101,7 +101,7 @@ describe("credentials message", () => {
     expect(await process(job)).toEqual({ messageId: marked.credentialsMessageId, alreadySent: true });
     expect(sends("sendMessage")).toHaveLength(1);
     expect(enqueued).toEqual([{ payload: { chatId, deleteMessageId: marked.credentialsMessageId }, jobId: `delete-${chatId}-${marked.credentialsMessageId}`, delay: expect.any(Number) }]);
-    expect(enqueued[0]!.delay).toBeGreaterThan(TTL_MS - 60_000);
+    expect(enqueued[0]!.delay).toBeGreaterThan(TTL_MS - 60_000); // what is left of the TTL
     expect(enqueued[0]!.delay).toBeLessThanOrEqual(TTL_MS);
   });
 
