@@ -9,6 +9,7 @@ import type { InstanceStatus, Prisma, PrismaClient } from "../../db/client.js";
 import { audit } from "../audit.js";
 import { CloudError } from "../cloud/provider.js";
 import { formatIdr } from "../money.js";
+import { configRoster, staffChatIds } from "../users/staff.js";
 import { resumeSuspended, type ResumeResult } from "../vps/resume.js";
 import { gatewayAccount, walletAccount } from "../wallet/accounts.js";
 import { holdWallet, releaseWallet } from "../wallet/holds.js";
@@ -44,7 +45,8 @@ export async function holdAfterGatewayRefund(deps: FollowupDeps, paymentId: numb
   if (hold.status === "HELD" && hold.instanceId && hold.instanceStatusBefore === "ACTIVE") await powerOffHeld(deps, hold.instanceId);
   const vps = hold.instanceId ? (await deps.prisma.instance.findUnique({ where: { id: hold.instanceId }, select: { label: true } }))?.label : undefined;
   const params = { reference: order.reference, gateway: payment.gateway, amount, reversed: formatIdr(hold.reversedIdr), vps: vps ?? "-" };
-  const work: FollowupWork[] = deps.staff.ownerIds.map((owner) => ({
+  const owners = await staffChatIds(deps.prisma, configRoster(deps.staff), "alerts.receive");
+  const work: FollowupWork[] = owners.map((owner) => ({
     kind: "notify",
     id: ["hold", hold.id, owner],
     chatId: owner,

@@ -136,7 +136,10 @@ export async function refundReviewedPayment(
     const stillInReview = await tx.payment.count({ where: { orderId: order.id, status: "REVIEW" } });
     if (order.status === "PAYMENT_REVIEW" && stillInReview === 0) {
       const moved = await transitionOrder(tx, order.id, "CANCELLED", actorOf(input.reviewer), { reason: `payment returned (${input.to}) after review: ${reason}`, onlyFrom: ["PAYMENT_REVIEW"] });
-      if (moved.ok) orderCancelled = await releaseCouponRedemption(tx, order.id).then(() => true);
+      if (moved.ok) {
+        await releaseCouponRedemption(tx, order.id);
+        orderCancelled = true;
+      }
     }
     await audit(tx, {
       actorUserId: input.reviewer.userId,
