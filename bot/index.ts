@@ -20,6 +20,7 @@ import { unhandledFeature } from "./features/unhandled.js";
 import { botRetry } from "./api.js";
 import { admitUpdates } from "./middlewares/admit.middleware.js";
 import { handleBotError } from "./middlewares/error-boundary.js";
+import { refuseForeignCallbackData } from "./middlewares/callback-data.filter.js";
 import { guardBlocked, loadUser } from "./middlewares/user.middleware.js";
 import { RedisStorage } from "./storage.js";
 
@@ -41,7 +42,7 @@ export const chatKey = (ctx: Context): string | undefined => ctx.chat?.id.toStri
 /**
  * Builds the bot for both polling and webhook entry points. Order matters:
  * sequentialize → admit (dedupe + rate limit) → session → user → i18n → guard →
- * conversations → features → unhandled.
+ * foreign callback data → conversations → features → unhandled.
  */
 export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?: typeof fetch } = {}): Bot<BotContext> {
   const { config, redis } = deps;
@@ -82,6 +83,7 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
   protectedBot.use(loadUser());
   protectedBot.use(deps.i18n);
   protectedBot.use(guardBlocked());
+  protectedBot.use(refuseForeignCallbackData());
   protectedBot.use(
     conversations<BotContext, ConvContext>({
       storage: {

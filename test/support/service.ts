@@ -9,7 +9,7 @@ import { startFakeClouds, type FakeClouds } from "../../ops/fakes/clouds/index.j
 import { startFakeMidtrans, type FakeMidtrans } from "../../ops/fakes/midtrans/server.js";
 import { startFakeTelegram, type FakeTelegram } from "../../ops/fakes/telegram/server.js";
 import { startFakeTripay, type FakeTripay } from "../../ops/fakes/tripay/server.js";
-import { createLogger } from "../../ops/logger.js";
+import { createLogger, type Logger } from "../../ops/logger.js";
 import type { ProcessorMap } from "../../jobs/workers.js";
 import { createCore, startService, type Role, type Service } from "../../ops/runtime.js";
 import { recordingFetch, TEST_BOT_INFO } from "./bot-harness.js";
@@ -126,6 +126,8 @@ export interface TestServiceOptions {
    * (createTestDatabase). Benchmarks run outside vitest and pass their own migrated database.
    */
   database?: () => Promise<TestDatabase>;
+  /** How the service logs (default: createLogger at LOG_LEVEL); e.g. into memory to read every line. */
+  logger?: (config: Config) => Logger;
 }
 
 /**
@@ -142,7 +144,7 @@ export async function startTestService(opts: TestServiceOptions = {}): Promise<T
   const port = await freePort();
   const env = { ...(dataDir ? { DATA_DIR: dataDir } : {}), ...gateways?.env, ...clouds?.env, ...opts.env };
   const config = loadConfig(testEnv(db, prefix, port, fake.url, env));
-  const logger = createLogger({ role: "test", level: config.logLevel });
+  const logger = opts.logger?.(config) ?? createLogger({ role: "test", level: config.logLevel });
   const roles = opts.roles ?? ["web", "bot", "worker", "scheduler"];
   const service = await startService(config, roles, logger, opts.processors ? { processors: opts.processors } : {});
   const baseUrl = `http://127.0.0.1:${service.httpPort ?? port}`;
