@@ -63,6 +63,11 @@ const envSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL"),
   HTTP_HOST: z.string().min(1).default("127.0.0.1"),
   HTTP_PORT: port.default(3000),
+  /** Bearer token for GET /metrics and /health/ready; unset = both off (they are not for the public). */
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9._~+/=-]{24,256}$/, "must be 24-256 chars of A-Z a-z 0-9 . _ ~ + / = - (generate: openssl rand -hex 24)")
+    .optional(),
   TRIPAY_API_KEY: optionalSecret,
   TRIPAY_PRIVATE_KEY: optionalSecret,
   TRIPAY_MERCHANT_CODE: optionalSecret,
@@ -124,7 +129,7 @@ export interface Config {
   sellerIds: number[];
   databaseUrl: string;
   redisUrl: string;
-  http: { host: string; port: number };
+  http: { host: string; port: number; metricsToken?: string };
   tripay?: { apiKey: string; privateKey: string; merchantCode: string; mode: "sandbox" | "production"; apiUrl: string };
   midtrans?: { serverKey: string; clientKey?: string; isProduction: boolean; apiUrl: string; snapUrl: string };
   providers: {
@@ -205,7 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sellerIds: e.SELLER_IDS,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
-    http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+    http: { host: e.HTTP_HOST, port: e.HTTP_PORT, ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}) },
     tripay:
       tripaySet === 3
         ? {

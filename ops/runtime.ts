@@ -284,7 +284,7 @@ export async function startService(
     webhookSql.on("error", (err) => logger.warn({ err: err.message }, "webhook pg pool error"));
     const settler = new SettlementBatcher(webhookSql, { maxInFlight: WEBHOOK_SETTLEMENTS_IN_FLIGHT, onBatch: (n) => metrics.settlementBatchSize.observe(n) });
     extraRoutes.push({ path: "/webhooks", app: paymentWebhookRoutes({ config, prisma, queues, metrics, settler }) });
-    const app = createServer({ logger, metrics, prisma, redis, components }, extraRoutes);
+    const app = createServer({ logger, metrics, prisma, redis, components, metricsToken: config.http.metricsToken }, extraRoutes);
     await new Promise<void>((resolve, reject) => {
       server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) => {
         httpPort = info.port;

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
@@ -8,6 +7,8 @@ import type { PrismaClient } from "../db/client.js";
 import type { Logger } from "../ops/logger.js";
 import type { Metrics } from "../ops/metrics.js";
 import type { StartupComponents } from "../ops/readiness.js";
+import { operatorOnly } from "./auth.js";
+import { header, requestLog, type AppEnv } from "./http.js";
 import { healthRoutes } from "./routes/health.js";
 
 export interface ServerDeps {
@@ -17,38 +18,8 @@ export interface ServerDeps {
   redis: Redis;
   /** Parts of the process still starting (the bot waiting for Telegram), named by /health/ready. */
   components?: StartupComponents;
-}
-
-/** What @hono/node-server passes as `c.env`; absent under `app.request()` (tests). */
-type NodeBindings = { incoming?: IncomingMessage; outgoing?: ServerResponse };
-
-export type AppEnv = { Bindings: NodeBindings; Variables: { requestId: string; baseLog?: Logger; log?: Logger } };
-
-/**
- * A request header (name in lower case). On Node it is read from the parsed IncomingMessage
- * headers; `c.req.header()` would first build a web `Headers` copy of all of them per request.
- * Repeated headers are joined with ", " either way.
- */
-export function header(c: Context<AppEnv>, name: string): string | undefined {
-  const incoming = c.env?.incoming;
-  if (!incoming) return c.req.header(name);
-  const value = incoming.headers[name];
-  return Array.isArray(value) ? value.join(", ") : value;
-}
-
-/**
- * The request's logger (a child carrying its request id), created on first use: most
- * requests never log beyond the access line, and a child logger per request is not free.
- */
-export function requestLog(c: Context<AppEnv>): Logger {
-  let log = c.get("log");
-  if (!log) {
-    const base = c.get("baseLog");
-    if (!base) throw new Error("requestLog: createServer's middleware did not run for this request");
-    log = base.child({ requestId: c.get("requestId") });
-    c.set("log", log);
-  }
-  return log;
+  /** Bearer token for /metrics and /health/ready (METRICS_TOKEN); without it both are off. */
+  metricsToken?: string;
 }
 
 /** Largest request body the server accepts (webhooks carry small JSON bodies). */
@@ -78,7 +49,8 @@ export interface ExtraRoutes {
 
 /**
  * The HTTP surface: health, metrics and webhook intake. Every request gets an
- * id and one log line; errors become JSON without internals.
+ * id and one log line; errors become JSON without internals. Metrics and readiness
+ * need the operator's bearer token (`metricsToken`).
  */
 export function createServer(deps: ServerDeps, extra: ExtraRoutes[] = []): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -109,6 +81,11 @@ export function createServer(deps: ServerDeps, extra: ExtraRoutes[] = []): Hono<
     limitBody(BODY_MAX_BYTES, (c) => c.json({ error: "payload_too_large", message: "request body exceeds 64 KiB" }, 413)),
   );
 
+  // /health stays public (a liveness probe needs nothing); readiness names failing dependencies
+  // with their error text and metrics describe the whole service: the operator's only.
+  const operator = operatorOnly(deps.metricsToken);
+  app.use("/health/ready", operator);
+  app.use("/metrics", operator);
   app.route("/health", healthRoutes(deps));
   app.get("/metrics", async (c) => {
     const body = await deps.metrics.registry.metrics();

@@ -2,9 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueueName } from "../../jobs/queues.js";
 import { OWNER_ID, startTestService, type TestService } from "../support/service.js";
 
+const METRICS_TOKEN = "e2e-metrics-token-0123456789";
+const operator = { headers: { authorization: `Bearer ${METRICS_TOKEN}` } };
+
 let t: TestService;
 beforeAll(async () => {
-  t = await startTestService();
+  t = await startTestService({ env: { METRICS_TOKEN } });
 });
 afterAll(async () => {
   await t?.stop();
@@ -31,10 +34,13 @@ describe("the whole service over HTTP against the fake Telegram", () => {
     expect(english.find((c) => c.command === "help")?.description).toBe("Help");
   });
 
-  it("serves readiness and metrics on the real HTTP port", async () => {
-    const ready = await fetch(`${t.baseUrl}/health/ready`);
+  it("serves readiness and metrics on the real HTTP port, to the operator's bearer token only", async () => {
+    expect((await fetch(`${t.baseUrl}/health/ready`)).status).toBe(401);
+    expect((await fetch(`${t.baseUrl}/metrics`)).status).toBe(401);
+    expect((await fetch(`${t.baseUrl}/health`)).status).toBe(200);
+    const ready = await fetch(`${t.baseUrl}/health/ready`, operator);
     expect(ready.status).toBe(200);
-    const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${t.baseUrl}/metrics`, operator)).text();
     expect(metrics).toMatch(/bot_updates_total\{outcome="handled"\} \d+/);
   });
 

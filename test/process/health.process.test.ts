@@ -7,6 +7,8 @@ import { getJson, killAll, pollUntil, spawnService, type ServiceProcess } from "
 
 let db: TestDatabase;
 const prefix = uniquePrefix("proc-health");
+const METRICS_TOKEN = "process-metrics-token-0123456789";
+const operator = { authorization: `Bearer ${METRICS_TOKEN}` };
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -24,7 +26,7 @@ afterAll(async () => {
 async function startWeb(extra: Record<string, string>): Promise<{ child: ServiceProcess; baseUrl: string; port: number }> {
   const port = await freePort();
   // The web role never calls Telegram; the API root only has to be a valid URL.
-  const child = spawnService(["web"], testEnv(db, prefix, port, "http://127.0.0.1:9", { LOG_LEVEL: "info", ...extra }));
+  const child = spawnService(["web"], testEnv(db, prefix, port, "http://127.0.0.1:9", { LOG_LEVEL: "info", METRICS_TOKEN, ...extra }));
   const baseUrl = `http://127.0.0.1:${port}`;
   // With a dead Redis the role waits (bounded, 5 s) for it before listening.
   await child.waitForLog("http server listening", 20_000);
@@ -72,7 +74,7 @@ describe("web role as a real process: health, readiness and graceful shutdown", 
     const { child, baseUrl, port } = await startWeb({ REDIS_URL: "redis://127.0.0.1:1" });
     expect(child.logs().some((l) => l.msg === "Redis is not reachable; starting anyway, queue writes will fail until it is back")).toBe(true);
 
-    const ready = await getJson(`${baseUrl}/health/ready`);
+    const ready = await getJson(`${baseUrl}/health/ready`, 3_000, operator);
     expect(ready.status).toBe(503);
     expect(ready.body).toMatchObject({ status: "unavailable", failing: ["redis"], checks: { postgres: { ok: true }, redis: { ok: false } } });
     expect((ready.body as { failing: string[] }).failing).toEqual(["redis"]);
@@ -83,7 +85,7 @@ describe("web role as a real process: health, readiness and graceful shutdown", 
   it("is ready (200) with a live Redis and Postgres, and stops cleanly on SIGTERM twice", async () => {
     const { child, baseUrl, port } = await startWeb({});
     const ready = await pollUntil(async () => {
-      const r = await getJson(`${baseUrl}/health/ready`);
+      const r = await getJson(`${baseUrl}/health/ready`, 3_000, operator);
       return r.status === 200 ? r : undefined;
     }, 5_000, "/health/ready 200");
     expect(ready.body).toMatchObject({ status: "ready", failing: [], checks: { postgres: { ok: true }, redis: { ok: true } } });

@@ -195,8 +195,8 @@ export async function pollUntil<T>(check: () => Promise<T | undefined>, timeoutM
 }
 
 /** GET with a short timeout; resolves with status and parsed JSON (or text). */
-export async function getJson(url: string, timeoutMs = 3_000): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+export async function getJson(url: string, timeoutMs = 3_000, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
   const text = await res.text();
   let body: unknown = text;
   try {

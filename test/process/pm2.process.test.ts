@@ -165,7 +165,7 @@ describe("PM2: ecosystem.config.cjs", () => {
     const port = await freePort();
     const { home, apps } = await startEcosystem({
       webhook: false,
-      env: testEnv(db, `${prefix}-polling`, port, fake.url, { LOG_LEVEL: "info" }),
+      env: testEnv(db, `${prefix}-polling`, port, fake.url, { LOG_LEVEL: "info", METRICS_TOKEN: "pm2-metrics-token-0123456789" }),
     });
 
     expect(apps.map((a) => a.name).sort()).toEqual(["vps-bot", "vps-scheduler", "vps-web", "vps-worker"]);
@@ -184,7 +184,7 @@ describe("PM2: ecosystem.config.cjs", () => {
       expect(started, `${app.name} "service started"\n${logsText(home)}`).toMatchObject({ roles: app.pm2_env.args, pid: app.pid });
     }
 
-    const ready = await getJson(`http://127.0.0.1:${port}/health/ready`);
+    const ready = await getJson(`http://127.0.0.1:${port}/health/ready`, 3_000, { authorization: "Bearer pm2-metrics-token-0123456789" });
     expect(ready.status, logsText(home)).toBe(200);
     expect(ready.body).toMatchObject({ status: "ready", failing: [] });
 

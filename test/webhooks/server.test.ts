@@ -8,7 +8,8 @@ import { createLogger } from "../../ops/logger.js";
 import { createMetrics } from "../../ops/metrics.js";
 import { createCore } from "../../ops/runtime.js";
 import { Hono } from "hono";
-import { createServer, type AppEnv } from "../../webhooks/server.js";
+import type { AppEnv } from "../../webhooks/http.js";
+import { createServer } from "../../webhooks/server.js";
 import { telegramWebhookRoutes } from "../../webhooks/routes/telegram.js";
 import { recordingFetch, TEST_BOT_INFO, updates } from "../support/bot-harness.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
@@ -17,6 +18,8 @@ import { testEnv } from "../support/service.js";
 import { listen } from "./payments/harness.js";
 
 const logger = createLogger({ role: "test", level: "silent" });
+const TOKEN = "metrics-token-0123456789abcdef";
+const operator = { headers: { authorization: `Bearer ${TOKEN}` } };
 let db: TestDatabase;
 const prefix = uniquePrefix("web");
 const redis = createRedis(TEST_REDIS_URL, "general");
@@ -41,8 +44,8 @@ describe("health and metrics", () => {
   });
 
   it("GET /health/ready is 200 only when Postgres and Redis answer", async () => {
-    const app = createServer({ logger, metrics: createMetrics(), prisma: db.prisma, redis });
-    const res = await app.request("/health/ready");
+    const app = createServer({ logger, metrics: createMetrics(), prisma: db.prisma, redis, metricsToken: TOKEN });
+    const res = await app.request("/health/ready", operator);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: "ready", failing: [], checks: { postgres: { ok: true }, redis: { ok: true } } });
   });
@@ -50,8 +53,8 @@ describe("health and metrics", () => {
   it("GET /health/ready is 503 naming redis when Redis is down", async () => {
     const dead = createRedis("redis://127.0.0.1:1", "general", { retryStrategy: () => null });
     dead.on("error", () => undefined);
-    const app = createServer({ logger, metrics: createMetrics(), prisma: db.prisma, redis: dead });
-    const res = await app.request("/health/ready");
+    const app = createServer({ logger, metrics: createMetrics(), prisma: db.prisma, redis: dead, metricsToken: TOKEN });
+    const res = await app.request("/health/ready", operator);
     expect(res.status).toBe(503);
     const body = await res.json();
     expect(body).toMatchObject({ status: "unavailable", failing: ["redis"], checks: { postgres: { ok: true }, redis: { ok: false } } });
@@ -60,22 +63,40 @@ describe("health and metrics", () => {
 
   it("GET /health/ready is 503 naming postgres when the database is unreachable", async () => {
     const deadDb = createPrisma("postgresql://postgres@127.0.0.1:1/nothing", { connectionTimeoutMillis: 500 });
-    const app = createServer({ logger, metrics: createMetrics(), prisma: deadDb, redis });
-    const res = await app.request("/health/ready");
+    const app = createServer({ logger, metrics: createMetrics(), prisma: deadDb, redis, metricsToken: TOKEN });
+    const res = await app.request("/health/ready", operator);
     expect(res.status).toBe(503);
     expect(((await res.json()) as { failing: string[] }).failing).toEqual(["postgres"]);
     await deadDb.$disconnect();
   });
 
   it("GET /metrics exposes process metrics and request counts in Prometheus format", async () => {
-    const app = createServer({ logger, metrics: createMetrics(), prisma: db.prisma, redis });
+    const app = createServer({ logger, metrics: createMetrics(), prisma: db.prisma, redis, metricsToken: TOKEN });
     await app.request("/health");
-    const res = await app.request("/metrics");
+    const res = await app.request("/metrics", operator);
     expect(res.headers.get("content-type")).toContain("text/plain");
     const text = await res.text();
     expect(text).toContain("process_resident_memory_bytes");
     expect(text).toMatch(/http_requests_total\{method="GET",route="\/health",status="200"\} 1/);
     expect(text).toContain("http_request_duration_seconds_bucket");
+  });
+
+  it("metrics and readiness are the operator's: 401 without the bearer token or with a wrong one, off (404) without METRICS_TOKEN; /health stays public", async () => {
+    const app = createServer({ logger, metrics: createMetrics(), prisma: db.prisma, redis, metricsToken: TOKEN });
+    for (const path of ["/metrics", "/health/ready"]) {
+      for (const headers of [{} as Record<string, string>, { authorization: "Bearer wrong-token-0123456789abcdef" }, { authorization: TOKEN }, { authorization: `Basic ${TOKEN}` }]) {
+        const res = await app.request(path, { headers });
+        expect(res.status, `${path} ${JSON.stringify(headers)}`).toBe(401);
+        expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+        const text = await res.text();
+        expect(text).not.toMatch(/postgres|redis|process_/);
+      }
+      expect((await app.request(path, operator)).status).toBe(200);
+    }
+    const closed = createServer({ logger, metrics: createMetrics(), prisma: db.prisma, redis });
+    for (const path of ["/metrics", "/health/ready"]) expect((await closed.request(path, operator)).status).toBe(404);
+    expect((await closed.request("/health")).status).toBe(200);
+    expect((await app.request("/health")).status).toBe(200);
   });
 
   it("answers unknown routes, oversized bodies and crashes with JSON, never a stack trace", async () => {

@@ -1,9 +1,12 @@
 import { Hono } from "hono";
 import { checkReadiness } from "../../ops/readiness.js";
-import type { AppEnv, ServerDeps } from "../server.js";
+import type { AppEnv } from "../http.js";
 
-/** Liveness says the process answers; readiness says it can do real work. */
-export function healthRoutes(deps: Pick<ServerDeps, "prisma" | "redis" | "components">): Hono<AppEnv> {
+/**
+ * Liveness says the process answers; readiness says it can do real work. (Who may ask for
+ * readiness is the server's decision: it guards `/health/ready`.)
+ */
+export function healthRoutes(deps: Parameters<typeof checkReadiness>[0]): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get("/", (c) => c.json({ status: "ok", uptimeSeconds: Math.round(process.uptime()) }));
   app.get("/ready", async (c) => {

@@ -9,7 +9,7 @@ import { tripayCallbackSchema, tripayEventKey, tripayOutcome, verifyTripayCallba
 import { SettlementBusyError, type Settler } from "../../shop/payments/settle-batch.js";
 import { settleAndRecord, type ReceivedCallback, type Settled } from "../../shop/payments/settle.js";
 import { LogSampler } from "../log-sampler.js";
-import { header, requestLog, type AppEnv } from "../server.js";
+import { header, requestLog, type AppEnv } from "../http.js";
 
 export interface PaymentWebhookDeps {
   config: Config;

@@ -1,16 +1,9 @@
-import { timingSafeEqual } from "node:crypto";
 import { webhookCallback, type Bot } from "grammy";
 import { Hono } from "hono";
 import type { BotContext } from "../../bot/context.js";
 import type { Metrics } from "../../ops/metrics.js";
-import { header, type AppEnv } from "../server.js";
-
-function sameSecret(given: string | undefined, expected: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+import { sameSecret } from "../auth.js";
+import { header, type AppEnv } from "../http.js";
 
 /**
  * `POST /telegram/webhook`: checks Telegram's secret header in constant time
