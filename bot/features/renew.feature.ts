@@ -33,7 +33,10 @@ renewFeature.callbackQuery(/^renew:do:(\d+):(\d+)$/, async (ctx) => {
     months: Number(ctx.match[2]),
     paymentTtlHours: ctx.deps.config.orderPaymentTtlHours,
   });
-  if (!result.ok) return ctx.answerCallbackQuery({ text: ctx.t(result.reason === "no_price" ? "renew-unavailable" : "vps-not-yours"), show_alert: true });
+  if (!result.ok) {
+    const key = { no_price: "renew-unavailable", not_renewable: "renew-not-renewable", not_found: "vps-not-yours" }[result.reason];
+    return ctx.answerCallbackQuery({ text: ctx.t(key), show_alert: true });
+  }
   await ctx.answerCallbackQuery();
   const check = await ctx.deps.checkout.payable(result.orderId, ctx.shopUser.id);
   if (check.ok) await showMethods(ctx, check.order);

@@ -386,6 +386,7 @@ renew-reminder-auto = ⏰ VPS { $label } expires on { $expires }. Auto-renewal f
 renew-choose = Renew <b>{ $label }</b> — choose the period (counted from the current expiry, { $expires }):
 renew-created = Renewal of { $label } for { $duration } — order { $reference }, total { $total }.
 renew-unavailable = This VPS plan is no longer sold for renewal. Please contact the seller.
+renew-not-renewable = This VPS has ended and was deleted (or is being deleted), so it can no longer be renewed. Please order a new VPS from /catalog.
 renew-done = ✅ { $label } renewed until { $expires }.
 renew-auto-done = ✅ { $label } renewed automatically from your balance until { $expires }.
 expiry-grace = ⚠️ { $label } expired on { $expires }. It will be powered off on { $suspendAt } unless renewed.
