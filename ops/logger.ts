@@ -79,6 +79,7 @@ export function configSecrets(config: Config): string[] {
   const values = [
     config.telegram.token,
     config.telegram.webhookSecret,
+    config.http.metricsToken,
     config.tripay?.apiKey,
     config.tripay?.privateKey,
     config.midtrans?.serverKey,

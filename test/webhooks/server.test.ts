@@ -4,7 +4,7 @@ import { createBot } from "../../bot/index.js";
 import { createPrisma } from "../../db/client.js";
 import { createRedis, waitForRedis } from "../../jobs/redis.js";
 import { loadConfig } from "../../ops/config.js";
-import { createLogger } from "../../ops/logger.js";
+import { configSecrets, createLogger } from "../../ops/logger.js";
 import { createMetrics } from "../../ops/metrics.js";
 import { createCore } from "../../ops/runtime.js";
 import { Hono } from "hono";
@@ -93,6 +93,8 @@ describe("health and metrics", () => {
       }
       expect((await app.request(path, operator)).status).toBe(200);
     }
+    // The token is a configured secret: scrubbed from every log line like the others.
+    expect(configSecrets(loadConfig(testEnv(db, prefix, 3000, "http://127.0.0.1:9", { METRICS_TOKEN: TOKEN })))).toContain(TOKEN);
     const closed = createServer({ logger, metrics: createMetrics(), prisma: db.prisma, redis });
     for (const path of ["/metrics", "/health/ready"]) expect((await closed.request(path, operator)).status).toBe(404);
     expect((await closed.request("/health")).status).toBe(200);
