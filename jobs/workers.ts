@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job } from "bullmq";
+import { UnrecoverableError, Worker, type Job, type MinimalJob } from "bullmq";
 import type { Redis } from "ioredis";
 import { scrubSecrets, type Logger } from "../ops/logger.js";
 import type { Metrics } from "../ops/metrics.js";
@@ -124,7 +124,7 @@ export function registerWorkers(deps: {
  * with many attempts rides out a long outage (Telegram down for minutes) and still runs within
  * about a minute of it ending.
  */
-export function cappedBackoff(attemptsMade: number, type?: string, _err?: Error, job?: Job): number {
+export function cappedBackoff(attemptsMade: number, type?: string, _err?: Error, job?: MinimalJob): number {
   if (type !== "capped") return 0; // BullMQ keeps its built-in strategies for other types
   const base = Number((job?.opts.backoff as { delay?: number } | undefined)?.delay ?? 1_000);
   return Math.min(CAPPED_BACKOFF_MAX_MS, base * 2 ** Math.max(0, attemptsMade - 1));
