@@ -1,41 +1,44 @@
 import type { PaymentStatus } from "../db/client.js";
 import type { ReviewWhy, Settled, SettlementResult } from "../shop/payments/settle.js";
-import { QueueName, jobId, type Queues } from "./queues.js";
+import { QueueName, jobId, type PayloadInput, type Queues } from "./queues.js";
+
+type FollowupPayload = PayloadInput<typeof QueueName.PaymentFollowups>;
 
 /**
- * Turns a settlement into its follow-up job. The job id derives from the
- * payment, so however often a settlement is reported, the follow-up (and the
- * one customer message it sends) happens once.
+ * The follow-up job a settlement needs, with its id (derived from the payment, so however often
+ * a settlement is reported, the follow-up — and the one customer message it sends — happens
+ * once), or undefined. settle_payment records the same job in job_outbox in its own transaction
+ * (db/sql/settle_payment.sql; test/payments/settle-outbox.test.ts keeps the two identical).
  */
-export async function dispatchSettlement(queues: Queues, settlement: SettlementResult): Promise<void> {
+export function followupOf(settlement: SettlementResult): { payload: FollowupPayload; id: string } | undefined {
   switch (settlement.result) {
     case "paid":
-      await queues.enqueue(QueueName.PaymentFollowups, { kind: "paid", paymentId: settlement.paymentId }, { jobId: jobId("paid", settlement.paymentId) });
-      return;
+      return { payload: { kind: "paid", paymentId: settlement.paymentId }, id: jobId("paid", settlement.paymentId) };
     case "review":
-      await queues.enqueue(QueueName.PaymentFollowups, { kind: "review", paymentId: settlement.paymentId, why: settlement.why }, { jobId: jobId("review", settlement.paymentId) });
-      return;
+      return { payload: { kind: "review", paymentId: settlement.paymentId, why: settlement.why }, id: jobId("review", settlement.paymentId) };
     case "expired":
-      if (settlement.orderExpired) {
-        await queues.enqueue(QueueName.PaymentFollowups, { kind: "expired", paymentId: settlement.paymentId }, { jobId: jobId("expired", settlement.paymentId) });
-      }
-      return;
+      return settlement.orderExpired ? { payload: { kind: "expired", paymentId: settlement.paymentId }, id: jobId("expired", settlement.paymentId) } : undefined;
     case "refunded":
       // The gateway took the money back: reverse what it bought and hold for the owner's decision.
-      await queues.enqueue(QueueName.PaymentFollowups, { kind: "refunded", paymentId: settlement.paymentId }, { jobId: jobId("refunded", settlement.paymentId) });
-      return;
+      return { payload: { kind: "refunded", paymentId: settlement.paymentId }, id: jobId("refunded", settlement.paymentId) };
     default:
-      return;
+      return undefined;
   }
+}
+
+/** Queues a settlement's follow-up (recording it in the outbox first, like every durable job). */
+export async function dispatchSettlement(queues: Queues, settlement: SettlementResult): Promise<void> {
+  const followup = followupOf(settlement);
+  if (followup) await queues.enqueue(QueueName.PaymentFollowups, followup.payload, { jobId: followup.id });
 }
 
 /**
  * For a duplicate delivery: re-enqueues the follow-up of money already taken or given back
  * (payment PAID, REVIEW or REFUNDED; nothing otherwise). Why: the settlement commits before its
- * follow-up is enqueued, so when the enqueue is lost (a crash, Redis restarting) the retry —
+ * follow-up reaches Redis, so when that push is lost (a crash, Redis restarting) the retry —
  * the gateway's, the Midtrans confirmation job's, a reconcile run racing a callback — is a
  * duplicate, and without this the follow-up (provisioning, the customer's message, the review
- * cards, the refund hold) would never be queued. Same job ids as dispatchSettlement, so when
+ * cards, the refund hold) would wait for the recovery sweep. Same job ids as followupOf, so when
  * the job exists this adds nothing; a REFUNDED payment's follow-up itself checks that the
  * gateway, not a seller, refunded it.
  */
@@ -50,10 +53,26 @@ export async function redispatchFollowup(queues: Queues, payment: { id: number; 
   await queues.enqueue(QueueName.PaymentFollowups, { kind, paymentId: payment.id }, { jobId: jobId(kind, payment.id) });
 }
 
-/** A settlement made anywhere: its follow-up, or for a duplicate, the follow-up it may have lost. */
+/**
+ * What to do after settle_payment, on every path (webhook, reconcile, Midtrans confirmation):
+ * a fresh result's follow-up is already recorded by the settlement itself, so it is only pushed
+ * to Redis (one round trip on the webhook's hot path); a duplicate re-queues the follow-up it may
+ * have lost.
+ */
 export async function dispatchSettled(queues: Queues, settled: Settled): Promise<void> {
-  if (settled.settlement.result !== "duplicate") return dispatchSettlement(queues, settled.settlement);
-  if (settled.paymentId !== undefined && settled.paymentStatus) {
-    await redispatchFollowup(queues, { id: settled.paymentId, status: settled.paymentStatus, ...(settled.reviewWhy ? { reviewWhy: settled.reviewWhy } : {}) });
+  if (settled.settlement.result === "duplicate") {
+    if (settled.paymentId !== undefined && settled.paymentStatus) {
+      await redispatchFollowup(queues, { id: settled.paymentId, status: settled.paymentStatus, ...(settled.reviewWhy ? { reviewWhy: settled.reviewWhy } : {}) });
+    }
+    return;
+  }
+  const followup = followupOf(settled.settlement);
+  if (!followup) return;
+  try {
+    await queues.push(QueueName.PaymentFollowups, followup.id, followup.payload, 0);
+  } catch {
+    // Redis refused the push. The row is in the outbox; enqueue tries once more and, failing,
+    // says so and leaves it to the recovery sweep (or throws where there is no outbox).
+    await queues.enqueue(QueueName.PaymentFollowups, followup.payload, { jobId: followup.id });
   }
 }

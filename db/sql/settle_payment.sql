@@ -13,7 +13,8 @@
 --   (iii) marks the event processed (processed_events, ON CONFLICT DO NOTHING): a duplicate
 --         changes nothing and returns 'duplicate' with the payment's current status,
 --   (iv)  locks the payment row (concurrent outcomes for one attempt queue up here),
---   (v)   applies the outcome (rules in settle.ts `settleAndRecord`).
+--   (v)   applies the outcome (rules in settle.ts `settleAndRecord`),
+--   (vi)  records the follow-up job the result needs in job_outbox (the transactional outbox).
 --
 -- ORDER STATE MACHINE: the TypeScript ORDER_TRANSITIONS (shop/orders/state-machine.ts) is the
 -- single source of truth. Every order move made here goes through
@@ -111,6 +112,7 @@ DECLARE
   v_moved text;
   v_open integer;
   v_coupon_id integer;
+  v_followup text;
 BEGIN
   IF p_outcome IS NULL OR p_outcome NOT IN ('paid', 'challenge', 'pending', 'expired', 'failed', 'refunded') THEN
     RAISE EXCEPTION 'settle_payment: unknown outcome %', p_outcome USING ERRCODE = 'invalid_parameter_value';
@@ -260,6 +262,18 @@ BEGIN
         "payment_status" := 'REVIEW';
       END IF;
     END IF;
+  END IF;
+
+  -- (vi) the follow-up this result needs, recorded in the same transaction (the transactional
+  -- outbox of jobs/outbox.ts: job id and payload exactly as jobs/dispatch-settlement.ts queues
+  -- them, checked by test/payments/settle-outbox.test.ts). A crash right after COMMIT cannot lose
+  -- it, and the caller only pushes it to Redis (no second round trip to record it).
+  v_followup := CASE WHEN "result" IN ('paid', 'review', 'refunded') THEN "result" WHEN "result" = 'expired' AND "order_expired" THEN 'expired' END;
+  IF v_followup IS NOT NULL THEN
+    INSERT INTO "job_outbox" ("queue", "job_id", "payload")
+    VALUES ('payment-followups', v_followup || '-' || "payment_id",
+            jsonb_strip_nulls(jsonb_build_object('kind', v_followup, 'paymentId', "payment_id", 'why', CASE WHEN v_followup = 'review' THEN "review_why" END)))
+    ON CONFLICT ("queue", "job_id") DO NOTHING;
   END IF;
 
   -- (i) the callback, with what we did about it (same wording as the route always wrote).

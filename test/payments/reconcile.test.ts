@@ -175,8 +175,11 @@ describe("the `reconcile` payment follow-up job", () => {
 
 describe("a settlement found to be a duplicate re-queues the follow-up it may have lost", () => {
   const staff = { sellerIds: [], ownerIds: [] };
-  /** Queues whose every enqueue fails: the process died right after the settlement committed. */
-  const lostQueues = () => Object.assign(Object.create(h.queues) as typeof h.queues, { enqueue: async () => Promise.reject(new Error("Redis is restarting")) });
+  /** Queues whose every write fails: the process died right after the settlement committed. */
+  const lostQueues = () => {
+    const down = async () => Promise.reject(new Error("Redis is restarting"));
+    return Object.assign(Object.create(h.queues) as typeof h.queues, { enqueue: down, push: down });
+  };
   const paidJob = (p: PendingOrder) => h.queues.get(QueueName.PaymentFollowups).getJob(jobId("paid", p.paymentId));
 
   it("Midtrans confirmation: the retry of a job that settled but could not queue its follow-up", async () => {
