@@ -41,11 +41,27 @@ function headersOf(c: Context<AppEnv>): Record<string, string> {
 
 type CallbackFields = { verified: boolean; rejectReason?: string; event?: string; reference?: string; merchantRef?: string; status?: string };
 
+/**
+ * Text the database takes: Postgres text cannot hold NUL, and Prisma's query encoding fails on a
+ * lone UTF-16 surrogate (JSON `"\ud92c"`). A signed body (or a field in it) carrying either made
+ * the insert or the lookup fail with a 500 that the gateway retries; no gateway sends one, so
+ * U+FFFD stands in.
+ */
+const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const storable = (text: string): string => text.replace(UNSTORABLE, "\uFFFD");
+
+/** Escapes that decode to what `storable` replaces; a body without them skips the reviver. */
+const UNSTORABLE_ESCAPE = /\\u(?:0000|d[89a-f])/i;
+
+/** JSON.parse whose strings are storable. */
+const parseJson = (raw: string): unknown =>
+  UNSTORABLE_ESCAPE.test(raw) ? JSON.parse(raw, (_key, value: unknown) => (typeof value === "string" ? storable(value) : value)) : JSON.parse(raw);
+
 /** The payment_callbacks row of a received callback, minus the outcome. */
 function received(c: Context<AppEnv>, gateway: PaymentGateway, raw: string, fields: CallbackFields): ReceivedCallback {
   return {
     gateway,
-    rawBody: raw.slice(0, CALLBACK_MAX_BYTES),
+    rawBody: storable(raw.slice(0, CALLBACK_MAX_BYTES)),
     headers: headersOf(c),
     remoteIp: header(c, "x-forwarded-for")?.split(",")[0]?.trim() ?? null,
     verified: fields.verified,
@@ -111,7 +127,7 @@ export function paymentWebhookRoutes(deps: PaymentWebhookDeps): Hono<AppEnv> {
     }
     let json: unknown;
     try {
-      json = JSON.parse(raw);
+      json = parseJson(raw);
     } catch {
       await record(deps, c, "TRIPAY", raw, { verified: true, rejectReason: "malformed JSON", event });
       return reject(c, "tripay", 400, "malformed", "body is not valid JSON");
@@ -158,7 +174,7 @@ export function paymentWebhookRoutes(deps: PaymentWebhookDeps): Hono<AppEnv> {
     if (raw === null) return reject(c, "midtrans", 413, "too_large", "notification body too large");
     let json: unknown;
     try {
-      json = JSON.parse(raw);
+      json = parseJson(raw);
     } catch {
       return reject(c, "midtrans", 400, "malformed", "body is not valid JSON");
     }

@@ -23,12 +23,19 @@ export function telegramWebhookRoutes(bot: Bot<BotContext>, secret: string, metr
       // Start-up is still waiting for the Bot API (getMe); Telegram keeps the update and retries.
       return c.json({ error: "starting", message: "the bot is not connected to Telegram yet" }, 503, { "retry-after": "5" });
     }
+    let update: unknown;
     try {
       // Hono caches the parsed body, so grammY's own c.req.json() reuses it.
-      await c.req.json();
+      update = await c.req.json();
     } catch {
       metrics.webhookRejected.inc({ source: "telegram", reason: "malformed_json" });
       return c.json({ error: "bad_request", message: "body is not valid JSON" }, 400);
+    }
+    // Telegram sends one object with an integer update_id; grammY takes anything else (`null`) for
+    // an update and throws, a 500 that Telegram would retry.
+    if (typeof update !== "object" || update === null || Array.isArray(update) || !Number.isSafeInteger((update as { update_id?: unknown }).update_id)) {
+      metrics.webhookRejected.inc({ source: "telegram", reason: "not_an_update" });
+      return c.json({ error: "bad_request", message: "body is not a Telegram update" }, 400);
     }
     return handle(c);
   });
