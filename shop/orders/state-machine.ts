@@ -1,4 +1,4 @@
-import type { ActorType, Db, OrderStatus, Prisma } from "../../db/client.js";
+import type { ActorType, Db, OrderStatus, Prisma, PrismaClient } from "../../db/client.js";
 
 /**
  * The one state machine for orders. Every status change goes through
@@ -52,6 +52,9 @@ export async function transitionOrder(
   actor: Actor,
   opts: { reason?: string; onlyFrom?: readonly OrderStatus[]; data?: Prisma.OrderUpdateManyMutationInput } = {},
 ): Promise<TransitionResult> {
+  // Given the client rather than a caller's transaction, the move and its history row still
+  // commit together: a crash between the two must not leave a status without its audit trail.
+  if (typeof (db as PrismaClient).$transaction === "function") return (db as PrismaClient).$transaction((tx) => transitionOrder(tx, orderId, to, actor, opts));
   const order = await db.order.findUnique({ where: { id: orderId }, select: { status: true } });
   if (!order) return { ok: false, reason: "not_found" };
   const from = order.status;

@@ -290,6 +290,24 @@ describe("transitionOrder", () => {
     expect(await prisma.orderStatusHistory.count({ where: { orderId: id, toStatus: "PAID" } })).toBe(1);
     expect(await prisma.orderStatusHistory.count({ where: { orderId: id } })).toBe(2);
   });
+
+  it("the move and its history row are one: if the history row cannot be written, the status does not change", async () => {
+    // Found by `npm run chaos`: a top-up killed between its status change and its history row
+    // was left ACTIVE with no ACTIVE transition in its audit trail. A trigger stands in for the crash.
+    await prisma.$executeRawUnsafe(`
+      CREATE FUNCTION test_history_write_fails() RETURNS trigger AS $$
+      BEGIN IF NEW.reason = 'history write fails' THEN RAISE EXCEPTION 'simulated crash before the history row'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await prisma.$executeRawUnsafe(`CREATE TRIGGER test_history_write_fails BEFORE INSERT ON order_status_history FOR EACH ROW EXECUTE FUNCTION test_history_write_fails()`);
+    try {
+      const { id } = created(await order(await newBuyer(), { expected: 60_000 }));
+      await expect(transitionOrder(prisma, id, "PAID", { type: "GATEWAY" }, { reason: "history write fails" })).rejects.toThrow(/simulated crash/);
+      expect((await prisma.order.findUniqueOrThrow({ where: { id } })).status).toBe("PENDING_PAYMENT");
+      expect(await prisma.orderStatusHistory.count({ where: { orderId: id } })).toBe(1);
+    } finally {
+      await prisma.$executeRawUnsafe(`DROP TRIGGER test_history_write_fails ON order_status_history`);
+      await prisma.$executeRawUnsafe(`DROP FUNCTION test_history_write_fails()`);
+    }
+  });
 });
 
 describe("expireUnpaidOrders", () => {
