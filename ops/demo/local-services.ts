@@ -17,7 +17,7 @@ export interface LocalServices {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once("error", reject);
@@ -28,7 +28,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function postgresAnswers(url: string): Promise<boolean> {
+export async function postgresAnswers(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1500 });
   try {
     await client.connect();
@@ -41,7 +41,7 @@ async function postgresAnswers(url: string): Promise<boolean> {
   }
 }
 
-async function redisAnswers(url: string): Promise<boolean> {
+export async function redisAnswers(url: string): Promise<boolean> {
   const redis = new Redis(url, { lazyConnect: true, connectTimeout: 1500, maxRetriesPerRequest: 0, retryStrategy: () => null });
   redis.on("error", () => undefined);
   try {
@@ -55,7 +55,7 @@ async function redisAnswers(url: string): Promise<boolean> {
 }
 
 /** Finds a binary on PATH or in Debian's versioned PostgreSQL folders. */
-function findBinary(name: string): string | undefined {
+export function findBinary(name: string): string | undefined {
   const which = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
   if (which.status === 0 && which.stdout.trim()) return which.stdout.trim();
   const pgRoot = "/usr/lib/postgresql";
@@ -67,13 +67,61 @@ function findBinary(name: string): string | undefined {
   return undefined;
 }
 
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${what} did not start within ${timeoutMs} ms`);
+}
+
+/**
+ * A throwaway PostgreSQL cluster in a new temp folder (initdb done), not running yet:
+ * `start()` launches its postmaster on `port` (again after a stop: the chaos runner restarts it).
+ */
+export interface PrivatePostgres {
+  adminUrl: string;
+  port: number;
+  dir: string;
+  start(): ChildProcess;
+  /** Deletes the cluster's folder (stop the postmaster first). */
+  remove(): void;
+}
+
+export async function initPrivatePostgres(): Promise<PrivatePostgres> {
+  const initdb = findBinary("initdb");
+  const postgres = findBinary("postgres");
+  if (!initdb || !postgres) throw new Error(`PostgreSQL is not running and its binaries are missing. Install them with:\n  ${INSTALL_HINT}`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "vpsbot-pg-"));
+  const port = await freePort();
+  // initdb refuses to run as root; the private cluster then runs as the "postgres" OS user.
+  const asRoot = process.getuid?.() === 0;
+  const runAs = (cmd: string, args: string[]) => (asRoot ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] as const : [cmd, args] as const);
+  if (asRoot) spawnSync("chown", ["-R", "postgres", dir]);
+  const [initCmd, initArgs] = runAs(initdb, ["-D", path.join(dir, "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8"]);
+  const init = spawnSync(initCmd, [...initArgs], { encoding: "utf8" });
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+  const [pgCmd, pgArgs] = runAs(postgres, ["-D", path.join(dir, "data"), "-p", String(port), "-k", dir, "-h", "127.0.0.1"]);
+  return {
+    adminUrl: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    dir,
+    start: () => spawn(pgCmd, [...pgArgs], { stdio: "ignore" }),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A throwaway Redis without persistence on a free port: `start()` launches it (empty every time). */
+export async function privateRedis(): Promise<{ url: string; port: number; start(): ChildProcess }> {
+  const redisServer = findBinary("redis-server");
+  if (!redisServer) throw new Error(`Redis is not running and redis-server is missing. Install it with:\n  ${INSTALL_HINT}`);
+  const port = await freePort();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    start: () => spawn(redisServer, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" }),
+  };
 }
 
 /**
@@ -85,7 +133,6 @@ export async function ensureLocalServices(env: NodeJS.ProcessEnv, dbName: string
   const cleanups: Array<() => Promise<void> | void> = [];
   const children: ChildProcess[] = [];
   const origin = { postgres: "", redis: "" };
-  const asRoot = process.getuid?.() === 0;
 
   let databaseUrl = env.DATABASE_URL;
   if (databaseUrl) origin.postgres = "DATABASE_URL";
@@ -96,22 +143,11 @@ export async function ensureLocalServices(env: NodeJS.ProcessEnv, dbName: string
       adminUrl = local;
       origin.postgres = "PostgreSQL on 127.0.0.1:5432";
     } else {
-      const initdb = findBinary("initdb");
-      const postgres = findBinary("postgres");
-      if (!initdb || !postgres) throw new Error(`PostgreSQL is not running and its binaries are missing. Install them with:\n  ${INSTALL_HINT}`);
-      const dir = mkdtempSync(path.join(os.tmpdir(), "vpsbot-pg-"));
-      const port = await freePort();
-      // initdb refuses to run as root; the private cluster then runs as the "postgres" OS user.
-      const runAs = (cmd: string, args: string[]) => (asRoot ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] as const : [cmd, args] as const);
-      if (asRoot) spawnSync("chown", ["-R", "postgres", dir]);
-      const [initCmd, initArgs] = runAs(initdb, ["-D", path.join(dir, "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8"]);
-      const init = spawnSync(initCmd, [...initArgs], { encoding: "utf8" });
-      if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
-      const [pgCmd, pgArgs] = runAs(postgres, ["-D", path.join(dir, "data"), "-p", String(port), "-k", dir, "-h", "127.0.0.1"]);
-      const child = spawn(pgCmd, [...pgArgs], { stdio: "ignore" });
-      children.push(child);
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-      adminUrl = `postgresql://postgres@127.0.0.1:${port}/postgres`;
+      const cluster = await initPrivatePostgres();
+      children.push(cluster.start());
+      cleanups.push(() => cluster.remove());
+      adminUrl = cluster.adminUrl;
+      const port = cluster.port;
       await waitFor(() => postgresAnswers(adminUrl!), "private PostgreSQL");
       origin.postgres = `private PostgreSQL on port ${port} (removed on exit)`;
     }
@@ -129,12 +165,10 @@ export async function ensureLocalServices(env: NodeJS.ProcessEnv, dbName: string
     redisUrl = "redis://127.0.0.1:6379";
     origin.redis = "Redis on 127.0.0.1:6379";
   } else {
-    const redisServer = findBinary("redis-server");
-    if (!redisServer) throw new Error(`Redis is not running and redis-server is missing. Install it with:\n  ${INSTALL_HINT}`);
-    const port = await freePort();
-    const child = spawn(redisServer, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-    children.push(child);
-    redisUrl = `redis://127.0.0.1:${port}`;
+    const redis = await privateRedis();
+    children.push(redis.start());
+    redisUrl = redis.url;
+    const port = redis.port;
     await waitFor(() => redisAnswers(redisUrl!), "private Redis");
     origin.redis = `private Redis on port ${port} (removed on exit)`;
   }
