@@ -24,13 +24,20 @@ export class JobOutbox {
    */
   async record(queue: QueueName, jobId: string, payload: unknown, delayMs = 0, db: Db = this.db): Promise<JobOutboxStatus> {
     const json = JSON.stringify(payload);
-    const inserted = await db.$queryRaw<{ status: JobOutboxStatus }[]>`
-      INSERT INTO job_outbox (queue, job_id, payload, run_at)
-      VALUES (${queue}, ${jobId}, ${json}::jsonb, now() + ${delayMs} * interval '1 millisecond')
-      ON CONFLICT (queue, job_id) DO NOTHING
-      RETURNING status`;
-    if (inserted[0]) return inserted[0].status;
-    return (await this.status(queue, jobId, db)) ?? "PENDING";
+    // One round trip: the insert, or (when the id is known) the existing row's status. A row
+    // another transaction is inserting right now is not visible yet: then PENDING, and the push
+    // that follows is a no-op for BullMQ if that job is already queued.
+    const rows = await db.$queryRaw<{ status: JobOutboxStatus }[]>`
+      WITH ins AS (
+        INSERT INTO job_outbox (queue, job_id, payload, run_at)
+        VALUES (${queue}, ${jobId}, ${json}::jsonb, now() + ${delayMs} * interval '1 millisecond')
+        ON CONFLICT (queue, job_id) DO NOTHING
+        RETURNING status
+      )
+      SELECT status FROM ins
+      UNION ALL
+      SELECT status FROM job_outbox WHERE queue = ${queue} AND job_id = ${jobId} AND NOT EXISTS (SELECT 1 FROM ins)`;
+    return rows[0]?.status ?? "PENDING";
   }
 
   async status(queue: QueueName, jobId: string, db: Db = this.db): Promise<JobOutboxStatus | undefined> {
