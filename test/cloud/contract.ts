@@ -5,7 +5,7 @@
  * (requestJson's backoff / Retry-After waits are recorded, not slept).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { FakeCloud, FakeCloudFault, FakeCloudOptions } from "../../ops/fakes/clouds/index.js";
+import { FakeClock, type FakeCloud, type FakeCloudFault, type FakeCloudOptions } from "../../ops/fakes/clouds/index.js";
 import type { CloudAdapterOptions, CloudCredentials } from "../../shop/cloud/common.js";
 import { CloudError, type CloudProvider, type CloudServer, type CreateServerInput, type ProviderCapabilities, type ServerAction, type ServerStatus } from "../../shop/cloud/provider.js";
 import { acceptsRootPassword } from "../support/root-password.js";
@@ -18,8 +18,11 @@ export function recordingSleep(): { waits: number[]; sleep: (ms: number) => Prom
   return { waits, sleep: async (ms: number) => void waits.push(ms) };
 }
 
-/** Polls `read` until `ok` (real time; the fakes' transitions are tens of ms). */
-export async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 3_000, label = "condition"): Promise<T> {
+/**
+ * Polls `read` until `ok`. The fakes' transitions take tens of ms; the generous limit is only
+ * for a machine so loaded that polls crawl (a held clock never gets there: release it first).
+ */
+export async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000, label = "condition"): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T;
   for (;;) {
@@ -32,7 +35,7 @@ export async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean
 
 /** Runs an action, retrying while the provider says it is busy (what a caller does too). */
 export async function actWhenIdle(p: CloudProvider, id: string, action: ServerAction, opts?: { rootPassword?: string; imageRef?: string }): Promise<void> {
-  const deadline = Date.now() + 3_000;
+  const deadline = Date.now() + 20_000;
   for (;;) {
     try {
       return await p.action(id, action, opts);
@@ -78,6 +81,12 @@ export interface ContractSpec {
 
 export interface ContractContext {
   fake: FakeCloud;
+  /**
+   * The fake's clock: hold it before a create or an action whose in-between state a test
+   * checks ("provisioning", "busy"), release it before waiting for the end state. Released
+   * after every test.
+   */
+  clock: FakeClock;
   provider: CloudProvider;
   waits: number[];
   make(opts?: CloudAdapterOptions, creds?: Partial<CloudCredentials>): CloudProvider;
@@ -93,7 +102,8 @@ export function runCloudContract(spec: ContractSpec): ContractContext {
   const ctx = {} as ContractContext;
 
   beforeAll(async () => {
-    ctx.fake = await spec.startFake(FAST);
+    ctx.clock = new FakeClock();
+    ctx.fake = await spec.startFake({ ...FAST, now: ctx.clock.now });
   });
   afterAll(async () => {
     await ctx.fake?.stop();
@@ -104,7 +114,8 @@ export function runCloudContract(spec: ContractSpec): ContractContext {
     ctx.make = (opts = {}, creds = {}) =>
       spec.makeProvider(
         { token: ctx.fake.token, apiUrl: ctx.fake.url, ...creds },
-        { ...opts, fetchOptions: { sleep: rec.sleep, random: () => 0.5, timeoutMs: 1_000, retries: 3, ...opts.fetchOptions } },
+        // 10 s per request: only the timeout tests, which set their own, mean to hit it.
+        { ...opts, fetchOptions: { sleep: rec.sleep, random: () => 0.5, timeoutMs: 10_000, retries: 3, ...opts.fetchOptions } },
       );
     ctx.provider = ctx.make();
     ctx.input = (over = {}) => {
@@ -121,11 +132,12 @@ export function runCloudContract(spec: ContractSpec): ContractContext {
     };
     ctx.createRunning = async (over = {}) => {
       const created = await ctx.provider.createServer(ctx.input(over));
-      return until(() => ctx.provider.getServer(created.id).then((s) => s as CloudServer), (s) => s.status === "running" && s.ipv4 !== null, 3_000, "running with IPv4");
+      return until(() => ctx.provider.getServer(created.id).then((s) => s as CloudServer), (s) => s.status === "running" && s.ipv4 !== null, undefined, "running with IPv4");
     };
     ctx.count = (method, path) => ctx.fake.requests().filter((r) => r.method === method && r.path === path).length;
   });
   afterEach(() => {
+    ctx.clock.release();
     ctx.fake.reset();
   });
 
@@ -134,10 +146,12 @@ export function runCloudContract(spec: ContractSpec): ContractContext {
   describe(`${spec.name}: lifecycle`, () => {
     it("creates a server in provisioning state, then it runs and gets its public IPv4 late", async () => {
       const input = ctx.input();
+      ctx.clock.hold();
       const created = await ctx.provider.createServer(input);
       expect(created).toMatchObject({ status: "provisioning", ipv4: null, region: spec.region, sizeSlug: spec.size, tags: [input.tag] });
       expect(created.id).toMatch(/\S/);
       expect(created.label.length).toBeGreaterThan(2);
+      ctx.clock.release();
 
       // Running may come before the IPv4: the caller must wait for both.
       const states = new Set<string>();
@@ -217,7 +231,7 @@ export function runCloudContract(spec: ContractSpec): ContractContext {
     it("power_off → off, power_on → running, reboot → running again", async () => {
       const s = await ctx.createRunning();
       const status = async () => ((await ctx.provider.getServer(s.id)) as CloudServer).status;
-      const settledTo = (target: ServerStatus) => until(status, (v) => v === target, 3_000, target);
+      const settledTo = (target: ServerStatus) => until(status, (v) => v === target, undefined, target);
 
       await actWhenIdle(ctx.provider, s.id, "power_off");
       await settledTo("off");
@@ -324,7 +338,8 @@ export function runCloudContract(spec: ContractSpec): ContractContext {
 
     it("a read that times out once is retried and succeeds", async () => {
       const s = await ctx.provider.createServer(ctx.input());
-      const p = ctx.make({ fetchOptions: { timeoutMs: 400 } });
+      // The retry must answer within the timeout: 3 s, so a loaded machine still makes it.
+      const p = ctx.make({ fetchOptions: { timeoutMs: 3_000 } });
       ctx.fake.timeout(1);
       expect((await p.getServer(s.id))?.id).toBe(s.id);
     });
@@ -336,7 +351,8 @@ export function runCloudContract(spec: ContractSpec): ContractContext {
     });
 
     it("a create that times out is not repeated; the caller finds the one server by tag", async () => {
-      const p = ctx.make({ fetchOptions: { timeoutMs: 400, retries: 3 } });
+      // The lookup after the lost answer must answer within the timeout: 3 s, as above.
+      const p = ctx.make({ fetchOptions: { timeoutMs: 3_000, retries: 3 } });
       ctx.fake.timeout(1); // the fake creates the server, then never answers
       const input = ctx.input();
       const e = await expectCloudError(p.createServer(input), "timeout");

@@ -28,6 +28,7 @@ const ctx = runCloudContract({
 describe("digitalocean: provider specifics", () => {
   it("sends name/region/size/image/tags and a cloud-config user_data that sets the root password", async () => {
     const input = ctx.input({ label: "vps ord_2026/11 7kq2m" });
+    ctx.clock.hold(); // still "new" when we look, however slow the machine
     const created = await ctx.provider.createServer(input);
     expect(created.label).toBe("vps-ord-2026-11-7kq2m");
     const [server] = ctx.fake.servers();
@@ -45,8 +46,10 @@ describe("digitalocean: provider specifics", () => {
   });
 
   it("maps new → provisioning (empty networks), active → running with the public (not private) IPv4", async () => {
+    ctx.clock.hold();
     const created = await ctx.provider.createServer(ctx.input());
     expect(created.status).toBe("provisioning");
+    ctx.clock.release();
     const running = await ctx.createRunning();
     expect(running.ipv4).toMatch(/^203\.0\.113\./);
     expect(running.ipv6).toMatch(/^2001:db8:/);
@@ -54,10 +57,11 @@ describe("digitalocean: provider specifics", () => {
   });
 
   it("every response carries DO's rate-limit headers", async () => {
+    ctx.clock.hold(); // the reset is compared with the fake's own "now"
     const res = await fetch(`${ctx.fake.url}/v2/sizes`, { headers: { authorization: `Bearer ${ctx.fake.token}` } });
     expect(res.headers.get("ratelimit-limit")).toBe("5000");
     expect(Number(res.headers.get("ratelimit-remaining"))).toBeLessThan(5000);
-    expect(Number(res.headers.get("ratelimit-reset"))).toBeGreaterThan(Date.now() / 1000);
+    expect(Number(res.headers.get("ratelimit-reset"))).toBeGreaterThan(ctx.clock.now() / 1000);
     const unauth = await fetch(`${ctx.fake.url}/v2/sizes`);
     expect(unauth.status).toBe(401);
     expect(await unauth.json()).toMatchObject({ id: "unauthorized", message: "Unable to authenticate you." });
@@ -66,6 +70,7 @@ describe("digitalocean: provider specifics", () => {
 
   it("an action while another is pending → conflict (DO 422 'pending event')", async () => {
     const s = await ctx.createRunning();
+    ctx.clock.hold(); // the power_off is still pending when the power_on comes
     await ctx.provider.action(s.id, "power_off");
     const e = await expectCloudError(ctx.provider.action(s.id, "power_on"), "conflict");
     expect(e.message).toContain("pending event");

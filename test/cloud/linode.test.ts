@@ -49,6 +49,7 @@ describe("linode: labels", () => {
 describe("linode: provider specifics", () => {
   it("creates with label, region, type, image, root_pass, tags and booted: true", async () => {
     const input = ctx.input({ label: "vps--ord 2026" });
+    ctx.clock.hold(); // still provisioning when we look, however slow the machine
     const created = await ctx.provider.createServer(input);
     expect(created).toMatchObject({ label: "vps-ord-2026", status: "provisioning", ipv4: null, imageRef: "linode/ubuntu24.04", tags: [input.tag] });
     expect(ctx.fake.servers()[0]).toMatchObject({ rootPassword: input.rootPassword, status: "provisioning" });
@@ -67,6 +68,7 @@ describe("linode: provider specifics", () => {
   it("findByTag sends X-Filter {\"tags\": tag}", async () => {
     const input = ctx.input();
     await ctx.provider.createServer(input);
+    ctx.clock.hold(); // the reset is compared with the fake's own "now"
     const res = await fetch(`${ctx.fake.url}/linode/instances`, {
       headers: { authorization: `Bearer ${ctx.fake.token}`, "x-filter": JSON.stringify({ tags: input.tag }) },
     });
@@ -74,14 +76,16 @@ describe("linode: provider specifics", () => {
     expect(body.results).toBe(1);
     expect(res.headers.get("x-ratelimit-limit")).toBe("1600");
     expect(res.headers.get("x-ratelimit-remaining")).toMatch(/^\d+$/);
-    expect(Number(res.headers.get("x-ratelimit-reset"))).toBeGreaterThan(Date.now() / 1000 - 1);
+    expect(Number(res.headers.get("x-ratelimit-reset"))).toBeGreaterThan(ctx.clock.now() / 1000);
     expect((await ctx.provider.findByTag(input.tag)).length).toBe(1);
   });
 
   it("reboot shows 'rebooting' then running; shutdown → off; boot → running", async () => {
     const s = await ctx.createRunning();
+    ctx.clock.hold();
     await actWhenIdle(ctx.provider, s.id, "reboot");
     expect(await status(s.id)).toBe("rebooting");
+    ctx.clock.release();
     await until(() => status(s.id), (v) => v === "running");
     await actWhenIdle(ctx.provider, s.id, "shutdown");
     expect(await status(s.id)).toBe("off"); // shutting_down already counts as off
@@ -94,6 +98,7 @@ describe("linode: provider specifics", () => {
   });
 
   it("an action while Linode is busy → conflict ('Linode busy.')", async () => {
+    ctx.clock.hold(); // still booting when the reboot comes
     const s = await ctx.provider.createServer(ctx.input());
     const e = await expectCloudError(ctx.provider.action(s.id, "reboot"), "conflict");
     expect(e.message).toContain("Linode busy.");
@@ -106,9 +111,11 @@ describe("linode: provider specifics", () => {
     expect(e.message).toContain("running");
     expect(ctx.count("POST", `/v4/linode/instances/${s.id}/password`)).toBe(0);
 
+    ctx.clock.hold();
     await actWhenIdle(ctx.provider, s.id, "power_off");
     // shutting_down maps to "off" but the password endpoint needs it fully offline.
     await expectCloudError(ctx.provider.action(s.id, "reset_password", { rootPassword: "Brand-New-Pass-42" }), "conflict");
+    ctx.clock.release();
     await until(() => ctx.provider.getServer(s.id).then(() => ctx.fake.servers()[0]?.status), (v) => v === "offline");
     await ctx.provider.action(s.id, "reset_password", { rootPassword: "Brand-New-Pass-42" });
     expect(ctx.count("POST", `/v4/linode/instances/${s.id}/password`)).toBe(1);
@@ -123,8 +130,10 @@ describe("linode: provider specifics", () => {
 
   it("reinstall rebuilds with {image, root_pass} (current image by default)", async () => {
     const s = await ctx.createRunning();
+    ctx.clock.hold();
     await actWhenIdle(ctx.provider, s.id, "reinstall", { rootPassword: "Rebuilt-Pass-0042" });
     expect(await status(s.id)).toBe("provisioning");
+    ctx.clock.release();
     await until(() => status(s.id), (v) => v === "running");
     expect(ctx.fake.servers()[0]).toMatchObject({ image: "linode/ubuntu24.04", rootPassword: "Rebuilt-Pass-0042" });
     await actWhenIdle(ctx.provider, s.id, "reinstall", { rootPassword: "Rebuilt-Pass-0043", imageRef: "linode/debian12" });

@@ -47,6 +47,7 @@ describe("vultr: provider specifics", () => {
 
   it("creates with os_id as an integer, label/hostname, tags and base64 cloud-config; default_password is not used", async () => {
     const input = ctx.input({ label: "vps-ord-20261121-7kq2m" });
+    ctx.clock.hold(); // still "pending" when we look, however slow the machine
     const created = await ctx.provider.createServer(input);
     expect(created).toMatchObject({ status: "provisioning", ipv4: null, imageRef: "2284", label: "vps-ord-20261121-7kq2m" });
     expect(JSON.stringify(created)).not.toContain("default_password");
@@ -82,13 +83,16 @@ describe("vultr: provider specifics", () => {
     expect((await ctx.provider.getServer(s.id))?.status).toBe("off");
     await actWhenIdle(ctx.provider, s.id, "power_on");
     await until(() => ctx.provider.getServer(s.id).then((x) => x as CloudServer), (x) => x.status === "running");
+    ctx.clock.hold();
     await actWhenIdle(ctx.provider, s.id, "reboot");
     expect((await ctx.provider.getServer(s.id))?.status).toBe("provisioning");
+    ctx.clock.release();
     await until(() => ctx.provider.getServer(s.id).then((x) => x as CloudServer), (x) => x.status === "running");
     for (const path of ["halt", "start", "reboot"]) expect(ctx.count("POST", `/v2/instances/${s.id}/${path}`)).toBe(1);
   });
 
   it("an action on a locked (still installing) instance → conflict", async () => {
+    ctx.clock.hold();
     const s = await ctx.provider.createServer(ctx.input());
     const e = await expectCloudError(ctx.provider.action(s.id, "reboot"), "conflict");
     expect(e.message).toContain("locked");
@@ -102,11 +106,13 @@ describe("vultr: provider specifics", () => {
 
   it("reinstall with a new root password replaces user_data first, then reinstalls", async () => {
     const s = await ctx.createRunning();
+    ctx.clock.hold();
     await actWhenIdle(ctx.provider, s.id, "reinstall", { rootPassword: "Fresh-Reinstall-Pw1" });
     expect(ctx.count("PATCH", `/v2/instances/${s.id}`)).toBe(1);
     expect(ctx.count("POST", `/v2/instances/${s.id}/reinstall`)).toBe(1);
     expect(acceptsRootPassword(ctx.fake.servers()[0], "Fresh-Reinstall-Pw1")).toBe(true);
     expect((await ctx.provider.getServer(s.id))?.status).toBe("provisioning");
+    ctx.clock.release();
     await until(() => ctx.provider.getServer(s.id).then((x) => x as CloudServer), (x) => x.status === "running");
     await expectCloudError(ctx.provider.action(s.id, "reinstall", { imageRef: "1743" }), "invalid_request");
   });

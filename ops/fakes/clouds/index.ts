@@ -25,6 +25,7 @@ export {
   type FakeCloudRequest,
   type FakeCloudServer,
 } from "./common.js";
+export { FakeClock } from "./clock.js";
 export { FAKE_DO_TOKEN, startFakeDigitalOcean, type FakeDigitalOcean } from "./digitalocean.js";
 export { FAKE_LINODE_TOKEN, startFakeLinode, validLinodeLabel, type FakeLinode } from "./linode.js";
 export { FAKE_VULTR_TOKEN, startFakeVultr, type FakeVultr } from "./vultr.js";
