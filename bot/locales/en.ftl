@@ -387,6 +387,7 @@ renew-choose = Renew <b>{ $label }</b> — choose the period (counted from the c
 renew-created = Renewal of { $label } for { $duration } — order { $reference }, total { $total }.
 renew-unavailable = This VPS plan is no longer sold for renewal. Please contact the seller.
 renew-not-renewable = This VPS has ended and was deleted (or is being deleted), so it can no longer be renewed. Please order a new VPS from /catalog.
+renew-refunded-deleted = ↩️ Payment for renewal { $reference } received, but { $label } had already been deleted before the renewal could apply. { $amount } went back to your balance (/wallet).
 renew-done = ✅ { $label } renewed until { $expires }.
 renew-auto-done = ✅ { $label } renewed automatically from your balance until { $expires }.
 expiry-grace = ⚠️ { $label } expired on { $expires }. It will be powered off on { $suspendAt } unless renewed.

@@ -381,6 +381,7 @@ renew-choose = Perpanjang <b>{ $label }</b> — pilih durasi (dihitung dari masa
 renew-created = Perpanjangan { $label } { $duration } — pesanan { $reference }, total { $total }.
 renew-unavailable = Paket VPS ini tidak lagi dijual untuk perpanjangan. Hubungi penjual.
 renew-not-renewable = VPS ini sudah berakhir dan dihapus (atau sedang dihapus), jadi tidak bisa diperpanjang lagi. Silakan pesan VPS baru dari /catalog.
+renew-refunded-deleted = ↩️ Pembayaran perpanjangan { $reference } diterima, tetapi { $label } sudah dihapus sebelum perpanjangan berlaku. { $amount } sudah dikembalikan ke saldo Anda (/wallet).
 renew-done = ✅ { $label } diperpanjang sampai { $expires }.
 renew-auto-done = ✅ { $label } diperpanjang otomatis dari saldo sampai { $expires }.
 expiry-grace = ⚠️ Masa aktif { $label } habis pada { $expires }. VPS akan dimatikan pada { $suspendAt } jika belum diperpanjang.

@@ -113,6 +113,19 @@ async function paid(deps: FollowupDeps, paymentId: number): Promise<FollowupOutc
       if (resumed.ok) work.push({ kind: "run-action", actionId: resumed.actionId });
       const instance = await deps.prisma.instance.findUniqueOrThrow({ where: { id: order.instanceId } });
       work.push({ kind: "notify", id: ["renewed", order.id], chatId, key: "renew-done", locale, params: { label: instance.label, expires: deps.formatDate(instance.expiresAt, locale) } });
+    } else if (applied.status === "REFUNDED") {
+      // The VPS was deleted before the money came: it went back to the wallet (applyRenewal).
+      // The customer hears that instead of a "paid, renewing" notice and an invoice.
+      const instance = await deps.prisma.instance.findUniqueOrThrow({ where: { id: order.instanceId } });
+      work.push({
+        kind: "notify",
+        id: ["renewal-refunded", order.id],
+        chatId,
+        key: "renew-refunded-deleted",
+        locale,
+        params: { reference: order.reference, label: instance.label, amount: formatIdr(order.totalIdr + order.paymentFeeIdr) },
+      });
+      return { work, summary: { refunded: order.totalIdr + order.paymentFeeIdr } };
     }
   }
   work.push({

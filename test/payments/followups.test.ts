@@ -97,6 +97,21 @@ describe("a renewal paid while the VPS is suspended", () => {
   });
 });
 
+describe("a renewal paid after the VPS was deleted", () => {
+  it("tells the customer the money went back to the wallet, once, with no 'paid, renewing' notice or invoice", async () => {
+    const first = await createPendingOrder(h.prisma);
+    const vps = await vpsOf(h.prisma, first, { status: "DELETED", expiresAt: new Date(Date.now() - 8 * 86_400_000) });
+    const renewal = await renewalOrder(h.prisma, vps.id);
+    expect((await settle(h.prisma, renewal, paidOutcome(renewal.totalIdr))).settlement.result).toBe("paid");
+    await processor()({ kind: "paid", paymentId: renewal.paymentId });
+    await processor()({ kind: "paid", paymentId: renewal.paymentId }); // a retry
+    expect((await h.prisma.order.findUniqueOrThrow({ where: { id: renewal.orderId } })).status).toBe("REFUNDED");
+    expect((await job(QueueName.Notifications, "renewal-refunded", renewal.orderId))?.data).toMatchObject({ key: "renew-refunded-deleted" });
+    expect(await job(QueueName.Notifications, "paid", renewal.orderId)).toBeUndefined();
+    expect(await job(QueueName.Notifications, "renewed", renewal.orderId)).toBeUndefined();
+  });
+});
+
 describe("a gateway refund", () => {
   it("takes back the balance a top-up bought, holds the wallet until the owner releases it", async () => {
     const top = await topUpOrder(h.prisma, { totalIdr: 100_000 });
