@@ -98,6 +98,8 @@ async function expireOne(
   const { now } = opts;
   const i = await prisma.instance.findUnique({ where: { id } });
   if (!i || !(LIVE as readonly string[]).includes(i.status) || i.expiresAt > now) return null; // renewed or gone since the list was read
+  // Held after a gateway refund/chargeback: the owner decides what happens to it, not the calendar.
+  if ((await prisma.paymentHold.count({ where: { instanceId: id, status: "HELD" } })) > 0) return null;
   const suspendAt = new Date(i.expiresAt.getTime() + opts.graceDays * DAY);
   const deleteAt = new Date(i.expiresAt.getTime() + opts.deleteAfterDays * DAY);
   const provider = providers[i.providerCode];

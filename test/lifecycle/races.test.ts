@@ -130,3 +130,18 @@ describe("failures and vanished servers", () => {
     expect(await processExpired(prisma, { DIGITALOCEAN: gone }, { ...LIFECYCLE, now })).toEqual({ events: [], failures: [] });
   });
 });
+
+describe("expiry and payment holds", () => {
+  it("leaves a VPS held after a gateway refund to the owner: not suspended, not deleted, however late", async () => {
+    const E = NOW;
+    const v = await vps(E);
+    const [payment] = await prisma.$queryRaw<{ id: number }[]>`
+      INSERT INTO payments (order_id, gateway, attempt_ref, amount_idr, total_idr, status, updated_at)
+      VALUES (${v.orderId}, 'TRIPAY', ${`HOLD-${v.id}`}, 1000, 1000, 'REFUNDED', now()) RETURNING id`;
+    await prisma.paymentHold.create({ data: { paymentId: payment!.id, userId: v.userId, instanceId: v.id, instanceStatusBefore: "ACTIVE", reason: "chargeback" } });
+    const run = await processExpired(prisma, providers, { ...LIFECYCLE, now: at(E, 30 * DAY) });
+    expect(run.events.filter((e) => e.instanceId === v.id)).toEqual([]);
+    expect(await prisma.instance.findUniqueOrThrow({ where: { id: v.id } })).toMatchObject({ status: "ACTIVE", deletedAt: null });
+    expect(onFake(v.providerInstanceId)).toBe(true);
+  });
+});
