@@ -6,6 +6,7 @@ import { publishCommands } from "../bot/commands.js";
 import { QueueName, jobId, type Queues } from "../jobs/queues.js";
 import type { Config } from "./config.js";
 import { scrubSecrets, type Logger } from "./logger.js";
+import { logPollingErrors } from "./polling-errors.js";
 import type { StartupComponents } from "./readiness.js";
 
 /** The name `/health/ready` reports the bot's connection under. */
@@ -135,7 +136,11 @@ export function startBot(deps: BotStartupDeps, policy: StartupRetryPolicy = TELE
       reportFirst(false);
       return false;
     }
-    if (!webhook) runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "callback_query"] } } });
+    if (!webhook) {
+      // Silent: the runner would print its fetch errors (bot<token> in the URL) to stderr.
+      logPollingErrors(bot, logger);
+      runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "callback_query"] }, silent: true } });
+    }
     components.ready(TELEGRAM_COMPONENT);
     logger.info({ username: bot.botInfo.username, mode: config.telegram.mode, failedAttempts: failures }, webhook ? "bot receives updates by webhook" : "bot polling started");
     if (failures >= policy.alertAfterFailures) {
