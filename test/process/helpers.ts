@@ -48,18 +48,37 @@ export interface ServiceProcess {
 }
 
 const live = new Set<ChildProcess>();
+/** Process groups of children spawned with `group` (`npm run …`): killed whole, even after their leader exited. */
+const groups = new Set<number>();
+
+function killGroups(): void {
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      // the whole group is gone already
+    }
+  }
+  groups.clear();
+}
 
 // If the vitest worker itself goes away, do not leave services behind.
 process.once("exit", () => {
   for (const proc of live) proc.kill("SIGKILL");
+  killGroups();
 });
 
-/** Spawns a command with captured output, tracked for killAll(). */
-export function spawnTracked(command: string, args: string[], opts: { env: Record<string, string>; cwd?: string; stdin?: "pipe" | "ignore" }): ServiceProcess {
+/**
+ * Spawns a command with captured output, tracked for killAll(). `group`: in a process group
+ * of its own, so killAll() also reaches what it starts (npm → sh → node would otherwise leave
+ * the node process running when only npm is killed).
+ */
+export function spawnTracked(command: string, args: string[], opts: { env: Record<string, string>; cwd?: string; stdin?: "pipe" | "ignore"; group?: boolean }): ServiceProcess {
   const spawnedAt = Date.now();
-  const proc = spawn(command, args, { cwd: opts.cwd ?? ROOT, env: opts.env, stdio: [opts.stdin ?? "ignore", "pipe", "pipe"] });
+  const proc = spawn(command, args, { cwd: opts.cwd ?? ROOT, env: opts.env, stdio: [opts.stdin ?? "ignore", "pipe", "pipe"], detached: opts.group ?? false });
   if (proc.pid === undefined) throw new Error(`could not spawn ${command}`);
   live.add(proc);
+  if (opts.group) groups.add(proc.pid);
   let out = "";
   let err = "";
   let exit: ExitInfo | undefined;
@@ -160,6 +179,7 @@ export function spawnService(roles: string[], env: Record<string, string>): Serv
 
 /** SIGKILLs every child still running (use in afterEach/afterAll) and waits for them to go. */
 export async function killAll(): Promise<void> {
+  killGroups();
   const procs = [...live];
   await Promise.all(
     procs.map(
