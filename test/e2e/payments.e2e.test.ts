@@ -11,10 +11,17 @@ import { DEMO_BANK_ACCOUNT, seedDemoCatalog } from "../../db/seed.js";
 import { QueueName } from "../../jobs/queues.js";
 import type { FakeUser } from "../../ops/fakes/telegram/index.js";
 import type { BotMessageState } from "../../ops/fakes/telegram/types.js";
+import { waitForIdleQueues } from "../support/quiet.js";
 import { SELLER_ID, startTestService, type TestGateways, type TestService } from "../support/service.js";
 
 let t: TestService;
 let gw: TestGateways;
+/**
+ * Every queue has run out of work, but for provisioning (left unprocessed) and owner alerts (the
+ * test owner never opened the chat, so they retry until they give up).
+ */
+const IDLE = { except: [QueueName.Provisioning, QueueName.OwnerAlerts] };
+
 beforeAll(async () => {
   // A customer here taps through catalog, top-up and payment faster than any person could:
   // lift the per-user anti-spam limit (15 updates / 10 s) so no tap is dropped.
@@ -35,7 +42,6 @@ afterAll(async () => {
 
 const WAIT = { timeoutMs: 10_000 };
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rp = (n: number) => `Rp ${n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ".")}`;
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -220,7 +226,7 @@ describe("paying orders end to end (fake Telegram + fake Tripay/Midtrans)", () =
     });
     expect(replay.status).toBe(200);
     expect((await gw.tripay.pay(tx.reference)).status).toBe(200);
-    await sleep(700);
+    await waitForIdleQueues(t.service.queues, IDLE); // every follow-up has run: a second notice would be here
     expect(paidNotices(user, reference)).toHaveLength(1);
     await expectPaidOnce(order.id);
     const outcomes = (await t.service.prisma.paymentCallback.findMany({ where: { reference: tx.reference }, orderBy: { id: "asc" } })).map((c) => c.outcome);
@@ -258,7 +264,7 @@ describe("paying orders end to end (fake Telegram + fake Tripay/Midtrans)", () =
 
     // Midtrans sends the same notification again: still one payment, one message.
     expect((await gw.midtrans.pay(attemptRef, { transactionStatus: "settlement" })).status).toBe(200);
-    await sleep(800);
+    await waitForIdleQueues(t.service.queues, IDLE); // every follow-up has run: a second notice would be here
     expect(paidNotices(user, reference)).toHaveLength(1);
     await expectPaidOnce(order.id);
     expect(await t.service.prisma.payment.findFirstOrThrow({ where: { attemptRef } })).toMatchObject({ status: "PAID" });
@@ -310,7 +316,7 @@ describe("paying orders end to end (fake Telegram + fake Tripay/Midtrans)", () =
     await user.sendText("/wallet");
     const last = await user.waitForMessage(/Saldo Anda: Rp 40\.000/, WAIT);
     expect(last.text).toMatch(/−Rp 60\.000 · bayar pesanan/);
-    await sleep(500);
+    await waitForIdleQueues(t.service.queues, IDLE); // every follow-up has run: a second notice would be here
     expect(paidNotices(user, reference)).toHaveLength(1);
     expect(user.messages().filter((m) => /Isi saldo Rp 100\.000 berhasil/.test(m.text ?? ""))).toHaveLength(1);
   });
@@ -378,7 +384,7 @@ describe("paying orders end to end (fake Telegram + fake Tripay/Midtrans)", () =
     const again = await seller.waitForMessage(/Yakin setujui pembayaran/, WAIT);
     await seller.pressButton({ messageId: again.messageId, text: "✅ Ya, uang sudah masuk" });
     await seller.waitForMessage(/Tidak bisa diproses:/, WAIT);
-    await sleep(500);
+    await waitForIdleQueues(t.service.queues, IDLE); // every follow-up has run: a second notice would be here
     expect(paidNotices(user, reference)).toHaveLength(1);
     expect(await prisma.auditLog.count({ where: { action: "payment.approve", targetId: String(payment.id) } })).toBe(1);
 
@@ -431,7 +437,7 @@ describe("paying orders end to end (fake Telegram + fake Tripay/Midtrans)", () =
     const doc = await expectInvoice(user, reference, 60_000, "en");
     expect(doc.caption).toContain("Your VPS is being set up automatically");
     await expectPaidOnce(order.id);
-    await sleep(300);
+    await waitForIdleQueues(t.service.queues, IDLE); // every follow-up has run: a second notice would be here
     expect(paidNotices(user, reference, "en")).toHaveLength(1);
   });
 });

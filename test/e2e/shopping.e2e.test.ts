@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoCatalog } from "../../db/seed.js";
 import { tickId } from "../../jobs/scheduler.js";
 import { scheduleTable } from "../../ops/runtime.js";
+import { waitForIdleQueues } from "../support/quiet.js";
 import { startTestService, type TestService } from "../support/service.js";
 
 let t: TestService;
@@ -93,7 +94,7 @@ describe("shopping in the chat, end to end over the fake Telegram", () => {
     expect(after.couponRedemption?.status).toBe("RELEASED");
     expect(after.statusHistory.at(-1)).toMatchObject({ fromStatus: "PENDING_PAYMENT", toStatus: "EXPIRED", actorType: "SCHEDULER" });
     expect((await t.service.prisma.coupon.findUniqueOrThrow({ where: { code: "HEMAT10" } })).usedCount).toBe(0);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForIdleQueues(t.service.queues); // the second sweep's work has run: a second notice would be here
     expect(user.messages().filter((m) => /kedaluwarsa karena belum dibayar/.test(m.text ?? ""))).toHaveLength(1);
   });
 

@@ -228,7 +228,8 @@ describe("Bot API semantics", () => {
     const pending = rawCall(fake, "getUpdates", { timeout: 10 });
     setTimeout(() => void user.sendText("hello"), 150);
     const first = await pending;
-    expect(Date.now() - t1).toBeLessThan(2000);
+    // Answered by the message, not by its 10 s timeout (a bound far from both, for a loaded machine).
+    expect(Date.now() - t1).toBeLessThan(8_000);
     const updates = first.json.result as Update[];
     expect(updates).toHaveLength(1);
     const id = updates[0]!.update_id;
@@ -257,13 +258,15 @@ describe("Bot API semantics", () => {
     const first = rawCall(fake, "getUpdates", { timeout: 30 });
     await new Promise((r) => setTimeout(r, 50));
     const second = rawCall(fake, "getUpdates", { timeout: 30 });
-    const r1 = await first;
-    expect(r1.status).toBe(409);
-    expect(r1.json.description).toBe("Conflict: terminated by other getUpdates request; make sure that only one bot instance is running");
+    // Whichever reached the fake first is terminated (on a loaded machine that may be `second`).
+    const terminated = await Promise.race([first, second]);
+    expect(terminated.status).toBe(409);
+    expect(terminated.json.description).toBe("Conflict: terminated by other getUpdates request; make sure that only one bot instance is running");
     const t0 = Date.now();
     await fake.stop();
-    await second.catch(() => undefined);
-    expect(Date.now() - t0).toBeLessThan(1000);
+    await Promise.all([first, second].map((p) => p.catch(() => undefined)));
+    // Ended by stop(), not by the 30 s long-poll timeout.
+    expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
   it("429 with retry_after when the rate limit is exceeded", async () => {
@@ -493,7 +496,7 @@ describe("terminal chat client", () => {
       screen += c.toString("utf8");
     });
     const waitScreen = async (re: RegExp) => {
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 20_000;
       while (!re.test(screen)) {
         if (Date.now() > deadline) throw new Error(`screen never matched ${re}:\n${screen}`);
         await new Promise((r) => setTimeout(r, 20));

@@ -62,7 +62,7 @@ describe("worker registry", () => {
     await expect(job!.waitUntilFinished(events, 10_000)).rejects.toThrow("cloud said no");
     expect(calls).toBe(2);
     const alerts = queues.get(QueueName.OwnerAlerts);
-    await expect.poll(() => alerts.count(), { timeout: 5_000 }).toBe(1);
+    await expect.poll(() => alerts.count(), { timeout: 20_000 }).toBe(1);
     const [alert] = await alerts.getWaiting();
     expect(alert?.data).toMatchObject({ severity: "critical", detail: expect.stringContaining("cloud said no") });
     await events.close();
@@ -82,7 +82,7 @@ describe("worker registry", () => {
     const queue = queues.get(QueueName.InstanceActions);
     // Bypass the producer-side check to simulate a job written by an older release.
     const job = await queue.add("instance-actions", { actionId: -1 }, { attempts: 5 });
-    await expect.poll(async () => (await queue.getJob(job.id!))?.failedReason, { timeout: 5_000 }).toMatch(/invalid payload/);
+    await expect.poll(async () => (await queue.getJob(job.id!))?.failedReason, { timeout: 20_000 }).toMatch(/invalid payload/);
     const failed = await queue.getJob(job.id!);
     expect(failed?.attemptsMade).toBe(1);
     expect(calls).toBe(0);

@@ -135,7 +135,8 @@ describe("requestJson", () => {
 
   it("a timed-out GET is retried", async () => {
     const srv = await scripted(hang, json(200, { ok: true }));
-    const { opts } = fast({ url: srv.url, timeoutMs: 150 });
+    // The retry must be answered within the timeout: 2 s, so a loaded machine still makes it.
+    const { opts } = fast({ url: srv.url, timeoutMs: 2_000 });
     const res = await requestJson(opts);
     expect(res.attempts).toBe(2);
     expect(srv.seen).toHaveLength(2);
@@ -231,8 +232,14 @@ describe("requestJson", () => {
   it("caller abort is rethrown as is, not wrapped or retried", async () => {
     const srv = await scripted(hang, hang);
     const ctl = new AbortController();
-    setTimeout(() => ctl.abort(new Error("shutting down")), 50);
-    await expect(requestJson(fast({ url: srv.url, signal: ctl.signal, timeoutMs: 5000 }).opts)).rejects.toThrow("shutting down");
+    // Aborted once the request is in flight at the server (however long it takes to get there).
+    const inFlight = setInterval(() => {
+      if (srv.seen.length === 0) return;
+      clearInterval(inFlight);
+      ctl.abort(new Error("shutting down"));
+    }, 5);
+    await expect(requestJson(fast({ url: srv.url, signal: ctl.signal, timeoutMs: 20_000 }).opts)).rejects.toThrow("shutting down");
+    clearInterval(inFlight);
     expect(srv.seen).toHaveLength(1);
   });
 });
