@@ -2,15 +2,7 @@ import path from "node:path";
 import { I18n } from "@grammyjs/i18n";
 import type { Context } from "grammy";
 import { projectRoot } from "../ops/paths.js";
-
-/** Languages the shop speaks; the first is the default for everyone. */
-export const LOCALES = ["id", "en"] as const;
-export type Locale = (typeof LOCALES)[number];
-export const DEFAULT_LOCALE: Locale = "id";
-
-export function isLocale(value: unknown): value is Locale {
-  return typeof value === "string" && (LOCALES as readonly string[]).includes(value);
-}
+import { DEFAULT_LOCALE, type Locale } from "../shop/messages/locale.js";
 
 /**
  * Why a process-wide cache: conversations run on a fresh inner context without

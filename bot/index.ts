@@ -17,7 +17,7 @@ import { REJECT_CONVERSATION, rejectConversation, reviewFeature } from "./featur
 import { TOPUP_CONVERSATION, topUpConversation, walletFeature } from "./features/wallet.feature.js";
 import { startFeature } from "./features/start.command.js";
 import { unhandledFeature } from "./features/unhandled.js";
-import { botRetry } from "./api.js";
+import { botRetry } from "../shop/messages/telegram-api.js";
 import { admitUpdates } from "./middlewares/admit.middleware.js";
 import { handleBotError } from "./middlewares/error-boundary.js";
 import { refuseForeignCallbackData } from "./middlewares/callback-data.filter.js";

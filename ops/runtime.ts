@@ -5,7 +5,7 @@ import type { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { createBot } from "../bot/index.js";
 import type { BotDeps } from "../bot/context.js";
-import { createTelegramApi } from "../bot/api.js";
+import { createTelegramApi } from "../shop/messages/telegram-api.js";
 import { LocaleCache, createI18n } from "../bot/i18n.js";
 import { createPrisma, type PrismaClient } from "../db/client.js";
 import { QueueName, Queues, jobId } from "../jobs/queues.js";

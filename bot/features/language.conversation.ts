@@ -1,7 +1,7 @@
 import type { Conversation } from "@grammyjs/conversations";
 import { Composer, InlineKeyboard } from "grammy";
 import type { BotContext, BotDeps, ConvContext } from "../context.js";
-import { isLocale } from "../i18n.js";
+import { isLocale } from "../../shop/messages/locale.js";
 import { mainMenuKeyboard } from "./main-menu.js";
 
 /** Stable conversation id; persisted state refers to it. */

@@ -1,8 +1,8 @@
 import { Composer, InlineKeyboard } from "grammy";
 import { getUserOrder, listUserOrders } from "../../shop/orders/queries.js";
 import type { BotContext } from "../context.js";
-import { escapeHtml, formatDateTime, formatIdr } from "../format.js";
-import { isLocale } from "../i18n.js";
+import { escapeHtml, formatDateTime, formatIdr } from "../../shop/messages/format.js";
+import { isLocale } from "../../shop/messages/locale.js";
 
 const PAGE_SIZE = 5;
 

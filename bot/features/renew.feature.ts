@@ -2,8 +2,8 @@ import { Composer, InlineKeyboard } from "grammy";
 import { createRenewalOrder, renewalOptions } from "../../shop/lifecycle/renewal.js";
 import { userInstance } from "../../shop/vps/actions.js";
 import type { BotContext } from "../context.js";
-import { escapeHtml, formatDate, formatIdr } from "../format.js";
-import { isLocale } from "../i18n.js";
+import { escapeHtml, formatDate, formatIdr } from "../../shop/messages/format.js";
+import { isLocale } from "../../shop/messages/locale.js";
 import { render } from "./catalog/browse.feature.js";
 import { showMethods } from "./payments/pay.feature.js";
 

@@ -4,8 +4,8 @@ import type { CloudServer, ServerAction } from "../../shop/cloud/provider.js";
 import { audit } from "../../shop/audit.js";
 import { DESTRUCTIVE, availableActions, requestAction, userInstance } from "../../shop/vps/actions.js";
 import type { BotContext } from "../context.js";
-import { escapeHtml, formatDate, formatMemory } from "../format.js";
-import { isLocale, type Locale } from "../i18n.js";
+import { escapeHtml, formatDate, formatMemory } from "../../shop/messages/format.js";
+import { isLocale, type Locale } from "../../shop/messages/locale.js";
 import { render } from "./catalog/browse.feature.js";
 
 /**

@@ -3,8 +3,8 @@ import { Composer, InlineKeyboard } from "grammy";
 import { TOPUP_MAX_IDR, TOPUP_MIN_IDR, TOPUP_PRESETS_IDR, createTopUpOrder, parseRupiah, type TopUpResult } from "../../shop/wallet/topup.js";
 import { walletBalance, walletHistory } from "../../shop/wallet/ledger.js";
 import type { BotContext, BotDeps, ConvContext } from "../context.js";
-import { formatDateTime, formatIdr } from "../format.js";
-import { isLocale } from "../i18n.js";
+import { formatDateTime, formatIdr } from "../../shop/messages/format.js";
+import { isLocale } from "../../shop/messages/locale.js";
 import { render } from "./catalog/browse.feature.js";
 
 export const TOPUP_CONVERSATION = "topup-amount";

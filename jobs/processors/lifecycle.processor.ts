@@ -1,8 +1,8 @@
 import type { I18n } from "@grammyjs/i18n";
 import type { Context } from "grammy";
 import type { PrismaClient, ProviderCode } from "../../db/client.js";
-import { formatDate, formatDateTime } from "../../bot/format.js";
-import { DEFAULT_LOCALE, isLocale, type Locale } from "../../bot/i18n.js";
+import { formatDate, formatDateTime } from "../../shop/messages/format.js";
+import { DEFAULT_LOCALE, isLocale, type Locale } from "../../shop/messages/locale.js";
 import type { CloudProvider } from "../../shop/cloud/provider.js";
 import { processExpired, type ExpiryEvent, type ExpiryFailure } from "../../shop/lifecycle/expiry.js";
 import { renewalReminders, type ReminderNotice } from "../../shop/lifecycle/reminders.js";

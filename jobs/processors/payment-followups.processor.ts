@@ -1,7 +1,7 @@
 import { UnrecoverableError } from "bullmq";
 import type { PrismaClient, ProviderCode } from "../../db/client.js";
-import { formatDate } from "../../bot/format.js";
-import { DEFAULT_LOCALE, isLocale } from "../../bot/i18n.js";
+import { formatDate } from "../../shop/messages/format.js";
+import { DEFAULT_LOCALE, isLocale } from "../../shop/messages/locale.js";
 import type { CloudProvider } from "../../shop/cloud/provider.js";
 import { PermanentFollowupError, type FollowupWork } from "../../shop/payments/followup-work.js";
 import { runPaymentFollowup } from "../../shop/payments/followups.js";

@@ -4,7 +4,7 @@ import type { I18n } from "@grammyjs/i18n";
 import type { Context } from "grammy";
 import type { Redis } from "ioredis";
 import type { PrismaClient, ProviderCode } from "../../db/client.js";
-import { DEFAULT_LOCALE, isLocale } from "../../bot/i18n.js";
+import { DEFAULT_LOCALE, isLocale } from "../../shop/messages/locale.js";
 import type { CloudProvider } from "../../shop/cloud/provider.js";
 import { ProvisioningError, isTransient, provisionOrder, provisioningLeaseKey, recordProvisioningFailure } from "../../shop/provisioning/provision.js";
 import { discardOrderServer } from "../../shop/provisioning/discard.js";

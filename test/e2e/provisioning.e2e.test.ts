@@ -16,7 +16,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProviderCode } from "../../db/client.js";
 import { seedDemoCatalog } from "../../db/seed.js";
-import { formatDate } from "../../bot/format.js";
+import { formatDate } from "../../shop/messages/format.js";
 import { jobId, QueueName } from "../../jobs/queues.js";
 import { tickId } from "../../jobs/scheduler.js";
 import type { FakeCloud, FakeCloudServer } from "../../ops/fakes/clouds/index.js";

@@ -7,7 +7,7 @@
  * root password: none may appear, while the failures themselves are logged.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { escapeHtml } from "../../bot/format.js";
+import { escapeHtml } from "../../shop/messages/format.js";
 import { seedDemoCatalog } from "../../db/seed.js";
 import { QueueName, jobId } from "../../jobs/queues.js";
 import { startFakeClouds, type FakeClouds } from "../../ops/fakes/clouds/index.js";

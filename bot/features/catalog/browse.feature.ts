@@ -2,7 +2,7 @@ import { Composer, GrammyError, type InlineKeyboard } from "grammy";
 import type { ProviderCode } from "../../../db/client.js";
 import type { Buyer } from "../../../shop/catalog/catalog.js";
 import type { BotContext } from "../../context.js";
-import { isLocale } from "../../i18n.js";
+import { isLocale } from "../../../shop/messages/locale.js";
 import { CHECKOUT_CONVERSATION } from "./checkout.conversation.js";
 import { durationView, imageView, plansView, providersView, type View, type ViewKit } from "./views.js";
 

@@ -6,8 +6,8 @@ import { createOrder, type CreateOrderResult } from "../../../shop/orders/create
 import { allowOrderCreation } from "../../../shop/orders/order-rate-limit.js";
 import { normalizeCouponCode } from "../../../shop/pricing/coupon-rules.js";
 import type { BotContext, BotDeps, ConvContext } from "../../context.js";
-import { formatDateTime, formatIdr } from "../../format.js";
-import { isLocale, type Locale } from "../../i18n.js";
+import { formatDateTime, formatIdr } from "../../../shop/messages/format.js";
+import { isLocale, type Locale } from "../../../shop/messages/locale.js";
 import { couponRejectionText, couponView, summaryView, type View, type ViewKit } from "./views.js";
 
 /** Stable conversation id; persisted state refers to it. */

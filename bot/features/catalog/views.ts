@@ -1,8 +1,8 @@
 import { InlineKeyboard } from "grammy";
 import type { PlanOffer, PlanView, PriceView, ProviderView, Quote } from "../../../shop/catalog/catalog.js";
 import type { CouponRejection } from "../../../shop/pricing/coupon-rules.js";
-import { escapeHtml, formatDate, formatIdr, formatMemory, formatTransfer } from "../../format.js";
-import type { Locale } from "../../i18n.js";
+import { escapeHtml, formatDate, formatIdr, formatMemory, formatTransfer } from "../../../shop/messages/format.js";
+import type { Locale } from "../../../shop/messages/locale.js";
 
 /** What every view needs to speak the user's language. */
 export interface ViewKit {

@@ -6,8 +6,8 @@ import { PaymentUnavailableError, type MethodOption, type PayableOrder } from ".
 import { NoFreeTransferCodeError } from "../../../shop/payments/manual-transfer.js";
 import { payOrderFromWallet } from "../../../shop/wallet/ledger.js";
 import type { BotContext } from "../../context.js";
-import { escapeHtml, formatDateTime, formatIdr } from "../../format.js";
-import { isLocale, type Locale } from "../../i18n.js";
+import { escapeHtml, formatDateTime, formatIdr } from "../../../shop/messages/format.js";
+import { isLocale, type Locale } from "../../../shop/messages/locale.js";
 import { render } from "../catalog/browse.feature.js";
 
 /**

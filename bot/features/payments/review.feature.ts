@@ -8,7 +8,7 @@ import { approvePayment, refundReviewedPayment, rejectPayment, type ReviewResult
 import type { ShopUser } from "../../../shop/users/directory.js";
 import { staffActor } from "../../../shop/users/staff.js";
 import type { BotContext, BotDeps, ConvContext } from "../../context.js";
-import { isLocale } from "../../i18n.js";
+import { isLocale } from "../../../shop/messages/locale.js";
 import { allowedTo } from "../../middlewares/permission.filter.js";
 import { holdsFeature } from "./holds.feature.js";
 

@@ -1,5 +1,5 @@
-import { formatIdr } from "../shop/money.js";
-import type { Locale } from "./i18n.js";
+import { formatIdr } from "../money.js";
+import type { Locale } from "./locale.js";
 
 export { formatIdr };
 
