@@ -1,7 +1,7 @@
 import type { I18n } from "@grammyjs/i18n";
 import { GrammyError, type Api, type Context } from "grammy";
 import type { BotCommand } from "grammy/types";
-import type { Logger } from "../ops/logger.js";
+import type { Logger } from "../shop/platform/logger.js";
 import { LOCALES, DEFAULT_LOCALE } from "../shop/messages/locale.js";
 
 /** Commands each role sees in Telegram's menu; staff see the customer ones too. */

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { I18n } from "@grammyjs/i18n";
 import type { Context } from "grammy";
-import { projectRoot } from "../ops/paths.js";
+import { projectRoot } from "../shop/platform/paths.js";
 import { DEFAULT_LOCALE, type Locale } from "../shop/messages/locale.js";
 
 /**

@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import type { Logger } from "../ops/logger.js";
+import type { Logger } from "../shop/platform/logger.js";
 import { REVIEW_REASONS } from "../shop/payments/settle.js";
 import type { JobOutbox } from "./outbox.js";
 

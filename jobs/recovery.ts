@@ -2,7 +2,7 @@ import type { PrismaClient } from "../db/client.js";
 import { isLeaseHeld, withLease, LeaseBusyError } from "../shop/leases.js";
 import { unfinishedInstanceActions, waitingOrders } from "../shop/orders/stranded.js";
 import { provisioningLeaseKey } from "../shop/provisioning/provision.js";
-import type { Logger } from "../ops/logger.js";
+import type { Logger } from "../shop/platform/logger.js";
 import { redispatchFollowup } from "./dispatch-settlement.js";
 import { QueueName, jobId, type Queues } from "./queues.js";
 import { settleFinalFailure, type ProcessorMap } from "./workers.js";

@@ -1,5 +1,5 @@
 import cron, { type ScheduledTask } from "node-cron";
-import type { Logger } from "../ops/logger.js";
+import type { Logger } from "../shop/platform/logger.js";
 
 /** A recurring task: its cron expression (Asia/Jakarta time) and what it enqueues. */
 export interface ScheduleEntry {

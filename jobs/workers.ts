@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job, type MinimalJob } from "bullmq";
 import type { Redis } from "ioredis";
-import { scrubSecrets, type Logger } from "../ops/logger.js";
-import type { Metrics } from "../ops/metrics.js";
+import { scrubSecrets, type Logger } from "../shop/platform/logger.js";
+import type { Metrics } from "../shop/platform/metrics.js";
 import type { JobOutbox } from "./outbox.js";
 import { InvalidPayloadError, QueueName, isDurableJob, parsePayload, type Payload, type Queues } from "./queues.js";
 

@@ -4,10 +4,10 @@ import { GrammyError, HttpError, type Bot, type Context } from "grammy";
 import type { BotContext } from "../bot/context.js";
 import { publishCommands } from "../bot/commands.js";
 import { QueueName, jobId, type Queues } from "../jobs/queues.js";
-import type { Config } from "./config.js";
-import { scrubSecrets, type Logger } from "./logger.js";
+import type { Config } from "../shop/platform/config.js";
+import { scrubSecrets, type Logger } from "../shop/platform/logger.js";
 import { logPollingErrors } from "./polling-errors.js";
-import type { StartupComponents } from "./readiness.js";
+import type { StartupComponents } from "../shop/platform/readiness.js";
 
 /** The name `/health/ready` reports the bot's connection under. */
 export const TELEGRAM_COMPONENT = "telegram";

@@ -1,5 +1,5 @@
-import { CONFIG_EXIT_CODE, ConfigError, loadConfig } from "./config.js";
-import { configSecrets, createLogger } from "./logger.js";
+import { CONFIG_EXIT_CODE, ConfigError, loadConfig } from "../shop/platform/config.js";
+import { configSecrets, createLogger } from "../shop/platform/logger.js";
 import { parseRoles, startService, type Service } from "./runtime.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { Bot, Context } from "grammy";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../shop/platform/logger.js";
 
 /**
  * Why: @grammyjs/runner prints every failed getUpdates with console.error, the raw error

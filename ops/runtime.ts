@@ -34,10 +34,10 @@ import { SettlementBatcher } from "../shop/payments/settle-batch.js";
 import type { ProviderCode } from "../db/client.js";
 import { createServer, type ExtraRoutes } from "../webhooks/server.js";
 import { telegramWebhookRoutes } from "../webhooks/routes/telegram.js";
-import type { Config } from "./config.js";
-import type { Logger } from "./logger.js";
-import { createMetrics, type Metrics } from "./metrics.js";
-import { StartupComponents } from "./readiness.js";
+import type { Config } from "../shop/platform/config.js";
+import type { Logger } from "../shop/platform/logger.js";
+import { createMetrics, type Metrics } from "../shop/platform/metrics.js";
+import { StartupComponents } from "../shop/platform/readiness.js";
 import { startBot, type BotStartup, type StartupRetryPolicy } from "./bot-startup.js";
 
 export const ROLES = ["web", "bot", "worker", "scheduler"] as const;

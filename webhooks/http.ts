@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context } from "hono";
-import type { Logger } from "../ops/logger.js";
+import type { Logger } from "../shop/platform/logger.js";
 
 /**
  * What every handler of the HTTP surface shares: the app's types and the per-request helpers.

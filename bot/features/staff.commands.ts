@@ -1,6 +1,6 @@
 import { Composer } from "grammy";
 import { QueueName } from "../../jobs/queues.js";
-import { checkReadiness, type DependencyCheck } from "../../ops/readiness.js";
+import { checkReadiness, type DependencyCheck } from "../../shop/platform/readiness.js";
 import { formatIdr } from "../../shop/money.js";
 import { shopStats } from "../../shop/stats/shop-stats.js";
 import type { BotContext } from "../context.js";

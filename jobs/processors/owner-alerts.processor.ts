@@ -1,6 +1,6 @@
 import { UnrecoverableError } from "bullmq";
 import type { Api } from "grammy";
-import type { Logger } from "../../ops/logger.js";
+import type { Logger } from "../../shop/platform/logger.js";
 import type { Payload } from "../queues.js";
 
 const ICON = { info: "ℹ️", warning: "⚠️", critical: "🚨" } as const;

@@ -10,7 +10,7 @@ import { ProvisioningError, isTransient, provisionOrder, provisioningLeaseKey, r
 import { discardOrderServer } from "../../shop/provisioning/discard.js";
 import { reviewerChatIds } from "../../shop/users/staff.js";
 import { LeaseBusyError, withLease } from "../../shop/leases.js";
-import type { Logger } from "../../ops/logger.js";
+import type { Logger } from "../../shop/platform/logger.js";
 import { QueueName, jobId, type Payload, type Queues } from "../queues.js";
 
 export interface ProvisioningDeps {

@@ -8,7 +8,7 @@ import { LinodeProvider } from "./linode.js";
 import type { CloudProvider, ProviderCode } from "./provider.js";
 import { VultrProvider } from "./vultr.js";
 
-/** The shape of `config.providers` (ops/config.ts): a provider is configured when its token is set. */
+/** The shape of `config.providers` (shop/platform/config.ts): a provider is configured when its token is set. */
 export interface CloudProvidersConfig {
   digitalocean?: CloudCredentials;
   vultr?: CloudCredentials;

@@ -1,6 +1,6 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { Api, GrammyError, HttpError, type Transformer } from "grammy";
-import type { Config } from "../../ops/config.js";
+import type { Config } from "../platform/config.js";
 
 /**
  * Connection failures where the request never got an answer: worth one quick retry, since a

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { startFakeTelegram } from "../../ops/fakes/telegram/index.js";
-import { projectRoot } from "../../ops/paths.js";
+import { projectRoot } from "../../shop/platform/paths.js";
 import { deleteKeys, uniquePrefix, TEST_REDIS_URL } from "../support/redis.js";
 import { freePort, TEST_TOKEN } from "../support/service.js";
 import { fmt, table, type BenchReport } from "./report.js";

@@ -38,7 +38,7 @@ import { createPrisma } from "../../db/client.js";
 import { seedDemoCatalog } from "../../db/seed.js";
 import { QueueName, jobId } from "../../jobs/queues.js";
 import type { FakeCloud } from "../../ops/fakes/clouds/index.js";
-import { createLogger } from "../../ops/logger.js";
+import { createLogger } from "../../shop/platform/logger.js";
 import { createCore } from "../../ops/runtime.js";
 import { createOrder } from "../../shop/orders/create-order.js";
 import { orderTag } from "../../shop/provisioning/provision.js";

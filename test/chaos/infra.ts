@@ -11,7 +11,7 @@ import { Redis } from "ioredis";
 import { createPrisma } from "../../db/client.js";
 import { seedDemoCatalog } from "../../db/seed.js";
 import { initPrivatePostgres, postgresAnswers, privateRedis, redisAnswers, waitFor, type PrivatePostgres } from "../../ops/demo/local-services.js";
-import { projectRoot } from "../../ops/paths.js";
+import { projectRoot } from "../../shop/platform/paths.js";
 import { sleep } from "./options.js";
 
 export interface ChaosInfra {

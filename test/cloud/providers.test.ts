@@ -4,7 +4,7 @@
  * fakes' /_fake/ HTTP control routes and the "exactly one server per order" recovery.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../ops/config.js";
+import { loadConfig } from "../../shop/platform/config.js";
 import { startFakeClouds, type FakeClouds } from "../../ops/fakes/clouds/index.js";
 import type { SellablePlan } from "../../shop/catalog/availability.js";
 import { DigitalOceanProvider } from "../../shop/cloud/digitalocean.js";

@@ -22,7 +22,7 @@ import { recoverJobs } from "../../jobs/recovery.js";
 import { provisioningFailureHandler } from "../../jobs/processors/provisioning.processor.js";
 import type { ProcessorMap } from "../../jobs/workers.js";
 import type { FakeUser } from "../../ops/fakes/telegram/index.js";
-import { createLogger } from "../../ops/logger.js";
+import { createLogger } from "../../shop/platform/logger.js";
 import { acquireLease, releaseLease } from "../../shop/leases.js";
 import { transitionOrder } from "../../shop/orders/state-machine.js";
 import { orderTag, provisioningLeaseKey, recordProvisioningFailure } from "../../shop/provisioning/provision.js";

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueueName, Queues, InvalidPayloadError, defaultJobOptions } from "../../jobs/queues.js";
 import { createRedis, waitForRedis } from "../../jobs/redis.js";
 import { CAPPED_BACKOFF_MAX_MS, cappedBackoff, closeWorkers, registerWorkers } from "../../jobs/workers.js";
-import { createLogger } from "../../ops/logger.js";
-import { createMetrics } from "../../ops/metrics.js";
+import { createLogger } from "../../shop/platform/logger.js";
+import { createMetrics } from "../../shop/platform/metrics.js";
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from "../support/redis.js";
 
 const prefix = uniquePrefix("workers");

@@ -1,6 +1,6 @@
 import { Api, GrammyError, HttpError } from "grammy";
 import { describe, expect, it } from "vitest";
-import { createLogger, serializeError } from "../../ops/logger.js";
+import { createLogger, serializeError } from "../../shop/platform/logger.js";
 
 const TOKEN = "7123456789:AAH-secretBotTokenValue_0123456789ab";
 const API_KEY = "DEV-tripayApiKeyValue0042";

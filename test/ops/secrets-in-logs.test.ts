@@ -11,7 +11,7 @@ import { escapeHtml } from "../../shop/messages/format.js";
 import { seedDemoCatalog } from "../../db/seed.js";
 import { QueueName, jobId } from "../../jobs/queues.js";
 import { startFakeClouds, type FakeClouds } from "../../ops/fakes/clouds/index.js";
-import { configSecrets } from "../../ops/logger.js";
+import { configSecrets } from "../../shop/platform/logger.js";
 import { open, ready } from "../../shop/crypto/secretbox.js";
 import { newPaidOrder, newUser, NOW } from "../provisioning/fixtures.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";

@@ -21,7 +21,7 @@ import { QueueName, Queues, jobId } from "../../jobs/queues.js";
 import { createRedis, waitForRedis } from "../../jobs/redis.js";
 import { startFakeClouds, type FakeClouds } from "../../ops/fakes/clouds/index.js";
 import { startFakeTelegram, type FakeTelegram } from "../../ops/fakes/telegram/index.js";
-import { createLogger } from "../../ops/logger.js";
+import { createLogger } from "../../shop/platform/logger.js";
 import { orderTag } from "../../shop/provisioning/provision.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from "../support/redis.js";

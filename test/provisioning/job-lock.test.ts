@@ -1,10 +1,10 @@
 /**
- * PROVISION_JOB_LOCK_MS (ops/config.ts): how long a killed worker's provisioning job stays
+ * PROVISION_JOB_LOCK_MS (shop/platform/config.ts): how long a killed worker's provisioning job stays
  * locked before another worker takes it over. Production keeps BullMQ's lock at 120 s (and the
  * per-order Redis lock at 60 s); the crash tests shorten it.
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../ops/config.js";
+import { ConfigError, loadConfig } from "../../shop/platform/config.js";
 
 const BASE_ENV = {
   TELEGRAM_BOT_TOKEN: "123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { checkReadiness } from "../../ops/readiness.js";
+import { checkReadiness } from "../../shop/platform/readiness.js";
 import type { AppEnv } from "../http.js";
 
 /**

@@ -1,7 +1,7 @@
 import { webhookCallback, type Bot } from "grammy";
 import { Hono } from "hono";
 import type { BotContext } from "../../bot/context.js";
-import type { Metrics } from "../../ops/metrics.js";
+import type { Metrics } from "../../shop/platform/metrics.js";
 import { sameSecret } from "../auth.js";
 import { header, type AppEnv } from "../http.js";
 

@@ -34,7 +34,7 @@ export interface FakeClouds {
   digitalocean: FakeDigitalOcean;
   vultr: FakeVultr;
   linode: FakeLinode;
-  /** Environment for ops/config.ts. */
+  /** Environment for shop/platform/config.ts. */
   env: {
     DO_API_URL: string;
     DO_API_TOKEN: string;

@@ -8,7 +8,7 @@
 import { createHash, createHmac } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import type { Config } from "../../../ops/config.js";
+import type { Config } from "../../platform/config.js";
 import { ExternalServiceError, requestJson, type RequestDefaults } from "../../http/resilient-fetch.js";
 import type { GatewayOutcome } from "../outcome.js";
 import { hexSignatureEquals } from "./hex-compare.js";

@@ -3,8 +3,8 @@
  * shipper would receive it: the service's own logger, built as ops/main.ts builds it (the
  * configured secrets blanked), writing here instead of stdout.
  */
-import type { Config } from "../../../ops/config.js";
-import { configSecrets, createLogger, type Logger } from "../../../ops/logger.js";
+import type { Config } from "../../../shop/platform/config.js";
+import { configSecrets, createLogger, type Logger } from "../../../shop/platform/logger.js";
 
 export interface LogCapture {
   readonly lines: string[];

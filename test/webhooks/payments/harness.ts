@@ -14,10 +14,10 @@ import { createPrisma, type PaymentGateway, type PrismaClient } from "../../../d
 import { JobOutbox } from "../../../jobs/outbox.js";
 import { QueueName, Queues } from "../../../jobs/queues.js";
 import { createRedis, waitForRedis } from "../../../jobs/redis.js";
-import { loadConfig, type Config } from "../../../ops/config.js";
-import { createLogger } from "../../../ops/logger.js";
+import { loadConfig, type Config } from "../../../shop/platform/config.js";
+import { createLogger } from "../../../shop/platform/logger.js";
 import { listenFake } from "../../../ops/fakes/http.js";
-import { createMetrics, type Metrics } from "../../../ops/metrics.js";
+import { createMetrics, type Metrics } from "../../../shop/platform/metrics.js";
 import { WEBHOOK_SETTLEMENTS_IN_FLIGHT, webhookPoolConfig } from "../../../ops/runtime.js";
 import { midtransSignature } from "../../../shop/payments/gateways/midtrans.js";
 import { tripayCallbackSignature, type TripayClient } from "../../../shop/payments/gateways/tripay.js";

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Queues } from "../../../jobs/queues.js";
 import { createRedis } from "../../../jobs/redis.js";
 import { startFakeTripay, type FakeTripay } from "../../../ops/fakes/tripay/server.js";
-import { createLogger } from "../../../ops/logger.js";
+import { createLogger } from "../../../shop/platform/logger.js";
 import { webhookPoolConfig } from "../../../ops/runtime.js";
 import { TripayClient, tripayCallbackSignature } from "../../../shop/payments/gateways/tripay.js";
 import { expireUnpaidOrders } from "../../../shop/orders/expire-orders.js";

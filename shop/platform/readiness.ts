@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { PrismaClient } from "../db/client.js";
+import type { PrismaClient } from "../../db/client.js";
 
 export interface DependencyCheck {
   ok: boolean;
