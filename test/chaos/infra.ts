@@ -11,7 +11,6 @@ import { Redis } from "ioredis";
 import { createPrisma } from "../../db/client.js";
 import { seedDemoCatalog } from "../../db/seed.js";
 import { initPrivatePostgres, postgresAnswers, privateRedis, redisAnswers, waitFor, type PrivatePostgres } from "../../ops/demo/local-services.js";
-import { projectRoot } from "../../shop/platform/paths.js";
 import { sleep } from "./options.js";
 
 export interface ChaosInfra {
@@ -54,8 +53,8 @@ async function stopPostgres(cluster: PrivatePostgres, child: ChildProcess, signa
   while (pid !== undefined && alive(pid)) await sleep(50);
 }
 
-/** Starts both, creates the database, applies the committed migrations and seeds the demo catalog. */
-export async function startChaosInfra(log: (line: string) => void): Promise<ChaosInfra> {
+/** Starts both, creates the database, applies the migrations (of the run's source snapshot) and seeds the demo catalog. */
+export async function startChaosInfra(log: (line: string) => void, sourceRoot: string): Promise<ChaosInfra> {
   const cluster = await initPrivatePostgres();
   let pgChild = cluster.start();
   await waitFor(() => postgresAnswers(cluster.adminUrl), "private PostgreSQL", 30_000);
@@ -68,7 +67,8 @@ export async function startChaosInfra(log: (line: string) => void): Promise<Chao
   await admin.query(`CREATE DATABASE vps_chaos`);
   await admin.end();
   const databaseUrl = cluster.adminUrl.replace(/\/postgres$/, "/vps_chaos");
-  const migrate = spawnSync(process.execPath, [path.join(projectRoot, "db/prisma-cli.mjs"), "migrate", "deploy"], {
+  const migrate = spawnSync(process.execPath, [path.join(sourceRoot, "db/prisma-cli.mjs"), "migrate", "deploy"], {
+    cwd: sourceRoot,
     env: { ...process.env, DATABASE_URL: databaseUrl },
     encoding: "utf8",
   });

@@ -1,12 +1,13 @@
 /**
- * The service's roles as separate OS processes (`node --import tsx ops/main.ts <role>`), each
+ * The service's roles as separate OS processes (`node --import tsx ops/main.ts <role>`, from the
+ * run's source snapshot), each
  * supervised the way PM2/systemd would: whatever ends a process (our SIGKILL, or a crash of its
  * own) it is started again. Output goes to .chaos/logs/<name>.<generation>.log.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { baseEnv, MAIN_TS } from "../process/helpers.js";
+import { baseEnv } from "../process/helpers.js";
 import { sleep } from "./options.js";
 
 export interface RoleSpec {
@@ -57,6 +58,8 @@ export class RoleSupervisor {
   constructor(
     private readonly env: Record<string, string>,
     private readonly logDir: string,
+    /** Where the roles run from (snapshot.ts): its root folder and its ops/main.ts. */
+    private readonly source: { root: string; mainTs: string },
   ) {}
 
   start(): void {
@@ -66,7 +69,11 @@ export class RoleSupervisor {
   private launch(spec: RoleSpec, generation: number): void {
     const logFile = path.join(this.logDir, `${spec.name}.${generation}.log`);
     const fd = openSync(logFile, "a");
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN_TS, ...spec.roles], { env: { ...baseEnv(), ...this.env, ...spec.env }, stdio: ["ignore", fd, fd] });
+    const child = spawn(process.execPath, ["--import", "tsx", this.source.mainTs, ...spec.roles], {
+      cwd: this.source.root,
+      env: { ...baseEnv(), ...this.env, ...spec.env },
+      stdio: ["ignore", fd, fd],
+    });
     closeSync(fd);
     const entry: Running = {
       spec,

@@ -27,6 +27,7 @@ import { runMonkey } from "./monkey.js";
 import { chaosOptions, seededRandom, sleep, type ChaosOptions } from "./options.js";
 import { renderResult, writeResult, type ChaosResult } from "./report.js";
 import { RoleSupervisor } from "./roles.js";
+import { snapshotSource } from "./snapshot.js";
 import { waitForQuiescence } from "./settle.js";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -95,6 +96,7 @@ async function main(): Promise<number> {
   rmSync(logDir, { recursive: true, force: true });
   mkdirSync(logDir, { recursive: true });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "vpsbot-chaos-data-"));
+  const source = snapshotSource();
   out(`Chaos run: ${opts.orders} orders, ${opts.seconds} s of chaos, ${opts.kills} kills, ${opts.wipes} Redis wipes, ${opts.pgRestarts} PostgreSQL restarts (CHAOS_SEED=${opts.seed})`);
   const t0 = Date.now();
 
@@ -111,13 +113,14 @@ async function main(): Promise<number> {
     await fakes?.stop();
     await infra?.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    source.remove();
   };
   process.once("SIGINT", () => void cleanup().finally(() => process.exit(130)));
 
   try {
-    infra = await startChaosInfra(out);
+    infra = await startChaosInfra(out, source.root);
     fakes = await startChaosFakes({ databaseUrl: infra.databaseUrl, redisUrl: infra.redisUrl, dataDir });
-    roles = new RoleSupervisor(fakes.env, logDir);
+    roles = new RoleSupervisor(fakes.env, logDir, source);
     roles.start();
     out(`• PostgreSQL, Redis and fakes ready (${Math.round((Date.now() - t0) / 1000)} s)`);
     await roles.waitAllUp(180_000);

@@ -47,6 +47,15 @@ describe("fault proxy", () => {
     proxy.setRules([]);
   });
 
+  it("passes a 204 answer (a delete) through", async () => {
+    proxy.setRules([]);
+    const created = await fetch(`${proxy.url()}/v2/droplets`, { method: "POST", headers: auth(), body: createBody.replace("chaos-1", "chaos-2").replace("ord-1", "ord-2") });
+    expect(created.status).toBe(202);
+    const { droplet } = (await created.json()) as { droplet: { id: number } };
+    const deleted = await fetch(`${proxy.url()}/v2/droplets/${droplet.id}`, { method: "DELETE", headers: auth() });
+    expect(deleted.status).toBe(204);
+  });
+
   it("a reset drops the connection without forwarding", async () => {
     proxy.setRules([{ rate: 1, fault: "reset" }]);
     const before = fake.requests().length;

@@ -42,6 +42,7 @@ export interface FaultProxy {
 }
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "host", "content-length"]);
+const NULL_BODY = new Set([101, 204, 205, 304]);
 
 const faultName = (f: ProxyFault) => (typeof f === "string" ? f : String(f.status));
 
@@ -64,7 +65,9 @@ export async function startFaultProxy(target: string, opts: { random?: () => num
     const res = await fetch(`${target}${url.pathname}${url.search}`, { method: c.req.method, headers, body, signal: AbortSignal.timeout(60_000) });
     const out = new Headers();
     res.headers.forEach((value, key) => !HOP_BY_HOP.has(key) && key !== "content-encoding" && out.set(key, value));
-    return new Response(await res.arrayBuffer(), { status: res.status, headers: out });
+    // 204/304 answers carry no body (a Response with one, even empty, is refused).
+    const bytes = NULL_BODY.has(res.status) ? null : await res.arrayBuffer();
+    return new Response(bytes, { status: res.status, headers: out });
   };
 
   /** Parks the request until its client disconnects or the proxy stops. */
