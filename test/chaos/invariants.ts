@@ -67,7 +67,13 @@ export async function checkInvariants(prisma: PrismaClient, fakes: ChaosFakes, r
   const statusOf = new Map(orders.map((o) => [o.id, o.status]));
   const activeRows = await prisma.orderStatusHistory.groupBy({ by: ["orderId"], where: { toStatus: "ACTIVE" }, _count: { _all: true } });
   const activeCount = new Map(activeRows.map((r) => [r.orderId, r._count._all]));
-  const notActiveOnce = paid.filter((r) => statusOf.get(r.orderId) !== "ACTIVE" || activeCount.get(r.orderId) !== 1).map((r) => `${r.reference} ${r.kind} via ${r.via}/${r.pay}: ${statusOf.get(r.orderId)}, ${activeCount.get(r.orderId) ?? 0} ACTIVE transitions`);
+  const notActive = paid.filter((r) => statusOf.get(r.orderId) !== "ACTIVE" || activeCount.get(r.orderId) !== 1);
+  const notActiveOnce: string[] = [];
+  for (const r of notActive) {
+    // The reason of its last move says why (e.g. "job stalled more than allowable limit").
+    const last = await prisma.orderStatusHistory.findFirst({ where: { orderId: r.orderId }, orderBy: { id: "desc" } });
+    notActiveOnce.push(`${r.reference} ${r.kind} via ${r.via}/${r.pay}: ${statusOf.get(r.orderId)}, ${activeCount.get(r.orderId) ?? 0} ACTIVE transitions; last move: ${last?.reason ?? "-"}`);
+  }
   const twiceActive = activeRows.filter((r) => r._count._all > 1).map((r) => `order #${r.orderId}: ${r._count._all} ACTIVE transitions`);
 
   const duplicates = [...serversByTag(fakes)].filter(([, s]) => s.length > 1).map(([tag, s]) => `${tag}: ${s.map((x) => `${x.cloud} ${x.id}`).join(", ")}`);
