@@ -25,6 +25,7 @@ import { createLogger } from "../../shop/platform/logger.js";
 import { orderTag } from "../../shop/provisioning/provision.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from "../support/redis.js";
+import { waitForIdleQueues } from "../support/quiet.js";
 import { freePort, TEST_TOKEN, testEnv } from "../support/service.js";
 import { killAll, pollUntil, spawnService, type ServiceProcess } from "../process/helpers.js";
 import { fakeOf, newPaidOrder, NOW, serversTagged } from "./fixtures.js";
@@ -115,8 +116,9 @@ async function expectProvisionedOnce(code: ProviderCode, orderId: number, tag: s
   const ready = await customer.waitForMessage("VPS aktif", { timeoutMs: 15_000 }).catch((err: Error) => {
     throw new Error(`${err.message}\n${worker.describe()}`);
   });
-  // Give a duplicate every chance to show up before counting.
-  await new Promise((r) => setTimeout(r, 1_500));
+  // Every job has run (owner alerts aside: the test owner never opened the chat), so a
+  // duplicate would be here before we count.
+  await waitForIdleQueues(queues, { except: [QueueName.OwnerAlerts] });
   const aktif = customer.messages().filter((m) => (m.text ?? "").includes("VPS aktif"));
   expect(aktif).toHaveLength(1);
   expect(ready.text).toContain(done.createdInstance!.ipv4!);

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import type { PrismaClient, ProviderCode } from "../../db/client.js";
-import { startFakeClouds, type FakeCloud, type FakeClouds } from "../../ops/fakes/clouds/index.js";
+import { FakeClock, startFakeClouds, type FakeCloud, type FakeClouds } from "../../ops/fakes/clouds/index.js";
 import { seedDemoCatalog } from "../../db/seed.js";
 import type { CloudAdapterOptions } from "../../shop/cloud/common.js";
 import type { CloudProvider, CloudServer } from "../../shop/cloud/provider.js";
@@ -33,13 +33,24 @@ export function fakeOf(clouds: FakeClouds, code: ProviderCode): FakeCloud {
   return code === "DIGITALOCEAN" ? clouds.digitalocean : code === "VULTR" ? clouds.vultr : clouds.linode;
 }
 
+/**
+ * The clock of the clouds startFastClouds starts: real time, unless a test holds it so that
+ * servers boot only as the code under test sleeps (see steppingClock's `fake`), not as fast as
+ * the machine happens to be. Release it after the test.
+ */
+export const fakeCloudClock = new FakeClock();
+
 /** Fake clouds with boots of tens of milliseconds. */
 export function startFastClouds(): Promise<FakeClouds> {
-  return startFakeClouds({ bootDelayMs: 40, ipDelayMs: 20, actionDelayMs: 30 });
+  return startFakeClouds({ bootDelayMs: 40, ipDelayMs: 20, actionDelayMs: 30, now: fakeCloudClock.now });
 }
 
-/** Adapters against the fakes: 1 s HTTP timeout (400 ms when asked), retry back-off not slept. */
-export function fakeProviders(clouds: FakeClouds, timeoutMs = 1_000): CloudProviders {
+/**
+ * Adapters against the fakes, retry back-off not slept. HTTP timeout 10 s, so a loaded
+ * machine's slow answer is never taken for a lost one; a test that means to lose an answer
+ * asks for a short one (400 ms) for that call only.
+ */
+export function fakeProviders(clouds: FakeClouds, timeoutMs = 10_000): CloudProviders {
   return createProviders(clouds.providers, { fetchOptions: { timeoutMs, sleep: async () => undefined, random: () => 0.5 } });
 }
 
@@ -55,13 +66,15 @@ export function beforeCreate(provider: CloudProvider, before: () => void): Cloud
 
 export const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** A clock that starts at `start` and advances only by what the code under test sleeps. */
-export function steppingClock(start = NOW, opts: { realMs?: number } = {}) {
+/** A clock that starts at `start` and advances only by what the code under test sleeps (and `fake` with it). */
+export function steppingClock(start = NOW, opts: { realMs?: number; fake?: FakeClock } = {}) {
   const clock = {
     current: new Date(start.getTime()),
     now: () => new Date(clock.current.getTime()),
     sleep: async (ms: number) => {
       clock.current = new Date(clock.current.getTime() + ms);
+      // A held fake cloud moves on exactly as far as the code under test waited.
+      opts.fake?.advance(ms);
       await realSleep(opts.realMs ?? 10);
     },
   };
@@ -164,6 +177,7 @@ export function provisioningSuite(adapterOptions?: CloudAdapterOptions) {
     suite.providers = adapterOptions ? createProviders(suite.clouds.providers, adapterOptions) : fakeProviders(suite.clouds);
   });
   afterEach(() => {
+    fakeCloudClock.release();
     suite.clouds.reset();
   });
   afterAll(async () => {

@@ -17,7 +17,8 @@ const MIN = 60_000;
 const at = (minutes: number) => () => new Date(NOW.getTime() + minutes * MIN);
 
 // Pages of 2, so every listing spans several pages.
-const suite = provisioningSuite({ pageSize: 2, fetchOptions: { timeoutMs: 1_000, sleep: async () => undefined, random: () => 0.5 } });
+// 10 s per request: nothing here means to hit it, and a loaded machine must not either.
+const suite = provisioningSuite({ pageSize: 2, fetchOptions: { timeoutMs: 10_000, sleep: async () => undefined, random: () => 0.5 } });
 let prisma: PrismaClient;
 let clouds: FakeClouds;
 let providers: CloudProviders;

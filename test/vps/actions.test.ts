@@ -252,7 +252,9 @@ describe("runAction: a new password is sealed before the call, and a retry never
   async function firstAttemptLost(how: "timeout" | "crash", actionId: number) {
     if (how === "timeout") {
       clouds.linode.timeout(1, { process: true });
-      expect(await run(actionId)).toMatchObject({ ok: false, retryable: true, action: "reinstall" });
+      // A short HTTP timeout for this attempt only: its answer is meant to be lost.
+      const hasty = fakeProviders(clouds, 400);
+      expect(await runAction({ prisma, providers: hasty, encryptionKey, sleep: realSleep, pollMs: 20, deadlineMs: 5_000 }, actionId)).toMatchObject({ ok: false, retryable: true, action: "reinstall" });
     } else {
       await expect(runAction({ prisma, providers: dyingAfterCall(), encryptionKey, sleep: realSleep, pollMs: 20, deadlineMs: 5_000 }, actionId)).rejects.toThrow(/worker killed/);
     }
