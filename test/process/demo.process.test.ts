@@ -92,7 +92,7 @@ describe("npm run demo", () => {
     type("/start");
     await waitForOutput(child, /bot › Halo, Budi!/, mark, 15_000);
     // The main menu: numbered inline buttons, one indented line per keyboard row, under the greeting.
-    const menu = await waitForOutput(child, /bot › Halo, Budi![^]*?Menu utama[^\n]*\n((?: +\[\d+\] [^\n]*\n)+)/, mark, 5_000);
+    const menu = await waitForOutput(child, /bot › Halo, Budi![^]*?Menu utama[^\n]*\n((?: +\[\d+\] [^\n]*\n)+)/, mark, 15_000);
     const labels = [...menu[1]!.matchAll(/\[(\d+)\] (.+?)(?= {2}\[|\n)/g)].map((m) => ({ n: Number(m[1]), label: m[2]! }));
     expect(labels.length).toBeGreaterThanOrEqual(2);
     expect(labels.map((b) => b.n)).toEqual(labels.map((_, i) => i + 1)); // numbered 1, 2, 3, … across rows
@@ -108,7 +108,7 @@ describe("npm run demo", () => {
     expect(child.stdout()).toMatch(/• payments: fake Tripay at http:\/\/127\.0\.0\.1:\d+, fake Midtrans at http:\/\/127\.0\.0\.1:\d+/);
     mark = child.stdout().length;
     type(":help");
-    await waitForOutput(child, /:pay \[order\] +pay the newest open Tripay\/Midtrans payment/, mark, 5_000);
+    await waitForOutput(child, /:pay \[order\] +pay the newest open Tripay\/Midtrans payment/, mark, 15_000);
     mark = child.stdout().length;
     type("/wallet");
     await waitForOutput(child, /Saldo Anda: Rp [\d.]+[^]*?\[1\] Rp 50\.000/, mark, 15_000);

@@ -40,21 +40,25 @@ async function startWeb(extra: Record<string, string>): Promise<{ child: Service
  * SIGTERM, then a second SIGTERM while the first shutdown is still running; the process must
  * still finish its ordered shutdown once and exit 0. To make "still running" deterministic, a
  * client holds a half-sent request open, so closing the HTTP server (the first shutdown step)
- * waits until the test lets go of it.
+ * waits until the test lets go of it (or the server cuts it, 3 s on).
  */
 async function stopTwice(child: ServiceProcess, port: number): Promise<void> {
   const socket = await new Promise<net.Socket>((resolve, reject) => {
     const s = net.connect(port, "127.0.0.1", () => resolve(s)).once("error", reject);
   });
   socket.on("error", () => undefined);
-  socket.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"); // headers never finished
   try {
-    await new Promise((r) => setTimeout(r, 200)); // let the server read the request's first bytes
+    // Headers never finished. Once written, the bytes wait in the server's socket: its event loop
+    // reads them before it gets from the signal to closing idle connections, however busy it is.
+    await new Promise<void>((resolve, reject) => socket.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n", (err) => (err ? reject(err) : resolve())));
     child.proc.kill("SIGTERM");
-    await child.waitForLog("shutting down", 5_000);
+    await child.waitForLog("shutting down", 15_000);
     child.proc.kill("SIGTERM");
-    await pollUntil(async () => (child.logs().filter((l) => l.msg === "signal received").length === 2 ? true : undefined), 5_000, "the second signal to be handled");
-    expect(child.exitInfo(), child.describe()).toBeUndefined(); // still shutting down, not killed
+    await pollUntil(async () => (child.logs().filter((l) => l.msg === "signal received").length === 2 ? true : undefined), 15_000, "the second signal to be handled");
+    // Not killed by it (Node's default handler would end the process by the signal). It may have
+    // finished meanwhile: the held connection is cut 3 s into the shutdown, and a loaded machine
+    // can take that long to get here.
+    expect(child.exitInfo()?.signal ?? null, child.describe()).toBeNull();
   } finally {
     socket.destroy();
   }
