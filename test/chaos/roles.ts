@@ -1,8 +1,7 @@
 /**
  * The service's roles as separate OS processes (`node --import tsx ops/main.ts <role>`, from the
- * run's source snapshot), each
- * supervised the way PM2/systemd would: whatever ends a process (our SIGKILL, or a crash of its
- * own) it is started again. Output goes to .chaos/logs/<name>.<generation>.log.
+ * run's source snapshot), each supervised the way PM2/systemd would: whatever ends a process (our
+ * SIGKILL, or a crash of its own) it is started again. Output: .chaos/logs/<name>.<generation>.log.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
