@@ -122,7 +122,13 @@ BEGIN
   IF p_attempt_ref IS NOT NULL THEN
     SELECT p."id" INTO v_payment_id FROM "payments" p WHERE p."attempt_ref" = p_attempt_ref;
   ELSE
-    SELECT p."id" INTO v_payment_id FROM "payments" p WHERE p."gateway" = p_gateway AND p."gateway_reference" = p_gateway_reference;
+    -- A merchant_ref sent with the callback (Tripay: our order reference) must name this very
+    -- attempt's order: a signed callback that pairs one transaction with another order's
+    -- reference settles nothing (unknown payment).
+    SELECT p."id" INTO v_payment_id FROM "payments" p
+      WHERE p."gateway" = p_gateway AND p."gateway_reference" = p_gateway_reference
+        AND (p_cb_merchant_ref IS NULL OR p."attempt_ref" = p_cb_merchant_ref
+             OR EXISTS (SELECT 1 FROM "orders" o WHERE o."id" = p."order_id" AND o."reference" = p_cb_merchant_ref));
   END IF;
 
   IF v_payment_id IS NULL THEN

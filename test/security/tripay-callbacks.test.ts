@@ -115,9 +115,9 @@ const ATTACKS: Attack[] = [
       const [p, other] = [await createPendingOrder(h.prisma), await createPendingOrder(h.prisma)];
       return { raw: withField(tripayCallbackBody(p), "merchant_ref", other.attemptRef) };
     },
-    status: 400,
-    message: /merchant_ref/,
-    hole: "settle_payment finds the payment by reference alone and pays it; the callback row records the other order's merchant_ref as paid",
+    // settle_payment finds no attempt with this reference AND this merchant_ref: nothing is paid.
+    status: 404,
+    message: /unknown transaction reference/,
   },
   {
     name: "a signed PAID with a fractional total_amount",
