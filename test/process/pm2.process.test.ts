@@ -184,8 +184,14 @@ describe("PM2: ecosystem.config.cjs", () => {
       expect(started, `${app.name} "service started"\n${logsText(home)}`).toMatchObject({ roles: app.pm2_env.args, pid: app.pid });
     }
 
-    const ready = await getJson(`http://127.0.0.1:${port}/health/ready`, 3_000, { authorization: "Bearer pm2-metrics-token-0123456789" });
-    expect(ready.status, logsText(home)).toBe(200);
+    // Each check has 1.5 s, which a loaded machine's healthy dependency can miss: wait for "ready".
+    const ready = await pollUntil(async () => {
+      const r = await getJson(`http://127.0.0.1:${port}/health/ready`, 5_000, { authorization: "Bearer pm2-metrics-token-0123456789" });
+      return r.status === 200 ? r : undefined;
+    }, 20_000, "/health/ready 200").catch((err: Error) => {
+      throw new Error(`${err.message}\n${logsText(home)}`);
+    });
+    expect(ready.status).toBe(200);
     expect(ready.body).toMatchObject({ status: "ready", failing: [] });
 
     const user = fake.user(5_400_001, { firstName: "Wati" });
