@@ -16,7 +16,7 @@ import { dueReminders, processExpired } from "../../shop/lifecycle/expiry.js";
 import { applyRenewal, createRenewalOrder } from "../../shop/lifecycle/renewal.js";
 import { addMonths } from "../../shop/provisioning/provision.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
-import { DAY, fakeOf, fakeProviders, NOW, realSleep, startFastClouds } from "../provisioning/fixtures.js";
+import { DAY, fakeCloudClock, fakeOf, fakeProviders, NOW, startFastClouds } from "../provisioning/fixtures.js";
 import { at, HOUR, paidRenewal as paidRenewalOf, vpsExpiringAt as vpsExpiring } from "./fixtures.js";
 
 const REMINDER_DAYS = [7, 3, 1];
@@ -187,7 +187,7 @@ describe("processExpired", () => {
     const suspended = await processExpired(prisma, providers, { ...LIFECYCLE, now: suspendNow });
     expect(suspended.events).toEqual([{ kind: "suspended", instanceId: vps.id, userId: vps.userId, deleteAt: at(E, 7 * DAY) }]);
     expect(await prisma.instance.findUniqueOrThrow({ where: { id: vps.id } })).toMatchObject({ status: "SUSPENDED", suspendedAt: suspendNow });
-    await realSleep(40);
+    fakeCloudClock.advance(60); // the fake's power-off is over (its time moves on at once, no sleep)
     expect((await provider.getServer(id))!.status).toBe("off");
     const powerOffs = () => fake.requests().filter((r) => r.method === "POST" && /actions$|halt$|shutdown$/.test(r.path)).length;
     expect(powerOffs()).toBe(1);
@@ -237,7 +237,7 @@ describe("processExpired", () => {
     const E = NOW;
     const off = await vpsExpiringAt(E, "DIGITALOCEAN");
     await providers.DIGITALOCEAN!.action(off.providerInstanceId!, "power_off");
-    await realSleep(60);
+    fakeCloudClock.advance(60); // the fake's power-off is over (its time moves on at once, no sleep)
     expect((await providers.DIGITALOCEAN!.getServer(off.providerInstanceId!))!.status).toBe("off");
     await prisma.instance.update({ where: { id: off.id }, data: { status: "OFF" } });
     const active = await vpsExpiringAt(E, "DIGITALOCEAN");
@@ -267,7 +267,7 @@ describe("processExpired", () => {
     expect((await prisma.instance.findUniqueOrThrow({ where: { id: vps.id } })).status).toBe("ACTIVE");
     expect((await processExpired(prisma, { VULTR: provider }, { ...LIFECYCLE, now })).events.map((e) => e.kind)).toEqual(["suspended"]);
     expect(await processExpired(prisma, { VULTR: provider }, { ...LIFECYCLE, now })).toEqual({ events: [], failures: [] });
-    await realSleep(40);
+    fakeCloudClock.advance(60); // the fake's power-off is over (its time moves on at once, no sleep)
     expect((await providers.VULTR!.getServer(vps.providerInstanceId!))!.status).toBe("off");
   });
 

@@ -12,7 +12,7 @@ import type { ServerAction } from "../../shop/cloud/provider.js";
 import type { CloudProviders } from "../../shop/cloud/providers.js";
 import { availableActions, requestAction, runAction, userInstance } from "../../shop/vps/actions.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
-import { activeInstance, encryptionKey, fakeOf, fakeProviders, newUser, NOW, openPassword, realSleep, startFastClouds } from "../provisioning/fixtures.js";
+import { activeInstance, encryptionKey, fakeCloudClock, fakeOf, fakeProviders, newUser, NOW, openPassword, realSleep, startFastClouds } from "../provisioning/fixtures.js";
 
 let db: TestDatabase;
 let prisma: PrismaClient;
@@ -47,12 +47,12 @@ function fakeServer(code: ProviderCode, providerInstanceId: string | null) {
 /** Waits until the fake reports the server idle and running (after boot or an action). */
 async function settledRunning(code: ProviderCode, id: string) {
   const provider = providers[code]!;
-  const deadline = Date.now() + 3_000;
+  const deadline = Date.now() + 20_000;
   while ((await provider.getServer(id))?.status !== "running") {
     if (Date.now() > deadline) throw new Error(`server ${id} not running`);
     await realSleep(10);
   }
-  await realSleep(40); // past any busy window of the fake
+  fakeCloudClock.advance(60); // past any busy window of the fake (its time moves on at once, no sleep)
 }
 
 describe("requestAction refusals", () => {
@@ -151,7 +151,7 @@ describe("runAction", () => {
       const requestsBefore = fakeOf(clouds, code).requests().length;
       expect(await run(req.actionId)).toMatchObject({ ok: true, newPassword: false });
       expect(fakeOf(clouds, code).requests().length).toBe(requestsBefore);
-      await realSleep(40);
+      fakeCloudClock.advance(60); // past the fake's busy window (its time moves on at once, no sleep)
       return (await prisma.instance.findUniqueOrThrow({ where: { id: vps.id } })).status;
     };
 
@@ -179,7 +179,7 @@ describe("runAction", () => {
     const off = await requestAction(prisma, providers, { userId: vps.userId, instanceId: vps.id, action: "power_off" });
     if (!off.ok) throw new Error("power_off refused");
     expect(await run(off.actionId)).toMatchObject({ ok: true });
-    await realSleep(40);
+    fakeCloudClock.advance(60); // past the fake's busy window (its time moves on at once, no sleep)
     const live = (await providers.LINODE!.getServer(id))!.status;
     expect(live).toBe("off");
 
