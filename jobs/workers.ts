@@ -21,7 +21,15 @@ export type FinalFailureHandler<Q extends QueueName> = (payload: Payload<Q>, rea
  * (BullMQ default 30 s).
  */
 export type ProcessorMap = {
-  [Q in QueueName]?: { process: Processor<Q>; onFinalFailure?: FinalFailureHandler<Q>; concurrency?: number; lockDuration?: number; stalledInterval?: number };
+  [Q in QueueName]?: {
+    process: Processor<Q>;
+    onFinalFailure?: FinalFailureHandler<Q>;
+    concurrency?: number;
+    lockDuration?: number;
+    stalledInterval?: number;
+    /** How often a job may stall (its worker died) before it fails for good; BullMQ's default is 1. */
+    maxStalledCount?: number;
+  };
 };
 
 /** Queues whose final failure the owner must hear about right away. */
@@ -81,6 +89,7 @@ export function registerWorkers(deps: {
         concurrency: entry.concurrency ?? 4,
         lockDuration: entry.lockDuration ?? 60_000,
         ...(entry.stalledInterval !== undefined ? { stalledInterval: entry.stalledInterval } : {}),
+        ...(entry.maxStalledCount !== undefined ? { maxStalledCount: entry.maxStalledCount } : {}),
         autorun: true,
         settings: { backoffStrategy: cappedBackoff },
       },

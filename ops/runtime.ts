@@ -244,6 +244,11 @@ export async function startService(
         // kill -9 the job is taken over once this lock lapses (PROVISION_JOB_LOCK_MS, default 120 s).
         lockDuration: config.provisioning.jobLockMs,
         stalledInterval: Math.min(30_000, config.provisioning.jobLockMs),
+        // A stalled provisioning run is a killed worker, not a poison job (the run is idempotent:
+        // lease, tag lookup, sealed password), so it is taken over up to 5 times before the order
+        // fails for a seller. Measured by `npm run chaos`: with BullMQ's default of 1, 2 of 200
+        // paid orders ended PROVISIONING_FAILED after 24 kills in 4 minutes.
+        maxStalledCount: 5,
       },
       [QueueName.InstanceActions]: {
         process: instanceActionsProcessor({ prisma, queues, providers: core.providers, encryptionKey: config.encryptionKey }),
