@@ -15,10 +15,10 @@ import type { QueueName } from "../../jobs/queues.js";
 import { loadConfig } from "../../shop/platform/config.js";
 import { createLogger } from "../../shop/platform/logger.js";
 import { createCore, startService } from "../../ops/runtime.js";
-import { newOrderReference } from "../../shop/orders/reference.js";
 import { reviewerChatIds } from "../../shop/users/staff.js";
 import { recordingFetch, TEST_BOT_INFO, textsSince, updates, type RecordedCall, type TestUser } from "../support/bot-harness.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { failedVpsOrder, openTransfer as openTransferOf, paymentUnderReview as reviewPayment, userRow } from "../support/factories.js";
 import { deleteKeys, uniquePrefix } from "../support/redis.js";
 import { testEnv } from "../support/service.js";
 
@@ -95,54 +95,10 @@ async function say(app: Instance, user: TestUser, text: string): Promise<string[
 const answerOf = (calls: RecordedCall[]) => calls.find((c) => c.method === "answerCallbackQuery")?.payload.text;
 const roleOf = async (user: TestUser) => (await db.prisma.user.findUniqueOrThrow({ where: { telegramId: BigInt(user.id) } })).role;
 
-async function customerId(): Promise<number> {
-  const row = await db.prisma.user.upsert({ where: { telegramId: BigInt(CUSTOMER.id) }, create: { telegramId: BigInt(CUSTOMER.id), firstName: CUSTOMER.first_name }, update: {} });
-  return row.id;
-}
-
-/** A top-up held for review (what the rev: buttons act on). */
-async function paymentUnderReview() {
-  const order = await db.prisma.order.create({
-    data: { reference: newOrderReference(), userId: await customerId(), kind: "WALLET_TOPUP", status: "PAYMENT_REVIEW", basePriceIdr: 50_000, totalIdr: 50_000, snapshot: {} },
-  });
-  return db.prisma.payment.create({
-    data: { orderId: order.id, gateway: "MANUAL_TRANSFER", attemptRef: `MT-${order.reference}`, amountIdr: 50_000, uniqueCodeIdr: 0, totalIdr: 50_000, status: "REVIEW" },
-  });
-}
-
-/** An order whose provisioning failed (what /retry, /refund and the prov: buttons act on). */
-async function failedOrder() {
-  return db.prisma.order.create({
-    data: {
-      reference: newOrderReference(),
-      userId: await customerId(),
-      kind: "NEW_VPS",
-      status: "PROVISIONING_FAILED",
-      planCode: "do-s-1vcpu-1gb-sgp1",
-      planName: "Basic 1 GB",
-      providerCode: "DIGITALOCEAN",
-      providerSizeSlug: "s-1vcpu-1gb",
-      region: "sgp1",
-      imageCode: "ubuntu-22.04",
-      providerImageRef: "ubuntu-22-04-x64",
-      durationMonths: 1,
-      basePriceIdr: 75_000,
-      totalIdr: 75_000,
-      snapshot: {},
-    },
-  });
-}
-
-/** A manual transfer the customer can send a screenshot for. */
-async function openTransfer() {
-  const order = await db.prisma.order.create({
-    data: { reference: newOrderReference(), userId: await customerId(), kind: "WALLET_TOPUP", status: "PENDING_PAYMENT", basePriceIdr: 60_000, totalIdr: 60_000, snapshot: {} },
-  });
-  await db.prisma.payment.create({
-    data: { orderId: order.id, gateway: "MANUAL_TRANSFER", attemptRef: `MT-${order.reference}`, amountIdr: 60_000, uniqueCodeIdr: 321, totalIdr: 60_321, status: "PENDING" },
-  });
-  return order;
-}
+const customerId = async () => (await userRow(db.prisma, CUSTOMER.id, CUSTOMER.first_name)).id;
+const paymentUnderReview = async () => reviewPayment(db.prisma, await customerId());
+const failedOrder = async () => failedVpsOrder(db.prisma, await customerId());
+const openTransfer = async () => (await openTransferOf(db.prisma, await customerId())).order;
 
 beforeAll(async () => {
   db = await createTestDatabase();
