@@ -187,7 +187,7 @@ export async function topUp(ctx: JourneyContext, customer: { userId: number; nam
   record.pay = await payAtGateway(ctx, order, { name: customer.name, telegramId }, "tripay");
   markPaid(record);
   await retrying(
-    "wallet credited",
+    "top-up credited to the wallet by the service (payment follow-up)",
     async () => {
       if ((await walletBalance(ctx.prisma, customer.userId)) < needIdr) throw new Error("not credited yet");
     },
