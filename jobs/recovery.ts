@@ -49,7 +49,7 @@ export interface RecoveryReport {
  */
 export async function recoverJobs(deps: RecoveryDeps): Promise<RecoveryReport> {
   try {
-    return await withLease(deps.prisma, "recovery-sweep", 5 * 60_000, () => sweep(deps));
+    return await withLease(deps.prisma, "recovery-sweep", 30_000, () => sweep(deps));
   } catch (err) {
     if (err instanceof LeaseBusyError) return { repushed: [], ensured: 0, settledFailures: [], staleProvisioning: [], busy: true };
     throw err;

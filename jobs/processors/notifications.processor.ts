@@ -66,7 +66,7 @@ export function notificationsProcessor(deps: NotificationDeps) {
         // protect_content: Telegram refuses to forward or save it.
         const sent = await deps.api.sendMessage(payload.chatId, deps.i18n.t(locale, payload.key, { ...params, ...details }), { parse_mode: "HTML", reply_markup, protect_content: true });
         // Recorded before anything else can fail, so a retry of this job never sends it twice.
-        await deps.prisma.instance.updateMany({ where: { id: instanceId, credentialsMessageId: null }, data: { credentialsMessageId: sent.message_id, credentialsSentAt: new Date() } });
+        await afterSend(() => deps.prisma.instance.updateMany({ where: { id: instanceId, credentialsMessageId: null }, data: { credentialsMessageId: sent.message_id, credentialsSentAt: new Date() } }));
         await scheduleDelete(deps, payload.chatId, sent.message_id, deps.credentialsTtlMs);
         return { messageId: sent.message_id };
       }
@@ -80,7 +80,7 @@ export function notificationsProcessor(deps: NotificationDeps) {
         if (data) {
           const pdf = await renderInvoicePdf(data);
           const sent = await deps.api.sendDocument(payload.chatId, new InputFile(pdf, `invoice-${data.orderReference}.pdf`), { caption: text.slice(0, 1024), reply_markup });
-          await deps.prisma.order.updateMany({ where: { id: orderId, invoiceMessageId: null }, data: { invoiceMessageId: sent.message_id, invoiceSentAt: new Date() } });
+          await afterSend(() => deps.prisma.order.updateMany({ where: { id: orderId, invoiceMessageId: null }, data: { invoiceMessageId: sent.message_id, invoiceSentAt: new Date() } }));
           return { messageId: sent.message_id, invoice: data.orderReference };
         }
       }
@@ -119,4 +119,22 @@ async function credentialParams(deps: NotificationDeps, instanceId: number, loca
     expires: formatDate(instance.expiresAt, locale),
     ttl: String(Math.round(deps.credentialsTtlMs / 60_000)),
   };
+}
+
+/**
+ * Records what was just sent. Once Telegram has the message, failing the job would send it again
+ * on the retry (a root password twice), so a write that meets a restarting Postgres is retried
+ * (1 s, doubling to 8 s, for about a minute) before the job gives up.
+ */
+export async function afterSend<T>(write: () => Promise<T>, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<T> {
+  let wait = 1_000;
+  for (let tried = 0; ; tried++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (tried >= 9) throw err;
+      await sleep(wait);
+      wait = Math.min(8_000, wait * 2);
+    }
+  }
 }

@@ -130,3 +130,23 @@ describe("invoice", () => {
     expect(sends("sendMessage")).toHaveLength(0);
   });
 });
+
+describe("recording a sent message", () => {
+  it("retries the write while Postgres is restarting instead of failing the job (a retry would send it again)", async () => {
+    const { afterSend } = await import("../../jobs/processors/notifications.processor.js");
+    let calls = 0;
+    const waits: number[] = [];
+    const result = await afterSend(
+      async () => {
+        if (++calls < 4) throw new Error("the database system is starting up");
+        return "written";
+      },
+      async (ms) => {
+        waits.push(ms);
+      },
+    );
+    expect(result).toBe("written");
+    expect(waits).toEqual([1_000, 2_000, 4_000]);
+    await expect(afterSend(async () => Promise.reject(new Error("down")), async () => undefined)).rejects.toThrow("down");
+  });
+});
