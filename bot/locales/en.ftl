@@ -44,6 +44,10 @@ cmd-orders = My orders
 cmd-wallet = Balance and top-up
 cmd-stats = Shop statistics
 cmd-health = Service health
+cmd-doctor = Prelaunch check
+cmd-backup = Take a backup now
+cmd-restore = Restore from a backup
+cmd-maintenance = Maintenance mode on/off
 
 stats-text =
     📊 Shop statistics

@@ -44,6 +44,10 @@ cmd-orders = Pesanan saya
 cmd-wallet = Saldo dan isi saldo
 cmd-stats = Statistik toko
 cmd-health = Kesehatan layanan
+cmd-doctor = Pemeriksaan pra-peluncuran
+cmd-backup = Buat cadangan sekarang
+cmd-restore = Pulihkan dari cadangan
+cmd-maintenance = Mode pemeliharaan nyala/mati
 
 stats-text =
     📊 Statistik toko

@@ -15,8 +15,16 @@ export const PERMISSIONS = [
   "orders.refund",
   "stats.view",
   "service.health",
-  /** Receive the owner's private alerts. */
+  /** Receive the owner's private alerts; mute an alert. */
   "alerts.receive",
+  /** Take a backup now, see backup status. */
+  "backups.run",
+  /** Restore the shop from a backup (replaces the database). */
+  "backups.restore",
+  /** Switch maintenance mode on or off. */
+  "maintenance.manage",
+  /** Run the prelaunch doctor. */
+  "service.doctor",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
