@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { badRequest, TelegramApiError } from "./errors.js";
+import { badRequest, entityTooLarge } from "./errors.js";
 
 /** A file part of a multipart request (grammY sends one per InputFile). */
 export interface Upload {
@@ -25,7 +25,7 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
   for await (const chunk of req) {
     const buf = chunk as Buffer;
     size += buf.length;
-    if (size > limit) throw new TelegramApiError(413, "Request Entity Too Large");
+    if (size > limit) throw entityTooLarge();
     chunks.push(buf);
   }
   return Buffer.concat(chunks);

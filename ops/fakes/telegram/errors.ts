@@ -33,6 +33,14 @@ export function forbidden(message: string): TelegramApiError {
   return new TelegramApiError(403, `Forbidden: ${message}`);
 }
 
+/**
+ * Telegram's answer to an upload over 50 MB: HTTP 413 with the JSON body
+ * `{"ok":false,"error_code":413,"description":"Request Entity Too Large"}` (not a "Bad Request").
+ */
+export function entityTooLarge(): TelegramApiError {
+  return new TelegramApiError(413, "Request Entity Too Large");
+}
+
 /** Telegram's answer to unknown methods and unknown file paths. */
 export function notFound(): TelegramApiError {
   return new TelegramApiError(404, "Not Found");

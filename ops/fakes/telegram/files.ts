@@ -1,6 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { Document, PhotoSize } from "grammy/types";
 
+/**
+ * The cloud Bot API's file limits: an upload (multipart) may carry at most 50 MB, and `getFile`
+ * hands out files of at most 20 MB (tdlib/telegram-bot-api `MAX_DOWNLOAD_FILE_SIZE = 20 << 20`).
+ */
+export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+export const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
+
 /** What kind of Telegram file a file_id refers to; Telegram refuses to reuse a photo id as a document. */
 export type FileKind = "photo" | "document";
 

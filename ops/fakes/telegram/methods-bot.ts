@@ -1,9 +1,8 @@
 import type { BotCommand, BotCommandScope } from "grammy/types";
 import type { MethodHandler } from "./context.js";
 import { badRequest } from "./errors.js";
+import { MAX_DOWNLOAD_BYTES } from "./files.js";
 import type { Params } from "./params.js";
-
-const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
 
 /** The key commands are stored under: Telegram keeps one list per (scope, language_code). */
 export function commandsKey(scope: BotCommandScope | undefined, languageCode: string | undefined): string {
@@ -68,6 +67,7 @@ const getFile: MethodHandler = (ctx, p) => {
   const fileId = p.str("file_id");
   const file = fileId === undefined ? undefined : ctx.files.get(fileId.trim());
   if (file === undefined) throw badRequest("invalid file_id");
+  // Telegram's own wording and status for a file over 20 MB: 400 "Bad Request: file is too big".
   if (file.bytes.length > MAX_DOWNLOAD_BYTES) throw badRequest("file is too big");
   return { file_id: file.fileId, file_unique_id: file.fileUniqueId, file_size: file.bytes.length, file_path: file.filePath };
 };

@@ -1,7 +1,7 @@
 import type { InlineKeyboardMarkup, LinkPreviewOptions, MessageEntity, PhotoSize } from "grammy/types";
 import type { FakeContext, MethodHandler } from "./context.js";
-import { badRequest, forbidden } from "./errors.js";
-import { type StoredFile, imageDimensions } from "./files.js";
+import { badRequest, entityTooLarge, forbidden } from "./errors.js";
+import { MAX_UPLOAD_BYTES, type StoredFile, imageDimensions } from "./files.js";
 import { type FormattedText, formatText } from "./formatting.js";
 import { type MarkupResult, validateReplyMarkup } from "./markup.js";
 import type { Params } from "./params.js";
@@ -144,6 +144,8 @@ function documentFile(ctx: FakeContext, ref: InputFileRef): StoredFile {
     return ctx.files.addDocument(Buffer.alloc(0), name, undefined, ref.url);
   }
   if (ref.data.length === 0) throw badRequest("file must be non-empty");
+  // Sent by file_id a document of any size goes through; uploaded, it may carry at most 50 MB.
+  if (ref.data.length > MAX_UPLOAD_BYTES) throw entityTooLarge();
   return ctx.files.addDocument(ref.data, ref.fileName, undefined);
 }
 
