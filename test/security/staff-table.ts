@@ -7,10 +7,10 @@
  */
 import sharp from "sharp";
 import type { PrismaClient } from "../../db/client.js";
-import { newOrderReference } from "../../shop/orders/reference.js";
 import { prepareProofImage, storeProof } from "../../shop/payments/proofs/transfer-proofs.js";
 import type { Permission } from "../../shop/users/staff.js";
 import type { RecordedCall } from "../support/bot-harness.js";
+import { failedVpsOrder, openTransfer as openTransferRow, userRow } from "../support/factories.js";
 import type { StaffBot, Step } from "./support/staff-bot.js";
 import { PEOPLE } from "./support/staff-bot.js";
 
@@ -24,9 +24,7 @@ export interface StaffAction {
 }
 
 async function customerId(prisma: PrismaClient): Promise<number> {
-  const c = PEOPLE.customer;
-  const row = await prisma.user.upsert({ where: { telegramId: BigInt(c.id) }, create: { telegramId: BigInt(c.id), firstName: c.first_name }, update: {} });
-  return row.id;
+  return (await userRow(prisma, PEOPLE.customer.id, PEOPLE.customer.first_name)).id;
 }
 
 /** Open manual transfers need distinct amounts (their unique code tells them apart in the bank). */
@@ -35,36 +33,12 @@ let uniqueCode = 0;
 /** A manual-transfer top-up waiting for its money, as checkout leaves it. */
 async function openTransfer(prisma: PrismaClient) {
   uniqueCode += 1;
-  const order = await prisma.order.create({
-    data: { reference: newOrderReference(), userId: await customerId(prisma), kind: "WALLET_TOPUP", status: "PENDING_PAYMENT", basePriceIdr: 50_000, totalIdr: 50_000, snapshot: {} },
-  });
-  return prisma.payment.create({
-    data: { orderId: order.id, gateway: "MANUAL_TRANSFER", attemptRef: `MT-${order.reference}`, amountIdr: 50_000, uniqueCodeIdr: uniqueCode, totalIdr: 50_000 + uniqueCode, status: "PENDING" },
-    include: { order: true },
-  });
+  return openTransferRow(prisma, await customerId(prisma), { amountIdr: 50_000, uniqueCodeIdr: uniqueCode });
 }
 
 /** A VPS order whose provisioning failed (what /retry, /refund and prov: act on). */
 async function failedOrder(prisma: PrismaClient) {
-  return prisma.order.create({
-    data: {
-      reference: newOrderReference(),
-      userId: await customerId(prisma),
-      kind: "NEW_VPS",
-      status: "PROVISIONING_FAILED",
-      planCode: "do-s-1vcpu-1gb-sgp1",
-      planName: "Basic 1 GB",
-      providerCode: "DIGITALOCEAN",
-      providerSizeSlug: "s-1vcpu-1gb",
-      region: "sgp1",
-      imageCode: "ubuntu-22.04",
-      providerImageRef: "ubuntu-22-04-x64",
-      durationMonths: 1,
-      basePriceIdr: 75_000,
-      totalIdr: 75_000,
-      snapshot: {},
-    },
-  });
+  return failedVpsOrder(prisma, await customerId(prisma));
 }
 
 /** A transfer whose screenshot the customer sent, waiting for a seller (what every rev: button acts on). */

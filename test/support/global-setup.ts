@@ -16,20 +16,20 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { clientIsStale } from "../../db/ensure-client.mjs";
 import { HOST_TAG, TEMPLATE_ENV, TEST_DATABASE_ADMIN_URL, TEST_DB_PREFIX, databaseUrl, quoteIdent } from "./db-context.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const migrationsDir = join(root, "db", "migrations");
 
+/** The same freshness rule as the scripts' `pre*` step (db/ensure-client.mjs), so tests never run on a stale client. */
 function ensurePrismaClientGenerated(): void {
-  const generated = join(root, "db", "generated", "client.ts");
-  const schema = join(root, "db", "schema.prisma");
-  if (existsSync(generated) && statSync(generated).mtimeMs >= statSync(schema).mtimeMs) return;
+  if (!clientIsStale()) return;
   const result = spawnSync(process.execPath, [join(root, "db", "prisma-cli.mjs"), "generate"], {
     cwd: root,
     encoding: "utf8",
