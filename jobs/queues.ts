@@ -61,12 +61,21 @@ export const payloadSchemas = {
   [QueueName.Broadcast]: z.object({ broadcastId: id, deliveryId: id.optional() }),
   [QueueName.ScreenshotPurge]: z.object({ tick }),
   [QueueName.Lifecycle]: z.object({ task: z.enum(["order-expiry", "renewal-reminders", "instance-expiry", "orphan-sweep"]), tick }),
-  [QueueName.OwnerAlerts]: z.object({
-    severity: z.enum(["info", "warning", "critical"]),
-    title: z.string().min(1).max(200),
-    detail: z.string().max(3000).optional(),
-  }),
-  [QueueName.Backups]: z.object({ tick }),
+  [QueueName.OwnerAlerts]: z.union([
+    /** A message raiseAlert/resolveAlert decided (shop/alerts/): deliver it to every owner. */
+    z.object({ noticeId: id }),
+    /** An alert to raise (de-duplicated by fingerprint; without one, by title). */
+    z.object({
+      severity: z.enum(["info", "warning", "critical"]),
+      title: z.string().min(1).max(200),
+      detail: z.string().max(3000).optional(),
+      fingerprint: z.string().min(1).max(200).optional(),
+      kind: z.string().min(1).max(60).optional(),
+      nextStep: z.string().min(1).max(1000).optional(),
+    }),
+  ]),
+  /** Scheduled: the daily backup, or the restore drill after it (jobs/processors/backups.processor.ts). */
+  [QueueName.Backups]: z.object({ task: z.enum(["backup", "drill"]), tick }),
 } satisfies Record<QueueName, z.ZodType>;
 
 export type Payload<Q extends QueueName> = z.output<(typeof payloadSchemas)[Q]>;

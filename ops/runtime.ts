@@ -267,7 +267,7 @@ export async function startService(
         }),
         concurrency: 1,
       },
-      [QueueName.OwnerAlerts]: { process: ownerAlertsProcessor({ api, ownerIds: config.ownerIds, logger }), concurrency: 1 },
+      [QueueName.OwnerAlerts]: { process: ownerAlertsProcessor({ api, prisma, queues, config, i18n, logger }), concurrency: 1 },
       [QueueName.Lifecycle]: {
         process: lifecycleProcessor({ prisma, queues, i18n, providers: core.providers, lifecycle: config.lifecycle, paymentTtlHours: config.orderPaymentTtlHours }),
         concurrency: 1,

@@ -112,6 +112,19 @@ const envSchema = z.object({
     .transform((v) => [...new Set(v.replace(/\s/g, "").split(",").map(Number))].sort((a, b) => b - a)),
   GRACE_DAYS: z.coerce.number({ error: "must be a whole number of days" }).int().min(0).default(2),
   DELETE_AFTER_DAYS: positiveInt.default(7),
+  // Owner alerts (shop/alerts/): a second bot for alerts, rate limits, thresholds, secret rotation dates.
+  ALERT_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "must look like 123456:ABC… (a second bot from @BotFather)").optional(),
+  ALERT_REPEAT_MINUTES: positiveInt.default(60),
+  ALERT_MAX_PER_HOUR: positiveInt.default(20),
+  ALERT_DISK_FREE_PCT: positiveInt.max(99).default(10),
+  ALERT_MEMORY_FREE_PCT: positiveInt.max(99).default(5),
+  ALERT_DB_SIZE_MB: positiveInt.default(20_480),
+  ALERT_QUEUE_AGE_MINUTES: positiveInt.default(15),
+  SECRETS_ROTATED_AT: z
+    .string()
+    .default("")
+    .refine((v) => v.split(",").map((p) => p.trim()).filter(Boolean).every((p) => /^[A-Z][A-Z0-9_]*=\d{4}-\d{2}-\d{2}$/.test(p) && !Number.isNaN(Date.parse(p.split("=")[1]!))), "must be NAME=YYYY-MM-DD pairs, comma-separated (e.g. TELEGRAM_BOT_TOKEN=2026-09-01)")
+    .transform((v) => Object.fromEntries(v.split(",").map((p) => p.trim()).filter(Boolean).map((p) => p.split("=") as [string, string]))),
 });
 
 type Env = z.output<typeof envSchema>;
@@ -150,6 +163,8 @@ export interface Config {
   /** `jobLockMs`: BullMQ lock of a provisioning job (how long a killed worker's job waits before another worker takes it). */
   provisioning: { deadlineMs: number; credentialsTtlMs: number; jobLockMs: number; /** PROVISION_POLL_MS */ pollIntervalMs: number };
   lifecycle: { reminderDays: number[]; graceDays: number; deleteAfterDays: number };
+  /** Owner alerts: see shop/alerts/ (`secretsRotatedAt`: secret name → YYYY-MM-DD of its last rotation). */
+  alerts: { botToken?: string; repeatMinutes: number; maxPerHour: number; diskFreePct: number; memoryFreePct: number; dbSizeMb: number; queueAgeMinutes: number; secretsRotatedAt: Record<string, string> };
 }
 
 /** Thrown with one human line per bad variable; never contains a value. */
@@ -246,6 +261,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     provisioning: { deadlineMs: e.PROVISION_DEADLINE_MINUTES * 60_000, credentialsTtlMs: e.CREDENTIALS_MESSAGE_TTL_MINUTES * 60_000, jobLockMs: e.PROVISION_JOB_LOCK_MS, pollIntervalMs: e.PROVISION_POLL_MS },
     lifecycle: { reminderDays: e.EXPIRY_REMINDER_DAYS, graceDays: e.GRACE_DAYS, deleteAfterDays: e.DELETE_AFTER_DAYS },
+    alerts: {
+      ...(e.ALERT_BOT_TOKEN ? { botToken: e.ALERT_BOT_TOKEN } : {}),
+      repeatMinutes: e.ALERT_REPEAT_MINUTES,
+      maxPerHour: e.ALERT_MAX_PER_HOUR,
+      diskFreePct: e.ALERT_DISK_FREE_PCT,
+      memoryFreePct: e.ALERT_MEMORY_FREE_PCT,
+      dbSizeMb: e.ALERT_DB_SIZE_MB,
+      queueAgeMinutes: e.ALERT_QUEUE_AGE_MINUTES,
+      secretsRotatedAt: e.SECRETS_ROTATED_AT,
+    },
   };
 }
 

@@ -78,6 +78,7 @@ export function configSecrets(config: Config): string[] {
   const key = Buffer.from(config.encryptionKey);
   const values = [
     config.telegram.token,
+    config.alerts?.botToken,
     config.telegram.webhookSecret,
     config.http.metricsToken,
     config.tripay?.apiKey,
