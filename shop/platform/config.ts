@@ -1,3 +1,5 @@
+import path from "node:path";
+import cron from "node-cron";
 import { z } from "zod";
 
 /**
@@ -35,7 +37,23 @@ const url = z.url({ message: "must be a URL like https://host[:port]" });
 
 const port = z.coerce.number({ error: "must be a port number 1-65535" }).int("must be a port number 1-65535").min(1, "must be a port number 1-65535").max(65535, "must be a port number 1-65535");
 
+/** A metrics listener's port; 0 = any free port (tests). */
+const metricsPort = z.coerce.number({ error: "must be a port number 0-65535" }).int("must be a port number 0-65535").min(0, "must be a port number 0-65535").max(65535, "must be a port number 0-65535");
+
 const positiveInt = z.coerce.number({ error: "must be a whole number above 0" }).int("must be a whole number above 0").positive("must be a whole number above 0");
+
+/** A libsodium crypto_box key (32 bytes, base64), as `npm run backup:keygen` prints it. */
+const backupKey = z.string().transform((raw, ctx) => {
+  const bytes = Buffer.from(raw.trim(), "base64");
+  if (bytes.length !== 32) {
+    ctx.addIssue({ code: "custom", message: "must be a 32-byte key in base64 (make one with npm run backup:keygen)" });
+    return z.NEVER;
+  }
+  return new Uint8Array(bytes);
+});
+/** A cron expression node-cron accepts (5 or 6 fields), checked at start instead of at the first tick. */
+const cronExpression = z.string().trim().refine((v) => cron.validate(v), "must be a cron expression like 30 2 * * * (minute hour day month weekday)");
+const keepCount = z.coerce.number({ error: "must be a whole number (0 or more)" }).int("must be a whole number (0 or more)").min(0, "must be a whole number (0 or more)");
 
 /** A 32-byte libsodium secretbox key, given as 64 hex chars or standard base64. */
 const encryptionKey = z.string().transform((raw, ctx) => {
@@ -112,6 +130,31 @@ const envSchema = z.object({
     .transform((v) => [...new Set(v.replace(/\s/g, "").split(",").map(Number))].sort((a, b) => b - a)),
   GRACE_DAYS: z.coerce.number({ error: "must be a whole number of days" }).int().min(0).default(2),
   DELETE_AFTER_DAYS: positiveInt.default(7),
+  // Backups (shop/backup/): the owner's public key, where parts are kept and sent, retention, optional S3 copy.
+  BACKUP_PUBLIC_KEY: backupKey.optional(),
+  /** Only on a host the owner set up for drills: the server proper never holds it (ops/RUNBOOK.md). */
+  BACKUP_SECRET_KEY: backupKey.optional(),
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_PART_MB: z.coerce.number({ error: "must be whole MiB 1-45" }).int("must be whole MiB 1-45").min(1, "must be whole MiB 1-45").max(45, "must be whole MiB 1-45").default(19),
+  BACKUP_KEEP_DAILY: keepCount.default(7),
+  BACKUP_KEEP_WEEKLY: keepCount.default(4),
+  BACKUP_KEEP_MONTHLY: keepCount.default(6),
+  // When the scheduler runs the backup and the restore drill (Asia/Jakarta), and how old a good one may get before the dead-man alert.
+  BACKUP_CRON: cronExpression.default("30 2 * * *"),
+  BACKUP_DRILL_CRON: cronExpression.default("30 3 * * *"),
+  BACKUP_STALE_HOURS: positiveInt.default(26),
+  S3_ENDPOINT: url.optional(),
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_REGION: z.string().min(1).default("us-east-1"),
+  S3_ACCESS_KEY_ID: optionalSecret,
+  S3_SECRET_ACCESS_KEY: optionalSecret,
+  S3_PREFIX: z.string().default(""),
+  // Monitoring: metrics listeners of the roles without the web server, and Sentry (ops/monitoring/).
+  METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  METRICS_PORT_BOT: metricsPort.default(9101),
+  METRICS_PORT_SCHEDULER: metricsPort.default(9102),
+  METRICS_PORT_WORKER: metricsPort.default(9110),
+  SENTRY_DSN: z.url({ protocol: /^https?$/, message: "must be a Sentry DSN like https://<key>@<host>/<project>" }).optional(),
   // Owner alerts (shop/alerts/): a second bot for alerts, rate limits, thresholds, secret rotation dates.
   ALERT_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "must look like 123456:ABC… (a second bot from @BotFather)").optional(),
   ALERT_REPEAT_MINUTES: positiveInt.default(60),
@@ -163,6 +206,19 @@ export interface Config {
   /** `jobLockMs`: BullMQ lock of a provisioning job (how long a killed worker's job waits before another worker takes it). */
   provisioning: { deadlineMs: number; credentialsTtlMs: number; jobLockMs: number; /** PROVISION_POLL_MS */ pollIntervalMs: number };
   lifecycle: { reminderDays: number[]; graceDays: number; deleteAfterDays: number };
+  /** Backups: `dir` holds the local copies (BACKUP_DIR, default DATA_DIR/../backups); `partBytes` from BACKUP_PART_MB. */
+  backup: {
+    publicKey?: Uint8Array;
+    secretKey?: Uint8Array;
+    dir: string;
+    partBytes: number;
+    keep: { daily: number; weekly: number; monthly: number };
+    s3?: { endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string; prefix: string };
+  };
+  /** When the daily backup and restore drill run (cron, Asia/Jakarta) and after how many hours without a good one the owner is alerted. */
+  backupSchedule: { cron: string; drillCron: string; staleHours: number };
+  /** Where the roles without the web server serve /metrics (ports: worker instances add NODE_APP_INSTANCE), and Sentry. */
+  monitoring: { host: string; ports: { bot: number; worker: number; scheduler: number }; sentryDsn?: string };
   /** Owner alerts: see shop/alerts/ (`secretsRotatedAt`: secret name → YYYY-MM-DD of its last rotation). */
   alerts: { botToken?: string; repeatMinutes: number; maxPerHour: number; diskFreePct: number; memoryFreePct: number; dbSizeMb: number; queueAgeMinutes: number; secretsRotatedAt: Record<string, string> };
 }
@@ -209,6 +265,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const tripaySet = tripayNames.filter((n) => raw[n] !== undefined).length;
   if (tripaySet > 0) for (const n of tripayNames) need(n, "when any TRIPAY_* credential is set");
   if (raw.MIDTRANS_CLIENT_KEY !== undefined) need("MIDTRANS_SERVER_KEY", "when MIDTRANS_CLIENT_KEY is set");
+  const s3Names = ["S3_ENDPOINT", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"];
+  if (s3Names.some((n) => raw[n] !== undefined)) for (const n of s3Names) need(n, "when any of S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY is set");
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
 
@@ -261,6 +319,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     provisioning: { deadlineMs: e.PROVISION_DEADLINE_MINUTES * 60_000, credentialsTtlMs: e.CREDENTIALS_MESSAGE_TTL_MINUTES * 60_000, jobLockMs: e.PROVISION_JOB_LOCK_MS, pollIntervalMs: e.PROVISION_POLL_MS },
     lifecycle: { reminderDays: e.EXPIRY_REMINDER_DAYS, graceDays: e.GRACE_DAYS, deleteAfterDays: e.DELETE_AFTER_DAYS },
+    backup: {
+      ...(e.BACKUP_PUBLIC_KEY ? { publicKey: e.BACKUP_PUBLIC_KEY } : {}),
+      ...(e.BACKUP_SECRET_KEY ? { secretKey: e.BACKUP_SECRET_KEY } : {}),
+      dir: e.BACKUP_DIR ?? path.join(path.dirname(path.resolve(e.DATA_DIR)), "backups"),
+      partBytes: e.BACKUP_PART_MB * 1024 * 1024,
+      keep: { daily: e.BACKUP_KEEP_DAILY, weekly: e.BACKUP_KEEP_WEEKLY, monthly: e.BACKUP_KEEP_MONTHLY },
+      ...(e.S3_ENDPOINT && e.S3_BUCKET && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+        ? { s3: { endpoint: e.S3_ENDPOINT.replace(/\/+$/, ""), bucket: e.S3_BUCKET, region: e.S3_REGION, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY, prefix: e.S3_PREFIX } }
+        : {}),
+    },
+    backupSchedule: { cron: e.BACKUP_CRON, drillCron: e.BACKUP_DRILL_CRON, staleHours: e.BACKUP_STALE_HOURS },
+    monitoring: { host: e.METRICS_HOST, ports: { bot: e.METRICS_PORT_BOT, worker: e.METRICS_PORT_WORKER, scheduler: e.METRICS_PORT_SCHEDULER }, ...(e.SENTRY_DSN ? { sentryDsn: e.SENTRY_DSN } : {}) },
     alerts: {
       ...(e.ALERT_BOT_TOKEN ? { botToken: e.ALERT_BOT_TOKEN } : {}),
       repeatMinutes: e.ALERT_REPEAT_MINUTES,

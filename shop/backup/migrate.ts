@@ -1,0 +1,26 @@
+/**
+ * Applying the checkout's migrations to a restored database, as `npm run db:migrate` does, so
+ * a backup taken by an older version comes up on the schema this code expects.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { projectRoot } from "../platform/paths.js";
+
+/** `prisma migrate deploy` against `databaseUrl`; resolves with whether it succeeded and its last output. */
+export function migrateDeploy(databaseUrl: string): Promise<{ ok: boolean; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(projectRoot, "db", "prisma-cli.mjs"), "migrate", "deploy"], {
+      cwd: projectRoot,
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString("utf8")).slice(-4_000);
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.on("error", (err) => resolve({ ok: false, output: err.message }));
+    child.on("close", (code) => resolve({ ok: code === 0, output: output.trim() }));
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * The database and data folder a restore writes into: is anything there, and clearing it.
+ */
+import { readdir } from "node:fs/promises";
+import pg from "pg";
+import { pinRowFormat, tableSums, type TableSum } from "./checksums.js";
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, application_name: "vps-shop:restore" });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Tables of the public schema, and those of them holding rows (Prisma's migration log aside). */
+export async function targetContents(url: string): Promise<{ tables: string[]; withRows: string[] }> {
+  return withClient(url, async (client) => {
+    const tables = (await client.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.name);
+    const withRows: string[] = [];
+    for (const name of tables) {
+      if (name === "_prisma_migrations") continue;
+      const res = await client.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM public."${name.replace(/"/g, '""')}") AS any`);
+      if (res.rows[0]!.any) withRows.push(name);
+    }
+    return { tables, withRows };
+  });
+}
+
+/** Drops everything in the public schema (tables, types, functions) so pg_restore starts clean. */
+export async function resetPublicSchema(url: string): Promise<void> {
+  await withClient(url, async (client) => {
+    await client.query("DROP SCHEMA IF EXISTS public CASCADE");
+    await client.query("CREATE SCHEMA public");
+  });
+}
+
+/** Counts and checksums of those `tables` that exist in the database at `url`. */
+export async function databaseSums(url: string, tables: string[]): Promise<Record<string, TableSum | undefined>> {
+  return withClient(url, async (client) => {
+    const present = new Set((await client.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'")).rows.map((r) => r.name));
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    try {
+      await pinRowFormat(client);
+      return await tableSums(client, tables.filter((t) => present.has(t)));
+    } finally {
+      await client.query("ROLLBACK");
+    }
+  });
+}
+
+/** How many files a folder holds (recursively); 0 when it does not exist. */
+export async function countFiles(dir: string): Promise<number> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return [];
+    throw err;
+  });
+  return entries.filter((e) => e.isFile()).length;
+}
+
+/** Runs `sql` on the server of `url` (through its own database), e.g. CREATE/DROP DATABASE. */
+export function adminQuery(url: string, sql: string): Promise<void> {
+  return withClient(url, async (client) => {
+    await client.query(sql);
+  });
+}
