@@ -10,6 +10,7 @@ import type { StartupComponents } from "../shop/platform/readiness.js";
 import { operatorOnly } from "./auth.js";
 import { header, requestLog, type AppEnv } from "./http.js";
 import { healthRoutes } from "./routes/health.js";
+import { metricsRoutes } from "./routes/metrics.js";
 
 export interface ServerDeps {
   logger: Logger;
@@ -87,10 +88,7 @@ export function createServer(deps: ServerDeps, extra: ExtraRoutes[] = []): Hono<
   app.use("/health/ready", operator);
   app.use("/metrics", operator);
   app.route("/health", healthRoutes(deps));
-  app.get("/metrics", async (c) => {
-    const body = await deps.metrics.registry.metrics();
-    return c.body(body, 200, { "content-type": deps.metrics.registry.contentType });
-  });
+  app.route("/metrics", metricsRoutes(deps.metrics.registry));
   for (const route of extra) app.route(route.path, route.app);
 
   app.notFound((c) => c.json({ error: "not_found", message: `no route for ${c.req.method} ${c.req.path}` }, 404));

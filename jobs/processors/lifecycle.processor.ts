@@ -91,12 +91,12 @@ export function lifecycleProcessor(deps: LifecycleDeps) {
         return { expired: expired.map((o) => o.reference) };
       }
       case "renewal-reminders": {
-        const run = await renewalReminders(prisma, { reminderDays: deps.lifecycle.reminderDays, paymentTtlHours: deps.paymentTtlHours });
-        for (const notice of run.notices) {
+        // Each notice is queued (durably, under a job id of its own) before its reminder is marked as sent.
+        const run = await renewalReminders(prisma, { reminderDays: deps.lifecycle.reminderDays, paymentTtlHours: deps.paymentTtlHours }, async (notice) => {
           // Paid from the wallet: the payment's follow-up applies the renewal and tells the customer.
           if (notice.kind === "auto-renewed") await dispatchSettlement(queues, { result: "paid", orderId: notice.orderId, paymentId: notice.paymentId });
           else await announce(notice);
-        }
+        });
         await reportFailures(payload.task, payload.tick, run.failures);
         return { reminders: run.notices.length, failed: run.failures.length };
       }

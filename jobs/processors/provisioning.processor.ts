@@ -11,6 +11,7 @@ import { discardOrderServer } from "../../shop/provisioning/discard.js";
 import { reviewerChatIds } from "../../shop/users/staff.js";
 import { LeaseBusyError, withLease } from "../../shop/leases.js";
 import type { Logger } from "../../shop/platform/logger.js";
+import type { Metrics } from "../../shop/platform/metrics.js";
 import { QueueName, jobId, type Payload, type Queues } from "../queues.js";
 
 export interface ProvisioningDeps {
@@ -20,6 +21,8 @@ export interface ProvisioningDeps {
   api: Api;
   i18n: I18n<Context>;
   logger: Logger;
+  /** Provisioning duration (payment → running VPS, or → final failure), when the process exports metrics. */
+  metrics?: Pick<Metrics, "provisioningDuration">;
   providers: Partial<Record<ProviderCode, CloudProvider>>;
   encryptionKey: Uint8Array;
   prefix: string;
@@ -62,6 +65,8 @@ export function provisioningProcessor(deps: ProvisioningDeps) {
     const chatId = Number(order.user.telegramId);
     const locale = isLocale(order.user.language) ? order.user.language : DEFAULT_LOCALE;
     const t = (key: string, vars?: Record<string, string | number>) => deps.i18n.t(locale, key, vars);
+    const observeDuration = (outcome: "active" | "failed") =>
+      deps.metrics?.provisioningDuration.observe({ provider: (order.providerCode ?? "unknown").toLowerCase(), outcome }, (Date.now() - (order.paidAt ?? order.createdAt).getTime()) / 1000);
 
     try {
       return await withLease(deps.prisma, provisioningLeaseKey(order.id), lockTtlMs, async () => {
@@ -100,6 +105,7 @@ export function provisioningProcessor(deps: ProvisioningDeps) {
             order.id,
           );
           if (result.status === "skipped") return result;
+          if (!result.alreadyDone) observeDuration("active");
           if (progressId) await deps.api.deleteMessage(chatId, progressId).catch(() => undefined);
           await deps.queues.enqueue(
             QueueName.Notifications,
@@ -111,6 +117,7 @@ export function provisioningProcessor(deps: ProvisioningDeps) {
           const final = !isTransient(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
           await recordProvisioningFailure(deps.prisma, order.id, err, final);
           if (!final) throw err;
+          observeDuration("failed");
           if (progressId) await deps.api.deleteMessage(chatId, progressId).catch(() => undefined);
           throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
         }

@@ -25,8 +25,20 @@ async function once(prisma: PrismaClient, key: string): Promise<boolean> {
 /**
  * Renewal reminders (e.g. 7, 3 and 1 days before expiry), each sent once per
  * expiry date: `lastReminderDays` only moves down, by a conditional update.
+ *
+ * With `deliver`, each due reminder is handed over (a durable enqueue under a job id derived
+ * from the instance, expiry and threshold) BEFORE it is claimed: a process killed between the
+ * two leaves it unclaimed, and the next run delivers it again under the same job id, which the
+ * job outbox runs once. Claiming first would lose it. A reminder whose delivery throws stays
+ * unclaimed for the next run; the error goes to `onError`.
  */
-export async function dueReminders(prisma: PrismaClient, reminderDays: number[], now = new Date()): Promise<ReminderEvent[]> {
+export async function dueReminders(
+  prisma: PrismaClient,
+  reminderDays: number[],
+  now = new Date(),
+  deliver?: (event: ReminderEvent) => Promise<void>,
+  onError?: (event: ReminderEvent, err: unknown) => void,
+): Promise<ReminderEvent[]> {
   const events: ReminderEvent[] = [];
   const days = [...reminderDays].sort((a, b) => a - b); // the closest threshold wins
   const horizon = new Date(now.getTime() + Math.max(...days, 0) * DAY);
@@ -35,11 +47,20 @@ export async function dueReminders(prisma: PrismaClient, reminderDays: number[],
     const left = (i.expiresAt.getTime() - now.getTime()) / DAY;
     const threshold = days.find((d) => left <= d);
     if (threshold === undefined || (i.lastReminderDays !== null && i.lastReminderDays <= threshold)) continue;
+    const event: ReminderEvent = { kind: "reminder", instanceId: i.id, userId: i.userId, days: threshold, autoRenew: i.autoRenew };
+    if (deliver) {
+      try {
+        await deliver(event);
+      } catch (err) {
+        onError?.(event, err);
+        continue;
+      }
+    }
     const { count } = await prisma.instance.updateMany({
-      where: { id: i.id, OR: [{ lastReminderDays: null }, { lastReminderDays: { gt: threshold } }] },
+      where: { id: i.id, expiresAt: i.expiresAt, OR: [{ lastReminderDays: null }, { lastReminderDays: { gt: threshold } }] },
       data: { lastReminderDays: threshold },
     });
-    if (count === 1) events.push({ kind: "reminder", instanceId: i.id, userId: i.userId, days: threshold, autoRenew: i.autoRenew });
+    if (count === 1) events.push(event);
   }
   return events;
 }

@@ -7,7 +7,8 @@
 import type { PrismaClient } from "../../db/client.js";
 import { transitionOrder } from "../orders/state-machine.js";
 import { payOrderFromWallet } from "../wallet/ledger.js";
-import { dueReminders, type ExpiryFailure } from "./expiry.js";
+import { withLease } from "../leases.js";
+import { dueReminders, type ExpiryFailure, type ReminderEvent } from "./expiry.js";
 import { createRenewalOrder, renewalOptions } from "./renewal.js";
 
 export type ReminderNotice =
@@ -21,27 +22,70 @@ export interface ReminderRun {
   failures: ExpiryFailure[];
 }
 
-export async function renewalReminders(prisma: PrismaClient, opts: { reminderDays: number[]; paymentTtlHours: number; now?: Date }): Promise<ReminderRun> {
+/**
+ * Each due reminder becomes a notice handed to `deliver` (the caller's durable enqueue) before
+ * the reminder is claimed, so a crash in between repeats the notice under the same job id
+ * instead of losing it (expiry.ts `dueReminders`). At the last reminder of a VPS on auto-renew
+ * the notice is the renewal itself when the wallet covers it; that step is idempotent per
+ * expiry (`autoRenewOnce`), so a repeat pays nothing twice.
+ */
+export async function renewalReminders(
+  prisma: PrismaClient,
+  opts: { reminderDays: number[]; paymentTtlHours: number; now?: Date },
+  deliver: (notice: ReminderNotice) => Promise<void>,
+): Promise<ReminderRun> {
   const run: ReminderRun = { notices: [], failures: [] };
   const last = Math.min(...opts.reminderDays);
-  for (const event of await dueReminders(prisma, opts.reminderDays, opts.now)) {
+  const toNotice = async (event: ReminderEvent): Promise<ReminderNotice> => {
     const { instanceId, userId, days, autoRenew } = event;
-    try {
-      if (autoRenew && days === last) {
-        const renewed = await autoRenewFromWallet(prisma, { instanceId, userId, paymentTtlHours: opts.paymentTtlHours });
-        if (renewed) {
-          run.notices.push({ kind: "auto-renewed", instanceId, userId, ...renewed });
-          continue;
-        }
+    if (autoRenew && days === last) {
+      try {
+        const renewed = await autoRenewOnce(prisma, { instanceId, userId, paymentTtlHours: opts.paymentTtlHours });
+        if (renewed) return { kind: "auto-renewed", instanceId, userId, ...renewed };
+      } catch (err) {
+        // Renewal failed: the customer still gets the reminder; the owner hears of the failure.
+        run.failures.push({ instanceId, error: err instanceof Error ? err.message : String(err) });
       }
-    } catch (err) {
-      // The reminder is already marked as due-and-taken: still send it, and report the failure.
-      run.failures.push({ instanceId, error: err instanceof Error ? err.message : String(err) });
     }
     const priceIdr = autoRenew ? ((await renewalOptions(prisma, instanceId, userId)).find((o) => o.months === 1)?.totalIdr ?? null) : null;
-    run.notices.push({ kind: "reminder", instanceId, userId, days, autoRenew, priceIdr });
-  }
+    return { kind: "reminder", instanceId, userId, days, autoRenew, priceIdr };
+  };
+  await dueReminders(
+    prisma,
+    opts.reminderDays,
+    opts.now,
+    async (event) => {
+      const notice = await toNotice(event);
+      await deliver(notice);
+      run.notices.push(notice);
+    },
+    (event, err) => run.failures.push({ instanceId: event.instanceId, error: err instanceof Error ? err.message : String(err) }),
+  );
   return run;
+}
+
+/**
+ * `autoRenewFromWallet` at most once per expiry date: a renewal order already made for this
+ * expiry (a run that died after paying, or after creating the order) is reused, not repeated.
+ * One run per VPS at a time (a Postgres lease), so two overlapping runs cannot both pay.
+ */
+export async function autoRenewOnce(prisma: PrismaClient, input: { instanceId: number; userId: number; paymentTtlHours: number }): Promise<{ orderId: number; paymentId: number } | null> {
+  return withLease(prisma, `auto-renew:${input.instanceId}`, 60_000, async () => {
+    const instance = await prisma.instance.findUniqueOrThrow({ where: { id: input.instanceId }, select: { expiresAt: true } });
+    const earlier = await prisma.order.findFirst({
+      where: { kind: "RENEWAL", instanceId: input.instanceId, status: { in: ["PENDING_PAYMENT", "PAID", "PROVISIONING", "ACTIVE"] }, snapshot: { path: ["expiresAtBefore"], equals: instance.expiresAt.toISOString() } },
+      orderBy: { id: "desc" },
+      select: { id: true, status: true, payments: { where: { status: "PAID" }, select: { id: true }, take: 1 } },
+    });
+    if (earlier && earlier.status !== "PENDING_PAYMENT" && earlier.payments[0]) return { orderId: earlier.id, paymentId: earlier.payments[0].id };
+    if (earlier?.status === "PENDING_PAYMENT") {
+      const paid = await payOrderFromWallet(prisma, { orderId: earlier.id, userId: input.userId });
+      if (paid.ok) return { orderId: earlier.id, paymentId: paid.paymentId };
+      await transitionOrder(prisma, earlier.id, "CANCELLED", { type: "SYSTEM", id: "auto-renew" }, { reason: `auto-renew not paid from the wallet: ${paid.reason}`, onlyFrom: ["PENDING_PAYMENT"] });
+      return null;
+    }
+    return autoRenewFromWallet(prisma, input);
+  });
 }
 
 /**

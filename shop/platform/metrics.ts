@@ -46,6 +46,20 @@ export function createMetrics() {
       labelNames: ["queue", "outcome"] as const,
       registers: [registry],
     }),
+    provisioningDuration: new Histogram({
+      name: "shop_provisioning_duration_seconds",
+      help: "From payment to a running VPS (outcome=active), or to the run's final failure (outcome=failed), by provider",
+      labelNames: ["provider", "outcome"] as const,
+      buckets: [15, 30, 60, 90, 120, 180, 300, 600, 900, 1800],
+      registers: [registry],
+    }),
+    // Broadcasts come in a later issue; the counter is defined now so dashboards and rules can name it.
+    broadcastMessages: new Counter({
+      name: "shop_broadcast_messages_total",
+      help: "Broadcast messages sent to customers, by outcome (sent, blocked, failed)",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
   };
 }
 

@@ -27,11 +27,13 @@ beforeAll(() => {
   ({ prisma, providers } = world);
 });
 
-function processor(over: Partial<CloudProviders> = {}) {
+/** `dieAfterQueueing`: the process dies right after a job reached this queue (the enqueue then throws). */
+function processor(over: Partial<CloudProviders> = {}, opts: { dieAfterQueueing?: string } = {}) {
   jobs = [];
   const queues = {
-    enqueue: async (queue: string, payload: Record<string, unknown>, opts: { jobId?: string } = {}) => {
-      jobs.push({ queue, payload, jobId: opts.jobId });
+    enqueue: async (queue: string, payload: Record<string, unknown>, o: { jobId?: string } = {}) => {
+      jobs.push({ queue, payload, jobId: o.jobId });
+      if (opts.dieAfterQueueing === queue) throw new Error("killed right after queueing");
     },
   } as unknown as Queues;
   return lifecycleProcessor({ prisma, queues, i18n: createI18n(new LocaleCache()), providers: { ...providers, ...over }, lifecycle: LIFECYCLE, paymentTtlHours: 24 });
@@ -90,5 +92,42 @@ describe("renewal-reminders with auto-renew", () => {
     expect(order.statusHistory.at(-1)).toMatchObject({ toStatus: "CANCELLED", actorType: "SYSTEM", reason: expect.stringMatching(/insufficient/) });
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({ queue: "notifications", payload: { key: "renew-reminder-auto", params: { price: expect.stringMatching(/^Rp/) } } });
+  });
+
+  it("a run that dies after paying (before marking the reminder) does not pay twice: the next run hands over the same payment", async () => {
+    const v = await autoRenewingVps();
+    await prisma.wallet.create({ data: { userId: v.userId } });
+    await prisma.$transaction((tx) =>
+      postLedger(tx, {
+        kind: "ADJUSTMENT",
+        idempotencyKey: `test:fund:${v.userId}`,
+        entries: [{ account: ADJUSTMENTS_ACCOUNT, amountIdr: -1_000_000 }, { account: walletAccount(v.userId), userId: v.userId, amountIdr: 1_000_000 }],
+      }),
+    );
+    expect(await processor({}, { dieAfterQueueing: "payment-followups" })({ task: "renewal-reminders", tick: TICK })).toEqual({ reminders: 0, failed: 1 });
+    const first = jobs.filter((j) => j.queue === "payment-followups").map((j) => j.jobId);
+    expect(first).toHaveLength(1);
+    expect((await prisma.instance.findUniqueOrThrow({ where: { id: v.id } })).lastReminderDays).toBe(3);
+    expect(await processor()({ task: "renewal-reminders", tick: TICK })).toEqual({ reminders: 1, failed: 0 });
+    expect(jobs.map((j) => j.jobId)).toEqual(first);
+    const orders = await prisma.order.findMany({ where: { instanceId: v.id, kind: "RENEWAL" } });
+    expect(orders.map((o) => o.status)).toEqual(["PAID"]);
+    expect(await walletBalance(prisma, v.userId)).toBe(1_000_000 - orders[0]!.totalIdr);
+    expect((await prisma.instance.findUniqueOrThrow({ where: { id: v.id } })).lastReminderDays).toBe(1);
+  });
+});
+
+describe("renewal-reminders, killed between queueing and marking", () => {
+  it("the reminder is queued again under the same job id by the next run (never lost), then never again", async () => {
+    const v = await vpsExpiringAt({ prisma, providers }, new Date(Date.now() + 6 * DAY), "VULTR");
+    expect(await processor({}, { dieAfterQueueing: "notifications" })({ task: "renewal-reminders", tick: TICK })).toEqual({ reminders: 0, failed: 1 });
+    const queued = jobs.filter((j) => j.queue === "notifications").map((j) => j.jobId);
+    expect(queued).toHaveLength(1);
+    expect((await prisma.instance.findUniqueOrThrow({ where: { id: v.id } })).lastReminderDays).toBeNull();
+    expect(await processor()({ task: "renewal-reminders", tick: TICK })).toEqual({ reminders: 1, failed: 0 });
+    expect(jobs.map((j) => j.jobId)).toEqual(queued);
+    expect((await prisma.instance.findUniqueOrThrow({ where: { id: v.id } })).lastReminderDays).toBe(7);
+    expect(await processor()({ task: "renewal-reminders", tick: TICK })).toEqual({ reminders: 0, failed: 0 });
+    expect(jobs).toEqual([]);
   });
 });
