@@ -39,6 +39,7 @@ import type { Logger } from "../shop/platform/logger.js";
 import { createMetrics, type Metrics } from "../shop/platform/metrics.js";
 import { StartupComponents } from "../shop/platform/readiness.js";
 import { startBot, type BotStartup, type StartupRetryPolicy } from "./bot-startup.js";
+import { startMonitoring } from "./monitoring/metrics-listener.js";
 
 export const ROLES = ["web", "bot", "worker", "scheduler"] as const;
 
@@ -89,6 +90,8 @@ export interface Service {
   queues: Queues;
   metrics: Metrics;
   httpPort?: number;
+  /** Port of the metrics listener of a process without the web role (ops/monitoring/metrics-listener.ts). */
+  metricsPort?: number;
   /** With the bot role: resolves true once the bot receives updates (start-up retries until Telegram answers). */
   botReady?: Promise<boolean>;
   stop(): Promise<void>;
@@ -226,6 +229,7 @@ export async function startService(
           api,
           i18n,
           logger,
+          metrics,
           providers: core.providers,
           encryptionKey: config.encryptionKey,
           prefix: config.queuePrefix,
@@ -300,6 +304,8 @@ export async function startService(
     logger.info({ host: config.http.host, port: httpPort }, "http server listening");
   }
 
+  const monitoring = await startMonitoring({ config, roles, metrics, prisma, queues, logger });
+
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
@@ -326,6 +332,7 @@ export async function startService(
         ]);
       });
       await step("cron", () => scheduler?.stop());
+      await step("metrics", () => monitoring.stop());
       await step("recovery", () => recovery?.stop());
       await step("workers", () => closeWorkers(workers));
       await step("queues", () => queues.close());
@@ -338,5 +345,5 @@ export async function startService(
 
   // When Telegram answers at once (the usual case), the service is returned with the bot already receiving updates.
   await botStartup?.firstAttempt;
-  return { roles, config, prisma, redis, queues, metrics, get httpPort() { return httpPort; }, botReady: botStartup?.ready, stop };
+  return { roles, config, prisma, redis, queues, metrics, get httpPort() { return httpPort; }, metricsPort: monitoring.port, botReady: botStartup?.ready, stop };
 }
