@@ -60,6 +60,17 @@ describe("instance-expiry", () => {
   });
 });
 
+async function fundWallet(userId: number, amountIdr: number) {
+  await prisma.wallet.create({ data: { userId } });
+  await prisma.$transaction((tx) =>
+    postLedger(tx, {
+      kind: "ADJUSTMENT",
+      idempotencyKey: `test:fund:${userId}`,
+      entries: [{ account: ADJUSTMENTS_ACCOUNT, amountIdr: -amountIdr }, { account: walletAccount(userId), userId, amountIdr }],
+    }),
+  );
+}
+
 describe("renewal-reminders with auto-renew", () => {
   async function autoRenewingVps() {
     const v = await vpsExpiringAt({ prisma, providers }, new Date(Date.now() + 12 * HOUR), "LINODE");
@@ -69,14 +80,7 @@ describe("renewal-reminders with auto-renew", () => {
 
   it("a funded wallet pays one month and the payment's follow-up is dispatched (no reminder)", async () => {
     const v = await autoRenewingVps();
-    await prisma.wallet.create({ data: { userId: v.userId } });
-    await prisma.$transaction((tx) =>
-      postLedger(tx, {
-        kind: "ADJUSTMENT",
-        idempotencyKey: `test:fund:${v.userId}`,
-        entries: [{ account: ADJUSTMENTS_ACCOUNT, amountIdr: -1_000_000 }, { account: walletAccount(v.userId), userId: v.userId, amountIdr: 1_000_000 }],
-      }),
-    );
+    await fundWallet(v.userId, 1_000_000);
     expect(await processor()({ task: "renewal-reminders", tick: TICK })).toEqual({ reminders: 1, failed: 0 });
     const order = await prisma.order.findFirstOrThrow({ where: { instanceId: v.id, kind: "RENEWAL" }, include: { payments: true } });
     expect(order.status).toBe("PAID");
@@ -96,14 +100,7 @@ describe("renewal-reminders with auto-renew", () => {
 
   it("a run that dies after paying (before marking the reminder) does not pay twice: the next run hands over the same payment", async () => {
     const v = await autoRenewingVps();
-    await prisma.wallet.create({ data: { userId: v.userId } });
-    await prisma.$transaction((tx) =>
-      postLedger(tx, {
-        kind: "ADJUSTMENT",
-        idempotencyKey: `test:fund:${v.userId}`,
-        entries: [{ account: ADJUSTMENTS_ACCOUNT, amountIdr: -1_000_000 }, { account: walletAccount(v.userId), userId: v.userId, amountIdr: 1_000_000 }],
-      }),
-    );
+    await fundWallet(v.userId, 1_000_000);
     expect(await processor({}, { dieAfterQueueing: "payment-followups" })({ task: "renewal-reminders", tick: TICK })).toEqual({ reminders: 0, failed: 1 });
     const first = jobs.filter((j) => j.queue === "payment-followups").map((j) => j.jobId);
     expect(first).toHaveLength(1);
