@@ -19,6 +19,8 @@ import { startFeature } from "./features/start.command.js";
 import { unhandledFeature } from "./features/unhandled.js";
 import { botRetry } from "../shop/messages/telegram-api.js";
 import { admitUpdates } from "./middlewares/admit.middleware.js";
+import { maintenanceGate } from "./middlewares/maintenance.middleware.js";
+import { maintenanceFeature } from "./features/maintenance.feature.js";
 import { handleBotError } from "./middlewares/error-boundary.js";
 import { refuseForeignCallbackData } from "./middlewares/callback-data.filter.js";
 import { guardBlocked, loadUser } from "./middlewares/user.middleware.js";
@@ -72,6 +74,7 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
   const protectedBot = bot.errorBoundary(handleBotError);
   protectedBot.use(sequentialize(chatKey));
   protectedBot.use(admitUpdates(config.botRateLimitPer10s));
+  protectedBot.use(maintenanceGate(config));
   // Lazy: most updates never touch the session, so they never pay its Redis round trips.
   protectedBot.use(
     lazySession<SessionData, BotContext>({
@@ -112,6 +115,7 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
   protectedBot.use(renewFeature);
   protectedBot.use(provisioningStaffFeature);
   protectedBot.use(staffFeature);
+  protectedBot.use(maintenanceFeature);
   protectedBot.use(unhandledFeature);
   return bot;
 }

@@ -38,6 +38,7 @@ import type { Config } from "../shop/platform/config.js";
 import type { Logger } from "../shop/platform/logger.js";
 import { createMetrics, type Metrics } from "../shop/platform/metrics.js";
 import { StartupComponents } from "../shop/platform/readiness.js";
+import { pauseAwareAvailability, startMaintenanceWatch } from "../shop/maintenance/index.js";
 import { startBot, type BotStartup, type StartupRetryPolicy } from "./bot-startup.js";
 import { startMonitoring } from "./monitoring/metrics-listener.js";
 
@@ -162,7 +163,7 @@ export function createCore(config: Config, logger: Logger, opts: { poolSize?: nu
   const i18n = createI18n(locales);
   const users = new UserDirectory(prisma, redis, config.queuePrefix, configRoster(config));
   const providers = createProviders(config.providers);
-  const availability = cloudAvailability(providers);
+  const availability = pauseAwareAvailability(cloudAvailability(providers), prisma);
   const catalog = new Catalog(prisma, { providers: configuredProviders(config), cacheTtlMs: 15_000, availability });
   const tripay = config.tripay ? new TripayClient(config.tripay, { redis, cachePrefix: `${config.queuePrefix}:tripay:` }) : undefined;
   const midtrans = config.midtrans ? new MidtransClient(config.midtrans) : undefined;
@@ -183,6 +184,7 @@ export async function startService(
 ): Promise<Service> {
   const core = createCore(config, logger, { poolSize: roles.includes("worker") ? 15 : 5 });
   const { metrics, prisma, redis, producerRedis, queues, i18n } = core;
+  const maintenance = startMaintenanceWatch({ ...core, logger, probe: roles.includes("worker") });
   if (!(await waitForRedis(producerRedis))) logger.error("Redis is not reachable; starting anyway, queue writes will fail until it is back");
   // OWNER_IDS / SELLER_IDS are authoritative: whoever they no longer list is demoted before anyone taps.
   if (roles.includes("bot") || roles.includes("worker")) {
@@ -334,6 +336,7 @@ export async function startService(
       await step("cron", () => scheduler?.stop());
       await step("metrics", () => monitoring.stop());
       await step("recovery", () => recovery?.stop());
+      await step("maintenance", () => maintenance.stop());
       await step("workers", () => closeWorkers(workers));
       await step("queues", () => queues.close());
       await step("redis", () => Promise.all([closeRedis(redis), closeRedis(producerRedis), workerRedis ? closeRedis(workerRedis) : undefined]));

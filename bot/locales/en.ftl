@@ -402,3 +402,43 @@ vps-auto-renew-button-on = 🔁 Auto-renew: ON
 vps-auto-renew-button-off = 🔁 Auto-renew: OFF
 vps-auto-renew-on = Auto-renewal from your balance is on (1 month, a day before expiry, if the balance covers it).
 vps-auto-renew-off = Auto-renewal is off.
+
+# --- Maintenance mode ---
+maintenance-customer =
+    🛠 The shop is under maintenance.
+
+    { $message }
+maintenance-default-message = We are making some improvements. Please try again shortly.
+maintenance-status-on =
+    🛠 Maintenance mode: ON since { $since }.
+    Message for customers: { $message }
+maintenance-status-off = 🟢 Maintenance mode: OFF. Customers are served as usual.
+maintenance-paused-title = Selling paused for:
+maintenance-paused-line = • { $scope } ({ $reason }) since { $since }: { $detail }
+maintenance-usage = Use: /maintenance on <message> · /maintenance off · /maintenance (status)
+maintenance-on-done =
+    🛠 Maintenance mode ON. Staff can still use the bot; customers see:
+
+    { $preview }
+maintenance-off-done = 🟢 Maintenance mode OFF. Customers are served again.
+maintenance-unchanged = (Already so; nothing changed.)
+maintenance-button-off = 🟢 Turn maintenance mode off
+maintenance-not-allowed = Only the shop owner can change maintenance mode.
+maintenance-too-long = The message is too long (at most { $max } characters).
+
+# --- Prelaunch doctor ---
+doctor-running = 🩺 Running the prelaunch checks…
+doctor-summary = 🩺 Prelaunch check: { $fail } FAIL · { $warn } WARN · { $pass } PASS
+
+# --- Owner alerts ---
+alert-next-step = Next step
+alert-still-happening = Still happening ×{ $count } since { $since }
+alert-resolved = Resolved: { $title }
+alert-summary = Alert storm: { $count } alerts held back so you are not flooded:
+alert-summary-next = Each one is still tracked: you get "resolved" when it clears. Start with the 🚨 ones.
+alert-mute-1h = 🔕 Mute 1 h
+alert-mute-24h = 🔕 Mute 24 h
+alert-muted-until = 🔕 Muted until { $until } by { $who }.
+alert-mute-done = Muted until { $until }.
+alert-mute-refused = Only the shop owner can mute alerts.
+alert-mute-gone = This alert no longer exists.

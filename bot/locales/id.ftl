@@ -396,3 +396,43 @@ vps-auto-renew-button-on = 🔁 Perpanjang otomatis: AKTIF
 vps-auto-renew-button-off = 🔁 Perpanjang otomatis: NONAKTIF
 vps-auto-renew-on = Perpanjangan otomatis dari saldo diaktifkan (1 bulan, sehari sebelum habis, jika saldo cukup).
 vps-auto-renew-off = Perpanjangan otomatis dimatikan.
+
+# --- Maintenance mode ---
+maintenance-customer =
+    🛠 Toko sedang dalam pemeliharaan.
+
+    { $message }
+maintenance-default-message = Kami sedang melakukan perbaikan. Silakan coba lagi sebentar lagi.
+maintenance-status-on =
+    🛠 Mode pemeliharaan: NYALA sejak { $since }.
+    Pesan untuk pelanggan: { $message }
+maintenance-status-off = 🟢 Mode pemeliharaan: MATI. Pelanggan dilayani seperti biasa.
+maintenance-paused-title = Penjualan yang dijeda:
+maintenance-paused-line = • { $scope } ({ $reason }) sejak { $since }: { $detail }
+maintenance-usage = Pakai: /maintenance on <pesan> · /maintenance off · /maintenance (status)
+maintenance-on-done =
+    🛠 Mode pemeliharaan NYALA. Staf tetap bisa memakai bot; pelanggan melihat:
+
+    { $preview }
+maintenance-off-done = 🟢 Mode pemeliharaan MATI. Pelanggan dilayani lagi.
+maintenance-unchanged = (Sudah dalam keadaan itu; tidak ada yang berubah.)
+maintenance-button-off = 🟢 Matikan mode pemeliharaan
+maintenance-not-allowed = Hanya pemilik toko yang bisa mengubah mode pemeliharaan.
+maintenance-too-long = Pesan terlalu panjang (maksimal { $max } karakter).
+
+# --- Prelaunch doctor ---
+doctor-running = 🩺 Memeriksa kesiapan peluncuran…
+doctor-summary = 🩺 Pemeriksaan pra-peluncuran: { $fail } GAGAL · { $warn } PERINGATAN · { $pass } LULUS
+
+# --- Owner alerts ---
+alert-next-step = Langkah berikut
+alert-still-happening = Masih terjadi ×{ $count } sejak { $since }
+alert-resolved = Selesai: { $title }
+alert-summary = Badai peringatan: { $count } peringatan ditahan agar Anda tidak dibanjiri pesan:
+alert-summary-next = Semuanya tetap dipantau: Anda menerima "selesai" saat masalahnya hilang. Mulailah dari yang bertanda 🚨.
+alert-mute-1h = 🔕 Bisukan 1 jam
+alert-mute-24h = 🔕 Bisukan 24 jam
+alert-muted-until = 🔕 Dibisukan sampai { $until } oleh { $who }.
+alert-mute-done = Dibisukan sampai { $until }.
+alert-mute-refused = Hanya pemilik toko yang dapat membisukan peringatan.
+alert-mute-gone = Peringatan ini sudah tidak ada.

@@ -19,6 +19,7 @@ import type { ZodType } from "zod";
 import { ExternalServiceError, requestJson, type JsonResponse, type RequestDefaults } from "../http/resilient-fetch.js";
 import { newCryptSalt, sha512Crypt } from "../crypto/sha512-crypt.js";
 import { CloudError, type CloudErrorCode, type ProviderCode } from "./provider.js";
+import { dependencyHealth } from "../maintenance/dependency-health.js";
 
 /** Options every adapter constructor accepts. */
 export interface CloudAdapterOptions {
@@ -124,7 +125,7 @@ export class CloudHttp {
     let rateRetries = 0;
     for (;;) {
       try {
-        return await requestJson<T>({
+        return await dependencyHealth.observe(`PROVIDER:${this.provider}`, requestJson<T>({
           ...this.defaults,
           service: this.provider.toLowerCase(),
           method,
@@ -133,7 +134,7 @@ export class CloudHttp {
           body: c.body,
           ...(c.acceptStatus ? { acceptStatus: c.acceptStatus } : {}),
           redact: [this.creds.token, ...(c.redact ?? []), ...(this.defaults.redact ?? [])],
-        });
+        }));
       } catch (error) {
         // A 429 means the provider refused before acting, so even a create may be repeated.
         // requestJson does not retry non-idempotent calls, hence this layer.

@@ -1,6 +1,7 @@
 import type { Order, PaymentGateway, PrismaClient } from "../../db/client.js";
 import type { AvailabilityChecker } from "../catalog/availability.js";
 import { ExternalServiceError } from "../http/resilient-fetch.js";
+import { isPaused } from "../maintenance/selling.js";
 import { walletBalance } from "../wallet/ledger.js";
 import { checkAttemptLimits } from "./attempt-limits.js";
 import { customerFee, type TripayChannel, type TripayClient } from "./gateways/tripay.js";
@@ -106,13 +107,15 @@ export class Checkout {
   /** Payment methods for an order, in the order they are shown. */
   async methods(order: PayableOrder): Promise<MethodOption[]> {
     const options: MethodOption[] = [];
-    for (const ch of await this.tripayChannels()) {
+    // A gateway the breaker (or the owner) paused is not offered; the other methods still are.
+    const tripayPaused = await isPaused(this.deps.prisma, "GATEWAY:TRIPAY");
+    for (const ch of tripayPaused ? [] : await this.tripayChannels()) {
       if (ch.minimum_amount !== null && order.totalIdr < ch.minimum_amount) continue;
       if (ch.maximum_amount !== null && order.totalIdr > ch.maximum_amount) continue;
       const feeIdr = customerFee(ch, order.totalIdr);
       options.push({ kind: "tripay", code: ch.code, name: ch.name, group: ch.group, feeIdr, totalIdr: order.totalIdr + feeIdr });
     }
-    if (this.deps.midtrans) options.push({ kind: "midtrans", feeIdr: 0, totalIdr: order.totalIdr });
+    if (this.deps.midtrans && !(await isPaused(this.deps.prisma, "GATEWAY:MIDTRANS"))) options.push({ kind: "midtrans", feeIdr: 0, totalIdr: order.totalIdr });
     if (order.kind !== "WALLET_TOPUP") {
       const balanceIdr = await walletBalance(this.deps.prisma, order.userId);
       options.push({ kind: "wallet", feeIdr: 0, totalIdr: order.totalIdr, balanceIdr, enough: balanceIdr >= order.totalIdr });
@@ -135,6 +138,7 @@ export class Checkout {
     if (!tripay) throw new PaymentUnavailableError("Tripay", "not configured");
     const existing = await this.openAttempt(order.id, "TRIPAY", channelCode);
     if (existing?.raw && "paymentId" in (existing.raw as object)) return existing.raw as unknown as TripayStart;
+    if (await isPaused(this.deps.prisma, "GATEWAY:TRIPAY")) throw new PaymentUnavailableError("Tripay", "paused: its API keeps failing");
     await this.checkLimits(order);
     const channel = (await tripay.listChannels()).find((c) => c.code === channelCode);
     if (!channel) throw new PaymentUnavailableError("Tripay", `channel ${channelCode} is not active`);
@@ -197,6 +201,7 @@ export class Checkout {
     if (!midtrans) throw new PaymentUnavailableError("Midtrans", "not configured");
     const existing = await this.openAttempt(order.id, "MIDTRANS", "snap");
     if (existing?.checkoutUrl) return { paymentId: existing.id, redirectUrl: existing.checkoutUrl, totalIdr: existing.totalIdr };
+    if (await isPaused(this.deps.prisma, "GATEWAY:MIDTRANS")) throw new PaymentUnavailableError("Midtrans", "paused: its API keeps failing");
     await this.checkLimits(order);
     const attempt = (await this.deps.prisma.payment.count({ where: { orderId: order.id, gateway: "MIDTRANS" } })) + 1;
     const attemptRef = `${order.reference}-MT${attempt}`;

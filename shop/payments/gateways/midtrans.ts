@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { Config } from "../../platform/config.js";
 import { ExternalServiceError, requestJson, type RequestDefaults } from "../../http/resilient-fetch.js";
+import { dependencyHealth } from "../../maintenance/dependency-health.js";
 import type { GatewayOutcome } from "../outcome.js";
 import { hexSignatureEquals } from "./hex-compare.js";
 
@@ -241,7 +242,7 @@ export class MidtransClient {
     };
     const headers: Record<string, string> = { authorization: this.auth, "content-type": "application/json" };
     if (input.notificationUrl) headers["x-override-notification"] = input.notificationUrl;
-    const res = await requestJson<{ token?: unknown; redirect_url?: unknown; error_messages?: unknown }>({
+    const res = await dependencyHealth.observe("GATEWAY:MIDTRANS", requestJson<{ token?: unknown; redirect_url?: unknown; error_messages?: unknown }>({
       ...this.opts.fetchOptions,
       service: "midtrans",
       method: "POST",
@@ -249,7 +250,7 @@ export class MidtransClient {
       headers,
       body,
       redact: this.secrets(),
-    });
+    }));
     const d = res.data;
     if (!d || typeof d.token !== "string" || typeof d.redirect_url !== "string") {
       throw new ExternalServiceError({
@@ -276,7 +277,7 @@ export class MidtransClient {
    * ExternalServiceError.
    */
   async status(orderId: string): Promise<MidtransStatus | null> {
-    const res = await requestJson<Record<string, unknown>>({
+    const res = await dependencyHealth.observe("GATEWAY:MIDTRANS", requestJson<Record<string, unknown>>({
       ...this.opts.fetchOptions,
       service: "midtrans",
       method: "GET",
@@ -284,7 +285,7 @@ export class MidtransClient {
       headers: { authorization: this.auth },
       acceptStatus: [404],
       redact: this.secrets(),
-    });
+    }));
     const d = res.data;
     const bodyCode = d && typeof d === "object" ? Number(d.status_code) : Number.NaN;
     if (res.status === 404 || bodyCode === 404) return null;

@@ -10,6 +10,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { Config } from "../../platform/config.js";
 import { ExternalServiceError, requestJson, type RequestDefaults } from "../../http/resilient-fetch.js";
+import { dependencyHealth } from "../../maintenance/dependency-health.js";
 import type { GatewayOutcome } from "../outcome.js";
 import { hexSignatureEquals } from "./hex-compare.js";
 
@@ -417,7 +418,7 @@ export class TripayClient {
   }
 
   private async call(method: "GET" | "POST", path: string, body?: unknown): Promise<unknown> {
-    const res = await requestJson<Envelope>({
+    const res = await dependencyHealth.observe("GATEWAY:TRIPAY", requestJson<Envelope>({
       ...this.opts.fetchOptions,
       service: "tripay",
       method,
@@ -425,7 +426,7 @@ export class TripayClient {
       headers: { authorization: `Bearer ${this.config.apiKey}` },
       body,
       redact: [this.config.apiKey, this.config.privateKey, ...(this.opts.fetchOptions?.redact ?? [])],
-    });
+    }));
     const env = res.data;
     if (env === null || typeof env !== "object" || env.success !== true) {
       const message = env && typeof env === "object" && typeof env.message === "string" ? env.message : "no success flag";
