@@ -1,3 +1,4 @@
+import { dependencyUnreachableCheck } from "../maintenance/unreachable.check.js";
 import type { AlertCheck } from "./types.js";
 
 /**
@@ -5,4 +6,5 @@ import type { AlertCheck } from "./types.js";
  * process at a time). To add one: write an AlertCheck in its own file and append one line here.
  */
 export const ALERT_CHECKS: AlertCheck[] = [
+  dependencyUnreachableCheck,
 ];
