@@ -1,5 +1,6 @@
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig } from "../shop/platform/config.js";
 import { configSecrets, createLogger } from "../shop/platform/logger.js";
+import { initSentry } from "../shop/platform/sentry.js";
 import { parseRoles, startService, type Service } from "./runtime.js";
 
 /**
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel, role: roles.join("+"), secrets: configSecrets(config) });
+  // Only with SENTRY_DSN (imported lazily: it costs memory); scrubbed of secrets and personal data.
+  const sentry = await initSentry({ dsn: config.monitoring.sentryDsn, role: roles.join("+"), secrets: configSecrets(config) });
   process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled promise rejection"));
 
   const running: { service?: Service } = {};
@@ -36,6 +39,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs);
     force.unref();
     await running.service?.stop();
+    await sentry?.flush();
     // Let the last log lines reach the pipe (PM2/journald read it after we are gone).
     await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
     process.exit(code);

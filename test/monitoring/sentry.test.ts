@@ -1,0 +1,75 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import * as Sentry from "@sentry/node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPiiScrubber, initSentry, type SentryHandle } from "../../shop/platform/sentry.js";
+import { ROOT } from "../process/helpers.js";
+import { startSentryCollector, type SentryCollector } from "./sentry-collector.js";
+
+const SECRET = "sk-live-9f8e7d6c5b4a39281706";
+const BOT_TOKEN = "7123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+/** What must never leave the process, in any form. */
+const FORBIDDEN = [SECRET, BOT_TOKEN, "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "budi@example.com", "andi@example.co.id", "812-3456-7890", "81234567890", "0812", "budi_santoso", "andi_wijaya", "123456789", "555123456", "hunter2-password"];
+
+let collector: SentryCollector;
+let sentry: SentryHandle | undefined;
+beforeAll(async () => {
+  collector = await startSentryCollector();
+  sentry = await initSentry({ dsn: collector.dsn, role: "worker", secrets: [SECRET] });
+});
+afterAll(async () => {
+  await sentry?.close();
+  await collector?.stop();
+});
+
+function expectClean(envelope: string) {
+  for (const text of FORBIDDEN) expect(envelope, `envelope contains ${text}`).not.toContain(text);
+}
+
+describe("Sentry, scrubbed", () => {
+  it("does nothing (and imports nothing) without SENTRY_DSN", async () => {
+    expect(await initSentry({ dsn: undefined, role: "web", secrets: [] })).toBeUndefined();
+  });
+
+  it("sends a captured error with its cause and breadcrumbs, without secrets or personal data", async () => {
+    Sentry.addBreadcrumb({ category: "bot", message: "update from @budi_santoso chat 123456789", data: { phone: "+62 812-3456-7890", text: "my email is budi@example.com" } });
+    const cause = new Error(`GET https://api.telegram.org/bot${BOT_TOKEN}/getMe failed`);
+    const err = new Error(`payment failed for budi@example.com (+6281234567890), user 123456789, key ${SECRET}`, { cause });
+    Object.assign(err, { password: "hunter2-password", orderStatus: "PAID" });
+    sentry!.captureException(err, { queue: "payment-followups" });
+    expect(await sentry!.flush(5_000)).toBe(true);
+    const envelope = await collector.waitFor("payment failed for");
+    expectClean(envelope);
+    expect(envelope).toContain("[email]");
+    expect(envelope).toContain("[phone]");
+    expect(envelope).toContain("[id]");
+    expect(envelope).toContain("[username]");
+    expect(envelope).toContain("bot[redacted]");
+    expect(envelope).toContain('"role":"worker"');
+    expect(envelope).toContain('"queue":"payment-followups"');
+    expect(envelope).toContain("GET https://api.telegram.org/bot"); // the cause is there, its token is not
+    expect(envelope).toContain("node_modules/@"); // stack frames keep their paths
+  });
+
+  it("reports an uncaught exception of a process that handles it like ops/main.ts, scrubbed", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "test/monitoring/fixtures/sentry-crash.ts")], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", SENTRY_DSN: collector.dsn, FIXTURE_SECRET: SECRET },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code, stderr).toBe(1);
+    const envelope = await collector.waitFor("crash while paying");
+    expectClean(envelope);
+    expect(envelope).toContain("onuncaughtexception");
+  });
+
+  it("scrubs Indonesian phone numbers in their usual spellings, but not ordinary numbers and words", () => {
+    const scrub = createPiiScrubber([]);
+    for (const phone of ["081234567890", "0812-3456-7890", "0812 3456 789", "+6281234567890", "+62 812-3456-7890", "6281234567890"]) expect(scrub(`call ${phone} now`), phone).not.toMatch(/\d{3}/);
+    expect(scrub("order 42 failed after 3 attempts at 12:30")).toBe("order 42 failed after 3 attempts at 12:30");
+    expect(scrub("see foo@bar")).toBe("see foo@bar");
+  });
+});
