@@ -17,6 +17,8 @@ import { REJECT_CONVERSATION, rejectConversation, reviewFeature } from "./featur
 import { TOPUP_CONVERSATION, topUpConversation, walletFeature } from "./features/wallet.feature.js";
 import { startFeature } from "./features/start.command.js";
 import { unhandledFeature } from "./features/unhandled.js";
+import { backupFeature } from "./features/backup.feature.js";
+import { RESTORE_CONVERSATION, restoreConversation, restoreFeature, restoreKeyIntake } from "./features/restore.conversation.js";
 import { botRetry } from "../shop/messages/telegram-api.js";
 import { admitUpdates } from "./middlewares/admit.middleware.js";
 import { maintenanceGate } from "./middlewares/maintenance.middleware.js";
@@ -87,6 +89,8 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
   protectedBot.use(deps.i18n);
   protectedBot.use(guardBlocked());
   protectedBot.use(refuseForeignCallbackData());
+  // A pasted backup key is deleted and replaced before any conversation can store it.
+  protectedBot.use(restoreKeyIntake);
   protectedBot.use(
     conversations<BotContext, ConvContext>({
       storage: {
@@ -104,6 +108,7 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
   protectedBot.use(createConversation<BotContext, ConvContext>(checkoutConversation(deps), { id: CHECKOUT_CONVERSATION, plugins }));
   protectedBot.use(createConversation<BotContext, ConvContext>(topUpConversation(deps), { id: TOPUP_CONVERSATION, plugins }));
   protectedBot.use(createConversation<BotContext, ConvContext>(rejectConversation(deps), { id: REJECT_CONVERSATION, plugins }));
+  protectedBot.use(createConversation<BotContext, ConvContext>(restoreConversation(deps), { id: RESTORE_CONVERSATION, plugins }));
   protectedBot.use(languageFeature);
   protectedBot.use(browseFeature);
   protectedBot.use(ordersFeature);
@@ -115,6 +120,8 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
   protectedBot.use(renewFeature);
   protectedBot.use(provisioningStaffFeature);
   protectedBot.use(staffFeature);
+  protectedBot.use(backupFeature);
+  protectedBot.use(restoreFeature);
   protectedBot.use(maintenanceFeature);
   protectedBot.use(unhandledFeature);
   return bot;

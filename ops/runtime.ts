@@ -17,6 +17,7 @@ import { startScheduler, type ScheduleEntry } from "../jobs/scheduler.js";
 import { closeWorkers, registerWorkers, type ProcessorMap } from "../jobs/workers.js";
 import { notificationsProcessor } from "../jobs/processors/notifications.processor.js";
 import { ownerAlertsProcessor } from "../jobs/processors/owner-alerts.processor.js";
+import { backupSchedules, backupsWorker } from "../jobs/processors/backups.processor.js";
 import { UserDirectory } from "../shop/users/directory.js";
 import { configRoster } from "../shop/users/staff.js";
 import { Catalog } from "../shop/catalog/catalog.js";
@@ -274,6 +275,7 @@ export async function startService(
         concurrency: 1,
       },
       [QueueName.OwnerAlerts]: { process: ownerAlertsProcessor({ api, prisma, queues, config, i18n, logger }), concurrency: 1 },
+      [QueueName.Backups]: backupsWorker({ prisma, config, queues, logger, i18n }),
       [QueueName.Lifecycle]: {
         process: lifecycleProcessor({ prisma, queues, i18n, providers: core.providers, lifecycle: config.lifecycle, paymentTtlHours: config.orderPaymentTtlHours }),
         concurrency: 1,
@@ -286,7 +288,7 @@ export async function startService(
     recovery = startRecovery({ prisma, queues, processors, logger });
   }
 
-  if (roles.includes("scheduler")) scheduler = startScheduler(scheduleTable(queues), logger);
+  if (roles.includes("scheduler")) scheduler = startScheduler([...scheduleTable(queues), ...backupSchedules(config, queues)], logger);
 
   if (roles.includes("web")) {
     // The gateway webhook's settlement runs on a small plain pg pool, as prepared statements;

@@ -442,3 +442,80 @@ alert-muted-until = 🔕 Muted until { $until } by { $who }.
 alert-mute-done = Muted until { $until }.
 alert-mute-refused = Only the shop owner can mute alerts.
 alert-mute-gone = This alert no longer exists.
+
+# --- Backups: /backup, drill report, /restore (backup surfaces) ---
+backup-owner-only = Only the shop owner can do this.
+backup-already-running = ⏳ A backup is already running. Wait until it is done, then try again.
+backup-step-preparing = 💾 Backup: starting…
+backup-step-dumping = 💾 Backup: dumping the database and encrypting…
+backup-step-sending = 📤 Backup: sending part { $part }/{ $parts }…
+backup-done = ✅ Backup { $backupId } done: { $size } in { $parts } part(s), { $seconds } s. Keep the parts and the manifest above; only your secret key (not on the server) opens them.
+backup-failed =
+    ❌ Backup failed: { $error }
+    Next: fix the cause above and send /backup again; /backup status shows the last good one.
+backup-never = never
+backup-status-title = 💾 Backups
+backup-status-last-good = Last good backup: { $at } · { $backupId } · { $size } in { $parts } part(s) · { $seconds } s
+backup-status-last-good-none = Last good backup: { $never }
+backup-status-last-failed = ⚠️ Latest backup FAILED ({ $at }): { $error }
+backup-status-drill-ok = Last restore drill: { $at } ✅ restore OK in { $seconds } s
+backup-status-drill-failed = Last restore drill: { $at } ❌ { $error }
+backup-status-drill-none = Last restore drill: { $never }
+backup-status-decrypt = Test decrypt: { $result }
+backup-status-local = Kept on the server: { $count } backup(s), { $size } · S3 copy: { $s3 }
+backup-status-schedule = Schedule (WIB): backup { $backup } · drill { $drill }
+backup-drill-ok = ✅ Restore drill: restore OK in { $seconds } s (backup { $backupId }, { $tables } tables equal to the manifest).
+backup-drill-differs =
+    ❌ Restore drill of backup { $backupId } FAILED after { $seconds } s: { $error }
+    <pre>{ $comparison }</pre>
+    Next: do not rely on this backup; send /backup for a new one and watch the next drill.
+restore-not-allowed = Only the shop owner can restore a backup.
+restore-intro =
+    ♻️ Restore from a backup in this chat.
+    Forward me the backup's manifest (…manifest.json) and all its parts (…partNN.bin), as documents, in any order. I check each one against the manifest as it arrives.
+    Nothing changes until you confirm at the end. /cancel stops.
+restore-send-documents = Forward the manifest and the parts as documents (or /cancel).
+restore-file-manifest = 📄 Manifest of backup { $backupId } received: { $parts } part(s).
+restore-file-part-ok = ✅ { $name } received and equal to the manifest.
+restore-file-part-unchecked = 📥 { $name } received; I check it once the manifest is here.
+restore-file-altered = ❌ { $name } does NOT match the manifest (manifest: { $expected }; received: { $got }). It was not kept: forward the original part.
+restore-file-foreign = ❌ { $name } belongs to another backup ({ $backupId }), not the one being restored. It was not kept.
+restore-file-not-backup = ❌ { $name } is not a backup part or manifest. It was not kept.
+restore-file-too-big = ❌ { $name } is { $size }: bots can only download files up to 20 MB. Restore on the server instead: npm run restore (ops/RUNBOOK.md).
+restore-file-unavailable = ❌ { $name } could not be downloaded from Telegram ({ $reason }). Forward it again.
+restore-need-manifest = Received { $received } part(s) so far; forward the manifest too.
+restore-files-complete = All { $parts } part(s) are here and equal to the manifest.
+restore-files-missing = { $have }/{ $parts } part(s) checked. Still missing: { $missing }
+restore-ask-key =
+    🔑 Now paste the backup secret key (BACKUP_SECRET_KEY, from npm run backup:keygen) of key { $fingerprint }.
+    I delete your message at once and keep the key in memory only, for this restore.
+restore-key-as-text = Paste the secret key as a text message (or /cancel).
+restore-key-malformed = That is not a backup secret key (32 bytes, base64). Your message was deleted. Paste the key of { $fingerprint } again, or /cancel.
+restore-key-wrong = That key does not open this backup (it needs the key of { $fingerprint }). Your message was deleted. Paste the right key, or /cancel.
+restore-key-gave-up = Too many wrong keys: the restore is stopped and nothing was changed.
+restore-key-unasked = 🔑 I deleted your message: it looked like a backup secret key, which must never sit in a chat. Paste it only when /restore asks for it.
+restore-key-expired = the secret key is no longer held (the bot restarted or it expired); start again with /restore
+restore-confirm =
+    ⚠️ This REPLACES all of the shop's data with backup { $backupId } (made { $createdAt }).
+    First the shop goes into maintenance and a fresh backup of the current data is sent to you.
+    To go ahead, type exactly:
+    <code>{ $phrase }</code>
+restore-confirm-mismatch = That is not the confirmation; nothing was changed. Type exactly <code>{ $phrase }</code>, or /cancel.
+restore-confirm-gave-up = The confirmation did not match: the restore is stopped and nothing was changed.
+restore-timeout = ⌛ The restore waited too long and was stopped. Nothing was changed.
+restore-too-many = Too many messages: the restore is stopped and nothing was changed. Start again with /restore.
+restore-step-maintenance = 🛠 Maintenance mode on: customers wait while the shop is restored.
+restore-step-backup = 💾 Taking a fresh backup of the current data first…
+restore-step-restoring = ♻️ Restoring backup { $backupId }…
+restore-pre-backup-failed = the fresh backup before the restore failed ({ $error }), so nothing was restored
+restore-failed =
+    ❌ Restore failed: { $error }
+    Maintenance mode is off again. Fresh backup taken before: { $preBackupId }.
+restore-done =
+    ✅ Backup { $backupId } restored; every count and checksum equals the manifest. Maintenance mode is off.
+    <pre>{ $comparison }</pre>
+    The data from before the restore is in backup { $preBackupId } (sent above).
+restore-mismatch =
+    ⚠️ Backup { $backupId } restored, but the result DIFFERS from the manifest. Maintenance mode is off.
+    <pre>{ $comparison }</pre>
+    The data from before the restore is in backup { $preBackupId } (sent above); see ops/RUNBOOK.md before going on.

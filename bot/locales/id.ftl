@@ -436,3 +436,80 @@ alert-muted-until = 🔕 Dibisukan sampai { $until } oleh { $who }.
 alert-mute-done = Dibisukan sampai { $until }.
 alert-mute-refused = Hanya pemilik toko yang dapat membisukan peringatan.
 alert-mute-gone = Peringatan ini sudah tidak ada.
+
+# --- Backups: /backup, drill report, /restore (backup surfaces) ---
+backup-owner-only = Hanya pemilik toko yang bisa melakukan ini.
+backup-already-running = ⏳ Sebuah backup sedang berjalan. Tunggu sampai selesai, lalu coba lagi.
+backup-step-preparing = 💾 Backup: memulai…
+backup-step-dumping = 💾 Backup: membuat dump database dan mengenkripsi…
+backup-step-sending = 📤 Backup: mengirim bagian { $part }/{ $parts }…
+backup-done = ✅ Backup { $backupId } selesai: { $size } dalam { $parts } bagian, { $seconds } dtk. Simpan bagian-bagian dan manifest di atas; hanya kunci rahasia Anda (tidak ada di server) yang bisa membukanya.
+backup-failed =
+    ❌ Backup gagal: { $error }
+    Langkah berikut: perbaiki penyebab di atas lalu kirim /backup lagi; /backup status menunjukkan backup baik terakhir.
+backup-never = belum pernah
+backup-status-title = 💾 Backup
+backup-status-last-good = Backup baik terakhir: { $at } · { $backupId } · { $size } dalam { $parts } bagian · { $seconds } dtk
+backup-status-last-good-none = Backup baik terakhir: { $never }
+backup-status-last-failed = ⚠️ Backup terakhir GAGAL ({ $at }): { $error }
+backup-status-drill-ok = Drill pemulihan terakhir: { $at } ✅ restore OK dalam { $seconds } dtk
+backup-status-drill-failed = Drill pemulihan terakhir: { $at } ❌ { $error }
+backup-status-drill-none = Drill pemulihan terakhir: { $never }
+backup-status-decrypt = Uji dekripsi: { $result }
+backup-status-local = Tersimpan di server: { $count } backup, { $size } · salinan S3: { $s3 }
+backup-status-schedule = Jadwal (WIB): backup { $backup } · drill { $drill }
+backup-drill-ok = ✅ Drill pemulihan: restore OK dalam { $seconds } dtk (backup { $backupId }, { $tables } tabel sama dengan manifest).
+backup-drill-differs =
+    ❌ Drill pemulihan backup { $backupId } GAGAL setelah { $seconds } dtk: { $error }
+    <pre>{ $comparison }</pre>
+    Langkah berikut: jangan andalkan backup ini; kirim /backup untuk membuat yang baru dan perhatikan drill berikutnya.
+restore-not-allowed = Hanya pemilik toko yang bisa memulihkan backup.
+restore-intro =
+    ♻️ Pulihkan dari backup lewat chat ini.
+    Teruskan (forward) ke saya manifest backup (…manifest.json) dan semua bagiannya (…partNN.bin) sebagai dokumen, urutan bebas. Setiap file saya periksa terhadap manifest saat tiba.
+    Tidak ada yang berubah sebelum Anda mengonfirmasi di akhir. /cancel untuk berhenti.
+restore-send-documents = Teruskan manifest dan bagian-bagiannya sebagai dokumen (atau /cancel).
+restore-file-manifest = 📄 Manifest backup { $backupId } diterima: { $parts } bagian.
+restore-file-part-ok = ✅ { $name } diterima dan sama dengan manifest.
+restore-file-part-unchecked = 📥 { $name } diterima; saya periksa setelah manifest tiba.
+restore-file-altered = ❌ { $name } TIDAK cocok dengan manifest (manifest: { $expected }; diterima: { $got }). File ini tidak disimpan: teruskan bagian yang asli.
+restore-file-foreign = ❌ { $name } milik backup lain ({ $backupId }), bukan yang sedang dipulihkan. File ini tidak disimpan.
+restore-file-not-backup = ❌ { $name } bukan bagian atau manifest backup. File ini tidak disimpan.
+restore-file-too-big = ❌ { $name } berukuran { $size }: bot hanya bisa mengunduh file sampai 20 MB. Pulihkan di server saja: npm run restore (ops/RUNBOOK.md).
+restore-file-unavailable = ❌ { $name } tidak bisa diunduh dari Telegram ({ $reason }). Teruskan lagi.
+restore-need-manifest = Sudah { $received } bagian diterima; teruskan juga manifest-nya.
+restore-files-complete = Semua { $parts } bagian sudah ada dan sama dengan manifest.
+restore-files-missing = { $have }/{ $parts } bagian sudah diperiksa. Masih kurang: { $missing }
+restore-ask-key =
+    🔑 Sekarang tempelkan kunci rahasia backup (BACKUP_SECRET_KEY, dari npm run backup:keygen) untuk kunci { $fingerprint }.
+    Pesan Anda langsung saya hapus dan kuncinya hanya saya simpan di memori, untuk pemulihan ini saja.
+restore-key-as-text = Tempelkan kunci rahasia sebagai pesan teks (atau /cancel).
+restore-key-malformed = Itu bukan kunci rahasia backup (32 byte, base64). Pesan Anda sudah dihapus. Tempelkan lagi kunci untuk { $fingerprint }, atau /cancel.
+restore-key-wrong = Kunci itu tidak membuka backup ini (perlu kunci untuk { $fingerprint }). Pesan Anda sudah dihapus. Tempelkan kunci yang benar, atau /cancel.
+restore-key-gave-up = Terlalu banyak kunci salah: pemulihan dihentikan dan tidak ada yang berubah.
+restore-key-unasked = 🔑 Pesan Anda saya hapus: isinya seperti kunci rahasia backup, yang tidak boleh tersimpan di chat. Tempelkan hanya saat /restore memintanya.
+restore-key-expired = kunci rahasia sudah tidak tersimpan (bot dimulai ulang atau waktunya habis); mulai lagi dengan /restore
+restore-confirm =
+    ⚠️ Ini MENGGANTI semua data toko dengan backup { $backupId } (dibuat { $createdAt }).
+    Lebih dulu toko masuk mode pemeliharaan dan backup baru dari data sekarang dikirim ke Anda.
+    Untuk lanjut, ketik persis:
+    <code>{ $phrase }</code>
+restore-confirm-mismatch = Itu bukan konfirmasinya; tidak ada yang berubah. Ketik persis <code>{ $phrase }</code>, atau /cancel.
+restore-confirm-gave-up = Konfirmasi tidak cocok: pemulihan dihentikan dan tidak ada yang berubah.
+restore-timeout = ⌛ Pemulihan menunggu terlalu lama dan dihentikan. Tidak ada yang berubah.
+restore-too-many = Terlalu banyak pesan: pemulihan dihentikan dan tidak ada yang berubah. Mulai lagi dengan /restore.
+restore-step-maintenance = 🛠 Mode pemeliharaan aktif: pelanggan menunggu selama toko dipulihkan.
+restore-step-backup = 💾 Membuat backup baru dari data sekarang terlebih dulu…
+restore-step-restoring = ♻️ Memulihkan backup { $backupId }…
+restore-pre-backup-failed = backup baru sebelum pemulihan gagal ({ $error }), jadi tidak ada yang dipulihkan
+restore-failed =
+    ❌ Pemulihan gagal: { $error }
+    Mode pemeliharaan sudah dimatikan lagi. Backup baru sebelumnya: { $preBackupId }.
+restore-done =
+    ✅ Backup { $backupId } sudah dipulihkan; setiap jumlah baris dan checksum sama dengan manifest. Mode pemeliharaan sudah dimatikan.
+    <pre>{ $comparison }</pre>
+    Data dari sebelum pemulihan ada di backup { $preBackupId } (dikirim di atas).
+restore-mismatch =
+    ⚠️ Backup { $backupId } sudah dipulihkan, tetapi hasilnya BERBEDA dari manifest. Mode pemeliharaan sudah dimatikan.
+    <pre>{ $comparison }</pre>
+    Data dari sebelum pemulihan ada di backup { $preBackupId } (dikirim di atas); baca ops/RUNBOOK.md sebelum melanjutkan.

@@ -79,6 +79,12 @@ export async function openInbox(config: Pick<Config, "backup">, chatId: number):
   return dir;
 }
 
+/** Removes every inbox folder of this chat (its restore flow ended without reaching the end). */
+export async function discardInboxes(config: Pick<Config, "backup">, chatId: number): Promise<void> {
+  const root = inboxRoot(config);
+  for (const name of await readdir(root).catch(() => [] as string[])) if (name.startsWith(`${chatId}-`)) await rm(join(root, name), { recursive: true, force: true });
+}
+
 /** Removes an inbox folder (the parts are encrypted, but there is no reason to keep them). */
 export async function closeInbox(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
