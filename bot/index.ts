@@ -19,10 +19,12 @@ import { startFeature } from "./features/start.command.js";
 import { unhandledFeature } from "./features/unhandled.js";
 import { backupFeature } from "./features/backup.feature.js";
 import { RESTORE_CONVERSATION, restoreConversation, restoreFeature, restoreKeyIntake } from "./features/restore.conversation.js";
+import { alertsFeature } from "./features/alerts.feature.js";
 import { botRetry } from "../shop/messages/telegram-api.js";
 import { admitUpdates } from "./middlewares/admit.middleware.js";
 import { maintenanceGate } from "./middlewares/maintenance.middleware.js";
 import { maintenanceFeature } from "./features/maintenance.feature.js";
+import { doctorFeature } from "./features/doctor.command.js";
 import { handleBotError } from "./middlewares/error-boundary.js";
 import { refuseForeignCallbackData } from "./middlewares/callback-data.filter.js";
 import { guardBlocked, loadUser } from "./middlewares/user.middleware.js";
@@ -123,6 +125,8 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
   protectedBot.use(backupFeature);
   protectedBot.use(restoreFeature);
   protectedBot.use(maintenanceFeature);
+  protectedBot.use(doctorFeature);
+  protectedBot.use(alertsFeature);
   protectedBot.use(unhandledFeature);
   return bot;
 }

@@ -2,6 +2,7 @@ import { CONFIG_EXIT_CODE, ConfigError, loadConfig } from "../shop/platform/conf
 import { configSecrets, createLogger } from "../shop/platform/logger.js";
 import { initSentry } from "../shop/platform/sentry.js";
 import { parseRoles, startService, type Service } from "./runtime.js";
+import { recordUncaughtErrors } from "./watchdog.js";
 
 /**
  * Process entry point: `node dist/ops/main.js [web] [bot] [worker] [scheduler]`
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
   const started = performance.now();
   try {
     running.service = await startService(config, roles, logger);
+    // Uncaught errors also go to Postgres, grouped, for the owner's alert (ops/watchdog.ts).
+    recordUncaughtErrors(running.service.prisma, roles, logger);
   } catch (err) {
     // e.g. the HTTP port taken. (Telegram unreachable is not fatal: the bot keeps retrying in the
     // background, /health/ready names it, and the owner is alerted; see ops/bot-startup.ts.)

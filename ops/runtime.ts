@@ -41,6 +41,7 @@ import { createMetrics, type Metrics } from "../shop/platform/metrics.js";
 import { StartupComponents } from "../shop/platform/readiness.js";
 import { pauseAwareAvailability, startMaintenanceWatch } from "../shop/maintenance/index.js";
 import { startBot, type BotStartup, type StartupRetryPolicy } from "./bot-startup.js";
+import { startAlerting } from "./watchdog.js";
 import { startMonitoring } from "./monitoring/metrics-listener.js";
 
 export const ROLES = ["web", "bot", "worker", "scheduler"] as const;
@@ -310,6 +311,9 @@ export async function startService(
 
   const monitoring = await startMonitoring({ config, roles, metrics, prisma, queues, logger });
 
+  // Heartbeat, alert checks and the alert bot, by role (ops/watchdog.ts).
+  const alerting = startAlerting({ roles, config, logger, prisma, redis, queues, metrics, i18n, botDeps: core.botDeps });
+
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
@@ -336,6 +340,7 @@ export async function startService(
         ]);
       });
       await step("cron", () => scheduler?.stop());
+      await step("alerts", () => alerting.stop());
       await step("metrics", () => monitoring.stop());
       await step("recovery", () => recovery?.stop());
       await step("maintenance", () => maintenance.stop());

@@ -1,4 +1,4 @@
-import type { Prisma, PrismaClient } from "../../db/client.js";
+import type { Db, Prisma, PrismaClient } from "../../db/client.js";
 import type { AlertCondition, AlertDeps, AlertSettings } from "./types.js";
 
 export const DEFAULT_ALERT_SETTINGS: AlertSettings = { repeatMinutes: 60, maxPerHour: 20 };
@@ -138,8 +138,8 @@ export async function resolveAlert(deps: AlertDeps, fingerprint: string): Promis
 }
 
 /** Silences one fingerprint until `minutes` from now (per fingerprint, whatever raises it). */
-export async function muteAlert(prisma: PrismaClient, alertId: number, minutes: number, byTelegramId: number): Promise<{ fingerprint: string; title: string; mutedUntil: Date } | null> {
-  const rows = await prisma.$queryRaw<{ fingerprint: string; title: string; muted_until: Date }[]>`
+export async function muteAlert(db: Db, alertId: number, minutes: number, byTelegramId: number): Promise<{ fingerprint: string; title: string; mutedUntil: Date } | null> {
+  const rows = await db.$queryRaw<{ fingerprint: string; title: string; muted_until: Date }[]>`
     UPDATE owner_alerts SET muted_until = now() + ${minutes} * interval '1 minute', muted_by = ${BigInt(byTelegramId)}
     WHERE id = ${alertId} RETURNING fingerprint, title, muted_until`;
   const row = rows[0];

@@ -58,6 +58,7 @@ describe("the whole service over HTTP against the fake Telegram", () => {
     await owner.waitForMessage(/Halo, Owner!/, { timeoutMs: 10_000 });
     await t.service.queues.enqueue(QueueName.OwnerAlerts, { severity: "warning", title: "Disk hampir penuh", detail: "sisa 5%" });
     const alert = await owner.waitForMessage(/Disk hampir penuh/, { timeoutMs: 10_000 });
-    expect(alert.text).toBe("⚠️ Disk hampir penuh\n\nsisa 5%");
+    // What happened, the detail, then what to do next (shop/alerts/render.ts), with the Mute buttons.
+    expect(alert.text).toMatch(/^⚠️ Disk hampir penuh\n\nsisa 5%\n\n➡️ Langkah berikut: /);
   });
 });
