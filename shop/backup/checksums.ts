@@ -37,6 +37,8 @@ export async function tableSums(client: pg.ClientBase, tables: readonly string[]
 
 /** The newest migration applied to this database (what schema the dump holds). */
 export async function lastMigration(client: pg.ClientBase): Promise<string | null> {
+  const log = await client.query<{ t: string | null }>("SELECT to_regclass('_prisma_migrations')::text AS t");
+  if (!log.rows[0]?.t) return null;
   const res = await client.query<{ name: string }>(
     "SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name DESC LIMIT 1",
   );
