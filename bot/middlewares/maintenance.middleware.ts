@@ -1,5 +1,6 @@
 import type { Middleware } from "grammy";
 import { maintenanceState, type MaintenanceState } from "../../shop/maintenance/index.js";
+import { withTimeout } from "../../shop/maintenance/timeout.js";
 import { DEFAULT_LOCALE, type Locale } from "../../shop/messages/locale.js";
 import { configRoster } from "../../shop/users/staff.js";
 import type { BotContext } from "../context.js";
@@ -17,21 +18,11 @@ const DOWN_MEMORY_MS = 3_000;
 /** A state read or probe slower than this counts as "database unreachable". */
 const PROBE_TIMEOUT_MS = 2_000;
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    work,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
 /** The user's language without asking Postgres: the last one this process saw, else Telegram's hint. */
 function localeOf(ctx: BotContext): Locale {
   const remembered = ctx.deps.locales.get(ctx.from?.id);
   if (remembered !== DEFAULT_LOCALE) return remembered;
-  return ctx.from?.language_code?.startsWith("en") ? ("en" as Locale) : DEFAULT_LOCALE;
+  return ctx.from?.language_code?.startsWith("en") ? "en" : DEFAULT_LOCALE;
 }
 
 async function answer(ctx: BotContext, text: string): Promise<void> {
