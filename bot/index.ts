@@ -25,7 +25,6 @@ import { admitUpdates } from "./middlewares/admit.middleware.js";
 import { maintenanceGate } from "./middlewares/maintenance.middleware.js";
 import { maintenanceFeature } from "./features/maintenance.feature.js";
 import { doctorFeature } from "./features/doctor.command.js";
-import { doctorFeature } from "./features/doctor.command.js";
 import { handleBotError } from "./middlewares/error-boundary.js";
 import { refuseForeignCallbackData } from "./middlewares/callback-data.filter.js";
 import { guardBlocked, loadUser } from "./middlewares/user.middleware.js";
@@ -126,7 +125,6 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
   protectedBot.use(backupFeature);
   protectedBot.use(restoreFeature);
   protectedBot.use(maintenanceFeature);
-  protectedBot.use(doctorFeature);
   protectedBot.use(doctorFeature);
   protectedBot.use(alertsFeature);
   protectedBot.use(unhandledFeature);
