@@ -115,6 +115,9 @@ export function registerWorkers(deps: {
           .enqueue(QueueName.OwnerAlerts, {
             severity: "critical",
             title: `Job ${name} gagal permanen`,
+            fingerprint: `job-failed:${name}`,
+            kind: "job-failed",
+            nextStep: `Cari 'job failed for good' dengan queue=${name} di log worker untuk penyebabnya; pesanan yang gagal juga dikirim ke penjual (/retry, /refund). Kegagalan berikutnya di antrean ini dihitung di peringatan yang sama.`,
             // Goes to Telegram, not a log, but the same rule holds: no token or key in it.
             detail: scrubSecrets(`job ${job?.id ?? "?"}: ${err.message}`).slice(0, 3000),
           })

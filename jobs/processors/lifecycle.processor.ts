@@ -69,6 +69,7 @@ export function lifecycleProcessor(deps: LifecycleDeps) {
       {
         severity: "warning",
         title: `Siklus VPS (${task}): ${failures.length} VPS gagal diproses`,
+        fingerprint: `lifecycle-failures:${task}`,
         detail: failures.map((f) => `instance #${f.instanceId}: ${f.error}`).join("\n").slice(0, 3000),
       },
       { jobId: jobId("lifecycle-failures", task, tick) },

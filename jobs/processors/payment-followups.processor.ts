@@ -69,7 +69,7 @@ export async function queueWork(queues: Queues, item: FollowupWork): Promise<voi
       await queues.enqueue(QueueName.InstanceActions, { actionId: item.actionId }, { jobId: jobId("action", item.actionId) });
       return;
     case "alert-owner":
-      await queues.enqueue(QueueName.OwnerAlerts, { severity: item.severity, title: item.title, ...(item.detail ? { detail: item.detail } : {}) }, item.id ? { jobId: jobId(...item.id) } : {});
+      await queues.enqueue(QueueName.OwnerAlerts, { severity: item.severity, title: item.title, ...(item.detail ? { detail: item.detail } : {}), ...(item.id ? { fingerprint: item.id.join(":") } : {}) }, item.id ? { jobId: jobId(...item.id) } : {});
       return;
     case "settled":
       await dispatchSettled(queues, item.settled);
