@@ -1,14 +1,14 @@
-import type { Breadcrumb, ErrorEvent } from "@sentry/node";
+import type { BaseTransportOptions, Breadcrumb, ErrorEvent } from "@sentry/core";
 import { createScrubber } from "./logger.js";
 
 /**
  * Error reports to Sentry when SENTRY_DSN is set, scrubbed before they leave the process.
  *
- * Why lazily: `@sentry/node` costs tens of MiB of RSS once imported (measured in the README's
- * Monitoring section) and a role must idle within 150 MiB, so it is imported only when a DSN is
- * configured. Why so few integrations: no tracing, no OpenTelemetry, no HTTP/console
- * instrumentation (they would copy request bodies and log lines, i.e. customers' data, into
- * breadcrumbs); only uncaught exceptions, unhandled rejections, error causes and de-duplication.
+ * Why lazily: Sentry's code costs memory once imported (README, Monitoring) and a role must idle
+ * within 150 MiB, so it is imported only when a DSN is configured. Why so little of it: no
+ * tracing, no OpenTelemetry, no HTTP/console instrumentation (they would copy request bodies and
+ * log lines, i.e. customers' data, into breadcrumbs); only uncaught exceptions, unhandled
+ * rejections, captured errors with their causes, de-duplicated.
  *
  * What is scrubbed from every event and breadcrumb, in every string at any depth: the configured
  * secrets and secret shapes the logger scrubs (bot tokens, keys, URL credentials, bearer
@@ -70,34 +70,52 @@ export function scrubBreadcrumb(crumb: Breadcrumb, scrub: (text: string) => stri
   return scrubDeep(crumb, scrub);
 }
 
+/** Sends envelopes with fetch (10 s timeout); Sentry's rate limits are honoured by createTransport. */
+function fetchTransport(core: typeof import("@sentry/core")) {
+  return (options: BaseTransportOptions) =>
+    core.createTransport(options, async (request) => {
+      const res = await fetch(options.url, { method: "POST", body: request.body, headers: options.headers, signal: AbortSignal.timeout(10_000) });
+      return { statusCode: res.status, headers: { "x-sentry-rate-limits": res.headers.get("x-sentry-rate-limits"), "retry-after": res.headers.get("retry-after") } };
+    });
+}
+
 /**
  * Starts Sentry for this process when `dsn` is set (else returns undefined and imports nothing).
  * `secrets`: configSecrets(config), so a configured value never reaches Sentry either.
+ *
+ * Built on `@sentry/core`'s server client, the part of `@sentry/node` that reports errors:
+ * `@sentry/node` itself loads OpenTelemetry and every auto-instrumentation on import, measured
+ * at +63 MiB RSS for the all-in-one process against +11–23 MiB for this (README, Monitoring).
+ * Uncaught exceptions are reported from `uncaughtExceptionMonitor`, which leaves what happens
+ * next (ops/main.ts: log, graceful shutdown, flush, exit 1) to the process's own handler.
  */
 export async function initSentry(opts: { dsn?: string; role: string; secrets: Iterable<string | undefined>; release?: string; environment?: string }): Promise<SentryHandle | undefined> {
   if (!opts.dsn) return undefined;
-  const Sentry = await import("@sentry/node");
+  const core = await import("@sentry/core");
+  const { ServerRuntimeClient, nodeStackLineParser } = await import("@sentry/core/server");
   const scrub = createPiiScrubber(opts.secrets);
-  Sentry.init({
+  const client = new ServerRuntimeClient({
     dsn: opts.dsn,
     ...(opts.release ? { release: opts.release } : {}),
     environment: opts.environment ?? process.env.NODE_ENV ?? "production",
-    defaultIntegrations: false,
-    enableOpenTelemetrySetup: false,
-    integrations: [
-      // main.ts has its own uncaughtException handler (log, graceful shutdown): Sentry only reports.
-      Sentry.onUncaughtExceptionIntegration({ exitEvenIfOtherHandlersAreRegistered: false }),
-      Sentry.onUnhandledRejectionIntegration({ mode: "none" }),
-      Sentry.linkedErrorsIntegration(),
-      Sentry.dedupeIntegration(),
-    ],
-    initialScope: { tags: { role: opts.role } },
+    platform: "node",
+    runtime: { name: "node", version: process.version },
+    integrations: [core.eventFiltersIntegration(), core.linkedErrorsIntegration(), core.dedupeIntegration()],
+    stackParser: core.createStackParser(nodeStackLineParser()),
+    transport: fetchTransport(core),
     beforeSend: (event) => scrubEvent(event, scrub),
     beforeBreadcrumb: (crumb) => scrubBreadcrumb(crumb, scrub),
   });
+  core.getCurrentScope().setClient(client);
+  core.getGlobalScope().setTag("role", opts.role);
+  client.init();
+  const report = (type: string) => (err: unknown) => void core.captureException(err, { mechanism: { type, handled: false } });
+  process.on("uncaughtExceptionMonitor", report("onuncaughtexception"));
+  // Every process here has its own unhandledRejection handler (ops/main.ts logs it); this one only reports.
+  process.on("unhandledRejection", report("onunhandledrejection"));
   return {
-    captureException: (err, tags) => void Sentry.captureException(err, tags ? { tags } : undefined),
-    flush: (timeoutMs = 2_000) => Sentry.flush(timeoutMs),
-    close: async (timeoutMs = 2_000) => void (await Sentry.close(timeoutMs)),
+    captureException: (err, tags) => void core.captureException(err, tags ? { tags } : undefined),
+    flush: (timeoutMs = 2_000) => core.flush(timeoutMs),
+    close: async (timeoutMs = 2_000) => void (await client.close(timeoutMs)),
   };
 }

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
-import * as Sentry from "@sentry/node";
+import * as Sentry from "@sentry/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPiiScrubber, initSentry, type SentryHandle } from "../../shop/platform/sentry.js";
 import { ROOT } from "../process/helpers.js";
