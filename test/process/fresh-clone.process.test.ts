@@ -22,6 +22,8 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { startFakeTelegram, type FakeTelegram } from "../../ops/fakes/telegram/index.js";
+import { generateBackupKeyPair } from "../../shop/backup/keys.js";
+import { runMonitoringCommands } from "../monitoring/readme-commands.js";
 import { databaseUrl, quoteIdent, TEST_DATABASE_ADMIN_URL, TEST_DB_PREFIX } from "../support/db-context.js";
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from "../support/redis.js";
 import { freePort, TEST_TOKEN } from "../support/service.js";
@@ -132,6 +134,20 @@ async function demo(): Promise<void> {
   timings.push(["demo", Math.round(performance.now() - started)]);
 }
 
+/** The backup commands: keygen prints the two lines, backup sends its parts to the owner, restore --verify-only decrypts them. */
+async function backups(roleEnv: Record<string, string>): Promise<void> {
+  const keygen = await run("backup:keygen", ["run", "--silent", "backup:keygen"]);
+  expect(keygen.code, keygen.output).toBe(0);
+  expect(keygen.output).toMatch(/BACKUP_PUBLIC_KEY=\S{44}\nBACKUP_SECRET_KEY=\S{44}\n/);
+  const keys = await generateBackupKeyPair();
+  fake.user(9_000_001);
+  const backupEnv = { ...roleEnv, OWNER_IDS: "9000001", BACKUP_PUBLIC_KEY: keys.publicKey, BACKUP_DIR: path.join(dir, "backups") };
+  const backup = await run("backup", ["run", "backup"], backupEnv);
+  expect(backup.code, backup.output).toBe(0);
+  const verify = await run("restore --verify-only", ["run", "restore", "--", path.join(dir, "backups"), "--verify-only"], { ...backupEnv, BACKUP_SECRET_KEY: keys.secretKey });
+  expect(verify.code, verify.output).toBe(0);
+}
+
 beforeAll(async () => {
   if (!isCheckout) return;
   const started = performance.now();
@@ -176,6 +192,13 @@ describe.skipIf(!isCheckout)("a fresh clone", () => {
     await client.connect();
     const plans = await client.query("SELECT count(*)::int AS n FROM plans").finally(() => client.end());
     expect(plans.rows[0].n).toBeGreaterThan(0);
+    // A development clone is not ready for launch, and the doctor says why in its table.
+    const doctor = await run("doctor", ["run", "doctor"], roleEnv);
+    expect(doctor.code, doctor.output).toBe(1);
+    expect(doctor.output).toMatch(/^FAIL {2,}\S/m);
+    expect(doctor.output).toMatch(/\d+ FAIL, \d+ WARN, \d+ PASS — not ready for launch/);
+    runMonitoringCommands(dir);
+    await backups(roleEnv);
 
     const checks = ["typecheck", "lint"].map(async (script) => {
       const result = await run(script, ["run", script]);
