@@ -11,8 +11,8 @@ import { formatDoctorTable, runDoctor, type DoctorResult } from "../../shop/doct
 import { ConfigError, loadConfig } from "../../shop/platform/config.js";
 import { projectRoot } from "../../shop/platform/paths.js";
 
-/** Each external call of a check gets this long (DOCTOR_TIMEOUT_MS overrides, for slow links). */
-const TIMEOUT_MS = Number(process.env.DOCTOR_TIMEOUT_MS) || 5_000;
+/** Each external call of a check gets this long. */
+const TIMEOUT_MS = 5_000;
 
 if (existsSync(".env")) process.loadEnvFile(".env");
 

@@ -60,7 +60,6 @@ describe("npm run doctor on the test setup", () => {
         DATA_ENCRYPTION_KEY: "0".repeat(64),
         DATA_DIR: dataDir,
         ...gateways.env,
-        DOCTOR_TIMEOUT_MS: "5000",
       });
       expect(r.code, r.out).toBe(1);
       expect(r.out).toMatch(/^STATUS +CHECK +DETAIL$/m);
