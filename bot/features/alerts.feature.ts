@@ -51,8 +51,8 @@ alertsFeature.callbackQuery(MUTE_DATA, async (ctx) => {
  * the same user loading, i18n and permission check as the shop bot, and nothing else. Polled by
  * the bot role next to the shop bot.
  */
-export function createAlertBot(deps: BotDeps, token: string): Bot<BotContext> {
-  const bot = new Bot<BotContext>(token, { client: { apiRoot: deps.config.telegram.apiRoot, timeoutSeconds: 30 } });
+export function createAlertBot(deps: BotDeps, token: string, opts: { apiRoot?: string } = {}): Bot<BotContext> {
+  const bot = new Bot<BotContext>(token, { client: { apiRoot: opts.apiRoot ?? deps.config.telegram.apiRoot, timeoutSeconds: 30 } });
   botRetry(bot.api);
   bot.use((ctx, next) => {
     ctx.deps = deps;
