@@ -24,7 +24,6 @@ import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { startFakeTelegram, type FakeTelegram } from "../../ops/fakes/telegram/index.js";
 import { generateBackupKeyPair } from "../../shop/backup/keys.js";
 import { runMonitoringCommands } from "../monitoring/readme-commands.js";
-import { runMonitoringCommands } from "../monitoring/readme-commands.js";
 import { databaseUrl, quoteIdent, TEST_DATABASE_ADMIN_URL, TEST_DB_PREFIX } from "../support/db-context.js";
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from "../support/redis.js";
 import { freePort, TEST_TOKEN } from "../support/service.js";
@@ -193,7 +192,6 @@ describe.skipIf(!isCheckout)("a fresh clone", () => {
     await client.connect();
     const plans = await client.query("SELECT count(*)::int AS n FROM plans").finally(() => client.end());
     expect(plans.rows[0].n).toBeGreaterThan(0);
-    runMonitoringCommands(dir);
     // A development clone is not ready for launch, and the doctor says why in its table.
     const doctor = await run("doctor", ["run", "doctor"], roleEnv);
     expect(doctor.code, doctor.output).toBe(1);
