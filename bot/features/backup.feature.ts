@@ -1,6 +1,6 @@
 import { Composer, GrammyError, type Transformer } from "grammy";
 import { audit } from "../../shop/audit.js";
-import { BackupAlreadyRunningError, BACKUP_LEASE, runBackup, type BackupRunResult } from "../../shop/backup/index.js";
+import type { BackupRunResult } from "../../shop/backup/index.js";
 import { backupOverview, formatBytes, formatSeconds } from "../../shop/backup/drill-report.js";
 import { isLeaseHeld } from "../../shop/leases.js";
 import { formatDateTime } from "../../shop/messages/format.js";
@@ -24,15 +24,13 @@ const owner = backupFeature.chatType("private").filter(allowedTo("backups.run"))
 /** This process's running /backup, so a second one is refused before it reaches the lease. */
 let running: Promise<unknown> | undefined;
 
-/** For tests: resolves when this process's /backup (if any) has finished. */
-export function backupSettled(): Promise<unknown> {
-  return running ?? Promise.resolve();
-}
+/** The backup code (pg tools, libsodium) loads on the first /backup, not with the bot. */
+const backupModule = () => import("../../shop/backup/index.js");
 
 owner.command("backup", async (ctx) => {
   if (ctx.match.trim().toLowerCase() === "status") return showStatus(ctx);
   await audit(ctx.deps.prisma, { actorUserId: ctx.shopUser.id, actorType: "OWNER", action: "backup.command", targetType: "backup", targetId: "now" });
-  if (running || (await isLeaseHeld(ctx.deps.prisma, BACKUP_LEASE))) {
+  if (running || (await isLeaseHeld(ctx.deps.prisma, (await backupModule()).BACKUP_LEASE))) {
     await ctx.reply(ctx.t("backup-already-running"));
     return;
   }
@@ -45,6 +43,7 @@ backupFeature.chatType("private").command("backup", (ctx) => ctx.reply(ctx.t("ba
 
 async function takeBackup(ctx: BotContext, progress: ProgressMessage): Promise<void> {
   const { prisma, config, logger } = ctx.deps;
+  const { runBackup, BackupAlreadyRunningError } = await backupModule();
   const api = createTelegramApi(config);
   // runBackup reports no steps of its own: the sends it makes through this client are the progress.
   api.config.use(watchParts((part, parts) => progress.show(ctx.t("backup-step-sending", { part, parts }))));

@@ -2,7 +2,6 @@ import type { Conversation } from "@grammyjs/conversations";
 import { Composer, type Middleware } from "grammy";
 import type { Message } from "grammy/types";
 import { audit } from "../../shop/audit.js";
-import { runBackup } from "../../shop/backup/index.js";
 import {
   checkSecretKey,
   closeInbox,
@@ -247,6 +246,7 @@ export function restoreConversation(deps: BotDeps) {
     await ctx.reply(t("restore-step-backup"));
     const pre = await conversation.external(async () => {
       try {
+        const { runBackup } = await import("../../shop/backup/index.js");
         const r = await runBackup({ prisma: deps.prisma, config: deps.config, api: createTelegramApi(deps.config), logger: deps.logger, trigger: "pre-restore", requestedBy: from.id });
         return { ok: true as const, backupId: r.backupId };
       } catch (err) {

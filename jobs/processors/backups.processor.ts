@@ -2,7 +2,6 @@ import { UnrecoverableError } from "bullmq";
 import type { PrismaClient } from "../../db/client.js";
 import { resolveAlert, raiseAlert } from "../../shop/alerts/store.js";
 import type { Translator } from "../../shop/alerts/render.js";
-import { BackupAlreadyRunningError, BackupConfigError, DrillAlreadyRunningError, runBackup, runDrill } from "../../shop/backup/index.js";
 import { BACKUP_FAILED_FINGERPRINT, backupFailedCondition, drillFailedCondition, reportDrill } from "../../shop/backup/drill-report.js";
 import { createTelegramApi } from "../../shop/messages/telegram-api.js";
 import type { Config } from "../../shop/platform/config.js";
@@ -49,6 +48,8 @@ export function backupSchedules(config: Config, queues: Queues): ScheduleEntry[]
 export function backupsProcessor(deps: BackupJobDeps) {
   const alerts = alertDeps(deps, "backups");
   return async (payload: Payload<"backups">) => {
+    // Loaded by the first backup job: a worker that never runs one does not carry pg tools and libsodium.
+    const { BackupAlreadyRunningError, BackupConfigError, DrillAlreadyRunningError, runBackup, runDrill } = await import("../../shop/backup/index.js");
     const api = createTelegramApi(deps.config);
     if (payload.task === "drill") {
       try {

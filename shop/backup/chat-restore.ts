@@ -15,10 +15,8 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Api } from "grammy";
 import type { Config } from "../platform/config.js";
-import { openDataKey, parseBackupKey, wipe } from "./keys.js";
 import { MANIFEST_SUFFIX, readManifest, type BackupManifest } from "./manifest.js";
 import { hashFile } from "./parts.js";
-import { restoreBackup } from "./restore.js";
 
 /** The Bot API hands out files of at most 20 MB through getFile. */
 export const CHAT_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
@@ -188,6 +186,8 @@ async function take(deps: { api: Api; config: Pick<Config, "telegram" | "backup"
 export async function checkSecretKey(dir: string, raw: string): Promise<{ ok: true } | { ok: false; reason: "malformed" | "wrong-key"; expected?: string }> {
   const manifest = await inboxManifest(dir);
   if (!manifest) return { ok: false, reason: "wrong-key" };
+  // libsodium loads only when a restore gets this far (the bot role idles without it).
+  const { openDataKey, parseBackupKey, wipe } = await import("./keys.js");
   let secretKey: Uint8Array;
   try {
     secretKey = parseBackupKey(raw, "the secret key");
@@ -214,6 +214,7 @@ export async function inboxRecipient(dir: string): Promise<string | undefined> {
  * restore replaces the shop's data by design (after a fresh backup and the typed confirmation).
  */
 export async function restoreFromInbox(config: Pick<Config, "databaseUrl" | "dataDir">, dir: string, secretKey: string): Promise<{ ok: boolean; text: string; backupId: string }> {
+  const { restoreBackup } = await import("./restore.js");
   const report = await restoreBackup({ files: [dir], secretKey, targetUrl: config.databaseUrl, dataDir: config.dataDir, allowNonEmpty: true });
   return { ok: report.ok, text: report.text, backupId: report.backupId };
 }
