@@ -1,4 +1,5 @@
-import { statfs } from "node:fs/promises";
+import { readFile, statfs } from "node:fs/promises";
+import { hostname } from "node:os";
 import { withTimeout } from "../maintenance/timeout.js";
 import { fail, pass, reason, warn, type DoctorCheck, type DoctorContext, type DoctorResult } from "./types.js";
 
@@ -52,11 +53,42 @@ async function clockCheck({ config, timeoutMs }: DoctorContext): Promise<DoctorR
   }
 }
 
-function processManagerCheck({ env }: DoctorContext): DoctorResult {
-  if (env.pm_id !== undefined) return pass("process manager", `PM2 (pm_id ${env.pm_id})`);
-  if (env.INVOCATION_ID) return pass("process manager", "systemd");
-  return warn("process manager", "this process runs under neither PM2 nor systemd", "Run the shop with systemd (ops/systemd) or PM2 (ecosystem.config.cjs) so it restarts after a crash or a reboot.");
+/** Which process manager started a process, from its environment (PM2 sets pm_id, systemd INVOCATION_ID). */
+function managerIn(env: Record<string, string | undefined>): string | undefined {
+  if (env.pm_id !== undefined) return `PM2 (pm_id ${env.pm_id})`;
+  if (env.INVOCATION_ID) return "systemd";
+  return undefined;
+}
+
+async function environOf(pid: number): Promise<Record<string, string> | undefined> {
+  try {
+    const raw = await readFile(`/proc/${pid}/environ`, "utf8");
+    return Object.fromEntries(raw.split("\0").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The service runs under PM2 or systemd, so a crash or a reboot restarts it. Inside the service
+ * (/doctor) its own environment says so; from a shell (`npm run doctor`) the running roles are
+ * found by their heartbeats on this host and their environment read from /proc.
+ */
+async function processManagerCheck({ env, prisma, now }: DoctorContext): Promise<DoctorResult> {
+  const name = "process manager";
+  const fix = "Run the shop with systemd (ops/systemd) or PM2 (ecosystem.config.cjs) so it restarts after a crash or a reboot.";
+  const own = managerIn(env);
+  if (own) return pass(name, own);
+  const live = await prisma.heartbeat
+    .findMany({ where: { host: hostname(), stoppedAt: null, beatAt: { gt: new Date(now.getTime() - 60_000) } }, select: { pid: true, roles: true } })
+    .catch(() => []);
+  if (live.length === 0) return warn(name, "no running shop process found on this host (no heartbeat in the last minute), and this one runs under neither PM2 nor systemd", fix);
+  const seen = await Promise.all(live.map(async (h) => ({ ...h, manager: managerIn((await environOf(h.pid)) ?? {}) })));
+  const unmanaged = seen.filter((h) => !h.manager);
+  const list = (hs: typeof seen) => hs.map((h) => `pid ${h.pid} (${h.roles.join(",")})`).join(", ");
+  if (unmanaged.length) return warn(name, `not under PM2 or systemd (or not readable): ${list(unmanaged)}`, fix);
+  return pass(name, [...new Set(seen.map((h) => h.manager))].join(", ") + `: ${list(seen)}`);
 }
 
 /** The machine: disk, clock, process manager. */
-export const hostChecks: DoctorCheck = async (ctx) => [await diskCheck(ctx), await clockCheck(ctx), processManagerCheck(ctx)];
+export const hostChecks: DoctorCheck = async (ctx) => [await diskCheck(ctx), await clockCheck(ctx), await processManagerCheck(ctx)];
