@@ -15,9 +15,9 @@ export function followupOf(settlement: SettlementResult): { payload: FollowupPay
     case "paid":
       return { payload: { kind: "paid", paymentId: settlement.paymentId }, id: jobId("paid", settlement.paymentId) };
     case "review":
-      return { payload: { kind: "review", paymentId: settlement.paymentId, why: settlement.why }, id: jobId("review", settlement.paymentId) };
+      return { payload: { kind: "review", paymentId: settlement.paymentId, why: settlement.why }, id: reviewJobId(settlement.paymentId, settlement.why) };
     case "expired":
-      return settlement.orderExpired ? { payload: { kind: "expired", paymentId: settlement.paymentId }, id: jobId("expired", settlement.paymentId) } : undefined;
+      return settlement.orderExpired || settlement.challengeEnded ? { payload: { kind: "expired", paymentId: settlement.paymentId }, id: jobId("expired", settlement.paymentId) } : undefined;
     case "refunded":
       // The gateway took the money back: reverse what it bought and hold for the owner's decision.
       return { payload: { kind: "refunded", paymentId: settlement.paymentId }, id: jobId("refunded", settlement.paymentId) };
@@ -25,6 +25,9 @@ export function followupOf(settlement: SettlementResult): { payload: FollowupPay
       return undefined;
   }
 }
+
+/** A review follow-up's id names its reason: a payment whose reason changes gets a new card. */
+const reviewJobId = (paymentId: number, why: ReviewWhy | undefined) => (why ? jobId("review", paymentId, why) : jobId("review", paymentId));
 
 /** Queues a settlement's follow-up (recording it in the outbox first, like every durable job). */
 export async function dispatchSettlement(queues: Queues, settlement: SettlementResult): Promise<void> {
@@ -45,7 +48,7 @@ export async function dispatchSettlement(queues: Queues, settlement: SettlementR
 export async function redispatchFollowup(queues: Queues, payment: { id: number; status: PaymentStatus; reviewWhy?: ReviewWhy }): Promise<void> {
   if (payment.status === "REVIEW") {
     const why = payment.reviewWhy ? { why: payment.reviewWhy } : {};
-    await queues.enqueue(QueueName.PaymentFollowups, { kind: "review", paymentId: payment.id, ...why }, { jobId: jobId("review", payment.id) });
+    await queues.enqueue(QueueName.PaymentFollowups, { kind: "review", paymentId: payment.id, ...why }, { jobId: reviewJobId(payment.id, payment.reviewWhy) });
     return;
   }
   const kind = payment.status === "PAID" ? "paid" : payment.status === "REFUNDED" ? "refunded" : undefined;

@@ -1,6 +1,7 @@
 import type { PrismaClient } from "../db/client.js";
 import { isLeaseHeld, withLease, LeaseBusyError } from "../shop/leases.js";
-import { unfinishedInstanceActions, waitingOrders } from "../shop/orders/stranded.js";
+import { holdsWithoutOwnerNotice, unfinishedInstanceActions, waitingOrders } from "../shop/orders/stranded.js";
+import { isReviewWhy } from "../shop/payments/settle.js";
 import { provisioningLeaseKey } from "../shop/provisioning/provision.js";
 import type { Logger } from "../shop/platform/logger.js";
 import { redispatchFollowup } from "./dispatch-settlement.js";
@@ -73,13 +74,19 @@ async function sweep(deps: RecoveryDeps): Promise<RecoveryReport> {
       continue;
     }
     if (order.paymentId === null || order.paymentStatus === null) continue;
-    await redispatchFollowup(queues, { id: order.paymentId, status: order.paymentStatus });
+    await redispatchFollowup(queues, { id: order.paymentId, status: order.paymentStatus, ...(isReviewWhy(order.reviewWhy) ? { reviewWhy: order.reviewWhy } : {}) });
     report.ensured++;
     if (order.status === "PAID" && order.kind === "NEW_VPS" && (await outbox.status(QueueName.PaymentFollowups, jobId("paid", order.paymentId))) === "DONE") {
       // The customer has been told; the provisioning run it queued must exist too.
       await queues.enqueue(QueueName.Provisioning, { orderId: order.orderId }, { jobId: jobId("provision", order.orderId) });
       report.ensured++;
     }
+  }
+  for (const hold of await holdsWithoutOwnerNotice(prisma, graceMs)) {
+    // Its follow-up failed before the owner's Release/Keep notice was queued: run it again
+    // (at most once an hour per hold; it re-finds the hold and queues the notices).
+    await queues.enqueue(QueueName.PaymentFollowups, { kind: "refunded", paymentId: hold.paymentId }, { jobId: jobId("refunded", hold.paymentId, "notice", new Date().toISOString().slice(0, 13)) });
+    report.ensured++;
   }
   for (const actionId of await unfinishedInstanceActions(prisma, graceMs)) {
     await queues.enqueue(QueueName.InstanceActions, { actionId }, { jobId: jobId("action", actionId) });

@@ -18,7 +18,12 @@ const refunder = provisioningStaffFeature.chatType("private").filter(allowedTo("
 async function retry(ctx: BotContext, ref: string | number) {
   const result = await retryProvisioning(ctx.deps, ref, staffActor(ctx.shopUser, "provisioning.retry")!);
   if (!result.ok) return ctx.reply(ctx.t("staff-action-failed", { why: result.why }));
-  await ctx.deps.queues.enqueue(QueueName.Provisioning, { orderId: result.orderId }, { jobId: jobId("provision", result.orderId, "retry", result.attempt ?? Date.now()) });
+  // One job id per retry (its audit row): an earlier retry's id may be recorded as done or failed,
+  // and the queue would then take this one as already run and queue nothing.
+  const queued = await ctx.deps.queues.enqueue(QueueName.Provisioning, { orderId: result.orderId }, { jobId: jobId("provision", result.orderId, "retry", result.retryId ?? result.attempt ?? 1) });
+  // Recorded but not in the queue (Redis refused it): the recovery sweep pushes it within a
+  // minute; say so instead of "started".
+  if (!queued) return ctx.reply(ctx.t("staff-retry-not-queued", { reference: result.reference }));
   await ctx.reply(ctx.t("staff-retry-started", { reference: result.reference, attempt: result.attempt ?? 1 }));
 }
 

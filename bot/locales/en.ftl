@@ -519,3 +519,8 @@ restore-mismatch =
     ⚠️ Backup { $backupId } restored, but the result DIFFERS from the manifest. Maintenance mode is off.
     <pre>{ $comparison }</pre>
     The data from before the restore is in backup { $preBackupId } (sent above); see ops/RUNBOOK.md before going on.
+
+# --- Payments: gateway refunds under review, ended challenges, staff retries (H8) ---
+notify-payment-refunded-review = 💸 The payment of { $amount } for order { $reference } was refunded by the payment gateway before the seller checked it. The order will not be processed.
+review-challenge-ended = ℹ️ { $gateway } denied (or let expire) the payment held for a fraud check on order { $reference }. The money never arrived; there is nothing to decide, and the earlier review buttons no longer apply.
+staff-retry-not-queued = ⚠️ The retry of order { $reference } is recorded, but the job queue has not taken it yet. It starts about a minute after the queue is back; if it does not, send /retry again.

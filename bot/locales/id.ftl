@@ -513,3 +513,8 @@ restore-mismatch =
     ⚠️ Backup { $backupId } sudah dipulihkan, tetapi hasilnya BERBEDA dari manifest. Mode pemeliharaan sudah dimatikan.
     <pre>{ $comparison }</pre>
     Data dari sebelum pemulihan ada di backup { $preBackupId } (dikirim di atas); baca ops/RUNBOOK.md sebelum melanjutkan.
+
+# --- Payments: gateway refunds under review, ended challenges, staff retries (H8) ---
+notify-payment-refunded-review = 💸 Pembayaran { $amount } untuk pesanan { $reference } dikembalikan oleh gateway pembayaran sebelum penjual memeriksanya. Pesanan itu tidak diproses.
+review-challenge-ended = ℹ️ { $gateway } menolak (atau membiarkan kedaluwarsa) pembayaran yang ditahan untuk pemeriksaan fraud pada pesanan { $reference }. Uangnya tidak pernah diterima; tidak ada yang perlu diputuskan, tombol pemeriksaan sebelumnya tidak berlaku lagi.
+staff-retry-not-queued = ⚠️ Percobaan ulang pesanan { $reference } tercatat, tetapi antrean pekerjaan belum menerimanya. Pekerjaan itu dimulai dalam sekitar satu menit setelah antrean kembali; jika tidak, kirim /retry lagi.

@@ -182,9 +182,12 @@ BEGIN
         ELSIF p_outcome = 'challenge' THEN
           v_review_why := 'challenge';
         ELSE
-          -- The right amount in time (or the gateway cleared its own fraud challenge).
+          -- The right amount in time (or the gateway cleared its own fraud challenge: the
+          -- payment is then no longer one under review, so its review_why is cleared — a later
+          -- gateway refund of it is the refund of a paid payment, shop/payments/chargeback.ts).
           UPDATE "payments" p
              SET "status" = 'PAID',
+                 "review_why" = NULL,
                  "paid_at" = p_paid_at,
                  "received_idr" = v_received,
                  "gateway_reference" = COALESCE(NULLIF(p_outcome_reference, ''), p."gateway_reference"),
@@ -201,7 +204,7 @@ BEGIN
           "payment_status" := 'PAID';
         END IF;
       ELSIF p_outcome IN ('expired', 'failed') THEN
-        IF v_pay."status" <> 'PENDING' THEN
+        IF v_pay."status" <> 'PENDING' AND NOT (v_pay."status" = 'REVIEW' AND v_pay."review_why" = 'challenge') THEN
           "result" := 'ignored';
           "why" := format('payment already %s', v_pay."status");
         ELSE
@@ -211,24 +214,37 @@ BEGIN
            WHERE p."id" = v_pay."id";
           "payment_status" := CASE WHEN p_outcome = 'expired' THEN 'EXPIRED' ELSE 'FAILED' END;
           "order_expired" := false;
-          -- The order only ends if no other attempt (another method) is still open.
-          SELECT count(*) INTO v_open FROM "payments" p WHERE p."order_id" = v_pay."order_id" AND p."status" IN ('PENDING', 'REVIEW');
-          IF v_open = 0 AND v_order_status = 'PENDING_PAYMENT' THEN
-            v_moved := "settle_payment_move_order"(v_pay."order_id", 'EXPIRED', '{PENDING_PAYMENT}', v_order_status, p_actor_type, p_actor_id,
-              format('payment %s at %s', p_outcome, v_pay."gateway"));
-            IF v_moved = 'ok' THEN
-              -- releaseCouponRedemption (shop/orders/coupon-redemptions.ts): only an ACTIVE
-              -- redemption, once; the coupon's used_count follows.
-              UPDATE "coupon_redemptions" r SET "status" = 'RELEASED', "released_at" = p_now
-               WHERE r."order_id" = v_pay."order_id" AND r."status" = 'ACTIVE'
-               RETURNING r."coupon_id" INTO v_coupon_id;
-              IF v_coupon_id IS NOT NULL THEN
-                UPDATE "coupons" c SET "used_count" = c."used_count" - 1, "updated_at" = now() WHERE c."id" = v_coupon_id;
-              END IF;
-              "order_expired" := true;
+          "result" := 'expired';
+          IF v_pay."status" = 'REVIEW' THEN
+            -- The gateway ended its own fraud challenge without capturing the money (deny, cancel,
+            -- expire): there is nothing for a seller to decide. Its order ends (CANCELLED, coupon
+            -- released) unless another payment of it is still with a seller.
+            "why" := 'challenge_ended';
+            SELECT count(*) INTO v_open FROM "payments" p WHERE p."order_id" = v_pay."order_id" AND p."status" = 'REVIEW';
+            IF v_open = 0 AND v_order_status = 'PAYMENT_REVIEW' THEN
+              v_moved := "settle_payment_move_order"(v_pay."order_id", 'CANCELLED', '{PAYMENT_REVIEW}', v_order_status, p_actor_type, p_actor_id,
+                format('challenged payment %s at %s', p_outcome, v_pay."gateway"));
+              "order_expired" := v_moved = 'ok';
+            END IF;
+          ELSE
+            -- The order only ends if no other attempt (another method) is still open.
+            SELECT count(*) INTO v_open FROM "payments" p WHERE p."order_id" = v_pay."order_id" AND p."status" IN ('PENDING', 'REVIEW');
+            IF v_open = 0 AND v_order_status = 'PENDING_PAYMENT' THEN
+              v_moved := "settle_payment_move_order"(v_pay."order_id", 'EXPIRED', '{PENDING_PAYMENT}', v_order_status, p_actor_type, p_actor_id,
+                format('payment %s at %s', p_outcome, v_pay."gateway"));
+              "order_expired" := v_moved = 'ok';
             END IF;
           END IF;
-          "result" := 'expired';
+        END IF;
+        IF "order_expired" THEN
+          -- releaseCouponRedemption (shop/orders/coupon-redemptions.ts): only an ACTIVE
+          -- redemption, once; the coupon's used_count follows.
+          UPDATE "coupon_redemptions" r SET "status" = 'RELEASED', "released_at" = p_now
+           WHERE r."order_id" = v_pay."order_id" AND r."status" = 'ACTIVE'
+           RETURNING r."coupon_id" INTO v_coupon_id;
+          IF v_coupon_id IS NOT NULL THEN
+            UPDATE "coupons" c SET "used_count" = c."used_count" - 1, "updated_at" = now() WHERE c."id" = v_coupon_id;
+          END IF;
         END IF;
       ELSIF p_outcome = 'refunded' THEN
         -- The gateway gave the money back to the payer (a refund, a chargeback), once per payment.
@@ -274,10 +290,13 @@ BEGIN
   -- outbox of jobs/outbox.ts: job id and payload exactly as jobs/dispatch-settlement.ts queues
   -- them, checked by test/payments/settle-outbox.test.ts). A crash right after COMMIT cannot lose
   -- it, and the caller only pushes it to Redis (no second round trip to record it).
-  v_followup := CASE WHEN "result" IN ('paid', 'review', 'refunded') THEN "result" WHEN "result" = 'expired' AND "order_expired" THEN 'expired' END;
+  -- A review's job id names its reason: a payment whose reason changes (a challenge, then a
+  -- capture of the wrong amount) puts a new card in front of the sellers.
+  v_followup := CASE WHEN "result" IN ('paid', 'review', 'refunded') THEN "result"
+                     WHEN "result" = 'expired' AND ("order_expired" OR "why" = 'challenge_ended') THEN 'expired' END;
   IF v_followup IS NOT NULL THEN
     INSERT INTO "job_outbox" ("queue", "job_id", "payload")
-    VALUES ('payment-followups', v_followup || '-' || "payment_id",
+    VALUES ('payment-followups', v_followup || '-' || "payment_id" || CASE WHEN v_followup = 'review' THEN '-' || "review_why" ELSE '' END,
             jsonb_strip_nulls(jsonb_build_object('kind', v_followup, 'paymentId', "payment_id", 'why', CASE WHEN v_followup = 'review' THEN "review_why" END)))
     ON CONFLICT ("queue", "job_id") DO NOTHING;
   END IF;

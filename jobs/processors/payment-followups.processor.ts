@@ -35,8 +35,9 @@ export function paymentFollowupsProcessor(deps: PaymentFollowupDeps) {
   };
   return async (payload: Payload<"payment-followups">) => {
     try {
-      const { work, summary } = await runPaymentFollowup(domain, payload);
+      const { work, summary, failAfterWork } = await runPaymentFollowup(domain, payload);
       for (const item of work) await queueWork(deps.queues, item);
+      if (failAfterWork) throw failAfterWork;
       return summary;
     } catch (error) {
       if (error instanceof PermanentFollowupError) throw new UnrecoverableError(error.message);

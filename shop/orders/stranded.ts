@@ -8,6 +8,8 @@ export interface WaitingOrder {
   /** The payment that took the money (PAID or REVIEW), when there is one. */
   paymentId: number | null;
   paymentStatus: PaymentStatus | null;
+  /** Why that payment is under review (payments.review_why), when it is. */
+  reviewWhy: string | null;
   /** When the order entered its current status. */
   since: Date;
 }
@@ -21,13 +23,13 @@ export interface WaitingOrder {
  */
 export async function waitingOrders(db: Db, minAgeMs: number, limit = 500): Promise<WaitingOrder[]> {
   return db.$queryRaw<WaitingOrder[]>`
-    SELECT o.id AS "orderId", o.kind, o.status, p.id AS "paymentId", p.status AS "paymentStatus", h.since
+    SELECT o.id AS "orderId", o.kind, o.status, p.id AS "paymentId", p.status AS "paymentStatus", p.review_why AS "reviewWhy", h.since
     FROM orders o
     CROSS JOIN LATERAL (
       SELECT max(created_at) AS since FROM order_status_history WHERE order_id = o.id AND to_status = o.status
     ) h
     LEFT JOIN LATERAL (
-      SELECT id, status FROM payments
+      SELECT id, status, review_why FROM payments
       WHERE order_id = o.id AND status = (CASE WHEN o.status = 'PAYMENT_REVIEW' THEN 'REVIEW' ELSE 'PAID' END)::"PaymentStatus"
       ORDER BY id DESC LIMIT 1
     ) p ON true
@@ -44,4 +46,18 @@ export async function unfinishedInstanceActions(db: Db, minAgeMs: number, limit 
     WHERE status IN ('QUEUED', 'RUNNING') AND created_at < now() - ${minAgeMs} * interval '1 millisecond'
     ORDER BY id LIMIT ${limit}`;
   return rows.map((r) => r.id);
+}
+
+/**
+ * Refund holds still HELD whose owner notice (job `hold-<holdId>-<owner>`, with the Release/Keep
+ * buttons) was never recorded: the follow-up that placed the hold failed before queuing it. The
+ * recovery sweep runs that follow-up again, which queues the notices (the hold itself is made
+ * once per payment).
+ */
+export async function holdsWithoutOwnerNotice(db: Db, minAgeMs: number, limit = 100): Promise<Array<{ holdId: number; paymentId: number }>> {
+  return db.$queryRaw<Array<{ holdId: number; paymentId: number }>>`
+    SELECT h.id AS "holdId", h.payment_id AS "paymentId" FROM payment_holds h
+    WHERE h.status = 'HELD' AND h.created_at < now() - ${minAgeMs} * interval '1 millisecond'
+      AND NOT EXISTS (SELECT 1 FROM job_outbox j WHERE j.queue = 'notifications' AND j.job_id LIKE 'hold-' || h.id || '-%')
+    ORDER BY h.id LIMIT ${limit}`;
 }

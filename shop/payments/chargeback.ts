@@ -5,8 +5,10 @@
  * the customer's wallet and the VPS it paid for are held until the owner decides — release the
  * hold, or keep it. One hold per payment, however often the follow-up runs.
  */
-import type { InstanceStatus, Prisma, PrismaClient } from "../../db/client.js";
+import type { Db, InstanceStatus, Prisma, PrismaClient } from "../../db/client.js";
 import { audit } from "../audit.js";
+import { releaseCouponRedemption } from "../orders/coupon-redemptions.js";
+import { transitionOrder } from "../orders/state-machine.js";
 import { CloudError } from "../cloud/provider.js";
 import { formatIdr } from "../money.js";
 import { configRoster, staffChatIds } from "../users/staff.js";
@@ -24,7 +26,7 @@ export const reversalKey = (paymentId: number) => `chargeback:payment:${paymentI
 /** The `refunded` follow-up: take back, hold, tell the owner (with the decision buttons) and the customer. */
 export async function holdAfterGatewayRefund(deps: FollowupDeps, paymentId: number): Promise<FollowupOutcome> {
   const loaded = await loadPayment(deps, paymentId);
-  const { payment, order, chatId, locale } = loaded;
+  const { payment, order } = loaded;
   if (!payment.gatewayRefundedAt) return { work: [], summary: { skipped: "not refunded by the gateway" } };
   const amount = formatIdr(payment.receivedIdr ?? payment.totalIdr);
   if (payment.reviewResolution === "OUTSIDE") {
@@ -40,9 +42,26 @@ export async function holdAfterGatewayRefund(deps: FollowupDeps, paymentId: numb
     return { work: [alert], summary: { held: false, why: "already refunded outside by a seller" } };
   }
   if (payment.gateway === "WALLET") throw new PermanentFollowupError(`payment ${payment.id} is a wallet payment: no gateway can refund it`);
+  if (refundedUnderReview(payment)) return endRefundedReview(deps, loaded);
 
   const hold = await placeHold(deps.prisma, loaded);
-  if (hold.status === "HELD" && hold.instanceId && hold.instanceStatusBefore === "ACTIVE") await powerOffHeld(deps, hold.instanceId);
+  const work = await holdNotices(deps, loaded, hold);
+  // The notices are queued first, and the power-off is a separate step after them: a provider
+  // that stays down fails (and retries) this job, but the owner already has the Release/Keep
+  // buttons and the customer knows why (the retry re-finds the hold; the notices are queued once).
+  let failAfterWork: Error | undefined;
+  if (hold.status === "HELD" && hold.instanceId && hold.instanceStatusBefore === "ACTIVE") {
+    failAfterWork = await powerOffHeld(deps, hold.instanceId).then(
+      () => undefined,
+      (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+    );
+  }
+  return { work, summary: { held: true, holdId: hold.id, reversedIdr: hold.reversedIdr, instanceId: hold.instanceId }, ...(failAfterWork ? { failAfterWork } : {}) };
+}
+
+/** The owner's notice (with the Release/Keep buttons) and the customer's, for one hold. */
+async function holdNotices(deps: FollowupDeps, { payment, order, chatId, locale }: Loaded, hold: { id: number; instanceId: number | null; reversedIdr: number }): Promise<FollowupWork[]> {
+  const amount = formatIdr(payment.receivedIdr ?? payment.totalIdr);
   const vps = hold.instanceId ? (await deps.prisma.instance.findUnique({ where: { id: hold.instanceId }, select: { label: true } }))?.label : undefined;
   const params = { reference: order.reference, gateway: payment.gateway, amount, reversed: formatIdr(hold.reversedIdr), vps: vps ?? "-" };
   const owners = await staffChatIds(deps.prisma, configRoster(deps.staff), "alerts.receive");
@@ -55,7 +74,59 @@ export async function holdAfterGatewayRefund(deps: FollowupDeps, paymentId: numb
     buttons: [[{ text: "t:hold-release", data: `hold:rel:${hold.id}` }, { text: "t:hold-keep", data: `hold:keep:${hold.id}` }]],
   }));
   work.push({ kind: "notify", id: ["hold-customer", hold.id], chatId, key: "notify-payment-refunded-hold", locale, params: { reference: order.reference, amount } });
-  return { work, summary: { held: true, holdId: hold.id, reversedIdr: hold.reversedIdr, instanceId: hold.instanceId } };
+  return work;
+}
+
+/**
+ * A payment still under review (no seller decided; settle_payment clears review_why when a
+ * challenge is cleared and the payment pays) whose money the gateway gave back: it bought
+ * nothing, so nothing is taken back or held.
+ */
+const refundedUnderReview = (payment: Loaded["payment"]) => payment.reviewWhy !== null && payment.reviewResolution === null;
+
+/**
+ * The gateway refunded money a seller had not decided about yet: the review ends. Its order, if
+ * it was waiting for this money (PAYMENT_REVIEW) and no other payment of it is under review,
+ * ends too (CANCELLED, coupon released), instead of staying in review with nothing to review.
+ * No hold: no wallet was credited and no VPS was bought with it. Once, under the locks.
+ */
+async function endRefundedReview(deps: FollowupDeps, { payment, order, chatId, locale }: Loaded): Promise<FollowupOutcome> {
+  const cancelled = await deps.prisma.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM payments WHERE id = ${payment.id} FOR UPDATE`;
+    await tx.$queryRaw`SELECT id FROM orders WHERE id = ${order.id} FOR UPDATE`;
+    const stillInReview = await tx.payment.count({ where: { orderId: order.id, status: "REVIEW" } });
+    if (stillInReview > 0) return false;
+    const moved = await transitionOrder(tx, order.id, "CANCELLED", { type: "SYSTEM", id: "payment-followups" }, { reason: `${payment.gateway} refunded payment #${payment.id} while it was under review`, onlyFrom: ["PAYMENT_REVIEW"] });
+    if (!moved.ok) return false;
+    await releaseCouponRedemption(tx, order.id);
+    await audit(tx, { actorType: "SYSTEM", action: "payment.review_refunded_by_gateway", targetType: "payment", targetId: payment.id, details: { orderId: order.id, why: payment.reviewWhy } });
+    return true;
+  });
+  const amount = formatIdr(payment.receivedIdr ?? payment.totalIdr);
+  const work: FollowupWork[] = [
+    { kind: "notify", id: ["review-refunded-gateway", payment.id], chatId, key: "notify-payment-refunded-review", locale, params: { reference: order.reference, amount } },
+    {
+      kind: "alert-owner",
+      id: ["review-refunded-gateway", payment.id],
+      severity: "info",
+      title: `Refund gateway untuk ${order.reference} (masih ditinjau)`,
+      detail: `Payment #${payment.id} (${payment.gateway}, ${amount}, ${payment.reviewWhy}) dikembalikan oleh ${payment.gateway} sebelum penjual memutuskan; tidak ada saldo atau VPS yang ditahan.${cancelled ? " Pesanan dibatalkan." : ""}`,
+    },
+  ];
+  return { work, summary: { held: false, why: "refunded while under review", orderCancelled: cancelled } };
+}
+
+/**
+ * Why an order's money is no longer the shop's, or null: a gateway refunded (charged back) the
+ * payment that paid it (a payment paid as usual, or applied by a seller after review). A seller's
+ * retry and refund and provisioning stop on it: the owner decides through the refund hold.
+ */
+export async function orderMoneyTakenBack(db: Db, orderId: number): Promise<string | null> {
+  const refunded = await db.payment.findFirst({
+    where: { orderId, gatewayRefundedAt: { not: null }, OR: [{ reviewWhy: null }, { reviewResolution: "APPLIED" }] },
+    select: { id: true, gateway: true },
+  });
+  return refunded ? `${refunded.gateway} refunded payment #${refunded.id} of this order (refund/chargeback): the owner decides through its hold` : null;
 }
 
 /** Reverses the wallet credit, holds the wallet and suspends the VPS, in one transaction, once. */
@@ -109,11 +180,16 @@ async function reverseWalletCredit(tx: Prisma.TransactionClient, payment: Loaded
   return credited;
 }
 
-/** The VPS the refunded order paid for: suspended while held (an expired one stays as it is). */
+/**
+ * The VPS the refunded order paid for: suspended while held (an expired one stays as it is).
+ * One still being built, or whose build failed, is covered as it is: provisioning, a seller's
+ * retry and refund all stop on the refunded payment (`orderMoneyTakenBack`).
+ */
 async function suspendForHold(tx: Prisma.TransactionClient, instanceId: number | null): Promise<{ id: number; before: InstanceStatus } | null> {
   if (instanceId === null) return null;
   await tx.$queryRaw`SELECT id FROM instances WHERE id = ${instanceId} FOR UPDATE`;
   const instance = await tx.instance.findUniqueOrThrow({ where: { id: instanceId }, select: { id: true, status: true } });
+  if (instance.status === "PROVISIONING" || instance.status === "FAILED") return { id: instance.id, before: instance.status };
   if (instance.status !== "ACTIVE" && instance.status !== "OFF" && instance.status !== "SUSPENDED") return null;
   if (instance.status !== "SUSPENDED") await tx.instance.update({ where: { id: instance.id }, data: { status: "SUSPENDED", suspendedAt: new Date() } });
   return { id: instance.id, before: instance.status };

@@ -31,6 +31,11 @@ export interface FollowupOutcome {
   work: FollowupWork[];
   /** What the job reports as its result. */
   summary: Record<string, unknown>;
+  /**
+   * A step after the decisions failed (e.g. powering off a held VPS at a provider that is down):
+   * the work is queued first, then the job fails with this error and is retried.
+   */
+  failAfterWork?: Error;
 }
 
 export interface FollowupDeps {

@@ -17,6 +17,7 @@ import { holdAfterGatewayRefund } from "./chargeback.js";
 import { loadPayment, PermanentFollowupError, type FollowupDeps, type FollowupOutcome, type FollowupWork } from "./followup-work.js";
 import { midtransEventKey, midtransNotificationSchema, midtransOutcome } from "./gateways/midtrans.js";
 import { reconcileOpenPayments } from "./reconcile.js";
+import { reviewerChatIds } from "../users/staff.js";
 import { reviewFollowup } from "./review-notices.js";
 import { settleAndRecord, type ReviewWhy } from "./settle.js";
 
@@ -94,6 +95,9 @@ async function confirmMidtrans(deps: FollowupDeps, callbackId: number): Promise<
 
 async function paid(deps: FollowupDeps, paymentId: number): Promise<FollowupOutcome> {
   const { payment, order, chatId, locale } = await loadPayment(deps, paymentId);
+  // The gateway took the money back before this ran (its `refunded` follow-up holds what the
+  // payment had bought): nothing is credited, renewed or provisioned for it.
+  if (payment.status === "REFUNDED") return { work: [], summary: { skipped: "payment refunded by the gateway" } };
   const work: FollowupWork[] = [];
   if (order.kind === "WALLET_TOPUP") {
     // Checkout never offers the wallet for a top-up; a WALLET payment here is a bug, not money to credit.
@@ -142,9 +146,17 @@ async function paid(deps: FollowupDeps, paymentId: number): Promise<FollowupOutc
 }
 
 async function expired(deps: FollowupDeps, paymentId: number): Promise<FollowupOutcome> {
-  const { order, chatId, locale } = await loadPayment(deps, paymentId);
-  return {
-    work: [{ kind: "notify", id: ["payment-expired", order.id], chatId, key: "notify-payment-expired", locale, params: { reference: order.reference } }],
-    summary: { notified: true },
-  };
+  const { payment, order, chatId, locale } = await loadPayment(deps, paymentId);
+  const work: FollowupWork[] = [];
+  const challengeEnded = payment.reviewWhy === "challenge" && (payment.status === "FAILED" || payment.status === "EXPIRED");
+  if (!challengeEnded || order.status === "CANCELLED" || order.status === "EXPIRED") {
+    work.push({ kind: "notify", id: ["payment-expired", order.id], chatId, key: "notify-payment-expired", locale, params: { reference: order.reference } });
+  }
+  if (challengeEnded) {
+    // The sellers' review card of this challenge is void: the gateway denied it (or let it expire).
+    for (const reviewer of await reviewerChatIds(deps.prisma, deps.staff)) {
+      work.push({ kind: "notify", id: ["review-ended", payment.id, reviewer], chatId: reviewer, key: "review-challenge-ended", params: { reference: order.reference, gateway: payment.gateway } });
+    }
+  }
+  return { work, summary: { notified: true, challengeEnded } };
 }

@@ -128,11 +128,39 @@ export async function endOpenTransfers(tx: Prisma.TransactionClient, opts: { ord
        AND NOT EXISTS (SELECT 1 FROM "transfer_proofs" t WHERE t."payment_id" = p."id" AND t."status" = 'PENDING')`;
 }
 
-/** The customer's open manual transfer awaiting a screenshot, newest first. */
-export async function openTransferFor(db: Db, userId: number) {
-  return db.payment.findFirst({
-    where: { gateway: "MANUAL_TRANSFER", status: "PENDING", order: { userId, status: "PENDING_PAYMENT" } },
-    orderBy: { createdAt: "desc" },
-    include: { order: { select: { id: true, reference: true, userId: true } } },
-  });
+/** How long after its transfer ended a screenshot of it is still taken (as a late payment). */
+export const LATE_PROOF_DAYS = 7;
+
+/**
+ * Which manual transfers take a screenshot: an open one (PENDING, its order still payable), or
+ * one that ended (EXPIRED: the order expired or was cancelled, its code released) within
+ * LATE_PROOF_DAYS — money sent after the deadline still reaches a seller, whose approval settles
+ * it as a late payment (review), never a dead end.
+ */
+export function acceptsProof(payment: { status: string; updatedAt?: Date }, orderStatus: string, now = new Date()): boolean {
+  if (payment.status === "PENDING") return orderStatus === "PENDING_PAYMENT";
+  const recent = !payment.updatedAt || payment.updatedAt.getTime() >= now.getTime() - LATE_PROOF_DAYS * 86_400_000;
+  return payment.status === "EXPIRED" && recent && (orderStatus === "EXPIRED" || orderStatus === "CANCELLED");
+}
+
+/**
+ * The customer's manual transfer a screenshot is for, newest first (`acceptsProof`): the open
+ * one, else a recently ended one; with `reference`, only that order's.
+ */
+export async function openTransferFor(db: Db, userId: number, reference?: string) {
+  const since = new Date(Date.now() - LATE_PROOF_DAYS * 86_400_000);
+  const include = { order: { select: { id: true, reference: true, userId: true } } } as const;
+  const order = reference ? { reference } : {};
+  return (
+    (await db.payment.findFirst({
+      where: { gateway: "MANUAL_TRANSFER", status: "PENDING", order: { ...order, userId, status: "PENDING_PAYMENT" } },
+      orderBy: { createdAt: "desc" },
+      include,
+    })) ??
+    (await db.payment.findFirst({
+      where: { gateway: "MANUAL_TRANSFER", status: "EXPIRED", updatedAt: { gte: since }, order: { ...order, userId, status: { in: ["EXPIRED", "CANCELLED"] } } },
+      orderBy: { updatedAt: "desc" },
+      include,
+    }))
+  );
 }

@@ -14,11 +14,13 @@ const ALERT_OWNER: ReadonlySet<ReviewWhy> = new Set(["amount_mismatch", "already
  * it), or give it back — to the wallet, or marked as returned outside the shop. Every review ends
  * in exactly one of these (shop/payments/review.ts).
  */
-export function reviewButtons(paymentId: number, orderStatus: string): NoticeButton[][] {
-  const giveBack = [
-    { text: "t:review-refund-wallet", data: `rev:wal:${paymentId}` },
-    { text: "t:review-refund-outside", data: `rev:out:${paymentId}` },
-  ];
+export function reviewButtons(paymentId: number, orderStatus: string, why?: ReviewWhy): NoticeButton[][] {
+  const outside = { text: "t:review-refund-outside", data: `rev:out:${paymentId}` };
+  // A fraud challenge holds money the gateway has not captured: nothing to apply or to give back
+  // from the shop's books until the gateway accepts it (the payment then settles as usual) or
+  // denies it (the review ends). Only "returned outside" (denied in the gateway's dashboard) is left.
+  if (why === "challenge") return [[outside]];
+  const giveBack = [{ text: "t:review-refund-wallet", data: `rev:wal:${paymentId}` }, outside];
   return APPLICABLE_ORDER_STATUSES.has(orderStatus) ? [[{ text: "t:review-approve", data: `rev:ok:${paymentId}` }], giveBack] : [giveBack];
 }
 
@@ -36,14 +38,14 @@ export async function reviewFollowup(deps: FollowupDeps, paymentId: number, why?
   const expected = formatIdr(payment.totalIdr);
   const work: FollowupWork[] = [
     reason === "amount_mismatch"
-      ? { kind: "notify", id: ["review-customer", payment.id], chatId, key: "notify-payment-review-amount", locale, params: { reference: order.reference, received, expected } }
-      : { kind: "notify", id: ["review-customer", payment.id], chatId, key: "notify-payment-review", locale, params: { reference: order.reference, why: `t:review-why-${reason}` } },
+      ? { kind: "notify", id: ["review-customer", payment.id, reason], chatId, key: "notify-payment-review-amount", locale, params: { reference: order.reference, received, expected } }
+      : { kind: "notify", id: ["review-customer", payment.id, reason], chatId, key: "notify-payment-review", locale, params: { reference: order.reference, why: `t:review-why-${reason}` } },
   ];
-  const buttons = reviewButtons(payment.id, order.status);
+  const buttons = reviewButtons(payment.id, order.status, reason);
   for (const reviewer of await reviewerChatIds(deps.prisma, deps.staff)) {
     work.push({
       kind: "notify",
-      id: ["review-staff", payment.id, reviewer],
+      id: ["review-staff", payment.id, reason, reviewer],
       chatId: reviewer,
       key: "review-needed",
       params: { why: `t:review-why-${reason}`, reference: order.reference, received, expected, gateway: payment.gateway },
@@ -53,7 +55,7 @@ export async function reviewFollowup(deps: FollowupDeps, paymentId: number, why?
   if (ALERT_OWNER.has(reason)) {
     work.push({
       kind: "alert-owner",
-      id: ["alert-review", payment.id],
+      id: ["alert-review", payment.id, reason],
       severity: "warning",
       title: `Pembayaran ${order.reference} perlu diperiksa (${reason})`,
       detail: `Gateway ${payment.gateway}, payment #${payment.id}: diterima ${received}, seharusnya ${expected}. Pesanan tidak ditandai lunas sampai penjual memutuskan.`,

@@ -16,7 +16,7 @@ import { gatewayAccount, walletAccount } from "../wallet/accounts.js";
 import { postLedger } from "../wallet/post-ledger.js";
 import { APPLICABLE_ORDER_STATUSES } from "./review-notices.js";
 import type { SettlementResult } from "./settle.js";
-import { settlePayment } from "./settle.js";
+import { settleAndRecord } from "./settle.js";
 
 export interface Reviewer {
   userId: number;
@@ -50,13 +50,16 @@ async function lockPaymentAndOrder(tx: Prisma.TransactionClient, paymentId: numb
 export async function approvePayment(prisma: PrismaClient, input: { paymentId: number; reviewer: Reviewer }): Promise<ReviewResult> {
   const payment = await prisma.payment.findUnique({ where: { id: input.paymentId }, select: { id: true, gateway: true, status: true, attemptRef: true, totalIdr: true, orderId: true } });
   if (!payment) return { result: "not_reviewable", why: "unknown payment" };
-  if (payment.gateway === "MANUAL_TRANSFER" && payment.status === "PENDING") return approveTransfer(prisma, payment, input.reviewer);
+  // An open transfer, or one that ended (order expired/cancelled, code released) whose money
+  // turned up after all: settled like a gateway's payment, so late money goes to review.
+  if (payment.gateway === "MANUAL_TRANSFER" && (payment.status === "PENDING" || payment.status === "EXPIRED")) return approveTransfer(prisma, payment, input.reviewer);
 
   return prisma.$transaction(async (tx): Promise<ReviewResult> => {
     const locked = await lockPaymentAndOrder(tx, input.paymentId);
     if (!locked) return { result: "not_reviewable", why: "unknown payment" };
     const { payment: p, order } = locked;
     if (p.status !== "REVIEW") return { result: "not_reviewable", why: `payment is ${p.status}` };
+    if (p.reviewWhy === "challenge") return { result: "not_reviewable", why: CHALLENGE_NOT_CAPTURED };
     if (!APPLICABLE_ORDER_STATUSES.has(order.status)) return { result: "not_reviewable", why: `order is ${order.status}: give this money back instead` };
     const moved = await transitionOrder(tx, order.id, "PAID", actorOf(input.reviewer), {
       reason: `approved by seller after review (${p.reviewWhy ?? "review"})`,
@@ -77,23 +80,30 @@ export async function approvePayment(prisma: PrismaClient, input: { paymentId: n
   });
 }
 
-/** A manual transfer found in the bank: settled like a gateway's payment (late → review). */
+/**
+ * A manual transfer found in the bank: settled like a gateway's payment (late → review), in one
+ * transaction with the screenshot's status and the audit row, so a crash in between never
+ * leaves money settled with its screenshot still waiting and nobody recorded as approving it.
+ */
 async function approveTransfer(prisma: PrismaClient, payment: { id: number; attemptRef: string; totalIdr: number; orderId: number; gateway: string }, reviewer: Reviewer): Promise<ReviewResult> {
-  const settled = await settlePayment(prisma, {
-    key: { attemptRef: payment.attemptRef },
-    outcome: { kind: "paid", amountIdr: payment.totalIdr, paidAt: new Date(), method: "BANK_TRANSFER" },
-    eventKey: `approve:${payment.id}`,
-    source: "review",
-    actor: actorOf(reviewer),
-  });
-  if (settled.result === "paid" || settled.result === "review") {
-    await prisma.$transaction(async (tx) => {
+  return prisma.$transaction(async (tx) => {
+    const { settlement } = await settleAndRecord(tx, {
+      key: { attemptRef: payment.attemptRef },
+      outcome: { kind: "paid", amountIdr: payment.totalIdr, paidAt: new Date(), method: "BANK_TRANSFER" },
+      eventKey: `approve:${payment.id}`,
+      source: "review",
+      actor: actorOf(reviewer),
+    });
+    if (settlement.result === "paid" || settlement.result === "review") {
       await tx.transferProof.updateMany({ where: { paymentId: payment.id, status: "PENDING" }, data: { status: "APPROVED", reviewedById: reviewer.userId, reviewedAt: new Date() } });
       await audit(tx, { actorUserId: reviewer.userId, actorType: reviewer.role, action: "payment.approve", targetType: "payment", targetId: payment.id, details: { orderId: payment.orderId, amountIdr: payment.totalIdr, gateway: payment.gateway } });
-    });
-  }
-  return settled;
+    }
+    return settlement;
+  });
 }
+
+/** Why money under a gateway's fraud challenge cannot be applied nor refunded to the wallet. */
+const CHALLENGE_NOT_CAPTURED = "the gateway has not captured this money yet (fraud challenge): accept or deny it in the gateway's dashboard first";
 
 /**
  * A seller gives money under review back: to the customer's wallet (a ledger entry from the
@@ -113,6 +123,8 @@ export async function refundReviewedPayment(
     const { payment, order } = locked;
     if (payment.status !== "REVIEW") return { result: "not_reviewable", why: `payment is ${payment.status}` };
     if (payment.gateway === "WALLET") return { result: "not_reviewable", why: "a wallet payment is never under review" };
+    // Money a challenge holds has not arrived: it cannot be given back from the shop's books.
+    if (input.to === "wallet" && payment.reviewWhy === "challenge") return { result: "not_reviewable", why: CHALLENGE_NOT_CAPTURED };
     const amountIdr = payment.receivedIdr ?? payment.totalIdr;
     let balanceAfterIdr: number | undefined;
     if (input.to === "wallet") {
@@ -165,7 +177,7 @@ export async function rejectPayment(prisma: PrismaClient, input: { paymentId: nu
     const payment = await tx.payment.findUnique({ where: { id: input.paymentId } });
     if (!payment) return { result: "not_reviewable", why: "unknown payment" } as const;
     if (payment.status === "REVIEW") return { result: "not_reviewable", why: "money under review is given back (to the wallet or outside), not refused" } as const;
-    if (payment.gateway !== "MANUAL_TRANSFER" || payment.status !== "PENDING") return { result: "not_reviewable", why: `payment is ${payment.status}` } as const;
+    if (payment.gateway !== "MANUAL_TRANSFER" || (payment.status !== "PENDING" && payment.status !== "EXPIRED")) return { result: "not_reviewable", why: `payment is ${payment.status}` } as const;
     const { count } = await tx.transferProof.updateMany({
       where: { paymentId: payment.id, status: "PENDING" },
       data: { status: "REJECTED", reviewedById: input.reviewer.userId, reviewedAt: new Date(), rejectReason: reason },

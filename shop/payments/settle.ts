@@ -1,4 +1,4 @@
-import type { OrderStatus, PaymentGateway, PaymentStatus, PrismaClient } from "../../db/client.js";
+import type { OrderStatus, PaymentGateway, PaymentStatus, Prisma, PrismaClient } from "../../db/client.js";
 import type { Actor } from "../orders/state-machine.js";
 import type { GatewayOutcome } from "./outcome.js";
 
@@ -23,8 +23,12 @@ export type SettlementResult =
   | { result: "paid"; orderId: number; paymentId: number }
   /** Money arrived but does not fit (wrong amount, late, twice, challenged): a seller decides. */
   | { result: "review"; orderId: number; paymentId: number; why: ReviewWhy }
-  /** The attempt expired or failed; `orderExpired` when that also ended the order. */
-  | { result: "expired"; orderId: number; paymentId: number; orderExpired: boolean }
+  /**
+   * The attempt expired or failed; `orderExpired` when that also ended the order;
+   * `challengeEnded` when it was a fraud challenge under review that the gateway denied or let
+   * expire (the sellers' card is withdrawn).
+   */
+  | { result: "expired"; orderId: number; paymentId: number; orderExpired: boolean; challengeEnded?: true }
   | { result: "refunded"; orderId: number; paymentId: number }
   /** Already processed, or nothing to do (pending, or a stale status after PAID). */
   | { result: "duplicate" | "ignored"; orderId?: number; paymentId?: number; why?: string }
@@ -79,6 +83,7 @@ export const SETTLEMENT_ORDER_TRANSITIONS: ReadonlyArray<{ to: OrderStatus; only
   { to: "PAID", onlyFrom: ["PENDING_PAYMENT", "PAYMENT_REVIEW"], when: "paid, the right amount, in time" },
   { to: "PAYMENT_REVIEW", onlyFrom: ["PENDING_PAYMENT", "EXPIRED", "CANCELLED"], when: "paid but amount_mismatch / late_payment / already_paid, or challenge" },
   { to: "EXPIRED", onlyFrom: ["PENDING_PAYMENT"], when: "expired/failed and no other attempt PENDING or REVIEW" },
+  { to: "CANCELLED", onlyFrom: ["PAYMENT_REVIEW"], when: "a challenge under review denied/expired by the gateway, no other payment REVIEW" },
 ];
 
 export interface SettleRow {
@@ -180,18 +185,21 @@ export function settleValues(input: SettleAndRecordInput): unknown[] {
  *   PENDING_PAYMENT/EXPIRED/CANCELLED. Nothing ever moves an order out of PAYMENT_REVIEW but a
  *   seller (shop/payments/review.ts) or the gateway clearing its own challenge.
  * - challenge: only a PENDING payment → review (challenge, or the first reason above that fits).
- * - expired/failed: only a PENDING payment → EXPIRED/FAILED; the order EXPIRED (and its coupon
- *   use released) only if no other attempt is PENDING/REVIEW and it is PENDING_PAYMENT.
+ * - expired/failed: a PENDING payment → EXPIRED/FAILED; the order EXPIRED (and its coupon
+ *   use released) only if no other attempt is PENDING/REVIEW and it is PENDING_PAYMENT. A
+ *   payment under review for a fraud challenge (never captured) → EXPIRED/FAILED too
+ *   (`challengeEnded`), its order PAYMENT_REVIEW → CANCELLED (coupon released) unless another
+ *   payment of it is under review. Any other status → ignored.
  * - refunded → payment REFUNDED and `gatewayRefundedAt`, once per payment, whatever a seller did
  *   before (the follow-up, shop/payments/chargeback.ts, works out what to take back).
  * - pending → ignored.
  */
-export async function settleAndRecord(db: PrismaClient | SqlPool, input: SettleAndRecordInput): Promise<Settled> {
+export async function settleAndRecord(db: PrismaClient | Prisma.TransactionClient | SqlPool, input: SettleAndRecordInput): Promise<Settled> {
   return settleWithValues(db, settleValues(input));
 }
 
 /** One settle_payment call with parameters already built by `settleValues`. */
-export async function settleWithValues(db: PrismaClient | SqlPool, values: unknown[]): Promise<Settled> {
+export async function settleWithValues(db: PrismaClient | Prisma.TransactionClient | SqlPool, values: unknown[]): Promise<Settled> {
   const rows =
     "$queryRawUnsafe" in db
       ? await db.$queryRawUnsafe<SettleRow[]>(SETTLE_SQL, ...values)
@@ -233,7 +241,7 @@ function toSettlement(row: SettleRow): SettlementResult {
       if (!isReviewWhy(row.why)) throw new Error(`settle_payment: review without a known why (${row.why})`);
       return { result: "review", ...ids(), why: row.why };
     case "expired":
-      return { result: "expired", ...ids(), orderExpired: row.order_expired === true };
+      return { result: "expired", ...ids(), orderExpired: row.order_expired === true, ...(row.why === "challenge_ended" ? { challengeEnded: true as const } : {}) };
     case "ignored":
       return { result: "ignored", ...ids(), ...(row.why ? { why: row.why } : {}) };
     case "duplicate":

@@ -2,6 +2,7 @@ import type { PrismaClient, ProviderCode } from "../../db/client.js";
 import { CloudError, type CloudProvider, type CloudServer } from "../cloud/provider.js";
 import { open, ready, seal } from "../crypto/secretbox.js";
 import { transitionOrder } from "../orders/state-machine.js";
+import { orderMoneyTakenBack } from "../payments/chargeback.js";
 import { generateRootPassword } from "./passwords.js";
 
 /** What every tag we give a server starts with (how the orphan sweep tells our servers from others). */
@@ -94,6 +95,9 @@ export async function provisionOrder(deps: ProvisionDeps, orderId: number): Prom
   if (order.status === "ACTIVE" && order.createdInstance?.ipv4) {
     return { status: "active", instanceId: order.createdInstance.id, orderId, ipv4: order.createdInstance.ipv4, alreadyDone: true };
   }
+  // A gateway refunded (charged back) the payment: nothing is built for it (its hold is the owner's).
+  const takenBack = await orderMoneyTakenBack(prisma, orderId);
+  if (takenBack) return { status: "skipped", why: takenBack };
   if (order.status === "PAID") {
     const moved = await transitionOrder(prisma, orderId, "PROVISIONING", { type: "SYSTEM", id: "provisioning" }, { reason: "provisioning started", onlyFrom: ["PAID"] });
     if (!moved.ok && !("current" in moved && moved.current === "PROVISIONING")) return { status: "skipped", why: `order is ${"current" in moved ? moved.current : "gone"}` };

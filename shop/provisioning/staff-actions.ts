@@ -3,6 +3,7 @@ import { audit } from "../audit.js";
 import type { CloudProviders } from "../cloud/providers.js";
 import { isLeaseHeld } from "../leases.js";
 import { transitionOrder } from "../orders/state-machine.js";
+import { orderMoneyTakenBack } from "../payments/chargeback.js";
 import { refundToWallet } from "../wallet/ledger.js";
 import { discardOrderServer, type DiscardResult } from "./discard.js";
 import { provisioningLeaseKey } from "./provision.js";
@@ -25,6 +26,8 @@ export type StaffActionResult =
       reference: string;
       chatId: number;
       attempt?: number;
+      /** Retry only: unique per retry (its audit row), for the new provisioning job's id. */
+      retryId?: number;
       amountIdr?: number;
       /** Refund only: what became of the order's server (an error here is left to the orphan sweep). */
       server?: DiscardResult | { status: "error"; message: string };
@@ -67,6 +70,8 @@ export async function retryProvisioning(deps: Pick<StaffActionDeps, "prisma">, r
   return deps.prisma.$transaction(async (tx): Promise<StaffActionResult> => {
     const order = await lockOrder(tx, ref);
     if (!order) return { ok: false, why: "order not found" };
+    const takenBack = await orderMoneyTakenBack(tx, order.id);
+    if (takenBack) return { ok: false, why: `not retried: ${takenBack}` };
     const actor = { type: staff.role, id: String(staff.userId) };
     if (order.status === "PROVISIONING") {
       const touched = (order.provisioningTask?.updatedAt ?? order.updatedAt).getTime();
@@ -79,8 +84,11 @@ export async function retryProvisioning(deps: Pick<StaffActionDeps, "prisma">, r
     }
     await tx.instance.updateMany({ where: { orderId: order.id, status: "FAILED" }, data: { status: "PROVISIONING" } });
     await tx.provisioningTask.updateMany({ where: { orderId: order.id }, data: { status: "QUEUED" } });
-    await audit(tx, { actorUserId: staff.userId, actorType: staff.role, action: "provisioning.retry", targetType: "order", targetId: order.id, details: { reference: order.reference, from: order.status } });
-    return { ok: true, orderId: order.id, reference: order.reference, chatId: Number(order.user.telegramId), attempt: (order.provisioningTask?.attempts ?? 0) + 1 };
+    const audited = await tx.auditLog.create({
+      data: { actorUserId: staff.userId, actorType: staff.role, action: "provisioning.retry", targetType: "order", targetId: String(order.id), details: { reference: order.reference, from: order.status } },
+      select: { id: true },
+    });
+    return { ok: true, orderId: order.id, reference: order.reference, chatId: Number(order.user.telegramId), attempt: (order.provisioningTask?.attempts ?? 0) + 1, retryId: audited.id };
   });
 }
 
@@ -96,6 +104,8 @@ export async function refundFailedOrder(deps: StaffActionDeps, ref: string | num
     const order = await lockOrder(tx, ref);
     if (!order) return { ok: false, why: "order not found" };
     if (order.status !== "PROVISIONING_FAILED") return { ok: false, why: `only a PROVISIONING_FAILED order can be refunded here (this one is ${order.status})` };
+    const takenBack = await orderMoneyTakenBack(tx, order.id);
+    if (takenBack) return { ok: false, why: `not refunded: ${takenBack}` };
     const amountIdr = order.totalIdr + order.paymentFeeIdr;
     const refund = await refundToWallet(tx, { userId: order.userId, amountIdr, orderId: order.id, reason: "provisioning failed", createdById: staff.userId });
     // already_refunded: its money went back by another path earlier; only the status is left to set.

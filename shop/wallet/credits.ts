@@ -35,9 +35,12 @@ export async function creditTopUp(
   assertPositive(input.amountIdr);
   const account = gatewayAccount(input.gatewayCode);
   return inTransaction(db, async (tx) => {
+    // Locked: a gateway refund's reversal (shop/payments/chargeback.ts) locks it too, so it either
+    // sees this credit or this credit sees the refund.
+    await tx.$queryRaw`SELECT id FROM payments WHERE id = ${input.paymentId} FOR UPDATE`;
     const payment = await tx.payment.findUnique({
       where: { id: input.paymentId },
-      select: { orderId: true, gateway: true, totalIdr: true, order: { select: { userId: true, kind: true } } },
+      select: { orderId: true, gateway: true, totalIdr: true, gatewayRefundedAt: true, order: { select: { userId: true, kind: true } } },
     });
     if (!payment || payment.orderId !== input.orderId || payment.order.userId !== input.userId) {
       throw new LedgerError("invalid", `payment ${input.paymentId} is not a payment of order ${input.orderId} of user ${input.userId}`);
@@ -45,6 +48,7 @@ export async function creditTopUp(
     if (payment.order.kind !== "WALLET_TOPUP") throw new LedgerError("invalid", `order ${input.orderId} is not a wallet top-up`);
     if (payment.gateway !== input.gatewayCode) throw new LedgerError("invalid", `payment ${input.paymentId} went through ${payment.gateway}, not ${input.gatewayCode}`);
     if (input.amountIdr > payment.totalIdr) throw new LedgerError("invalid", `cannot credit ${input.amountIdr}: payment ${input.paymentId} is ${payment.totalIdr}`);
+    if (payment.gatewayRefundedAt) throw new LedgerError("invalid", `payment ${input.paymentId} was refunded by ${payment.gateway}: nothing to credit`);
 
     await tx.wallet.createMany({ data: [{ userId: input.userId }], skipDuplicates: true });
     const posted = await postLedger(tx, {
@@ -100,6 +104,8 @@ export async function refundToWallet(
 
     await tx.wallet.createMany({ data: [{ userId: input.userId }], skipDuplicates: true });
     const key = `refund:order:${input.orderId}`;
+    // The payment that paid the order: a chargeback of it must find (and take back) this refund.
+    const paidBy = await tx.payment.findFirst({ where: { orderId: input.orderId, status: "PAID" }, orderBy: { id: "desc" }, select: { id: true } });
     let posted: PostedLedger;
     try {
       posted = await postLedger(tx, {
@@ -110,6 +116,7 @@ export async function refundToWallet(
           { account: walletAccount(input.userId), userId: input.userId, amountIdr: input.amountIdr },
         ],
         orderId: input.orderId,
+        paymentId: paidBy?.id ?? null,
         memo: input.reason,
         createdById: input.createdById ?? null,
       });

@@ -44,7 +44,7 @@ describe("the review card", () => {
     await h.prisma.orderStatusHistory.updateMany({ where: { orderId: p.orderId, toStatus: "PAYMENT_REVIEW" }, data: { reason: "challenge: edited" } });
 
     await processor()({ kind: "review", paymentId: p.paymentId, why: "amount_mismatch" });
-    const card = await job(QueueName.Notifications, "review-staff", p.paymentId, SELLER);
+    const card = await job(QueueName.Notifications, "review-staff", p.paymentId, "amount_mismatch", SELLER);
     expect(card?.data).toMatchObject({
       chatId: SELLER,
       key: "review-needed",
@@ -52,11 +52,11 @@ describe("the review card", () => {
     });
     const buttons = (card?.data.buttons as Array<Array<{ data: string }>>).flat().map((b) => b.data);
     expect(buttons).toEqual([`rev:ok:${p.paymentId}`, `rev:wal:${p.paymentId}`, `rev:out:${p.paymentId}`]);
-    expect((await job(QueueName.Notifications, "review-customer", p.paymentId))?.data).toMatchObject({
+    expect((await job(QueueName.Notifications, "review-customer", p.paymentId, "amount_mismatch"))?.data).toMatchObject({
       key: "notify-payment-review-amount",
       params: { reference: p.orderReference, received: "Rp 60.000", expected: "Rp 61.170" },
     });
-    expect((await job(QueueName.OwnerAlerts, "alert-review", p.paymentId))?.data.detail).toContain("diterima Rp 60.000, seharusnya Rp 61.170");
+    expect((await job(QueueName.OwnerAlerts, "alert-review", p.paymentId, "amount_mismatch"))?.data.detail).toContain("diterima Rp 60.000, seharusnya Rp 61.170");
   });
 
   it("offers no approval for a double payment (the order is paid): only the ways to give it back", async () => {
@@ -65,7 +65,7 @@ describe("the review card", () => {
     const second = await anotherAttempt(h.prisma, p);
     expect((await settle(h.prisma, { attemptRef: second.attemptRef }, paidOutcome(second.totalIdr))).settlement).toMatchObject({ result: "review", why: "already_paid" });
     await processor()({ kind: "review", paymentId: second.id });
-    const card = await job(QueueName.Notifications, "review-staff", second.id, SELLER);
+    const card = await job(QueueName.Notifications, "review-staff", second.id, "already_paid", SELLER);
     expect(card?.data.params).toMatchObject({ why: "t:review-why-already_paid", received: "Rp 61.170" });
     expect((card?.data.buttons as Array<Array<{ data: string }>>).flat().map((b) => b.data)).toEqual([`rev:wal:${second.id}`, `rev:out:${second.id}`]);
   });

@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 const outboxRows = (paymentId: number) =>
-  prisma.jobOutbox.findMany({ where: { queue: QueueName.PaymentFollowups, jobId: { endsWith: `-${paymentId}` } }, select: { jobId: true, payload: true, status: true } });
+  prisma.jobOutbox.findMany({ where: { queue: QueueName.PaymentFollowups, payload: { path: ["paymentId"], equals: paymentId } }, select: { jobId: true, payload: true, status: true }, orderBy: { jobId: "asc" } });
 
 /** The row settle_payment wrote equals what the job layer would have queued for the result. */
 async function expectRecorded(settled: Settled) {
@@ -63,6 +63,29 @@ describe("settle_payment records the follow-up of its result", () => {
     await prisma.payment.create({ data: { orderId: p.orderId, gateway: "MIDTRANS", attemptRef: `${p.attemptRef}-open`, amountIdr: p.amountIdr, totalIdr: p.amountIdr } });
     expect((await settle(prisma, p, { kind: "failed" })).settlement).toMatchObject({ result: "expired", orderExpired: false });
     expect(await outboxRows(p.paymentId)).toEqual([]);
+  });
+
+  it("a challenge, then a capture of the wrong amount: a second review follow-up under the new reason (the first one's card is done)", async () => {
+    const p = await createPendingOrder(prisma, { gateway: "MIDTRANS" });
+    const challenged = await settle(prisma, p, { kind: "challenge", amountIdr: p.totalIdr });
+    expect(challenged.settlement).toMatchObject({ result: "review", why: "challenge" });
+    await prisma.jobOutbox.updateMany({ where: { jobId: `review-${p.paymentId}-challenge` }, data: { status: "DONE" } });
+    const mismatch = await settle(prisma, p, paidOutcome(p.totalIdr - 500));
+    expect(mismatch.settlement).toMatchObject({ result: "review", why: "amount_mismatch" });
+    expect((await outboxRows(p.paymentId)).map((r) => [r.jobId, r.status])).toEqual([
+      [`review-${p.paymentId}-amount_mismatch`, "PENDING"],
+      [`review-${p.paymentId}-challenge`, "DONE"],
+    ]);
+    expect(followupOf(mismatch.settlement)?.id).toBe(`review-${p.paymentId}-amount_mismatch`);
+  });
+
+  it("a challenge the gateway denies: its expired follow-up (the sellers' card is withdrawn)", async () => {
+    const p = await createPendingOrder(prisma, { gateway: "MIDTRANS" });
+    await settle(prisma, p, { kind: "challenge", amountIdr: p.totalIdr });
+    const denied = await settle(prisma, p, { kind: "failed" });
+    expect(denied.settlement).toMatchObject({ result: "expired", orderExpired: true, challengeEnded: true });
+    expect((await outboxRows(p.paymentId)).map((r) => r.jobId)).toEqual([`expired-${p.paymentId}`, `review-${p.paymentId}-challenge`]);
+    expect(followupOf(denied.settlement)?.id).toBe(`expired-${p.paymentId}`);
   });
 
   it("the webhook path only pushes it: the job reaches Redis under that id, the outbox keeps one row", async () => {

@@ -79,7 +79,8 @@ async function legacySettlePayment(
           if (payment.order.status === "PAYMENT_REVIEW" && payment.status !== "REVIEW") return toReview("order_in_review", outcome.amountIdr);
           if (payment.order.status !== "PENDING_PAYMENT" && payment.order.status !== "PAYMENT_REVIEW") return toReview("already_paid", outcome.amountIdr);
           if (outcome.kind === "challenge") return toReview("challenge", outcome.amountIdr);
-          await tx.payment.update({ where: { id: payment.id }, data: { status: "PAID", paidAt: outcome.paidAt, receivedIdr: outcome.amountIdr, ...gatewayFields(outcome) } });
+          // Since the money-path review: a cleared challenge is no longer a payment under review.
+          await tx.payment.update({ where: { id: payment.id }, data: { status: "PAID", reviewWhy: null, paidAt: outcome.paidAt, receivedIdr: outcome.amountIdr, ...gatewayFields(outcome) } });
           const moved = await transitionOrder(tx, payment.orderId, "PAID", input.actor, {
             reason: `paid via ${payment.gateway}${payment.method ? ` ${payment.method}` : ""}`,
             onlyFrom: ["PENDING_PAYMENT", "PAYMENT_REVIEW"],
@@ -90,6 +91,18 @@ async function legacySettlePayment(
         }
         case "expired":
         case "failed": {
+          if (payment.status === "REVIEW" && payment.reviewWhy === "challenge") {
+            // Since the money-path review: a challenge the gateway denies (or lets expire) ends
+            // the review; its order ends unless another payment of it is under review.
+            await tx.payment.update({ where: { id: payment.id }, data: { status: outcome.kind === "expired" ? "EXPIRED" : "FAILED" } });
+            const inReview = await tx.payment.count({ where: { orderId: payment.orderId, status: "REVIEW" } });
+            let orderExpired = false;
+            if (inReview === 0 && payment.order.status === "PAYMENT_REVIEW") {
+              const moved = await transitionOrder(tx, payment.orderId, "CANCELLED", input.actor, { reason: `challenged payment ${outcome.kind} at ${payment.gateway}`, onlyFrom: ["PAYMENT_REVIEW"] });
+              if (moved.ok) orderExpired = await releaseCouponRedemption(tx, payment.orderId, now).then(() => true);
+            }
+            return { result: "expired", ...ids, orderExpired, challengeEnded: true } as const;
+          }
           if (payment.status !== "PENDING") return { result: "ignored", ...ids, why: `payment already ${payment.status}` } as const;
           await tx.payment.update({ where: { id: payment.id }, data: { status: outcome.kind === "expired" ? "EXPIRED" : "FAILED" } });
           const open = await tx.payment.count({ where: { orderId: payment.orderId, status: { in: ["PENDING", "REVIEW"] } } });

@@ -57,13 +57,7 @@ proofFeature.chatType("private").on(["message:photo", "message:document"], async
       return;
     }
     payment = payment?.order.reference === named[0] ? payment : null;
-    if (!payment && order) {
-      const forOrder = await prisma.payment.findFirst({
-        where: { gateway: "MANUAL_TRANSFER", status: "PENDING", order: { reference: named[0], userId: ctx.shopUser.id, status: "PENDING_PAYMENT" } },
-        include: { order: { select: { id: true, reference: true, userId: true } } },
-      });
-      payment = forOrder;
-    }
+    if (!payment && order) payment = await openTransferFor(prisma, ctx.shopUser.id, named[0]);
   }
   if (!payment) {
     await ctx.reply(ctx.t("proof-no-open-transfer"));

@@ -16,6 +16,7 @@ import { mkdir, open as openFile, readFile, rename, unlink } from "node:fs/promi
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { PrismaClient } from "../../../db/client.js";
 import { open, ready, seal } from "../../crypto/secretbox.js";
+import { acceptsProof } from "../manual-transfer.js";
 
 export { prepareProofImage, type PreparedProofImage, type ProofImageOptions, type ProofImageRejection } from "./proof-image.js";
 
@@ -104,11 +105,11 @@ export async function storeProof(
         // One screenshot per transfer waits for a seller; the lock makes that hold against a
         // second upload at the same moment, and against the order expiry ending the transfer
         // (manual-transfer.ts endOpenTransfers locks the same row).
-        const [payment] = await tx.$queryRaw<Array<{ status: string; order_status: string }>>`
-          SELECT p."status"::text AS "status", o."status"::text AS "order_status"
+        const [payment] = await tx.$queryRaw<Array<{ status: string; order_status: string; updated_at: Date }>>`
+          SELECT p."status"::text AS "status", o."status"::text AS "order_status", p."updated_at"
             FROM "payments" p JOIN "orders" o ON o."id" = p."order_id"
            WHERE p."id" = ${input.paymentId} FOR UPDATE OF p`;
-        if (!payment || payment.status !== "PENDING" || payment.order_status !== "PENDING_PAYMENT") throw new ProofNotAcceptedError("transfer_closed");
+        if (!payment || !acceptsProof({ status: payment.status, updatedAt: payment.updated_at }, payment.order_status)) throw new ProofNotAcceptedError("transfer_closed");
         if (await tx.transferProof.count({ where: { paymentId: input.paymentId, status: "PENDING" } })) throw new ProofNotAcceptedError("already_pending");
       }
       return tx.transferProof.create({
