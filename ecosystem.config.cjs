@@ -4,18 +4,31 @@
 // Telegram) and one scheduler (node-cron runs once per process). Workers may scale.
 // For BOT_MODE=webhook, run the bot inside the web process instead: set
 // VPS_WEBHOOK_MODE=1 when starting PM2 and the "web" app gets both roles.
+// On a 1 GB machine run the four roles in one process: VPS_LAYOUT=all (ops/install.sh picks it).
+// VPS_LOG_DIR=/var/log/vps-shop writes the logs there (rotated by ops/logrotate/vps-shop).
+const { readFileSync } = require("node:fs");
 const path = require("node:path");
 
 const webhook = process.env.VPS_WEBHOOK_MODE === "1";
+const allInOne = process.env.VPS_LAYOUT === "all";
 const cwd = __dirname;
 const envFile = process.env.VPS_ENV_FILE || path.join(cwd, ".env");
+const logDir = process.env.VPS_LOG_DIR;
+
+/**
+ * Node/V8 memory flags: the same as the systemd unit's (read from it, one source of truth;
+ * `npm run bench -- memory` measures them).
+ */
+const nodeFlags = (/^ExecStart=(.*)$/m.exec(readFileSync(path.join(cwd, "ops/systemd/vps-shop@.service"), "utf8"))?.[1] ?? "")
+  .split(/\s+/)
+  .filter((w) => w.startsWith("--") && !w.startsWith("--env-file"));
 
 /** Settings shared by every role. */
 const common = {
   cwd,
   script: "dist/ops/main.js",
   interpreter: "node",
-  node_args: [`--env-file=${envFile}`],
+  node_args: [`--env-file=${envFile}`, ...nodeFlags],
   exec_mode: "fork",
   autorestart: true,
   // Above SHUTDOWN_TIMEOUT_MS (30 s) so a running provisioning job can finish.
@@ -31,11 +44,23 @@ const common = {
   env: { NODE_ENV: "production" },
 };
 
+/** One app; its log files under VPS_LOG_DIR when set (else PM2's ~/.pm2/logs). */
+const app = (name, args, extra = {}) => ({
+  ...common,
+  name,
+  args,
+  instances: 1,
+  ...(logDir ? { out_file: path.join(logDir, `${name}.log`), error_file: path.join(logDir, `${name}.error.log`) } : {}),
+  ...extra,
+});
+
 module.exports = {
-  apps: [
-    { ...common, name: "vps-web", args: webhook ? "web bot" : "web", instances: 1 },
-    ...(webhook ? [] : [{ ...common, name: "vps-bot", args: "bot", instances: 1 }]),
-    { ...common, name: "vps-worker", args: "worker", instances: Number(process.env.VPS_WORKERS || 1) },
-    { ...common, name: "vps-scheduler", args: "scheduler", instances: 1 },
-  ],
+  apps: allInOne
+    ? [app("vps-shop", "all")]
+    : [
+        app("vps-web", webhook ? "web bot" : "web"),
+        ...(webhook ? [] : [app("vps-bot", "bot")]),
+        app("vps-worker", "worker", { instances: Number(process.env.VPS_WORKERS || 1) }),
+        app("vps-scheduler", "scheduler"),
+      ],
 };

@@ -1,32 +1,19 @@
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 import { startFakeTelegram } from "../../ops/fakes/telegram/index.js";
-import { projectRoot } from "../../shop/platform/paths.js";
 import { deleteKeys, uniquePrefix, TEST_REDIS_URL } from "../support/redis.js";
 import { freePort, TEST_TOKEN } from "../support/service.js";
+import { ensureBuilt, productionNodeArgs, rss, spawnRole } from "./memory-support.js";
 import { fmt, table, type BenchReport } from "./report.js";
 import { createBenchDatabase } from "./support.js";
 
-/** RSS of a process in MiB, from /proc (Linux). */
-function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
-
 /**
- * Cold start and idle memory of each process role, as PM2/systemd run them:
- * the compiled `dist/ops/main.js` (built first if missing) against real
- * Postgres and Redis and the fake Telegram. Cold start = spawn → the
- * "service started" log line; idle RSS is read 3 s later.
+ * Cold start and idle memory of each process role, as systemd/PM2 run them: the compiled
+ * `dist/ops/main.js` (built first if missing) with the unit's Node flags, against real Postgres
+ * and Redis and the fake Telegram. Cold start = spawn → the "service started" log line; idle
+ * RSS is read 3 s later. Memory under load: `npm run bench -- memory`.
  */
 export async function run(): Promise<BenchReport> {
-  if (!existsSync(path.join(projectRoot, "dist/ops/main.js"))) {
-    const build = spawnSync("npm", ["run", "build", "--silent"], { cwd: projectRoot, stdio: "inherit" });
-    if (build.status !== 0) throw new Error("npm run build failed");
-  }
+  ensureBuilt();
   const db = await createBenchDatabase();
   const fake = await startFakeTelegram({ token: TEST_TOKEN });
   const prefix = uniquePrefix("coldstart");
@@ -34,7 +21,6 @@ export async function run(): Promise<BenchReport> {
   const data: Record<string, { coldStartMs: number; idleRssMiB: number }> = {};
   try {
     for (const role of ["web", "bot", "worker", "scheduler", "all"]) {
-      const port = await freePort();
       const env = {
         ...process.env,
         TELEGRAM_BOT_TOKEN: TEST_TOKEN,
@@ -42,28 +28,16 @@ export async function run(): Promise<BenchReport> {
         DATABASE_URL: db.url,
         REDIS_URL: TEST_REDIS_URL,
         QUEUE_PREFIX: prefix,
-        HTTP_PORT: String(port),
+        HTTP_PORT: String(await freePort()),
         DATA_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
         LOG_LEVEL: "info",
       };
-      const started = performance.now();
-      const child = spawn(process.execPath, ["dist/ops/main.js", role], { cwd: projectRoot, env, stdio: ["ignore", "pipe", "pipe"] });
-      const coldStartMs = await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${role}: no "service started" within 30 s`)), 30_000);
-        child.stdout.on("data", (chunk: Buffer) => {
-          if (chunk.toString().includes('"service started"')) {
-            clearTimeout(timer);
-            resolve(performance.now() - started);
-          }
-        });
-        child.once("exit", (code) => reject(new Error(`${role} exited early with ${code}`)));
-      });
+      const proc = await spawnRole(role, env);
       await new Promise((r) => setTimeout(r, 3_000));
-      const idleRssMiB = rssMiB(child.pid!);
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
-      data[role] = { coldStartMs, idleRssMiB };
-      rows.push([role, fmt.int(coldStartMs), fmt.int(idleRssMiB)]);
+      const idleRssMiB = rss(proc.child.pid!).now;
+      await proc.stop();
+      data[role] = { coldStartMs: proc.coldStartMs, idleRssMiB };
+      rows.push([role, fmt.int(proc.coldStartMs), fmt.int(idleRssMiB)]);
     }
   } finally {
     await fake.stop();
@@ -72,7 +46,7 @@ export async function run(): Promise<BenchReport> {
   }
   return {
     name: "coldstart",
-    title: "Cold start and idle memory per role (compiled dist/, node " + process.version + ")",
+    title: `Cold start and idle memory per role (compiled dist/, node ${process.version} ${productionNodeArgs().join(" ")})`,
     lines: table(["role", "cold start ms", "idle RSS MiB"], rows),
     data,
     targets: [],

@@ -1,5 +1,4 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
-import QRCode from "qrcode";
 import { dispatchSettlement } from "../../../jobs/dispatch-settlement.js";
 import { PaymentAttemptLimitError } from "../../../shop/payments/attempt-limits.js";
 import { PaymentUnavailableError, type MethodOption, type PayableOrder } from "../../../shop/payments/checkout.js";
@@ -118,6 +117,8 @@ payFeature.callbackQuery(/^pay:tp:(\d+):([A-Z0-9_]+)$/, async (ctx) => {
   if (link) kb.url(ctx.t("pay-open-checkout"), link).row();
   kb.text(ctx.t("menu-orders"), `ord:view:${order.id}`);
   if (start.qrString) {
+    // qrcode (with pngjs) loads at the first QRIS payment, not with the bot.
+    const { default: QRCode } = await import("qrcode");
     const png = await QRCode.toBuffer(start.qrString, { type: "png", width: 480, margin: 2, errorCorrectionLevel: "M" });
     await ctx.replyWithPhoto(new InputFile(png, `qris-${order.reference}.png`), { caption: ctx.t("pay-tripay-qris", common), parse_mode: "HTML", reply_markup: kb });
     return;

@@ -9,7 +9,7 @@
  * The built-in PDF fonts (Helvetica) only cover Windows-1252, so customer-supplied text (names
  * with emoji or non-Latin scripts) is reduced to what they can show instead of printing garbage.
  */
-import PDFDocument from "pdfkit";
+import type { default as PDFKit } from "pdfkit";
 import { assertRupiah, formatIdr } from "../../money.js";
 
 /** Language of the invoice labels. */
@@ -152,6 +152,8 @@ const INK = "#1f2328";
 const MUTED = "#656d76";
 const RULE = "#d0d7de";
 const PAID_GREEN = "#1a7f37";
+let pdfkitModule: Promise<{ default: typeof PDFKit }> | undefined;
+
 /** Items table: description | qty | unit price | amount. */
 const COLS = { desc: { x: LEFT + 6, w: 250 }, qty: { x: 306, w: 40 }, unit: { x: 350, w: 95 }, amount: { x: 449, w: RIGHT - 449 - 6 } };
 
@@ -163,6 +165,8 @@ const COLS = { desc: { x: LEFT + 6, w: 250 }, qty: { x: 306, w: 40 }, unit: { x:
 export async function renderInvoicePdf(data: InvoiceData): Promise<Buffer> {
   assertConsistent(data);
   const L = LABELS[data.locale];
+  // pdfkit (with fontkit and its tables, ~10 MiB of heap) loads with the first invoice, in the worker only.
+  const { default: PDFDocument } = await (pdfkitModule ??= import("pdfkit"));
   const doc = new PDFDocument({
     size: "A4",
     margin: PAGE.margin,

@@ -7,7 +7,11 @@
  * sharp (libvips) under a pixel limit, and keep only a freshly encoded JPEG without any
  * metadata, scaled down to what a reviewer needs to read a bank receipt.
  */
-import sharp from "sharp";
+import type { default as Sharp } from "sharp";
+
+/** sharp (libvips, ~7 MiB of shared library plus its heap) is loaded at the first screenshot, not at start: most processes never decode one. */
+let sharpModule: Promise<typeof Sharp> | undefined;
+const loadSharp = () => (sharpModule ??= import("sharp").then((m) => m.default));
 
 /** Why an upload was refused (show the customer a matching message). */
 export type ProofImageRejection = "not_image" | "too_large" | "too_big_dimensions" | "busy";
@@ -104,6 +108,7 @@ export async function prepareProofImage(bytes: Buffer, opts: ProofImageOptions =
   let width: number;
   let height: number;
   let format: string;
+  const sharp = await loadSharp();
   try {
     // Header only: dimensions are known before any pixel is decoded.
     const meta = await sharp(bytes, { pages: 1, limitInputPixels: false }).metadata();
