@@ -262,7 +262,7 @@ export function restoreConversation(deps: BotDeps) {
         vault.clear(chatId);
         if (raw === undefined) return { ok: false as const, error: t("restore-key-expired") };
         try {
-          const r = await restoreFromInbox(deps.config, inbox, raw);
+          const r = await restoreFromInbox(deps, inbox, raw);
           return { ok: r.ok, text: r.text };
         } catch (err) {
           return { ok: false as const, error: err instanceof Error ? err.message : String(err) };

@@ -14,7 +14,9 @@ import { basename, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Api } from "grammy";
+import type { PrismaClient } from "../../db/client.js";
 import type { Config } from "../platform/config.js";
+import type { UserDirectory } from "../users/directory.js";
 import { MANIFEST_SUFFIX, readManifest, type BackupManifest } from "./manifest.js";
 import { hashFile } from "./parts.js";
 
@@ -212,10 +214,21 @@ export async function inboxRecipient(dir: string): Promise<string | undefined> {
 /**
  * Restores the inbox's backup over the live database (DATABASE_URL) and DATA_DIR: the chat
  * restore replaces the shop's data by design (after a fresh backup and the typed confirmation).
+ *
+ * Users who joined after the backup was taken are gone from the restored data, but their cached
+ * copies (Redis, 5 min) still carry their old row ids, which the restored sequence hands out
+ * again: another customer's id. Their copies are dropped once the restore is done.
  */
-export async function restoreFromInbox(config: Pick<Config, "databaseUrl" | "dataDir">, dir: string, secretKey: string): Promise<{ ok: boolean; text: string; backupId: string }> {
+export async function restoreFromInbox(
+  deps: { config: Pick<Config, "databaseUrl" | "dataDir">; prisma: PrismaClient; users: Pick<UserDirectory, "forget"> },
+  dir: string,
+  secretKey: string,
+): Promise<{ ok: boolean; text: string; backupId: string }> {
+  const manifest = await inboxManifest(dir);
+  const joinedSince = manifest ? await deps.prisma.user.findMany({ where: { createdAt: { gte: new Date(manifest.createdAt) } }, select: { telegramId: true } }) : [];
   const { restoreBackup } = await import("./restore.js");
-  const report = await restoreBackup({ files: [dir], secretKey, targetUrl: config.databaseUrl, dataDir: config.dataDir, allowNonEmpty: true });
+  const report = await restoreBackup({ files: [dir], secretKey, targetUrl: deps.config.databaseUrl, dataDir: deps.config.dataDir, allowNonEmpty: true });
+  for (const user of joinedSince) await deps.users.forget(Number(user.telegramId));
   return { ok: report.ok, text: report.text, backupId: report.backupId };
 }
 

@@ -80,6 +80,11 @@ describe("restore from the chat", () => {
     // Life goes on after the backup: a new customer with an order.
     const late = await userRow(prisma, 7_200_001, "Terlambat");
     await paymentUnderReview(prisma, late.id, { amountIdr: 77_000 });
+    const lateUser = t.fake.user(7_200_001, { firstName: "Terlambat" });
+    await lateUser.sendText("/start");
+    await lateUser.waitForMessage(/Terlambat/, { timeoutMs: 10_000 });
+    const lateCacheKey = `${t.config.queuePrefix}:user:7200001`;
+    expect(await t.service.redis.get(lateCacheKey)).toContain(`"id":${late.id}`);
     expect(await shopPicture(prisma, config)).not.toEqual(before);
     const changed = await shopPicture(prisma, config);
 
@@ -142,6 +147,9 @@ describe("restore from the chat", () => {
 
     expect(await shopPicture(prisma, config)).toEqual(before);
     expect((await maintenanceState(prisma, Date.now() + 60_000)).global).toBeUndefined();
+    // The customer who joined after the backup is gone, and so is the cached copy with their old row id.
+    expect(await prisma.user.count({ where: { telegramId: 7_200_001n } })).toBe(0);
+    expect(await t.service.redis.get(lateCacheKey)).toBeNull();
     const audit = await prisma.auditLog.findFirstOrThrow({ where: { action: "backup.restore.done" } });
     expect(audit).toMatchObject({ actorType: "OWNER", targetId: backupId });
     expect(JSON.stringify(audit.details)).toContain(preBackupId!);
