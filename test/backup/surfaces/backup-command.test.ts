@@ -17,6 +17,10 @@ import { BACKUP_FAILED_FINGERPRINT, DRILL_FAILED_FINGERPRINT } from "../../../sh
 import { generateBackupKeyPair } from "../../../shop/backup/keys.js";
 import { acquireLease, releaseLease } from "../../../shop/leases.js";
 import { createLogger } from "../../../shop/platform/logger.js";
+import { createI18n, LocaleCache } from "../../../bot/i18n.js";
+import { runAlertChecksOnce } from "../../../jobs/processors/alert-checks.processor.js";
+import { backupStalenessCheck, STALE_BACKUP_FINGERPRINT } from "../../../shop/backup/staleness.check.js";
+import { createTelegramApi } from "../../../shop/messages/telegram-api.js";
 import { OWNER_ID, SELLER_ID, startTestService, type TestService } from "../../support/service.js";
 
 const CUSTOMER_ID = 9_000_310;
@@ -174,5 +178,18 @@ describe("the backups queue", () => {
     expect(alert.text).toContain("OWNER_IDS sudah membuka bot (/start)");
     const open = await prisma.$queryRaw<{ state: string }[]>`SELECT state FROM owner_alerts WHERE fingerprint = ${BACKUP_FAILED_FINGERPRINT}`;
     expect(open.map((r) => r.state)).toEqual(["OPEN"]);
+  }, 60_000);
+
+  it("a stale backup raises the dead-man's alert through the alert checks, to the owner's chat", async () => {
+    const { prisma, queues, config, redis } = t.service;
+    await prisma.backupRun.updateMany({ where: { kind: "BACKUP" }, data: { finishedAt: new Date(Date.now() - 30 * 3_600_000) } });
+    const owner = t.fake.user(OWNER_ID);
+    const mark = owner.mark();
+    const deps = { prisma, redis, queues, config, logger: createLogger({ role: "test", level: "silent" }), api: createTelegramApi(config), i18n: createI18n(new LocaleCache()) };
+    // The service's own once-a-minute run may hold the lease for a moment.
+    await expect.poll(async () => (await runAlertChecksOnce(deps, [backupStalenessCheck]))?.[0]?.raised, { timeout: 30_000 }).toEqual([STALE_BACKUP_FINGERPRINT]);
+    const alert = await owner.waitForMessage(/^🚨 Backup terakhir yang berhasil sudah 30 jam lalu \(batas 26 jam\)/, { timeoutMs: 30_000, since: mark });
+    expect(alert.text).toContain("➡️");
+    expect(alert.text).toContain("Kirim /backup sekarang");
   }, 60_000);
 });
