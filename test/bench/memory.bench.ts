@@ -89,21 +89,8 @@ async function measure(name: string, roles: string[], orders: number, concurrenc
     const random = seededRandom(10);
     const deadline = () => loadStarted + 300_000;
     const gateway = new GatewayDriver(fakes.tripay, fakes.midtrans, fakes.webUrl, random, deadline);
-    const ctx: JourneyContext = {
-      prisma: core.prisma,
-      catalog: core.catalog,
-      checkout: core.checkout,
-      queues: core.queues,
-      fakes,
-      gateway,
-      random,
-      plans: await loadPlans(core.prisma),
-      deadline,
-      records: [],
-      problems: [],
-      failures: [],
-      background: [],
-    };
+    // The chaos run's journey context; core supplies prisma, catalog, checkout and queues.
+    const ctx: JourneyContext = { ...core, fakes, gateway, random, deadline, plans: await loadPlans(core.prisma), records: [], problems: [], failures: [], background: [] };
     const chats = Math.max(3, Math.round(orders / 10));
     const methods = ["qris", "midtrans", "wallet"] as const;
     let next = 0;
