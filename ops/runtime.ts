@@ -186,6 +186,8 @@ export async function startService(
 ): Promise<Service> {
   const core = createCore(config, logger, { poolSize: roles.includes("worker") ? 15 : 5 });
   const { metrics, prisma, redis, producerRedis, queues, i18n } = core;
+  // Heartbeat (first, so a start that crashes still counts toward a crash loop), alert checks and the alert bot, by role (ops/watchdog.ts).
+  const alerting = startAlerting({ roles, config, logger, prisma, redis, queues, metrics, i18n, botDeps: core.botDeps });
   const maintenance = startMaintenanceWatch({ ...core, logger, probe: roles.includes("worker") });
   if (!(await waitForRedis(producerRedis))) logger.error("Redis is not reachable; starting anyway, queue writes will fail until it is back");
   // OWNER_IDS / SELLER_IDS are authoritative: whoever they no longer list is demoted before anyone taps.
@@ -310,9 +312,6 @@ export async function startService(
   }
 
   const monitoring = await startMonitoring({ config, roles, metrics, prisma, queues, logger });
-
-  // Heartbeat, alert checks and the alert bot, by role (ops/watchdog.ts).
-  const alerting = startAlerting({ roles, config, logger, prisma, redis, queues, metrics, i18n, botDeps: core.botDeps });
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
