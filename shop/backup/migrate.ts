@@ -3,6 +3,7 @@
  * a backup taken by an older version comes up on the schema this code expects.
  */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../platform/paths.js";
 
@@ -23,4 +24,9 @@ export function migrateDeploy(databaseUrl: string): Promise<{ ok: boolean; outpu
     child.on("error", (err) => resolve({ ok: false, output: err.message }));
     child.on("close", (code) => resolve({ ok: code === 0, output: output.trim() }));
   });
+}
+
+/** Whether this checkout has migration `name` (a backup made by a newer version does not restore onto older code). */
+export function hasMigration(name: string): boolean {
+  return existsSync(join(projectRoot, "db", "migrations", name, "migration.sql"));
 }

@@ -13,7 +13,7 @@ import { unpackArchive, type ArchiveEntry } from "./archive.js";
 import { compareSums, renderComparison, type TableComparison } from "./checksums.js";
 import { openDataKey, parseBackupKey, wipe } from "./keys.js";
 import { BackupRefusedError, expandFiles, findManifest, verifyParts, type BackupManifest } from "./manifest.js";
-import { migrateDeploy } from "./migrate.js";
+import { hasMigration, migrateDeploy } from "./migrate.js";
 import { readParts } from "./parts.js";
 import { databaseName, runPgTool } from "./pg-tools.js";
 import { decryptStream } from "./secretstream.js";
@@ -83,6 +83,9 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreReport
   log(`parts verified: ${manifest.parts.length} of ${manifest.parts.length}, SHA-256 equal to the manifest`);
   const dataKey = await openDataKey(Buffer.from(manifest.encryption.sealedKey, "base64"), parseBackupKey(opts.secretKey, "the secret key"), manifest.encryption.recipient);
   const verifyOnly = opts.verifyOnly === true;
+  if (!verifyOnly && opts.migrate !== false && manifest.lastMigration && !hasMigration(manifest.lastMigration)) {
+    throw new BackupRefusedError(`backup ${manifest.id} was made by a newer version (service ${manifest.serviceVersion}, migration ${manifest.lastMigration}, which this checkout does not have): restore with that version or newer. Nothing was changed.`);
+  }
   if (!verifyOnly && !opts.allowNonEmpty) await refuseNonEmpty(opts.targetUrl, opts.dataDir);
 
   const staging = verifyOnly ? null : await mkdtemp(join(dirname(resolve(opts.dataDir)), ".restore-"));

@@ -72,6 +72,13 @@ describe("restore refuses and touches nothing", () => {
     await expectRefusedUntouched(await copyOfBackup(), other.secretKey, /does not open this backup.*fingerprint/, WrongBackupKeyError);
   });
 
+  it("when the backup was made by a newer version (a migration this checkout lacks)", async () => {
+    const dir = await copyOfBackup();
+    const path = join(dir, `${backup.backupId}.manifest.json`);
+    await writeFile(path, JSON.stringify({ ...JSON.parse(await readFile(path, "utf8")), lastMigration: "29991231000000_from_the_future" }));
+    await expectRefusedUntouched(dir, world.keys.secretKey, /made by a newer version .*29991231000000_from_the_future/);
+  });
+
   it("when the target database holds data and --force is not given", async () => {
     const attempt = restoreBackup({ files: [await copyOfBackup()], secretKey: world.keys.secretKey, targetUrl: db.url, dataDir: world.dataDir });
     await expect(attempt).rejects.toThrow(/already holds data \(.*orders.*\).*--force.*Nothing was changed/);
