@@ -1,0 +1,140 @@
+/**
+ * ops/install.sh: shellcheck-clean, and run for real in a sandbox (test/install/shims.ts):
+ * INSTALL_ROOT holds the "machine's" files, stand-ins record what apt-get, systemctl, ufw,
+ * psql, npm… were asked to do. What is real: the script, bash, rsync, sed, the files it writes.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createSandbox, type Sandbox } from "./shims.js";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const ANSWERS = { VPSSHOP_BOT_TOKEN: "123456:AAtest_token_abcdefghijklmnopq", VPSSHOP_OWNER_IDS: "4242", VPSSHOP_DOMAIN: "shop.example.com" };
+
+const sandboxes: Sandbox[] = [];
+afterEach(() => sandboxes.splice(0).forEach((s) => s.remove()));
+function sandbox(): Sandbox {
+  const s = createSandbox();
+  sandboxes.push(s);
+  return s;
+}
+const envOf = (text: string) => Object.fromEntries(text.split("\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+const matching = (calls: string[], re: RegExp) => calls.filter((c) => re.test(c));
+
+describe("ops/install.sh", () => {
+  it("passes shellcheck", () => {
+    const r = spawnSync("shellcheck", [path.join(ROOT, "ops/install.sh")], { encoding: "utf8" });
+    expect(r.error, "shellcheck is not installed (apt-get install shellcheck)").toBeUndefined();
+    expect(`${r.stdout}${r.stderr}`).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  it("on a 1 GB machine installs everything once, runs one all-in-one process, and a second run changes nothing", () => {
+    const box = sandbox();
+    const first = box.run({ ...ANSWERS, VPSSHOP_MEMORY_MB: "960" });
+    expect(first.status, first.output).toBe(0);
+    expect(first.output).toContain("960 MiB → one all-in-one process (vps-shop@all)");
+
+    // Packages, user, database, build, migrations, units, firewall, TLS proxy, doctor.
+    expect(matching(first.calls, /^apt-get install .*postgresql.*redis-server/)).toHaveLength(1);
+    expect(matching(first.calls, /^useradd --system .* vpsshop$/)).toHaveLength(1);
+    expect(matching(first.calls, /^psql .*CREATE ROLE vpsshop LOGIN PASSWORD/)).toHaveLength(1);
+    expect(matching(first.calls, /^psql .*CREATE DATABASE vps_shop OWNER vpsshop/)).toHaveLength(1);
+    expect(first.calls).toEqual(expect.arrayContaining(["npm ci --no-audit --no-fund", "npm run build", "node --env-file=/opt/vps-shop/.env db/prisma-cli.mjs migrate deploy", "npm run --silent doctor"]));
+    expect(matching(first.calls, /^systemctl enable --now vps-shop@/)).toEqual(["systemctl enable --now vps-shop@all"]);
+    expect(matching(first.calls, /^ufw allow/)).toEqual(["ufw allow 22/tcp", "ufw allow 80/tcp", "ufw allow 443/tcp"]);
+    expect(first.calls).toEqual(expect.arrayContaining(["ufw default deny incoming", "ufw --force enable", "systemctl restart redis-server", "systemctl reload-or-restart caddy"]));
+
+    // Redis: AOF and noeviction, each exactly once, nothing else touched.
+    const redis = box.read("/etc/redis/redis.conf");
+    expect(redis.match(/^appendonly .*$/gm)).toEqual(["appendonly yes"]);
+    expect(redis.match(/^maxmemory-policy .*$/gm)).toEqual(["maxmemory-policy noeviction"]);
+    expect(redis).toContain("bind 127.0.0.1 -::1");
+
+    // .env: the answers, strong generated secrets, owner-only.
+    const env = envOf(box.read("/opt/vps-shop/.env"));
+    expect(env).toMatchObject({ TELEGRAM_BOT_TOKEN: ANSWERS.VPSSHOP_BOT_TOKEN, OWNER_IDS: "4242", PUBLIC_BASE_URL: "https://shop.example.com", BOT_MODE: "webhook", HTTP_HOST: "127.0.0.1" });
+    expect(Buffer.from(env.DATA_ENCRYPTION_KEY!, "base64")).toHaveLength(32);
+    expect(env.TELEGRAM_WEBHOOK_SECRET).toMatch(/^[0-9a-f]{64}$/);
+    expect(env.METRICS_TOKEN).toMatch(/^[0-9a-f]{48}$/);
+    expect(env.DATABASE_URL).toMatch(/^postgresql:\/\/vpsshop:[0-9a-f]{32}@127\.0\.0\.1:5432\/vps_shop$/);
+    expect(env.SECRETS_ROTATED_AT).toMatch(/^DATA_ENCRYPTION_KEY=\d{4}-\d\d-\d\d,TELEGRAM_WEBHOOK_SECRET=\d{4}-\d\d-\d\d,METRICS_TOKEN=\d{4}-\d\d-\d\d$/);
+    expect(statSync(box.file("/opt/vps-shop/.env")).mode & 0o777).toBe(0o600);
+
+    // Files from the repository, rendered for this machine.
+    expect(box.read("/etc/systemd/system/vps-shop@.service")).toBe(readFileSync(path.join(ROOT, "ops/systemd/vps-shop@.service"), "utf8"));
+    expect(existsSync(box.file("/etc/systemd/system/vps-shop@web.service.d/webhook.conf"))).toBe(false);
+    expect(box.read("/etc/logrotate.d/vps-shop")).toBe(readFileSync(path.join(ROOT, "ops/logrotate/vps-shop"), "utf8"));
+    const caddy = box.read("/etc/caddy/Caddyfile");
+    expect(caddy).toContain("shop.example.com {");
+    expect(caddy).toContain("reverse_proxy 127.0.0.1:3000");
+    expect(caddy).not.toMatch(/__[A-Z]+__/);
+    expect(box.read("/etc/caddy/Caddyfile.before-vps-shop")).toContain("file_server");
+
+    // Second run: every step finds its work done.
+    const before = box.snapshot();
+    const second = box.run({ ...ANSWERS, VPSSHOP_MEMORY_MB: "960" });
+    expect(second.status, second.output).toBe(0);
+    expect(box.snapshot()).toEqual(before);
+    const acting = /^(apt-get|useradd|npm ci|npm run build|ufw (allow|default|--force)|systemctl (enable|disable|restart|reload|daemon-reload))|CREATE /;
+    expect(second.calls.filter((c) => acting.test(c))).toEqual([]);
+  });
+
+  it("never replaces a value already in .env and fills an empty one once", () => {
+    const box = sandbox();
+    mkdirSync(box.file("/opt/vps-shop"), { recursive: true });
+    writeFileSync(box.file("/opt/vps-shop/.env"), "TELEGRAM_BOT_TOKEN=999:kept_token_abcdefghijklmnopqrst\nDATA_ENCRYPTION_KEY=keptkeptkeptkeptkeptkeptkeptkeptkeptkeptkeo=\nMETRICS_TOKEN=\nSHOP_NAME=Toko Budi\n");
+    const r = box.run({ ...ANSWERS, VPSSHOP_MEMORY_MB: "960" });
+    expect(r.status, r.output).toBe(0);
+    const text = box.read("/opt/vps-shop/.env");
+    const env = envOf(text);
+    expect(env.TELEGRAM_BOT_TOKEN).toBe("999:kept_token_abcdefghijklmnopqrst");
+    expect(env.DATA_ENCRYPTION_KEY).toBe("keptkeptkeptkeptkeptkeptkeptkeptkeptkeptkeo=");
+    expect(env.SHOP_NAME).toBe("Toko Budi");
+    expect(env.METRICS_TOKEN).toMatch(/^[0-9a-f]{48}$/);
+    expect(text.match(/^METRICS_TOKEN=/gm)).toHaveLength(1);
+    expect(env.SECRETS_ROTATED_AT).not.toContain("DATA_ENCRYPTION_KEY");
+  });
+
+  it("on a 2 GB machine runs one process per role; moving a 1 GB install to 4 GB switches the units", () => {
+    const polling = sandbox();
+    const r = polling.run({ VPSSHOP_BOT_TOKEN: ANSWERS.VPSSHOP_BOT_TOKEN, VPSSHOP_OWNER_IDS: "4242", VPSSHOP_MEMORY_MB: "1980" });
+    expect(r.status, r.output).toBe(0);
+    expect(r.output).toContain("1980 MiB → one process per role");
+    expect(matching(r.calls, /^systemctl enable --now vps-shop@/)).toEqual(["web", "bot", "worker", "scheduler"].map((u) => `systemctl enable --now vps-shop@${u}`));
+    expect(envOf(polling.read("/opt/vps-shop/.env")).BOT_MODE).toBe("polling");
+    // No domain: no TLS site (the bot polls Telegram).
+    expect(matching(r.calls, /caddy/)).toEqual([]);
+
+    const grown = sandbox();
+    expect(grown.run({ ...ANSWERS, VPSSHOP_MEMORY_MB: "960" }).status).toBe(0);
+    const again = grown.run({ ...ANSWERS, VPSSHOP_MEMORY_MB: "3900" });
+    expect(again.status, again.output).toBe(0);
+    expect(matching(again.calls, /^systemctl (enable|disable) --now/)).toEqual([
+      "systemctl disable --now vps-shop@all",
+      "systemctl enable --now vps-shop@web",
+      "systemctl enable --now vps-shop@worker",
+      "systemctl enable --now vps-shop@scheduler",
+    ]);
+    // Webhook mode with separate roles: the web process runs the bot too.
+    expect(grown.read("/etc/systemd/system/vps-shop@web.service.d/webhook.conf")).toContain('Environment="VPS_ROLES=web bot"');
+  });
+
+  it("adds NodeSource's Node 20 repository when the distribution's nodejs is older than 20.19", () => {
+    const box = sandbox();
+    const r = box.run({ ...ANSWERS, VPSSHOP_MEMORY_MB: "960", SHIM_NO_NODE: "1", SHIM_NODEJS_CANDIDATE: "18.19.1+dfsg-6ubuntu5" });
+    expect(r.status, r.output).toBe(0);
+    expect(box.read("/etc/apt/sources.list.d/nodesource.list")).toBe("deb [signed-by=/etc/apt/keyrings/nodesource.gpg] https://deb.nodesource.com/node_20.x nodistro main\n");
+    expect(existsSync(box.file("/etc/apt/keyrings/nodesource.gpg"))).toBe(true);
+    expect(matching(r.calls, /^apt-get install .* nodejs$/)).toHaveLength(1);
+  });
+
+  it("stops with a clear message when a required answer is missing in non-interactive mode", () => {
+    const box = sandbox();
+    const r = box.run({ VPSSHOP_OWNER_IDS: "4242", VPSSHOP_MEMORY_MB: "960" });
+    expect(r.status).toBe(1);
+    expect(r.output).toContain("Bot token from @BotFather is required");
+    expect(existsSync(box.file("/etc/systemd/system/vps-shop@.service"))).toBe(false);
+  });
+});
