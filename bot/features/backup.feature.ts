@@ -1,3 +1,5 @@
+import { watch } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { Composer, GrammyError, type Transformer } from "grammy";
 import { audit } from "../../shop/audit.js";
 import type { BackupRunResult } from "../../shop/backup/index.js";
@@ -45,14 +47,18 @@ async function takeBackup(ctx: BotContext, progress: ProgressMessage): Promise<v
   const { prisma, config, logger } = ctx.deps;
   const { runBackup, BackupAlreadyRunningError } = await backupModule();
   const api = createTelegramApi(config);
-  // runBackup reports no steps of its own: the sends it makes through this client are the progress.
+  // runBackup reports no steps of its own: the first part file written ends the dump, and the
+  // sends it makes through this client are the delivery.
   api.config.use(watchParts((part, parts) => progress.show(ctx.t("backup-step-sending", { part, parts }))));
   progress.show(ctx.t("backup-step-dumping"));
+  const stopWatching = await watchFirstPart(config.backup.dir, () => progress.show(ctx.t("backup-step-encrypting")));
   let outcome: { ok: true; result: BackupRunResult } | { ok: false; error: unknown };
   try {
     outcome = { ok: true, result: await runBackup({ prisma, config, api, logger, trigger: "command", requestedBy: ctx.from!.id }) };
   } catch (error) {
     outcome = { ok: false, error };
+  } finally {
+    stopWatching();
   }
   if (outcome.ok) {
     const r = outcome.result;
@@ -72,6 +78,26 @@ async function takeBackup(ctx: BotContext, progress: ProgressMessage): Promise<v
     targetId: outcome.ok ? outcome.result.backupId : "-",
     details: outcome.ok ? { runId: outcome.result.runId, bytes: outcome.result.bytes } : { error: String((outcome.error as Error)?.message ?? outcome.error).slice(0, 500) },
   }).catch((err: unknown) => logger.error({ err }, "could not audit the finished /backup"));
+}
+
+/**
+ * Calls `onFirst` once when a part file appears in BACKUP_DIR: encryption writes the parts there
+ * as it goes, after the dump is complete. Returns the function that stops watching.
+ */
+async function watchFirstPart(dir: string, onFirst: () => void): Promise<() => void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    const watcher = watch(dir, (_event, name) => {
+      if (name && /\.part\d+\.bin$/.test(String(name))) {
+        watcher.close();
+        onFirst();
+      }
+    });
+    watcher.on("error", () => watcher.close());
+    return () => watcher.close();
+  } catch {
+    return () => undefined; // no inotify: the step is simply not shown
+  }
 }
 
 /** Calls `onPart(k, n)` when a part "k/n" is sent (runBackup's captions number the parts). */
