@@ -7,6 +7,7 @@ import { cloudChecks } from "./clouds.check.js";
 import { databaseChecks } from "./database.check.js";
 import { gatewayChecks } from "./gateways.check.js";
 import { hostChecks } from "./host.check.js";
+import { maintenanceChecks } from "./maintenance.check.js";
 import { redisChecks } from "./redis.check.js";
 import { secretChecks } from "./secrets.check.js";
 import { ownerChecks } from "./telegram.check.js";
@@ -21,6 +22,7 @@ export const DOCTOR_CHECKS: Array<[group: string, check: DoctorCheck]> = [
   ["redis", redisChecks],
   ["database", databaseChecks],
   ["backups", backupChecks],
+  ["maintenance", maintenanceChecks],
   ["owners", ownerChecks],
   ["clouds", cloudChecks],
   ["host", hostChecks],

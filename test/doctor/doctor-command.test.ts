@@ -39,6 +39,7 @@ describe("/doctor", () => {
     expect(table).toMatch(/PASS +migrations applied/);
     // The owner is asked with sendChatAction: the bot can write to them.
     expect(table).toMatch(new RegExp(`PASS +owner ${OWNER_ID} reachable`));
+    expect(table).toMatch(/PASS +maintenance mode +off; nothing paused/);
     expect(texts.at(-1)).toMatch(/^🩺 Pemeriksaan pra-peluncuran: \d+ GAGAL · \d+ PERINGATAN · \d+ LULUS$/);
   });
 

@@ -179,6 +179,7 @@ describe("npm run doctor on a prepared production-like setup", () => {
       "VULTR credentials",
       "LINODE credentials",
       "process manager",
+      "maintenance mode",
     ]) {
       expect(r.lines.get(name), `${name}\n${r.out}`).toBe("PASS");
     }
