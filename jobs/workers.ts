@@ -2,6 +2,7 @@ import { UnrecoverableError, Worker, type Job, type MinimalJob } from "bullmq";
 import type { Redis } from "ioredis";
 import { scrubSecrets, type Logger } from "../shop/platform/logger.js";
 import type { Metrics } from "../shop/platform/metrics.js";
+import { reportError } from "../shop/platform/sentry.js";
 import type { JobOutbox } from "./outbox.js";
 import { InvalidPayloadError, QueueName, isDurableJob, parsePayload, type Payload, type Queues } from "./queues.js";
 
@@ -103,6 +104,7 @@ export function registerWorkers(deps: {
       const final = !job || err instanceof UnrecoverableError || job.attemptsMade >= attempts;
       deps.metrics.jobs.inc({ queue: name, outcome: final ? "failed" : "retrying" });
       log[final ? "error" : "warn"]({ jobId: job?.id, attemptsMade: job?.attemptsMade, err }, final ? "job failed for good" : "job failed, will retry");
+      if (final) reportError(err, { surface: "job", queue: name });
       if (final && job) {
         settleFinalFailure(name, entry, outbox, job.id, job.data, err.message).catch((hookErr) =>
           log.error({ err: hookErr, jobId: job.id }, "final-failure handling failed; the recovery sweep will try again"),

@@ -6,6 +6,7 @@ import type { Redis } from "ioredis";
 import type { PrismaClient } from "../db/client.js";
 import type { Logger } from "../shop/platform/logger.js";
 import type { Metrics } from "../shop/platform/metrics.js";
+import { reportError } from "../shop/platform/sentry.js";
 import type { StartupComponents } from "../shop/platform/readiness.js";
 import { operatorOnly } from "./auth.js";
 import { header, requestLog, type AppEnv } from "./http.js";
@@ -96,6 +97,7 @@ export function createServer(deps: ServerDeps, extra: ExtraRoutes[] = []): Hono<
     const status = err instanceof HTTPException ? err.status : 500;
     const requestId = c.get("requestId");
     (c.get("baseLog") ? requestLog(c) : deps.logger).error({ err, requestId }, "request failed");
+    if (status >= 500) reportError(err, { surface: "http", requestId });
     if (status >= 500) return c.json({ error: "internal_error", message: "internal error", requestId }, 500);
     return c.json({ error: "bad_request", message: err.message, requestId }, status);
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { BotError } from "grammy";
+import { reportError } from "../../shop/platform/sentry.js";
 import type { BotContext } from "../context.js";
 
 /**
@@ -13,6 +14,7 @@ export async function handleBotError(error: BotError<BotContext>): Promise<void>
   const log = ctx.logger ?? ctx.deps?.logger;
   // The logger's one error serializer drops payloads and scrubs tokens from message and stack.
   log?.error({ ref, err, updateId: ctx.update.update_id }, "update failed");
+  reportError(err, { surface: "bot", ref });
   ctx.deps?.metrics.botUpdates.inc({ outcome: "error" });
   try {
     const text = ctx.t ? ctx.t("error-generic", { ref }) : `Maaf, terjadi kesalahan. (kode: ${ref})`;

@@ -70,6 +70,17 @@ export function scrubBreadcrumb(crumb: Breadcrumb, scrub: (text: string) => stri
   return scrubDeep(crumb, scrub);
 }
 
+/** The running client's capture, once initSentry has loaded it. */
+let active: ((err: unknown, tags?: Record<string, string>) => void) | undefined;
+
+/**
+ * Reports an error handled at a boundary (a job failed for good, an HTTP 500, a bot update that
+ * threw) when Sentry is on; without SENTRY_DSN it does nothing and nothing was imported.
+ */
+export function reportError(err: unknown, tags?: Record<string, string>): void {
+  active?.(err, tags);
+}
+
 /** Sends envelopes with fetch (10 s timeout); Sentry's rate limits are honoured by createTransport. */
 function fetchTransport(core: typeof import("@sentry/core")) {
   return (options: BaseTransportOptions) =>
@@ -113,9 +124,13 @@ export async function initSentry(opts: { dsn?: string; role: string; secrets: It
   process.on("uncaughtExceptionMonitor", report("onuncaughtexception"));
   // Every process here has its own unhandledRejection handler (ops/main.ts logs it); this one only reports.
   process.on("unhandledRejection", report("onunhandledrejection"));
+  active = (err, tags) => void core.captureException(err, tags ? { tags } : undefined);
   return {
-    captureException: (err, tags) => void core.captureException(err, tags ? { tags } : undefined),
+    captureException: active,
     flush: (timeoutMs = 2_000) => core.flush(timeoutMs),
-    close: async (timeoutMs = 2_000) => void (await client.close(timeoutMs)),
+    close: async (timeoutMs = 2_000) => {
+      active = undefined;
+      await client.close(timeoutMs);
+    },
   };
 }

@@ -2,7 +2,17 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import * as Sentry from "@sentry/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UnrecoverableError } from "bullmq";
+import { Hono } from "hono";
+import { QueueName, Queues } from "../../jobs/queues.js";
+import { createRedis } from "../../jobs/redis.js";
+import { closeWorkers, registerWorkers } from "../../jobs/workers.js";
+import { createLogger } from "../../shop/platform/logger.js";
+import { createMetrics } from "../../shop/platform/metrics.js";
 import { createPiiScrubber, initSentry, type SentryHandle } from "../../shop/platform/sentry.js";
+import type { AppEnv } from "../../webhooks/http.js";
+import { createServer } from "../../webhooks/server.js";
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from "../support/redis.js";
 import { ROOT } from "../process/helpers.js";
 import { startSentryCollector, type SentryCollector } from "./sentry-collector.js";
 
@@ -64,6 +74,51 @@ describe("Sentry, scrubbed", () => {
     const envelope = await collector.waitFor("crash while paying");
     expectClean(envelope);
     expect(envelope).toContain("onuncaughtexception");
+  });
+
+  it("reports an HTTP 500 and a job that failed for good, scrubbed, tagged with where they happened", async () => {
+    const logger = createLogger({ role: "test", level: "silent" });
+    const broken = new Hono<AppEnv>();
+    broken.get("/", () => {
+      throw new Error("handler broke for budi@example.com");
+    });
+    const app = createServer({ logger, metrics: createMetrics(), prisma: {} as never, redis: {} as never }, [{ path: "/broken", app: broken }]);
+    expect((await app.request("/broken")).status).toBe(500);
+
+    const prefix = uniquePrefix("sentry");
+    const redis = createRedis(TEST_REDIS_URL, "worker");
+    const producer = createRedis(TEST_REDIS_URL, "producer");
+    const queues = new Queues(producer, prefix, logger);
+    const workers = registerWorkers({
+      connection: redis,
+      prefix,
+      logger,
+      metrics: createMetrics(),
+      queues,
+      processors: {
+        [QueueName.Notifications]: {
+          process: async () => {
+            throw new UnrecoverableError("job broke for chat 123456789");
+          },
+        },
+      },
+    });
+    try {
+      await queues.enqueue(QueueName.Notifications, { chatId: 1, key: "help-text" });
+      const job = await collector.waitFor("job broke for chat");
+      expectClean(job);
+      expect(job).toContain('"surface":"job"');
+      expect(job).toContain('"queue":"notifications"');
+    } finally {
+      await closeWorkers(workers);
+      await queues.close();
+      redis.disconnect();
+      producer.disconnect();
+      await deleteKeys(prefix);
+    }
+    const http = await collector.waitFor("handler broke for");
+    expectClean(http);
+    expect(http).toContain('"surface":"http"');
   });
 
   it("scrubs Indonesian phone numbers in their usual spellings, but not ordinary numbers and words", () => {
