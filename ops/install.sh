@@ -78,6 +78,24 @@ apt_install() {
 
 have_systemd() { [[ -n "$ROOT" || -d /run/systemd/system ]]; }
 
+# Starts/restarts a system service: systemctl, or without systemd (a container) its init script.
+svc() {
+  local action="$1" name="$2"
+  if have_systemd; then
+    case "$action" in
+      ensure) systemctl is-enabled --quiet "$name" || systemctl enable --now "$name" ;;
+      *) systemctl "$action" "$name" ;;
+    esac
+  elif [[ -x "/etc/init.d/$name" ]]; then
+    case "$action" in
+      ensure) service "$name" status >/dev/null 2>&1 || service "$name" start ;;
+      *) service "$name" restart ;;
+    esac
+  else
+    warn "no systemd and no /etc/init.d/$name: start $name yourself"
+  fi
+}
+
 # Runs a command as the service user (in a sandbox: runuser is a stand-in too).
 as_app() { runuser -u "$SERVICE_USER" -- "$@"; }
 
@@ -191,12 +209,12 @@ setup_redis() {
   set_redis_option "$conf" maxmemory-policy noeviction
   if [[ "$(sha256sum "$conf")" != "$before" ]]; then
     CHANGED=1
-    systemctl restart redis-server
+    svc restart redis-server
     ok "updated $conf, restarted redis-server"
   else
     ok "already set in $conf"
   fi
-  systemctl is-enabled --quiet redis-server || systemctl enable --now redis-server
+  svc ensure redis-server
 }
 
 # Sets "key value" in redis.conf: edits the active line, or adds one; never duplicates.
@@ -294,7 +312,7 @@ write_env() {
 
 setup_postgres() {
   say "PostgreSQL: role $SERVICE_USER and database $DB_NAME"
-  systemctl is-enabled --quiet postgresql || systemctl enable --now postgresql
+  svc ensure postgresql
   local url password
   url="$(env_get DATABASE_URL)"
   password="$(printf '%s' "$url" | sed -nE "s|^postgresql://$SERVICE_USER:([^@]*)@.*|\1|p")"
@@ -472,8 +490,8 @@ setup_caddy() {
   local port
   port="$(env_get HTTP_PORT)"
   if sed -e "s|__DOMAIN__|$DOMAIN|g" -e "s|__UPSTREAM__|127.0.0.1:${port:-3000}|g" "$SRC_DIR/ops/caddy/Caddyfile" | write_if_changed "$file" 0644; then
-    systemctl enable caddy >/dev/null 2>&1 || true
-    systemctl reload-or-restart caddy
+    svc ensure caddy
+    svc reload-or-restart caddy
     ok "https://$DOMAIN → 127.0.0.1:${port:-3000} (certificate from Let's Encrypt on first request)"
   else
     ok "up to date (https://$DOMAIN)"
