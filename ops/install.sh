@@ -13,7 +13,8 @@
 # Non-interactive (automation, tests): VPSSHOP_NONINTERACTIVE=1 and the answers as variables:
 #   VPSSHOP_BOT_TOKEN, VPSSHOP_OWNER_IDS (required), VPSSHOP_DOMAIN (optional: without it the bot
 #   polls Telegram and no TLS site is set up), VPSSHOP_BACKUP_PUBLIC_KEY (optional).
-# Overrides: VPSSHOP_MEMORY_MB (instead of /proc/meminfo), VPSSHOP_DEPLOYMENT=all|split,
+# Overrides: VPSSHOP_REDIS_URL (a Redis run elsewhere: its settings are then yours to make),
+#   VPSSHOP_DB_NAME (default vps_shop), VPSSHOP_MEMORY_MB (instead of /proc/meminfo), VPSSHOP_DEPLOYMENT=all|split,
 #   VPSSHOP_SSH_PORT (default 22), VPSSHOP_SKIP_FIREWALL=1, VPSSHOP_SKIP_DOCTOR=1.
 # INSTALL_ROOT=/some/dir writes every file under that directory instead of / (the tests run the
 # script in such a sandbox with stand-ins for apt-get, systemctl, ufw, …).
@@ -22,7 +23,7 @@ set -euo pipefail
 ROOT="${INSTALL_ROOT:-}"
 APP_DIR="/opt/vps-shop"
 SERVICE_USER="vpsshop"
-DB_NAME="vps_shop"
+DB_NAME="${VPSSHOP_DB_NAME:-vps_shop}"
 NODE_MIN="20.19.0"
 SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # 1 GB machines (which report ~960 MiB) get the all-in-one process; 2 GB and up one per role.
@@ -201,6 +202,10 @@ install_node() {
 
 setup_redis() {
   say "Redis: AOF persistence and noeviction (BullMQ needs both)"
+  if [[ -n "${VPSSHOP_REDIS_URL:-}" ]]; then
+    ok "using $VPSSHOP_REDIS_URL (VPSSHOP_REDIS_URL): set appendonly yes and maxmemory-policy noeviction there; the doctor checks"
+    return 0
+  fi
   local conf before
   conf="$(p /etc/redis/redis.conf)"
   [[ -f "$conf" ]] || die "$conf not found (is redis-server installed?)"
@@ -250,7 +255,7 @@ install_app() {
     local changes
     changes="$(rsync -a --delete --itemize-changes \
       --exclude=/node_modules --exclude=/.git --exclude=/dist --exclude=/data --exclude=/.env \
-      --exclude=/.bench --exclude=/.chaos --exclude=/.demo --exclude=/db/generated --exclude=/.install-stamps \
+      --exclude=/.bench --exclude=/.chaos --exclude=/.demo --exclude=/db/generated --exclude=/.install-stamps --exclude=/.pm2 --exclude=/.npm \
       "$SRC_DIR/" "$app/" | grep -v '^\.d' || true)"
     if [[ -n "$changes" ]]; then
       CHANGED=1
@@ -290,7 +295,7 @@ write_env() {
   if [[ -n "$DOMAIN" ]]; then env_default BOT_MODE webhook || true; else env_default BOT_MODE polling || true; fi
   [[ -z "${backup_key:-}" ]] || env_default BACKUP_PUBLIC_KEY "$backup_key" || true
   env_default DATABASE_URL "postgresql://$SERVICE_USER:$(secret_hex 16)@127.0.0.1:5432/$DB_NAME" || true
-  env_default REDIS_URL "redis://127.0.0.1:6379" || true
+  env_default REDIS_URL "${VPSSHOP_REDIS_URL:-redis://127.0.0.1:6379}" || true
   env_default HTTP_HOST 127.0.0.1 || true
   env_default HTTP_PORT 3000 || true
   env_default DATA_DIR "$APP_DIR/data" || true
