@@ -1,4 +1,4 @@
-import type { Db, PaymentGateway } from "../../db/client.js";
+import type { Db, PaymentGateway, Prisma, PrismaClient } from "../../db/client.js";
 
 /**
  * How many payment attempts may be opened, per order and per customer, in a rolling hour.
@@ -30,4 +30,20 @@ export async function checkAttemptLimits(db: Db, input: { orderId: number; userI
   const attempts = { gateway: { in: gateways }, createdAt: { gte: since } };
   if ((await db.payment.count({ where: { ...attempts, orderId: input.orderId } })) >= limits.perOrderPerHour) throw new PaymentAttemptLimitError("order");
   if ((await db.payment.count({ where: { ...attempts, order: { userId: input.userId } } })) >= limits.perUserPerHour) throw new PaymentAttemptLimitError("user");
+}
+
+/**
+ * Runs `step` in one transaction holding the customer's payment-attempt lock (a
+ * transaction-scoped Postgres advisory lock: it holds across every bot process and ends with
+ * the transaction, also when a process dies). `step` looks for the open attempt, checks the
+ * limits and records the new attempt, all through `tx`, so concurrent starts run that one
+ * after the other and cannot all pass the counts before any is recorded. Per customer rather
+ * than per order: the per-customer limit counts the attempts of all their orders. Keep gateway
+ * calls out of `step` (it holds a pooled connection).
+ */
+export async function withAttemptLock<T>(prisma: PrismaClient, userId: number, step: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+  return prisma.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext('payment-attempt'), ${userId}::int)::text`;
+    return step(tx);
+  });
 }

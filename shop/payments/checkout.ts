@@ -1,9 +1,9 @@
-import type { Order, PaymentGateway, PrismaClient } from "../../db/client.js";
+import type { Db, Order, PaymentGateway, PrismaClient } from "../../db/client.js";
 import type { AvailabilityChecker } from "../catalog/availability.js";
 import { ExternalServiceError } from "../http/resilient-fetch.js";
 import { isPaused } from "../maintenance/selling.js";
 import { walletBalance } from "../wallet/ledger.js";
-import { checkAttemptLimits } from "./attempt-limits.js";
+import { checkAttemptLimits, withAttemptLock } from "./attempt-limits.js";
 import { customerFee, type TripayChannel, type TripayClient } from "./gateways/tripay.js";
 import type { MidtransClient } from "./gateways/midtrans.js";
 import { startManualTransfer, type TransferInstructions } from "./manual-transfer.js";
@@ -68,16 +68,20 @@ export class Checkout {
    * The order's open attempt with this gateway and method, if it can still be paid for a while:
    * choosing the same method again shows it instead of opening another gateway transaction.
    */
-  private openAttempt(orderId: number, gateway: PaymentGateway, method: string) {
-    return this.deps.prisma.payment.findFirst({
+  private openAttempt(db: Db, orderId: number, gateway: PaymentGateway, method: string) {
+    return db.payment.findFirst({
       where: { orderId, gateway, method, status: "PENDING", OR: [{ expiresAt: null }, { expiresAt: { gt: new Date(Date.now() + REUSE_MIN_LEFT_MS) } }] },
       orderBy: { id: "desc" },
     });
   }
 
-  /** Throws PaymentAttemptLimitError when one more attempt would be too many. */
-  private checkLimits(order: PayableOrder): Promise<void> {
-    return checkAttemptLimits(this.deps.prisma, { orderId: order.id, userId: order.userId });
+  /**
+   * Throws PaymentAttemptLimitError when one more attempt would be too many. Checked before a
+   * gateway call (no transaction opened for nothing), and again under the customer's attempt
+   * lock where the attempt is recorded (`withAttemptLock`): that second check is the binding one.
+   */
+  private checkLimits(db: Db, order: PayableOrder): Promise<void> {
+    return checkAttemptLimits(db, { orderId: order.id, userId: order.userId });
   }
 
   /** The order if this user may pay it now. */
@@ -136,10 +140,11 @@ export class Checkout {
   async startTripay(order: PayableOrder, channelCode: string, customer: { name: string; telegramId: number }): Promise<TripayStart> {
     const tripay = this.deps.tripay;
     if (!tripay) throw new PaymentUnavailableError("Tripay", "not configured");
-    const existing = await this.openAttempt(order.id, "TRIPAY", channelCode);
-    if (existing?.raw && "paymentId" in (existing.raw as object)) return existing.raw as unknown as TripayStart;
+    const shown = (attempt: { raw: unknown } | null) => (attempt?.raw && "paymentId" in (attempt.raw as object) ? (attempt.raw as unknown as TripayStart) : undefined);
+    const existing = shown(await this.openAttempt(this.deps.prisma, order.id, "TRIPAY", channelCode));
+    if (existing) return existing;
     if (await isPaused(this.deps.prisma, "GATEWAY:TRIPAY")) throw new PaymentUnavailableError("Tripay", "paused: its API keeps failing");
-    await this.checkLimits(order);
+    await this.checkLimits(this.deps.prisma, order);
     const channel = (await tripay.listChannels()).find((c) => c.code === channelCode);
     if (!channel) throw new PaymentUnavailableError("Tripay", `channel ${channelCode} is not active`);
     const expiresAt = order.paymentDeadline ?? new Date(Date.now() + 24 * 3600_000);
@@ -170,26 +175,33 @@ export class Checkout {
       totalIdr: order.totalIdr + tx.fee_customer,
       expiresAt: new Date(tx.expired_time * 1000).toISOString(),
     };
-    const payment = await this.deps.prisma.payment.create({
-      data: {
-        orderId: order.id,
-        gateway: "TRIPAY",
-        method: channelCode,
-        gatewayReference: tx.reference,
-        attemptRef: `${order.reference}-TP-${tx.reference}`,
-        amountIdr: order.totalIdr,
-        feeIdr: tx.fee_customer,
-        totalIdr: order.totalIdr + tx.fee_customer,
-        payCode: tx.pay_code,
-        checkoutUrl: tx.checkout_url,
-        qrString: tx.qr_string,
-        expiresAt: new Date(tx.expired_time * 1000),
-        raw: {},
-      },
+    return withAttemptLock(this.deps.prisma, order.userId, async (db) => {
+      // A second tap recorded its attempt while this one talked to Tripay: show that one (this
+      // transaction is left to expire unpaid).
+      const meanwhile = shown(await this.openAttempt(db, order.id, "TRIPAY", channelCode));
+      if (meanwhile) return meanwhile;
+      await this.checkLimits(db, order);
+      const payment = await db.payment.create({
+        data: {
+          orderId: order.id,
+          gateway: "TRIPAY",
+          method: channelCode,
+          gatewayReference: tx.reference,
+          attemptRef: `${order.reference}-TP-${tx.reference}`,
+          amountIdr: order.totalIdr,
+          feeIdr: tx.fee_customer,
+          totalIdr: order.totalIdr + tx.fee_customer,
+          payCode: tx.pay_code,
+          checkoutUrl: tx.checkout_url,
+          qrString: tx.qr_string,
+          expiresAt: new Date(tx.expired_time * 1000),
+          raw: {},
+        },
+      });
+      const result = { ...start, paymentId: payment.id };
+      await db.payment.update({ where: { id: payment.id }, data: { raw: result } });
+      return result;
     });
-    const result = { ...start, paymentId: payment.id };
-    await this.deps.prisma.payment.update({ where: { id: payment.id }, data: { raw: result } });
-    return result;
   }
 
   /**
@@ -199,10 +211,12 @@ export class Checkout {
   async startMidtrans(order: PayableOrder, customer: { name: string; telegramId: number }): Promise<{ paymentId: number; redirectUrl: string; totalIdr: number }> {
     const midtrans = this.deps.midtrans;
     if (!midtrans) throw new PaymentUnavailableError("Midtrans", "not configured");
-    const existing = await this.openAttempt(order.id, "MIDTRANS", "snap");
-    if (existing?.checkoutUrl) return { paymentId: existing.id, redirectUrl: existing.checkoutUrl, totalIdr: existing.totalIdr };
+    const shown = (attempt: { id: number; checkoutUrl: string | null; totalIdr: number } | null) =>
+      attempt?.checkoutUrl ? { paymentId: attempt.id, redirectUrl: attempt.checkoutUrl, totalIdr: attempt.totalIdr } : undefined;
+    const existing = shown(await this.openAttempt(this.deps.prisma, order.id, "MIDTRANS", "snap"));
+    if (existing) return existing;
     if (await isPaused(this.deps.prisma, "GATEWAY:MIDTRANS")) throw new PaymentUnavailableError("Midtrans", "paused: its API keeps failing");
-    await this.checkLimits(order);
+    await this.checkLimits(this.deps.prisma, order);
     const attempt = (await this.deps.prisma.payment.count({ where: { orderId: order.id, gateway: "MIDTRANS" } })) + 1;
     const attemptRef = `${order.reference}-MT${attempt}`;
     const minutesLeft = Math.max(15, Math.floor(((order.paymentDeadline?.getTime() ?? Date.now() + 86_400_000) - Date.now()) / 60_000));
@@ -220,25 +234,29 @@ export class Checkout {
       if (err instanceof ExternalServiceError) throw new PaymentUnavailableError("Midtrans", err);
       throw err;
     }
-    const payment = await this.deps.prisma.payment.create({
-      data: {
-        orderId: order.id,
-        gateway: "MIDTRANS",
-        method: "snap",
-        attemptRef,
-        amountIdr: order.totalIdr,
-        totalIdr: order.totalIdr,
-        checkoutUrl: snap.redirectUrl,
-        // When the Snap page stops taking money (at least 15 minutes, see expiryMinutes).
-        expiresAt: new Date(Date.now() + minutesLeft * 60_000),
-      },
+    return withAttemptLock(this.deps.prisma, order.userId, async (db) => {
+      const meanwhile = shown(await this.openAttempt(db, order.id, "MIDTRANS", "snap"));
+      if (meanwhile) return meanwhile;
+      await this.checkLimits(db, order);
+      const payment = await db.payment.create({
+        data: {
+          orderId: order.id,
+          gateway: "MIDTRANS",
+          method: "snap",
+          attemptRef,
+          amountIdr: order.totalIdr,
+          totalIdr: order.totalIdr,
+          checkoutUrl: snap.redirectUrl,
+          // When the Snap page stops taking money (at least 15 minutes, see expiryMinutes).
+          expiresAt: new Date(Date.now() + minutesLeft * 60_000),
+        },
+      });
+      return { paymentId: payment.id, redirectUrl: snap.redirectUrl, totalIdr: order.totalIdr };
     });
-    return { paymentId: payment.id, redirectUrl: snap.redirectUrl, totalIdr: order.totalIdr };
   }
 
   /** Bank transfer with a unique amount (one per order, shown again when chosen again); the seller confirms it by hand. */
   async startManual(order: PayableOrder): Promise<TransferInstructions> {
-    if (!(await this.deps.prisma.payment.findFirst({ where: { orderId: order.id, gateway: "MANUAL_TRANSFER" }, select: { id: true } }))) await this.checkLimits(order);
-    return startManualTransfer(this.deps.prisma, order);
+    return startManualTransfer(this.deps.prisma, order, { checkLimits: (tx) => this.checkLimits(tx, order) });
   }
 }

@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { Db, PrismaClient } from "../../db/client.js";
-import { isUniqueViolation, Prisma } from "../../db/client.js";
+import { Prisma } from "../../db/client.js";
+import { withAttemptLock } from "./attempt-limits.js";
 
 /** The unique code is 1–999 rupiah: small enough not to matter, unique among open transfers. */
 export const MAX_UNIQUE_CODE = 999;
@@ -28,8 +29,16 @@ export class NoFreeTransferCodeError extends Error {
  * order. Uniqueness among open transfers is enforced by a partial unique index,
  * so two customers can never be told the same amount. Codes held by orders that
  * can no longer be paid are released first, so abandoned orders never use them up.
+ *
+ * Runs under the customer's payment-attempt lock (`withAttemptLock`), in one transaction:
+ * look for the order's open transfer, `checkLimits` (called when the order has no transfer
+ * yet: Checkout passes the attempt limits), create. Concurrent taps cannot all pass the limits.
  */
-export async function startManualTransfer(prisma: PrismaClient, order: { id: number; reference: string; totalIdr: number; paymentDeadline: Date | null }): Promise<TransferInstructions> {
+export async function startManualTransfer(
+  prisma: PrismaClient,
+  order: { id: number; userId: number; reference: string; totalIdr: number; paymentDeadline: Date | null },
+  opts: { checkLimits?: (tx: Prisma.TransactionClient) => Promise<void> } = {},
+): Promise<TransferInstructions> {
   const accounts = await prisma.bankAccount.findMany({
     where: { active: true },
     orderBy: [{ sortOrder: "asc" }, { id: "asc" }],
@@ -38,43 +47,47 @@ export async function startManualTransfer(prisma: PrismaClient, order: { id: num
   if (accounts.length === 0) throw new Error("no active bank account configured for manual transfer");
   const deadline = (order.paymentDeadline ?? new Date(Date.now() + 24 * 3600_000)).toISOString();
   const instructions = (p: { id: number; totalIdr: number; uniqueCodeIdr: number }) => ({ paymentId: p.id, amountIdr: p.totalIdr, uniqueCodeIdr: p.uniqueCodeIdr, deadline, accounts });
-  const open = await prisma.payment.findFirst({ where: { orderId: order.id, gateway: "MANUAL_TRANSFER", status: "PENDING" } });
-  if (open) return instructions(open);
   const attemptRef = `${order.reference}-MT`;
 
-  await releaseTransferCodes(prisma, { totalsBetween: [order.totalIdr + 1, order.totalIdr + MAX_UNIQUE_CODE] });
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const code = await freeCode(prisma, order.totalIdr);
-    if (code === null) throw new NoFreeTransferCodeError(order.totalIdr);
-    try {
-      const payment = await prisma.payment.create({
-        data: {
-          orderId: order.id,
-          gateway: "MANUAL_TRANSFER",
-          method: "BANK_TRANSFER",
-          attemptRef,
-          amountIdr: order.totalIdr,
-          feeIdr: 0,
-          uniqueCodeIdr: code,
-          totalIdr: order.totalIdr + code,
-          status: "PENDING",
-          expiresAt: order.paymentDeadline,
-        },
+  return withAttemptLock(prisma, order.userId, async (tx) => {
+    const open = await tx.payment.findFirst({ where: { orderId: order.id, gateway: "MANUAL_TRANSFER", status: "PENDING" } });
+    if (open) return instructions(open);
+    if (opts.checkLimits && !(await tx.payment.findFirst({ where: { orderId: order.id, gateway: "MANUAL_TRANSFER" }, select: { id: true } }))) await opts.checkLimits(tx);
+    await endOpenTransfers(tx, { totalsBetween: [order.totalIdr + 1, order.totalIdr + MAX_UNIQUE_CODE] });
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const code = await freeCode(tx, order.totalIdr);
+      if (code === null) throw new NoFreeTransferCodeError(order.totalIdr);
+      // ON CONFLICT DO NOTHING (a unique violation would end the transaction): 0 rows when the
+      // order's transfer exists after all, or another customer took that amount meanwhile.
+      const { count } = await tx.payment.createMany({
+        data: [
+          {
+            orderId: order.id,
+            gateway: "MANUAL_TRANSFER",
+            method: "BANK_TRANSFER",
+            attemptRef,
+            amountIdr: order.totalIdr,
+            feeIdr: 0,
+            uniqueCodeIdr: code,
+            totalIdr: order.totalIdr + code,
+            status: "PENDING",
+            expiresAt: order.paymentDeadline,
+          },
+        ],
+        skipDuplicates: true,
       });
-      return instructions(payment);
-    } catch (err) {
-      if (isUniqueViolation(err, ["attemptRef"]) || isUniqueViolation(err, ["attempt_ref"])) {
-        // A second tap raced us; its transfer is the order's one. (An ended one is never reopened:
-        // its code may belong to someone else now.)
-        const again = await prisma.payment.findUniqueOrThrow({ where: { attemptRef } });
-        if (again.status !== "PENDING") throw new Error(`manual transfer ${attemptRef} has ended (${again.status})`);
-        return instructions(again);
+      const payment = await tx.payment.findUnique({ where: { attemptRef } });
+      if (count === 1 && payment) return instructions(payment);
+      if (payment) {
+        // The order's transfer exists; an ended one is never reopened (its code may belong to
+        // someone else now).
+        if (payment.status !== "PENDING") throw new Error(`manual transfer ${attemptRef} has ended (${payment.status})`);
+        return instructions(payment);
       }
-      if (isUniqueViolation(err)) continue; // another customer took that amount meanwhile: draw again
-      throw err;
+      // Another customer took that amount meanwhile: draw again.
     }
-  }
-  throw new NoFreeTransferCodeError(order.totalIdr);
+    throw new NoFreeTransferCodeError(order.totalIdr);
+  });
 }
 
 /** A random code whose amount no open transfer expects, or null when all 999 are taken. */

@@ -4,14 +4,19 @@
  * what a seller or the system refunded to the wallet; nothing is retried, refunded, credited or
  * provisioned for a refunded payment; a challenge under review cannot be applied or refunded to
  * the wallet and ends when the gateway denies it; a refund of money under review ends its order
- * without holding anything; the owner's notice is queued even when the power-off keeps failing.
+ * without holding anything; the owner's notice is queued even when the power-off keeps failing,
+ * and the recovery sweep re-runs the follow-up of a hold whose notice was never queued.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobId, QueueName } from "../../jobs/queues.js";
 import { paymentFollowupsProcessor } from "../../jobs/processors/payment-followups.processor.js";
 import type { CloudProvider } from "../../shop/cloud/provider.js";
 import { CloudError } from "../../shop/cloud/provider.js";
+import { recoverJobs } from "../../jobs/recovery.js";
+import { holdsWithoutOwnerNotice } from "../../shop/orders/stranded.js";
 import { transitionOrder } from "../../shop/orders/state-machine.js";
+import { createLogger } from "../../shop/platform/logger.js";
+import { holdAfterGatewayRefund } from "../../shop/payments/chargeback.js";
 import { approvePayment, refundReviewedPayment } from "../../shop/payments/review.js";
 import { provisionOrder, type ProvisionDeps } from "../../shop/provisioning/provision.js";
 import { refundFailedOrder, retryProvisioning } from "../../shop/provisioning/staff-actions.js";
@@ -42,8 +47,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const processor = (provider: CloudProvider = cloud.provider) =>
-  paymentFollowupsProcessor({ prisma: h.prisma, queues: h.queues, providers: { DIGITALOCEAN: provider }, staff: { sellerIds: [SELLER], ownerIds: [OWNER] } });
+const STAFF = { sellerIds: [SELLER], ownerIds: [OWNER] };
+const processor = (provider: CloudProvider = cloud.provider) => paymentFollowupsProcessor({ prisma: h.prisma, queues: h.queues, providers: { DIGITALOCEAN: provider }, staff: STAFF });
 const job = (queue: QueueName, ...id: Array<string | number>) => h.queues.get(queue).getJob(jobId(...id));
 const orderOf = (orderId: number) => h.prisma.order.findUniqueOrThrow({ where: { id: orderId }, include: { couponRedemption: true } });
 
@@ -220,5 +225,34 @@ describe("a hold whose power-off keeps failing", () => {
     // The provider answers again: the retry powers it off and queues nothing twice.
     await processor()({ kind: "refunded", paymentId: p.paymentId });
     expect(cloud.actions).toContainEqual({ id: vps.providerInstanceId, action: "power_off" });
+  });
+});
+
+describe("a HELD hold with no owner notice", () => {
+  it("is found by the recovery sweep, whose re-run follow-up queues the owner's Release/Keep notice once", async () => {
+    const top = await topUpOrder(h.prisma, { totalIdr: 40_000 });
+    await settle(h.prisma, top, paidOutcome(top.totalIdr));
+    await settle(h.prisma, top, { kind: "refunded" });
+    // The follow-up placed the hold, then its job failed for good before any notice was queued.
+    const domain = { prisma: h.prisma, providers: {}, staff: STAFF, formatDate: (d: Date) => d.toISOString() };
+    const placed = await holdAfterGatewayRefund(domain, top.paymentId);
+    const holdId = placed.summary.holdId as number;
+    expect(await holdsWithoutOwnerNotice(h.prisma, 0)).toEqual([{ holdId, paymentId: top.paymentId }]); // every other hold here had its notices queued
+    // A hold whose notice is recorded is not listed.
+    const other = await createPendingOrder(h.prisma);
+    await settle(h.prisma, other, paidOutcome(other.totalIdr));
+    await settle(h.prisma, other, { kind: "refunded" });
+    await processor()({ kind: "refunded", paymentId: other.paymentId });
+    expect((await holdsWithoutOwnerNotice(h.prisma, 0)).map((r) => r.holdId)).toEqual([holdId]);
+
+    const logger = createLogger({ role: "test", level: "silent" });
+    await recoverJobs({ prisma: h.prisma, queues: h.queues, processors: {}, logger, graceMs: 0 });
+    const rerun = (await h.queues.get(QueueName.PaymentFollowups).getJobs(["waiting", "delayed", "prioritized"])).find((j) => j.id?.startsWith(jobId("refunded", top.paymentId, "notice")));
+    expect(rerun?.data).toEqual({ kind: "refunded", paymentId: top.paymentId });
+
+    await processor()(rerun!.data);
+    expect((await h.queues.get(QueueName.Notifications).getJob(jobId("hold", holdId, OWNER)))?.data).toMatchObject({ key: "hold-owner-notice" });
+    expect(await holdsWithoutOwnerNotice(h.prisma, 0)).toEqual([]);
+    expect(await h.prisma.paymentHold.count({ where: { paymentId: top.paymentId } })).toBe(1);
   });
 });

@@ -3,11 +3,16 @@
  * amount. Against a real Postgres (the partial unique index on open manual transfers decides),
  * codes held by orders nobody can pay any more come back; codes still in play do not.
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "../../db/client.js";
 import { expireUnpaidOrders } from "../../shop/orders/expire-orders.js";
 import { newOrderReference } from "../../shop/orders/reference.js";
-import { MAX_UNIQUE_CODE, NoFreeTransferCodeError, startManualTransfer } from "../../shop/payments/manual-transfer.js";
+import { LATE_PROOF_DAYS, MAX_UNIQUE_CODE, NoFreeTransferCodeError, openTransferFor, startManualTransfer } from "../../shop/payments/manual-transfer.js";
+import { storeProof } from "../../shop/payments/proofs/transfer-proofs.js";
 import { approvePayment, rejectPayment } from "../../shop/payments/review.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 
@@ -147,5 +152,60 @@ describe("manual-transfer unique codes", () => {
 
     const approved = await approvePayment(prisma, { paymentId: transfer.paymentId, reviewer: { userId: sellerId, role: "SELLER" } });
     expect(approved).toMatchObject({ result: "review", why: "late_payment" });
+  });
+});
+
+describe("a transfer whose order ended before the money came (its code released)", () => {
+  let dataDir: string;
+  const key = new Uint8Array(randomBytes(32));
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "vps-late-transfer-"));
+  });
+  afterAll(async () => {
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** A transfer started in time, then ended by the order expiry (no screenshot yet: its code is released). */
+  async function endedTransfer(totalIdr: number) {
+    const order = await newOrder(totalIdr, new Date(Date.now() + HOUR));
+    const transfer = await startManualTransfer(prisma, order);
+    await prisma.order.update({ where: { id: order.id }, data: { paymentDeadline: new Date(Date.now() - 60_000) } });
+    await expireUnpaidOrders(prisma);
+    expect(await prisma.payment.findUniqueOrThrow({ where: { id: transfer.paymentId } })).toMatchObject({ status: "EXPIRED" });
+    return { order, transfer };
+  }
+
+  it("still takes the screenshot sent after the deadline, and the seller's approval settles it as a late payment (review)", async () => {
+    const { order, transfer } = await endedTransfer(96_000);
+    const late = await openTransferFor(prisma, userId, order.reference);
+    expect(late?.id).toBe(transfer.paymentId);
+    const stored = await storeProof(prisma, { key, dataDir, orderId: order.id, userId, paymentId: transfer.paymentId, image: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00]) });
+
+    const approved = await approvePayment(prisma, { paymentId: transfer.paymentId, reviewer: { userId: sellerId, role: "SELLER" } });
+    expect(approved).toMatchObject({ result: "review", why: "late_payment", paymentId: transfer.paymentId });
+    expect((await prisma.order.findUniqueOrThrow({ where: { id: order.id } })).status).toBe("PAYMENT_REVIEW");
+    expect(await prisma.transferProof.findUniqueOrThrow({ where: { id: stored.proofId } })).toMatchObject({ status: "APPROVED", reviewedById: sellerId });
+    expect(await prisma.auditLog.count({ where: { action: "payment.approve", targetId: String(transfer.paymentId) } })).toBe(1);
+  });
+
+  it(`is not offered for a screenshot more than ${LATE_PROOF_DAYS} days after it ended`, async () => {
+    const { order, transfer } = await endedTransfer(97_000);
+    await prisma.payment.update({ where: { id: transfer.paymentId }, data: { updatedAt: new Date(Date.now() - (LATE_PROOF_DAYS + 1) * 86_400_000) } });
+    expect(await openTransferFor(prisma, userId, order.reference)).toBeNull();
+  });
+});
+
+describe("approving a transfer", () => {
+  it("is one transaction: when its audit row cannot be written, the money is not settled either", async () => {
+    const order = await newOrder(98_000);
+    const transfer = await startManualTransfer(prisma, order);
+    await prisma.transferProof.create({ data: { orderId: order.id, userId, paymentId: transfer.paymentId, storagePath: "proofs/z.bin", sizeBytes: 10, mimeType: "image/jpeg" } });
+    // A reviewer with no user row: the audit row's foreign key fails after the settlement ran.
+    await expect(approvePayment(prisma, { paymentId: transfer.paymentId, reviewer: { userId: 2_000_000_000, role: "SELLER" } })).rejects.toThrow();
+    expect(await prisma.payment.findUniqueOrThrow({ where: { id: transfer.paymentId } })).toMatchObject({ status: "PENDING" });
+    expect((await prisma.order.findUniqueOrThrow({ where: { id: order.id } })).status).toBe("PENDING_PAYMENT");
+    expect(await prisma.transferProof.count({ where: { paymentId: transfer.paymentId, status: "PENDING" } })).toBe(1);
+    // A real seller approves it afterwards: paid once.
+    expect(await approvePayment(prisma, { paymentId: transfer.paymentId, reviewer: { userId: sellerId, role: "SELLER" } })).toMatchObject({ result: "paid" });
   });
 });
