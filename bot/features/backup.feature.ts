@@ -1,5 +1,4 @@
 import { watch } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import { Composer, GrammyError, type Transformer } from "grammy";
 import { audit } from "../../shop/audit.js";
 import type { BackupRunResult } from "../../shop/backup/index.js";
@@ -37,7 +36,13 @@ owner.command("backup", async (ctx) => {
     return;
   }
   const progress = new ProgressMessage(ctx, await ctx.reply(ctx.t("backup-step-preparing")).then((m) => m.message_id));
-  running = takeBackup(ctx, progress).finally(() => (running = undefined));
+  running = takeBackup(ctx, progress)
+    .catch((err: unknown) => {
+      // Runs after the update was answered: nobody else would hear of it.
+      ctx.logger.error({ err }, "/backup could not run");
+      progress.show(ctx.t("backup-failed", { error: err instanceof Error ? err.message.slice(0, 500) : String(err) }));
+    })
+    .finally(() => (running = undefined));
 });
 
 /** Someone without the permission: a plain refusal (the command is in the owner's menu only). */
@@ -51,7 +56,7 @@ async function takeBackup(ctx: BotContext, progress: ProgressMessage): Promise<v
   // sends it makes through this client are the delivery.
   api.config.use(watchParts((part, parts) => progress.show(ctx.t("backup-step-sending", { part, parts }))));
   progress.show(ctx.t("backup-step-dumping"));
-  const stopWatching = await watchFirstPart(config.backup.dir, () => progress.show(ctx.t("backup-step-encrypting")));
+  const stopWatching = watchFirstPart(config.backup.dir, () => progress.show(ctx.t("backup-step-encrypting")));
   let outcome: { ok: true; result: BackupRunResult } | { ok: false; error: unknown };
   try {
     outcome = { ok: true, result: await runBackup({ prisma, config, api, logger, trigger: "command", requestedBy: ctx.from!.id }) };
@@ -84,8 +89,7 @@ async function takeBackup(ctx: BotContext, progress: ProgressMessage): Promise<v
  * Calls `onFirst` once when a part file appears in BACKUP_DIR: encryption writes the parts there
  * as it goes, after the dump is complete. Returns the function that stops watching.
  */
-async function watchFirstPart(dir: string, onFirst: () => void): Promise<() => void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+function watchFirstPart(dir: string, onFirst: () => void): () => void {
   try {
     const watcher = watch(dir, (_event, name) => {
       if (name && /\.part\d+\.bin$/.test(String(name))) {
@@ -96,7 +100,7 @@ async function watchFirstPart(dir: string, onFirst: () => void): Promise<() => v
     watcher.on("error", () => watcher.close());
     return () => watcher.close();
   } catch {
-    return () => undefined; // no inotify: the step is simply not shown
+    return () => undefined; // no folder yet (the first backup makes it) or no inotify: the step is not shown
   }
 }
 
