@@ -14,7 +14,16 @@ export type Processor<Q extends QueueName> = (payload: Payload<Q>, job: Job, tok
  * or it stalled more often than BullMQ allows (found by the recovery sweep, since BullMQ then
  * emits no `failed` event). Runs once per job; the outbox row is marked FAILED after it.
  */
-export type FinalFailureHandler<Q extends QueueName> = (payload: Payload<Q>, reason: string) => Promise<void>;
+export type FinalFailureHandler<Q extends QueueName> = (payload: Payload<Q>, reason: string, failed?: FailedJob) => Promise<void>;
+
+/**
+ * The job that failed, when the caller knows it (the `failed` event, the recovery sweep settling a
+ * job BullMQ failed): a handler acts on that run, not on whatever run is current by then. Absent
+ * when no job is behind the failure (the sweep failing a PROVISIONING order no run is alive for).
+ */
+export interface FailedJob {
+  jobId: string;
+}
 
 /**
  * `lockDuration`: how long a job's lock lives without renewal (a killed worker's job is taken
@@ -164,7 +173,7 @@ export async function settleFinalFailure(
   } catch {
     payload = undefined; // an invalid payload has no domain state to settle
   }
-  if (payload && entry?.onFinalFailure) await (entry.onFinalFailure as FinalFailureHandler<QueueName>)(payload, reason);
+  if (payload && entry?.onFinalFailure) await (entry.onFinalFailure as FinalFailureHandler<QueueName>)(payload, reason, jobId ? { jobId } : undefined);
   if (outbox && payload && isDurableJob(name, jobId, payload)) await outbox.markFailed(name, jobId, reason);
 }
 

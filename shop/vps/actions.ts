@@ -50,4 +50,4 @@ export async function requestAction(
   }
 }
 
-export { PASSWORD_ACTIONS, runAction, type ActionOutcome } from "./run-action.js";
+export { PASSWORD_ACTIONS, failOpenAction, runAction, type ActionOutcome } from "./run-action.js";

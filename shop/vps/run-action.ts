@@ -12,7 +12,7 @@
  * - the instance takes the new password when the provider accepts it (the server has it from
  *   then on), and its "credentials sent" mark is cleared so that password is sent once.
  */
-import type { PrismaClient, ProviderCode } from "../../db/client.js";
+import type { Db, PrismaClient, ProviderCode } from "../../db/client.js";
 import { CloudError, type CloudProvider, type ServerAction, type ServerStatus } from "../cloud/provider.js";
 import { open, ready, seal } from "../crypto/secretbox.js";
 import { generateRootPassword } from "../provisioning/passwords.js";
@@ -34,7 +34,7 @@ const AMBIGUOUS = new Set(["timeout", "unavailable"]);
 
 export type ActionOutcome =
   | { ok: true; instanceId: number; action: ServerAction; newPassword: boolean }
-  | { ok: false; instanceId: number; action: ServerAction; error: string; retryable: boolean; passwordChanged?: boolean };
+  | { ok: false; instanceId: number; action: ServerAction; error: string; retryable: boolean; passwordChanged?: boolean; refused?: ActionRefusal };
 
 export interface RunActionDeps {
   prisma: PrismaClient;
@@ -65,17 +65,23 @@ export async function runAction(deps: RunActionDeps, actionId: number): Promise<
   const serverId = instance.providerInstanceId;
   if (!provider || !serverId) return fail("provider not configured", false);
 
+  // Queued before a hold, a suspension or the deletion claim: it must not bring the server back.
+  // Checked under the VPS row lock, and the action marked RUNNING in the same transaction.
+  const refused = await prisma.$transaction(async (tx) => {
+    const why = await actionRefusal(tx, instance.id, action);
+    if (why) await tx.instanceAction.update({ where: { id: actionId }, data: { status: "FAILED", error: `refused: VPS ${why}`, finishedAt: new Date() } });
+    else await tx.instanceAction.update({ where: { id: actionId }, data: { status: "RUNNING", startedAt: row.startedAt ?? new Date() } });
+    return why;
+  });
+  if (refused) return { ok: false, ...base, error: `refused: VPS ${refused}`, retryable: false, refused, ...(changesPassword && accepted() ? { passwordChanged: true } : {}) };
+
   await ready();
   if (changesPassword && !row.newPasswordEnc) {
     const sealed = Buffer.from(seal(deps.encryptionKey, new TextEncoder().encode(generateRootPassword())));
     // Conditional: of two runs racing here, one password wins and both send it.
     await prisma.instanceAction.updateMany({ where: { id: actionId, newPasswordEnc: null }, data: { newPasswordEnc: sealed } });
   }
-  row = await prisma.instanceAction.update({
-    where: { id: actionId },
-    data: { status: "RUNNING", startedAt: row.startedAt ?? new Date() },
-    include: { instance: { include: { order: true } } },
-  });
+  row = await prisma.instanceAction.findUniqueOrThrow({ where: { id: actionId }, include: { instance: { include: { order: true } } } });
   const sealed = row.newPasswordEnc;
   const password = sealed ? new TextDecoder().decode(open(deps.encryptionKey, new Uint8Array(sealed))) : undefined;
   const want = SETTLED[action];
@@ -111,9 +117,27 @@ export async function runAction(deps: RunActionDeps, actionId: number): Promise<
   await prisma.$transaction(async (tx) => {
     await tx.instanceAction.update({ where: { id: actionId }, data: { status: "DONE", finishedAt: new Date(), newPasswordEnc: null } });
     const status = action === "power_off" || action === "shutdown" ? "OFF" : action === "reset_password" ? undefined : "ACTIVE";
-    if (status) await tx.instance.update({ where: { id: instance.id }, data: { status } });
+    // A hold or suspension that landed while the provider worked keeps its status.
+    if (status && !(await actionRefusal(tx, instance.id, action))) await tx.instance.update({ where: { id: instance.id }, data: { status } });
   });
   return { ok: true, ...base, newPassword: password !== undefined };
+}
+
+/** Why an action may not run on this VPS now (its row locked for the caller's transaction), or null. */
+export type ActionRefusal = "deleted" | "held" | "suspended" | "not_active";
+
+/**
+ * The VPS must be ACTIVE or OFF, not claimed for deletion and without an open payment hold. One
+ * exception: the power-on that resumes a SUSPENDED VPS whose renewal is paid (expiry in the
+ * future, no hold): shop/vps/resume.ts queues it, or reuses one the customer had queued.
+ */
+async function actionRefusal(tx: Db, instanceId: number, action: ServerAction): Promise<ActionRefusal | null> {
+  await tx.$queryRaw`SELECT id FROM instances WHERE id = ${instanceId} FOR UPDATE`;
+  const i = await tx.instance.findUniqueOrThrow({ where: { id: instanceId }, select: { status: true, deletedAt: true, expiresAt: true } });
+  if (i.deletedAt || i.status === "DELETED") return "deleted";
+  if ((await tx.paymentHold.count({ where: { instanceId, status: { in: ["HELD", "KEPT"] } } })) > 0) return "held";
+  if (i.status === "SUSPENDED") return action === "power_on" && i.expiresAt > new Date() ? null : "suspended";
+  return i.status === "ACTIVE" || i.status === "OFF" ? null : "not_active";
 }
 
 /**
@@ -137,4 +161,21 @@ async function callProvider(provider: CloudProvider, serverId: string, action: S
     if (repeated && err instanceof CloudError && err.code === "conflict" && action !== "reset_password") return;
     throw err;
   }
+}
+
+/**
+ * An action whose job failed for good without recording it (the worker died more often than the
+ * queue allows, or an unexpected error on the last attempt): marked FAILED, so the VPS is free
+ * for the next action (one open action per VPS) and a resume after renewal is not blocked
+ * forever. Null when the action had already finished (nothing to tell).
+ */
+export async function failOpenAction(prisma: PrismaClient, actionId: number, reason: string): Promise<{ instanceId: number; action: ServerAction; passwordChanged: boolean } | null> {
+  const { count } = await prisma.instanceAction.updateMany({
+    where: { id: actionId, status: { in: ["QUEUED", "RUNNING"] } },
+    data: { status: "FAILED", error: reason.slice(0, 500), finishedAt: new Date() },
+  });
+  if (count === 0) return null;
+  const row = await prisma.instanceAction.findUniqueOrThrow({ where: { id: actionId }, select: { instanceId: true, type: true, providerAcceptedAt: true } });
+  const action = row.type.toLowerCase() as ServerAction;
+  return { instanceId: row.instanceId, action, passwordChanged: PASSWORD_ACTIONS.has(action) && row.providerAcceptedAt !== null };
 }
