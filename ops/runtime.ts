@@ -28,7 +28,7 @@ import { purgeProofs } from "../shop/payments/proofs/transfer-proofs.js";
 import { purgePaymentRecords } from "../shop/payments/retention.js";
 import { paymentFollowupsProcessor } from "../jobs/processors/payment-followups.processor.js";
 import { provisioningFailureHandler, provisioningProcessor } from "../jobs/processors/provisioning.processor.js";
-import { instanceActionsProcessor } from "../jobs/processors/instance-actions.processor.js";
+import { instanceActionFailureHandler, instanceActionsProcessor } from "../jobs/processors/instance-actions.processor.js";
 import { cloudAvailability, createProviders } from "../shop/cloud/providers.js";
 import { paymentWebhookRoutes } from "../webhooks/routes/payments.js";
 import { SettlementBatcher } from "../shop/payments/settle-batch.js";
@@ -262,6 +262,7 @@ export async function startService(
       },
       [QueueName.InstanceActions]: {
         process: instanceActionsProcessor({ prisma, queues, providers: core.providers, encryptionKey: config.encryptionKey }),
+        onFinalFailure: instanceActionFailureHandler({ prisma, queues }),
         concurrency: 4,
         lockDuration: 120_000,
       },

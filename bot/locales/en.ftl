@@ -521,6 +521,13 @@ restore-mismatch =
     <pre>{ $comparison }</pre>
     The data from before the restore is in backup { $preBackupId } (sent above); see ops/RUNBOOK.md before going on.
 
+# --- VPS actions: refused or interrupted ---
+vps-action-refused-suspended = the VPS is suspended, so the queued action was cancelled. Renew it to bring the VPS back.
+vps-action-refused-held = the VPS is on hold while the shop owner decides about a refunded payment, so the queued action was cancelled.
+vps-action-refused-deleted = the VPS has been deleted (its term ran out), so the queued action was cancelled.
+vps-action-refused-not_active = the VPS is not active, so the queued action was cancelled.
+vps-action-interrupted = the action stopped midway and could not be finished. Please try again from the VPS menu.
+
 # --- Payments: gateway refunds under review, ended challenges, staff retries (H8) ---
 notify-payment-refunded-review = 💸 The payment of { $amount } for order { $reference } was refunded by the payment gateway before the seller checked it. The order will not be processed.
 review-challenge-ended = ℹ️ { $gateway } denied (or let expire) the payment held for a fraud check on order { $reference }. The money never arrived; there is nothing to decide, and the earlier review buttons no longer apply.

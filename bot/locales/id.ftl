@@ -515,6 +515,13 @@ restore-mismatch =
     <pre>{ $comparison }</pre>
     Data dari sebelum pemulihan ada di backup { $preBackupId } (dikirim di atas); baca ops/RUNBOOK.md sebelum melanjutkan.
 
+# --- VPS actions: refused or interrupted ---
+vps-action-refused-suspended = VPS sedang ditangguhkan, jadi aksi yang masih antre dibatalkan. Perpanjang dulu agar VPS aktif kembali.
+vps-action-refused-held = VPS sedang ditahan menunggu keputusan pemilik toko atas pembayaran yang dikembalikan, jadi aksi yang masih antre dibatalkan.
+vps-action-refused-deleted = VPS sudah dihapus (masa aktif habis), jadi aksi yang masih antre dibatalkan.
+vps-action-refused-not_active = VPS sedang tidak aktif, jadi aksi yang masih antre dibatalkan.
+vps-action-interrupted = aksi terhenti di tengah jalan dan tidak bisa diselesaikan. Silakan coba lagi dari menu VPS.
+
 # --- Payments: gateway refunds under review, ended challenges, staff retries (H8) ---
 notify-payment-refunded-review = 💸 Pembayaran { $amount } untuk pesanan { $reference } dikembalikan oleh gateway pembayaran sebelum penjual memeriksanya. Pesanan itu tidak diproses.
 review-challenge-ended = ℹ️ { $gateway } menolak (atau membiarkan kedaluwarsa) pembayaran yang ditahan untuk pemeriksaan fraud pada pesanan { $reference }. Uangnya tidak pernah diterima; tidak ada yang perlu diputuskan, tombol pemeriksaan sebelumnya tidak berlaku lagi.
