@@ -56,12 +56,27 @@ export class JobOutbox {
       WHERE queue = ${queue} AND job_id = ${jobId} AND status = 'PENDING'`;
   }
 
-  /** PENDING rows older than `minAgeMs` (younger ones are still on their way to Redis). */
-  async pending(minAgeMs: number, limit = 500): Promise<OutboxRow[]> {
+  /**
+   * Takes back a job recorded but not run (its cause was undone): the row goes, so the same job
+   * id can be recorded afresh later. False when it had already run (or was never recorded).
+   */
+  async withdraw(queue: QueueName, jobId: string): Promise<boolean> {
+    const n = await this.db.$executeRaw`DELETE FROM job_outbox WHERE queue = ${queue} AND job_id = ${jobId} AND status = 'PENDING'`;
+    return n > 0;
+  }
+
+  /**
+   * PENDING rows older than `minAgeMs` (younger ones are still on their way to Redis), oldest
+   * first, one page of `limit` after the row `after` (keyset: rows that stay pending for long,
+   * e.g. long-delayed jobs, must not hide the ones behind them).
+   */
+  async pending(minAgeMs: number, limit = 500, after?: Pick<OutboxRow, "createdAt" | "queue" | "jobId">): Promise<OutboxRow[]> {
+    const [afterAt, afterQueue, afterJob] = after ? [after.createdAt, after.queue, after.jobId] : [new Date(0), "", ""];
     return this.db.$queryRaw<OutboxRow[]>`
       SELECT queue, job_id AS "jobId", payload, status, run_at AS "runAt", created_at AS "createdAt"
       FROM job_outbox WHERE status = 'PENDING' AND created_at < now() - ${minAgeMs} * interval '1 millisecond'
-      ORDER BY created_at LIMIT ${limit}`;
+        AND (created_at, queue, job_id) > (${afterAt}::timestamptz, ${afterQueue}, ${afterJob})
+      ORDER BY created_at, queue, job_id LIMIT ${limit}`;
   }
 
   async countRepush(queue: string, jobId: string): Promise<void> {
@@ -75,9 +90,35 @@ export class JobOutbox {
     return (rows[0]?.n ?? 0) > 0;
   }
 
-  /** Deletes finished rows older than `olderThanDays` (job ids stay unique for that long). */
-  async prune(olderThanDays: number): Promise<number> {
-    return this.db.$executeRaw`
-      DELETE FROM job_outbox WHERE status <> 'PENDING' AND done_at < now() - ${olderThanDays} * interval '1 day'`;
+  /**
+   * Whether a later job of the same queue was recorded for the same thing (`payload ->> key =
+   * value`) after job `jobId`: e.g. a seller's Retry queued a new provisioning run after this one.
+   */
+  async hasNewer(queue: QueueName, payloadKey: string, value: number, jobId: string): Promise<boolean> {
+    const rows = await this.db.$queryRaw<{ newer: boolean }[]>`
+      SELECT EXISTS (
+        SELECT 1 FROM job_outbox n
+        WHERE n.queue = ${queue} AND n.payload ->> ${payloadKey} = ${String(value)} AND n.job_id <> ${jobId}
+          AND n.created_at > coalesce((SELECT created_at FROM job_outbox WHERE queue = ${queue} AND job_id = ${jobId}), '-infinity'::timestamptz)
+      ) AS newer`;
+    return rows[0]?.newer ?? false;
+  }
+
+  /**
+   * Deletes finished rows older than `olderThanDays` (job ids stay unique for that long), `batch`
+   * rows per statement, so no statement holds many locks or runs long (a backlog after months of
+   * a busy shop would otherwise be one huge DELETE).
+   */
+  async prune(olderThanDays: number, batch = 5_000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.db.$executeRaw`
+        DELETE FROM job_outbox WHERE id IN (
+          SELECT id FROM job_outbox
+          WHERE status <> 'PENDING' AND done_at < now() - ${olderThanDays} * interval '1 day'
+          LIMIT ${batch})`;
+      total += n;
+      if (n < batch) return total;
+    }
   }
 }

@@ -1,10 +1,11 @@
 import type { PrismaClient } from "../db/client.js";
 import { isLeaseHeld, withLease, LeaseBusyError } from "../shop/leases.js";
-import { holdsWithoutOwnerNotice, unfinishedInstanceActions, waitingOrders } from "../shop/orders/stranded.js";
+import { holdsWithoutOwnerNotice, unfinishedInstanceActions, waitingOrders, type WaitingOrder } from "../shop/orders/stranded.js";
 import { isReviewWhy } from "../shop/payments/settle.js";
 import { provisioningLeaseKey } from "../shop/provisioning/provision.js";
 import type { Logger } from "../shop/platform/logger.js";
 import { redispatchFollowup } from "./dispatch-settlement.js";
+import type { OutboxRow } from "./outbox.js";
 import { QueueName, jobId, type Queues } from "./queues.js";
 import { settleFinalFailure, type ProcessorMap } from "./workers.js";
 
@@ -18,6 +19,25 @@ export interface RecoveryDeps {
   graceMs?: number;
   /** A PROVISIONING order with no run alive for this long is failed for a seller to act (default 2 min). */
   staleProvisioningMs?: number;
+  /** Rows read per query; every page is read, so rows that wait for long never hide newer ones (default 500). */
+  pageSize?: number;
+}
+
+/**
+ * Every row of a keyset-paged query, page after page: rows that stay in the list for days (an
+ * order waiting for a seller's review, a job delayed for long) cannot fill a single window and
+ * starve the rows behind them.
+ */
+async function* pages<T, C>(page: (after: C | undefined) => Promise<T[]>, cursorOf: (row: T) => C): AsyncGenerator<T> {
+  let after: C | undefined;
+  for (;;) {
+    const rows = await page(after);
+    yield* rows;
+    if (rows.length === 0) return;
+    const next = cursorOf(rows[rows.length - 1]!);
+    if (next === after) return;
+    after = next;
+  }
 }
 
 export interface RecoveryReport {
@@ -62,9 +82,10 @@ async function sweep(deps: RecoveryDeps): Promise<RecoveryReport> {
   const outbox = queues.outbox;
   if (!outbox) throw new Error("recovery needs the job outbox (Queues created without one)");
   const graceMs = deps.graceMs ?? 30_000;
+  const pageSize = deps.pageSize ?? 500;
   const report: RecoveryReport = { repushed: [], ensured: 0, settledFailures: [], staleProvisioning: [] };
 
-  for (const order of await waitingOrders(prisma, graceMs)) {
+  for await (const order of pages<WaitingOrder, number>((after) => waitingOrders(prisma, graceMs, pageSize, after), (o) => o.orderId)) {
     if (order.status === "PROVISIONING") {
       const alive = (await outbox.hasPending(QueueName.Provisioning, "orderId", order.orderId)) || (await isLeaseHeld(prisma, provisioningLeaseKey(order.orderId)));
       if (!alive && order.since.getTime() < Date.now() - (deps.staleProvisioningMs ?? 120_000)) {
@@ -88,12 +109,21 @@ async function sweep(deps: RecoveryDeps): Promise<RecoveryReport> {
     await queues.enqueue(QueueName.PaymentFollowups, { kind: "refunded", paymentId: hold.paymentId }, { jobId: jobId("refunded", hold.paymentId, "notice", new Date().toISOString().slice(0, 13)) });
     report.ensured++;
   }
-  for (const actionId of await unfinishedInstanceActions(prisma, graceMs)) {
-    await queues.enqueue(QueueName.InstanceActions, { actionId }, { jobId: jobId("action", actionId) });
+  for await (const actionId of pages<number, number>((after) => unfinishedInstanceActions(prisma, graceMs, pageSize, after), (id) => id)) {
+    const id = jobId("action", actionId);
+    const status = await outbox.status(QueueName.InstanceActions, id);
+    if (status === "FAILED" || status === "DONE") {
+      // Its job is over but the action is still open (the job died without recording it): fail
+      // it, or the VPS takes no action ever again (one open action per VPS) and no resume after renewal.
+      await settleFinalFailure(QueueName.InstanceActions, deps.processors[QueueName.InstanceActions], outbox, id, { actionId }, `its job is ${status.toLowerCase()} but the action never finished`);
+      report.settledFailures.push(`${QueueName.InstanceActions}/${id}`);
+      continue;
+    }
+    await queues.enqueue(QueueName.InstanceActions, { actionId }, { jobId: id });
     report.ensured++;
   }
 
-  for (const row of await outbox.pending(graceMs)) {
+  for await (const row of pages<OutboxRow, OutboxRow>((after) => outbox.pending(graceMs, pageSize, after), (r) => r)) {
     const name = row.queue as QueueName;
     const state = await queues.get(name).getJobState(row.jobId);
     if (state === "unknown") {

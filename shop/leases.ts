@@ -57,19 +57,40 @@ export class LeaseBusyError extends Error {
   }
 }
 
+/** Why a withLease signal fired: a renewal failed or found the lease taken. */
+export class LeaseLostError extends Error {
+  constructor(
+    readonly key: string,
+    why: string,
+  ) {
+    super(`lease ${key} lost: ${why}`);
+    this.name = "LeaseLostError";
+  }
+}
+
 /**
  * Runs `work` while holding the lease, renewing it every third of its TTL. Throws
  * LeaseBusyError (with how long to wait) when another holder has it.
+ *
+ * `signal` fires (reason: LeaseLostError) as soon as a renewal fails (Postgres unreachable: the
+ * lease may lapse before the next one, and another process may take it) or finds the lease
+ * taken. Work that must never run twice at once (provisioning) checks it between steps and stops.
  */
-export async function withLease<T>(db: Db, key: string, ttlMs: number, work: (lease: Lease) => Promise<T>): Promise<T> {
+export async function withLease<T>(db: Db, key: string, ttlMs: number, work: (lease: Lease, signal: AbortSignal) => Promise<T>): Promise<T> {
   const lease = await acquireLease(db, key, ttlMs);
   if (!lease) throw new LeaseBusyError(key, Math.max(1_000, await leaseRemainingMs(db, key)));
+  const lost = new AbortController();
   const renew = setInterval(() => {
-    renewLease(db, lease, ttlMs).catch(() => undefined);
+    renewLease(db, lease, ttlMs).then(
+      (held) => {
+        if (!held) lost.abort(new LeaseLostError(key, "taken by another holder"));
+      },
+      (err: unknown) => lost.abort(new LeaseLostError(key, `renewal failed (${err instanceof Error ? err.message : String(err)})`)),
+    );
   }, Math.max(1_000, Math.floor(ttlMs / 3)));
   renew.unref();
   try {
-    return await work(lease);
+    return await work(lease, lost.signal);
   } finally {
     clearInterval(renew);
     await releaseLease(db, lease).catch(() => undefined);

@@ -9,10 +9,12 @@ import type { CloudProvider } from "../../shop/cloud/provider.js";
 import { ProvisioningError, isTransient, provisionOrder, provisioningLeaseKey, recordProvisioningFailure } from "../../shop/provisioning/provision.js";
 import { discardOrderServer } from "../../shop/provisioning/discard.js";
 import { reviewerChatIds } from "../../shop/users/staff.js";
-import { LeaseBusyError, withLease } from "../../shop/leases.js";
+import { isLeaseHeld, LeaseBusyError, withLease } from "../../shop/leases.js";
 import type { Logger } from "../../shop/platform/logger.js";
 import type { Metrics } from "../../shop/platform/metrics.js";
+import { JobOutbox } from "../outbox.js";
 import { QueueName, jobId, type Payload, type Queues } from "../queues.js";
+import type { FailedJob } from "../workers.js";
 
 export interface ProvisioningDeps {
   prisma: PrismaClient;
@@ -69,7 +71,7 @@ export function provisioningProcessor(deps: ProvisioningDeps) {
       deps.metrics?.provisioningDuration.observe({ provider: (order.providerCode ?? "unknown").toLowerCase(), outcome }, (Date.now() - (order.paidAt ?? order.createdAt).getTime()) / 1000);
 
     try {
-      return await withLease(deps.prisma, provisioningLeaseKey(order.id), lockTtlMs, async () => {
+      return await withLease(deps.prisma, provisioningLeaseKey(order.id), lockTtlMs, async (_lease, leaseSignal) => {
         // One progress message per order, edited in place ("Menyiapkan VPS… 45 dtk").
         const progressKey = `${deps.prefix}:provision-progress:${order.id}`;
         let progressId = Number(await deps.redis.get(progressKey)) || undefined;
@@ -97,6 +99,7 @@ export function provisioningProcessor(deps: ProvisioningDeps) {
               deadlineMs: deps.deadlineMs,
               pollIntervalMs: deps.pollIntervalMs ?? 3_000,
               onProgress: progress,
+              signal: leaseSignal,
               afterCreate: async (server) => {
                 deps.logger.info({ orderId: order.id, serverId: server.id, provider: order.providerCode }, "provider accepted create");
                 if (pauseAfterCreateMs > 0) await new Promise((r) => setTimeout(r, pauseAfterCreateMs));
@@ -114,6 +117,8 @@ export function provisioningProcessor(deps: ProvisioningDeps) {
           );
           return result;
         } catch (err) {
+          // Lost the lease: another run may own the order now; this one records nothing.
+          if (leaseSignal.aborted) throw new LeaseBusyError(provisioningLeaseKey(order.id), lockTtlMs);
           const final = !isTransient(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
           await recordProvisioningFailure(deps.prisma, order.id, err, final);
           if (!final) throw err;
@@ -142,9 +147,21 @@ export function provisioningProcessor(deps: ProvisioningDeps) {
  * deleted (it costs money; a seller's retry builds a new one).
  */
 export function provisioningFailureHandler(deps: Pick<ProvisioningDeps, "prisma" | "queues" | "staff" | "providers" | "logger">) {
-  return async (payload: Payload<"provisioning">, reason: string): Promise<void> => {
+  return async (payload: Payload<"provisioning">, reason: string, failed?: FailedJob): Promise<void> => {
     const { prisma, queues } = deps;
+    // Keyed on the run that failed: a newer run of the order (a seller's Retry after this failure
+    // was recorded) owns the order now; failing the order or deleting its server would undo it.
+    if (failed && (await new JobOutbox(prisma).hasNewer(QueueName.Provisioning, "orderId", payload.orderId, failed.jobId))) {
+      deps.logger.info({ orderId: payload.orderId, jobId: failed.jobId }, "an older provisioning run failed; a newer one is in charge, nothing to do");
+      return;
+    }
     const before = await prisma.order.findUnique({ where: { id: payload.orderId }, select: { status: true } });
+    // A run is alive (it holds the order's lease), and it is not the one that failed: leave the
+    // order to it (if it dies too, the sweep fails the order once no run is alive).
+    if (failed && (before?.status === "PAID" || before?.status === "PROVISIONING") && (await isLeaseHeld(prisma, provisioningLeaseKey(payload.orderId)))) {
+      deps.logger.info({ orderId: payload.orderId, jobId: failed.jobId }, "a provisioning run failed while another holds the order; left to that one");
+      return;
+    }
     if (before?.status === "PAID" || before?.status === "PROVISIONING") {
       // Not recorded by the run itself (it died, or stalled out): record it now.
       const code = /stalled/i.test(reason) ? "stalled" : "job_failed";

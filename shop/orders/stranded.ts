@@ -19,9 +19,10 @@ export interface WaitingOrder {
  * the customer and provision, renew or credit), PAYMENT_REVIEW (a seller must be asked) and
  * PROVISIONING (a run must be alive). The recovery sweep derives the jobs they need from this,
  * so nothing paid depends on Redis remembering a job. Only orders in their status for at least
- * `minAgeMs` are listed, so the normal path gets the first go.
+ * `minAgeMs` are listed, so the normal path gets the first go. Keyset-paged by order id
+ * (`afterOrderId`): orders waiting for days (a review) must not hide the ones behind them.
  */
-export async function waitingOrders(db: Db, minAgeMs: number, limit = 500): Promise<WaitingOrder[]> {
+export async function waitingOrders(db: Db, minAgeMs: number, limit = 500, afterOrderId = 0): Promise<WaitingOrder[]> {
   return db.$queryRaw<WaitingOrder[]>`
     SELECT o.id AS "orderId", o.kind, o.status, p.id AS "paymentId", p.status AS "paymentStatus", p.review_why AS "reviewWhy", h.since
     FROM orders o
@@ -33,17 +34,17 @@ export async function waitingOrders(db: Db, minAgeMs: number, limit = 500): Prom
       WHERE order_id = o.id AND status = (CASE WHEN o.status = 'PAYMENT_REVIEW' THEN 'REVIEW' ELSE 'PAID' END)::"PaymentStatus"
       ORDER BY id DESC LIMIT 1
     ) p ON true
-    WHERE o.status IN ('PAID', 'PAYMENT_REVIEW', 'PROVISIONING')
+    WHERE o.status IN ('PAID', 'PAYMENT_REVIEW', 'PROVISIONING') AND o.id > ${afterOrderId}
       AND coalesce(h.since, o.created_at) < now() - ${minAgeMs} * interval '1 millisecond'
     ORDER BY o.id
     LIMIT ${limit}`;
 }
 
 /** VPS actions a customer asked for that have not finished (their job must exist). */
-export async function unfinishedInstanceActions(db: Db, minAgeMs: number, limit = 500): Promise<number[]> {
+export async function unfinishedInstanceActions(db: Db, minAgeMs: number, limit = 500, afterId = 0): Promise<number[]> {
   const rows = await db.$queryRaw<{ id: number }[]>`
     SELECT id FROM instance_actions
-    WHERE status IN ('QUEUED', 'RUNNING') AND created_at < now() - ${minAgeMs} * interval '1 millisecond'
+    WHERE status IN ('QUEUED', 'RUNNING') AND id > ${afterId} AND created_at < now() - ${minAgeMs} * interval '1 millisecond'
     ORDER BY id LIMIT ${limit}`;
   return rows.map((r) => r.id);
 }

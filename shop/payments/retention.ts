@@ -10,10 +10,16 @@ import type { PrismaClient } from "../../db/client.js";
  * - Received callbacks (`payment_callbacks`) are the evidence when money is disputed; card
  *   chargebacks come up to ~120 days later, so 180 days.
  * - Unverified rows (written before refused callbacks stopped being stored) prove nothing.
+ * - Lifecycle step keys (source "lifecycle", one per VPS and expiry date: `grace:<id>:<expiry>`)
+ *   are written at or after that expiry and only guard the grace notice, which is sent only until
+ *   the suspension a few days later; 90 days on, that expiry is long past (renewed: a new key;
+ *   not: deleted), so the key can never be asked for again.
+ * - Review decision keys (source "review", `approve:<payment>`) guard a seller's decision; a
+ *   replay after 90 days still meets the payment's own status guard (no longer under review).
  */
-export const PAYMENT_RETENTION_DAYS = { processedEvents: 90, callbacks: 180, unverifiedCallbacks: 7 } as const;
+export const PAYMENT_RETENTION_DAYS = { processedEvents: 90, callbacks: 180, unverifiedCallbacks: 7, lifecycleKeys: 90, reviewKeys: 90 } as const;
 
-/** Sources whose keys are gateway event keys. Other sources (lifecycle steps, reviews) keep theirs. */
+/** Sources whose keys are gateway event keys. */
 export const GATEWAY_EVENT_SOURCES = ["tripay", "midtrans"] as const;
 
 const DAY = 86_400_000;
@@ -39,7 +45,9 @@ export async function purgePaymentRecords(prisma: PrismaClient, opts: { now?: Da
     prisma.$executeRaw`
       DELETE FROM "processed_events" WHERE "id" IN (
         SELECT "id" FROM "processed_events"
-         WHERE "source" = ANY(${[...GATEWAY_EVENT_SOURCES]}::text[]) AND "created_at" < ${before(PAYMENT_RETENTION_DAYS.processedEvents)}
+         WHERE ("source" = ANY(${[...GATEWAY_EVENT_SOURCES]}::text[]) AND "created_at" < ${before(PAYMENT_RETENTION_DAYS.processedEvents)})
+            OR ("source" = 'lifecycle' AND "created_at" < ${before(PAYMENT_RETENTION_DAYS.lifecycleKeys)})
+            OR ("source" = 'review' AND "created_at" < ${before(PAYMENT_RETENTION_DAYS.reviewKeys)})
          ORDER BY "id" LIMIT ${batch})`,
     batch,
   );

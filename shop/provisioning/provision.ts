@@ -64,6 +64,11 @@ export interface ProvisionDeps {
   lostCreateWindowMs?: number;
   /** Pause between those looks. Default 10 s. */
   lostCreateRecheckMs?: number;
+  /**
+   * Fires when the run lost its order lease (withLease's signal): another run may own the order
+   * now, so this one stops before its next provider call (a retryable "lease_lost").
+   */
+  signal?: AbortSignal;
 }
 
 /** Cloud errors that mean the provider refused a create before doing anything. */
@@ -90,6 +95,9 @@ export async function provisionOrder(deps: ProvisionDeps, orderId: number): Prom
   const { prisma } = deps;
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const stillOurs = () => {
+    if (deps.signal?.aborted) throw new ProvisioningError("lease_lost", `provisioning of order ${orderId} stopped: its lease was lost (${String(deps.signal.reason)})`, true);
+  };
   const order = await prisma.order.findUnique({ where: { id: orderId }, include: { createdInstance: true } });
   if (!order || order.kind !== "NEW_VPS") return { status: "skipped", why: "not a new-VPS order" };
   if (order.status === "ACTIVE" && order.createdInstance?.ipv4) {
@@ -142,10 +150,12 @@ export async function provisionOrder(deps: ProvisionDeps, orderId: number): Prom
 
   let serverId = instance.providerInstanceId;
   if (!serverId) {
+    stillOurs();
     const existing = await findCreatedServer(provider, { tag, label: instance.label, attemptedAt: task.createAttemptedAt, now, sleep, windowMs: deps.lostCreateWindowMs ?? 60_000, recheckMs: deps.lostCreateRecheckMs ?? 10_000 });
     if (existing) {
       serverId = existing.id;
     } else {
+      stillOurs();
       // Remembered before sending: a timeout, a reset connection or a crash can each hide a create that happened.
       await prisma.provisioningTask.update({ where: { orderId }, data: { createAttemptedAt: now() } });
       let created: CloudServer;
@@ -174,6 +184,7 @@ export async function provisionOrder(deps: ProvisionDeps, orderId: number): Prom
   const started = now().getTime();
   let server: CloudServer | null = null;
   for (;;) {
+    stillOurs();
     server = await provider.getServer(serverId);
     if (!server) {
       // Gone (deleted by hand at the provider?): forget it, so the next attempt looks up the tag and creates anew.
@@ -190,6 +201,7 @@ export async function provisionOrder(deps: ProvisionDeps, orderId: number): Prom
   }
 
   const ipv4 = server.ipv4!;
+  stillOurs();
   const activatedAt = now();
   await prisma.$transaction(async (tx) => {
     await tx.instance.update({

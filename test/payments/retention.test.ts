@@ -41,18 +41,23 @@ describe("purgePaymentRecords", () => {
         ...Array.from({ length: 5 }, (_, i) => event("tripay", `T${i}:PAID`, daysAgo(PAYMENT_RETENTION_DAYS.processedEvents + 1))),
         event("midtrans", "ORD-1-MT1:settlement:accept", daysAgo(PAYMENT_RETENTION_DAYS.processedEvents + 30)),
         event("tripay", "T-recent:PAID", daysAgo(PAYMENT_RETENTION_DAYS.processedEvents - 1)),
-        // Not gateway keys: kept whatever their age.
-        event("lifecycle", "delete:1:2026-01-01T00:00:00.000Z", daysAgo(400)),
-        event("review", "approve:1", daysAgo(400)),
+        // Lifecycle step and review decision keys: one per VPS expiry / decision, pruned once long past.
+        event("lifecycle", "grace:1:2026-01-01T00:00:00.000Z", daysAgo(PAYMENT_RETENTION_DAYS.lifecycleKeys + 1)),
+        event("review", "approve:1", daysAgo(PAYMENT_RETENTION_DAYS.reviewKeys + 1)),
+        event("lifecycle", "grace:2:2026-11-01T00:00:00.000Z", daysAgo(PAYMENT_RETENTION_DAYS.lifecycleKeys - 1)),
+        event("review", "approve:2", daysAgo(PAYMENT_RETENTION_DAYS.reviewKeys - 1)),
+        // Any other source keeps its keys.
+        event("other", "x:1", daysAgo(400)),
       ],
     });
 
-    expect(await purgePaymentRecords(prisma, { now: NOW, batchSize: 3 })).toEqual({ callbacks: 8, processedEvents: 6 });
+    expect(await purgePaymentRecords(prisma, { now: NOW, batchSize: 3 })).toEqual({ callbacks: 8, processedEvents: 8 });
     expect((await prisma.paymentCallback.findMany({ orderBy: { id: "asc" } })).map((c) => c.reference)).toEqual(["kept", "kept-unverified"]);
     expect((await prisma.processedEvent.findMany({ orderBy: { id: "asc" } })).map((e) => `${e.source}/${e.key}`)).toEqual([
       "tripay/T-recent:PAID",
-      "lifecycle/delete:1:2026-01-01T00:00:00.000Z",
-      "review/approve:1",
+      "lifecycle/grace:2:2026-11-01T00:00:00.000Z",
+      "review/approve:2",
+      "other/x:1",
     ]);
     // Idempotent.
     expect(await purgePaymentRecords(prisma, { now: NOW })).toEqual({ callbacks: 0, processedEvents: 0 });

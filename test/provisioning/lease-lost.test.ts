@@ -1,0 +1,89 @@
+/**
+ * A run that lost its lease stops (shop/leases.ts withLease's signal, shop/provisioning/provision.ts):
+ * the signal fires when a renewal finds the lease taken by another holder or cannot reach
+ * Postgres, and a provisioning run checks it before each provider call, so two runs of one order
+ * never both build (a Postgres blip longer than the TTL let a second run take the lease).
+ */
+import { describe, expect, it } from "vitest";
+import { acquireLease, LeaseLostError, withLease } from "../../shop/leases.js";
+import { ProvisioningError, orderTag, provisioningLeaseKey } from "../../shop/provisioning/provision.js";
+import { fakeOf, newPaidOrder, provisionWith, provisioningSuite, serversTagged } from "./fixtures.js";
+
+const suite = provisioningSuite();
+
+/** Waits (bounded) until the signal fires; returns its reason. */
+async function aborted(signal: AbortSignal): Promise<unknown> {
+  if (signal.aborted) return signal.reason;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the lease signal never fired")), 20_000);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve(signal.reason);
+    });
+  });
+}
+
+describe("withLease", () => {
+  it("fires the signal when the lease was taken by another holder (it lapsed while renewals failed)", async () => {
+    const key = `test-lease-taken-${Date.now()}`;
+    const reason = await withLease(suite.prisma, key, 3_000, async (_lease, signal) => {
+      // Another process took it over after it lapsed.
+      await suite.prisma.$executeRaw`UPDATE leases SET expires_at = now() - interval '1 second' WHERE key = ${key}`;
+      expect(await acquireLease(suite.prisma, key, 60_000, "another-run")).not.toBeNull();
+      return aborted(signal);
+    });
+    expect(reason).toBeInstanceOf(LeaseLostError);
+    expect(String(reason)).toMatch(/taken/);
+  });
+
+  it("fires the signal when a renewal cannot reach Postgres", async () => {
+    const key = `test-lease-blip-${Date.now()}`;
+    let unreachable = false;
+    // The shop's client, with Postgres gone for its writes once the lease is held.
+    const db = new Proxy(suite.prisma, {
+      get(target, prop) {
+        if (prop === "$executeRaw" && unreachable) return () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432"));
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const reason = await withLease(db, key, 3_000, async (_lease, signal) => {
+      unreachable = true;
+      return aborted(signal);
+    });
+    expect(reason).toBeInstanceOf(LeaseLostError);
+    expect(String(reason)).toMatch(/renewal failed .*ECONNREFUSED/);
+  });
+});
+
+describe("provisioning that lost its lease", () => {
+  it("stops before its next provider call with a retryable lease_lost, and never marks the order ACTIVE", async () => {
+    const order = await newPaidOrder(suite.prisma, { provider: "DIGITALOCEAN" });
+    const fake = fakeOf(suite.clouds, "DIGITALOCEAN");
+    fake.setBootDelay(10 * 60_000);
+    const lost = new AbortController();
+    const run = provisionWith({ prisma: suite.prisma, providers: suite.providers }, order.id, {
+      signal: lost.signal,
+      // While it waits for the server to boot, another run takes the order over.
+      onProgress: async () => lost.abort(new LeaseLostError(provisioningLeaseKey(order.id), "taken by another holder")),
+    });
+    const err = await run.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    fake.setBootDelay(100, 20);
+    expect(err).toBeInstanceOf(ProvisioningError);
+    expect(err).toMatchObject({ code: "lease_lost", retryable: true });
+    expect((await suite.prisma.order.findUniqueOrThrow({ where: { id: order.id } })).status).toBe("PROVISIONING");
+    // It had created its server before; the run taking over adopts that one by tag.
+    expect(serversTagged(fake, orderTag(order.reference))).toHaveLength(1);
+  });
+
+  it("a run whose signal already fired asks the provider for nothing", async () => {
+    const order = await newPaidOrder(suite.prisma, { provider: "DIGITALOCEAN" });
+    const lost = new AbortController();
+    lost.abort(new LeaseLostError(provisioningLeaseKey(order.id), "renewal failed"));
+    await expect(provisionWith({ prisma: suite.prisma, providers: suite.providers }, order.id, { signal: lost.signal })).rejects.toMatchObject({ code: "lease_lost" });
+    expect(serversTagged(fakeOf(suite.clouds, "DIGITALOCEAN"), orderTag(order.reference))).toHaveLength(0);
+  });
+});
