@@ -17,7 +17,7 @@ import { hasMigration, migrateDeploy } from "./migrate.js";
 import { readParts } from "./parts.js";
 import { databaseName, runPgTool } from "./pg-tools.js";
 import { decryptStream } from "./secretstream.js";
-import { countFiles, databaseSums, resetPublicSchema, targetContents } from "./target.js";
+import { countFiles, databaseSums, forgetOldProcesses, resetPublicSchema, targetContents } from "./target.js";
 
 export interface RestoreOptions {
   /** Parts and manifest, or folders holding them. */
@@ -119,6 +119,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreReport
     // Sums before migrations: a newer schema may add columns, which changes a row's text.
     const tables = compareSums(manifest.tables, await databaseSums(opts.targetUrl, Object.keys(manifest.tables)));
     const blobs = { expected: manifest.blobs.count, restored: placed, ok: placed === manifest.blobs.count };
+    await forgetOldProcesses(opts.targetUrl);
     const migrations = opts.migrate === false ? undefined : await migrateDeploy(opts.targetUrl);
     const ok = tables.every((t) => t.ok) && blobs.ok && (migrations?.ok ?? true);
     const extra = [{ what: "blobs (DATA_DIR)", expected: String(blobs.expected), actual: String(blobs.restored), ok: blobs.ok }];

@@ -66,3 +66,18 @@ export function adminQuery(url: string, sql: string): Promise<void> {
     await client.query(sql);
   });
 }
+
+/**
+ * After a restore: the leases and running backups in the copy belonged to processes of the old
+ * machine, which are gone. Left alone, the restored "backup" lease would refuse the new machine's
+ * first backup for up to 10 minutes, and the run that was taking this very backup would show as
+ * running forever.
+ */
+export async function forgetOldProcesses(url: string): Promise<void> {
+  await withClient(url, async (client) => {
+    if ((await client.query<{ t: string | null }>("SELECT to_regclass('public.leases')::text AS t")).rows[0]?.t) await client.query("DELETE FROM leases");
+    if ((await client.query<{ t: string | null }>("SELECT to_regclass('public.backup_runs')::text AS t")).rows[0]?.t) {
+      await client.query("UPDATE backup_runs SET status = 'FAILED', finished_at = now(), error = 'still running when the restored backup was taken; its outcome is not in this copy' WHERE status = 'RUNNING'");
+    }
+  });
+}

@@ -52,6 +52,9 @@ async function roundTrip(extraEnv: Record<string, string>, seed: { customers: nu
   expect(report.ok).toBe(true);
   expect(report.tables.map((t) => [t.table, t.actual])).toEqual(Object.entries(result.manifest.tables));
   expect(await shopPicture(db.prisma, world.config)).toEqual(before);
+  // The copy was taken while its own backup ran under the "backup" lease: neither outlives the old machine.
+  expect(await db.prisma.lease.count()).toBe(0);
+  expect(await db.prisma.backupRun.count({ where: { status: "RUNNING" } })).toBe(0);
   return { result, report };
 }
 
