@@ -72,6 +72,8 @@ export const payloadSchemas = {
       fingerprint: z.string().min(1).max(200).optional(),
       kind: z.string().min(1).max(60).optional(),
       nextStep: z.string().min(1).max(1000).optional(),
+      /** Closes this fingerprint instead (one "resolved" message); raised as given only when nothing was open. */
+      resolves: z.string().min(1).max(200).optional(),
     }),
   ]),
   /** Scheduled: the daily backup, or the restore drill after it (jobs/processors/backups.processor.ts). */

@@ -100,7 +100,7 @@ export function startBot(deps: BotStartupDeps, policy: StartupRetryPolicy = TELE
   components.pending(TELEGRAM_COMPONENT, "connecting");
 
   const alertOwner = (severity: "critical" | "info", title: string, detail: string, key: string) =>
-    queues.enqueue(QueueName.OwnerAlerts, { severity, title, detail }, { jobId: key }).catch((err: unknown) => logger.error({ err }, "could not enqueue the owner alert about Telegram"));
+    queues.enqueue(QueueName.OwnerAlerts, { severity, title, detail, ...(severity === "critical" ? { fingerprint: "telegram:unreachable" } : { resolves: "telegram:unreachable" }) }, { jobId: key }).catch((err: unknown) => logger.error({ err }, "could not enqueue the owner alert about Telegram"));
 
   const ready = (async () => {
     logger.info({ apiRoot: config.telegram.apiRoot }, "contacting the Telegram Bot API");

@@ -2,7 +2,7 @@ import type { Api } from "grammy";
 import type { PrismaClient } from "../../db/client.js";
 import { createAlertApi, deliverNotice } from "../../shop/alerts/delivery.js";
 import type { Translator } from "../../shop/alerts/render.js";
-import { raiseAlert } from "../../shop/alerts/store.js";
+import { raiseAlert, resolveAlert } from "../../shop/alerts/store.js";
 import type { AlertDeps } from "../../shop/alerts/types.js";
 import type { Config } from "../../shop/platform/config.js";
 import type { Logger } from "../../shop/platform/logger.js";
@@ -41,6 +41,8 @@ export function ownerAlertsProcessor(deps: { api: Api; alertApi?: Api; prisma: P
   const raiseDeps = alertDeps(deps);
   return async (payload: Payload<"owner-alerts">) => {
     if ("noticeId" in payload) return deliverNotice(delivery, payload.noticeId);
+    // "Connected again" and the like: close the open alert it answers (one "resolved" message) instead of a new one.
+    if (payload.resolves && (await resolveAlert(raiseDeps, payload.resolves))) return { outcome: "resolved" };
     const outcome = await raiseAlert(raiseDeps, {
       fingerprint: payload.fingerprint ?? `event:${payload.title}`,
       kind: payload.kind ?? "event",

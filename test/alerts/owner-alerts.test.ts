@@ -189,3 +189,17 @@ describe("owner alerts through the fake Telegram", () => {
     expect((await t.service.prisma.ownerAlert.findUnique({ where: { fingerprint: "job-failed:provisioning" } }))?.count).toBe(3);
   });
 });
+
+describe("an alert answered by its own all-clear", () => {
+  it("'connected again' resolves the open 'not connected' alert (one resolved message), and is a plain notice when nothing was open", async () => {
+    const owner = t.fake.user(OWNER_ID);
+    await t.service.queues.enqueue(QueueName.OwnerAlerts, { severity: "critical", title: "Bot belum terhubung ke Telegram", detail: "5 percobaan gagal", fingerprint: "telegram:unreachable" });
+    await owner.waitForMessage(/^🚨 Bot belum terhubung ke Telegram/, { timeoutMs: 15_000 });
+    await t.service.queues.enqueue(QueueName.OwnerAlerts, { severity: "info", title: "Bot kembali terhubung ke Telegram", resolves: "telegram:unreachable" });
+    await owner.waitForMessage(/^✅ Selesai: Bot belum terhubung ke Telegram$/, { timeoutMs: 15_000 });
+    await waitForIdleQueues(t.service.queues);
+    expect(ownerTexts().filter((x) => /kembali terhubung/.test(x))).toEqual([]);
+    await t.service.queues.enqueue(QueueName.OwnerAlerts, { severity: "info", title: "Bot kembali terhubung ke Telegram", resolves: "telegram:unreachable" });
+    await owner.waitForMessage(/^ℹ️ Bot kembali terhubung ke Telegram/, { timeoutMs: 15_000 });
+  });
+});
