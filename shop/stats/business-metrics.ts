@@ -98,21 +98,22 @@ async function readQueue(name: string, queue: Queue, now: number): Promise<Busin
 export async function readBusinessSnapshot(deps: BusinessMetricsDeps): Promise<BusinessSnapshot> {
   const now = deps.now?.() ?? Date.now();
   const { prisma } = deps;
-  const [orders, payments, revenue, failureStreaks, size, backup, pauses, processes, queues, disk] = await Promise.all([
+  // One pass over each big table per snapshot: with 1M orders and 1M payments a snapshot took 1.7–3.1 s on
+  // this 2-core machine under load (queries run side by side), at most once per cacheMs, not per request.
+  const [orders, paymentRows, failureStreaks, size, backup, pauses, processes, queues, disk] = await Promise.all([
     prisma.$queryRawUnsafe<BusinessSnapshot["orders"]>(`SELECT status::text AS status, count(*)::int AS count FROM orders GROUP BY status`),
-    prisma.$queryRawUnsafe<BusinessSnapshot["payments"]>(`SELECT gateway::text AS gateway, status::text AS status, count(*)::int AS count FROM payments GROUP BY gateway, status`),
-    // What the shop was paid: the amount the gateway reported (else the amount asked) of payments now PAID.
-    prisma.$queryRawUnsafe<BusinessSnapshot["revenue"]>(
-      `SELECT gateway::text AS gateway, sum(coalesce(received_idr, total_idr))::bigint::float8 AS idr FROM payments WHERE status = 'PAID' GROUP BY gateway`,
+    // Counts by gateway and status, and what was paid: the amount the gateway reported (else the amount asked).
+    prisma.$queryRawUnsafe<Array<{ gateway: string; status: string; count: number; idr: number }>>(
+      `SELECT gateway::text AS gateway, status::text AS status, count(*)::int AS count, sum(coalesce(received_idr, total_idr))::bigint::float8 AS idr FROM payments GROUP BY gateway, status`,
     ),
-    // Failed payments since the gateway's last paid one (the owner alert's "streak"), over the last day.
+    // Failed payments since the gateway's last paid one (the owner alert's "streak"), within the last day.
     prisma.$queryRawUnsafe<BusinessSnapshot["failureStreaks"]>(
-      `SELECT p.gateway::text AS gateway,
-              count(*) FILTER (WHERE p.status = 'FAILED' AND p.updated_at > coalesce(l.last_paid, '-infinity'::timestamptz))::int AS streak
-         FROM payments p
-         LEFT JOIN (SELECT gateway, max(updated_at) AS last_paid FROM payments WHERE status = 'PAID' GROUP BY gateway) l USING (gateway)
-        WHERE p.updated_at > now() - make_interval(hours => $1)
-        GROUP BY p.gateway`,
+      `WITH recent AS (SELECT gateway, status, updated_at FROM payments WHERE updated_at > now() - make_interval(hours => $1)),
+            last AS (SELECT gateway, max(updated_at) FILTER (WHERE status = 'PAID') AS last_paid FROM recent GROUP BY gateway)
+       SELECT r.gateway::text AS gateway,
+              count(*) FILTER (WHERE r.status = 'FAILED' AND r.updated_at > coalesce(l.last_paid, '-infinity'::timestamptz))::int AS streak
+         FROM recent r JOIN last l USING (gateway)
+        GROUP BY r.gateway`,
       STREAK_WINDOW_HOURS,
     ),
     prisma.$queryRawUnsafe<Array<{ bytes: number }>>(`SELECT pg_database_size(current_database())::float8 AS bytes`),
@@ -125,6 +126,8 @@ export async function readBusinessSnapshot(deps: BusinessMetricsDeps): Promise<B
       () => undefined, // DATA_DIR not created yet: no disk numbers rather than a failed scrape
     ),
   ]);
+  const payments = paymentRows.map(({ gateway, status, count }) => ({ gateway, status, count }));
+  const revenue = paymentRows.filter((p) => p.status === "PAID").map(({ gateway, idr }) => ({ gateway, idr }));
   return { orders, payments, revenue, failureStreaks, queues, backup, pauses, ...processes, databaseBytes: size[0]?.bytes ?? 0, ...(disk ? { disk } : {}) };
 }
 
