@@ -1,16 +1,16 @@
 import type { I18n } from "@grammyjs/i18n";
 import type { Context } from "grammy";
-import type { PrismaClient, ProviderCode } from "../../db/client.js";
+import type { Db, Instance, PrismaClient, ProviderCode } from "../../db/client.js";
 import { formatDate, formatDateTime } from "../../shop/messages/format.js";
 import { DEFAULT_LOCALE, isLocale, type Locale } from "../../shop/messages/locale.js";
 import type { CloudProvider } from "../../shop/cloud/provider.js";
-import { processExpired, type ExpiryEvent, type ExpiryFailure } from "../../shop/lifecycle/expiry.js";
+import { processExpired, type ExpiryEvent, type ExpiryFailure, type ExpiryNotices } from "../../shop/lifecycle/expiry.js";
 import { renewalReminders, type ReminderNotice } from "../../shop/lifecycle/reminders.js";
 import { formatIdr } from "../../shop/money.js";
 import { expireUnpaidOrders } from "../../shop/orders/expire-orders.js";
 import { orphanSweepAlert, sweepOrphanServers } from "../../shop/provisioning/orphans.js";
 import { dispatchSettlement } from "../dispatch-settlement.js";
-import { QueueName, jobId, type Payload, type PayloadInput, type Queues } from "../queues.js";
+import { QueueName, jobId, parsePayload, type Payload, type PayloadInput, type Queues } from "../queues.js";
 
 export interface LifecycleDeps {
   prisma: PrismaClient;
@@ -21,6 +21,9 @@ export interface LifecycleDeps {
   paymentTtlHours: number;
 }
 
+/** How long a recorded "suspended" notice waits for the recovery sweep (the processor sends it at once). */
+const WITHDRAWABLE_MS = 10 * 60_000;
+
 /**
  * Time-driven work: each task is one domain call (shop/lifecycle, shop/orders,
  * shop/provisioning) whose outcome is rendered here as customer messages. Each
@@ -30,35 +33,10 @@ export interface LifecycleDeps {
 export function lifecycleProcessor(deps: LifecycleDeps) {
   const { prisma, queues } = deps;
 
-  const userOf = async (userId: number) => {
-    const user = await prisma.user.findUniqueOrThrow({ where: { id: userId } });
-    const locale: Locale = isLocale(user.language) ? user.language : DEFAULT_LOCALE;
-    return { chatId: Number(user.telegramId), locale };
-  };
-
-  /** Renders one reminder or expiry step for the VPS's owner. */
+  /** Queues one reminder or expiry step for the VPS's owner. */
   const announce = async (event: ExpiryEvent | Extract<ReminderNotice, { kind: "reminder" }>) => {
-    const instance = await prisma.instance.findUniqueOrThrow({ where: { id: event.instanceId } });
-    const { chatId, locale } = await userOf(event.userId);
-    const base = { label: instance.label, ip: instance.ipv4 ?? "—", expires: formatDate(instance.expiresAt, locale) };
-    const renew = [[{ text: "t:vps-renew", data: `renew:${instance.id}` }]];
-    const key = jobId(event.kind, instance.id, instance.expiresAt.getTime());
-    const send = (payload: PayloadInput<"notifications">, id = key) => queues.enqueue(QueueName.Notifications, payload, { jobId: id });
-    switch (event.kind) {
-      case "reminder":
-        return send(
-          event.autoRenew
-            ? { chatId, locale, key: "renew-reminder-auto", params: { ...base, price: event.priceIdr ? formatIdr(event.priceIdr) : "-" }, buttons: renew }
-            : { chatId, locale, key: "renew-reminder", params: { ...base, days: event.days }, buttons: renew },
-          jobId(key, event.days),
-        );
-      case "grace":
-        return send({ chatId, locale, key: "expiry-grace", params: { ...base, suspendAt: formatDateTime(event.suspendAt, locale) }, buttons: renew });
-      case "suspended":
-        return send({ chatId, locale, key: "expiry-suspended", params: { ...base, deleteAt: formatDate(event.deleteAt, locale) }, buttons: renew });
-      case "deleted":
-        return send({ chatId, locale, key: "expiry-deleted", params: { ...base, deleteAt: formatDate(event.deleteAt, locale) } });
-    }
+    const notice = await noticeOf(prisma, event, await prisma.instance.findUniqueOrThrow({ where: { id: event.instanceId } }));
+    await queues.enqueue(QueueName.Notifications, notice.payload, { jobId: notice.id });
   };
 
   /** One owner alert per run and task with every instance that failed (the next run tries them again). */
@@ -102,7 +80,8 @@ export function lifecycleProcessor(deps: LifecycleDeps) {
         return { reminders: run.notices.length, failed: run.failures.length };
       }
       case "instance-expiry": {
-        const run = await processExpired(prisma, deps.providers, deps.lifecycle);
+        const notices = expiryNotices(deps);
+        const run = await processExpired(prisma, deps.providers, { ...deps.lifecycle, ...(notices ? { notices } : {}) });
         for (const event of run.events) await announce(event);
         await reportFailures(payload.task, payload.tick, run.failures);
         return { events: run.events.map((e) => `${e.kind}:${e.instanceId}`), failed: run.failures.map((f) => `${f.instanceId}: ${f.error}`) };
@@ -114,5 +93,57 @@ export function lifecycleProcessor(deps: LifecycleDeps) {
         return { deleted: report.deleted.map((d) => `${d.provider}:${d.id}`), failed: report.failed.length, waiting: report.waiting, unlisted: report.unlisted };
       }
     }
+  };
+}
+
+/** The VPS owner's chat and language. */
+async function userOf(db: Db, userId: number) {
+  const user = await db.user.findUniqueOrThrow({ where: { id: userId } });
+  const locale: Locale = isLocale(user.language) ? user.language : DEFAULT_LOCALE;
+  return { chatId: Number(user.telegramId), locale };
+}
+
+/** One reminder or expiry step rendered for the VPS's owner, with its job id (derived from what it announces). */
+async function noticeOf(db: Db, event: ExpiryEvent | Extract<ReminderNotice, { kind: "reminder" }>, instance: Instance): Promise<{ payload: PayloadInput<"notifications">; id: string }> {
+  const { chatId, locale } = await userOf(db, event.userId);
+  const base = { label: instance.label, ip: instance.ipv4 ?? "—", expires: formatDate(instance.expiresAt, locale) };
+  const renew = [[{ text: "t:vps-renew", data: `renew:${instance.id}` }]];
+  const id = jobId(event.kind, instance.id, instance.expiresAt.getTime());
+  switch (event.kind) {
+    case "reminder":
+      return {
+        payload: event.autoRenew
+          ? { chatId, locale, key: "renew-reminder-auto", params: { ...base, price: event.priceIdr ? formatIdr(event.priceIdr) : "-" }, buttons: renew }
+          : { chatId, locale, key: "renew-reminder", params: { ...base, days: event.days }, buttons: renew },
+        id: jobId(id, event.days),
+      };
+    case "grace":
+      return { payload: { chatId, locale, key: "expiry-grace", params: { ...base, suspendAt: formatDateTime(event.suspendAt, locale) }, buttons: renew }, id };
+    case "suspended":
+      return { payload: { chatId, locale, key: "expiry-suspended", params: { ...base, deleteAt: formatDate(event.deleteAt, locale) }, buttons: renew }, id };
+    case "deleted":
+      return { payload: { chatId, locale, key: "expiry-deleted", params: { ...base, deleteAt: formatDate(event.deleteAt, locale) } }, id };
+  }
+}
+
+/**
+ * Expiry notices recorded in the outbox inside the step's transaction (pushed by the processor
+ * right after the run, or by the recovery sweep if the process dies first). A "suspended" notice
+ * is recorded delayed, so a step given back meanwhile (its power-off failed) can withdraw it
+ * before the sweep would push it. Undefined without an outbox (then only the push after the run).
+ */
+export function expiryNotices(deps: Pick<LifecycleDeps, "prisma" | "queues">): ExpiryNotices | undefined {
+  const outbox = deps.queues.outbox;
+  if (!outbox) return undefined;
+  return {
+    record: async (tx, event, instance) => {
+      const notice = await noticeOf(tx, event, instance);
+      await outbox.record(QueueName.Notifications, notice.id, parsePayload(QueueName.Notifications, notice.payload), event.kind === "suspended" ? WITHDRAWABLE_MS : 0, tx);
+    },
+    withdraw: async (event, instance) => {
+      const { id } = await noticeOf(deps.prisma, event, instance);
+      // Not in Redis yet (only the processor or the sweep pushes it); removed there too, to be sure.
+      if (await outbox.withdraw(QueueName.Notifications, id)) await deps.queues.get(QueueName.Notifications).remove(id).catch(() => 0);
+    },
   };
 }

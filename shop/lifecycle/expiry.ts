@@ -1,5 +1,4 @@
-import type { PrismaClient, ProviderCode } from "../../db/client.js";
-import { isUniqueViolation } from "../../db/client.js";
+import type { Db, Instance, PrismaClient, ProviderCode } from "../../db/client.js";
 import { CloudError, type CloudProvider } from "../cloud/provider.js";
 
 const DAY = 86_400_000;
@@ -12,14 +11,10 @@ export type ExpiryEvent =
 export type LifecycleEvent = ReminderEvent | ExpiryEvent;
 
 /** Marks a lifecycle step as done for this instance and expiry; false if it already was. */
-async function once(prisma: PrismaClient, key: string): Promise<boolean> {
-  try {
-    await prisma.processedEvent.create({ data: { source: "lifecycle", key } });
-    return true;
-  } catch (err) {
-    if (isUniqueViolation(err)) return false;
-    throw err;
-  }
+async function once(db: Db, key: string): Promise<boolean> {
+  // ON CONFLICT, not a caught unique violation: this runs inside the step's transaction.
+  const n = await db.$executeRaw`INSERT INTO processed_events (source, key) VALUES ('lifecycle', ${key}) ON CONFLICT (source, key) DO NOTHING`;
+  return n === 1;
 }
 
 /**
@@ -76,6 +71,17 @@ export interface ExpiryRun {
   failures: ExpiryFailure[];
 }
 
+/**
+ * The customer's notice of an expiry step, made durable by the caller (a job_outbox row) inside
+ * the step's own transaction: a process killed right after the step still has its notice on
+ * record, and the recovery sweep sends it. `withdraw` takes back the notice of a step that was
+ * given back (the power-off failed; the next run tries again and records it again).
+ */
+export interface ExpiryNotices {
+  record(tx: Db, event: ExpiryEvent, instance: Instance): Promise<void>;
+  withdraw(event: ExpiryEvent, instance: Instance): Promise<void>;
+}
+
 /** Statuses the expiry steps act on. */
 const LIVE = ["ACTIVE", "OFF", "SUSPENDED"] as const;
 
@@ -94,7 +100,7 @@ const LIVE = ["ACTIVE", "OFF", "SUSPENDED"] as const;
 export async function processExpired(
   prisma: PrismaClient,
   providers: Partial<Record<ProviderCode, CloudProvider>>,
-  opts: { graceDays: number; deleteAfterDays: number; now?: Date },
+  opts: { graceDays: number; deleteAfterDays: number; now?: Date; notices?: ExpiryNotices },
 ): Promise<ExpiryRun> {
   const now = opts.now ?? new Date();
   const run: ExpiryRun = { events: [], failures: [] };
@@ -114,9 +120,9 @@ async function expireOne(
   prisma: PrismaClient,
   providers: Partial<Record<ProviderCode, CloudProvider>>,
   id: number,
-  opts: { graceDays: number; deleteAfterDays: number; now: Date },
+  opts: { graceDays: number; deleteAfterDays: number; now: Date; notices?: ExpiryNotices },
 ): Promise<ExpiryEvent | null> {
-  const { now } = opts;
+  const { now, notices } = opts;
   const i = await prisma.instance.findUnique({ where: { id } });
   if (!i || !(LIVE as readonly string[]).includes(i.status) || i.expiresAt > now) return null; // renewed or gone since the list was read
   // Held after a gateway refund/chargeback: the owner decides what happens to it, not the calendar.
@@ -140,16 +146,22 @@ async function expireOne(
         if (!(err instanceof CloudError && err.code === "not_found")) throw err;
       }
     }
-    return markDeleted(prisma, i.id, i.userId, deleteAt, i.deletedAt ?? now);
+    return markDeleted(prisma, i, deleteAt, i.deletedAt ?? now, notices);
   }
 
   if (now >= suspendAt && i.status !== "SUSPENDED") {
-    const claimed = await prisma.instance.updateMany({ where: { id, expiresAt: i.expiresAt, status: i.status }, data: { status: "SUSPENDED", suspendedAt: now } });
-    if (claimed.count === 0) return null;
+    const suspended: ExpiryEvent = { kind: "suspended", instanceId: i.id, userId: i.userId, deleteAt };
+    // The claim and its notice in one transaction: a crash after it cannot lose the notice.
+    const claimed = await prisma.$transaction(async (tx) => {
+      const { count } = await tx.instance.updateMany({ where: { id, expiresAt: i.expiresAt, status: i.status }, data: { status: "SUSPENDED", suspendedAt: now } });
+      if (count === 1) await notices?.record(tx, suspended, i);
+      return count === 1;
+    });
+    if (!claimed) return null;
     try {
       if (provider && serverId) {
         const live = await provider.getServer(serverId);
-        if (!live) return markDeleted(prisma, i.id, i.userId, deleteAt, now);
+        if (!live) return markDeletedInstead(prisma, i, suspended, deleteAt, now, notices);
         // Re-checked right before the power-off: a renewal that landed since the claim keeps it on.
         const still = await prisma.instance.count({ where: { id, expiresAt: i.expiresAt, status: "SUSPENDED" } });
         // A server already off (the customer powered it off) needs no power-off; asking anyway
@@ -157,22 +169,40 @@ async function expireOne(
         if (still === 1 && live.status !== "off") await provider.action(serverId, "power_off");
       }
     } catch (err) {
-      if (err instanceof CloudError && err.code === "not_found") return markDeleted(prisma, i.id, i.userId, deleteAt, now);
+      if (err instanceof CloudError && err.code === "not_found") return markDeletedInstead(prisma, i, suspended, deleteAt, now, notices);
       // Give the step back (unless a renewal changed the row meanwhile) so the next run tries again.
-      await prisma.instance.updateMany({ where: { id, expiresAt: i.expiresAt, status: "SUSPENDED", suspendedAt: now }, data: { status: i.status, suspendedAt: i.suspendedAt } });
+      const given = await prisma.instance.updateMany({ where: { id, expiresAt: i.expiresAt, status: "SUSPENDED", suspendedAt: now }, data: { status: i.status, suspendedAt: i.suspendedAt } });
+      if (given.count === 1) await notices?.withdraw(suspended, i);
       throw err;
     }
-    return { kind: "suspended", instanceId: i.id, userId: i.userId, deleteAt };
+    return suspended;
   }
 
-  if (i.status !== "SUSPENDED" && now < suspendAt && (await once(prisma, `grace:${i.id}:${i.expiresAt.toISOString()}`))) {
-    return { kind: "grace", instanceId: i.id, userId: i.userId, suspendAt };
+  if (i.status !== "SUSPENDED" && now < suspendAt) {
+    const grace: ExpiryEvent = { kind: "grace", instanceId: i.id, userId: i.userId, suspendAt };
+    const claimed = await prisma.$transaction(async (tx) => {
+      if (!(await once(tx, `grace:${i.id}:${i.expiresAt.toISOString()}`))) return false;
+      await notices?.record(tx, grace, i);
+      return true;
+    });
+    if (claimed) return grace;
   }
   return null;
 }
 
-/** The server is gone (deleted by us, or not found at the provider): DELETED, announced once. */
-async function markDeleted(prisma: PrismaClient, id: number, userId: number, deleteAt: Date, deletedAt: Date): Promise<ExpiryEvent | null> {
-  const done = await prisma.instance.updateMany({ where: { id, status: { in: [...LIVE] } }, data: { status: "DELETED", deletedAt } });
-  return done.count === 1 ? { kind: "deleted", instanceId: id, userId, deleteAt } : null;
+/** The server is gone (deleted by us, or not found at the provider): DELETED, its notice recorded in the same transaction, once. */
+async function markDeleted(prisma: PrismaClient, i: Instance, deleteAt: Date, deletedAt: Date, notices?: ExpiryNotices): Promise<ExpiryEvent | null> {
+  const event: ExpiryEvent = { kind: "deleted", instanceId: i.id, userId: i.userId, deleteAt };
+  return prisma.$transaction(async (tx) => {
+    const done = await tx.instance.updateMany({ where: { id: i.id, status: { in: [...LIVE] } }, data: { status: "DELETED", deletedAt } });
+    if (done.count === 0) return null;
+    await notices?.record(tx, event, i);
+    return event;
+  });
+}
+
+/** Found gone while suspending: the "suspended" notice just recorded gives way to "deleted". */
+async function markDeletedInstead(prisma: PrismaClient, i: Instance, suspended: ExpiryEvent, deleteAt: Date, now: Date, notices?: ExpiryNotices): Promise<ExpiryEvent | null> {
+  await notices?.withdraw(suspended, i);
+  return markDeleted(prisma, i, deleteAt, now, notices);
 }
