@@ -39,20 +39,20 @@ export async function startManualTransfer(
   order: { id: number; userId: number; reference: string; totalIdr: number; paymentDeadline: Date | null },
   opts: { checkLimits?: (tx: Prisma.TransactionClient) => Promise<void> } = {},
 ): Promise<TransferInstructions> {
-  const accounts = await prisma.bankAccount.findMany({
-    where: { active: true },
-    orderBy: [{ sortOrder: "asc" }, { id: "asc" }],
-    select: { bankName: true, accountNumber: true, accountHolder: true },
-  });
-  if (accounts.length === 0) throw new Error("no active bank account configured for manual transfer");
   const deadline = (order.paymentDeadline ?? new Date(Date.now() + 24 * 3600_000)).toISOString();
-  const instructions = (p: { id: number; totalIdr: number; uniqueCodeIdr: number }) => ({ paymentId: p.id, amountIdr: p.totalIdr, uniqueCodeIdr: p.uniqueCodeIdr, deadline, accounts });
   const attemptRef = `${order.reference}-MT`;
 
   return withAttemptLock(prisma, order.userId, async (tx) => {
     const open = await tx.payment.findFirst({ where: { orderId: order.id, gateway: "MANUAL_TRANSFER", status: "PENDING" } });
+    if (!open && opts.checkLimits && !(await tx.payment.findFirst({ where: { orderId: order.id, gateway: "MANUAL_TRANSFER" }, select: { id: true } }))) await opts.checkLimits(tx);
+    const accounts = await tx.bankAccount.findMany({
+      where: { active: true },
+      orderBy: [{ sortOrder: "asc" }, { id: "asc" }],
+      select: { bankName: true, accountNumber: true, accountHolder: true },
+    });
+    if (accounts.length === 0) throw new Error("no active bank account configured for manual transfer");
+    const instructions = (p: { id: number; totalIdr: number; uniqueCodeIdr: number }) => ({ paymentId: p.id, amountIdr: p.totalIdr, uniqueCodeIdr: p.uniqueCodeIdr, deadline, accounts });
     if (open) return instructions(open);
-    if (opts.checkLimits && !(await tx.payment.findFirst({ where: { orderId: order.id, gateway: "MANUAL_TRANSFER" }, select: { id: true } }))) await opts.checkLimits(tx);
     await endOpenTransfers(tx, { totalsBetween: [order.totalIdr + 1, order.totalIdr + MAX_UNIQUE_CODE] });
     for (let attempt = 0; attempt < 5; attempt++) {
       const code = await freeCode(tx, order.totalIdr);
