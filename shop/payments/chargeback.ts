@@ -1,9 +1,12 @@
 /**
  * A gateway gave a payment's money back to the payer (a refund from its dashboard, a card
  * chargeback). What the money bought is then unpaid: the wallet balance it credited (a top-up,
- * or a seller's refund-to-wallet of money under review) is taken back through the ledger, and
- * the customer's wallet and the VPS it paid for are held until the owner decides — release the
- * hold, or keep it. One hold per payment, however often the follow-up runs.
+ * a seller's refund-to-wallet of money under review, or a refund of its order to the wallet by
+ * a seller or the system: `refundToWallet` names the order's paying payment) is taken back
+ * through the ledger, and the customer's wallet and the VPS it paid for are held until the owner
+ * decides — release the hold, or keep it. One hold per payment, however often the follow-up
+ * runs. Money still under review bought nothing: its order ends instead, with no hold. Retry,
+ * refund and provisioning of the order stop on it (`orderMoneyTakenBack`).
  */
 import type { Db, InstanceStatus, Prisma, PrismaClient } from "../../db/client.js";
 import { audit } from "../audit.js";
