@@ -253,7 +253,8 @@ install_app() {
   mkdir -p "$app" "$app/data"
   if [[ "$(cd "$app" && pwd -P)" != "$(cd "$SRC_DIR" && pwd -P)" ]]; then
     local changes
-    changes="$(rsync -a --delete --itemize-changes \
+    # -rlpt: not owner/group (chown below sets those, so they would differ on every run).
+    changes="$(rsync -rlpt --delete --itemize-changes \
       --exclude=/node_modules --exclude=/.git --exclude=/dist --exclude=/data --exclude=/.env \
       --exclude=/.bench --exclude=/.chaos --exclude=/.demo --exclude=/db/generated --exclude=/.install-stamps --exclude=/.pm2 --exclude=/.npm \
       "$SRC_DIR/" "$app/" | grep -v '^\.d' || true)"
@@ -434,6 +435,12 @@ setup_pm2() {
   chown "$SERVICE_USER:$SERVICE_USER" "$(p /var/log/vps-shop)"
   local layout=split
   [[ "$DEPLOYMENT" == "all" ]] && layout=all
+  local online
+  online="$(cd "$app"; { as_app env HOME="$APP_DIR" "$pm2" jlist 2>/dev/null || true; } | { grep -o '"status":"online"' || true; } | wc -l)"
+  if [[ $CHANGED -eq 0 && "$online" -ge "${#UNITS[@]}" ]]; then
+    ok "running, nothing changed"
+    return 0
+  fi
   (cd "$app" && as_app env HOME="$APP_DIR" VPS_LAYOUT="$layout" VPS_LOG_DIR=/var/log/vps-shop VPS_WEBHOOK_MODE="$([[ "$BOT_MODE" == webhook ]] && echo 1 || echo 0)" \
     "$pm2" startOrReload ecosystem.config.cjs --update-env)
   (cd "$app" && as_app env HOME="$APP_DIR" "$pm2" save)
