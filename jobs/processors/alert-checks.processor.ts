@@ -33,20 +33,24 @@ export interface AlertChecksDeps {
 }
 
 /** The oldest job still waiting in each queue, from BullMQ (Redis). */
-export function bullQueueInspector(queues: Queues): QueueInspector {
+export function bullQueueInspector(queues: Queues, redis: Redis): QueueInspector {
   return {
     async oldestWaiting() {
       const out: Array<{ queue: string; oldestAt?: Date; waiting: number }> = [];
       for (const name of Object.values(QueueName)) {
         const queue = queues.get(name);
-        const [counts, [waiting], [delayed]] = await Promise.all([
+        const [counts, [waiting], firstDelayed] = await Promise.all([
           queue.getJobCounts("waiting", "delayed"),
           queue.getJobs(["waiting"], 0, 0, true),
-          queue.getJobs(["delayed"], 0, 0, true),
+          redis.zrange(queue.keys.delayed!, 0, 0, "WITHSCORES"),
         ]);
-        // A waiting job has waited since it became due; a delayed one only once its delay is over.
-        const due = [waiting, delayed].filter((j) => j !== undefined).map((j) => j.timestamp + (j.delay ?? 0)).filter((t) => t <= Date.now());
-        out.push({ queue: name, waiting: (counts.waiting ?? 0) + (counts.delayed ?? 0), ...(due.length ? { oldestAt: new Date(Math.min(...due)) } : {}) });
+        const due: number[] = [];
+        // A waiting job waits since it became due or since its last attempt (a retry), whichever is later.
+        if (waiting) due.push(Math.max(waiting.timestamp + (waiting.delay ?? 0), waiting.processedOn ?? 0));
+        // A delayed job's score is its due time × 4096: one past due is waiting for a worker to promote it.
+        if (firstDelayed[1] !== undefined) due.push(Math.floor(Number(firstDelayed[1]) / 4096));
+        const overdue = due.filter((t) => t <= Date.now());
+        out.push({ queue: name, waiting: (counts.waiting ?? 0) + (counts.delayed ?? 0), ...(overdue.length ? { oldestAt: new Date(Math.min(...overdue)) } : {}) });
       }
       return out;
     },
@@ -62,7 +66,7 @@ export async function runAlertChecksOnce(deps: AlertChecksDeps, checks: readonly
   const lease = await acquireLease(deps.prisma, ALERT_CHECKS_LEASE, 55_000);
   if (!lease) return undefined;
   try {
-    const ctx = { prisma: deps.prisma, redis: deps.redis, config: deps.config, now: new Date(), logger: deps.logger, queues: bullQueueInspector(deps.queues) };
+    const ctx = { prisma: deps.prisma, redis: deps.redis, config: deps.config, now: new Date(), logger: deps.logger, queues: bullQueueInspector(deps.queues, deps.redis) };
     const reports = await runAlertChecks(ctx, [...checks, ...(deps.extraChecks ?? [])], (source) => alertDeps(deps, source), deps.logger);
     const delivery: DeliveryDeps = { prisma: deps.prisma, roster: configRoster(deps.config), api: deps.api, ...(deps.alertApi ? { alertApi: deps.alertApi } : {}), i18n: deps.i18n, logger: deps.logger };
     for (const noticeId of await undeliveredNotices(deps.prisma, UNDELIVERED_AFTER_MS)) {

@@ -2,7 +2,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Api } from "grammy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bullQueueInspector } from "../../jobs/processors/alert-checks.processor.js";
+import { QueueName, Queues } from "../../jobs/queues.js";
 import { createRedis } from "../../jobs/redis.js";
+import { createLogger } from "../../shop/platform/logger.js";
 import { watchdogChecks } from "../../ops/watchdog.js";
 import { startFakeTelegram, type FakeTelegram } from "../../ops/fakes/telegram/index.js";
 import { paymentsCheck } from "../../shop/alerts/checks/payments.check.js";
@@ -208,6 +211,26 @@ describe("each alert kind: raised once, de-duplicated, muted, resolved", () => {
       async () => (oldestAt = undefined),
       () => ({ queues: inspector }),
     );
+  });
+
+  it("BullMQ's side: the oldest waiting job, and a delayed one past due that no worker promoted", async () => {
+    const queues = new Queues(redis, `${prefix}-bull`, createLogger({ role: "test", level: "silent" }));
+    try {
+      const before = Date.now();
+      await queues.enqueue(QueueName.Lifecycle, { task: "order-expiry", tick: "2026-12-03T08:00" }, { jobId: "waiting-1" });
+      await queues.enqueue(QueueName.ScreenshotPurge, { tick: "2026-12-03T08:00" }, { jobId: "delayed-1", delay: 1 });
+      await queues.enqueue(QueueName.Lifecycle, { task: "orphan-sweep", tick: "2026-12-03T08:00" }, { jobId: "later-1", delay: 3_600_000 });
+      const seen = new Map((await bullQueueInspector(queues, redis).oldestWaiting()).map((q) => [q.queue, q]));
+      expect(seen.get(QueueName.Lifecycle)?.oldestAt?.getTime()).toBeGreaterThanOrEqual(before - 1_000);
+      expect(seen.get(QueueName.ScreenshotPurge)?.oldestAt?.getTime()).toBeGreaterThanOrEqual(before - 1_000);
+      // The waiting one counts; the job due in an hour is not late.
+      expect(seen.get(QueueName.Lifecycle)).toMatchObject({ waiting: 2 });
+      expect(seen.get(QueueName.Lifecycle)!.oldestAt!.getTime()).toBeLessThanOrEqual(Date.now());
+      expect(seen.get(QueueName.Provisioning)?.oldestAt).toBeUndefined();
+    } finally {
+      await queues.close();
+      await deleteKeys(`${prefix}-bull`);
+    }
   });
 
   it("disk, memory, process RSS and database size thresholds", async () => {
