@@ -1,6 +1,6 @@
 import type { PrismaClient } from "../db/client.js";
 import { isLeaseHeld, withLease, LeaseBusyError } from "../shop/leases.js";
-import { holdsWithoutOwnerNotice, unfinishedInstanceActions, waitingOrders, type WaitingOrder } from "../shop/orders/stranded.js";
+import { refundFollowupsLeftUndone, unfinishedInstanceActions, waitingOrders, type WaitingOrder } from "../shop/orders/stranded.js";
 import { isReviewWhy } from "../shop/payments/settle.js";
 import { provisioningLeaseKey } from "../shop/provisioning/provision.js";
 import type { Logger } from "../shop/platform/logger.js";
@@ -103,10 +103,10 @@ async function sweep(deps: RecoveryDeps): Promise<RecoveryReport> {
       report.ensured++;
     }
   }
-  for (const hold of await holdsWithoutOwnerNotice(prisma, graceMs)) {
-    // Its follow-up failed before the owner's Release/Keep notice was queued: run it again
-    // (at most once an hour per hold; it re-finds the hold and queues the notices).
-    await queues.enqueue(QueueName.PaymentFollowups, { kind: "refunded", paymentId: hold.paymentId }, { jobId: jobId("refunded", hold.paymentId, "notice", new Date().toISOString().slice(0, 13)) });
+  for (const paymentId of await refundFollowupsLeftUndone(prisma, graceMs)) {
+    // Its refund follow-up failed for good with work left (the owner's Release/Keep notice, an
+    // order left in review): run it again, at most once an hour; it does each step once.
+    await queues.enqueue(QueueName.PaymentFollowups, { kind: "refunded", paymentId }, { jobId: jobId("refunded", paymentId, "again", new Date().toISOString().slice(0, 13)) });
     report.ensured++;
   }
   for await (const actionId of pages<number, number>((after) => unfinishedInstanceActions(prisma, graceMs, pageSize, after), (id) => id)) {

@@ -50,15 +50,22 @@ export async function unfinishedInstanceActions(db: Db, minAgeMs: number, limit 
 }
 
 /**
- * Refund holds still HELD whose owner notice (job `hold-<holdId>-<owner>`, with the Release/Keep
- * buttons) was never recorded: the follow-up that placed the hold failed before queuing it. The
- * recovery sweep runs that follow-up again, which queues the notices (the hold itself is made
- * once per payment).
+ * Gateway refunds whose follow-up (shop/payments/chargeback.ts) failed for good before finishing
+ * what Postgres shows is still undone, as payment ids: a hold still HELD whose owner notice (job
+ * `hold-<holdId>-<owner>`, with the Release/Keep buttons) was never recorded, and an order still
+ * in PAYMENT_REVIEW whose money under review the gateway refunded (nothing else of it under
+ * review). The recovery sweep runs their follow-up again; it does each step once.
  */
-export async function holdsWithoutOwnerNotice(db: Db, minAgeMs: number, limit = 100): Promise<Array<{ holdId: number; paymentId: number }>> {
-  return db.$queryRaw<Array<{ holdId: number; paymentId: number }>>`
-    SELECT h.id AS "holdId", h.payment_id AS "paymentId" FROM payment_holds h
+export async function refundFollowupsLeftUndone(db: Db, minAgeMs: number, limit = 100): Promise<number[]> {
+  const rows = await db.$queryRaw<Array<{ paymentId: number }>>`
+    SELECT h.payment_id AS "paymentId" FROM payment_holds h
     WHERE h.status = 'HELD' AND h.created_at < now() - ${minAgeMs} * interval '1 millisecond'
       AND NOT EXISTS (SELECT 1 FROM job_outbox j WHERE j.queue = 'notifications' AND j.job_id LIKE 'hold-' || h.id || '-%')
-    ORDER BY h.id LIMIT ${limit}`;
+    UNION
+    SELECT p.id FROM payments p JOIN orders o ON o.id = p.order_id
+    WHERE o.status = 'PAYMENT_REVIEW' AND p.status = 'REFUNDED' AND p.review_why IS NOT NULL AND p.review_resolution IS NULL
+      AND p.gateway_refunded_at < now() - ${minAgeMs} * interval '1 millisecond'
+      AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.order_id = o.id AND r.status = 'REVIEW')
+    ORDER BY 1 LIMIT ${limit}`;
+  return rows.map((r) => r.paymentId);
 }

@@ -13,7 +13,7 @@ import { paymentFollowupsProcessor } from "../../jobs/processors/payment-followu
 import type { CloudProvider } from "../../shop/cloud/provider.js";
 import { CloudError } from "../../shop/cloud/provider.js";
 import { recoverJobs } from "../../jobs/recovery.js";
-import { holdsWithoutOwnerNotice } from "../../shop/orders/stranded.js";
+import { refundFollowupsLeftUndone } from "../../shop/orders/stranded.js";
 import { transitionOrder } from "../../shop/orders/state-machine.js";
 import { createLogger } from "../../shop/platform/logger.js";
 import { holdAfterGatewayRefund } from "../../shop/payments/chargeback.js";
@@ -228,31 +228,39 @@ describe("a hold whose power-off keeps failing", () => {
   });
 });
 
-describe("a HELD hold with no owner notice", () => {
-  it("is found by the recovery sweep, whose re-run follow-up queues the owner's Release/Keep notice once", async () => {
+describe("a refund follow-up that failed for good with work left", () => {
+  const sweep = () => recoverJobs({ prisma: h.prisma, queues: h.queues, processors: {}, logger: createLogger({ role: "test", level: "silent" }), graceMs: 0 });
+  /** The follow-up job the sweep queued again for this payment. */
+  const rerunOf = async (paymentId: number) =>
+    (await h.queues.get(QueueName.PaymentFollowups).getJobs(["waiting", "delayed", "prioritized"])).find((j) => j.id?.startsWith(jobId("refunded", paymentId, "again")));
+
+  it("a HELD hold with no owner notice: the sweep runs it again, which queues the owner's Release/Keep notice once", async () => {
     const top = await topUpOrder(h.prisma, { totalIdr: 40_000 });
     await settle(h.prisma, top, paidOutcome(top.totalIdr));
     await settle(h.prisma, top, { kind: "refunded" });
     // The follow-up placed the hold, then its job failed for good before any notice was queued.
-    const domain = { prisma: h.prisma, providers: {}, staff: STAFF, formatDate: (d: Date) => d.toISOString() };
-    const placed = await holdAfterGatewayRefund(domain, top.paymentId);
+    const placed = await holdAfterGatewayRefund({ prisma: h.prisma, providers: {}, staff: STAFF, formatDate: (d: Date) => d.toISOString() }, top.paymentId);
     const holdId = placed.summary.holdId as number;
-    expect(await holdsWithoutOwnerNotice(h.prisma, 0)).toEqual([{ holdId, paymentId: top.paymentId }]); // every other hold here had its notices queued
-    // A hold whose notice is recorded is not listed.
-    const other = await createPendingOrder(h.prisma);
-    await settle(h.prisma, other, paidOutcome(other.totalIdr));
-    await settle(h.prisma, other, { kind: "refunded" });
-    await processor()({ kind: "refunded", paymentId: other.paymentId });
-    expect((await holdsWithoutOwnerNotice(h.prisma, 0)).map((r) => r.holdId)).toEqual([holdId]);
+    // Every other hold here had its notices queued.
+    expect(await refundFollowupsLeftUndone(h.prisma, 0)).toEqual([top.paymentId]);
 
-    const logger = createLogger({ role: "test", level: "silent" });
-    await recoverJobs({ prisma: h.prisma, queues: h.queues, processors: {}, logger, graceMs: 0 });
-    const rerun = (await h.queues.get(QueueName.PaymentFollowups).getJobs(["waiting", "delayed", "prioritized"])).find((j) => j.id?.startsWith(jobId("refunded", top.paymentId, "notice")));
+    await sweep();
+    const rerun = await rerunOf(top.paymentId);
     expect(rerun?.data).toEqual({ kind: "refunded", paymentId: top.paymentId });
-
     await processor()(rerun!.data);
-    expect((await h.queues.get(QueueName.Notifications).getJob(jobId("hold", holdId, OWNER)))?.data).toMatchObject({ key: "hold-owner-notice" });
-    expect(await holdsWithoutOwnerNotice(h.prisma, 0)).toEqual([]);
+    expect((await job(QueueName.Notifications, "hold", holdId, OWNER))?.data).toMatchObject({ key: "hold-owner-notice" });
+    expect(await refundFollowupsLeftUndone(h.prisma, 0)).toEqual([]);
     expect(await h.prisma.paymentHold.count({ where: { paymentId: top.paymentId } })).toBe(1);
+  });
+
+  it("money under review refunded, its follow-up never run: the sweep runs it, which ends the order", async () => {
+    const p = await createPendingOrder(h.prisma);
+    await settle(h.prisma, p, paidOutcome(2_000));
+    await settle(h.prisma, p, { kind: "refunded" });
+    expect(await refundFollowupsLeftUndone(h.prisma, 0)).toEqual([p.paymentId]);
+    await sweep();
+    await processor()((await rerunOf(p.paymentId))!.data);
+    expect((await orderOf(p.orderId)).status).toBe("CANCELLED");
+    expect(await refundFollowupsLeftUndone(h.prisma, 0)).toEqual([]);
   });
 });
