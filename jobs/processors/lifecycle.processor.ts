@@ -89,7 +89,7 @@ export function lifecycleProcessor(deps: LifecycleDeps) {
       case "orphan-sweep": {
         const report = await sweepOrphanServers({ prisma, providers: deps.providers });
         const alert = orphanSweepAlert(report);
-        if (alert) await queues.enqueue(QueueName.OwnerAlerts, alert, { jobId: jobId("orphan-sweep", payload.tick) });
+        if (alert) await queues.enqueue(QueueName.OwnerAlerts, { ...alert, fingerprint: `orphan-sweep:${payload.tick}` }, { jobId: jobId("orphan-sweep", payload.tick) });
         return { deleted: report.deleted.map((d) => `${d.provider}:${d.id}`), failed: report.failed.length, waiting: report.waiting, unlisted: report.unlisted };
       }
     }
