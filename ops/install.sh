@@ -97,8 +97,9 @@ svc() {
   fi
 }
 
-# Runs a command as the service user (in a sandbox: runuser is a stand-in too).
-as_app() { runuser -u "$SERVICE_USER" -- "$@"; }
+# Runs a command as the service user, with its own HOME and npm cache (not root's, whatever the
+# calling environment says). In a sandbox runuser is a stand-in too.
+as_app() { runuser -u "$SERVICE_USER" -- env HOME="$APP_DIR" npm_config_cache="$APP_DIR/.npm" "$@"; }
 
 # ───────────────────────────── .env helpers ─────────────────────────────
 ENV_FILE=""
@@ -359,7 +360,7 @@ build_app() {
   if stamp_matches deps "$deps" && [[ -d "$app/node_modules" ]]; then
     ok "node_modules up to date"
   else
-    (cd "$app" && as_app env HOME="$APP_DIR" npm ci --no-audit --no-fund)
+    (cd "$app" && as_app npm ci --no-audit --no-fund)
     stamp_write deps "$deps"
     CHANGED=1
   fi
@@ -367,7 +368,7 @@ build_app() {
   if stamp_matches build "$code" && [[ -f "$app/dist/ops/main.js" ]]; then
     ok "build up to date"
   else
-    (cd "$app" && as_app env HOME="$APP_DIR" npm run build)
+    (cd "$app" && as_app npm run build)
     stamp_write build "$code"
     CHANGED=1
   fi
@@ -436,14 +437,14 @@ setup_pm2() {
   local layout=split
   [[ "$DEPLOYMENT" == "all" ]] && layout=all
   local online
-  online="$(cd "$app"; { as_app env HOME="$APP_DIR" "$pm2" jlist 2>/dev/null || true; } | { grep -o '"status":"online"' || true; } | wc -l)"
+  online="$(cd "$app"; { as_app "$pm2" jlist 2>/dev/null || true; } | { grep -o '"status":"online"' || true; } | wc -l)"
   if [[ $CHANGED -eq 0 && "$online" -ge "${#UNITS[@]}" ]]; then
     ok "running, nothing changed"
     return 0
   fi
-  (cd "$app" && as_app env HOME="$APP_DIR" VPS_LAYOUT="$layout" VPS_LOG_DIR=/var/log/vps-shop VPS_WEBHOOK_MODE="$([[ "$BOT_MODE" == webhook ]] && echo 1 || echo 0)" \
+  (cd "$app" && as_app VPS_LAYOUT="$layout" VPS_LOG_DIR=/var/log/vps-shop VPS_WEBHOOK_MODE="$([[ "$BOT_MODE" == webhook ]] && echo 1 || echo 0)" \
     "$pm2" startOrReload ecosystem.config.cjs --update-env)
-  (cd "$app" && as_app env HOME="$APP_DIR" "$pm2" save)
+  (cd "$app" && as_app "$pm2" save)
 }
 
 setup_logrotate() {
@@ -521,7 +522,7 @@ run_doctor() {
     return 0
   fi
   # The doctor's verdict is printed, not fatal: its FAIL lines say what to fix before launch.
-  (cd "$(p "$APP_DIR")" && as_app env HOME="$APP_DIR" npm run --silent doctor) || warn "the doctor reported problems (above); fix them and re-run: cd $APP_DIR && sudo -u $SERVICE_USER npm run doctor"
+  (cd "$(p "$APP_DIR")" && as_app npm run --silent doctor) || warn "the doctor reported problems (above); fix them and re-run: cd $APP_DIR && sudo -u $SERVICE_USER npm run doctor"
 }
 
 summary() {
