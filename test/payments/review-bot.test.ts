@@ -2,10 +2,13 @@
  * The seller's and the owner's buttons (bot/features/payments/review.feature.ts, holds.feature.ts)
  * through the real bot: the reason step gives up after a while and changes nothing, money under
  * review is given back (never just refused), and only the owner decides about a refund hold.
+ * Also the seller's /retry of a failed order (bot/features/provisioning.staff.ts): a new job per
+ * retry, and no "retry started" when nothing was queued.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { REASON_TIMEOUT_MS } from "../../bot/features/payments/review.feature.js";
 import { jobId, QueueName } from "../../jobs/queues.js";
+import { transitionOrder } from "../../shop/orders/state-machine.js";
 import { walletBalance } from "../../shop/wallet/balance.js";
 import { textsSince, updates, buttonsOf, type TestUser } from "../support/bot-harness.js";
 import { createBotHarness, OWNER_ID, SELLER_ID } from "../support/service.js";
@@ -98,5 +101,32 @@ describe("a refund hold", () => {
     expect(await say(updates.callback(owner, `hold:rel:${hold.id}`))).toEqual(["✅ Penahanan dilepas oleh Budi."]);
     expect((await h.prisma.wallet.findUniqueOrThrow({ where: { userId: p.userId } })).heldAt).toBeNull();
     expect(await h.prisma.auditLog.count({ where: { action: { in: ["payment.hold.keep", "payment.hold.release"] }, targetId: String(payment.id) } })).toBe(2);
+  });
+});
+
+describe("/retry of a failed order", () => {
+  /** A paid order whose provisioning failed, ready for a seller's retry. */
+  async function failedOrder() {
+    const p = await createPendingOrder(h.prisma);
+    await settle(h.prisma, p, paidOutcome(p.totalIdr));
+    await transitionOrder(h.prisma, p.orderId, "PROVISIONING_FAILED", { type: "SYSTEM", id: "test" }, { onlyFrom: ["PAID"] });
+    return p;
+  }
+  const provisioningJobs = async (orderId: number) =>
+    (await h.core.queues.get(QueueName.Provisioning).getJobs(["waiting", "delayed", "prioritized", "active"])).filter((j) => j.data.orderId === orderId);
+
+  it("queues a new provisioning job for each retry, also when the last run failed before counting an attempt", async () => {
+    const p = await failedOrder();
+    expect((await say(updates.text(seller, `/retry ${p.orderReference}`)))[0]).toContain(p.orderReference);
+    await transitionOrder(h.prisma, p.orderId, "PROVISIONING_FAILED", { type: "SYSTEM", id: "test" }, { onlyFrom: ["PROVISIONING"] });
+    await say(updates.text(seller, `/retry ${p.orderReference}`));
+    expect(await provisioningJobs(p.orderId)).toHaveLength(2);
+  });
+
+  it("says the retry is not queued yet when the queue did not take it", async () => {
+    const p = await failedOrder();
+    vi.spyOn(h.core.queues, "enqueue").mockResolvedValue(undefined);
+    const texts = await say(updates.text(seller, `/retry ${p.orderReference}`));
+    expect(texts).toEqual([expect.stringContaining("belum menerimanya")]);
   });
 });
