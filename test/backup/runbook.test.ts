@@ -11,7 +11,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Api } from "grammy";
@@ -34,6 +34,7 @@ let oldVps: TestDatabase;
 let world: BackupWorld;
 let clone: string;
 let newDbName: string;
+let oldDbName: string;
 const prefix = uniquePrefix("runbook");
 
 /** The runbook must list `line` word for word. */
@@ -59,6 +60,7 @@ afterAll(async () => {
   await fake?.stop();
   await oldVps?.drop();
   await deleteKeys(prefix);
+  if (oldDbName) await adminQuery(TEST_DATABASE_ADMIN_URL, `DROP DATABASE IF EXISTS "${oldDbName}" WITH (FORCE)`);
   if (newDbName) await adminQuery(TEST_DATABASE_ADMIN_URL, `DROP DATABASE IF EXISTS "${newDbName}" WITH (FORCE)`);
   if (clone) rmSync(clone, { recursive: true, force: true });
 });
@@ -85,26 +87,40 @@ describe("backup CLI", () => {
 
 describe.skipIf(!isCheckout)("RUNBOOK: total loss of the VPS", () => {
   it("from the parts in the owner's chat to a running shop with the same orders", { timeout: 900_000 }, async () => {
-    // Before the loss: the daily backup lands in the owner's chat.
-    listed("npm run backup");
-    const backup = await npm(ROOT, ["run", "--silent", "backup"], world.env);
-    expect(backup.code, backup.err).toBe(0);
-    const run = await oldVps.prisma.backupRun.findFirstOrThrow({ where: { trigger: "cli", status: "OK" }, orderBy: { id: "desc" } });
-    const references = (await oldVps.prisma.order.findMany({ where: { user: { telegramId: 7_100_000n } }, select: { reference: true } })).map((o) => o.reference);
-
-    // 2. The code (npm ci: node_modules is this checkout's, installed from the same lockfile).
+    // The code of this checkout's last commit, as the old VPS ran it and the new machine gets it
+    // (npm ci: node_modules is this checkout's, installed from the same lockfile).
     listed("git clone <your repository> /opt/vps-shop && cd /opt/vps-shop");
     listed("npm ci");
     clone = mkdtempSync(path.join(os.tmpdir(), "vps-runbook-"));
     expect(spawnSync("git", ["clone", "--quiet", ROOT, clone]).status).toBe(0);
     symlinkSync(path.join(ROOT, "node_modules"), path.join(clone, "node_modules"), "dir");
 
+    // The old VPS: its database migrated by that code, money in it, and the daily backup lands in the owner's chat.
+    oldDbName = `${TEST_DB_PREFIX}runbook_old_${randomBytes(4).toString("hex")}`;
+    await adminQuery(TEST_DATABASE_ADMIN_URL, `CREATE DATABASE "${oldDbName}"`);
+    const oldDb = { name: oldDbName, url: databaseUrl(TEST_DATABASE_ADMIN_URL, oldDbName), prisma: createPrisma(databaseUrl(TEST_DATABASE_ADMIN_URL, oldDbName), { max: 2 }), drop: async () => undefined };
+    const migrated = await npm(clone, ["run", "--silent", "db:migrate"], { DATABASE_URL: oldDb.url });
+    expect(migrated.code, migrated.err).toBe(0);
+    const world = await backupWorld(oldDb, fake.url, { QUEUE_PREFIX: prefix });
+    let run;
+    let references: string[];
+    try {
+      await seedShop(oldDb.prisma, world.config, { customers: 2 });
+      listed("npm run backup");
+      const backup = await npm(clone, ["run", "--silent", "backup"], world.env);
+      expect(backup.code, backup.err).toBe(0);
+      run = await oldDb.prisma.backupRun.findFirstOrThrow({ where: { trigger: "cli", status: "OK" }, orderBy: { id: "desc" } });
+      references = (await oldDb.prisma.order.findMany({ where: { user: { telegramId: 7_100_000n } }, select: { reference: true } })).map((o) => o.reference);
+    } finally {
+      await oldDb.prisma.$disconnect();
+    }
+
     // 4. The parts from Telegram, saved into one folder with their names.
     const restoreDir = path.join(clone, "restore");
     const api = new Api(TEST_TOKEN, { apiRoot: fake.url });
     const documents = fake.botMessages(OWNER_ID).map((m) => m.message.document).filter((d) => d?.file_name?.startsWith(run.backupId!));
     expect(documents.map((d) => d!.file_name)).toEqual([...(run.parts as Array<{ name: string }>).map((p) => p.name), `${run.backupId}.manifest.json`]);
-    spawnSync("mkdir", ["-p", restoreDir]);
+    mkdirSync(restoreDir, { recursive: true });
     for (const doc of documents) {
       const file = await api.getFile(doc!.file_id);
       writeFileSync(path.join(restoreDir, doc!.file_name!), Buffer.from(await (await fetch(fake.fileUrl(file.file_path!))).arrayBuffer()));
