@@ -47,7 +47,7 @@ const ALERT_ON_FINAL_FAILURE = new Set<QueueName>([
   QueueName.Provisioning,
   QueueName.PaymentFollowups,
   QueueName.InstanceActions,
-  QueueName.Backups,
+  // Backups: not here, the backups processor raises its own alert (backup:failed) with the next step.
   QueueName.ScreenshotPurge,
   QueueName.Lifecycle,
 ]);

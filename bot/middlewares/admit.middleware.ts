@@ -26,7 +26,8 @@ function admitCommand(redis: Redis): (updateKey: string, rateKey: string) => Pro
  *   a restarted poller can see an update twice; the first copy wins;
  * - anti-spam: at most `perTenSeconds` updates per user in a fixed 10 s window,
  *   counted in Redis so it holds across restarts; the polite reply is sent once
- *   per window, not once per dropped update.
+ *   per window, not once per dropped update. Owners are not counted: a restore from the chat
+ *   means forwarding a manifest and many backup parts at once, and an owner is no spammer.
  */
 export function admitUpdates(perTenSeconds: number): Middleware<BotContext> {
   let admit: ((updateKey: string, rateKey: string) => Promise<number>) | undefined;
@@ -35,13 +36,14 @@ export function admitUpdates(perTenSeconds: number): Middleware<BotContext> {
     admit ??= admitCommand(redis);
     const prefix = config.queuePrefix;
     const userId = ctx.from?.id;
-    const count = await admit(`${prefix}:upd:${ctx.update.update_id}`, userId === undefined ? "" : `${prefix}:rl:${userId}`);
+    const counted = userId !== undefined && !config.ownerIds.includes(userId);
+    const count = await admit(`${prefix}:upd:${ctx.update.update_id}`, counted ? `${prefix}:rl:${userId}` : "");
     if (count === -1) {
       metrics.botUpdates.inc({ outcome: "duplicate" });
       ctx.logger.info("duplicate update dropped");
       return;
     }
-    if (userId !== undefined && count > perTenSeconds) {
+    if (counted && count > perTenSeconds) {
       metrics.botUpdates.inc({ outcome: "rate_limited" });
       const first = await redis.set(`${prefix}:rl-warned:${userId}`, "1", "PX", 10_000, "NX");
       if (first === null) return;

@@ -74,6 +74,15 @@ describe("/start and the main menu", () => {
     expect(texts.filter((t) => t.startsWith("Pelan-pelan ya"))).toHaveLength(1);
   });
 
+  it("does not rate-limit an owner (a restore from the chat forwards many backup parts at once)", async () => {
+    const owner: TestUser = { id: OWNER_ID, first_name: "Budi" };
+    const before = h.calls.length;
+    for (let i = 0; i < 10; i++) await h.bot.handleUpdate(updates.text(owner, "halo"));
+    const texts = textsSince(h.calls, before);
+    expect(texts.filter((t) => t.startsWith("Pelan-pelan ya"))).toHaveLength(0);
+    expect(texts).toHaveLength(10);
+  });
+
   it("refuses blocked customers before any feature runs", async () => {
     const u: TestUser = { id: 5_100_006, first_name: "Banned" };
     await h.bot.handleUpdate(updates.text(u, "/start"));
