@@ -72,7 +72,11 @@ describe("ops/install.sh", () => {
     expect(caddy).not.toMatch(/__[A-Z]+__/);
     expect(box.read("/etc/caddy/Caddyfile.before-vps-shop")).toContain("file_server");
 
-    // Second run: every step finds its work done.
+    // Second run: every step finds its work done, and what the service wrote next to the code stays.
+    for (const p of ["/opt/vps-shop/backups/2026-12-01.part001", "/opt/vps-shop/data/proofs/1.jpg.enc"]) {
+      mkdirSync(path.dirname(box.file(p)), { recursive: true });
+      writeFileSync(box.file(p), "kept");
+    }
     const before = box.snapshot();
     const second = box.run({ ...ANSWERS, VPSSHOP_MEMORY_MB: "960" });
     expect(second.status, second.output).toBe(0);
