@@ -29,6 +29,7 @@ import { purgePaymentRecords } from "../shop/payments/retention.js";
 import { paymentFollowupsProcessor } from "../jobs/processors/payment-followups.processor.js";
 import { provisioningFailureHandler, provisioningProcessor } from "../jobs/processors/provisioning.processor.js";
 import { instanceActionFailureHandler, instanceActionsProcessor } from "../jobs/processors/instance-actions.processor.js";
+import { startShopId } from "../shop/provisioning/shop-id.js";
 import { cloudAvailability, createProviders } from "../shop/cloud/providers.js";
 import { paymentWebhookRoutes } from "../webhooks/routes/payments.js";
 import { SettlementBatcher } from "../shop/payments/settle-batch.js";
@@ -186,6 +187,7 @@ export async function startService(
 ): Promise<Service> {
   const core = createCore(config, logger, { poolSize: roles.includes("worker") ? 15 : 5 });
   const { metrics, prisma, redis, producerRedis, queues, i18n } = core;
+  await startShopId(prisma, config.shopId, (err) => logger.error({ err }, "shop id not resolved yet (server tags, orphan sweep); retrying in 30 s"));
   // Heartbeat (first, so a start that crashes still counts toward a crash loop), alert checks and the alert bot, by role (ops/watchdog.ts).
   const alerting = startAlerting({ roles, config, logger, prisma, redis, queues, metrics, i18n, botDeps: core.botDeps });
   const maintenance = startMaintenanceWatch({ ...core, logger, probe: roles.includes("worker") });

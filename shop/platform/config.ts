@@ -105,6 +105,7 @@ const envSchema = z.object({
   DATA_ENCRYPTION_KEY: encryptionKey,
   DATA_DIR: z.string().min(1).default("./data"),
   SHOP_NAME: z.string().min(1).max(64).default("Toko VPS"),
+  SHOP_ID: z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.string().regex(/^[a-z0-9]{2,12}$/, "must be 2-12 chars of a-z 0-9").optional()),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,40}$/, "must be 1-40 chars of A-Z a-z 0-9 : _ -").default("vpsbot"),
   ORDER_PAYMENT_TTL_HOURS: positiveInt.default(24),
@@ -197,6 +198,8 @@ export interface Config {
   dataDir: string;
   /** Shown on invoices. */
   shopName: string;
+  /** This installation's id in server tags (unset: the one made at first start, shop/provisioning/shop-id.ts). */
+  shopId?: string;
   logLevel: Env["LOG_LEVEL"];
   queuePrefix: string;
   orderPaymentTtlHours: number;
@@ -311,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: e.DATA_ENCRYPTION_KEY,
     dataDir: e.DATA_DIR,
     shopName: e.SHOP_NAME,
+    ...(e.SHOP_ID ? { shopId: e.SHOP_ID } : {}),
     logLevel: e.LOG_LEVEL,
     queuePrefix: e.QUEUE_PREFIX,
     orderPaymentTtlHours: e.ORDER_PAYMENT_TTL_HOURS,

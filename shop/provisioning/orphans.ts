@@ -11,7 +11,8 @@ import { audit } from "../audit.js";
 import { PROVIDER_NAMES } from "../cloud/common.js";
 import type { CloudServer } from "../cloud/provider.js";
 import type { CloudProviders } from "../cloud/providers.js";
-import { ORDER_TAG_PREFIX, orderTag } from "./provision.js";
+import { legacyOrderTag, ORDER_TAG_PREFIX, orderTag, shopTagPrefix } from "./provision.js";
+import { currentShopId } from "./shop-id.js";
 
 export interface OrphanSweepDeps {
   prisma: PrismaClient;
@@ -29,6 +30,24 @@ export interface OrphanSweepReport {
   waiting: number;
   /** Providers whose servers could not be listed this time. */
   unlisted: Array<{ provider: ProviderCode; error: string }>;
+  /**
+   * Orphans with the legacy tag (`vpsbot-<order>`, no shop id), first seen in this sweep: reported,
+   * never deleted. Such a tag does not say which installation made the server: on a cloud account
+   * shared with another deployment (a staging copy, a second shop) it may be that one's live VPS,
+   * whose order this database does not know, so only the owner can tell.
+   */
+  legacy: Array<{ provider: ProviderCode; id: string; label: string; tags: string[] }>;
+}
+
+/** A legacy tag's remainder is a bare order reference (ORD-20261121-ABCDE, lowercased). */
+const LEGACY_REMAINDER = /^[a-z]+-\d{8}-[a-z0-9]+$/;
+
+/** Which of a listed server's tags say whose it is: this installation's, legacy (anyone's), or neither. */
+function ownership(server: CloudServer, shopId: string | undefined): "ours" | "legacy" | "foreign" {
+  const tags = server.tags.filter((t) => t.startsWith(ORDER_TAG_PREFIX));
+  if (shopId && tags.some((t) => t.startsWith(shopTagPrefix(shopId)))) return "ours";
+  if (tags.some((t) => LEGACY_REMAINDER.test(t.slice(ORDER_TAG_PREFIX.length)))) return "legacy";
+  return "foreign";
 }
 
 /** A customer's server, whatever its order went through later (a chargeback hold is the owner's call). */
@@ -44,19 +63,21 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  * still in flight; or no row names it but its tag's order is in flight and has recorded no
  * server yet (its run will adopt it by tag).
  */
-async function orphansAmong(prisma: PrismaClient, code: ProviderCode, servers: CloudServer[]): Promise<CloudServer[]> {
+async function orphansAmong(prisma: PrismaClient, code: ProviderCode, servers: CloudServer[], legacy = false): Promise<CloudServer[]> {
   if (servers.length === 0) return [];
+  const prefix = legacy ? ORDER_TAG_PREFIX : shopTagPrefix();
+  const tagOf = legacy ? legacyOrderTag : (reference: string) => orderTag(reference);
   const instances = await prisma.instance.findMany({
     where: { providerCode: code, providerInstanceId: { in: servers.map((s) => s.id) } },
     select: { providerInstanceId: true, status: true, order: { select: { status: true } } },
   });
   const byServer = new Map(instances.map((i) => [i.providerInstanceId!, i]));
-  const references = [...new Set(servers.flatMap((s) => s.tags.filter((t) => t.startsWith(ORDER_TAG_PREFIX)).map((t) => t.slice(ORDER_TAG_PREFIX.length).toUpperCase())))];
+  const references = [...new Set(servers.flatMap((s) => s.tags.filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length).toUpperCase())))];
   const orders = await prisma.order.findMany({
     where: { reference: { in: references }, status: { in: [...IN_FLIGHT] } },
     select: { reference: true, createdInstance: { select: { providerInstanceId: true } } },
   });
-  const awaitingServer = new Set(orders.filter((o) => !o.createdInstance?.providerInstanceId).map((o) => orderTag(o.reference)));
+  const awaitingServer = new Set(orders.filter((o) => !o.createdInstance?.providerInstanceId).map((o) => tagOf(o.reference)));
   return servers.filter((s) => {
     const instance = byServer.get(s.id);
     if (instance) return !(CUSTOMER_INSTANCE.includes(instance.status) || (instance.status === "PROVISIONING" && IN_FLIGHT.includes(instance.order.status)));
@@ -69,26 +90,37 @@ export async function sweepOrphanServers(deps: OrphanSweepDeps): Promise<OrphanS
   const { prisma } = deps;
   const now = (deps.now ?? (() => new Date()))();
   const graceMs = deps.graceMs ?? 30 * 60_000;
-  const report: OrphanSweepReport = { deleted: [], failed: [], waiting: 0, unlisted: [] };
+  const report: OrphanSweepReport = { deleted: [], failed: [], waiting: 0, unlisted: [], legacy: [] };
   const codes = Object.keys(deps.providers) as ProviderCode[];
+  // Without a shop id (a bare process, never in a started service) nothing is provably ours.
+  const shopId = currentShopId();
   for (const code of codes) {
     const provider = deps.providers[code]!;
     let orphans: CloudServer[];
+    let legacyOrphans: CloudServer[];
     try {
-      orphans = await orphansAmong(prisma, code, await provider.listTagged(ORDER_TAG_PREFIX));
+      const listed = await provider.listTagged(ORDER_TAG_PREFIX);
+      orphans = await orphansAmong(prisma, code, listed.filter((s) => ownership(s, shopId) === "ours"));
+      legacyOrphans = await orphansAmong(prisma, code, listed.filter((s) => ownership(s, shopId) === "legacy"), true);
     } catch (err) {
       report.unlisted.push({ provider: code, error: message(err) });
       continue;
     }
     // Servers gone or live again are forgotten: their grace starts over if they are orphaned later.
-    await prisma.orphanServer.deleteMany({ where: { providerCode: code, providerServerId: { notIn: orphans.map((s) => s.id) } } });
-    for (const server of orphans) {
-      const key = { providerCode_providerServerId: { providerCode: code, providerServerId: server.id } };
-      const row = await prisma.orphanServer.upsert({
-        where: key,
+    await prisma.orphanServer.deleteMany({ where: { providerCode: code, providerServerId: { notIn: [...orphans, ...legacyOrphans].map((s) => s.id) } } });
+    const remember = (server: CloudServer) =>
+      prisma.orphanServer.upsert({
+        where: { providerCode_providerServerId: { providerCode: code, providerServerId: server.id } },
         create: { providerCode: code, providerServerId: server.id, label: server.label, tags: server.tags, firstSeenAt: now, lastSeenAt: now },
         update: { lastSeenAt: now, label: server.label, tags: server.tags },
       });
+    for (const server of legacyOrphans) {
+      // Reported once (when first seen), never deleted: see OrphanSweepReport.legacy.
+      const row = await remember(server);
+      if (row.firstSeenAt.getTime() === now.getTime()) report.legacy.push({ provider: code, id: server.id, label: server.label, tags: server.tags });
+    }
+    for (const server of orphans) {
+      const row = await remember(server);
       if (row.deletedAt) {
         // Deleted by an earlier sweep but still listed (lists lag): ask again, quietly; "already gone" is fine.
         await provider.deleteServer(server.id).catch((err: unknown) => report.failed.push({ provider: code, id: server.id, error: message(err) }));
@@ -131,11 +163,15 @@ export async function sweepOrphanServers(deps: OrphanSweepDeps): Promise<OrphanS
 
 /** The owner's message for a sweep that deleted (or failed to delete) something; null otherwise. */
 export function orphanSweepAlert(report: OrphanSweepReport): { severity: "warning"; title: string; detail: string } | null {
-  if (report.deleted.length === 0 && report.failed.length === 0) return null;
+  if (report.deleted.length === 0 && report.failed.length === 0 && report.legacy.length === 0) return null;
   const lines = [
     ...report.deleted.map((d) => `dihapus: ${PROVIDER_NAMES[d.provider]} ${d.id} "${d.label}" [${d.tags.join(", ")}], tanpa pesanan aktif sejak ${d.firstSeenAt.toISOString()}`),
     ...report.failed.map((f) => `gagal dihapus (dicoba lagi nanti): ${PROVIDER_NAMES[f.provider]} ${f.id}: ${f.error}`),
+    ...report.legacy.map(
+      (l) => `TIDAK dihapus (tag lama tanpa ID toko, bisa milik instalasi lain di akun yang sama; periksa dan hapus manual bila memang sisa toko ini): ${PROVIDER_NAMES[l.provider]} ${l.id} "${l.label}" [${l.tags.join(", ")}]`,
+    ),
   ];
   const failed = report.failed.length > 0 ? `, ${report.failed.length} gagal dihapus` : "";
-  return { severity: "warning", title: `Server tanpa pesanan aktif: ${report.deleted.length} dihapus${failed}`, detail: lines.join("\n").slice(0, 3000) };
+  const legacy = report.legacy.length > 0 ? `, ${report.legacy.length} bertag lama perlu diperiksa` : "";
+  return { severity: "warning", title: `Server tanpa pesanan aktif: ${report.deleted.length} dihapus${failed}${legacy}`, detail: lines.join("\n").slice(0, 3000) };
 }

@@ -4,12 +4,23 @@ import { open, ready, seal } from "../crypto/secretbox.js";
 import { transitionOrder } from "../orders/state-machine.js";
 import { orderMoneyTakenBack } from "../payments/chargeback.js";
 import { generateRootPassword } from "./passwords.js";
+import { currentShopId } from "./shop-id.js";
 
-/** What every tag we give a server starts with (how the orphan sweep tells our servers from others). */
+/** What every tag this software gives a server starts with, whichever installation made it. */
 export const ORDER_TAG_PREFIX = "vpsbot-";
 
-/** The tag that marks a server as ours for one order: how a crashed job finds it again. */
-export function orderTag(reference: string): string {
+/** What this installation's tags start with: `vpsbot-<shopId>-` (legacy `vpsbot-` while no shop id is set). */
+export function shopTagPrefix(shopId = currentShopId()): string {
+  return shopId ? `${ORDER_TAG_PREFIX}${shopId}-` : ORDER_TAG_PREFIX;
+}
+
+/** The tag that marks a server as this installation's, for one order: how a crashed job finds it again. */
+export function orderTag(reference: string, shopId = currentShopId()): string {
+  return `${shopTagPrefix(shopId)}${reference.toLowerCase()}`;
+}
+
+/** The tag servers got before tags named the installation (`vpsbot-<order>`). */
+export function legacyOrderTag(reference: string): string {
   return `${ORDER_TAG_PREFIX}${reference.toLowerCase()}`;
 }
 
@@ -151,7 +162,7 @@ export async function provisionOrder(deps: ProvisionDeps, orderId: number): Prom
   let serverId = instance.providerInstanceId;
   if (!serverId) {
     stillOurs();
-    const existing = await findCreatedServer(provider, { tag, label: instance.label, attemptedAt: task.createAttemptedAt, now, sleep, windowMs: deps.lostCreateWindowMs ?? 60_000, recheckMs: deps.lostCreateRecheckMs ?? 10_000 });
+    const existing = await findCreatedServer(provider, { tag, legacyTag: legacyOrderTag(order.reference), label: instance.label, attemptedAt: task.createAttemptedAt, now, sleep, windowMs: deps.lostCreateWindowMs ?? 60_000, recheckMs: deps.lostCreateRecheckMs ?? 10_000 });
     if (existing) {
       serverId = existing.id;
     } else {
@@ -222,11 +233,14 @@ export async function provisionOrder(deps: ProvisionDeps, orderId: number): Prom
  */
 async function findCreatedServer(
   provider: CloudProvider,
-  o: { tag: string; label: string; attemptedAt: Date | null; now: () => Date; sleep: (ms: number) => Promise<void>; windowMs: number; recheckMs: number },
+  o: { tag: string; legacyTag: string; label: string; attemptedAt: Date | null; now: () => Date; sleep: (ms: number) => Promise<void>; windowMs: number; recheckMs: number },
 ): Promise<CloudServer | null> {
   for (;;) {
     const [byTag] = await provider.findByTag(o.tag);
     if (byTag) return byTag;
+    // Created before the tag named the installation (an order in flight across the upgrade).
+    const [byLegacyTag] = o.legacyTag !== o.tag ? await provider.findByTag(o.legacyTag) : [];
+    if (byLegacyTag) return byLegacyTag;
     if (!o.attemptedAt) return null;
     const left = o.attemptedAt.getTime() + o.windowMs - o.now().getTime();
     if (left <= 0) break;

@@ -45,6 +45,9 @@ async function orphanServers(prisma: PrismaClient, fakes: ChaosFakes): Promise<s
 async function runOrphanSweep(prisma: PrismaClient, fakes: ChaosFakes): Promise<string> {
   const mod = await import("../../shop/provisioning/orphans.js").catch(() => undefined);
   if (!mod) return "orphan sweep not available (shop/provisioning/orphans.ts missing)";
+  // As a started service does: the sweep deletes only servers tagged with this database's shop id.
+  const shop = await import("../../shop/provisioning/shop-id.js");
+  shop.useShopId(await shop.resolveShopId(prisma));
   const report = await mod.sweepOrphanServers({ prisma, providers: createProviders(fakes.clouds.providers), graceMs: 0 });
   return `deleted ${report.deleted.length}, failed ${report.failed.length}, unlisted ${report.unlisted.length}`;
 }

@@ -23,6 +23,7 @@ import { startFakeClouds, type FakeClouds } from "../../ops/fakes/clouds/index.j
 import { startFakeTelegram, type FakeTelegram } from "../../ops/fakes/telegram/index.js";
 import { createLogger } from "../../shop/platform/logger.js";
 import { orderTag } from "../../shop/provisioning/provision.js";
+import { resolveShopId, useShopId } from "../../shop/provisioning/shop-id.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from "../support/redis.js";
 import { waitForIdleQueues } from "../support/quiet.js";
@@ -48,6 +49,8 @@ beforeAll(async () => {
   db = await createTestDatabase();
   prisma = db.prisma;
   await seedDemoCatalog(prisma, NOW);
+  // The workers tag servers with this database's shop id; the test reads the same tags.
+  useShopId(await resolveShopId(prisma));
   clouds = await startFakeClouds({ bootDelayMs: 300, ipDelayMs: 100, actionDelayMs: 50, now: () => Date.now() + cloudSkewMs });
   telegram = await startFakeTelegram({ token: TEST_TOKEN });
   producer = createRedis(TEST_REDIS_URL, "producer");

@@ -10,6 +10,7 @@ import { tickId } from "../../jobs/scheduler.js";
 import type { FakeUser } from "../../ops/fakes/telegram/index.js";
 import { scheduleTable } from "../../ops/runtime.js";
 import { createProviders } from "../../shop/cloud/providers.js";
+import { orderTag } from "../../shop/provisioning/provision.js";
 import { OWNER_ID, startTestService, type TestService } from "../support/service.js";
 
 let t: TestService;
@@ -33,7 +34,7 @@ describe("orphan sweep in the service", () => {
 
     const providers = createProviders(t.clouds!.providers);
     const kept = await providers.VULTR!.createServer({ label: "owners-own-box", region: "sgp", sizeSlug: "vc2-1c-1gb", imageRef: "1743", rootPassword: "Not-Ours-123456!", tag: "production" });
-    const orphan = await providers.VULTR!.createServer({ label: "vps-ord-20261121-gone9", region: "sgp", sizeSlug: "vc2-1c-1gb", imageRef: "1743", rootPassword: "Orphan-Password-123!", tag: "vpsbot-ord-20261121-gone9" });
+    const orphan = await providers.VULTR!.createServer({ label: "vps-ord-20261121-gone9", region: "sgp", sizeSlug: "vc2-1c-1gb", imageRef: "1743", rootPassword: "Orphan-Password-123!", tag: orderTag("ORD-20261121-GONE9") });
     // An earlier sweep saw it 31 minutes ago.
     const seen = new Date(Date.now() - 31 * 60_000);
     await t.service.prisma.orphanServer.create({ data: { providerCode: "VULTR", providerServerId: orphan.id, label: orphan.label, tags: orphan.tags, firstSeenAt: seen, lastSeenAt: seen } });

@@ -11,6 +11,7 @@ import { CloudError, type CloudProvider } from "../../shop/cloud/provider.js";
 import type { CloudProviders } from "../../shop/cloud/providers.js";
 import { orphanSweepAlert, sweepOrphanServers } from "../../shop/provisioning/orphans.js";
 import { orderTag, serverLabel } from "../../shop/provisioning/provision.js";
+import { useShopId } from "../../shop/provisioning/shop-id.js";
 import { activeInstance, DAY, fakeOf, newPaidOrder, NOW, PLANS, provisioningSuite } from "./fixtures.js";
 
 const MIN = 60_000;
@@ -24,6 +25,8 @@ let clouds: FakeClouds;
 let providers: CloudProviders;
 beforeAll(() => {
   ({ prisma, clouds, providers } = suite);
+  // What a started service does at start-up (shop/provisioning/shop-id.ts): tags name this installation.
+  useShopId("orphantest");
 });
 afterEach(async () => {
   await prisma.orphanServer.deleteMany();
@@ -74,12 +77,12 @@ describe("orphan sweep", () => {
     const expiredFailed = await orderWithServer("VULTR", "PROVISIONING_FAILED", "FAILED");
     const duplicate = await serverTagged("DIGITALOCEAN", orderTag(live.order.reference));
     const deletedByLifecycle = await orderWithServer("LINODE", "ACTIVE", "DELETED");
-    const unknown = await serverTagged("VULTR", "vpsbot-ord-20261121-gone1");
+    const unknown = await serverTagged("VULTR", orderTag("ORD-20261121-GONE1"));
     const orphans = [refunded.server.id, expiredFailed.server.id, duplicate.id, deletedByLifecycle.server.id, unknown.id].sort();
     const kept = [live.providerInstanceId!, suspendedAfterChargeback.server.id, inFlight.server.id, foreign.id].sort();
 
     const first = await sweepOrphanServers({ prisma, providers, now: at(0) });
-    expect(first).toMatchObject({ deleted: [], failed: [], unlisted: [], waiting: 5 });
+    expect(first).toMatchObject({ deleted: [], failed: [], unlisted: [], legacy: [], waiting: 5 });
     expect(orphanSweepAlert(first)).toBeNull();
     expect((await prisma.orphanServer.findMany()).map((r) => r.providerServerId).sort()).toEqual(orphans);
     expect(await sweepOrphanServers({ prisma, providers, now: at(15) })).toMatchObject({ deleted: [], waiting: 5 });
