@@ -78,7 +78,7 @@ describe("expiry notices survive a crash right after the step", () => {
     const vps = await vpsExpiringAt({ prisma, providers }, E);
     const refusing = Object.create(providers.DIGITALOCEAN!) as NonNullable<CloudProviders["DIGITALOCEAN"]>;
     refusing.action = async () => {
-      throw new CloudError("unavailable", "DigitalOcean answered 503", true);
+      throw new CloudError("DIGITALOCEAN", "unavailable", "DigitalOcean answered 503", true, 503);
     };
     const failed = await stepThenCrash(at(E, 2 * DAY + HOUR), { DIGITALOCEAN: refusing });
     expect(failed.failures.map((f) => f.instanceId)).toEqual([vps.id]);
