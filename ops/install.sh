@@ -252,13 +252,14 @@ install_app() {
   local app
   app="$(p "$APP_DIR")"
   mkdir -p "$app" "$app/data"
-  # What the service writes next to the code (data/, backups/: BACKUP_DIR's default) is excluded, so --delete never touches it.
+  # What the service writes next to the code (data/, backups/: BACKUP_DIR's default) and the service
+  # user's caches (HOME is the app directory: .npm, .cache, .pm2) are excluded, so --delete never touches them.
   if [[ "$(cd "$app" && pwd -P)" != "$(cd "$SRC_DIR" && pwd -P)" ]]; then
     local changes
     # -rlpt: not owner/group (chown below sets those, so they would differ on every run).
     changes="$(rsync -rlpt --delete --itemize-changes \
       --exclude=/node_modules --exclude=/.git --exclude=/dist --exclude=/data --exclude=/.env \
-      --exclude=/.bench --exclude=/.chaos --exclude=/.demo --exclude=/db/generated --exclude=/.install-stamps --exclude=/.pm2 --exclude=/.npm --exclude=/backups \
+      --exclude=/.bench --exclude=/.chaos --exclude=/.demo --exclude=/db/generated --exclude=/.install-stamps --exclude=/.pm2 --exclude=/.npm --exclude=/.cache --exclude=/backups \
       "$SRC_DIR/" "$app/" | grep -v '^\.d' || true)"
     if [[ -n "$changes" ]]; then
       CHANGED=1
