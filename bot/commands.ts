@@ -8,7 +8,7 @@ import { LOCALES, DEFAULT_LOCALE } from "../shop/messages/locale.js";
 export const COMMANDS = {
   CUSTOMER: ["start", "catalog", "orders", "vps", "wallet", "language", "help", "cancel"],
   SELLER: ["stats", "retry", "refund"],
-  OWNER: ["health"],
+  OWNER: ["health", "doctor", "backup", "restore", "maintenance"],
 } as const;
 
 function localized(i18n: I18n<Context>, locale: string, names: readonly string[]): BotCommand[] {

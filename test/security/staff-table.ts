@@ -5,10 +5,13 @@
  * fails when the bot registers a command or callback prefix that is in neither this table nor
  * CUSTOMER_SURFACE, so a new staff power cannot ship without being tried here.
  */
+import { randomUUID } from "node:crypto";
 import sharp from "sharp";
 import type { PrismaClient } from "../../db/client.js";
 import { prepareProofImage, storeProof } from "../../shop/payments/proofs/transfer-proofs.js";
 import type { Permission } from "../../shop/users/staff.js";
+import { muteData } from "../../shop/alerts/render.js";
+import { forgetMaintenanceState, maintenanceState, setMaintenance } from "../../shop/maintenance/state.js";
 import type { RecordedCall } from "../support/bot-harness.js";
 import { failedVpsOrder, openTransfer as openTransferRow, userRow } from "../support/factories.js";
 import type { StaffBot, Step } from "./support/staff-bot.js";
@@ -19,6 +22,11 @@ export interface StaffAction {
   name: string;
   kind: "command" | "callback";
   permission: Permission;
+  /**
+   * The attempt is stopped before the user is loaded (the maintenance gate answers customers
+   * without touching the database), so a removed seller's stale row is not corrected by it.
+   */
+  stoppedBeforeUserLoad?: boolean;
   /** Makes what the action acts on; returns the updates to send and how to see it worked. */
   arrange(w: StaffBot): Promise<{ steps: Step[]; tookEffect(calls: RecordedCall[]): Promise<boolean> }>;
 }
@@ -170,7 +178,68 @@ export const STAFF_ACTIONS: StaffAction[] = [
       },
     }),
   ),
+  {
+    name: "alert:mute:",
+    kind: "callback",
+    permission: "alerts.receive",
+    arrange: async (w) => {
+      const alert = await w.prisma.ownerAlert.create({ data: { fingerprint: `test:mute:${randomUUID()}`, kind: "test", severity: "warning", title: "Uji", nextStep: "-" } });
+      const mutedUntil = async () => (await w.prisma.ownerAlert.findUniqueOrThrow({ where: { id: alert.id } })).mutedUntil;
+      return { steps: [{ data: muteData(alert.id, 60) }], tookEffect: async () => (await mutedUntil()) !== null };
+    },
+  },
+  {
+    name: "/backup",
+    kind: "command",
+    permission: "backups.run",
+    // `/backup status` (read only); `/backup` itself starts a backup in the background, which would
+    // write while the next attempt's checksums are taken. Both sit behind the same filter.
+    arrange: async (w) => ({ steps: [{ text: "/backup status" }], tookEffect: async (calls) => answered(w, calls) }),
+  },
+  {
+    name: "/restore",
+    kind: "command",
+    permission: "backups.restore",
+    // The owner's /restore opens the restore conversation (its first prompt); /cancel leaves it.
+    arrange: async (w) => ({ steps: [{ text: "/restore" }, { text: "/cancel" }], tookEffect: async (calls) => answered(w, calls.slice(0, -1)) }),
+  },
+  {
+    name: "/doctor",
+    kind: "command",
+    permission: "service.doctor",
+    arrange: async (w) => ({ steps: [{ text: "/doctor" }], tookEffect: async (calls) => answered(w, calls) }),
+  },
+  {
+    name: "/maintenance",
+    kind: "command",
+    permission: "maintenance.manage",
+    arrange: async (w) => {
+      await setMaintenance(w.prisma, { on: false, actor: SYSTEM });
+      return { steps: [{ text: "/maintenance on Perbaikan jaringan" }], tookEffect: async () => globalMaintenance(w.prisma) };
+    },
+  },
+  // Last: it leaves the shop in maintenance for whoever comes after it.
+  {
+    name: "mnt:off",
+    kind: "callback",
+    permission: "maintenance.manage",
+    stoppedBeforeUserLoad: true,
+    arrange: async (w) => {
+      const message = "Perbaikan jaringan";
+      await setMaintenance(w.prisma, { on: true, message, actor: SYSTEM });
+      // Customers meet the maintenance gate before the button: the owner's message, nothing staff-only.
+      for (const locale of ["id", "en"]) w.refusals.add(w.core.i18n.t(locale, "maintenance-customer", { message }).slice(0, 200));
+      return { steps: [{ data: "mnt:off" }], tookEffect: async () => !(await globalMaintenance(w.prisma)) };
+    },
+  },
 ];
+
+const SYSTEM = { userId: null, actorType: "SYSTEM" } as const;
+
+async function globalMaintenance(prisma: PrismaClient): Promise<boolean> {
+  forgetMaintenanceState(prisma);
+  return (await maintenanceState(prisma)).global !== undefined;
+}
 
 /** A late transfer waiting for a seller's decision (what rev:wal: and rev:out: act on). */
 async function moneyUnderReview(prisma: PrismaClient): Promise<number> {

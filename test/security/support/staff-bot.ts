@@ -23,7 +23,12 @@ export const PEOPLE: Record<ActorName, TestUser> = {
 };
 
 /** The i18n keys a refused person may see; anything else in their chat counts as a leak. */
-const REFUSAL_KEYS = ["review-only-staff", "hold-only-owner", "stale-button", "unknown-input", "blocked-user"] as const;
+const REFUSAL_KEYS = [
+  "review-only-staff", "hold-only-owner", "stale-button", "unknown-input", "blocked-user",
+  "alert-mute-refused", "backup-owner-only", "maintenance-not-allowed",
+  // A customer's /cancel (the /restore row's second step) is answered as for anyone; nothing staff-only.
+  "cancelled", "nothing-to-cancel",
+] as const;
 
 export type StaffBot = Awaited<ReturnType<typeof startStaffBot>>;
 
