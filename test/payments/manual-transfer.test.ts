@@ -40,9 +40,12 @@ type OrderStatus = "PENDING_PAYMENT" | "PAID" | "CANCELLED" | "PAYMENT_REVIEW" |
 async function ordersHoldingCodes(totalIdr: number, opts: { status: OrderStatus; deadline: Date; n?: number; from?: number }) {
   const n = opts.n ?? MAX_UNIQUE_CODE;
   const from = opts.from ?? 0;
+  // Distinct references: ~1,000 random ones a day collide now and then (31^5 suffixes).
+  const references = new Set<string>();
+  while (references.size < n) references.add(newOrderReference());
   const orders = await prisma.order.createManyAndReturn({
-    data: Array.from({ length: n }, () => ({
-      reference: newOrderReference(),
+    data: [...references].map((reference) => ({
+      reference,
       userId,
       kind: "WALLET_TOPUP" as const,
       status: opts.status,

@@ -218,7 +218,9 @@ BEGIN
           "payment_status" := 'PAID';
         END IF;
       ELSIF p_outcome IN ('expired', 'failed') THEN
-        IF v_pay."status" <> 'PENDING' AND NOT (v_pay."status" = 'REVIEW' AND v_pay."review_why" = 'challenge') THEN
+        -- IS NOT DISTINCT FROM: a review without a reason (NULL) is not a challenge, and must not
+        -- make the whole test NULL (which would fall through to ending the payment).
+        IF v_pay."status" <> 'PENDING' AND NOT (v_pay."status" = 'REVIEW' AND v_pay."review_why" IS NOT DISTINCT FROM 'challenge') THEN
           "result" := 'ignored';
           "why" := format('payment already %s', v_pay."status");
         ELSE

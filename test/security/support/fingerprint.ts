@@ -18,7 +18,7 @@ const ROW_FILTER: Record<string, string> = {
   audit_logs: "t.action NOT IN ('user.demote', 'user.promote')",
 };
 /** Bookkeeping of the process itself, not state anyone's action changes. */
-const SKIPPED = new Set(["_prisma_migrations", "leases"]);
+const SKIPPED = new Set(["_prisma_migrations", "leases", "heartbeats", "installation"]);
 
 export type Fingerprint = Record<string, string>;
 

@@ -448,7 +448,7 @@ describe("POST /webhooks/tripay: a follow-up is never lost", () => {
     expect((await post(raw)).status).toBe(200);
     const s = await state(p);
     expect(s.order.status).toBe("PAYMENT_REVIEW");
-    expect(s.jobs).toEqual([{ id: `review-${p.paymentId}`, data: { kind: "review", paymentId: p.paymentId, why: "amount_mismatch" } }]);
+    expect(s.jobs).toEqual([{ id: `review-${p.paymentId}-amount_mismatch`, data: { kind: "review", paymentId: p.paymentId, why: "amount_mismatch" } }]);
   });
 
   it("a duplicate EXPIRED queues nothing new", async () => {
@@ -481,7 +481,7 @@ describe("POST /webhooks/tripay: money that does not fit goes to review", () => 
       reason: `late_payment: received ${p.totalIdr}, expected ${p.totalIdr}`,
     });
     expect(s.history.some((r) => r.toStatus === "PAID")).toBe(false);
-    expect(s.jobs).toEqual([{ id: `review-${p.paymentId}`, data: { kind: "review", paymentId: p.paymentId, why: "late_payment" } }]);
+    expect(s.jobs).toEqual([{ id: `review-${p.paymentId}-late_payment`, data: { kind: "review", paymentId: p.paymentId, why: "late_payment" } }]);
     expect((await latestCallback()).outcome).toBe("review: late_payment");
   });
 
@@ -500,7 +500,7 @@ describe("POST /webhooks/tripay: money that does not fit goes to review", () => 
       actorType: "GATEWAY",
       reason: `amount_mismatch: received ${short}, expected ${p.totalIdr}`,
     });
-    expect(s.jobs).toEqual([{ id: `review-${p.paymentId}`, data: { kind: "review", paymentId: p.paymentId, why: "amount_mismatch" } }]);
+    expect(s.jobs).toEqual([{ id: `review-${p.paymentId}-amount_mismatch`, data: { kind: "review", paymentId: p.paymentId, why: "amount_mismatch" } }]);
     expect((await latestCallback()).outcome).toBe("review: amount_mismatch");
   });
 });
