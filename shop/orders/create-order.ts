@@ -24,6 +24,8 @@ export type CreateOrderResult =
  * the catalog inside the same transaction. The coupon row is locked first, so
  * concurrent orders racing for a coupon's last use are serialised and at most
  * `usageLimit` redemptions ever exist (a CHECK constraint backs this up).
+ * A plan with stock gives up one unit here, in the same transaction (see takePlanStock);
+ * the trigger `orders_plan_stock` gives it back when the order ends without a VPS.
  */
 export async function createOrder(
   prisma: PrismaClient,
@@ -41,6 +43,9 @@ export async function createOrder(
         const { quote } = result;
         if (result.couponRejection) return { status: "coupon_rejected", quote, rejection: result.couponRejection } as const;
         if (quote.breakdown.totalIdr !== input.expectedTotalIdr) return { status: "price_changed", quote } as const;
+
+        const stockHeld = await takePlanStock(tx, quote.planId);
+        if (stockHeld === "sold_out") return { status: "unavailable", reason: "sold_out" } as const;
 
         const paymentDeadline = new Date(now.getTime() + input.paymentTtlHours * 3600_000);
         const { breakdown } = quote;
@@ -67,6 +72,7 @@ export async function createOrder(
             totalIdr: breakdown.totalIdr,
             snapshot: JSON.parse(JSON.stringify({ ...quote, buyer: input.buyer })) as Prisma.InputJsonObject,
             paymentDeadline,
+            stockHeld,
             createdAt: now,
           },
         });
@@ -91,4 +97,16 @@ export async function createOrder(
       throw err;
     }
   }
+}
+
+/**
+ * Takes one unit of a plan's stock inside the order transaction: a conditional UPDATE, so of
+ * two buyers racing for the last unit the second waits on the row and then finds none left.
+ * Returns what the order records in `stock_held`: true (a unit taken), null (unlimited stock).
+ */
+async function takePlanStock(tx: Prisma.TransactionClient, planId: number): Promise<true | null | "sold_out"> {
+  const taken = await tx.$executeRaw`UPDATE plans SET stock = stock - 1, updated_at = now() WHERE id = ${planId} AND stock > 0`;
+  if (taken === 1) return true;
+  const plan = await tx.plan.findUnique({ where: { id: planId }, select: { stock: true } });
+  return plan?.stock === null ? null : "sold_out";
 }

@@ -9,6 +9,10 @@ import type { ActorType, Db, OrderStatus, Prisma, PrismaClient } from "../../db/
  * Payment settlement applies its moves in SQL (the `settle_payment` function, see
  * shop/payments/settle.ts): those moves are listed in SETTLEMENT_ORDER_TRANSITIONS there and
  * must stay allowed here — test/shop/settle-transitions.test.ts checks it.
+ *
+ * Plan stock follows the status in the database, for both paths: the trigger `orders_plan_stock`
+ * (db/migrations/20261203180000_plan_stock) gives a NEW_VPS order's unit back once when it ends
+ * without a VPS (→ EXPIRED/CANCELLED/REFUNDED) and takes it again if late money is accepted.
  */
 export const ORDER_TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   PENDING_PAYMENT: ["PAID", "PAYMENT_REVIEW", "EXPIRED", "CANCELLED"],
