@@ -155,6 +155,26 @@ describe("plan stock", () => {
     expect(await stock()).toBeNull();
   });
 
+  it("a renewal of the plan neither takes nor returns stock", async () => {
+    await setStock(3);
+    const buyer = await newBuyer();
+    const bought = created(await buy(buyer));
+    const vps = await prisma.instance.create({
+      data: {
+        orderId: bought.id, userId: buyer.userId, providerCode: "DIGITALOCEAN", providerInstanceId: `do-stock-${bought.id}`, label: "vps-stock", region: "sgp1",
+        planCode: "do-s-1vcpu-1gb-sgp1", imageCode: "ubuntu-22.04", status: "ACTIVE", expiresAt: new Date(NOW.getTime() + 30 * 86_400_000),
+      },
+    });
+    expect(await stock()).toBe(2);
+    const { id: _id, reference: _ref, stockHeld: _held, createdAt: _c, updatedAt: _u, ...copy } = await prisma.order.findUniqueOrThrow({ where: { id: bought.id } });
+    const renewal = await prisma.order.create({
+      data: { ...copy, snapshot: {}, reference: `RNW-STOCK-${bought.id}`, kind: "RENEWAL", status: "PENDING_PAYMENT", instanceId: vps.id },
+    });
+    expect(await held(renewal.id)).toBeNull();
+    await transitionOrder(prisma, renewal.id, "EXPIRED", system);
+    expect(await stock()).toBe(2);
+  });
+
   it("a delivered VPS refunded later keeps the unit sold", async () => {
     await setStock(1);
     const order = created(await buy(await newBuyer()));
