@@ -11,6 +11,15 @@ export const COMMANDS = {
   OWNER: ["health", "doctor", "backup", "restore", "maintenance"],
 } as const;
 
+export type CommandRole = keyof typeof COMMANDS;
+
+/** The commands a role may use, in menu order: staff see the customer ones first, the owner everything. */
+export function commandsFor(role: CommandRole): readonly string[] {
+  if (role === "CUSTOMER") return COMMANDS.CUSTOMER;
+  const sellerCmds = [...COMMANDS.CUSTOMER, ...COMMANDS.SELLER];
+  return role === "SELLER" ? sellerCmds : [...sellerCmds, ...COMMANDS.OWNER];
+}
+
 function localized(i18n: I18n<Context>, locale: string, names: readonly string[]): BotCommand[] {
   return names.map((name) => ({ command: name, description: i18n.t(locale, `cmd-${name}`) }));
 }
@@ -29,8 +38,8 @@ export async function publishCommands(
   logger: Logger,
   signal?: Parameters<Api["setMyCommands"]>[2],
 ): Promise<void> {
-  const sellerCmds = [...COMMANDS.CUSTOMER, ...COMMANDS.SELLER];
-  const ownerCmds = [...sellerCmds, ...COMMANDS.OWNER];
+  const sellerCmds = commandsFor("SELLER");
+  const ownerCmds = commandsFor("OWNER");
   const targets: Array<{ chatId?: number; names: readonly string[] }> = [
     { names: COMMANDS.CUSTOMER },
     ...staff.sellerIds.filter((id) => !staff.ownerIds.includes(id)).map((chatId) => ({ chatId, names: sellerCmds })),

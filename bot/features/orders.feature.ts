@@ -3,6 +3,7 @@ import { getUserOrder, listUserOrders } from "../../shop/orders/queries.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml, formatDateTime, formatIdr } from "../../shop/messages/format.js";
 import { isLocale } from "../../shop/messages/locale.js";
+import { regionName } from "../../shop/catalog/regions.js";
 
 const PAGE_SIZE = 5;
 
@@ -58,7 +59,7 @@ ordersFeature.callbackQuery(/^ord:view:(\d+)$/, async (ctx) => {
     "",
   ];
   if (order.planName) {
-    lines.push(ctx.t("summary-plan", { plan: escapeHtml(order.planName), provider: order.providerCode ?? "", region: order.region ?? "" }));
+    lines.push(ctx.t("summary-plan", { plan: escapeHtml(order.planName), provider: order.providerCode ?? "", region: order.region ? escapeHtml(regionName(order.providerCode, order.region, locale)) : "" }));
     if (order.imageName) lines.push(ctx.t("summary-image", { image: escapeHtml(order.imageName) }));
     if (order.durationMonths) lines.push(ctx.t("summary-duration", { duration: ctx.t("duration", { months: order.durationMonths }) }));
   }

@@ -15,7 +15,7 @@ staffFeature
   .command("stats", async (ctx) => {
     const stats = await shopStats(ctx.deps.prisma);
     const orders = Object.entries(stats.ordersByStatus)
-      .map(([status, count]) => `• ${status}: ${count}`)
+      .map(([status, count]) => `• ${ctx.t(`order-status-${status}`)}: ${count}`)
       .join("\n");
     await ctx.reply(
       ctx.t("stats-text", {

@@ -1,4 +1,5 @@
 import { Composer } from "grammy";
+import { commandsFor } from "../commands.js";
 import type { BotContext } from "../context.js";
 import { mainMenuKeyboard, sendMainMenu } from "./main-menu.js";
 
@@ -15,13 +16,20 @@ privateChat.command("start", async (ctx) => {
   await sendMainMenu(ctx);
 });
 
+/** The commands of the caller's role (a blocked member has a customer's), each with its menu description. */
+function helpText(ctx: BotContext): string {
+  const role = ctx.shopUser.blocked ? "CUSTOMER" : ctx.shopUser.role;
+  const lines = commandsFor(role).map((name) => `/${name} — ${ctx.t(`cmd-${name}`)}`);
+  return [ctx.t("help-commands-title"), ...lines].join("\n");
+}
+
 privateChat.command("help", async (ctx) => {
-  await ctx.reply(ctx.t("help-text"));
+  await ctx.reply(helpText(ctx));
 });
 
 privateChat.callbackQuery("menu:help", async (ctx) => {
   await ctx.answerCallbackQuery();
-  await ctx.reply(ctx.t("help-text"));
+  await ctx.reply(helpText(ctx));
 });
 
 /**

@@ -6,6 +6,7 @@ import { DESTRUCTIVE, availableActions, requestAction, userInstance } from "../.
 import type { BotContext } from "../context.js";
 import { escapeHtml, formatDate, formatMemory } from "../../shop/messages/format.js";
 import { isLocale, type Locale } from "../../shop/messages/locale.js";
+import { regionName } from "../../shop/catalog/regions.js";
 import { render } from "./catalog/browse.feature.js";
 
 /**
@@ -90,7 +91,7 @@ async function showDetail(ctx: BotContext, instance: NonNullable<Awaited<ReturnT
     plan: escapeHtml(instance.order.planName ?? instance.planCode),
     specs: plan ? `${plan.vcpu} vCPU · ${formatMemory(plan.memoryMb)} · ${plan.diskGb} GB SSD` : "",
     os: escapeHtml(instance.order.imageName ?? instance.imageCode),
-    region: instance.region,
+    region: escapeHtml(regionName(instance.providerCode, instance.region, localeOf(ctx))),
     provider: instance.providerCode,
     created: formatDate(instance.createdAt, localeOf(ctx)),
     expires: formatDate(instance.expiresAt, localeOf(ctx)),

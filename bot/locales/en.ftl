@@ -532,3 +532,8 @@ vps-action-interrupted = the action stopped midway and could not be finished. Pl
 notify-payment-refunded-review = 💸 The payment of { $amount } for order { $reference } was refunded by the payment gateway before the seller checked it. The order will not be processed.
 review-challenge-ended = ℹ️ { $gateway } denied (or let expire) the payment held for a fraud check on order { $reference }. The money never arrived; there is nothing to decide, and the earlier review buttons no longer apply.
 staff-retry-not-queued = ⚠️ The retry of order { $reference } is recorded, but the job queue has not taken it yet. It starts about a minute after the queue is back; if it does not, send /retry again.
+
+# --- New-user polish: role-based /help, wallet balance at payment (H11) ---
+help-commands-title = Commands available to you:
+pay-option-wallet-balance = 💰 Balance { $balance } · pay { $total }
+pay-option-wallet-short = 💰 Balance { $balance } · not enough for { $total }

@@ -526,3 +526,8 @@ vps-action-interrupted = aksi terhenti di tengah jalan dan tidak bisa diselesaik
 notify-payment-refunded-review = 💸 Pembayaran { $amount } untuk pesanan { $reference } dikembalikan oleh gateway pembayaran sebelum penjual memeriksanya. Pesanan itu tidak diproses.
 review-challenge-ended = ℹ️ { $gateway } menolak (atau membiarkan kedaluwarsa) pembayaran yang ditahan untuk pemeriksaan fraud pada pesanan { $reference }. Uangnya tidak pernah diterima; tidak ada yang perlu diputuskan, tombol pemeriksaan sebelumnya tidak berlaku lagi.
 staff-retry-not-queued = ⚠️ Percobaan ulang pesanan { $reference } tercatat, tetapi antrean pekerjaan belum menerimanya. Pekerjaan itu dimulai dalam sekitar satu menit setelah antrean kembali; jika tidak, kirim /retry lagi.
+
+# --- New-user polish: role-based /help, wallet balance at payment (H11) ---
+help-commands-title = Perintah yang tersedia untuk Anda:
+pay-option-wallet-balance = 💰 Saldo { $balance } · bayar { $total }
+pay-option-wallet-short = 💰 Saldo { $balance } · kurang untuk { $total }

@@ -188,7 +188,7 @@ describe("paying orders end to end (fake Telegram + fake Tripay/Midtrans)", () =
     expect(labels).toContain("OVO · biaya Rp 1.800 · total Rp 61.800");
     expect(labels.some((l) => l.startsWith("Permata"))).toBe(false); // inactive channel
     expect(labels).toContain("💳 Midtrans (kartu, e-wallet, VA) · total Rp 60.000");
-    expect(labels).toContain("💰 Saldo (Rp) · total Rp 60.000");
+    expect(labels).toContain("💰 Saldo Rp 0 · kurang untuk Rp 60.000");
     expect(labels).toContain("🏦 Transfer bank (dicek penjual)");
 
     await user.pressButton("QRIS by ShopeePay · biaya Rp 1.170 · total Rp 61.170");
@@ -304,7 +304,7 @@ describe("paying orders end to end (fake Telegram + fake Tripay/Midtrans)", () =
 
     const { order, reference, created } = await orderVps(user);
     await openMethods(user, created.messageId);
-    await user.pressButton("💰 Saldo (Rp) · total Rp 60.000");
+    await user.pressButton("💰 Saldo Rp 100.000 · bayar Rp 60.000");
     await user.waitForMessage("Bayar Rp 60.000 dari saldo Anda? Saldo sekarang Rp 100.000, sisa setelahnya Rp 40.000.", WAIT);
     await user.pressButton("✅ Ya, bayar dari saldo");
     await user.waitForMessage(`✅ Pesanan ${reference} dibayar dari saldo. Sisa saldo Rp 40.000.`, WAIT);

@@ -3,6 +3,7 @@ import type { PlanOffer, PlanView, PriceView, ProviderView, Quote } from "../../
 import type { CouponRejection } from "../../../shop/pricing/coupon-rules.js";
 import { escapeHtml, formatDate, formatIdr, formatMemory, formatTransfer } from "../../../shop/messages/format.js";
 import type { Locale } from "../../../shop/messages/locale.js";
+import { regionName } from "../../../shop/catalog/regions.js";
 
 /** What every view needs to speak the user's language. */
 export interface ViewKit {
@@ -45,13 +46,13 @@ export function priceText(kit: ViewKit, price: PriceView): string {
   return formatIdr(price.subtotalIdr);
 }
 
-export function specsLine(kit: ViewKit, plan: Pick<PlanView, "vcpu" | "memoryMb" | "diskGb" | "bandwidthGb" | "region">): string {
+export function specsLine(kit: ViewKit, plan: Pick<PlanView, "vcpu" | "memoryMb" | "diskGb" | "bandwidthGb" | "region" | "providerCode">): string {
   return kit.t("plan-specs", {
     vcpu: plan.vcpu,
     ram: formatMemory(plan.memoryMb),
     disk: plan.diskGb,
     bandwidth: formatTransfer(plan.bandwidthGb),
-    region: plan.region,
+    region: escapeHtml(regionName(plan.providerCode, plan.region, kit.locale)),
   });
 }
 
@@ -138,8 +139,8 @@ export function summaryView(kit: ViewKit, quote: Quote, notice?: string): View {
   const lines = [
     ...(notice ? [notice, ""] : []),
     kit.t("summary-title"),
-    kit.t("summary-plan", { plan: escapeHtml(quote.planName), provider: escapeHtml(quote.providerName), region: quote.region }),
-    specsLine(kit, { ...quote.specs, region: quote.region }),
+    kit.t("summary-plan", { plan: escapeHtml(quote.planName), provider: escapeHtml(quote.providerName), region: escapeHtml(regionName(quote.providerCode, quote.region, kit.locale)) }),
+    specsLine(kit, { ...quote.specs, region: quote.region, providerCode: quote.providerCode }),
     kit.t("summary-image", { image: escapeHtml(quote.imageName) }),
     kit.t("summary-duration", { duration: kit.t("duration", { months: quote.durationMonths }) }),
     "",

@@ -62,7 +62,7 @@ function optionLabel(ctx: BotContext, option: MethodOption): string {
     case "midtrans":
       return ctx.t("pay-option-free", { name: ctx.t("pay-option-midtrans"), total: formatIdr(option.totalIdr) });
     case "wallet":
-      return ctx.t("pay-option-wallet", { total: formatIdr(option.totalIdr) });
+      return ctx.t(option.enough ? "pay-option-wallet-balance" : "pay-option-wallet-short", { total: formatIdr(option.totalIdr), balance: formatIdr(option.balanceIdr) });
     case "manual":
       return ctx.t("pay-option-manual");
   }
