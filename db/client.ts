@@ -43,7 +43,8 @@ function releaseOnFailedEnd(tx: PgTransaction): PgTransaction {
   let released = false;
   const commit = tx.commit.bind(tx);
   const rollback = tx.rollback.bind(tx);
-  const executeRaw = tx.executeRaw.bind(tx);
+  const executeRaw = oneAtATime(tx, tx.executeRaw.bind(tx));
+  tx.queryRaw = oneAtATime(tx, tx.queryRaw.bind(tx));
   tx.commit = async () => {
     if (released) return;
     released = true;
@@ -64,6 +65,22 @@ function releaseOnFailedEnd(tx: PgTransaction): PgTransaction {
     }
   };
   return tx;
+}
+
+/**
+ * A transaction holds one pg connection, but Prisma's query interpreter runs independent parts
+ * of a query plan (nested writes, relation loads) through `Promise.all`, so it calls
+ * `client.query()` while the previous query is still running. pg queues them today and prints
+ * a deprecation warning (pg 9 will throw); we queue them ourselves: each statement of a
+ * transaction starts when the one before it ended, in the order Prisma issued them.
+ */
+const transactionQueues = new WeakMap<PgTransaction, Promise<unknown>>();
+function oneAtATime<A extends unknown[], R>(tx: PgTransaction, run: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return (...args) => {
+    const result = (transactionQueues.get(tx) ?? Promise.resolve()).then(() => run(...args));
+    transactionQueues.set(tx, result.catch(() => undefined));
+    return result;
+  };
 }
 
 class LeakProofPrismaPg extends PrismaPg {
