@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeClouds, type FakeClouds } from "../../ops/fakes/clouds/index.js";
 import { seedDemoCatalog } from "../../db/seed.js";
+import { regionName } from "../../shop/catalog/regions.js";
 import { formatIdr } from "../../shop/messages/format.js";
 import { postLedger, walletAccount } from "../../shop/wallet/ledger.js";
 import { buttonsOf, updates, type TestUser } from "../support/bot-harness.js";
@@ -78,6 +79,13 @@ describe("polish a new user sees", () => {
     const details = (await say(ana, updates.callback(ana, `vps:view:${instance!.id}`, 21))).join("\n");
     expect(details).toContain("Singapore");
     expect(details).not.toContain("ap-south");
+  });
+
+  it("falls back to the slug for a region, or a provider, the table does not know", () => {
+    expect(regionName("DIGITALOCEAN", "sgp1", "en")).toBe("Singapore");
+    expect(regionName("VULTR", "xyz9", "id")).toBe("xyz9");
+    expect(regionName("LINODE", "sgp1", "id")).toBe("sgp1"); // another cloud's slug
+    expect(regionName(null, "sgp", "id")).toBe("sgp");
   });
 
   it("/stats names order statuses in the seller's language", async () => {
