@@ -52,7 +52,7 @@ async function payInChat(ctx: JourneyContext, user: FakeUser, order: { id: numbe
   try {
     await step(user, () => user.pressButton(payNow), new RegExp(`Pilih cara bayar — pesanan ${order.reference}`));
     if (method === "wallet") {
-      await step(user, () => user.pressButton(/^💰 Saldo \(Rp\)/), /dari saldo Anda\?/);
+      await step(user, () => user.pressButton(/^💰 Saldo Rp [\d.]+ · bayar /), /dari saldo Anda\?/);
       await step(user, () => user.pressButton("✅ Ya, bayar dari saldo"), /dibayar dari saldo/);
       return true;
     }
