@@ -37,15 +37,17 @@ afterAll(async () => {
 type OrderStatus = "PENDING_PAYMENT" | "PAID" | "CANCELLED" | "PAYMENT_REVIEW" | "EXPIRED";
 
 /** `n` top-up orders of `totalIdr`, holding manual-transfer codes from+1..from+n (as startManualTransfer would have drawn them). */
+let batches = 0;
+
 async function ordersHoldingCodes(totalIdr: number, opts: { status: OrderStatus; deadline: Date; n?: number; from?: number }) {
   const n = opts.n ?? MAX_UNIQUE_CODE;
   const from = opts.from ?? 0;
-  // Distinct references: ~1,000 random ones a day collide now and then (31^5 suffixes).
-  const references = new Set<string>();
-  while (references.size < n) references.add(newOrderReference());
+  // Numbered references: thousands of random ones (31^5 suffixes a day) collide now and then,
+  // with each other and with the batches this file made before.
+  const batch = ++batches;
   const orders = await prisma.order.createManyAndReturn({
-    data: [...references].map((reference) => ({
-      reference,
+    data: Array.from({ length: n }, (_, i) => ({
+      reference: `${newOrderReference()}-${batch}-${i}`,
       userId,
       kind: "WALLET_TOPUP" as const,
       status: opts.status,
