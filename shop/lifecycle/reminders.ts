@@ -78,12 +78,7 @@ export async function autoRenewOnce(prisma: PrismaClient, input: { instanceId: n
       select: { id: true, status: true, payments: { where: { status: "PAID" }, select: { id: true }, take: 1 } },
     });
     if (earlier && earlier.status !== "PENDING_PAYMENT" && earlier.payments[0]) return { orderId: earlier.id, paymentId: earlier.payments[0].id };
-    if (earlier?.status === "PENDING_PAYMENT") {
-      const paid = await payOrderFromWallet(prisma, { orderId: earlier.id, userId: input.userId });
-      if (paid.ok) return { orderId: earlier.id, paymentId: paid.paymentId };
-      await transitionOrder(prisma, earlier.id, "CANCELLED", { type: "SYSTEM", id: "auto-renew" }, { reason: `auto-renew not paid from the wallet: ${paid.reason}`, onlyFrom: ["PENDING_PAYMENT"] });
-      return null;
-    }
+    if (earlier?.status === "PENDING_PAYMENT") return payRenewalOrCancel(prisma, earlier.id, input.userId);
     return autoRenewFromWallet(prisma, input);
   });
 }
@@ -95,8 +90,13 @@ export async function autoRenewOnce(prisma: PrismaClient, input: { instanceId: n
 export async function autoRenewFromWallet(prisma: PrismaClient, input: { instanceId: number; userId: number; paymentTtlHours: number }): Promise<{ orderId: number; paymentId: number } | null> {
   const order = await createRenewalOrder(prisma, { userId: input.userId, instanceId: input.instanceId, months: 1, paymentTtlHours: input.paymentTtlHours });
   if (!order.ok) return null;
-  const paid = await payOrderFromWallet(prisma, { orderId: order.orderId, userId: input.userId });
-  if (paid.ok) return { orderId: order.orderId, paymentId: paid.paymentId };
-  await transitionOrder(prisma, order.orderId, "CANCELLED", { type: "SYSTEM", id: "auto-renew" }, { reason: `auto-renew not paid from the wallet: ${paid.reason}`, onlyFrom: ["PENDING_PAYMENT"] });
+  return payRenewalOrCancel(prisma, order.orderId, input.userId);
+}
+
+/** Pays a system-made renewal order from the wallet, or cancels it (nobody else will pay it). */
+async function payRenewalOrCancel(prisma: PrismaClient, orderId: number, userId: number): Promise<{ orderId: number; paymentId: number } | null> {
+  const paid = await payOrderFromWallet(prisma, { orderId, userId });
+  if (paid.ok) return { orderId, paymentId: paid.paymentId };
+  await transitionOrder(prisma, orderId, "CANCELLED", { type: "SYSTEM", id: "auto-renew" }, { reason: `auto-renew not paid from the wallet: ${paid.reason}`, onlyFrom: ["PENDING_PAYMENT"] });
   return null;
 }
