@@ -25,6 +25,24 @@ export const PERMISSIONS = [
   "maintenance.manage",
   /** Run the prelaunch doctor. */
   "service.doctor",
+  /** Look up orders (/order, search, the order card and its drill-ins, CSV export). */
+  "orders.view",
+  /** Act on an order: mark a stuck gateway payment paid, cancel/reject it, resend invoice or credentials, add a note. */
+  "orders.manage",
+  /** Providers, plans, prices, stock, promos, OS images and bank accounts. */
+  "catalog.manage",
+  /** Create, list and disable coupons; see redemptions. */
+  "coupons.manage",
+  /** Look up a customer: orders, VPS, wallet and ledger. */
+  "customers.view",
+  /** Block or unblock a customer, set their reseller tier, message them. */
+  "customers.manage",
+  /** Adjust a customer's wallet balance (a ledger ADJUSTMENT; moves money). */
+  "wallet.adjust",
+  /** Send a broadcast to customers. */
+  "broadcast.send",
+  /** Add and remove staff, give them roles, define roles. */
+  "staff.manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -16,6 +16,13 @@ import type { RecordedCall } from "../support/bot-harness.js";
 import { failedVpsOrder, openTransfer as openTransferRow, userRow } from "../support/factories.js";
 import type { StaffBot, Step } from "./support/staff-bot.js";
 import { PEOPLE } from "./support/staff-bot.js";
+import { STAFF_CONSOLE_ACTIONS } from "./staff-actions/staff.js";
+import { PENDING_ACTIONS } from "./staff-actions/pending.js";
+import { ORDER_ACTIONS } from "./staff-actions/orders.js";
+import { CATALOG_ACTIONS } from "./staff-actions/catalog.js";
+import { CUSTOMER_ACTIONS } from "./staff-actions/customers.js";
+import { STATS_ACTIONS } from "./staff-actions/stats.js";
+import { RESELLER_ACTIONS } from "./staff-actions/resellers.js";
 
 export interface StaffAction {
   /** The command (`/stats`) or the callback prefix (`rev:ok2:`) as the code registers it. */
@@ -66,7 +73,7 @@ const paymentStatus = async (prisma: PrismaClient, id: number) => (await prisma.
 const answered = (w: StaffBot, calls: RecordedCall[], method = "sendMessage") =>
   calls.some((c) => c.method === method && !w.refusals.has(String(c.payload.text ?? "")));
 
-export const STAFF_ACTIONS: StaffAction[] = [
+const BASE_ACTIONS: StaffAction[] = [
   {
     name: "/stats",
     kind: "command",
@@ -232,6 +239,23 @@ export const STAFF_ACTIONS: StaffAction[] = [
       return { steps: [{ data: "mnt:off" }], tookEffect: async () => !(await globalMaintenance(w.prisma)) };
     },
   },
+];
+
+/**
+ * Every staff power: the base rows above, then one module per console area
+ * (test/security/staff-actions/*.ts). "mnt:off" stays last: it ends maintenance mode,
+ * which the rows before it may need on.
+ */
+export const STAFF_ACTIONS: StaffAction[] = [
+  ...BASE_ACTIONS.filter((a) => a.name !== "mnt:off"),
+  ...STAFF_CONSOLE_ACTIONS,
+  ...PENDING_ACTIONS,
+  ...ORDER_ACTIONS,
+  ...CATALOG_ACTIONS,
+  ...CUSTOMER_ACTIONS,
+  ...STATS_ACTIONS,
+  ...RESELLER_ACTIONS,
+  ...BASE_ACTIONS.filter((a) => a.name === "mnt:off"),
 ];
 
 const SYSTEM = { userId: null, actorType: "SYSTEM" } as const;
