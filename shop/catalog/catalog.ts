@@ -107,6 +107,8 @@ type PlanRow = {
  */
 export class Catalog {
   private readonly cache: Memo;
+  /** The catalog_version the cached rows belong to (null: nothing read yet). */
+  private seenVersion: bigint | null = null;
 
   /**
    * `cacheTtlMs` keeps catalog rows (not prices: those are computed per call,
@@ -128,6 +130,23 @@ export class Catalog {
   /** Drops cached rows (after a seller edits the catalog). */
   invalidate(): void {
     this.cache.clear();
+  }
+
+  /**
+   * Drops the cache when the catalog changed since it was filled, in this process or another
+   * (catalog_version moves by trigger in the changing transaction): an owner's new price or a
+   * plan's last unit sold shows on the next screen, not after the cache's TTL. One primary-key
+   * read per browse; a load started before the change is dropped with the cache, so nothing
+   * older than the version read here is kept under it.
+   */
+  private async fresh(): Promise<void> {
+    if (!this.opts.cacheTtlMs) return;
+    const row = await this.prisma.catalogVersion.findUnique({ where: { id: 1 }, select: { version: true } });
+    const version = row?.version ?? 0n;
+    if (version !== this.seenVersion) {
+      this.cache.clear();
+      this.seenVersion = version;
+    }
   }
 
   private get availability(): AvailabilityChecker {
@@ -184,6 +203,7 @@ export class Catalog {
 
   /** Providers that are both configured and active, with how many plans each sells. */
   async providers(): Promise<ProviderView[]> {
+    await this.fresh();
     return this.cache.get("providers", () => this.loadProviders());
   }
 
@@ -199,6 +219,7 @@ export class Catalog {
   /** Active plans of one provider, in display order. */
   async plans(providerCode: ProviderCode, buyer: Buyer, now: Date): Promise<PlanView[]> {
     if (!this.offered(providerCode)) return [];
+    await this.fresh();
     const rows = await this.cache.get(`plans:${providerCode}`, async () =>
       (await this.prisma.plan.findMany({
         where: { active: true, provider: { code: providerCode, active: true } },
@@ -212,6 +233,7 @@ export class Catalog {
   /** One plan with every duration's price and its OS images; null if it cannot be bought. */
   async offer(planId: number, buyer: Buyer, now: Date): Promise<PlanOffer | null> {
     type OfferRow = PlanRow & { images: Array<{ image: { id: number; code: string; name: string; active: boolean; sortOrder: number } }> };
+    await this.fresh();
     // Only plans that exist are kept: ids come from callback data, which anyone can forge.
     const row = await this.cache.get(
       `offer:${planId}`,
@@ -244,6 +266,7 @@ export class Catalog {
         where: { id: req.planId },
         include: { ...this.planInclude(), images: { include: { image: true } } },
       })) as QuoteRow | null;
+    if (opts.display) await this.fresh();
     const full = opts.display ? await this.cache.get(`offer:${req.planId}`, load, (found) => found !== null) : await load();
     const row = full ? { ...full, images: full.images.filter((i) => i.image.id === req.imageId) } : null;
     if (!row || !row.active || !row.provider.active || !this.offered(row.provider.code)) return { ok: false, reason: "plan_unavailable" };
