@@ -5,8 +5,9 @@ import { formatIdr } from "../../shop/money.js";
 import { shopStats } from "../../shop/stats/shop-stats.js";
 import type { BotContext } from "../context.js";
 import { allowedTo } from "../middlewares/permission.filter.js";
+import { replyWithStatsCharts } from "./stats/stats-charts.js";
 
-/** Seller and owner commands that read the shop's state; everyone else falls to the unhandled reply. */
+/** Seller and owner commands that read the shop's state; everyone else falls to the unhandled reply. /stats: the numbers as text, then the charts. */
 export const staffFeature = new Composer<BotContext>();
 
 staffFeature
@@ -26,6 +27,7 @@ staffFeature
         orders: orders || ctx.t("stats-no-orders"),
       }),
     );
+    await replyWithStatsCharts(ctx);
   });
 
 staffFeature

@@ -3,6 +3,7 @@ import type { ProviderCode } from "../../../db/client.js";
 import type { Buyer } from "../../../shop/catalog/catalog.js";
 import type { BotContext } from "../../context.js";
 import { isLocale } from "../../../shop/messages/locale.js";
+import { countCatalogView } from "../../../shop/stats/charts/catalog-views.js";
 import { CHECKOUT_CONVERSATION } from "./checkout.conversation.js";
 import { durationView, imageView, plansView, providersView, type View, type ViewKit } from "./views.js";
 
@@ -40,6 +41,8 @@ export async function render(ctx: BotContext, view: View): Promise<void> {
 }
 
 async function showProviders(ctx: BotContext, notice?: string) {
+  // The funnel's first step (/stats); a failed count is logged and never stops the catalog.
+  await countCatalogView(ctx.deps.prisma, ctx.shopUser.id).catch((err: unknown) => ctx.logger.warn({ err }, "catalog view not counted"));
   const view = providersView(kitOf(ctx), await ctx.deps.catalog.providers());
   await render(ctx, notice ? { ...view, text: `${notice}\n\n${view.text}` } : view);
 }
