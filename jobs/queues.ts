@@ -53,9 +53,9 @@ export const payloadSchemas = {
     locale: z.string().optional(),
     buttons: z.array(z.array(button)).optional(),
     /** Send this document along (rendered at send time from our data). */
-    document: z.object({ kind: z.literal("invoice"), orderId: id }).optional(),
+    document: z.object({ kind: z.literal("invoice"), orderId: id, /** A copy staff asked for (orders console): sent even though the invoice went out before. */ copy: z.literal(true).optional() }).optional(),
     /** Include a VPS's login details, decrypted at send time (never stored in the job). */
-    credentials: z.object({ instanceId: id }).optional(),
+    credentials: z.object({ instanceId: id, /** A copy staff asked for (orders console): the current login details again, deleting itself like the first. */ copy: z.literal(true).optional() }).optional(),
     }),
   ]),
   [QueueName.Broadcast]: z.object({ broadcastId: id, deliveryId: id.optional() }),

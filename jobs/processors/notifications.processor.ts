@@ -56,7 +56,7 @@ export function notificationsProcessor(deps: NotificationDeps) {
         const { instanceId } = payload.credentials;
         const earlier = await deps.prisma.instance.findUnique({ where: { id: instanceId }, select: { credentialsMessageId: true, credentialsSentAt: true } });
         // This password was already sent (a retried job, a duplicate follow-up days later): never again.
-        if (earlier?.credentialsMessageId != null) {
+        if (earlier?.credentialsMessageId != null && !payload.credentials.copy) {
           const left = (earlier.credentialsSentAt?.getTime() ?? Date.now()) + deps.credentialsTtlMs - Date.now();
           await scheduleDelete(deps, payload.chatId, earlier.credentialsMessageId, Math.max(0, left));
           return { messageId: earlier.credentialsMessageId, alreadySent: true };
@@ -75,7 +75,7 @@ export function notificationsProcessor(deps: NotificationDeps) {
       if (payload.document?.kind === "invoice") {
         const { orderId } = payload.document;
         const order = await deps.prisma.order.findUnique({ where: { id: orderId }, select: { invoiceMessageId: true } });
-        if (order?.invoiceMessageId != null) return { messageId: order.invoiceMessageId, alreadySent: true };
+        if (order?.invoiceMessageId != null && !payload.document.copy) return { messageId: order.invoiceMessageId, alreadySent: true };
         const data = await invoiceDataFor(deps.prisma, orderId, deps.shopName);
         if (data) {
           const pdf = await renderInvoicePdf(data);
