@@ -24,10 +24,11 @@ async function renderList(ctx: BotContext, page: number) {
   const pages = Math.ceil(total / PAGE_SIZE);
   if (page > 0) kb.text(ctx.t("catalog-prev"), `ord:list:${page - 1}`);
   if (page < pages - 1) kb.text(ctx.t("catalog-next"), `ord:list:${page + 1}`);
-  kb.row().text(ctx.t("menu-main"), "menu:main");
-  const lines = items.map((o) =>
-    ctx.t("orders-line", { reference: o.reference, plan: escapeHtml(o.planName ?? "—"), total: formatIdr(o.totalIdr), status: ctx.t(`order-status-${o.status}`) }),
-  );
+  kb.row().text(ctx.t("rsl-by-label"), "rs:l:0").row().text(ctx.t("menu-main"), "menu:main");
+  const lines = items.map((o) => {
+    const line = ctx.t("orders-line", { reference: o.reference, plan: escapeHtml(o.planName ?? "—"), total: formatIdr(o.totalIdr), status: ctx.t(`order-status-${o.status}`) });
+    return o.clientLabel ? `${line}\n   ${ctx.t("rsl-label-line", { label: escapeHtml(o.clientLabel) })}` : line;
+  });
   const footer = pages > 1 ? `\n\n${ctx.t("catalog-page", { page: page + 1, pages })}` : "";
   return { text: `${ctx.t("orders-title")}\n\n${lines.join("\n")}${footer}`, kb };
 }
@@ -56,6 +57,7 @@ ordersFeature.callbackQuery(/^ord:view:(\d+)$/, async (ctx) => {
     ctx.t("order-detail-title", { reference: order.reference }),
     ctx.t("order-detail-status", { status: ctx.t(`order-status-${order.status}`) }),
     ctx.t("order-detail-created", { date: formatDateTime(order.createdAt, locale) }),
+    ...(order.clientLabel ? [ctx.t("rsl-label-line", { label: escapeHtml(order.clientLabel) })] : []),
     "",
   ];
   if (order.planName) {
@@ -72,6 +74,12 @@ ordersFeature.callbackQuery(/^ord:view:(\d+)$/, async (ctx) => {
   for (const h of order.statusHistory) lines.push(`• ${formatDateTime(h.createdAt, locale)} — ${ctx.t(`order-status-${h.toStatus}`)}`);
   const kb = new InlineKeyboard();
   if (order.status === "PENDING_PAYMENT") kb.text(ctx.t("pay-now"), `pay:m:${order.id}`).row();
+  if (order.kind !== "WALLET_TOPUP") {
+    kb.text(ctx.t(order.clientLabel ? "rsl-label-change" : "rsl-label-add"), `rs:e:${order.id}`);
+    if (order.clientLabel) kb.text(ctx.t("rsl-label-remove"), `rs:x:${order.id}`);
+    kb.row();
+  }
+  if (order.paidAt) kb.text(ctx.t("rsl-invoice-open"), `rs:d:${order.id}`).row();
   kb.text(ctx.t("orders-back"), "ord:list:0").row().text(ctx.t("menu-main"), "menu:main");
   const text = lines.join("\n");
   await ctx.editMessageText(text, { parse_mode: "HTML", reply_markup: kb }).catch(() => ctx.reply(text, { parse_mode: "HTML", reply_markup: kb }));

@@ -39,6 +39,7 @@ async function showList(ctx: BotContext) {
     where: { userId: ctx.shopUser.id, status: { notIn: ["DELETED", "FAILED"] } },
     orderBy: { createdAt: "desc" },
     take: 20,
+    include: { order: { select: { clientLabel: true } } },
   });
   const kb = new InlineKeyboard();
   if (instances.length === 0) {
@@ -46,10 +47,11 @@ async function showList(ctx: BotContext) {
     return;
   }
   const servers = await Promise.all(instances.map((i) => live(ctx, i.providerCode, i.providerInstanceId)));
-  const lines = instances.map((i, n) =>
-    ctx.t("vps-line", { label: escapeHtml(i.label), ip: i.ipv4 ?? "—", status: statusText(ctx, i.status, servers[n]), expires: formatDate(i.expiresAt, localeOf(ctx)) }),
-  );
-  for (const i of instances) kb.text(`${i.label} · ${i.ipv4 ?? "…"}`, `vps:view:${i.id}`).row();
+  const lines = instances.map((i, n) => {
+    const line = ctx.t("vps-line", { label: escapeHtml(i.label), ip: i.ipv4 ?? "—", status: statusText(ctx, i.status, servers[n]), expires: formatDate(i.expiresAt, localeOf(ctx)) });
+    return i.order.clientLabel ? `${line}\n   ${ctx.t("rsl-label-line", { label: escapeHtml(i.order.clientLabel) })}` : line;
+  });
+  for (const i of instances) kb.text(`${i.order.clientLabel ? `${i.order.clientLabel} · ` : ""}${i.label} · ${i.ipv4 ?? "…"}`, `vps:view:${i.id}`).row();
   kb.text(ctx.t("menu-main"), "menu:main");
   await render(ctx, { text: `${ctx.t("vps-list-title")}\n\n${lines.join("\n")}`, keyboard: kb });
 }
@@ -96,6 +98,7 @@ async function showDetail(ctx: BotContext, instance: NonNullable<Awaited<ReturnT
     created: formatDate(instance.createdAt, localeOf(ctx)),
     expires: formatDate(instance.expiresAt, localeOf(ctx)),
   });
+  const label = instance.order.clientLabel ? `${ctx.t("rsl-label-line", { label: escapeHtml(instance.order.clientLabel) })}\n` : "";
   const kb = new InlineKeyboard();
   const liveStatus = server?.status ?? (instance.status === "OFF" ? "off" : "running");
   const actions = availableActions(provider, instance).filter((a) => {
@@ -114,7 +117,7 @@ async function showDetail(ctx: BotContext, instance: NonNullable<Awaited<ReturnT
     kb.text(ctx.t(instance.autoRenew ? "vps-auto-renew-button-on" : "vps-auto-renew-button-off"), `vps:auto:${instance.id}`);
   }
   kb.row().text(ctx.t("vps-refresh"), `vps:view:${instance.id}`).text(ctx.t("vps-back"), "vps:list");
-  await render(ctx, { text, keyboard: kb });
+  await render(ctx, { text: label + text, keyboard: kb });
 }
 
 vpsFeature.callbackQuery(/^vps:act:(\d+):([a-z_]+)$/, async (ctx) => {

@@ -30,7 +30,15 @@ export type CreateOrderResult =
 export async function createOrder(
   prisma: PrismaClient,
   catalog: Catalog,
-  input: { buyer: Buyer; request: QuoteRequest; expectedTotalIdr: number; paymentTtlHours: number; now?: Date },
+  input: {
+    buyer: Buyer;
+    request: QuoteRequest;
+    expectedTotalIdr: number;
+    paymentTtlHours: number;
+    now?: Date;
+    /** Resellers: the client or project the order is for, already validated (shop/resellers/labels.ts). */
+    clientLabel?: string | null;
+  },
 ): Promise<CreateOrderResult> {
   const now = input.now ?? new Date();
   const couponCode = input.request.couponCode ? normalizeCouponCode(input.request.couponCode) : null;
@@ -73,6 +81,7 @@ export async function createOrder(
             snapshot: JSON.parse(JSON.stringify({ ...quote, buyer: input.buyer })) as Prisma.InputJsonObject,
             paymentDeadline,
             stockHeld,
+            clientLabel: input.clientLabel ?? null,
             createdAt: now,
           },
         });

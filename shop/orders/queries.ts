@@ -7,6 +7,8 @@ export interface OrderListItem {
   totalIdr: number;
   status: OrderStatus;
   createdAt: Date;
+  /** Resellers: the client or project the order is for. */
+  clientLabel: string | null;
 }
 
 /** A customer's orders, newest first, one page at a time. */
@@ -18,7 +20,7 @@ export async function listUserOrders(prisma: PrismaClient, userId: number, page:
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       skip: page * pageSize,
       take: pageSize,
-      select: { id: true, reference: true, planName: true, totalIdr: true, status: true, createdAt: true },
+      select: { id: true, reference: true, planName: true, totalIdr: true, status: true, createdAt: true, clientLabel: true },
     }),
   ]);
   return { total, items: items as OrderListItem[] };

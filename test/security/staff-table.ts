@@ -288,9 +288,11 @@ async function refundHold(prisma: PrismaClient): Promise<number> {
  * STAFF_ACTIONS. Adding a prefix here is a claim that it needs no staff permission.
  */
 export const CUSTOMER_SURFACE = {
-  commands: ["start", "help", "cancel", "catalog", "orders", "vps", "wallet", "language"],
+  commands: ["start", "help", "cancel", "catalog", "orders", "vps", "wallet", "language", "invoices"],
   callbacks: [
     "menu:", "cat:", "cat:prov:", "cat:plan:", "cat:dur:", "cat:img:", "chk:", "ord:view:", "ord:list:", "pay:m:", "pay:tp:", "pay:mt:", "pay:wl:", "pay:wlok:", "pay:mn:",
     "wal:top:", "wal:custom", "vps:view:", "vps:list", "vps:auto:", "vps:act:", "vps:do:", "vps:console:", "renew:", "renew:do:", "lang:",
+    // Resellers (bot/features/reseller.feature.ts): a customer's own labels and invoices, ownership checked per tap.
+    "rs:l:", "rs:g:", "rs:e:", "rs:x:", "rs:c", "rs:i:", "rs:d:",
   ],
 };

@@ -8,7 +8,8 @@ import { normalizeCouponCode } from "../../../shop/pricing/coupon-rules.js";
 import type { BotContext, BotDeps, ConvContext } from "../../context.js";
 import { formatDateTime, formatIdr } from "../../../shop/messages/format.js";
 import { isLocale, type Locale } from "../../../shop/messages/locale.js";
-import { couponRejectionText, couponView, summaryView, type View, type ViewKit } from "./views.js";
+import { MAX_LABEL_CHARS, parseClientLabel } from "../../../shop/resellers/labels.js";
+import { couponRejectionText, couponView, labelAskView, summaryView, type View, type ViewKit } from "./views.js";
 
 /** Stable conversation id; persisted state refers to it. */
 export const CHECKOUT_CONVERSATION = "checkout";
@@ -28,7 +29,7 @@ function isNotModified(err: unknown): boolean {
 }
 
 /**
- * The part of ordering that needs free text: coupon → summary → confirm, in
+ * The part of ordering that needs free text: coupon → summary (→ optional label) → confirm, in
  * the message the customer was browsing. Reads go through
  * `conversation.external` so replays after a restart see the same data; any
  * catalog button (Back, Cancel) ends it and is handled by browsing.
@@ -78,12 +79,15 @@ export function checkoutConversation(deps: BotDeps) {
       await show({ text: t("order-unavailable"), keyboard: new InlineKeyboard().text(t("menu-catalog"), "cat:home") });
     };
 
-    let stage: "coupon" | "summary" = "coupon";
+    let stage: "coupon" | "summary" | "label" = "coupon";
     let couponCode: string | null = null;
+    let clientLabel: string | null = null;
     let notice: string | undefined;
     for (let turn = 0; turn < MAX_TURNS; turn++) {
       if (stage === "coupon") {
         await show(couponView(kit, choice, notice));
+      } else if (stage === "label") {
+        await show(labelAskView(kit, MAX_LABEL_CHARS, clientLabel, notice));
       } else {
         const result = await quote(couponCode);
         if (!result.ok) return unavailable();
@@ -92,7 +96,7 @@ export function checkoutConversation(deps: BotDeps) {
           stage = "coupon";
           continue;
         }
-        await show(summaryView(kit, result.quote, notice));
+        await show(summaryView(kit, result.quote, notice, clientLabel));
       }
       notice = undefined;
 
@@ -116,6 +120,13 @@ export function checkoutConversation(deps: BotDeps) {
           stage = "coupon";
         } else if (data === "chk:nocoupon") {
           couponCode = null;
+        } else if (data === "chk:label") {
+          stage = "label";
+        } else if (data === "chk:sum") {
+          stage = "summary";
+        } else if (data === "chk:nolabel") {
+          clientLabel = null;
+          stage = "summary";
         } else if (data === "chk:confirm" && stage === "summary") {
           const done = await confirm();
           if (done) return;
@@ -133,6 +144,17 @@ export function checkoutConversation(deps: BotDeps) {
         }
         continue;
       }
+      if (text !== undefined && stage === "label") {
+        await moveDown();
+        const parsed = parseClientLabel(text);
+        if (parsed.ok) {
+          clientLabel = parsed.label;
+          stage = "summary";
+        } else {
+          notice = t(`rsl-label-bad-${parsed.reason}`, { max: MAX_LABEL_CHARS });
+        }
+        continue;
+      }
       await update.reply(t("flow-use-buttons"));
     }
     await api.sendMessage(chatId, t("flow-timeout"));
@@ -147,6 +169,7 @@ export function checkoutConversation(deps: BotDeps) {
       const at = new Date(await conversation.now());
       const expected = shownQuote.quote.breakdown.totalIdr;
       const code = couponCode;
+      const label = clientLabel;
       const result = await conversation.external(async (): Promise<CreateOrderResult | { status: "rate_limited" }> => {
         if (!(await allowOrderCreation(deps.redis, deps.config.queuePrefix, buyer.userId, 10, at.getTime()))) return { status: "rate_limited" };
         const created = await createOrder(deps.prisma, deps.catalog, {
@@ -155,6 +178,7 @@ export function checkoutConversation(deps: BotDeps) {
           expectedTotalIdr: expected,
           paymentTtlHours: deps.config.orderPaymentTtlHours,
           now: at,
+          clientLabel: label,
         });
         if (created.status === "created") await announceOrder(deps, chatId, created.order, created.quote, locale);
         // The browsing cache was behind the database: drop it so the next summary shows the real price.

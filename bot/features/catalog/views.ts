@@ -134,7 +134,19 @@ export function couponView(kit: ViewKit, choice: { planId: number; months: numbe
   return { text, keyboard: nav(kit, kb, CB.duration(choice.planId, choice.months)) };
 }
 
-export function summaryView(kit: ViewKit, quote: Quote, notice?: string): View {
+/**
+ * Checkout's optional label step: the reseller types the client or project this order is for.
+ * Offered to every buyer from the summary (one extra button, no extra step for those who skip it).
+ */
+export function labelAskView(kit: ViewKit, maxChars: number, label: string | null, notice?: string): View {
+  const kb = new InlineKeyboard().text(kit.t("menu-back"), "chk:sum");
+  if (label !== null) kb.text(kit.t("rsl-label-remove"), "chk:nolabel");
+  const text = `${notice ? `${notice}\n\n` : ""}${kit.t("rsl-label-ask", { max: maxChars })}`;
+  return { text, keyboard: kb };
+}
+
+/** `label`: the reseller's client/project label chosen for this order (null: none yet). */
+export function summaryView(kit: ViewKit, quote: Quote, notice?: string, label: string | null = null): View {
   const b = quote.breakdown;
   const lines = [
     ...(notice ? [notice, ""] : []),
@@ -143,6 +155,7 @@ export function summaryView(kit: ViewKit, quote: Quote, notice?: string): View {
     specsLine(kit, { ...quote.specs, region: quote.region, providerCode: quote.providerCode }),
     kit.t("summary-image", { image: escapeHtml(quote.imageName) }),
     kit.t("summary-duration", { duration: kit.t("duration", { months: quote.durationMonths }) }),
+    ...(label !== null ? [kit.t("rsl-label-summary", { label: escapeHtml(label) })] : []),
     "",
     kit.t("summary-base", { amount: formatIdr(b.basePriceIdr) }),
   ];
@@ -152,6 +165,8 @@ export function summaryView(kit: ViewKit, quote: Quote, notice?: string): View {
   const kb = new InlineKeyboard()
     .text(kit.t("summary-confirm"), "chk:confirm")
     .row()
-    .text(quote.coupon ? kit.t("coupon-remove") : kit.t("coupon-change"), quote.coupon ? "chk:nocoupon" : "chk:coupon");
+    .text(quote.coupon ? kit.t("coupon-remove") : kit.t("coupon-change"), quote.coupon ? "chk:nocoupon" : "chk:coupon")
+    .row()
+    .text(kit.t(label === null ? "rsl-label-add" : "rsl-label-change"), "chk:label");
   return { text: lines.join("\n"), keyboard: nav(kit, kb, CB.duration(quote.planId, quote.durationMonths)) };
 }

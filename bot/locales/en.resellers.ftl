@@ -1,0 +1,36 @@
+# Resellers: order labels (client or project), orders by label, invoice history.
+rsl-no-label = (no label)
+rsl-label-line = 🏷 { $label }
+rsl-label-add = 🏷 Add a label (client/project)
+rsl-label-change = 🏷 Change label
+rsl-label-remove = 🏷 Remove label
+rsl-label-summary = Label: <b>{ $label }</b>
+rsl-label-ask = 🏷 Send the label for this order: the client or project it is for (up to { $max } characters, letters, digits, spaces and . , - _ & ( ) # / + ' @).
+rsl-label-cancel = ✖️ Cancel
+rsl-label-cancelled = Label unchanged.
+rsl-label-bad-empty = ❌ The label is empty. Send a name of up to { $max } characters.
+rsl-label-bad-too_long = ❌ The label is too long: up to { $max } characters.
+rsl-label-bad-bad_chars = ❌ The label may contain letters, digits, spaces and . , - _ & ( ) # / + ' @ only.
+rsl-label-saved = ✅ Order { $reference } is labelled <b>{ $label }</b>.
+rsl-label-cleared = Label of order { $reference } removed.
+rsl-open-order = 🧾 Open the order
+rsl-by-label = 🏷 Orders by label
+rsl-all-labels = 🏷 All labels
+rsl-groups-title = <b>🏷 Orders by label</b>
+rsl-groups-empty = You have no VPS orders yet, so no labels.
+rsl-group-line = { $label } — { $orders ->
+    [one] 1 order
+   *[other] { $orders } orders
+  }
+rsl-group-button = { $label } ({ $orders })
+rsl-group-title = <b>🏷 { $label }</b> — { $orders ->
+    [one] 1 order
+   *[other] { $orders } orders
+  }
+rsl-invoices-title = <b>📄 Invoices</b>
+rsl-invoices-empty = No invoices yet: an invoice is made when an order is paid.
+rsl-invoice-line = { $reference } · { $what } · { $total } · paid { $date }
+rsl-invoice-topup = Balance top-up
+rsl-invoice-button = 📄 { $reference }
+rsl-invoice-not-found = Invoice not found.
+rsl-invoice-open = 📄 Invoice
