@@ -15,19 +15,26 @@ import type { orderInstance } from "../../shop/orders/console/drill.js";
 export type T = (key: string, vars?: Record<string, string | number>) => string;
 
 const status = (t: T, s: string) => t(`order-status-${s}`);
+
+/** Button data of the handlers `oc:f:` (one-tap filter), `oc:pg:` (page) and `oc:d:` (drill-in). */
+const filterData = (kind: "s" | "p" | "d", n: number) => `oc:f:${kind}:${n}`;
+const pageData = (dir: "n" | "p", anchorId: number, page: number) => `oc:pg:${dir}:${anchorId}:${page}`;
+export type Drill = "h" | "pa" | "pr" | "in" | "au" | "ms";
+const drillData = (kind: Drill, orderId: number) => `oc:d:${kind}:${orderId}`;
 const when = (d: Date, locale: Locale) => formatDateTime(d, locale);
 
 /** `/order` alone: how to search, and one-tap filters. */
 export function searchMenu(t: T): { text: string; keyboard: InlineKeyboard } {
   const kb = new InlineKeyboard();
   CONSOLE_STATUSES.forEach((s, i) => {
-    kb.text(status(t, s), `oc:f:s:${i}`);
+    kb.text(status(t, s), filterData("s", i));
     if (i % 3 === 2) kb.row();
   });
   kb.row();
-  CONSOLE_PROVIDERS.forEach((p, i) => kb.text(p, `oc:f:p:${i}`));
-  kb.row().text(t("ordc-menu-today"), "oc:f:d:0").text(t("ordc-menu-days", { days: 7 }), "oc:f:d:7").text(t("ordc-menu-days", { days: 30 }), "oc:f:d:30");
-  kb.row().text(t("ordc-menu-csv", { days: 7 }), "oc:csv:7").text(t("ordc-menu-csv", { days: 30 }), "oc:csv:30");
+  CONSOLE_PROVIDERS.forEach((p, i) => kb.text(p, filterData("p", i)));
+  kb.row().text(t("ordc-menu-today"), filterData("d", 0)).text(t("ordc-menu-days", { days: 7 }), filterData("d", 7)).text(t("ordc-menu-days", { days: 30 }), filterData("d", 30));
+  kb.row();
+  for (const days of [7, 30]) kb.text(t("ordc-menu-csv", { days }), `oc:csv:${days}`);
   return { text: t("ordc-menu"), keyboard: kb };
 }
 
@@ -56,8 +63,8 @@ export function resultList(t: T, page: OrderPage, filterText: string, pageNo: nu
   }
   const first = page.rows[0]!;
   const last = page.rows[page.rows.length - 1]!;
-  if (page.hasNewer && pageNo > 1) kb.text(t("ordc-newer"), `oc:pg:p:${first.id}:${pageNo - 1}`);
-  if (page.hasOlder) kb.text(t("ordc-older"), `oc:pg:n:${last.id}:${pageNo + 1}`);
+  if (page.hasNewer && pageNo > 1) kb.text(t("ordc-newer"), pageData("p", first.id, pageNo - 1));
+  if (page.hasOlder) kb.text(t("ordc-older"), pageData("n", last.id, pageNo + 1));
   return { text: lines.join("\n"), keyboard: kb };
 }
 
@@ -120,8 +127,8 @@ export function orderCard(t: T, card: OrderCard, locale: Locale): { text: string
   }
   const id = card.order.id;
   const kb = new InlineKeyboard()
-    .text(t("ordc-btn-history"), `oc:d:h:${id}`).text(t("ordc-btn-payments"), `oc:d:pa:${id}`).text(t("ordc-btn-provisioning"), `oc:d:pr:${id}`).row()
-    .text(t("ordc-btn-instance"), `oc:d:in:${id}`).text(t("ordc-btn-audit"), `oc:d:au:${id}`).text(t("ordc-btn-messages"), `oc:d:ms:${id}`).row();
+    .text(t("ordc-btn-history"), drillData("h", id)).text(t("ordc-btn-payments"), drillData("pa", id)).text(t("ordc-btn-provisioning"), drillData("pr", id)).row()
+    .text(t("ordc-btn-instance"), drillData("in", id)).text(t("ordc-btn-audit"), drillData("au", id)).text(t("ordc-btn-messages"), drillData("ms", id)).row();
   const can = card.can;
   if (can.markPaidPaymentId !== undefined) kb.text(t("ordc-btn-mark-paid"), `oc:mp:${can.markPaidPaymentId}`);
   if (can.cancel) kb.text(t("ordc-btn-cancel"), `oc:cx:${id}`);

@@ -8,6 +8,7 @@
 import { InputFile } from "grammy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CloudError, type CloudProvider, type CloudServer } from "../../shop/cloud/provider.js";
+import { csvField } from "../../shop/orders/console/csv.js";
 import { newOrderReference } from "../../shop/orders/reference.js";
 import { approvePayment } from "../../shop/payments/review.js";
 import { settleAndRecord } from "../../shop/payments/settle.js";
@@ -323,6 +324,10 @@ describe("CSV export", () => {
     expect(lines[0]).toBe("reference,created_at,status,kind,customer_telegram_id,customer_username,customer_name,plan,provider,region,duration_months,base_price_idr,promo_discount_idr,coupon_code,coupon_discount_idr,total_idr,payment_fee_idr,paid_total_idr,payment_gateway,payment_method,paid_at");
     expect(lines[1]).toBe(`${order.reference},2026-11-15T05:00:00.000Z,PENDING_PAYMENT,NEW_VPS,9511201,,"Tono, ""si"" =SUM(A1)",Basic 1 GB,DIGITALOCEAN,sgp1,1,128456,5000,,0,123456,0,0,,,`);
     expect(lines).toHaveLength(3);
+    // A text that a spreadsheet would run is defused; numbers stay numbers.
+    expect(csvField("=HYPERLINK(\"x\")")).toBe('"\'=HYPERLINK(""x"")"');
+    expect(csvField("@cmd")).toBe("'@cmd");
+    expect(csvField(-1500)).toBe("-1500");
     expect(allText(await send(OWNER, { text: "/order csv" }))).toContain("Tulis rentang tanggal");
   });
 });
