@@ -20,6 +20,7 @@ export const QueueName = {
   Lifecycle: "lifecycle",
   OwnerAlerts: "owner-alerts",
   Backups: "backups",
+  StatsReports: "stats-reports",
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -78,6 +79,8 @@ export const payloadSchemas = {
   ]),
   /** Scheduled: the daily backup, or the restore drill after it (jobs/processors/backups.processor.ts). */
   [QueueName.Backups]: z.object({ task: z.enum(["backup", "drill"]), tick }),
+  /** Scheduled hourly: the owner's weekly summary once it is due (jobs/processors/stats-reports.processor.ts). */
+  [QueueName.StatsReports]: z.object({ task: z.literal("weekly-summary"), tick }),
 } satisfies Record<QueueName, z.ZodType>;
 
 export type Payload<Q extends QueueName> = z.output<(typeof payloadSchemas)[Q]>;
@@ -102,6 +105,8 @@ export const defaultJobOptions: Record<QueueName, JobsOptions> = {
   [QueueName.Lifecycle]: { ...base, attempts: 3, backoff: { type: "exponential", delay: 30_000 } },
   [QueueName.OwnerAlerts]: { ...base, attempts: 20, backoff: { type: "capped", delay: 5_000 } },
   [QueueName.Backups]: { ...base, attempts: 3, backoff: { type: "exponential", delay: 60_000 } },
+  // An owner's Telegram out for a while: retried for ~15 min; the next hourly tick carries on after that.
+  [QueueName.StatsReports]: { ...base, attempts: 20, backoff: { type: "capped", delay: 5_000 } },
 };
 
 /** Thrown when a producer hands a payload that does not match the catalogue. */

@@ -18,6 +18,7 @@ import { closeWorkers, registerWorkers, type ProcessorMap } from "../jobs/worker
 import { notificationsProcessor } from "../jobs/processors/notifications.processor.js";
 import { ownerAlertsProcessor } from "../jobs/processors/owner-alerts.processor.js";
 import { backupSchedules, backupsWorker } from "../jobs/processors/backups.processor.js";
+import { statsReportSchedules, statsReportsWorker } from "../jobs/processors/stats-reports.processor.js";
 import { UserDirectory } from "../shop/users/directory.js";
 import { configRoster } from "../shop/users/staff.js";
 import { Catalog } from "../shop/catalog/catalog.js";
@@ -282,6 +283,7 @@ export async function startService(
       },
       [QueueName.OwnerAlerts]: { process: ownerAlertsProcessor({ api, prisma, queues, config, i18n, logger }), concurrency: 1 },
       [QueueName.Backups]: backupsWorker({ prisma, config, queues, logger, i18n }),
+      [QueueName.StatsReports]: statsReportsWorker({ prisma, api, roster: configRoster(config), i18n, logger }),
       [QueueName.Lifecycle]: {
         process: lifecycleProcessor({ prisma, queues, i18n, providers: core.providers, lifecycle: config.lifecycle, paymentTtlHours: config.orderPaymentTtlHours }),
         concurrency: 1,
@@ -294,7 +296,7 @@ export async function startService(
     recovery = startRecovery({ prisma, queues, processors, logger });
   }
 
-  if (roles.includes("scheduler")) scheduler = startScheduler([...scheduleTable(queues), ...backupSchedules(config, queues)], logger);
+  if (roles.includes("scheduler")) scheduler = startScheduler([...scheduleTable(queues), ...backupSchedules(config, queues), ...statsReportSchedules(queues)], logger);
 
   if (roles.includes("web")) {
     // The gateway webhook's settlement runs on a small plain pg pool, as prepared statements;
