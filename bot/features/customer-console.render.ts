@@ -16,7 +16,7 @@ export function cardText(ctx: BotContext, card: CustomerCard): string {
   const t: T = ctx.t.bind(ctx);
   const locale = localeOf(ctx);
   const lines = [
-    t("cust-card-title", { name: card.firstName || "-", username: card.username ? `@${card.username}` : "-", telegramId: card.telegramId }),
+    t("cust-card-title", { name: card.firstName || "-", username: card.username ? `@${card.username}` : "-", telegramId: String(card.telegramId) }),
     t("cust-card-since", { date: formatDate(card.createdAt, locale), role: card.role, language: card.language }),
     card.ban
       ? t("cust-card-banned", { date: formatDateTime(card.ban.at, locale), reason: card.ban.reason, by: card.ban.byName ?? "-" })
