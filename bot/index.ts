@@ -20,6 +20,8 @@ import { unhandledFeature } from "./features/unhandled.js";
 import { backupFeature } from "./features/backup.feature.js";
 import { RESTORE_CONVERSATION, restoreConversation, restoreFeature, restoreKeyIntake } from "./features/restore.conversation.js";
 import { alertsFeature } from "./features/alerts.feature.js";
+import { customerConsoleFeature } from "./features/customer-console.feature.js";
+import { CUSTOMER_INPUT_CONVERSATION, customerInputConversation } from "./features/customer-console.conversation.js";
 import { resellerFeature } from "./features/reseller.feature.js";
 import { LABEL_CONVERSATION, labelConversation } from "./features/reseller-label.conversation.js";
 import { orderConsoleFeature } from "./features/order-console.feature.js";
@@ -115,6 +117,7 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
   protectedBot.use(createConversation<BotContext, ConvContext>(topUpConversation(deps), { id: TOPUP_CONVERSATION, plugins }));
   protectedBot.use(createConversation<BotContext, ConvContext>(rejectConversation(deps), { id: REJECT_CONVERSATION, plugins }));
   protectedBot.use(createConversation<BotContext, ConvContext>(restoreConversation(deps), { id: RESTORE_CONVERSATION, plugins }));
+  protectedBot.use(createConversation<BotContext, ConvContext>(customerInputConversation(deps), { id: CUSTOMER_INPUT_CONVERSATION, plugins }));
   protectedBot.use(createConversation<BotContext, ConvContext>(labelConversation(deps), { id: LABEL_CONVERSATION, plugins }));
   protectedBot.use(createConversation<BotContext, ConvContext>(orderReasonConversation(deps), { id: ORDER_REASON_CONVERSATION, plugins }));
   protectedBot.use(languageFeature);
@@ -134,6 +137,7 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
   protectedBot.use(doctorFeature);
   protectedBot.use(orderConsoleFeature);
   protectedBot.use(resellerFeature);
+  protectedBot.use(customerConsoleFeature);
   protectedBot.use(alertsFeature);
   protectedBot.use(unhandledFeature);
   return bot;

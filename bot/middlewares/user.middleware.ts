@@ -16,15 +16,17 @@ export function loadUser(): Middleware<BotContext> {
 }
 
 /**
- * Stops blocked users before any feature runs, staff included: a blocked seller
- * has no staff power (the staff filters check `blocked` again, fresh, at each tap).
+ * Stops blocked and banned users before any feature runs, staff included: a blocked
+ * or banned seller has no staff power (the staff filters check `blocked` again, fresh, at each tap).
  */
 export function guardBlocked(): Middleware<BotContext> {
   return async (ctx, next) => {
     const user = ctx.shopUser;
     if (user.blocked) {
-      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t("blocked-user"), show_alert: true });
-      else if (ctx.chat?.type === "private") await ctx.reply(ctx.t("blocked-user"));
+      // Banned by staff (/customer): say so plainly, not the generic restriction.
+      const text = ctx.t(user.banned ? "cust-banned-notice" : "blocked-user");
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text, show_alert: true });
+      else if (ctx.chat?.type === "private") await ctx.reply(text);
       return;
     }
     await next();

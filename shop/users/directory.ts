@@ -12,7 +12,10 @@ export interface ShopUser {
   telegramId: number;
   role: Role;
   language: Language;
+  /** No shop and no staff power: the bot's block flag, or a staff ban (`banned`). */
   blocked: boolean;
+  /** Banned by staff from /customer (users.banned_at); also sets `blocked`. Absent in copies cached before bans existed. */
+  banned?: boolean;
   firstName: string;
   resellerTierId: number | null;
 }
@@ -123,6 +126,7 @@ function toShopUser(row: {
   role: string;
   language: string;
   blocked: boolean;
+  bannedAt: Date | null;
   firstName: string | null;
   resellerTierId: number | null;
 }): ShopUser {
@@ -131,7 +135,9 @@ function toShopUser(row: {
     telegramId: Number(row.telegramId),
     role: row.role as Role,
     language: row.language === "en" ? "en" : "id",
-    blocked: row.blocked,
+    // A staff ban takes everything `blocked` takes (can() refuses it, the guard stops it).
+    blocked: row.blocked || row.bannedAt !== null,
+    banned: row.bannedAt !== null,
     firstName: row.firstName ?? "",
     resellerTierId: row.resellerTierId,
   };
