@@ -11,9 +11,15 @@ stats-chart-duration-min = { $m } min { $s } s
 stats-chart-duration-sec = { $s } s
 stats-chart-revenue-title = Revenue per day
 stats-chart-revenue-caption =
-    💰 Revenue, { $days } days: { $revenue } from { $orders } paid orders (average { $perDay }/day)
+    💰 Revenue, { $days } days: { $revenue } from { $orders } paid { $orders ->
+        [one] order
+       *[other] orders
+    } (average { $perDay }/day)
     Best day: { $bestDay } ({ $best })
-    Not counted, refunded: { $refundedOrders } orders, { $refunded }
+    Not counted, refunded: { $refundedOrders } { $refundedOrders ->
+        [one] order
+       *[other] orders
+    }, { $refunded }
 stats-chart-funnel-title = Conversion funnel
 stats-chart-funnel-viewers = Catalog views
 stats-chart-funnel-orders = Orders
@@ -22,12 +28,18 @@ stats-chart-funnel-active = Active VPS
 stats-chart-funnel-caption =
     🔻 Funnel, { $days } days (new VPS orders):
     { $viewers } catalog visitors per day ({ $views } opens)
-    → { $orders } orders ({ $orderRate })
+    → { $orders } { $orders ->
+        [one] order
+       *[other] orders
+    } ({ $orderRate })
     → { $paid } paid ({ $paidRate })
     → { $active } active ({ $activeRate })
 stats-chart-methods-title = Payment methods
 stats-chart-methods-caption = 💳 Payment methods, { $days } days:
-stats-chart-method-line = • { $method }: { $orders } orders, { $amount } ({ $share })
+stats-chart-method-line = • { $method }: { $orders } { $orders ->
+        [one] order
+       *[other] orders
+    }, { $amount } ({ $share })
 stats-chart-gateway-TRIPAY = Tripay
 stats-chart-gateway-MIDTRANS = Midtrans
 stats-chart-gateway-WALLET = Wallet balance
@@ -42,7 +54,10 @@ stats-chart-provisioning-caption =
     Time to active: median { $p50 }, p95 { $p95 }
 stats-chart-top-plans-title = Top plans
 stats-chart-top-plans-caption = 🏆 Top plans, { $days } days:
-stats-chart-top-plan-line = { $rank }. { $plan }: { $orders } orders, { $amount }
+stats-chart-top-plan-line = { $rank }. { $plan }: { $orders } { $orders ->
+        [one] order
+       *[other] orders
+    }, { $amount }
 stats-chart-providers-title = Active VPS per provider
 stats-chart-providers-active = Active
 stats-chart-providers-suspended = Suspended
@@ -63,6 +78,9 @@ stats-chart-weekly-text =
     🔻 Orders → paid: { $paidRate } (before { $paidRateBefore })
     ⚙️ Provisioning success: { $provisioningRate } (before { $provisioningRateBefore })
     🖥 Active VPS now: { $active }
-    Not counted, refunded: { $refundedOrders } orders, { $refunded }
+    Not counted, refunded: { $refundedOrders } { $refundedOrders ->
+        [one] order
+       *[other] orders
+    }, { $refunded }
 stats-chart-change-new = new
 stats-chart-change-same = unchanged
