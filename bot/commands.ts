@@ -3,58 +3,86 @@ import { GrammyError, type Api, type Context } from "grammy";
 import type { BotCommand } from "grammy/types";
 import type { Logger } from "../shop/platform/logger.js";
 import { LOCALES, DEFAULT_LOCALE } from "../shop/messages/locale.js";
+import type { Permission } from "../shop/users/staff.js";
 
-/** Commands each role sees in Telegram's menu; staff see the customer ones too. */
-export const COMMANDS = {
-  CUSTOMER: ["start", "catalog", "orders", "vps", "wallet", "language", "help", "cancel"],
-  SELLER: ["stats", "retry", "refund"],
-  OWNER: ["health", "doctor", "backup", "restore", "maintenance"],
-} as const;
+/** Commands every customer sees, in menu order. */
+export const CUSTOMER_COMMANDS = ["start", "catalog", "orders", "invoices", "vps", "wallet", "language", "help", "cancel"] as const;
 
-export type CommandRole = keyof typeof COMMANDS;
+/**
+ * Staff commands, in menu order, each with the permission that opens it: a member's menu and
+ * /help list exactly the ones they hold (a reviewer sees /pending, the owner everything).
+ */
+export const STAFF_COMMANDS: ReadonlyArray<readonly [string, Permission]> = [
+  ["pending", "payments.review"],
+  ["order", "orders.view"],
+  ["customer", "customers.view"],
+  ["retry", "provisioning.retry"],
+  ["refund", "orders.refund"],
+  ["stats", "stats.view"],
+  ["shop", "catalog.manage"],
+  ["coupons", "coupons.manage"],
+  ["staff", "staff.manage"],
+  ["health", "service.health"],
+  ["doctor", "service.doctor"],
+  ["backup", "backups.run"],
+  ["restore", "backups.restore"],
+  ["maintenance", "maintenance.manage"],
+];
 
-/** The commands a role may use, in menu order: staff see the customer ones first, the owner everything. */
-export function commandsFor(role: CommandRole): readonly string[] {
-  if (role === "CUSTOMER") return COMMANDS.CUSTOMER;
-  const sellerCmds = [...COMMANDS.CUSTOMER, ...COMMANDS.SELLER];
-  return role === "SELLER" ? sellerCmds : [...sellerCmds, ...COMMANDS.OWNER];
+/** The commands someone with these permissions may use: the customer ones, then the staff ones they hold. */
+export function commandsFor(permissions: readonly Permission[]): string[] {
+  return [...CUSTOMER_COMMANDS, ...STAFF_COMMANDS.filter(([, p]) => permissions.includes(p)).map(([name]) => name)];
 }
 
 function localized(i18n: I18n<Context>, locale: string, names: readonly string[]): BotCommand[] {
   return names.map((name) => ({ command: name, description: i18n.t(locale, `cmd-${name}`) }));
 }
 
+/** Publishes one scope's menu in every language we speak (the default scope: customers). */
+async function publishScope(api: Api, i18n: I18n<Context>, chatId: number | undefined, names: readonly string[], signal?: Parameters<Api["setMyCommands"]>[2]): Promise<void> {
+  for (const locale of LOCALES) {
+    const scope = chatId === undefined ? { type: "default" as const } : { type: "chat" as const, chat_id: chatId };
+    const languageCode = locale === DEFAULT_LOCALE ? undefined : locale;
+    await api.setMyCommands(localized(i18n, locale, names), { scope, language_code: languageCode }, signal);
+  }
+}
+
 /**
- * Publishes the command menu per role: the default scope for customers and a
- * per-chat scope for each seller and owner, in every language we speak.
- * A staff member who never opened the bot yields "chat not found"; that is logged, not fatal.
- * Anything else (Telegram unreachable, 5xx, flood control) is thrown, so start-up tries the
- * whole menu again later instead of leaving it half published.
+ * Publishes the command menu: the default scope for customers and a per-chat scope for each
+ * staff member with the commands their permissions open, in every language we speak.
+ * A staff member who never opened the bot yields "chat not found"; that is logged, not fatal
+ * (their menu is published again when they send /start). Anything else (Telegram unreachable,
+ * 5xx, flood control) is thrown, so start-up tries the whole menu again later instead of
+ * leaving it half published.
  */
 export async function publishCommands(
   api: Api,
   i18n: I18n<Context>,
-  staff: { sellerIds: number[]; ownerIds: number[] },
+  staff: ReadonlyArray<{ telegramId: number; permissions: readonly Permission[] }>,
   logger: Logger,
   signal?: Parameters<Api["setMyCommands"]>[2],
 ): Promise<void> {
-  const sellerCmds = commandsFor("SELLER");
-  const ownerCmds = commandsFor("OWNER");
-  const targets: Array<{ chatId?: number; names: readonly string[] }> = [
-    { names: COMMANDS.CUSTOMER },
-    ...staff.sellerIds.filter((id) => !staff.ownerIds.includes(id)).map((chatId) => ({ chatId, names: sellerCmds })),
-    ...staff.ownerIds.map((chatId) => ({ chatId, names: ownerCmds })),
-  ];
-  for (const target of targets) {
-    for (const locale of LOCALES) {
-      const scope = target.chatId === undefined ? { type: "default" as const } : { type: "chat" as const, chat_id: target.chatId };
-      const languageCode = locale === DEFAULT_LOCALE ? undefined : locale;
-      try {
-        await api.setMyCommands(localized(i18n, locale, target.names), { scope, language_code: languageCode }, signal);
-      } catch (err) {
-        if (!(target.chatId !== undefined && err instanceof GrammyError && (err.error_code === 400 || err.error_code === 403))) throw err;
-        logger.warn({ err, chatId: target.chatId, locale }, "could not publish commands for this scope");
-      }
-    }
+  await publishScope(api, i18n, undefined, CUSTOMER_COMMANDS, signal);
+  for (const member of staff) await publishStaffMenu(api, i18n, member.telegramId, member.permissions, logger, signal);
+}
+
+/**
+ * One member's menu, after their powers changed or when they open the bot: their commands, or,
+ * with no staff power left, the chat scope removed so they see the customers' menu again.
+ */
+export async function publishStaffMenu(
+  api: Api,
+  i18n: I18n<Context>,
+  telegramId: number,
+  permissions: readonly Permission[],
+  logger: Logger,
+  signal?: Parameters<Api["setMyCommands"]>[2],
+): Promise<void> {
+  try {
+    if (permissions.length > 0) await publishScope(api, i18n, telegramId, commandsFor(permissions), signal);
+    else for (const locale of LOCALES) await api.deleteMyCommands({ scope: { type: "chat", chat_id: telegramId }, language_code: locale === DEFAULT_LOCALE ? undefined : locale }, signal);
+  } catch (err) {
+    if (!(err instanceof GrammyError && (err.error_code === 400 || err.error_code === 403))) throw err;
+    logger.warn({ err, chatId: telegramId }, "could not publish commands for this chat");
   }
 }

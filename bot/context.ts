@@ -17,6 +17,8 @@ import type { CloudProvider, ProviderCode } from "../shop/cloud/provider.js";
 export interface SessionData {
   /** Message id of the last menu we drew, so menus are edited in place. */
   menuMessageId?: number;
+  /** The staff console asked for who to add or for a new role's name; the next message answers. */
+  staffInput?: { kind: "add" | "role-name"; at: number };
 }
 
 /** Everything the bot needs from the outside world, injected once in createBot. */

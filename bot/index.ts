@@ -5,6 +5,7 @@ import type { UserFromGetMe } from "grammy/types";
 import type { BotContext, BotDeps, ConvContext, SessionData } from "./context.js";
 import { LANGUAGE_CONVERSATION, languageConversation, languageFeature } from "./features/language.conversation.js";
 import { staffFeature } from "./features/staff.commands.js";
+import { staffConsoleFeature } from "./features/staff/staff.feature.js";
 import { CHECKOUT_CONVERSATION, checkoutConversation } from "./features/catalog/checkout.conversation.js";
 import { browseFeature } from "./features/catalog/browse.feature.js";
 import { ordersFeature } from "./features/orders.feature.js";
@@ -120,6 +121,7 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
   protectedBot.use(createConversation<BotContext, ConvContext>(customerInputConversation(deps), { id: CUSTOMER_INPUT_CONVERSATION, plugins }));
   protectedBot.use(createConversation<BotContext, ConvContext>(labelConversation(deps), { id: LABEL_CONVERSATION, plugins }));
   protectedBot.use(createConversation<BotContext, ConvContext>(orderReasonConversation(deps), { id: ORDER_REASON_CONVERSATION, plugins }));
+  protectedBot.use(staffConsoleFeature);
   protectedBot.use(languageFeature);
   protectedBot.use(browseFeature);
   protectedBot.use(ordersFeature);

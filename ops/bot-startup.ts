@@ -2,7 +2,9 @@ import type { I18n } from "@grammyjs/i18n";
 import { run, type RunnerHandle } from "@grammyjs/runner";
 import { GrammyError, HttpError, type Bot, type Context } from "grammy";
 import type { BotContext } from "../bot/context.js";
+import type { PrismaClient } from "../db/client.js";
 import { publishCommands } from "../bot/commands.js";
+import { configRoster, staffPowers } from "../shop/users/staff.js";
 import { QueueName, jobId, type Queues } from "../jobs/queues.js";
 import type { Config } from "../shop/platform/config.js";
 import { scrubSecrets, type Logger } from "../shop/platform/logger.js";
@@ -28,6 +30,8 @@ export const TELEGRAM_STARTUP_RETRY: StartupRetryPolicy = { firstDelayMs: 1_000,
 export interface BotStartupDeps {
   bot: Bot<BotContext>;
   config: Config;
+  /** Who is staff (the menus per member) is read from here. */
+  prisma: PrismaClient;
   i18n: I18n<Context>;
   logger: Logger;
   queues: Queues;
@@ -70,7 +74,7 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
  * payment webhooks down with it. Each step that succeeded is not repeated.
  */
 export function startBot(deps: BotStartupDeps, policy: StartupRetryPolicy = TELEGRAM_STARTUP_RETRY): BotStartup {
-  const { bot, config, i18n, logger, queues, components } = deps;
+  const { bot, config, prisma, i18n, logger, queues, components } = deps;
   const abort = new AbortController();
   const signal = abort.signal;
   // grammY types its signal with the abort-controller shim; Node's own AbortSignal is what it uses at run time.
@@ -84,7 +88,7 @@ export function startBot(deps: BotStartupDeps, policy: StartupRetryPolicy = TELE
         if (!bot.isInited()) bot.botInfo = await bot.api.getMe(apiSignal);
       },
     ],
-    ["setMyCommands", () => publishCommands(bot.api, i18n, config, logger, apiSignal)],
+    ["setMyCommands", async () => publishCommands(bot.api, i18n, await staffPowers(prisma, configRoster(config)), logger, apiSignal)],
     webhook
       ? [
           "setWebhook",

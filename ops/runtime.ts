@@ -218,7 +218,7 @@ export async function startService(
     // Mounted now: the route answers 503 until the bot has reached Telegram.
     if (config.telegram.mode === "webhook") extraRoutes.push({ path: "/telegram", app: telegramWebhookRoutes(bot, config.telegram.webhookSecret!, metrics) });
     // In the background: a Telegram outage must not stop the other roles (payment webhooks above all).
-    botStartup = startBot({ bot, config, i18n, logger, queues, components }, opts.telegramRetry);
+    botStartup = startBot({ bot, config, prisma, i18n, logger, queues, components }, opts.telegramRetry);
   }
 
   if (roles.includes("worker")) {

@@ -1,5 +1,5 @@
 import { Composer } from "grammy";
-import { commandsFor } from "../commands.js";
+import { commandsFor, publishStaffMenu } from "../commands.js";
 import type { BotContext } from "../context.js";
 import { mainMenuKeyboard, sendMainMenu } from "./main-menu.js";
 
@@ -14,12 +14,19 @@ const privateChat = startFeature.chatType("private");
 privateChat.command("start", async (ctx) => {
   await ctx.conversation.exitAll();
   await sendMainMenu(ctx);
+  // A member the chat made staff (or who never opened the bot before start-up published the
+  // menus) gets their own command menu now; a failure here costs them only the menu.
+  if (ctx.shopUser.role !== "CUSTOMER") {
+    const { i18n, logger } = ctx.deps;
+    await publishStaffMenu(ctx.api, i18n, ctx.from.id, ctx.shopUser.blocked ? [] : ctx.shopUser.permissions, logger).catch((err: unknown) =>
+      logger.warn({ err }, "could not publish this member's command menu"),
+    );
+  }
 });
 
-/** The commands of the caller's role (a blocked member has a customer's), each with its menu description. */
+/** The commands the caller's permissions open (a blocked member has a customer's), each with its menu description. */
 function helpText(ctx: BotContext): string {
-  const role = ctx.shopUser.blocked ? "CUSTOMER" : ctx.shopUser.role;
-  const lines = commandsFor(role).map((name) => `/${name} — ${ctx.t(`cmd-${name}`)}`);
+  const lines = commandsFor(ctx.shopUser.blocked ? [] : ctx.shopUser.permissions).map((name) => `/${name} — ${ctx.t(`cmd-${name}`)}`);
   return [ctx.t("help-commands-title"), ...lines].join("\n");
 }
 

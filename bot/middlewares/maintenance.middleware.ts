@@ -2,7 +2,7 @@ import type { Middleware } from "grammy";
 import { maintenanceState, type MaintenanceState } from "../../shop/maintenance/index.js";
 import { withTimeout } from "../../shop/maintenance/timeout.js";
 import { DEFAULT_LOCALE, type Locale } from "../../shop/messages/locale.js";
-import { configRoster } from "../../shop/users/staff.js";
+import { configRoster, isChatStaff } from "../../shop/users/staff.js";
 import type { BotContext } from "../context.js";
 
 /**
@@ -36,7 +36,8 @@ async function answer(ctx: BotContext, text: string): Promise<void> {
  *   else happens (no session, no order, no button handler);
  * - while Postgres cannot be reached (the state read fails, or an update fails and a probe
  *   finds the database gone), a customer gets DATABASE_DOWN_TEXT instead of an error.
- * Staff (OWNER_IDS / SELLER_IDS: the config, no database needed) pass through. Payment
+ * Staff (OWNER_IDS / SELLER_IDS: the config, no database needed) pass through; so do staff
+ * the chat added (one read, only while the switch is on). Payment
  * webhooks never come here, so they keep settling in every mode.
  */
 export function maintenanceGate(config: { ownerIds: number[]; sellerIds: number[] }): Middleware<BotContext> {
@@ -57,7 +58,8 @@ export function maintenanceGate(config: { ownerIds: number[]; sellerIds: number[
     } catch (err) {
       return databaseDown(ctx, err);
     }
-    if (state.global) {
+    // Staff the chat added are not in the config: while the shop is closed, one read lets them through.
+    if (state.global && !(await withTimeout(isChatStaff(ctx.deps.prisma, ctx.from.id), PROBE_TIMEOUT_MS).catch(() => false))) {
       const locale = localeOf(ctx);
       const message = state.global.message ?? ctx.deps.i18n.t(locale, "maintenance-default-message");
       return answer(ctx, ctx.deps.i18n.t(locale, "maintenance-customer", { message }));

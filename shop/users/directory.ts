@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "../../db/client.js";
 import { applyRosterRole, syncRosterRoles, type RoleChange } from "./role-sync.js";
-import type { StaffRoster } from "./staff.js";
+import { effectiveStaff, staffGrantOf, type Permission, type StaffRoster } from "./staff.js";
 
 export type Role = "CUSTOMER" | "SELLER" | "OWNER";
 export type Language = "id" | "en";
@@ -18,6 +18,10 @@ export interface ShopUser {
   banned?: boolean;
   firstName: string;
   resellerTierId: number | null;
+  /** What this person may do as staff (effectiveStaff: OWNER_IDS, the chat's grants, SELLER_IDS). */
+  permissions: Permission[];
+  /** Their staff role's name ("owner", "seller", "reviewer", …); null for a customer. */
+  staffRole: string | null;
 }
 
 export interface TelegramProfile {
@@ -62,9 +66,15 @@ export class UserDirectory {
     return `${this.prefix}:user:${telegramId}`;
   }
 
-  /** A cached copy is served only while the roster agrees with its role. */
+  /**
+   * A cached copy is served only while the roster agrees with its role (a staff member the
+   * chat added is SELLER where the config says CUSTOMER: that copy stands, staff checks read
+   * `fresh()` anyway, and every change from the chat drops the copy with `forget()`).
+   */
   private current(user: ShopUser): boolean {
-    return user.role === this.roster.roleOf(user.telegramId);
+    if (!Array.isArray(user.permissions)) return false;
+    const configured = this.roster.roleOf(user.telegramId);
+    return user.role === configured || (configured === "CUSTOMER" && user.role === "SELLER" && user.staffRole !== null);
   }
 
   /** Loads (or creates on first contact) the user behind a Telegram profile. */
@@ -86,21 +96,27 @@ export class UserDirectory {
    * never grants a power that was taken away.
    */
   async fresh(from: TelegramProfile): Promise<ShopUser> {
-    const role = this.roster.roleOf(from.id);
+    const configured = this.roster.roleOf(from.id);
     const profile = { firstName: from.first_name.slice(0, 128), username: from.username ?? null };
     const row = await this.prisma.user.upsert({
       where: { telegramId: BigInt(from.id) },
-      create: { telegramId: BigInt(from.id), ...profile, role },
+      create: { telegramId: BigInt(from.id), ...profile, role: configured },
       update: profile,
     });
-    if (row.role !== role) await applyRosterRole(this.prisma, row, role, "update");
-    return this.remember(toShopUser({ ...row, role }));
+    return this.remember(await this.withPowers(row, configured));
+  }
+
+  /** The stored role brought in line with what config and the chat's grants say, and the permissions that go with it. */
+  private async withPowers(row: UserRow, configured = this.roster.roleOf(Number(row.telegramId))): Promise<ShopUser> {
+    const staff = effectiveStaff(configured, configured === "OWNER" ? null : await staffGrantOf(this.prisma, row.id));
+    if (row.role !== staff.role) await applyRosterRole(this.prisma, row, staff.role, "update");
+    return toShopUser({ ...row, role: staff.role }, staff.permissions, staff.staffRole);
   }
 
   /** Persists the user's language choice and refreshes the cache. */
   async setLanguage(telegramId: number, language: Language): Promise<ShopUser> {
     const row = await this.prisma.user.update({ where: { telegramId: BigInt(telegramId) }, data: { language } });
-    return this.remember(toShopUser(row));
+    return this.remember(await this.withPowers(row));
   }
 
   /** Drops the cached copy (after a role or block change by the owner). */
@@ -120,20 +136,24 @@ export class UserDirectory {
   }
 }
 
-function toShopUser(row: {
+interface UserRow {
   id: number;
   telegramId: bigint;
-  role: string;
+  role: Role;
   language: string;
   blocked: boolean;
   bannedAt: Date | null;
   firstName: string | null;
   resellerTierId: number | null;
-}): ShopUser {
+}
+
+function toShopUser(row: UserRow, permissions: Permission[], staffRole: string | null): ShopUser {
   return {
+    permissions,
+    staffRole,
     id: row.id,
     telegramId: Number(row.telegramId),
-    role: row.role as Role,
+    role: row.role,
     language: row.language === "en" ? "en" : "id",
     // A staff ban takes everything `blocked` takes (can() refuses it, the guard stops it).
     blocked: row.blocked || row.bannedAt !== null,

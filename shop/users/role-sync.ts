@@ -1,6 +1,6 @@
 import type { PrismaClient, UserRole } from "../../db/client.js";
 import { audit } from "../audit.js";
-import type { StaffRoster } from "./staff.js";
+import { effectiveStaff, grantFrom, GRANT_SELECT, type StaffRoster } from "./staff.js";
 
 const RANK: Record<UserRole, number> = { CUSTOMER: 0, SELLER: 1, OWNER: 2 };
 
@@ -40,20 +40,21 @@ export async function applyRosterRole(
 }
 
 /**
- * Brings every stored role in line with the roster: staff no longer listed are
- * demoted to CUSTOMER, listed people who already wrote to the bot get their role.
+ * Brings every stored role in line with the roster and the chat's grants (effectiveStaff):
+ * staff no longer listed nor granted are demoted to CUSTOMER, listed people who already wrote
+ * to the bot get their role.
  * Runs at start-up, so a removed seller loses their powers (and their pushes)
  * before they ever tap again.
  */
 export async function syncRosterRoles(prisma: PrismaClient, roster: StaffRoster): Promise<RoleChange[]> {
   const listed = roster.members().map((m) => BigInt(m.telegramId));
   const rows = await prisma.user.findMany({
-    where: { OR: [{ role: { not: "CUSTOMER" } }, { telegramId: { in: listed } }] },
-    select: { id: true, telegramId: true, role: true },
+    where: { OR: [{ role: { not: "CUSTOMER" } }, { telegramId: { in: listed } }, { staffMembership: { isNot: null } }] },
+    select: { id: true, telegramId: true, role: true, staffMembership: { select: GRANT_SELECT } },
   });
   const changes: RoleChange[] = [];
   for (const row of rows) {
-    const change = await applyRosterRole(prisma, row, roster.roleOf(Number(row.telegramId)), "startup");
+    const change = await applyRosterRole(prisma, row, effectiveStaff(roster.roleOf(Number(row.telegramId)), grantFrom(row.staffMembership)).role, "startup");
     if (change) changes.push(change);
   }
   return changes;

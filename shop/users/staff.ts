@@ -2,9 +2,9 @@ import type { PrismaClient } from "../../db/client.js";
 import type { Role, ShopUser } from "./directory.js";
 
 /**
- * What a staff member may do. A role is a set of these: today SELLER is a fixed
- * set and OWNER holds them all; the staff console (owner-managed staff with roles
- * made of permissions) only has to store other sets, the checks stay `can()`.
+ * What a staff member may do. A role is a set of these (staff_roles); OWNER holds them
+ * all, SELLER_IDS hold the built-in seller set unless the chat gave them another role.
+ * Every check is `can()` on the user as effectiveStaff() resolved them.
  */
 export const PERMISSIONS = [
   /** See transfer screenshots, approve or reject payments; receive the review pushes. */
@@ -46,20 +46,65 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  CUSTOMER: [],
-  SELLER: ["payments.review", "provisioning.retry", "orders.refund", "stats.view"],
-  OWNER: PERMISSIONS,
-};
+/** What SELLER_IDS members hold unless the chat gave them another role (the built-in "seller" role). */
+export const SELLER_DEFAULT_PERMISSIONS: readonly Permission[] = [
+  "payments.review",
+  "provisioning.retry",
+  "orders.refund",
+  "stats.view",
+  "orders.view",
+  "customers.view",
+];
 
-/** The permissions a role carries. */
-export function permissionsOf(role: Role): readonly Permission[] {
-  return ROLE_PERMISSIONS[role];
+export function isPermission(name: string): name is Permission {
+  return (PERMISSIONS as readonly string[]).includes(name);
+}
+
+/** A staff_members row as the resolver needs it: the role it gives (null: removed from the chat). */
+export interface StaffGrant {
+  roleId: number | null;
+  roleName: string | null;
+  permissions: readonly string[];
+}
+
+export interface EffectiveStaff {
+  role: Role;
+  permissions: Permission[];
+  /** The role's name as staff see it ("owner", "seller", "reviewer", …); null for a customer. */
+  staffRole: string | null;
+}
+
+/**
+ * The one place a person's powers are decided. OWNER_IDS: every permission, whatever the chat
+ * did (an owner cannot be demoted from the chat). Otherwise the chat's grant, if there is one
+ * (a role, or removed), then SELLER_IDS (the built-in seller set), else a customer.
+ */
+export function effectiveStaff(configRole: Role, grant: StaffGrant | null): EffectiveStaff {
+  if (configRole === "OWNER") return { role: "OWNER", permissions: [...PERMISSIONS], staffRole: "owner" };
+  if (grant) {
+    if (grant.roleId === null) return { role: "CUSTOMER", permissions: [], staffRole: null };
+    return { role: "SELLER", permissions: grant.permissions.filter(isPermission), staffRole: grant.roleName };
+  }
+  if (configRole === "SELLER") return { role: "SELLER", permissions: [...SELLER_DEFAULT_PERMISSIONS], staffRole: "seller" };
+  return { role: "CUSTOMER", permissions: [], staffRole: null };
+}
+
+/** What to select of a user's staff_members row (`staffMembership: { select: GRANT_SELECT }`). */
+export const GRANT_SELECT = { roleId: true, role: { select: { name: true, permissions: true } } } as const;
+
+/** A selected staff_members row as a grant (null when the chat never made them staff). */
+export function grantFrom(member: { roleId: number | null; role: { name: string; permissions: string[] } | null } | null | undefined): StaffGrant | null {
+  return member ? { roleId: member.roleId, roleName: member.role?.name ?? null, permissions: member.role?.permissions ?? [] } : null;
+}
+
+/** Reads the chat's grant for one user (null when the chat never made them staff). */
+export async function staffGrantOf(prisma: PrismaClient, userId: number): Promise<StaffGrant | null> {
+  return grantFrom(await prisma.staffMember.findUnique({ where: { userId }, select: GRANT_SELECT }));
 }
 
 /** The one permission check: a blocked user has no staff power, whatever their role. */
-export function can(user: Pick<ShopUser, "role" | "blocked">, permission: Permission): boolean {
-  return !user.blocked && ROLE_PERMISSIONS[user.role].includes(permission);
+export function can(user: Pick<ShopUser, "permissions" | "blocked">, permission: Permission): boolean {
+  return !user.blocked && Array.isArray(user.permissions) && user.permissions.includes(permission);
 }
 
 /** Who did a staff action, as the domain records it (status history, audit), or null if not allowed. */
@@ -90,19 +135,35 @@ export function configRoster(config: { ownerIds: number[]; sellerIds: number[] }
 }
 
 /**
- * Telegram ids of the staff a push with this permission goes to: the roster's
- * members that hold it, minus anyone blocked in the database. Members who never
- * opened the bot are included (a send to them fails and is logged, never fatal).
+ * Everyone with staff powers and what they hold (effectiveStaff: config and the chat's grants),
+ * minus anyone blocked in the database. Configured members who never opened the bot are
+ * included (a send to them fails and is logged, never fatal).
  */
+export async function staffPowers(prisma: PrismaClient, roster: StaffRoster): Promise<Array<{ telegramId: number; permissions: Permission[] }>> {
+  const configured = roster.members();
+  const rows = await prisma.user.findMany({
+    where: { OR: [{ telegramId: { in: configured.map((m) => BigInt(m.telegramId)) } }, { staffMembership: { isNot: null } }] },
+    select: { telegramId: true, blocked: true, staffMembership: { select: GRANT_SELECT } },
+  });
+  const known = new Map(rows.map((r) => [Number(r.telegramId), r]));
+  const out: Array<{ telegramId: number; permissions: Permission[] }> = [];
+  for (const telegramId of new Set<number>([...configured.map((m) => m.telegramId), ...known.keys()])) {
+    const row = known.get(telegramId);
+    if (row?.blocked) continue;
+    const { permissions } = effectiveStaff(roster.roleOf(telegramId), grantFrom(row?.staffMembership));
+    if (permissions.length > 0) out.push({ telegramId, permissions });
+  }
+  return out;
+}
+
+/** Telegram ids of the staff a push with this permission goes to (see staffPowers). */
 export async function staffChatIds(prisma: PrismaClient, roster: StaffRoster, permission: Permission): Promise<number[]> {
-  const listed = roster
-    .members()
-    .filter((m) => can({ role: m.role, blocked: false }, permission))
-    .map((m) => m.telegramId);
-  if (listed.length === 0) return [];
-  const blocked = await prisma.user.findMany({ where: { telegramId: { in: listed.map(BigInt) }, blocked: true }, select: { telegramId: true } });
-  const out = new Set(blocked.map((r) => Number(r.telegramId)));
-  return listed.filter((id) => !out.has(id));
+  return (await staffPowers(prisma, roster)).filter((m) => m.permissions.includes(permission)).map((m) => m.telegramId);
+}
+
+/** Whether the chat made this Telegram user staff (a role, not removed); the maintenance gate asks while the shop is closed. */
+export async function isChatStaff(prisma: PrismaClient, telegramId: number): Promise<boolean> {
+  return (await prisma.staffMember.count({ where: { roleId: { not: null }, user: { telegramId: BigInt(telegramId), blocked: false } } })) > 0;
 }
 
 /** Who reviews payments (and hears about failed provisioning): sellers and owners in the config. */

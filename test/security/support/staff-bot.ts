@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { ShopUser } from "../../../shop/users/directory.js";
+import { PERMISSIONS } from "../../../shop/users/staff.js";
 import { updates, type RecordedCall, type TestUser } from "../../support/bot-harness.js";
 import { createBotHarness } from "../../support/service.js";
 
@@ -57,8 +58,19 @@ export async function startStaffBot() {
     });
     await core.users.forget(person.id);
     if (actor === "removed seller" || actor === "blocked seller") {
-      // What the cache held before the config changed / before the owner blocked them.
-      const stale: ShopUser = { id: row.id, telegramId: person.id, role: "SELLER", language: "id", blocked: false, firstName: person.first_name, resellerTierId: null };
+      // What the cache held before the config changed / before the owner blocked them: every
+      // permission, so each row's refusal comes from the fresh check, not from the stale copy.
+      const stale: ShopUser = {
+        id: row.id,
+        telegramId: person.id,
+        role: "SELLER",
+        language: "id",
+        blocked: false,
+        firstName: person.first_name,
+        resellerTierId: null,
+        permissions: [...PERMISSIONS],
+        staffRole: "manager",
+      };
       await core.redis.set(`${config.queuePrefix}:user:${person.id}`, JSON.stringify(stale), "EX", 300);
     }
   }

@@ -1,0 +1,195 @@
+/**
+ * The staff console (/staff) through the bot, on real PostgreSQL and Redis: the owner adds
+ * members by id, @username and forwarded message and gives them roles made of permissions;
+ * a member's powers follow at their next tap (a reviewer cannot open /staff by command or by
+ * crafted callback data); nobody grants a permission they do not hold or changes a stronger
+ * member or the owner; a removed member's old buttons stop working; every change is audited
+ * with before and after; menus and /help follow the permissions.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Update } from "grammy/types";
+import { buttonsOf, updates, type RecordedCall, type TestUser } from "../support/bot-harness.js";
+import { createBotHarness } from "../support/service.js";
+
+const OWNER: TestUser = { id: 9_410_001, first_name: "Budi" };
+const SELLER: TestUser = { id: 9_410_002, first_name: "Sari" };
+const RINA: TestUser = { id: 9_410_003, first_name: "Rina", username: "rina_cs" };
+const DEDI: TestUser = { id: 9_410_004, first_name: "Dedi" };
+const EKO: TestUser = { id: 9_410_005, first_name: "Eko", username: "eko_ops" };
+
+let h: Awaited<ReturnType<typeof createBotHarness>>;
+
+async function send(user: TestUser, update: Update): Promise<RecordedCall[]> {
+  const from = h.calls.length;
+  await h.bot.handleUpdate(update);
+  return h.calls.slice(from);
+}
+const say = (user: TestUser, text: string) => send(user, updates.text(user, text));
+const tap = (user: TestUser, data: string) => send(user, updates.callback(user, data));
+const texts = (calls: RecordedCall[]) => calls.map((c) => String(c.payload.text ?? "")).join("\n");
+const roleId = async (name: string) => (await h.prisma.staffRole.findUniqueOrThrow({ where: { name } })).id;
+const userId = async (u: TestUser) => (await h.prisma.user.findUniqueOrThrow({ where: { telegramId: BigInt(u.id) } })).id;
+const powers = async (u: TestUser) => (await h.core.users.fresh(u)).permissions;
+
+beforeAll(async () => {
+  h = await createBotHarness({ OWNER_IDS: String(OWNER.id), SELLER_IDS: String(SELLER.id), BOT_RATE_LIMIT_PER_10S: "100000" });
+  for (const u of [OWNER, SELLER, RINA, EKO]) await say(u, "/start");
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe("the staff console", () => {
+  it("lists configured staff and offers adding members and roles", async () => {
+    const calls = await say(OWNER, "/staff");
+    const out = texts(calls);
+    expect(out).toContain("Budi");
+    expect(out).toContain("Sari");
+    expect(out).toContain("seller");
+    const data = buttonsOf(calls.find((c) => c.method === "sendMessage")).map((b) => b.data);
+    expect(data).toContain("stf:add");
+    expect(data).toContain("stf:roles");
+  });
+
+  it("adds a member by @username and gives them the reviewer role: powers, menu and /help follow at once", async () => {
+    await tap(OWNER, "stf:add");
+    const picked = await say(OWNER, "@rina_cs");
+    const card = picked.find((c) => c.method === "sendMessage")!;
+    expect(String(card.payload.text)).toContain("Rina");
+    const reviewer = await roleId("reviewer");
+    const rinaId = await userId(RINA);
+    expect(buttonsOf(card).map((b) => b.data)).toContain(`stf:as:${rinaId}:${reviewer}`);
+
+    const assigned = await tap(OWNER, `stf:as:${rinaId}:${reviewer}`);
+    // Her menu is published in her chat, with /pending and without /staff; she is told.
+    const menus = assigned.filter((c) => c.method === "setMyCommands" && (c.payload.scope as { chat_id?: number })?.chat_id === RINA.id);
+    expect(menus.length).toBeGreaterThan(0);
+    const names = (menus[0]!.payload.commands as Array<{ command: string }>).map((c) => c.command);
+    expect(names).toContain("pending");
+    expect(names).not.toContain("staff");
+    expect(assigned.some((c) => c.method === "sendMessage" && c.payload.chat_id === RINA.id)).toBe(true);
+
+    expect(await powers(RINA)).toEqual(["payments.review"]);
+    const help = texts(await say(RINA, "/help"));
+    expect(help).toContain("/pending");
+    expect(help).not.toContain("/staff");
+    expect(help).not.toContain("/shop");
+
+    const log = await h.prisma.auditLog.findFirstOrThrow({ where: { action: "staff.add", targetId: String(rinaId) } });
+    expect(log.actorUserId).toBe(await userId(OWNER));
+    expect(log.details).toMatchObject({ before: { role: null, permissions: [] }, after: { role: "reviewer", permissions: ["payments.review"] } });
+  });
+
+  it("a reviewer cannot open staff or catalog screens, by command or by crafted callback data", async () => {
+    const manager = await roleId("manager");
+    const before = await h.prisma.staffMember.findMany({ orderBy: { userId: "asc" } });
+    const rinaId = await userId(RINA);
+    for (const step of [
+      () => say(RINA, "/staff"),
+      () => say(RINA, "/shop"),
+      () => say(RINA, "/coupons"),
+      () => tap(RINA, "stf:list"),
+      () => tap(RINA, `stf:as:${rinaId}:${manager}`),
+      () => tap(RINA, `stf:rmok:${rinaId}`),
+      () => tap(RINA, "stf:rnew"),
+    ]) {
+      const calls = await step();
+      expect(texts(calls)).not.toContain("Staf toko");
+      expect(calls.some((c) => c.method === "setMyCommands")).toBe(false);
+    }
+    expect(await h.prisma.staffMember.findMany({ orderBy: { userId: "asc" } })).toEqual(before);
+    expect(await powers(RINA)).toEqual(["payments.review"]);
+  });
+
+  it("adds a member by a forwarded message and by id", async () => {
+    await tap(OWNER, "stf:add");
+    const forwarded = updates.text(OWNER, "halo");
+    (forwarded.message as unknown as Record<string, unknown>).forward_origin = { type: "user", date: 1, sender_user: { id: DEDI.id, is_bot: false, first_name: DEDI.first_name } };
+    const card = await send(OWNER, forwarded);
+    expect(texts(card)).toContain("Dedi");
+    const dediId = await userId(DEDI);
+    await tap(OWNER, `stf:as:${dediId}:${await roleId("support")}`);
+    expect(await powers(DEDI)).toContain("orders.view");
+
+    await tap(OWNER, "stf:add");
+    expect(texts(await say(OWNER, String(EKO.id)))).toContain("Eko");
+  });
+
+  it("nobody grants a permission they do not hold, nor changes a stronger member or the owner", async () => {
+    // A custom role "lead": staff.manage + payments.review only, built by the owner permission by permission.
+    await tap(OWNER, "stf:rnew");
+    await say(OWNER, "lead");
+    const lead = await roleId("lead");
+    const { PERMISSIONS } = await import("../../shop/users/staff.js");
+    for (const p of ["staff.manage", "payments.review"] as const) await tap(OWNER, `stf:rt:${lead}:${PERMISSIONS.indexOf(p)}`);
+    const ekoId = await userId(EKO);
+    await tap(OWNER, `stf:as:${ekoId}:${lead}`);
+    expect(await powers(EKO)).toEqual(["payments.review", "staff.manage"]);
+
+    const dediId = await userId(DEDI);
+    const rinaId = await userId(RINA);
+    const ownerId = await userId(OWNER);
+    const manager = await roleId("manager");
+    const reviewer = await roleId("reviewer");
+    const audits = await h.prisma.auditLog.count();
+    // Give someone "manager" (holds catalog.manage etc.): refused.
+    expect(texts(await tap(EKO, `stf:as:${rinaId}:${manager}`))).toContain("izin yang tidak Anda miliki");
+    // Add catalog.manage to a role: refused.
+    expect(texts(await tap(EKO, `stf:rt:${lead}:${PERMISSIONS.indexOf("catalog.manage")}`))).toContain("izin yang tidak Anda miliki");
+    // Demote Dedi (support: holds orders.view, which Eko lacks): refused.
+    expect(texts(await tap(EKO, `stf:as:${dediId}:${reviewer}`))).toContain("izin yang tidak Anda miliki");
+    expect(texts(await tap(EKO, `stf:rmok:${dediId}`))).toContain("izin yang tidak Anda miliki");
+    // The owner: never from the chat.
+    expect(texts(await tap(EKO, `stf:rmok:${ownerId}`))).toContain("Pemilik toko");
+    expect(texts(await tap(OWNER, `stf:rmok:${ownerId}`))).toContain("Pemilik toko");
+    // Himself: no.
+    expect(texts(await tap(EKO, `stf:as:${ekoId}:${reviewer}`))).toContain("sendiri");
+    expect(await h.prisma.auditLog.count()).toBe(audits);
+    expect(await powers(DEDI)).toContain("orders.view");
+    expect((await h.core.users.fresh(OWNER)).role).toBe("OWNER");
+
+    // Within his own powers he can act: Rina (reviewer) to lead's subset is fine, then back.
+    await tap(EKO, `stf:as:${rinaId}:${lead}`);
+    expect(await powers(RINA)).toEqual(["payments.review", "staff.manage"]);
+    await tap(OWNER, `stf:as:${rinaId}:${reviewer}`);
+  });
+
+  it("a removed member loses every power at the next tap, old buttons included; a configured seller too", async () => {
+    const ekoId = await userId(EKO);
+    const rinaId = await userId(RINA);
+    await tap(OWNER, `stf:rm:${ekoId}`);
+    const removed = await tap(OWNER, `stf:rmok:${ekoId}`);
+    expect(removed.some((c) => c.method === "deleteMyCommands" && (c.payload.scope as { chat_id?: number })?.chat_id === EKO.id)).toBe(true);
+    expect(await powers(EKO)).toEqual([]);
+    // A button still in his chat from when he managed staff: refused, nothing changes.
+    const calls = await tap(EKO, `stf:as:${rinaId}:${await roleId("lead")}`);
+    expect(texts(calls)).not.toContain("Peran diberikan");
+    expect(await powers(RINA)).toEqual(["payments.review"]);
+    const log = await h.prisma.auditLog.findFirstOrThrow({ where: { action: "staff.remove", targetId: String(ekoId) } });
+    expect(log.details).toMatchObject({ before: { role: "lead" }, after: { role: null, permissions: [] } });
+
+    // Sari is in SELLER_IDS: the chat can take her powers away without a restart.
+    expect(await powers(SELLER)).toContain("stats.view");
+    await tap(OWNER, `stf:rmok:${await userId(SELLER)}`);
+    expect(await powers(SELLER)).toEqual([]);
+    expect(texts(await say(SELLER, "/stats"))).not.toContain("Pengguna");
+    // And give them back a role.
+    await tap(OWNER, `stf:as:${await userId(SELLER)}:${await roleId("seller")}`);
+    expect(await powers(SELLER)).toContain("stats.view");
+  });
+
+  it("roles: a built-in role cannot be edited, an unused custom role can be deleted", async () => {
+    const { PERMISSIONS } = await import("../../shop/users/staff.js");
+    const seller = await roleId("seller");
+    expect(texts(await tap(OWNER, `stf:rt:${seller}:${PERMISSIONS.indexOf("catalog.manage")}`))).toContain("bawaan");
+    await tap(OWNER, "stf:rnew");
+    await say(OWNER, "temp");
+    const temp = await roleId("temp");
+    await tap(OWNER, `stf:rdel:${temp}`);
+    expect(await h.prisma.staffRole.findUnique({ where: { name: "temp" } })).toBeNull();
+    const lead = await roleId("lead");
+    // "lead" still has a removed member's row pointing nowhere; Rina does not hold it: deletable too.
+    expect(await h.prisma.staffMember.count({ where: { roleId: lead } })).toBe(0);
+  });
+});
