@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Update } from "grammy/types";
+import { forgetMaintenanceState, setMaintenance } from "../../shop/maintenance/state.js";
 import { buttonsOf, updates, type RecordedCall, type TestUser } from "../support/bot-harness.js";
 import { createBotHarness } from "../support/service.js";
 
@@ -191,5 +192,20 @@ describe("the staff console", () => {
     const lead = await roleId("lead");
     // "lead" still has a removed member's row pointing nowhere; Rina does not hold it: deletable too.
     expect(await h.prisma.staffMember.count({ where: { roleId: lead } })).toBe(0);
+  });
+
+  it("while the shop is closed for maintenance, staff the chat added keep working; customers get the notice", async () => {
+    const CUSTOMER: TestUser = { id: 9_410_099, first_name: "Pembeli" };
+    await setMaintenance(h.prisma, { on: true, message: "Migrasi server", actor: { userId: null, actorType: "SYSTEM" } });
+    forgetMaintenanceState(h.prisma);
+    try {
+      expect(texts(await say(RINA, "/help"))).toContain("/pending");
+      const customer = texts(await say(CUSTOMER, "/help"));
+      expect(customer).toContain("Migrasi server");
+      expect(customer).not.toContain("/catalog");
+    } finally {
+      await setMaintenance(h.prisma, { on: false, actor: { userId: null, actorType: "SYSTEM" } });
+      forgetMaintenanceState(h.prisma);
+    }
   });
 });
