@@ -174,7 +174,6 @@ pay-title = <b>💳 Choose how to pay</b> — order { $reference }
 pay-order-total = Order total: { $total }
 pay-option = { $name } · fee { $fee } · total { $total }
 pay-option-free = { $name } · total { $total }
-pay-option-wallet = 💰 Balance (Rp) · total { $total }
 pay-option-manual = 🏦 Bank transfer (checked by the seller)
 pay-option-midtrans = 💳 Midtrans (card, e-wallet, VA)
 pay-none = Sorry, no payment method is active yet. Please contact the seller.

@@ -168,7 +168,6 @@ pay-title = <b>💳 Pilih cara bayar</b> — pesanan { $reference }
 pay-order-total = Total pesanan: { $total }
 pay-option = { $name } · biaya { $fee } · total { $total }
 pay-option-free = { $name } · total { $total }
-pay-option-wallet = 💰 Saldo (Rp) · total { $total }
 pay-option-manual = 🏦 Transfer bank (dicek penjual)
 pay-option-midtrans = 💳 Midtrans (kartu, e-wallet, VA)
 pay-none = Maaf, belum ada metode pembayaran yang aktif. Hubungi penjual.
