@@ -69,7 +69,10 @@ export function customerInputConversation(deps: BotDeps) {
         await answer.reply(checked.error);
       }
     }
-    if (value === null) return;
+    if (value === null) {
+      await ctx.reply(t("cust-input-gave-up"));
+      return;
+    }
     const input = value;
 
     const reply = await conversation.external(async () => {

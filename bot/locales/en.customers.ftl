@@ -43,6 +43,7 @@ cust-ask-wallet =
     Type /cancel to stop.
 cust-ask-message = Write the message for { $name } (at most 3000 characters). It is sent in the shop's name after you press the confirm button. Type /cancel to stop.
 cust-input-timeout = The time to answer ran out; nothing was changed. Open /customer again if needed.
+cust-input-gave-up = Three answers could not be used; this step has stopped and nothing was changed.
 cust-reason-invalid = The reason must be 3–500 characters. Try again.
 cust-message-invalid = The message must not be empty and at most 3000 characters. Try again.
 cust-adjust-format = The format is: +50000 reason  or  -20000 reason. Try again.

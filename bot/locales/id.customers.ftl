@@ -43,6 +43,7 @@ cust-ask-wallet =
     Ketik /cancel untuk batal.
 cust-ask-message = Tulis pesan untuk { $name } (maks. 3000 karakter). Pesan dikirim atas nama toko setelah Anda menekan tombol konfirmasi. Ketik /cancel untuk batal.
 cust-input-timeout = Waktu menjawab sudah habis; tidak ada yang diubah. Buka /customer lagi bila perlu.
+cust-input-gave-up = Tiga jawaban tidak bisa dipakai; langkah ini dihentikan dan tidak ada yang diubah.
 cust-reason-invalid = Alasan harus 3–500 karakter. Coba lagi.
 cust-message-invalid = Pesan tidak boleh kosong dan maksimal 3000 karakter. Coba lagi.
 cust-adjust-format = Formatnya: +50000 alasan  atau  -20000 alasan. Coba lagi.

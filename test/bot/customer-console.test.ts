@@ -7,12 +7,14 @@
  * balanced); sends a message that is queued once. People without the permission are refused by
  * command and by crafted callback data, and nothing changes.
  */
+import { Api } from "grammy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { QueueName } from "../../jobs/queues.js";
+import { notificationsProcessor } from "../../jobs/processors/notifications.processor.js";
+import { parsePayload, QueueName } from "../../jobs/queues.js";
 import { applyAdjustment, draftAdjustment } from "../../shop/customers/wallet-adjustment.js";
 import { walletBalance } from "../../shop/wallet/balance.js";
-import { buttonsOf, textsSince, updates, type RecordedCall, type TestUser } from "../support/bot-harness.js";
-import { createBotHarness } from "../support/service.js";
+import { buttonsOf, recordingFetch, textsSince, updates, type RecordedCall, type TestUser } from "../support/bot-harness.js";
+import { createBotHarness, TEST_TOKEN } from "../support/service.js";
 
 const OWNER: TestUser = { id: 9_520_001, first_name: "Pemilik" };
 const SELLER: TestUser = { id: 9_520_002, first_name: "Penjual" };
@@ -211,7 +213,12 @@ describe("wallet adjustment", () => {
     await tap(OWNER, `cu:w:${siti}`);
     expect(texts(await send(OWNER, "lima puluh ribu"))).toEqual([t("cust-adjust-format")]);
     expect(texts(await send(OWNER, "+0 nol"))).toEqual([t("cust-adjust-zero")]);
-    expect(texts(await send(OWNER, "+999999999 typo"))).toEqual([t("cust-adjust-too_large")]);
+    // Three unusable answers end the step.
+    expect(texts(await send(OWNER, "+999999999 typo"))).toEqual([t("cust-adjust-too_large"), t("cust-input-gave-up")]);
+    await tap(OWNER, `cu:w:${siti}`);
+    for (let i = 0; i < 2; i++) await send(OWNER, "bukan angka");
+    expect(texts(await send(OWNER, "bukan angka"))).toEqual([t("cust-adjust-format"), t("cust-input-gave-up")]);
+    expect(texts(await send(OWNER, "+5000 sesudah berhenti"))).toEqual([t("unknown-input")]);
     expect(await h.prisma.customerAction.count({ where: { customerId: siti, doneAt: null, amountIdr: { not: -40_000 } } })).toBe(0);
   });
 });
@@ -233,8 +240,35 @@ describe("a message from the shop", () => {
     const waiting = await h.core.queues.get(QueueName.Notifications).getJobs(["waiting", "delayed"]);
     expect(waiting.filter((j) => j.id?.startsWith("cu-msg-"))).toHaveLength(1);
     expect(await audits("customer.message")).toHaveLength(1);
-    // What the customer will read, rendered in their language.
-    expect(h.core.i18n.t("id", "cust-shop-message", { text: "Halo" })).toContain("Halo");
+  });
+
+  it("reaches the customer in their language, word for word (a text starting with t: is not read as a key)", async () => {
+    const budi = await userId(BUDI);
+    await h.prisma.user.update({ where: { id: budi }, data: { language: "en" } });
+    await tap(OWNER, `cu:m:${budi}`);
+    const preview = await send(OWNER, "t:start-greeting <b>bukan HTML</b>");
+    const data = lastButtons(preview).find((b) => b.data?.startsWith("cu:mok:"))!.data!;
+    await tap(OWNER, data);
+    const row = await h.prisma.jobOutbox.findFirstOrThrow({ where: { jobId: `cu-msg-${data.slice("cu:mok:".length)}` } });
+    // The worker's side: the real notifications processor, Telegram recorded.
+    const wire = recordingFetch();
+    const deliver = notificationsProcessor({
+      api: new Api(TEST_TOKEN, { fetch: wire.fetch }),
+      i18n: h.core.i18n,
+      prisma: h.prisma,
+      shopName: "Toko Uji",
+      encryptionKey: h.config.encryptionKey,
+      queues: h.core.queues,
+      credentialsTtlMs: 60_000,
+    });
+    await deliver(parsePayload(QueueName.Notifications, row.payload));
+    const sent = wire.calls.filter((c) => c.method === "sendMessage");
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.payload.chat_id).toBe(BUDI.id);
+    expect(sent[0]!.payload.parse_mode).toBeUndefined();
+    expect(String(sent[0]!.payload.text)).toBe(h.core.i18n.t("en", "cust-shop-message", { text: "t\u200b:start-greeting <b>bukan HTML</b>" }));
+    expect(String(sent[0]!.payload.text)).toContain("A message from the shop");
+    await h.prisma.user.update({ where: { id: budi }, data: { language: "id" } });
   });
 });
 
