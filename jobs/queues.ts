@@ -46,6 +46,8 @@ export const payloadSchemas = {
   [QueueName.Notifications]: z.union([
     /** Removes a message later (the VPS password message deletes itself). */
     z.object({ chatId: z.number().int(), deleteMessageId: z.number().int().positive() }),
+    /** Brings every staff copy of a card to its state `version` (shop/pending/copies.ts). */
+    z.object({ cardKey: z.string().min(1).max(80), version: z.number().int().nonnegative() }),
     z.object({
     chatId: z.number().int(),
     /** i18n key rendered in the recipient's language at send time. */
@@ -57,11 +59,13 @@ export const payloadSchemas = {
     document: z.object({ kind: z.literal("invoice"), orderId: id, /** A copy staff asked for (orders console): sent even though the invoice went out before. */ copy: z.literal(true).optional() }).optional(),
     /** Include a VPS's login details, decrypted at send time (never stored in the job). */
     credentials: z.object({ instanceId: id, /** A copy staff asked for (orders console): the current login details again, deleting itself like the first. */ copy: z.literal(true).optional() }).optional(),
+    /** A staff card: the sent message is recorded as one of its copies (shop/pending/cards.ts). */
+    card: z.string().min(1).max(80).optional(),
     }),
   ]),
   [QueueName.Broadcast]: z.object({ broadcastId: id, deliveryId: id.optional() }),
   [QueueName.ScreenshotPurge]: z.object({ tick }),
-  [QueueName.Lifecycle]: z.object({ task: z.enum(["order-expiry", "renewal-reminders", "instance-expiry", "orphan-sweep"]), tick }),
+  [QueueName.Lifecycle]: z.object({ task: z.enum(["order-expiry", "renewal-reminders", "instance-expiry", "orphan-sweep", "pending-reminders"]), tick }),
   [QueueName.OwnerAlerts]: z.union([
     /** A message raiseAlert/resolveAlert decided (shop/alerts/): deliver it to every owner. */
     z.object({ noticeId: id }),

@@ -143,6 +143,13 @@ export function scheduleTable(queues: Queues): ScheduleEntry[] {
       run: (tick) => queues.enqueue(QueueName.PaymentFollowups, { kind: "reconcile", tick }, { jobId: jobId("payment-reconcile", tick) }),
     },
     {
+      // Overdue pending items remind the staff who can act on them (PENDING_REMIND_*), and staff
+      // card copies an edit never reached are caught up.
+      name: "pending-reminders",
+      cron: "*/5 * * * *",
+      run: (tick) => queues.enqueue(QueueName.Lifecycle, { task: "pending-reminders", tick }, { jobId: jobId("pending-reminders", tick) }),
+    },
+    {
       name: "screenshot-purge",
       cron: "15 3 * * *",
       run: (tick) => queues.enqueue(QueueName.ScreenshotPurge, { tick }, { jobId: jobId("screenshot-purge", tick) }),
@@ -227,7 +234,17 @@ export async function startService(
     workerRedis.on("error", (err) => logger.warn({ err: err.message }, "redis (worker) error"));
     const base: ProcessorMap = {
       [QueueName.Notifications]: {
-        process: notificationsProcessor({ api, i18n, prisma, shopName: config.shopName, encryptionKey: config.encryptionKey, queues, credentialsTtlMs: config.provisioning.credentialsTtlMs }),
+        process: notificationsProcessor({
+          api,
+          i18n,
+          prisma,
+          shopName: config.shopName,
+          encryptionKey: config.encryptionKey,
+          queues,
+          credentialsTtlMs: config.provisioning.credentialsTtlMs,
+          secondStaffAboveIdr: config.pending.secondStaffAboveIdr,
+          logger,
+        }),
         concurrency: 8,
       },
       [QueueName.Provisioning]: {
@@ -285,7 +302,7 @@ export async function startService(
       [QueueName.Backups]: backupsWorker({ prisma, config, queues, logger, i18n }),
       [QueueName.StatsReports]: statsReportsWorker({ prisma, api, roster: configRoster(config), i18n, logger }),
       [QueueName.Lifecycle]: {
-        process: lifecycleProcessor({ prisma, queues, i18n, providers: core.providers, lifecycle: config.lifecycle, paymentTtlHours: config.orderPaymentTtlHours }),
+        process: lifecycleProcessor({ prisma, queues, i18n, providers: core.providers, lifecycle: config.lifecycle, paymentTtlHours: config.orderPaymentTtlHours, pending: { ...config.pending, staff: config } }),
         concurrency: 1,
       },
     };

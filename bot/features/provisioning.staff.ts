@@ -5,6 +5,7 @@ import { refundFailedOrder, retryProvisioning, type StaffActionResult } from "..
 import { staffActor } from "../../shop/users/staff.js";
 import type { BotContext } from "../context.js";
 import { allowedTo } from "../middlewares/permission.filter.js";
+import { actorOf, orderDecided, orderHandledNote } from "./pending-cards.js";
 
 /**
  * Seller tools for failed provisioning: `/retry <order>` (from PROVISIONING_FAILED
@@ -15,9 +16,17 @@ export const provisioningStaffFeature = new Composer<BotContext>();
 const retrier = provisioningStaffFeature.chatType("private").filter(allowedTo("provisioning.retry"));
 const refunder = provisioningStaffFeature.chatType("private").filter(allowedTo("orders.refund"));
 
+/** A refused action on an order someone already handled says who ("already handled by Rina 12:03"). */
+async function refused(ctx: BotContext, ref: string | number, why: string) {
+  const order = typeof ref === "number" ? { id: ref } : await ctx.deps.prisma.order.findUnique({ where: { reference: ref.trim().toUpperCase() }, select: { id: true } });
+  const note = order ? await orderHandledNote(ctx.deps.prisma, order.id, ctx.t) : null;
+  return ctx.reply(note ?? ctx.t("staff-action-failed", { why }));
+}
+
 async function retry(ctx: BotContext, ref: string | number) {
   const result = await retryProvisioning(ctx.deps, ref, staffActor(ctx.shopUser, "provisioning.retry")!);
-  if (!result.ok) return ctx.reply(ctx.t("staff-action-failed", { why: result.why }));
+  if (!result.ok) return refused(ctx, ref, result.why);
+  await orderDecided(ctx.deps, result.orderId, "retried", actorOf(ctx.shopUser, ctx.from!.first_name));
   // One job id per retry (its audit row): an earlier retry's id may be recorded as done or failed,
   // and the queue would then take this one as already run and queue nothing.
   const queued = await ctx.deps.queues.enqueue(QueueName.Provisioning, { orderId: result.orderId }, { jobId: jobId("provision", result.orderId, "retry", result.retryId ?? result.attempt ?? 1) });
@@ -29,7 +38,8 @@ async function retry(ctx: BotContext, ref: string | number) {
 
 async function refund(ctx: BotContext, ref: string | number) {
   const result: StaffActionResult = await refundFailedOrder(ctx.deps, ref, staffActor(ctx.shopUser, "orders.refund")!);
-  if (!result.ok) return ctx.reply(ctx.t("staff-action-failed", { why: result.why }));
+  if (!result.ok) return refused(ctx, ref, result.why);
+  await orderDecided(ctx.deps, result.orderId, "refunded", actorOf(ctx.shopUser, ctx.from!.first_name));
   if (result.server?.status === "error") {
     // The refund stands; the orphan sweep deletes the server later.
     ctx.logger.warn({ orderId: result.orderId, error: result.server.message }, "refunded order's server not deleted at the provider yet");

@@ -10,6 +10,7 @@ import { formatIdr } from "../../shop/money.js";
 import { expireUnpaidOrders } from "../../shop/orders/expire-orders.js";
 import { orphanSweepAlert, sweepOrphanServers } from "../../shop/provisioning/orphans.js";
 import { dispatchSettlement } from "../dispatch-settlement.js";
+import { runPendingReminders, type PendingReminderSettings } from "./pending-reminders.js";
 import { QueueName, jobId, parsePayload, type Payload, type PayloadInput, type Queues } from "../queues.js";
 
 export interface LifecycleDeps {
@@ -19,6 +20,8 @@ export interface LifecycleDeps {
   providers: Partial<Record<ProviderCode, CloudProvider>>;
   lifecycle: { reminderDays: number[]; graceDays: number; deleteAfterDays: number };
   paymentTtlHours: number;
+  /** Overdue reminders of the pending queue (absent: that task does nothing). */
+  pending?: PendingReminderSettings;
 }
 
 /** How long a recorded "suspended" notice waits for the recovery sweep (the processor sends it at once). */
@@ -86,6 +89,8 @@ export function lifecycleProcessor(deps: LifecycleDeps) {
         await reportFailures(payload.task, payload.tick, run.failures);
         return { events: run.events.map((e) => `${e.kind}:${e.instanceId}`), failed: run.failures.map((f) => `${f.instanceId}: ${f.error}`) };
       }
+      case "pending-reminders":
+        return deps.pending ? runPendingReminders({ prisma, queues, i18n: deps.i18n, ...deps.pending }, payload.tick) : { skipped: "not configured" };
       case "orphan-sweep": {
         const report = await sweepOrphanServers({ prisma, providers: deps.providers });
         const alert = orphanSweepAlert(report);

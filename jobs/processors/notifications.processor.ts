@@ -9,6 +9,9 @@ import { isLocale, DEFAULT_LOCALE, type Locale } from "../../shop/messages/local
 import { open, ready } from "../../shop/crypto/secretbox.js";
 import { invoiceDataFor } from "../../shop/payments/invoice/invoice-data.js";
 import { renderInvoicePdf } from "../../shop/payments/invoice/invoice-pdf.js";
+import { recordCopy } from "../../shop/pending/cards.js";
+import { refreshCardCopies } from "../../shop/pending/copies.js";
+import type { Logger } from "../../shop/platform/logger.js";
 import { QueueName, jobId, type Payload, type Queues } from "../queues.js";
 
 export interface NotificationDeps {
@@ -19,6 +22,9 @@ export interface NotificationDeps {
   encryptionKey: Uint8Array;
   queues: Queues;
   credentialsTtlMs: number;
+  /** The two-person rule's amount (staff cards show it); 0 = off. */
+  secondStaffAboveIdr?: number;
+  logger?: Logger;
 }
 
 /**
@@ -38,6 +44,10 @@ export function notificationsProcessor(deps: NotificationDeps) {
         if (!(err instanceof GrammyError && err.error_code === 400)) throw err;
       });
       return { deleted: payload.deleteMessageId };
+    }
+    if ("cardKey" in payload) {
+      const copies = await refreshCardCopies(cardDeps(deps), payload.cardKey);
+      return { edited: copies.edited, gone: copies.gone };
     }
     let locale: Locale = DEFAULT_LOCALE;
     if (isLocale(payload.locale)) locale = payload.locale;
@@ -85,6 +95,12 @@ export function notificationsProcessor(deps: NotificationDeps) {
         }
       }
       const sent = await deps.api.sendMessage(payload.chatId, text, { reply_markup });
+      if (payload.card) {
+        const card = payload.card;
+        // A card decided before this copy was sent is brought up to date at once.
+        const version = await afterSend(() => recordCopy(deps.prisma, card, payload.chatId, sent.message_id));
+        if (version > 0) await refreshCardCopies(cardDeps(deps), card).catch((err: unknown) => deps.logger?.warn({ err, card }, "new staff card copy not brought up to date yet"));
+      }
       return { messageId: sent.message_id };
     } catch (err) {
       if (isPermanentTelegramError(err)) throw new UnrecoverableError(`recipient unreachable: ${(err as Error).message}`);
@@ -92,6 +108,14 @@ export function notificationsProcessor(deps: NotificationDeps) {
     }
   };
 }
+
+const cardDeps = (deps: NotificationDeps) => ({
+  prisma: deps.prisma,
+  api: deps.api,
+  t: (locale: Locale, key: string, params?: Record<string, string | number>) => deps.i18n.t(locale, key, params),
+  secondAboveIdr: deps.secondStaffAboveIdr ?? 0,
+  ...(deps.logger ? { logger: deps.logger } : {}),
+});
 
 /**
  * The password must not stay in the chat history: the message deletes itself `credentialsTtlMs`

@@ -58,6 +58,7 @@ export async function queueWork(queues: Queues, item: FollowupWork): Promise<voi
           params: item.params,
           ...(item.locale ? { locale: item.locale } : {}),
           ...(item.buttons ? { buttons: item.buttons } : {}),
+          ...(item.card ? { card: item.card } : {}),
           ...(item.invoiceOrderId ? { document: { kind: "invoice" as const, orderId: item.invoiceOrderId } } : {}),
         },
         { jobId: jobId(...item.id) },

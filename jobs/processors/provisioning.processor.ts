@@ -1,3 +1,4 @@
+import { cardKeys } from "../../shop/pending/cards.js";
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import type { Api } from "grammy";
 import type { I18n } from "@grammyjs/i18n";
@@ -187,6 +188,7 @@ export function provisioningFailureHandler(deps: Pick<ProvisioningDeps, "prisma"
           key: "provision-failed-staff",
           params: { reference: order.reference, reason: detail },
           buttons: [[{ text: "t:staff-retry", data: `prov:retry:${order.id}` }, { text: "t:staff-refund", data: `prov:refund:${order.id}` }]],
+          card: cardKeys.provisioning(order.id, episode),
         },
         { jobId: jobId("provision-failed-staff", order.id, episode, reviewer) },
       );

@@ -20,7 +20,18 @@ export interface NoticeButton {
  */
 export type FollowupWork =
   /** A message rendered in the recipient's language at send time (`t:<key>` params translated too). */
-  | { kind: "notify"; id: WorkId; chatId: number; key: string; locale?: string; params: Record<string, string | number>; buttons?: NoticeButton[][]; invoiceOrderId?: number }
+  | {
+      kind: "notify";
+      id: WorkId;
+      chatId: number;
+      key: string;
+      locale?: string;
+      params: Record<string, string | number>;
+      buttons?: NoticeButton[][];
+      invoiceOrderId?: number;
+      /** A staff card (shop/pending/cards.ts): the sent message is recorded as one of its copies. */
+      card?: string;
+    }
   | { kind: "provision"; orderId: number }
   | { kind: "run-action"; actionId: number }
   | { kind: "alert-owner"; id?: WorkId; severity: "info" | "warning" | "critical"; title: string; detail?: string }

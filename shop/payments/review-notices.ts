@@ -1,4 +1,5 @@
 import { formatIdr } from "../money.js";
+import { cardKeys } from "../pending/cards.js";
 import { reviewerChatIds } from "../users/staff.js";
 import { loadPayment, type FollowupDeps, type FollowupOutcome, type FollowupWork, type NoticeButton } from "./followup-work.js";
 import { isReviewWhy, type ReviewWhy } from "./settle.js";
@@ -50,6 +51,7 @@ export async function reviewFollowup(deps: FollowupDeps, paymentId: number, why?
       key: "review-needed",
       params: { why: `t:review-why-${reason}`, reference: order.reference, received, expected, gateway: payment.gateway },
       buttons,
+      card: cardKeys.review(payment.id),
     });
   }
   if (ALERT_OWNER.has(reason)) {

@@ -131,6 +131,10 @@ const envSchema = z.object({
     .transform((v) => [...new Set(v.replace(/\s/g, "").split(",").map(Number))].sort((a, b) => b - a)),
   GRACE_DAYS: z.coerce.number({ error: "must be a whole number of days" }).int().min(0).default(2),
   DELETE_AFTER_DAYS: positiveInt.default(7),
+  // Pending queue (shop/pending/): two-person rule above this amount (0 = off), overdue reminders.
+  APPROVAL_SECOND_STAFF_ABOVE_IDR: keepCount.default(0),
+  PENDING_REMIND_AFTER_MINUTES: positiveInt.default(30),
+  PENDING_REMIND_EVERY_MINUTES: positiveInt.default(60),
   // Backups (shop/backup/): the owner's public key, where parts are kept and sent, retention, optional S3 copy.
   BACKUP_PUBLIC_KEY: backupKey.optional(),
   /** Only on a host the owner set up for drills: the server proper never holds it (ops/RUNBOOK.md). */
@@ -209,6 +213,12 @@ export interface Config {
   /** `jobLockMs`: BullMQ lock of a provisioning job (how long a killed worker's job waits before another worker takes it). */
   provisioning: { deadlineMs: number; credentialsTtlMs: number; jobLockMs: number; /** PROVISION_POLL_MS */ pollIntervalMs: number };
   lifecycle: { reminderDays: number[]; graceDays: number; deleteAfterDays: number };
+  /**
+   * The pending queue: an approval of more than `secondStaffAboveIdr` rupiah needs a second, different
+   * staff member (0 = never); an item waiting longer than `remindAfterMs` reminds the staff who can act
+   * on it, again every `remindEveryMs`.
+   */
+  pending: { secondStaffAboveIdr: number; remindAfterMs: number; remindEveryMs: number };
   /** Backups: `dir` holds the local copies (BACKUP_DIR, default DATA_DIR/../backups); `partBytes` from BACKUP_PART_MB. */
   backup: {
     publicKey?: Uint8Array;
@@ -323,6 +333,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     provisioning: { deadlineMs: e.PROVISION_DEADLINE_MINUTES * 60_000, credentialsTtlMs: e.CREDENTIALS_MESSAGE_TTL_MINUTES * 60_000, jobLockMs: e.PROVISION_JOB_LOCK_MS, pollIntervalMs: e.PROVISION_POLL_MS },
     lifecycle: { reminderDays: e.EXPIRY_REMINDER_DAYS, graceDays: e.GRACE_DAYS, deleteAfterDays: e.DELETE_AFTER_DAYS },
+    pending: { secondStaffAboveIdr: e.APPROVAL_SECOND_STAFF_ABOVE_IDR, remindAfterMs: e.PENDING_REMIND_AFTER_MINUTES * 60_000, remindEveryMs: e.PENDING_REMIND_EVERY_MINUTES * 60_000 },
     backup: {
       ...(e.BACKUP_PUBLIC_KEY ? { publicKey: e.BACKUP_PUBLIC_KEY } : {}),
       ...(e.BACKUP_SECRET_KEY ? { secretKey: e.BACKUP_SECRET_KEY } : {}),

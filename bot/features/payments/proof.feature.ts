@@ -5,6 +5,7 @@ import { allowWithinWindow } from "../../../shop/orders/order-rate-limit.js";
 import { openTransferFor } from "../../../shop/payments/manual-transfer.js";
 import { MAX_PROOF_PIXELS, prepareProofImage, type ProofImageRejection } from "../../../shop/payments/proofs/proof-image.js";
 import { ProofNotAcceptedError, pendingProofOf, storeProof } from "../../../shop/payments/proofs/transfer-proofs.js";
+import { cardKeys } from "../../../shop/pending/cards.js";
 import { reviewerChatIds } from "../../../shop/users/staff.js";
 import type { BotContext } from "../../context.js";
 import { downloadMessageFile, MAX_DOWNLOAD_BYTES } from "../../files.js";
@@ -103,6 +104,7 @@ proofFeature.chatType("private").on(["message:photo", "message:document"], async
         chatId: reviewer,
         key: "review-new-proof",
         params: { reference: payment.order.reference, plan: order.planName ?? order.kind, customer, amount: formatIdr(payment.totalIdr) },
+        card: cardKeys.proof(stored.proofId),
         buttons: [
           [{ text: "t:review-view-proof", data: `rev:view:${stored.proofId}` }],
           [

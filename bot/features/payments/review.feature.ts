@@ -4,7 +4,10 @@ import { dispatchSettlement } from "../../../jobs/dispatch-settlement.js";
 import { QueueName, jobId } from "../../../jobs/queues.js";
 import { formatIdr } from "../../../shop/money.js";
 import { ProofUnavailableError, readProof } from "../../../shop/payments/proofs/transfer-proofs.js";
-import { approvePayment, refundReviewedPayment, rejectPayment, type ReviewResult, type Reviewer } from "../../../shop/payments/review.js";
+import { refundReviewedPayment, rejectPayment, type ReviewResult, type Reviewer } from "../../../shop/payments/review.js";
+import { approveWithRule } from "../../../shop/pending/approval.js";
+import { queueCardEdits } from "../../../jobs/card-edits.js";
+import { actorOf, paymentDecided, paymentHandledNote, paymentOpen } from "../pending-cards.js";
 import type { ShopUser } from "../../../shop/users/directory.js";
 import { staffActor } from "../../../shop/users/staff.js";
 import type { BotContext, BotDeps, ConvContext } from "../../context.js";
@@ -73,32 +76,52 @@ staff.callbackQuery(/^rev:view:(\d+)$/, async (ctx) => {
 
 staff.callbackQuery(/^rev:ok:(\d+)$/, async (ctx) => {
   const payment = await ctx.deps.prisma.payment.findUnique({ where: { id: Number(ctx.match[1]) }, include: { order: { select: { reference: true } } } });
+  if (payment && !(await paymentOpen(ctx.deps.prisma, payment.id))) {
+    const note = (await paymentHandledNote(ctx.deps.prisma, payment.id, ctx.t)) ?? ctx.t("review-not-possible", { why: `payment is ${payment.status}` });
+    await ctx.answerCallbackQuery({ text: note, show_alert: true });
+    return;
+  }
   await ctx.answerCallbackQuery();
   if (!payment) return;
   const kb = new InlineKeyboard().text(ctx.t("review-approve-yes"), `rev:ok2:${payment.id}`);
   await ctx.reply(ctx.t("review-approve-confirm", { amount: formatIdr(payment.receivedIdr ?? payment.totalIdr), reference: payment.order.reference }), { reply_markup: kb });
 });
 
+// Approving goes through the two-person rule (shop/pending/approval.ts; off unless
+// APPROVAL_SECOND_STAFF_ABOVE_IDR is set); every staff copy of the card shows the outcome.
 staff.callbackQuery(/^rev:ok2:(\d+)$/, async (ctx) => {
   const reviewer = reviewerOf(ctx.shopUser)!;
-  const result = await approvePayment(ctx.deps.prisma, { paymentId: Number(ctx.match[1]), reviewer });
-  await ctx.answerCallbackQuery();
-  const problem = explain(ctx, result);
-  if (problem) {
-    await ctx.editMessageText(problem).catch(() => ctx.reply(problem));
+  const actor = actorOf(ctx.shopUser, ctx.from.first_name);
+  const paymentId = Number(ctx.match[1]);
+  const result = await approveWithRule(ctx.deps.prisma, { paymentId, reviewer, reviewerName: actor.name, secondAboveIdr: ctx.deps.config.pending.secondStaffAboveIdr });
+  if (result.result === "same_member") {
+    await ctx.answerCallbackQuery({ text: ctx.t("pend-same-member"), show_alert: true });
     return;
   }
+  await ctx.answerCallbackQuery();
+  if (result.result === "first_of_two") {
+    await queueCardEdits(ctx.deps.queues, [{ key: result.key, version: result.version }]);
+    await ctx.editMessageText(ctx.t("pend-first-approval", { amount: formatIdr(result.amountIdr) })).catch(() => undefined);
+    return;
+  }
+  const problem = explain(ctx, result);
+  if (problem) {
+    const note = result.result === "not_reviewable" ? await paymentHandledNote(ctx.deps.prisma, paymentId, ctx.t) : null;
+    await ctx.editMessageText(note ?? problem).catch(() => ctx.reply(note ?? problem));
+    return;
+  }
+  await paymentDecided(ctx.deps, paymentId, "approved", actor);
   await tellCustomer(ctx.deps, result);
-  await ctx.editMessageText(ctx.t("review-approved", { seller: ctx.from.first_name })).catch(() => undefined);
+  await ctx.editMessageText(ctx.t("review-approved", { seller: actor.name })).catch(() => undefined);
 });
 
 // Refusing: a screenshot is refused with a reason; money under review is never just refused,
 // the seller picks how it goes back (cards sent before the refund buttons existed land here).
 staff.callbackQuery(/^rev:no:(\d+)$/, async (ctx) => {
   const paymentId = Number(ctx.match[1]);
-  await ctx.answerCallbackQuery();
   const payment = await ctx.deps.prisma.payment.findUnique({ where: { id: paymentId }, select: { status: true } });
   if (payment?.status === "REVIEW") {
+    await ctx.answerCallbackQuery();
     const kb = new InlineKeyboard().text(ctx.t("review-refund-wallet"), `rev:wal:${paymentId}`).row().text(ctx.t("review-refund-outside"), `rev:out:${paymentId}`);
     await ctx.reply(ctx.t("review-refund-choose"), { reply_markup: kb });
     return;
@@ -110,6 +133,14 @@ staff.callbackQuery(/^rev:wal:(\d+)$/, (ctx) => askReason(ctx, Number(ctx.match[
 staff.callbackQuery(/^rev:out:(\d+)$/, (ctx) => askReason(ctx, Number(ctx.match[1]), "outside"));
 
 async function askReason(ctx: BotContext, paymentId: number, reason: ReasonFor) {
+  if (!(await paymentOpen(ctx.deps.prisma, paymentId))) {
+    const note = await paymentHandledNote(ctx.deps.prisma, paymentId, ctx.t);
+    if (note) {
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: note, show_alert: true }).catch(() => undefined);
+      else await ctx.reply(note);
+      return;
+    }
+  }
   if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
   await ctx.conversation.exitAll();
   await ctx.conversation.enter(REJECT_CONVERSATION, { paymentId, for: reason });
@@ -161,7 +192,15 @@ export function rejectConversation(deps: BotDeps) {
         purpose === "reject"
           ? await rejectPayment(deps.prisma, { paymentId: args.paymentId, reviewer: now, reason })
           : await refundReviewedPayment(deps.prisma, { paymentId: args.paymentId, reviewer: now, reason, to: purpose });
+      if (r.result === "rejected" || r.result === "returned") {
+        const outcome = r.result === "rejected" ? "rejected" : r.to === "wallet" ? "refunded-wallet" : "refunded-outside";
+        await paymentDecided(deps, args.paymentId, outcome, { userId: now.userId, name: user.firstName || from.first_name });
+      }
       await tellCustomer(deps, r, reason);
+      if (r.result === "not_reviewable") {
+        const note = await paymentHandledNote(deps.prisma, args.paymentId, t);
+        if (note) return { result: "not_reviewable", why: note } as const;
+      }
       return r;
     });
     const done = result.result === "returned" ? t(`review-returned-${result.to}`, { seller: from.first_name, amount: formatIdr(result.amountIdr), reason }) : t("review-rejected", { seller: from.first_name, reason });

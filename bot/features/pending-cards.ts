@@ -1,0 +1,50 @@
+/**
+ * What the review and provisioning buttons do with staff cards around a decision (the decision
+ * itself stays the domain's): close the cards it ended and have every copy edited, and tell a
+ * late tap who handled it ("already handled by Rina 12:03").
+ */
+import type { PrismaClient } from "../../db/client.js";
+import { closeCardsAndEdit } from "../../jobs/card-edits.js";
+import type { Queues } from "../../jobs/queues.js";
+import { cardKeys, handledBy, paymentCardKeys, type CardOutcome } from "../../shop/pending/cards.js";
+import { clock } from "../../shop/pending/card-view.js";
+import type { ShopUser } from "../../shop/users/directory.js";
+
+type Deps = { prisma: PrismaClient; queues: Queues };
+type Translate = (key: string, params?: Record<string, string | number>) => string;
+
+/** The name a decision is shown under: the staff member's first name as the shop knows it. */
+export const actorOf = (user: ShopUser, fallback: string) => ({ userId: user.id, name: user.firstName || fallback });
+
+/** A decision about a payment: its screenshot and review cards close, every copy is edited. */
+export async function paymentDecided(deps: Deps, paymentId: number, outcome: CardOutcome, actor: { userId: number; name: string }): Promise<void> {
+  await closeCardsAndEdit(deps, await paymentCardKeys(deps.prisma, paymentId), outcome, actor);
+}
+
+/** A decision about a failed or stuck order: its provisioning cards close, every copy is edited. */
+export async function orderDecided(deps: Deps, orderId: number, outcome: CardOutcome, actor: { userId: number; name: string }): Promise<void> {
+  const rows = await deps.prisma.staffCard.findMany({ where: { key: { startsWith: `prov:${orderId}:` }, outcome: null }, select: { key: true } });
+  await closeCardsAndEdit(deps, rows.map((r) => r.key), outcome, actor);
+}
+
+/** Whether a payment still waits for a decision (what the Approve/Reject buttons act on). */
+export async function paymentOpen(prisma: PrismaClient, paymentId: number): Promise<boolean> {
+  const p = await prisma.payment.findUnique({ where: { id: paymentId }, select: { status: true, gateway: true } });
+  return !!p && (p.status === "REVIEW" || (p.gateway === "MANUAL_TRANSFER" && (p.status === "PENDING" || p.status === "EXPIRED")));
+}
+
+/** "Already handled by Rina 12:03" for a payment no longer waiting, or null when nobody is on record. */
+export async function paymentHandledNote(prisma: PrismaClient, paymentId: number, t: Translate): Promise<string | null> {
+  for (const key of await paymentCardKeys(prisma, paymentId)) {
+    const who = await handledBy(prisma, key);
+    if (who) return t("pend-already-handled", { name: who.name, time: clock(who.at) });
+  }
+  return null;
+}
+
+/** The same for an order's provisioning: the latest closed card, else the audit trail. */
+export async function orderHandledNote(prisma: PrismaClient, orderId: number, t: Translate): Promise<string | null> {
+  const latest = await prisma.staffCard.findFirst({ where: { key: { startsWith: `prov:${orderId}:` }, outcome: { not: null } }, orderBy: { actedAt: "desc" } });
+  const who = await handledBy(prisma, latest?.key ?? cardKeys.provisioning(orderId, 0));
+  return who ? t("pend-already-handled", { name: who.name, time: clock(who.at) }) : null;
+}
