@@ -22,6 +22,7 @@ import { backupFeature } from "./features/backup.feature.js";
 import { RESTORE_CONVERSATION, restoreConversation, restoreFeature, restoreKeyIntake } from "./features/restore.conversation.js";
 import { alertsFeature } from "./features/alerts.feature.js";
 import { pendingFeature } from "./features/pending.feature.js";
+import { catalogAdminFeature } from "./features/catalog-admin/index.js";
 import { customerConsoleFeature } from "./features/customer-console.feature.js";
 import { CUSTOMER_INPUT_CONVERSATION, customerInputConversation } from "./features/customer-console.conversation.js";
 import { resellerFeature } from "./features/reseller.feature.js";
@@ -141,6 +142,7 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
   protectedBot.use(orderConsoleFeature);
   protectedBot.use(resellerFeature);
   protectedBot.use(customerConsoleFeature);
+  protectedBot.use(catalogAdminFeature);
   protectedBot.use(pendingFeature);
   protectedBot.use(alertsFeature);
   protectedBot.use(unhandledFeature);

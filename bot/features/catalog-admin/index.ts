@@ -1,0 +1,22 @@
+import { Composer } from "grammy";
+import { can } from "../../../shop/users/staff.js";
+import type { BotContext } from "../../context.js";
+import { banksAdminFeature } from "./banks.feature.js";
+import { couponsAdminFeature } from "./coupons.feature.js";
+import { answerText } from "./form.js";
+import { liveListsFeature } from "./live-lists.feature.js";
+import { shopAdminFeature } from "./shop.feature.js";
+
+/**
+ * The catalog console: /shop (catalog, bank accounts) and /coupons. Typed answers to the
+ * console's questions come last: only a member who may manage the catalog or coupons, with a
+ * form open, has their text read here; everyone else's goes on untouched.
+ */
+export const catalogAdminFeature = new Composer<BotContext>();
+catalogAdminFeature.use(shopAdminFeature, liveListsFeature, couponsAdminFeature, banksAdminFeature);
+
+catalogAdminFeature.chatType("private").on("message:text", async (ctx, next) => {
+  const text = ctx.message.text;
+  const mayEdit = can(ctx.shopUser, "catalog.manage") || can(ctx.shopUser, "coupons.manage");
+  if (!mayEdit || text.startsWith("/") || !(await answerText(ctx, text))) await next();
+});
