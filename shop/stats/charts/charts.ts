@@ -26,6 +26,21 @@ const AXIS_NAME = { fontSize: 14, color: PALETTE.slate };
 
 const NUMBER_LOCALE: Record<Locale, string> = { id: "id-ID", en: "en-GB" };
 
+// Building an Intl formatter costs far more than using one, and ECharts formats every tick several times.
+const formats = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+function numberFormat(locale: Locale, fractionDigits: number): Intl.NumberFormat {
+  const key = `n:${locale}:${fractionDigits}`;
+  let f = formats.get(key) as Intl.NumberFormat | undefined;
+  if (!f) formats.set(key, (f = new Intl.NumberFormat(NUMBER_LOCALE[locale], { maximumFractionDigits: fractionDigits })));
+  return f;
+}
+function dayFormat(locale: Locale): Intl.DateTimeFormat {
+  const key = `d:${locale}`;
+  let f = formats.get(key) as Intl.DateTimeFormat | undefined;
+  if (!f) formats.set(key, (f = new Intl.DateTimeFormat(NUMBER_LOCALE[locale], { day: "numeric", month: "short", timeZone: "UTC" })));
+  return f;
+}
+
 /** "Rp 1,2 jt" / "Rp 1.2M": rupiah short enough for an axis tick (captions carry the exact amounts). */
 export function formatIdrShort(amount: number, locale: Locale): string {
   const units = locale === "id" ? (["", "rb", "jt", "M"] as const) : (["", "k", "M", "B"] as const);
@@ -35,14 +50,14 @@ export function formatIdrShort(amount: number, locale: Locale): string {
     value /= 1000;
     unit++;
   }
-  const digits = new Intl.NumberFormat(NUMBER_LOCALE[locale], { maximumFractionDigits: value < 10 && unit > 0 ? 1 : 0 }).format(value);
+  const digits = numberFormat(locale, value < 10 && unit > 0 ? 1 : 0).format(value);
   return `Rp ${digits}${locale === "id" && unit > 0 ? " " : ""}${units[unit]}`;
 }
 
 /** A share as "42%" / "42,5%" in the reader's notation; "–" when there is nothing to divide by. */
 export function percent(part: number, whole: number, locale: Locale): string {
   if (whole <= 0) return "–";
-  return `${new Intl.NumberFormat(NUMBER_LOCALE[locale], { maximumFractionDigits: 1 }).format((part / whole) * 100)}%`;
+  return `${numberFormat(locale, 1).format((part / whole) * 100)}%`;
 }
 
 /** "2 mnt 05 dtk" style durations for provisioning times. */
@@ -55,7 +70,7 @@ export function formatSeconds(seconds: number | null, t: Translate): string {
 
 /** "3 Des" / "3 Dec" for a `YYYY-MM-DD` day key. */
 export function dayLabel(day: string, locale: Locale): string {
-  return new Intl.DateTimeFormat(NUMBER_LOCALE[locale], { day: "numeric", month: "short", timeZone: "UTC" }).format(new Date(`${day}T00:00:00Z`));
+  return dayFormat(locale).format(new Date(`${day}T00:00:00Z`));
 }
 
 function base(title: string, subtitle: string): EChartsOption {
