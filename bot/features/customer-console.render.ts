@@ -9,6 +9,8 @@ import { can } from "../../shop/users/staff.js";
 import type { BotContext } from "../context.js";
 
 type T = BotContext["t"];
+/** Instance statuses in the words the customer's own VPS screen uses. */
+const VPS_STATUS: Record<string, string> = { ACTIVE: "running", OFF: "off", PROVISIONING: "provisioning", SUSPENDED: "suspended", DELETED: "deleted" };
 const localeOf = (ctx: BotContext): Locale => (ctx.shopUser.language === "en" ? "en" : "id");
 
 /** The card's text: identity, ban, tier, wallet, orders by status and the latest ones, VPS. */
@@ -34,7 +36,7 @@ export function cardText(ctx: BotContext, card: CustomerCard): string {
   }
   lines.push("", t("cust-card-vps", { live: card.instances.live }));
   for (const i of card.instances.listed) {
-    lines.push(`• ${i.label} · ${i.status} · ${i.ipv4 ?? "-"} · ${t("cust-card-vps-until", { date: formatDate(i.expiresAt, locale) })}`);
+    lines.push(`• ${i.label} · ${t(`vps-status-${VPS_STATUS[i.status] ?? "unknown"}`)} · ${i.ipv4 ?? "-"} · ${t("cust-card-vps-until", { date: formatDate(i.expiresAt, locale) })}`);
   }
   return lines.join("\n");
 }

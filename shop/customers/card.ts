@@ -3,7 +3,7 @@
  * are banned, their reseller tier, their orders (counts by status, the latest few), their VPS
  * and their wallet. The ledger is paged separately (walletHistory).
  */
-import type { Db, InstanceStatus, OrderKind, OrderStatus, UserRole } from "../../db/client.js";
+import { OrderStatus, type Db, type InstanceStatus, type OrderKind, type UserRole } from "../../db/client.js";
 import { walletBalance } from "../wallet/balance.js";
 
 export const RECENT_ORDERS = 5;
@@ -52,8 +52,12 @@ export async function customerCard(db: Db, userId: number): Promise<CustomerCard
     db.instance.count({ where: live }),
     walletBalance(db, userId),
   ]);
+  // In the statuses' own order (the life of an order), whatever order Postgres grouped them in.
   const counts: Partial<Record<OrderStatus, number>> = {};
-  for (const row of byStatus) counts[row.status] = row._count._all;
+  for (const status of Object.values(OrderStatus)) {
+    const n = byStatus.find((r) => r.status === status)?._count._all;
+    if (n) counts[status] = n;
+  }
   return {
     id: user.id,
     telegramId: Number(user.telegramId),

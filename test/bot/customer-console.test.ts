@@ -14,6 +14,7 @@ import { parsePayload, QueueName } from "../../jobs/queues.js";
 import { applyAdjustment, draftAdjustment } from "../../shop/customers/wallet-adjustment.js";
 import { walletBalance } from "../../shop/wallet/balance.js";
 import { buttonsOf, recordingFetch, textsSince, updates, type RecordedCall, type TestUser } from "../support/bot-harness.js";
+import { failedVpsOrder } from "../support/factories.js";
 import { createBotHarness, TEST_TOKEN } from "../support/service.js";
 
 const OWNER: TestUser = { id: 9_520_001, first_name: "Pemilik" };
@@ -81,15 +82,23 @@ describe("/customer lookup", () => {
     expect(texts(await send(OWNER, "/customer"))).toEqual([t("cust-usage")]);
   });
 
-  it("shows the customer's orders, VPS and ledger pages", async () => {
+  it("shows the customer's orders by status, their VPS and their ledger pages", async () => {
     const id = await userId(OTHER);
-    const order = await h.prisma.order.create({
-      data: { userId: id, kind: "WALLET_TOPUP", status: "CANCELLED", reference: "ORD-CUSTCARD1", totalIdr: 25_000, subtotalIdr: 25_000 } as never,
-    }).catch(() => null);
+    const failed = await failedVpsOrder(h.prisma, id);
+    const active = await failedVpsOrder(h.prisma, id);
+    await h.prisma.order.update({ where: { id: active.id }, data: { status: "ACTIVE", paidAt: new Date() } });
+    await h.prisma.instance.create({
+      data: { orderId: active.id, userId: id, providerCode: "DIGITALOCEAN", providerInstanceId: `cu-${active.id}`, label: "vps-pembeli", region: "sgp1", planCode: "do-s-1vcpu-1gb-sgp1", imageCode: "ubuntu-22.04", ipv4: "203.0.113.7", status: "ACTIVE", expiresAt: new Date(Date.now() + 30 * 86_400_000) },
+    });
     const card = texts(await send(OWNER, `/customer ${OTHER.id}`)).join("\n");
-    if (order) expect(card).toContain("ORD-CUSTCARD1");
+    expect(card).toContain(t("cust-card-orders", { total: 2, counts: `${t("order-status-ACTIVE")} 1 · ${t("order-status-PROVISIONING_FAILED")} 1` }));
+    expect(card).toContain(failed.reference);
+    expect(card).toContain(active.reference);
+    expect(card).toContain(t("cust-card-vps", { live: 1 }));
+    expect(card).toContain(`vps-pembeli · ${t("vps-status-running")} · 203.0.113.7`);
     const ledger = await tap(OWNER, `cu:l:${id}:1`);
     expect(texts(ledger).join("\n")).toContain(t("cust-ledger-empty"));
+    expect(lastButtons(ledger).map((b) => b.data)).toEqual([`cu:v:${id}`]);
   });
 });
 
