@@ -44,7 +44,7 @@ async function generate(url: string): Promise<void> {
       INSERT INTO orders (reference, user_id, kind, status, plan_code, plan_name, provider_code, provider_size_slug, region, image_code, image_name,
                           provider_image_ref, duration_months, base_price_idr, promo_discount_idr, total_idr, payment_fee_idr, snapshot,
                           payment_deadline, paid_at, created_at, updated_at)
-      SELECT 'ORD-B' || lpad(g::text, 7, '0'), (SELECT min(id) FROM users) + (g * 7919) % ${USERS},
+      SELECT 'ORD-B' || lpad(g::text, 7, '0'), (SELECT min(id) FROM users) + ((g::bigint * 7919) % ${USERS})::int,
              'NEW_VPS', (${STATUS_BUCKETS})::"OrderStatus",
              'plan-' || g % 12, 'Paket ' || g % 12, (ARRAY['DIGITALOCEAN','VULTR','LINODE'])[1 + g % 3]::"ProviderCode", 's-1vcpu-1gb', 'sgp1',
              'ubuntu-22.04', 'Ubuntu 22.04', 'ubuntu-22-04-x64', 1 + g % 3, 80000 + (g % 50) * 1000, 5000, 75000 + (g % 50) * 1000, 1500,

@@ -258,6 +258,8 @@ describe("actions from the card", () => {
     expect(allText(await send(OWNER, { data: `oc:rf2:${order.id}` }))).toContain("Tidak bisa");
     expect(await auditCount("order.refund", order.id)).toBe(1);
     expect(await h.prisma.ledgerTransaction.count({ where: { orderId: order.id, kind: "REFUND" } })).toBe(1);
+    // The customer's refund notice is among the order's messages.
+    expect(allText(await send(OWNER, { data: `oc:d:ms:${order.id}` }))).toContain("notify-refunded");
   });
 
   it("retries provisioning once; a second tap is refused while it runs", async () => {
