@@ -42,8 +42,10 @@ export async function findCustomers(db: Db, query: string): Promise<CustomerLook
     const row = await db.user.findUnique({ where: { telegramId: BigInt(q) }, select });
     return row ? { found: "one", customer: hit(row) } : { found: "none" };
   }
+  // Prisma hands `contains` to ILIKE as is: a typed % or _ would match anything.
+  const text = q.replace(/[\\%_]/g, (c) => `\\${c}`);
   const rows = await db.user.findMany({
-    where: { OR: [{ firstName: { contains: q, mode: "insensitive" } }, { username: { contains: q, mode: "insensitive" } }] },
+    where: { OR: [{ firstName: { contains: text, mode: "insensitive" } }, { username: { contains: text, mode: "insensitive" } }] },
     select,
     orderBy: { id: "asc" },
     take: MAX_HITS + 1,
