@@ -8,6 +8,7 @@ import { render } from "../catalog/browse.feature.js";
 import type { ViewKit } from "../catalog/views.js";
 import { answerChoice, cancelForm, confirmForm, defineForm, skipField, startForm, type Values } from "./form.js";
 import { couponActor, kitOf, notFound } from "./kit.js";
+import { couponsPage } from "./views.js";
 
 /**
  * /coupons (permission coupons.manage): the list with each coupon's use, a coupon's card with
@@ -28,8 +29,8 @@ async function list(ctx: BotContext, page: number) {
     const limit = c.usageLimit === null ? "∞" : String(c.usageLimit);
     kb.text(`${c.active ? "✅" : "⛔"} ${c.code} · ${c.kind === "PERCENT" ? `${c.value}%` : formatIdr(c.value)} · ${c.usedCount}/${limit}`, `cp:v:${c.id}`).row();
   }
-  if (page > 0) kb.text("◀", `cp:list:${page - 1}`);
-  if (page < pages - 1) kb.text("▶", `cp:list:${page + 1}`);
+  if (page > 0) kb.text("◀", couponsPage(page - 1));
+  if (page < pages - 1) kb.text("▶", couponsPage(page + 1));
   kb.row().text(ctx.t("cat-adm-coupon-new"), "cp:new");
   await render(ctx, { text: ctx.t("cat-adm-coupons-title", { count: total, page: page + 1, pages }), keyboard: kb });
 }
@@ -60,7 +61,7 @@ async function card(ctx: BotContext, id: number, notice?: string) {
     .text(ctx.t(c.active ? "cat-adm-coupon-off" : "cat-adm-coupon-on"), `cp:on:${c.id}:${c.active ? 0 : 1}`)
     .text(ctx.t("cat-adm-coupon-redemptions"), `cp:r:${c.id}:0`)
     .row()
-    .text(ctx.t("menu-back"), "cp:list:0");
+    .text(ctx.t("menu-back"), couponsPage(0));
   await render(ctx, { text: notice ? `${notice}\n\n${text}` : text, keyboard: kb });
 }
 

@@ -54,6 +54,13 @@ interface State {
 
 const FORMS = new Map<string, Form>();
 
+/** The buttons of a form, per console (each prefix is registered, and tried, by its console's feature). */
+const BUTTONS: Record<Area, { choice: string; skip: string; cancel: string; save: string }> = {
+  ca: { choice: "ca:fa:", skip: "ca:fs", cancel: "ca:fx", save: "ca:fok" },
+  cp: { choice: "cp:fa:", skip: "cp:fs", cancel: "cp:fx", save: "cp:fok" },
+  bk: { choice: "bk:fa:", skip: "bk:fs", cancel: "bk:fx", save: "bk:fok" },
+};
+
 /** Makes a form startable by name (names are unique across the console). */
 export function defineForm(name: string, form: Form): void {
   FORMS.set(name, form);
@@ -91,7 +98,8 @@ async function advance(ctx: BotContext, state: State, def: Form): Promise<void> 
   }
   if (def.confirm) {
     await save(ctx, state);
-    const kb = new InlineKeyboard().text(ctx.t("cat-adm-form-save"), `${def.area}:fok`).text(ctx.t("cat-adm-form-cancel"), `${def.area}:fx`);
+    const b = BUTTONS[def.area];
+    const kb = new InlineKeyboard().text(ctx.t("cat-adm-form-save"), b.save).text(ctx.t("cat-adm-form-cancel"), b.cancel);
     await ctx.reply(await def.confirm(ctx, state.args, state.values), { parse_mode: "HTML", reply_markup: kb });
     return;
   }
@@ -101,11 +109,12 @@ async function advance(ctx: BotContext, state: State, def: Form): Promise<void> 
 
 async function ask(ctx: BotContext, def: Form, state: State, field: Field, problem?: string): Promise<void> {
   const [question, vars] = field.ask(state.args, state.values);
+  const b = BUTTONS[def.area];
   const kb = new InlineKeyboard();
-  field.choices?.forEach((c, i) => kb.text(ctx.t(c.label), `${def.area}:fa:${i}`));
+  field.choices?.forEach((c, i) => kb.text(ctx.t(c.label), b.choice + i));
   kb.row();
-  if (field.optional) kb.text(ctx.t("cat-adm-form-skip"), `${def.area}:fs`);
-  kb.text(ctx.t("cat-adm-form-cancel"), `${def.area}:fx`);
+  if (field.optional) kb.text(ctx.t("cat-adm-form-skip"), b.skip);
+  kb.text(ctx.t("cat-adm-form-cancel"), b.cancel);
   const text = (problem ? `${problem}\n\n` : "") + ctx.t(question, vars);
   await ctx.reply(text, { parse_mode: "HTML", reply_markup: kb });
 }

@@ -7,6 +7,9 @@ import type { ViewKit, View } from "../catalog/views.js";
 
 /** Screens of /shop, as text and buttons; handlers only load and render them. */
 
+/** A page of /coupons (permission coupons.manage). */
+export const couponsPage = (page: number) => `cp:list:${page}`;
+
 export const on = (kit: ViewKit, active: boolean) => kit.t(active ? "cat-adm-on" : "cat-adm-off");
 const stockText = (kit: ViewKit, stock: number | null) => (stock === null ? kit.t("cat-adm-stock-unlimited") : String(stock));
 
@@ -14,7 +17,7 @@ export function homeView(kit: ViewKit, providers: Array<{ code: ProviderCode; na
   const kb = new InlineKeyboard();
   for (const p of providers) kb.text(`${p.active ? "✅" : "⛔"} ${p.name} (${p._count.plans})`, `ca:prov:${p.code}`).row();
   kb.text(kit.t("cat-adm-banks"), "bk:list").row();
-  if (coupons) kb.text(kit.t("cat-adm-coupons"), "cp:list:0");
+  if (coupons) kb.text(kit.t("cat-adm-coupons"), couponsPage(0));
   return { text: kit.t("cat-adm-home"), keyboard: kb };
 }
 
