@@ -6,6 +6,7 @@ import { isLocale } from "../../shop/messages/locale.js";
 import { addOrderNote, cancelOrder, markGatewayPaymentPaid, type ActionResult } from "../../shop/orders/console/actions.js";
 import { staffActor } from "../../shop/users/staff.js";
 import type { BotContext, BotDeps, ConvContext } from "../context.js";
+import { waitForText } from "./wait-for-text.js";
 
 export const ORDER_REASON_CONVERSATION = "order-console-reason";
 
@@ -38,19 +39,11 @@ export function orderReasonConversation(deps: BotDeps) {
     });
     const ask = t(`ordc-ask-${args.for}`, subject);
     await ctx.reply(ask);
-    const asked = await conversation.now();
-    let answer = await conversation.wait();
-    while (!answer.message?.text) {
-      if ((await conversation.now()) - asked > ORDER_REASON_TIMEOUT_MS) break;
-      if (answer.callbackQuery) await conversation.skip({ next: true });
-      await answer.reply(ask);
-      answer = await conversation.wait();
-    }
-    if ((await conversation.now()) - asked > ORDER_REASON_TIMEOUT_MS) {
+    const { answer, text, timedOut } = await waitForText(conversation, ask, ORDER_REASON_TIMEOUT_MS);
+    if (timedOut) {
       await answer.reply(t("ordc-reason-timeout", { reference: subject.reference }));
       await conversation.halt({ next: true });
     }
-    const text = answer.message?.text ?? "";
     // A command typed instead of a reason leaves the flow and runs as usual.
     if (text.startsWith("/")) await conversation.halt({ next: true });
     const reply = await conversation.external(async () => {
