@@ -231,6 +231,18 @@ describe("actions from the card", () => {
     expect(await h.prisma.orderStatusHistory.count({ where: { orderId: order.id, toStatus: "PAID" } })).toBe(1);
   });
 
+  it("marking paid the money of an order that already expired sends it to review, as a late callback would", async () => {
+    const { order, payment } = await unpaidVpsOrder(await customerId());
+    await h.prisma.order.update({ where: { id: order.id }, data: { status: "EXPIRED" } });
+    await h.prisma.payment.update({ where: { id: payment.id }, data: { status: "EXPIRED" } });
+    await send(OWNER, { data: `oc:mp:${payment.id}` });
+    expect(allText(await send(OWNER, { text: "uang masuk setelah batas waktu" }))).toContain("masuk ke pemeriksaan (late_payment)");
+    expect((await h.prisma.order.findUniqueOrThrow({ where: { id: order.id } })).status).toBe("PAYMENT_REVIEW");
+    expect((await h.prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).status).toBe("REVIEW");
+    const row = await h.prisma.auditLog.findFirstOrThrow({ where: { action: "payment.mark_paid", targetId: String(payment.id) } });
+    expect(row.details).toMatchObject({ after: { review: "late_payment" } });
+  });
+
   it("cancels an unpaid order with a reason the customer reads; a second tap changes nothing", async () => {
     const { order } = await unpaidVpsOrder(await customerId());
     await send(SELLER, { data: `oc:cx:${order.id}` });
