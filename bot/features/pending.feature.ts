@@ -24,6 +24,9 @@ function allowedToAny(...permissions: Permission[]) {
 
 const localeOf = (ctx: BotContext) => (isLocale(ctx.shopUser.language) ? ctx.shopUser.language : "id");
 
+/** The data of a list page's button (the reminders' "open the queue" button carries page 0). */
+const listData = (page: number) => `pq:p:${page}`;
+
 /** The data of the button that opens an item's card. */
 function openData(item: PendingItem): string {
   if (item.kind === "proof") return `pq:pf:${item.proofId}`;
@@ -34,7 +37,7 @@ function openData(item: PendingItem): string {
 async function listView(ctx: BotContext, page: number) {
   const held = QUEUE_PERMISSIONS.filter((p) => can(ctx.shopUser, p));
   const all = await pendingItems(ctx.deps.prisma, held);
-  if (all.length === 0) return { text: ctx.t("pend-empty"), keyboard: new InlineKeyboard().text(ctx.t("pend-refresh"), "pq:p:0") };
+  if (all.length === 0) return { text: ctx.t("pend-empty"), keyboard: new InlineKeyboard().text(ctx.t("pend-refresh"), listData(0)) };
   const shown = pageOf(all, page, PAGE_SIZE);
   const lines = shown.items.map((item, i) => {
     const age = ageOf(item.since);
@@ -49,9 +52,9 @@ async function listView(ctx: BotContext, page: number) {
   });
   const keyboard = new InlineKeyboard();
   shown.items.forEach((item, i) => keyboard.text(`${shown.page * PAGE_SIZE + i + 1}. ${ctx.t(`pend-kind-${item.kind}`)} ${item.reference}`, openData(item)).row());
-  if (shown.page > 0) keyboard.text(ctx.t("pend-prev"), `pq:p:${shown.page - 1}`);
-  keyboard.text(ctx.t("pend-refresh"), `pq:p:${shown.page}`);
-  if (shown.page < shown.pages - 1) keyboard.text(ctx.t("pend-next"), `pq:p:${shown.page + 1}`);
+  if (shown.page > 0) keyboard.text(ctx.t("pend-prev"), listData(shown.page - 1));
+  keyboard.text(ctx.t("pend-refresh"), listData(shown.page));
+  if (shown.page < shown.pages - 1) keyboard.text(ctx.t("pend-next"), listData(shown.page + 1));
   const title = ctx.t("pend-title", { count: all.length, page: shown.page + 1, pages: shown.pages });
   return { text: [title, "", ...lines].join("\n"), keyboard };
 }

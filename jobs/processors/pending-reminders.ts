@@ -15,6 +15,8 @@ export interface PendingReminderSettings {
   staff: { ownerIds: number[]; sellerIds: number[] };
 }
 
+/** The reminder's button opens /pending's first page (bot/features/pending.feature.ts, pq:p:<page>). */
+const FIRST_PAGE = 0;
 /** Lines of one reminder message at most (the rest is in /pending). */
 const MAX_LINES = 15;
 
@@ -55,7 +57,7 @@ export async function runPendingReminders(deps: { prisma: PrismaClient; queues: 
         locale,
         key: "pend-remind",
         params: { count: items.length, minutes: Math.round(deps.remindAfterMs / 60_000), lines: lines.join("\n") },
-        buttons: [[{ text: "t:pend-open-queue", data: "pq:p:0" }]],
+        buttons: [[{ text: "t:pend-open-queue", data: `pq:p:${FIRST_PAGE}` }]],
       },
       { jobId: jobId("pend-remind", tick, chatId) },
     );
