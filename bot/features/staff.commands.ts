@@ -5,7 +5,7 @@ import { formatIdr } from "../../shop/money.js";
 import { shopStats } from "../../shop/stats/shop-stats.js";
 import type { BotContext } from "../context.js";
 import { allowedTo } from "../middlewares/permission.filter.js";
-import { replyWithStatsCharts } from "./stats/stats-charts.js";
+import { periodKeyboard, replyWithStatsCharts } from "./stats/stats-charts.js";
 
 /** Seller and owner commands that read the shop's state; everyone else falls to the unhandled reply. /stats: the numbers as text, then the charts. */
 export const staffFeature = new Composer<BotContext>();
@@ -26,8 +26,18 @@ staffFeature
         revenue30: formatIdr(stats.revenueIdr.last30Days),
         orders: orders || ctx.t("stats-no-orders"),
       }),
+      { reply_markup: periodKeyboard(ctx) },
     );
     await replyWithStatsCharts(ctx);
+  });
+
+// The same charts over another period (7, 30 or 90 days); the permission is checked again at the tap.
+staffFeature
+  .chatType("private")
+  .filter(allowedTo("stats.view"))
+  .callbackQuery(/^st:d:(7|30|90)$/, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await replyWithStatsCharts(ctx, Number(ctx.match[1]));
   });
 
 staffFeature

@@ -84,3 +84,4 @@ stats-chart-weekly-text =
     }, { $refunded }
 stats-chart-change-new = new
 stats-chart-change-same = unchanged
+stats-chart-period-button = 📈 { $days } days

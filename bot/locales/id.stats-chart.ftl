@@ -66,3 +66,4 @@ stats-chart-weekly-text =
     Tidak dihitung karena di-refund: { $refundedOrders } pesanan, { $refunded }
 stats-chart-change-new = baru
 stats-chart-change-same = sama
+stats-chart-period-button = 📈 { $days } hari

@@ -43,7 +43,7 @@ async function generate(url: string): Promise<void> {
     await client.query(`
       INSERT INTO orders (reference, user_id, kind, status, plan_code, plan_name, provider_code, provider_size_slug, region, image_code,
                           provider_image_ref, duration_months, base_price_idr, total_idr, snapshot, paid_at, created_at, updated_at)
-      SELECT 'ORD-S' || lpad(g::text, 7, '0'), (SELECT min(id) FROM users) + (g * 7919) % ${USERS},
+      SELECT 'ORD-S' || lpad(g::text, 7, '0'), (SELECT min(id) FROM users) + ((g::bigint * 7919) % ${USERS})::int,
              (CASE WHEN g % 10 = 0 THEN 'WALLET_TOPUP' ELSE 'NEW_VPS' END)::"OrderKind", (${STATUS})::"OrderStatus",
              CASE WHEN g % 10 <> 0 THEN 'plan-' || g % 12 END, CASE WHEN g % 10 <> 0 THEN 'Paket ' || g % 12 END,
              CASE WHEN g % 10 <> 0 THEN (ARRAY['DIGITALOCEAN','VULTR','LINODE'])[1 + g % 3]::"ProviderCode" END,

@@ -103,6 +103,22 @@ describe("/stats", () => {
     expect(media[2]!.caption).toContain("• Tripay: 1 pesanan, Rp 150.000 (100%)");
   });
 
+  it("offers the same charts over 7, 30 or 90 days under the numbers", async () => {
+    const answer = await send(OWNER, "/stats");
+    const markup = answer.find((c) => c.method === "sendMessage")?.payload.reply_markup as { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> };
+    expect(markup.inline_keyboard.flat().map((b) => [b.text, b.callback_data])).toEqual([["📈 7 hari", "st:d:7"], ["📈 30 hari", "st:d:30"], ["📈 90 hari", "st:d:90"]]);
+    const from = calls.length;
+    await bot.handleUpdate(updates.callback(OWNER, "st:d:7"));
+    const album = calls.slice(from).find((c) => c.method === "sendMediaGroup");
+    const media = album?.payload.media as Array<{ caption: string }>;
+    expect(media).toHaveLength(6);
+    expect(media[0]!.caption).toContain("💰 Pendapatan 7 hari: Rp 150.000");
+    // A customer's crafted tap draws nothing.
+    const before = calls.length;
+    await bot.handleUpdate(updates.callback(CUSTOMER, "st:d:90"));
+    expect(calls.slice(before).filter((c) => c.method === "sendMediaGroup")).toEqual([]);
+  });
+
   it("speaks English to an English-speaking owner", async () => {
     await core.prisma.user.update({ where: { telegramId: BigInt(OWNER.id) }, data: { language: "en" } });
     await core.users.forget(OWNER.id);

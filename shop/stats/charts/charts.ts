@@ -84,6 +84,8 @@ function base(title: string, subtitle: string): EChartsOption {
 }
 
 // ECharts measures text with Arial-like widths; DejaVu Sans is wider, so legend items get room to spare.
+/** Labels skipped between two shown day labels: about a dozen dates fit under a chart. */
+const tickGap = (days: number) => Math.max(0, Math.ceil(days / 12) - 1);
 const legend = { bottom: 12, itemGap: 48, textStyle: { fontSize: 14 } };
 const noData = (kit: ChartKit) => ({ graphic: { type: "text" as const, left: "center", top: "middle", style: { text: kit.t("stats-chart-none"), fontSize: 22, fill: PALETTE.slate } } });
 
@@ -96,7 +98,7 @@ export function revenueChart(data: StatsData, kit: ChartKit, subtitle: string): 
   const option: EChartsOption = {
     ...base(t("stats-chart-revenue-title"), subtitle),
     legend,
-    xAxis: { type: "category", data: data.daily.map((d) => dayLabel(d.day, locale)), name: t("stats-chart-axis-day"), nameLocation: "middle", nameGap: 30, nameTextStyle: AXIS_NAME, axisLabel: { fontSize: 12, interval: days > 16 ? 2 : 0 } },
+    xAxis: { type: "category", data: data.daily.map((d) => dayLabel(d.day, locale)), name: t("stats-chart-axis-day"), nameLocation: "middle", nameGap: 30, nameTextStyle: AXIS_NAME, axisLabel: { fontSize: 12, interval: tickGap(days) } },
     yAxis: [
       { type: "value", name: t("stats-chart-axis-revenue"), nameTextStyle: AXIS_NAME, axisLabel: { fontSize: 12, formatter: (v: number) => formatIdrShort(v, locale) } },
       { type: "value", name: t("stats-chart-axis-orders"), nameTextStyle: AXIS_NAME, minInterval: 1, splitLine: { show: false }, axisLabel: { fontSize: 12 } },
@@ -188,7 +190,7 @@ export function provisioningChart(data: StatsData, kit: ChartKit, subtitle: stri
   const option: EChartsOption = {
     ...base(t("stats-chart-provisioning-title"), subtitle),
     legend,
-    xAxis: { type: "category", data: p.daily.map((d) => dayLabel(d.day, locale)), name: t("stats-chart-axis-day"), nameLocation: "middle", nameGap: 30, nameTextStyle: AXIS_NAME, axisLabel: { fontSize: 12, interval: p.daily.length > 16 ? 2 : 0 } },
+    xAxis: { type: "category", data: p.daily.map((d) => dayLabel(d.day, locale)), name: t("stats-chart-axis-day"), nameLocation: "middle", nameGap: 30, nameTextStyle: AXIS_NAME, axisLabel: { fontSize: 12, interval: tickGap(p.daily.length) } },
     yAxis: { type: "value", minInterval: 1, name: t("stats-chart-axis-runs"), nameTextStyle: AXIS_NAME, axisLabel: { fontSize: 12 } },
     series: [
       { type: "bar", stack: "runs", name: t("stats-chart-provisioning-done"), data: p.daily.map((d) => d.done), itemStyle: { color: PALETTE.green } },
