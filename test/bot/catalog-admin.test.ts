@@ -157,6 +157,22 @@ describe("the owner edits a plan in the chat", () => {
   });
 });
 
+describe("a half-filled form", () => {
+  it("ends with any command, like a conversation: a number typed afterwards changes nothing", async () => {
+    const plan = await vultr1gb();
+    const stock = plan.stock;
+    expect(texts(await tap(OWNER, `ca:st:${plan.id}`))).toContain("Stok berapa unit");
+    expect(await say(OWNER, "/cancel")).toContain("Dibatalkan");
+    expect(await say(OWNER, "3")).toContain("tidak mengerti");
+    expect((await vultr1gb()).stock).toBe(stock);
+    // The Cancel button does the same.
+    await tap(OWNER, `ca:st:${plan.id}`);
+    expect(texts(await tap(OWNER, "ca:fx"))).toContain("Tidak ada yang diubah");
+    expect(await say(OWNER, "3")).toContain("tidak mengerti");
+    expect((await vultr1gb()).stock).toBe(stock);
+  });
+});
+
 describe("coupons from the chat", () => {
   it("are created with every rule through the guided flow", async () => {
     expect(await say(OWNER, "/coupons")).toContain("Kupon");

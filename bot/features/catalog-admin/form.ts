@@ -79,6 +79,11 @@ async function load(ctx: BotContext): Promise<(State & { def: Form }) | null> {
 const save = (ctx: BotContext, state: State) => ctx.deps.redis.set(key(ctx), JSON.stringify(state), "EX", FORM_TTL_SECONDS);
 const clear = (ctx: BotContext) => ctx.deps.redis.del(key(ctx));
 
+/** Drops this chat's open form, as any command ends a flow (start.command.ts); true if there was one. */
+export async function leaveCatalogForm(ctx: BotContext): Promise<boolean> {
+  return ctx.chat !== undefined && (await clear(ctx)) > 0;
+}
+
 /** Starts form `name` (replacing any form this chat had open) and asks its first question. */
 export async function startForm(ctx: BotContext, name: string, args: Args = {}): Promise<void> {
   if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
