@@ -4,6 +4,9 @@ import { escapeHtml, formatDate, formatIdr } from "../../shop/messages/format.js
 import { isLocale, type Locale } from "../../shop/messages/locale.js";
 import { invoicePdfFor, listInvoices } from "../../shop/resellers/invoices.js";
 import { listLabelGroups, listOrdersWithLabelOf, setOrderLabel } from "../../shop/resellers/labels.js";
+import { checkoutGroupOf, payGroupFromWallet } from "../../shop/resellers/group-orders.js";
+import { walletBalance } from "../../shop/wallet/ledger.js";
+import { dispatchSettlement } from "../../jobs/dispatch-settlement.js";
 import { LABEL_CONVERSATION } from "./reseller-label.conversation.js";
 
 const PAGE_SIZE = 5;
@@ -12,7 +15,8 @@ const PAGE_SIZE = 5;
  * Reseller tools for customers: orders grouped by the client/project label (`rs:l:<page>` the
  * labels, `rs:g:<anchorOrderId>:<page>` one label's orders), the label of an order set or cleared
  * (`rs:e:<orderId>`, `rs:x:<orderId>`), and the invoice history (`/invoices`, `rs:i:<page>`) with a
- * re-download of any invoice (`rs:d:<orderId>`). Buttons are stateless and name groups by an order
+ * re-download of any invoice (`rs:d:<orderId>`), and paying a multi-VPS checkout's orders together
+ * from the wallet (`rs:pg:<orderId>` asks, `rs:pgok:<orderId>` pays). Buttons are stateless and name groups by an order
  * id, never by label text (64-byte callback data, any script); ownership is checked on every tap.
  */
 export const resellerFeature = new Composer<BotContext>();
@@ -107,4 +111,37 @@ resellerFeature.callbackQuery(/^rs:d:(\d+)$/, async (ctx) => {
   if (!invoice) return ctx.answerCallbackQuery({ text: ctx.t("rsl-invoice-not-found"), show_alert: true });
   await ctx.answerCallbackQuery();
   await ctx.replyWithDocument(new InputFile(invoice.pdf, `invoice-${invoice.reference}.pdf`), { caption: ctx.t("invoice-caption", { reference: invoice.reference }) });
+});
+
+resellerFeature.callbackQuery(/^rs:pg:(\d+)$/, async (ctx) => {
+  const anchorId = Number(ctx.match[1]);
+  const group = await checkoutGroupOf(ctx.deps.prisma, ctx.shopUser.id, anchorId);
+  const pending = group.filter((o) => o.status === "PENDING_PAYMENT");
+  if (pending.length === 0) return ctx.answerCallbackQuery({ text: ctx.t(group.length === 0 ? "order-not-found" : "rsl-qty-nothing-to-pay"), show_alert: true });
+  await ctx.answerCallbackQuery();
+  const total = pending.reduce((sum, o) => sum + o.totalIdr, 0);
+  const balance = await walletBalance(ctx.deps.prisma, ctx.shopUser.id);
+  const refs = pending.map((o) => `• ${o.reference}`).join("\n");
+  const kb = new InlineKeyboard();
+  if (balance >= total) kb.text(ctx.t("rsl-qty-pay-yes"), `rs:pgok:${anchorId}`).row();
+  kb.text(ctx.t("menu-orders"), "ord:list:0");
+  const key = balance >= total ? "rsl-qty-pay-confirm" : "rsl-qty-pay-short";
+  await render(ctx, ctx.t(key, { quantity: pending.length, refs, total: formatIdr(total), balance: formatIdr(balance), after: formatIdr(balance - total) }), kb);
+});
+
+resellerFeature.callbackQuery(/^rs:pgok:(\d+)$/, async (ctx) => {
+  const result = await payGroupFromWallet(ctx.deps.prisma, { userId: ctx.shopUser.id, anchorOrderId: Number(ctx.match[1]) });
+  if (!result.ok) {
+    const text =
+      result.reason === "insufficient" ? ctx.t("pay-wallet-insufficient", { balance: formatIdr(result.balanceIdr), needed: formatIdr(result.neededIdr) })
+      : result.reason === "held" ? ctx.t("pay-wallet-held")
+      : result.reason === "not_found" ? ctx.t("order-not-found")
+      : ctx.t("rsl-qty-nothing-to-pay");
+    return ctx.answerCallbackQuery({ text, show_alert: true });
+  }
+  await ctx.answerCallbackQuery();
+  // After the commit, one settlement per order: each sibling provisions like any paid order.
+  for (const p of result.paid) await dispatchSettlement(ctx.deps.queues, { result: "paid", orderId: p.orderId, paymentId: p.paymentId });
+  const refs = result.paid.map((p) => `• ${p.reference}`).join("\n");
+  await render(ctx, ctx.t("rsl-qty-paid", { quantity: result.paid.length, refs, total: formatIdr(result.paidIdr), balance: formatIdr(result.balanceAfterIdr) }), new InlineKeyboard().text(ctx.t("menu-orders"), "ord:list:0"));
 });

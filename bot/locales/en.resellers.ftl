@@ -34,3 +34,25 @@ rsl-invoice-topup = Balance top-up
 rsl-invoice-button = 📄 { $reference }
 rsl-invoice-not-found = Invoice not found.
 rsl-invoice-open = 📄 Invoice
+rsl-qty-button = { $quantity } × VPS
+rsl-qty-total = <b>Total: { $quantity } × { $unit } = { $amount }</b>
+rsl-qty-coupon-dropped = ℹ️ A coupon is for a single VPS, so it was removed for an order of several.
+rsl-qty-created =
+    ✅ { $quantity } orders created, one per VPS:
+    { $refs }
+    Total { $total }. Pay before { $deadline }: all at once from your balance, or each one from 🧾 My orders.
+rsl-qty-pay-all = 💰 Pay all from balance
+rsl-qty-pay-confirm =
+    💰 Pay { $quantity } orders from your balance?
+    { $refs }
+    Total { $total } · balance { $balance } → { $after }
+rsl-qty-pay-short =
+    ❌ Not enough balance for { $quantity } orders:
+    { $refs }
+    Total { $total }, balance { $balance }. Top up under 💰 Balance, or pay each order from 🧾 My orders.
+rsl-qty-pay-yes = ✅ Pay all
+rsl-qty-paid =
+    ✅ { $quantity } orders paid ({ $total }):
+    { $refs }
+    Your balance is now { $balance }. The VPS are being set up; the logins arrive here.
+rsl-qty-nothing-to-pay = These orders are no longer awaiting payment.

@@ -28,3 +28,25 @@ rsl-invoice-topup = Isi saldo
 rsl-invoice-button = 📄 { $reference }
 rsl-invoice-not-found = Faktur tidak ditemukan.
 rsl-invoice-open = 📄 Faktur
+rsl-qty-button = { $quantity } × VPS
+rsl-qty-total = <b>Total: { $quantity } × { $unit } = { $amount }</b>
+rsl-qty-coupon-dropped = ℹ️ Kupon hanya untuk satu VPS, jadi dilepas untuk pesanan beberapa VPS.
+rsl-qty-created =
+    ✅ { $quantity } pesanan dibuat, satu per VPS:
+    { $refs }
+    Total { $total }. Bayar sebelum { $deadline }: sekaligus dari saldo, atau satu per satu lewat 🧾 Pesanan saya.
+rsl-qty-pay-all = 💰 Bayar semua dari saldo
+rsl-qty-pay-confirm =
+    💰 Bayar { $quantity } pesanan dari saldo?
+    { $refs }
+    Total { $total } · saldo { $balance } → { $after }
+rsl-qty-pay-short =
+    ❌ Saldo tidak cukup untuk { $quantity } pesanan:
+    { $refs }
+    Total { $total }, saldo { $balance }. Isi saldo lewat 💰 Saldo, atau bayar satu per satu lewat 🧾 Pesanan saya.
+rsl-qty-pay-yes = ✅ Bayar semua
+rsl-qty-paid =
+    ✅ { $quantity } pesanan dibayar ({ $total }):
+    { $refs }
+    Saldo Anda sekarang { $balance }. VPS sedang disiapkan; data login dikirim ke sini.
+rsl-qty-nothing-to-pay = Pesanan ini tidak lagi menunggu pembayaran.

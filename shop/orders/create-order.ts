@@ -1,8 +1,12 @@
+import { randomUUID } from "node:crypto";
 import type { Prisma, PrismaClient } from "../../db/client.js";
 import { isUniqueViolation } from "../../db/client.js";
 import type { Buyer, Catalog, Quote, QuoteRequest, QuoteUnavailable } from "../catalog/catalog.js";
 import { normalizeCouponCode, type CouponRejection } from "../pricing/coupon-rules.js";
 import { newOrderReference } from "./reference.js";
+
+/** Most identical VPS one checkout may order (each is its own order; see `quantity`). */
+export const MAX_ORDER_QUANTITY = 10;
 
 export interface CreatedOrder {
   id: number;
@@ -12,7 +16,8 @@ export interface CreatedOrder {
 }
 
 export type CreateOrderResult =
-  | { status: "created"; order: CreatedOrder; quote: Quote }
+  /** `order` is the first of `orders` (one order per VPS; `orders.length` = the quantity). */
+  | { status: "created"; order: CreatedOrder; orders: CreatedOrder[]; quote: Quote }
   /** The catalog price moved since the customer saw the summary: show the new one and ask again. */
   | { status: "price_changed"; quote: Quote }
   /** The coupon stopped being usable (e.g. the last use was taken a moment ago). */
@@ -26,6 +31,14 @@ export type CreateOrderResult =
  * `usageLimit` redemptions ever exist (a CHECK constraint backs this up).
  * A plan with stock gives up one unit here, in the same transaction (see takePlanStock);
  * the trigger `orders_plan_stock` gives it back when the order ends without a VPS.
+ *
+ * `quantity` N > 1 (resellers: several identical VPS in one checkout) creates N ordinary sibling
+ * orders in this one transaction, sharing a `checkoutGroup`, each priced like a single order (so
+ * the total is N × the unit total, `expectedTotalIdr` is the unit total) and each holding one unit
+ * of stock; all N units are taken at once or the checkout is refused with nothing written. Why
+ * siblings and not one order of N: payment settlement, provisioning (task, lease, tag lookup,
+ * instance per order), renewals, refunds and stock release are all exactly-once per order today;
+ * siblings reuse every one of them unchanged. A coupon is for one VPS: quantity > 1 takes none.
  */
 export async function createOrder(
   prisma: PrismaClient,
@@ -38,10 +51,16 @@ export async function createOrder(
     now?: Date;
     /** Resellers: the client or project the order is for, already validated (shop/resellers/labels.ts). */
     clientLabel?: string | null;
+    /** How many identical VPS (1 … MAX_ORDER_QUANTITY); 1 when absent. */
+    quantity?: number;
   },
 ): Promise<CreateOrderResult> {
   const now = input.now ?? new Date();
   const couponCode = input.request.couponCode ? normalizeCouponCode(input.request.couponCode) : null;
+  const quantity = input.quantity ?? 1;
+  if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_ORDER_QUANTITY) throw new RangeError(`createOrder: quantity ${quantity} outside 1…${MAX_ORDER_QUANTITY}`);
+  if (quantity > 1 && couponCode) throw new RangeError("createOrder: a coupon is for a single VPS order");
+  const checkoutGroup = quantity > 1 ? randomUUID() : null;
   for (let attempt = 0; ; attempt++) {
     try {
       return await prisma.$transaction(async (tx) => {
@@ -52,53 +71,54 @@ export async function createOrder(
         if (result.couponRejection) return { status: "coupon_rejected", quote, rejection: result.couponRejection } as const;
         if (quote.breakdown.totalIdr !== input.expectedTotalIdr) return { status: "price_changed", quote } as const;
 
-        const stockHeld = await takePlanStock(tx, quote.planId);
+        const stockHeld = await takePlanStock(tx, quote.planId, quantity);
         if (stockHeld === "sold_out") return { status: "unavailable", reason: "sold_out" } as const;
 
         const paymentDeadline = new Date(now.getTime() + input.paymentTtlHours * 3600_000);
         const { breakdown } = quote;
-        const order = await tx.order.create({
-          data: {
-            reference: newOrderReference(now),
-            userId: input.buyer.userId,
-            kind: "NEW_VPS",
-            status: "PENDING_PAYMENT",
-            planId: quote.planId,
-            planCode: quote.planCode,
-            planName: quote.planName,
-            providerCode: quote.providerCode,
-            providerSizeSlug: quote.providerSizeSlug,
-            region: quote.region,
-            imageCode: quote.imageCode,
-            imageName: quote.imageName,
-            providerImageRef: quote.providerImageRef,
-            durationMonths: quote.durationMonths,
-            basePriceIdr: breakdown.basePriceIdr,
-            promoDiscountIdr: breakdown.promoDiscountIdr,
-            couponDiscountIdr: breakdown.couponDiscountIdr,
-            couponCode: quote.coupon?.code ?? null,
-            totalIdr: breakdown.totalIdr,
-            snapshot: JSON.parse(JSON.stringify({ ...quote, buyer: input.buyer })) as Prisma.InputJsonObject,
-            paymentDeadline,
-            stockHeld,
-            clientLabel: input.clientLabel ?? null,
-            createdAt: now,
-          },
-        });
-        await tx.orderStatusHistory.create({
-          data: { orderId: order.id, fromStatus: null, toStatus: "PENDING_PAYMENT", actorType: "CUSTOMER", actorId: String(input.buyer.userId), reason: "order placed", createdAt: now },
-        });
-        if (quote.coupon) {
-          await tx.couponRedemption.create({
-            data: { couponId: quote.coupon.id, userId: input.buyer.userId, orderId: order.id, discountIdr: breakdown.couponDiscountIdr, createdAt: now },
+        const orders: CreatedOrder[] = [];
+        for (let unit = 0; unit < quantity; unit++) {
+          const order = await tx.order.create({
+            data: {
+              reference: newOrderReference(now),
+              userId: input.buyer.userId,
+              kind: "NEW_VPS",
+              status: "PENDING_PAYMENT",
+              planId: quote.planId,
+              planCode: quote.planCode,
+              planName: quote.planName,
+              providerCode: quote.providerCode,
+              providerSizeSlug: quote.providerSizeSlug,
+              region: quote.region,
+              imageCode: quote.imageCode,
+              imageName: quote.imageName,
+              providerImageRef: quote.providerImageRef,
+              durationMonths: quote.durationMonths,
+              basePriceIdr: breakdown.basePriceIdr,
+              promoDiscountIdr: breakdown.promoDiscountIdr,
+              couponDiscountIdr: breakdown.couponDiscountIdr,
+              couponCode: quote.coupon?.code ?? null,
+              totalIdr: breakdown.totalIdr,
+              snapshot: JSON.parse(JSON.stringify({ ...quote, buyer: input.buyer })) as Prisma.InputJsonObject,
+              paymentDeadline,
+              stockHeld,
+              clientLabel: input.clientLabel ?? null,
+              checkoutGroup,
+              createdAt: now,
+            },
           });
-          await tx.coupon.update({ where: { id: quote.coupon.id }, data: { usedCount: { increment: 1 } } });
+          await tx.orderStatusHistory.create({
+            data: { orderId: order.id, fromStatus: null, toStatus: "PENDING_PAYMENT", actorType: "CUSTOMER", actorId: String(input.buyer.userId), reason: "order placed", createdAt: now },
+          });
+          if (quote.coupon) {
+            await tx.couponRedemption.create({
+              data: { couponId: quote.coupon.id, userId: input.buyer.userId, orderId: order.id, discountIdr: breakdown.couponDiscountIdr, createdAt: now },
+            });
+            await tx.coupon.update({ where: { id: quote.coupon.id }, data: { usedCount: { increment: 1 } } });
+          }
+          orders.push({ id: order.id, reference: order.reference, totalIdr: order.totalIdr, paymentDeadline: paymentDeadline.toISOString() });
         }
-        return {
-          status: "created",
-          order: { id: order.id, reference: order.reference, totalIdr: order.totalIdr, paymentDeadline: paymentDeadline.toISOString() },
-          quote,
-        } as const;
+        return { status: "created", order: orders[0]!, orders, quote } as const;
       });
     } catch (err) {
       // A reference collision (1 in ~28 million per day) just draws a new one.
@@ -109,12 +129,13 @@ export async function createOrder(
 }
 
 /**
- * Takes one unit of a plan's stock inside the order transaction: a conditional UPDATE, so of
- * two buyers racing for the last unit the second waits on the row and then finds none left.
- * Returns what the order records in `stock_held`: true (a unit taken), null (unlimited stock).
+ * Takes `units` units of a plan's stock inside the order transaction: one conditional UPDATE, so
+ * of two buyers racing for the last units the second waits on the row and then finds too few left,
+ * and a checkout of N takes all N or none. Returns what each order records in `stock_held`: true
+ * (it holds a unit), null (unlimited stock).
  */
-async function takePlanStock(tx: Prisma.TransactionClient, planId: number): Promise<true | null | "sold_out"> {
-  const taken = await tx.$executeRaw`UPDATE plans SET stock = stock - 1, updated_at = now() WHERE id = ${planId} AND stock > 0`;
+async function takePlanStock(tx: Prisma.TransactionClient, planId: number, units: number): Promise<true | null | "sold_out"> {
+  const taken = await tx.$executeRaw`UPDATE plans SET stock = stock - ${units}, updated_at = now() WHERE id = ${planId} AND stock >= ${units}`;
   if (taken === 1) return true;
   const plan = await tx.plan.findUnique({ where: { id: planId }, select: { stock: true } });
   return plan?.stock === null ? null : "sold_out";

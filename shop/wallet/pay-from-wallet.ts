@@ -4,7 +4,7 @@
  * Payment, post wallet → sales. Either all of it is committed or none of it, and two spends
  * from one wallet are serialised by the lock, so a balance can pay for one order, never two.
  */
-import type { OrderKind, OrderStatus, PrismaClient } from "../../db/client.js";
+import type { OrderKind, OrderStatus, Prisma, PrismaClient } from "../../db/client.js";
 import { transitionOrder } from "../orders/state-machine.js";
 import { SALES_ACCOUNT, walletAccount } from "./accounts.js";
 import { walletBalance } from "./balance.js";
@@ -28,7 +28,7 @@ export type WalletPaymentResult =
 type Refusal = Extract<WalletPaymentResult, { ok: false }>;
 
 /** Carries a refusal out of `$transaction` so everything written so far is rolled back. */
-class Refused extends Error {
+export class WalletRefusal extends Error {
   constructor(readonly result: Refusal) {
     super(`wallet payment refused: ${result.reason}`);
   }
@@ -46,67 +46,74 @@ export const walletAttemptRef = (orderReference: string): string => `WAL-${order
  * transition but no ledger posting (ledger entries are never 0).
  */
 export async function payOrderFromWallet(prisma: PrismaClient, input: { orderId: number; userId: number; now?: Date }): Promise<WalletPaymentResult> {
-  const { orderId, userId } = input;
   try {
-    return await prisma.$transaction(async (tx): Promise<WalletPaymentResult> => {
-      await lockWallet(tx, userId);
-      if (await walletHold(tx, userId)) throw new Refused({ ok: false, reason: "held" });
-      const order = await tx.order.findUnique({ where: { id: orderId }, select: { id: true, reference: true, userId: true, kind: true, status: true, totalIdr: true } });
-      if (!order || order.userId !== userId) throw new Refused({ ok: false, reason: "not_found" });
-      if (order.status !== "PENDING_PAYMENT" || order.kind === "WALLET_TOPUP") {
-        throw new Refused({ ok: false, reason: "not_payable", status: order.status, kind: order.kind });
-      }
-
-      const neededIdr = order.totalIdr + WALLET_PAYMENT_FEE_IDR;
-      const balanceIdr = await walletBalance(tx, userId);
-      if (balanceIdr < neededIdr) throw new Refused({ ok: false, reason: "insufficient", balanceIdr, neededIdr });
-
-      const now = input.now ?? new Date();
-      const moved = await transitionOrder(tx, order.id, "PAID", { type: "CUSTOMER", id: String(userId) }, {
-        onlyFrom: ["PENDING_PAYMENT"],
-        reason: "paid from wallet",
-        data: { paidAt: now, paymentFeeIdr: WALLET_PAYMENT_FEE_IDR },
-      });
-      if (!moved.ok) {
-        const status = moved.reason === "not_found" ? order.status : moved.current;
-        throw new Refused({ ok: false, reason: "not_payable", status, kind: order.kind });
-      }
-
-      const payment = await tx.payment.create({
-        data: {
-          orderId: order.id,
-          gateway: "WALLET",
-          method: "WALLET",
-          attemptRef: walletAttemptRef(order.reference),
-          amountIdr: order.totalIdr,
-          feeIdr: WALLET_PAYMENT_FEE_IDR,
-          totalIdr: neededIdr,
-          status: "PAID",
-          paidAt: now,
-        },
-        select: { id: true },
-      });
-
-      let transactionId: number | null = null;
-      if (neededIdr > 0) {
-        const posted = await postLedger(tx, {
-          kind: "ORDER_PAYMENT",
-          idempotencyKey: `order:${order.reference}:wallet`,
-          entries: [
-            { account: walletAccount(userId), userId, amountIdr: -neededIdr },
-            { account: SALES_ACCOUNT, amountIdr: neededIdr },
-          ],
-          orderId: order.id,
-          paymentId: payment.id,
-          memo: `order ${order.reference}`,
-          createdById: userId,
-        });
-        transactionId = posted.transactionId;
-      }
-      return { ok: true, paymentId: payment.id, transactionId, paidIdr: neededIdr, balanceAfterIdr: balanceIdr - neededIdr };
-    });
+    return await prisma.$transaction((tx) => payOrderFromWalletIn(tx, input));
   } catch (error) {
-    if (error instanceof Refused) return error.result;
+    if (error instanceof WalletRefusal) return error.result;
     throw error;
   }
+}
+
+/**
+ * `payOrderFromWallet` inside a transaction the caller owns, so several orders (a multi-VPS
+ * checkout's siblings, shop/resellers/group-orders.ts) are paid all together or not at all. A
+ * refusal throws `WalletRefusal` (roll the transaction back); nothing of it was written.
+ */
+export async function payOrderFromWalletIn(tx: Prisma.TransactionClient, input: { orderId: number; userId: number; now?: Date }): Promise<WalletPaymentResult & { ok: true }> {
+  const { orderId, userId } = input;
+  await lockWallet(tx, userId);
+  if (await walletHold(tx, userId)) throw new WalletRefusal({ ok: false, reason: "held" });
+  const order = await tx.order.findUnique({ where: { id: orderId }, select: { id: true, reference: true, userId: true, kind: true, status: true, totalIdr: true } });
+  if (!order || order.userId !== userId) throw new WalletRefusal({ ok: false, reason: "not_found" });
+  if (order.status !== "PENDING_PAYMENT" || order.kind === "WALLET_TOPUP") {
+    throw new WalletRefusal({ ok: false, reason: "not_payable", status: order.status, kind: order.kind });
+  }
+
+  const neededIdr = order.totalIdr + WALLET_PAYMENT_FEE_IDR;
+  const balanceIdr = await walletBalance(tx, userId);
+  if (balanceIdr < neededIdr) throw new WalletRefusal({ ok: false, reason: "insufficient", balanceIdr, neededIdr });
+
+  const now = input.now ?? new Date();
+  const moved = await transitionOrder(tx, order.id, "PAID", { type: "CUSTOMER", id: String(userId) }, {
+    onlyFrom: ["PENDING_PAYMENT"],
+    reason: "paid from wallet",
+    data: { paidAt: now, paymentFeeIdr: WALLET_PAYMENT_FEE_IDR },
+  });
+  if (!moved.ok) {
+    const status = moved.reason === "not_found" ? order.status : moved.current;
+    throw new WalletRefusal({ ok: false, reason: "not_payable", status, kind: order.kind });
+  }
+
+  const payment = await tx.payment.create({
+    data: {
+      orderId: order.id,
+      gateway: "WALLET",
+      method: "WALLET",
+      attemptRef: walletAttemptRef(order.reference),
+      amountIdr: order.totalIdr,
+      feeIdr: WALLET_PAYMENT_FEE_IDR,
+      totalIdr: neededIdr,
+      status: "PAID",
+      paidAt: now,
+    },
+    select: { id: true },
+  });
+
+  let transactionId: number | null = null;
+  if (neededIdr > 0) {
+    const posted = await postLedger(tx, {
+      kind: "ORDER_PAYMENT",
+      idempotencyKey: `order:${order.reference}:wallet`,
+      entries: [
+        { account: walletAccount(userId), userId, amountIdr: -neededIdr },
+        { account: SALES_ACCOUNT, amountIdr: neededIdr },
+      ],
+      orderId: order.id,
+      paymentId: payment.id,
+      memo: `order ${order.reference}`,
+      createdById: userId,
+    });
+    transactionId = posted.transactionId;
+  }
+  return { ok: true, paymentId: payment.id, transactionId, paidIdr: neededIdr, balanceAfterIdr: balanceIdr - neededIdr };
 }

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeClouds, type FakeClouds } from "../../ops/fakes/clouds/index.js";
 import { seedDemoCatalog } from "../../db/seed.js";
-import { postLedger, walletAccount } from "../../shop/wallet/ledger.js";
 import { invoicePdfFor } from "../../shop/resellers/invoices.js";
 import { parseClientLabel } from "../../shop/resellers/labels.js";
 import { createOrder } from "../../shop/orders/create-order.js";
-import { buttonsOf, updates, type RecordedCall, type TestUser } from "../support/bot-harness.js";
+import type { Update } from "grammy/types";
+import { buttonsOf, updates, type TestUser } from "../support/bot-harness.js";
+import * as chat from "./reseller-chat.js";
 import { createBotHarness } from "../support/service.js";
 
 /** Issue 11, resellers: order labels at checkout and later, /orders by label, invoice history. Through the real bot. */
@@ -22,18 +23,8 @@ afterAll(async () => {
   await clouds?.stop();
 });
 
-const SENDS = ["sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageCaption", "editMessageReplyMarkup"];
-const textOf = (c: RecordedCall | undefined) => String(c?.payload.text ?? "");
-const shownSince = (from: number) => h.calls.slice(from).filter((c) => c.method === "sendMessage" || c.method === "editMessageText");
-/** The id the recording fetch gave the last message the bot sent (it numbers new messages from 1001). */
-const lastSentId = () => 1000 + h.calls.filter((c) => SENDS.includes(c.method) && typeof c.payload.message_id !== "number").length;
-
-async function send(update: ReturnType<typeof updates.text>) {
-  const from = h.calls.length;
-  await h.bot.handleUpdate(update);
-  const shown = shownSince(from);
-  return { text: shown.map(textOf).join("\n"), last: shown.at(-1), calls: h.calls.slice(from) };
-}
+const send = (update: Update) => chat.send(h, update);
+const lastSentId = () => chat.lastSentId(h);
 
 async function shopUser(user: TestUser) {
   await h.bot.handleUpdate(updates.text(user, "/start"));
@@ -68,18 +59,6 @@ async function orderRow(userId: number, clientLabel: string | null, minutesAgo: 
   return created.order;
 }
 
-async function fundWallet(userId: number, amountIdr: number, key: string) {
-  await h.prisma.$transaction((tx) =>
-    postLedger(tx, {
-      kind: "ADJUSTMENT",
-      idempotencyKey: key,
-      entries: [
-        { account: "adjustments", amountIdr: -amountIdr },
-        { account: walletAccount(userId), userId, amountIdr },
-      ],
-    }),
-  );
-}
 
 describe("order labels", () => {
   it("the label is checked: trimmed, inner spaces collapsed, 1–32 characters, letters/digits/some punctuation", () => {
@@ -224,7 +203,7 @@ describe("/invoices", () => {
     const dewi: TestUser = { id: 5_500_020, first_name: "Dewi", language_code: "id" };
     const user = await shopUser(dewi);
     expect((await send(updates.text(dewi, "/invoices"))).text).toContain("Belum ada faktur");
-    await fundWallet(user.id, 500_000, `rsl:wallet:${user.id}`);
+    await chat.fundWallet(h.prisma, user.id, 500_000, `rsl:wallet:${user.id}`);
 
     // Two orders placed and paid from the wallet through the chat, one left unpaid.
     const paid: number[] = [];

@@ -293,6 +293,6 @@ export const CUSTOMER_SURFACE = {
     "menu:", "cat:", "cat:prov:", "cat:plan:", "cat:dur:", "cat:img:", "chk:", "ord:view:", "ord:list:", "pay:m:", "pay:tp:", "pay:mt:", "pay:wl:", "pay:wlok:", "pay:mn:",
     "wal:top:", "wal:custom", "vps:view:", "vps:list", "vps:auto:", "vps:act:", "vps:do:", "vps:console:", "renew:", "renew:do:", "lang:",
     // Resellers (bot/features/reseller.feature.ts): a customer's own labels and invoices, ownership checked per tap.
-    "rs:l:", "rs:g:", "rs:e:", "rs:x:", "rs:c", "rs:i:", "rs:d:",
+    "rs:l:", "rs:g:", "rs:e:", "rs:x:", "rs:c", "rs:i:", "rs:d:", "rs:pg:", "rs:pgok:", "chk:q:",
   ],
 };

@@ -2,7 +2,7 @@ import type { Conversation } from "@grammyjs/conversations";
 import { GrammyError, InlineKeyboard, type Api } from "grammy";
 import { QueueName, jobId } from "../../../jobs/queues.js";
 import type { Buyer, Quote } from "../../../shop/catalog/catalog.js";
-import { createOrder, type CreateOrderResult } from "../../../shop/orders/create-order.js";
+import { MAX_ORDER_QUANTITY, createOrder, type CreateOrderResult } from "../../../shop/orders/create-order.js";
 import { allowOrderCreation } from "../../../shop/orders/order-rate-limit.js";
 import { normalizeCouponCode } from "../../../shop/pricing/coupon-rules.js";
 import type { BotContext, BotDeps, ConvContext } from "../../context.js";
@@ -82,6 +82,8 @@ export function checkoutConversation(deps: BotDeps) {
     let stage: "coupon" | "summary" | "label" = "coupon";
     let couponCode: string | null = null;
     let clientLabel: string | null = null;
+    /** Identical VPS in this checkout: N sibling orders (shop/resellers/group-orders.ts). */
+    let quantity = 1;
     let notice: string | undefined;
     for (let turn = 0; turn < MAX_TURNS; turn++) {
       if (stage === "coupon") {
@@ -96,7 +98,7 @@ export function checkoutConversation(deps: BotDeps) {
           stage = "coupon";
           continue;
         }
-        await show(summaryView(kit, result.quote, notice, clientLabel));
+        await show(summaryView(kit, result.quote, notice, { label: clientLabel, quantity, maxQuantity: MAX_ORDER_QUANTITY }));
       }
       notice = undefined;
 
@@ -120,6 +122,12 @@ export function checkoutConversation(deps: BotDeps) {
           stage = "coupon";
         } else if (data === "chk:nocoupon") {
           couponCode = null;
+        } else if (data.startsWith("chk:q:") && stage === "summary") {
+          quantity = Math.min(MAX_ORDER_QUANTITY, Math.max(1, Number(data.slice("chk:q:".length)) || 1));
+          if (quantity > 1 && couponCode !== null) {
+            couponCode = null;
+            notice = t("rsl-qty-coupon-dropped");
+          }
         } else if (data === "chk:label") {
           stage = "label";
         } else if (data === "chk:sum") {
@@ -168,8 +176,9 @@ export function checkoutConversation(deps: BotDeps) {
       }
       const at = new Date(await conversation.now());
       const expected = shownQuote.quote.breakdown.totalIdr;
-      const code = couponCode;
+      const code = quantity > 1 ? null : couponCode;
       const label = clientLabel;
+      const units = quantity;
       const result = await conversation.external(async (): Promise<CreateOrderResult | { status: "rate_limited" }> => {
         if (!(await allowOrderCreation(deps.redis, deps.config.queuePrefix, buyer.userId, 10, at.getTime()))) return { status: "rate_limited" };
         const created = await createOrder(deps.prisma, deps.catalog, {
@@ -179,8 +188,12 @@ export function checkoutConversation(deps: BotDeps) {
           paymentTtlHours: deps.config.orderPaymentTtlHours,
           now: at,
           clientLabel: label,
+          quantity: units,
         });
-        if (created.status === "created") await announceOrder(deps, chatId, created.order, created.quote, locale);
+        if (created.status === "created") {
+          // A multi-VPS checkout is confirmed on this screen; one "order created" notice per sibling would be noise.
+          for (const order of created.orders) await announceOrder(deps, chatId, order, created.quote, locale, created.orders.length === 1);
+        }
         // The browsing cache was behind the database: drop it so the next summary shows the real price.
         if (created.status === "price_changed" || created.status === "unavailable") deps.catalog.invalidate();
         return created;
@@ -201,6 +214,14 @@ export function checkoutConversation(deps: BotDeps) {
           return false;
         case "created": {
           const { order } = result;
+          if (result.orders.length > 1) {
+            const refs = result.orders.map((o) => `• ${o.reference}`).join("\n");
+            const total = result.orders.reduce((sum, o) => sum + o.totalIdr, 0);
+            const text = t("rsl-qty-created", { quantity: result.orders.length, refs, total: formatIdr(total), deadline: formatDateTime(order.paymentDeadline, locale) });
+            const kb = new InlineKeyboard().text(t("rsl-qty-pay-all"), `rs:pg:${order.id}`).row().text(t("menu-orders"), "ord:list:0").row().text(t("menu-main"), "menu:main");
+            await show({ text, keyboard: kb });
+            return true;
+          }
           const text = t("order-created", { reference: order.reference, total: formatIdr(order.totalIdr), deadline: formatDateTime(order.paymentDeadline, locale) });
           const kb = new InlineKeyboard()
             .text(t("pay-now"), `pay:m:${order.id}`)
@@ -221,9 +242,9 @@ export function checkoutConversation(deps: BotDeps) {
  * delayed sweep at the payment deadline, so the order expires on time even if
  * the minute-by-minute scheduler is down.
  */
-async function announceOrder(deps: BotDeps, chatId: number, order: { id: number; reference: string; totalIdr: number; paymentDeadline: string }, quote: Quote, locale: Locale) {
+async function announceOrder(deps: BotDeps, chatId: number, order: { id: number; reference: string; totalIdr: number; paymentDeadline: string }, quote: Quote, locale: Locale, notify: boolean) {
   const deadline = new Date(order.paymentDeadline);
-  await deps.queues.enqueue(
+  if (notify) await deps.queues.enqueue(
     QueueName.Notifications,
     {
       chatId,

@@ -145,8 +145,15 @@ export function labelAskView(kit: ViewKit, maxChars: number, label: string | nul
   return { text, keyboard: kb };
 }
 
-/** `label`: the reseller's client/project label chosen for this order (null: none yet). */
-export function summaryView(kit: ViewKit, quote: Quote, notice?: string, label: string | null = null): View {
+/** What a reseller adds to an order at checkout: the client/project label (null: none) and how many identical VPS. */
+export interface CheckoutExtras {
+  label: string | null;
+  quantity: number;
+  maxQuantity: number;
+}
+
+export function summaryView(kit: ViewKit, quote: Quote, notice?: string, extras: CheckoutExtras = { label: null, quantity: 1, maxQuantity: 1 }): View {
+  const { label, quantity } = extras;
   const b = quote.breakdown;
   const lines = [
     ...(notice ? [notice, ""] : []),
@@ -161,12 +168,19 @@ export function summaryView(kit: ViewKit, quote: Quote, notice?: string, label: 
   ];
   if (b.promoDiscountIdr > 0) lines.push(kit.t("summary-promo", { amount: formatIdr(b.promoDiscountIdr) }));
   if (quote.coupon) lines.push(kit.t("summary-coupon", { code: escapeHtml(quote.coupon.code), amount: formatIdr(b.couponDiscountIdr) }));
-  lines.push(kit.t("summary-total", { amount: formatIdr(b.totalIdr) }), "", kit.t("summary-fee-note"));
+  if (quantity > 1) lines.push(kit.t("rsl-qty-total", { quantity, unit: formatIdr(b.totalIdr), amount: formatIdr(quantity * b.totalIdr) }));
+  else lines.push(kit.t("summary-total", { amount: formatIdr(b.totalIdr) }));
+  lines.push("", kit.t("summary-fee-note"));
   const kb = new InlineKeyboard()
     .text(kit.t("summary-confirm"), "chk:confirm")
-    .row()
-    .text(quote.coupon ? kit.t("coupon-remove") : kit.t("coupon-change"), quote.coupon ? "chk:nocoupon" : "chk:coupon")
-    .row()
-    .text(kit.t(label === null ? "rsl-label-add" : "rsl-label-change"), "chk:label");
+    .row();
+  // A coupon is for a single VPS: a checkout of several offers none (createOrder refuses it too).
+  if (quantity === 1) kb.text(quote.coupon ? kit.t("coupon-remove") : kit.t("coupon-change"), quote.coupon ? "chk:nocoupon" : "chk:coupon").row();
+  kb.text(kit.t(label === null ? "rsl-label-add" : "rsl-label-change"), "chk:label").row();
+  if (extras.maxQuantity > 1) {
+    if (quantity > 1) kb.text("➖", `chk:q:${quantity - 1}`);
+    kb.text(kit.t("rsl-qty-button", { quantity }), "chk:noop");
+    if (quantity < extras.maxQuantity) kb.text("➕", `chk:q:${quantity + 1}`);
+  }
   return { text: lines.join("\n"), keyboard: nav(kit, kb, CB.duration(quote.planId, quote.durationMonths)) };
 }

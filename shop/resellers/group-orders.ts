@@ -1,0 +1,86 @@
+/**
+ * Several identical VPS in one checkout (resellers). The design, and why:
+ *
+ * The checkout creates N ordinary sibling orders in one transaction (createOrder's `quantity`),
+ * one VPS each, sharing `orders.checkout_group`. Everything that is exactly-once today is exactly
+ * once per order, and stays untouched: a payment settles one order (settle_payment), an order gets
+ * one provisioning task, one lease and one server found by its own tag, one instance
+ * (instances.order_id is unique), and the stock trigger gives back one unit per order that ends
+ * without a VPS. The alternative, one order of quantity N provisioned as N instances, would have
+ * changed all of those at once (per-index tags and leases, partial failures, partial refunds, a
+ * stock count per order) on the money and provisioning path.
+ *
+ * What is new is only paying the group together: from the wallet, all pending siblings in one
+ * database transaction (each through the same code as a single wallet payment), so either all are
+ * paid or none. A gateway payment covers one order, so a reseller tops up the balance first, or
+ * pays the siblings one by one from /orders (each is an ordinary order and can be paid any way).
+ * Price: each sibling is priced as a single order (promo per unit), total = N × unit; a coupon is
+ * for a single VPS and a checkout of more than one takes none.
+ */
+import type { PrismaClient } from "../../db/client.js";
+import { lockWallet, walletBalance, type WalletPaymentResult } from "../wallet/ledger.js";
+import { walletHold } from "../wallet/holds.js";
+import { payOrderFromWalletIn, WalletRefusal } from "../wallet/pay-from-wallet.js";
+
+export interface GroupOrder {
+  id: number;
+  reference: string;
+  status: string;
+  totalIdr: number;
+}
+
+/** The orders of the checkout `anchorOrderId` belongs to (just itself when it was a single order), the customer's own only. */
+export async function checkoutGroupOf(prisma: PrismaClient, userId: number, anchorOrderId: number): Promise<GroupOrder[]> {
+  const anchor = await prisma.order.findFirst({ where: { id: anchorOrderId, userId }, select: { checkoutGroup: true } });
+  if (!anchor) return [];
+  return prisma.order.findMany({
+    where: anchor.checkoutGroup ? { userId, checkoutGroup: anchor.checkoutGroup } : { id: anchorOrderId },
+    orderBy: { id: "asc" },
+    select: { id: true, reference: true, status: true, totalIdr: true },
+  });
+}
+
+export type GroupPaymentResult =
+  | { ok: true; paid: Array<{ orderId: number; reference: string; paymentId: number }>; paidIdr: number; balanceAfterIdr: number }
+  /** Nothing of the group was paid (every refusal rolls back the whole group). */
+  | Extract<WalletPaymentResult, { ok: false }>
+  | { ok: false; reason: "nothing_to_pay" };
+
+/**
+ * Pays every sibling of the checkout still awaiting payment from the wallet, in one transaction:
+ * the wallet row is locked once, the balance must cover them all, and each is paid exactly as
+ * payOrderFromWallet pays a single order (transition, Payment `WAL-<reference>`, ledger posting).
+ * A second tap finds nothing pending and pays nothing. Settlement follow-ups (provisioning) are
+ * the caller's to dispatch, per order, after this returns.
+ */
+export async function payGroupFromWallet(prisma: PrismaClient, input: { userId: number; anchorOrderId: number; now?: Date }): Promise<GroupPaymentResult> {
+  const { userId } = input;
+  try {
+    return await prisma.$transaction(async (tx): Promise<GroupPaymentResult> => {
+      await lockWallet(tx, userId);
+      if (await walletHold(tx, userId)) return { ok: false, reason: "held" };
+      const anchor = await tx.order.findFirst({ where: { id: input.anchorOrderId, userId }, select: { checkoutGroup: true } });
+      if (!anchor) return { ok: false, reason: "not_found" };
+      const pending = await tx.order.findMany({
+        where: { userId, status: "PENDING_PAYMENT", kind: "NEW_VPS", ...(anchor.checkoutGroup ? { checkoutGroup: anchor.checkoutGroup } : { id: input.anchorOrderId }) },
+        orderBy: { id: "asc" },
+        select: { id: true, reference: true, totalIdr: true },
+      });
+      if (pending.length === 0) return { ok: false, reason: "nothing_to_pay" };
+      const neededIdr = pending.reduce((sum, o) => sum + o.totalIdr, 0);
+      const balanceIdr = await walletBalance(tx, userId);
+      if (balanceIdr < neededIdr) return { ok: false, reason: "insufficient", balanceIdr, neededIdr };
+      const paid = [];
+      let balanceAfterIdr = balanceIdr;
+      for (const order of pending) {
+        const result = await payOrderFromWalletIn(tx, { orderId: order.id, userId, now: input.now });
+        paid.push({ orderId: order.id, reference: order.reference, paymentId: result.paymentId });
+        balanceAfterIdr = result.balanceAfterIdr;
+      }
+      return { ok: true, paid, paidIdr: neededIdr, balanceAfterIdr };
+    });
+  } catch (error) {
+    if (error instanceof WalletRefusal) return error.result;
+    throw error;
+  }
+}

@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FakeClouds } from "../../ops/fakes/clouds/index.js";
+import { seedDemoCatalog } from "../../db/seed.js";
+import { formatIdr } from "../../shop/messages/format.js";
+import { createOrder } from "../../shop/orders/create-order.js";
+import { expireUnpaidOrders } from "../../shop/orders/expire-orders.js";
+import { walletBalance } from "../../shop/wallet/ledger.js";
+import type { CloudProviders } from "../../shop/cloud/providers.js";
+import type { Update } from "grammy/types";
+import { buttonsOf, updates, type TestUser } from "../support/bot-harness.js";
+import * as chat from "./reseller-chat.js";
+import { createBotHarness } from "../support/service.js";
+import { fakeOf, fakeProviders, provisionWith, startFastClouds } from "../provisioning/fixtures.js";
+
+/** Issue 11, resellers: several identical VPS in one checkout, as N sibling orders paid together from the wallet. */
+let h: Awaited<ReturnType<typeof createBotHarness>>;
+let clouds: FakeClouds | undefined;
+let providers: CloudProviders;
+const PLAN = "vultr-vc2-2c-4gb-sgp";
+beforeAll(async () => {
+  clouds = await startFastClouds();
+  h = await createBotHarness({ ...clouds.env, BOT_RATE_LIMIT_PER_10S: "1000" });
+  providers = fakeProviders(clouds);
+  await seedDemoCatalog(h.prisma);
+});
+afterAll(async () => {
+  await h?.close();
+  await clouds?.stop();
+});
+
+const send = (update: Update) => chat.send(h, update);
+const lastSentId = () => chat.lastSentId(h);
+
+async function customer(user: TestUser, balanceIdr: number) {
+  await h.bot.handleUpdate(updates.text(user, "/start"));
+  const row = await h.prisma.user.findUniqueOrThrow({ where: { telegramId: BigInt(user.id) } });
+  if (balanceIdr > 0) await chat.fundWallet(h.prisma, row.id, balanceIdr, `multi:${user.id}`);
+  return row;
+}
+
+/** Catalog → plan → 1 month → image → no coupon → quantity `n` on the summary, in message `msg`. */
+async function summaryOf(user: TestUser, n: number, msg: number) {
+  const plan = await h.prisma.plan.findUniqueOrThrow({ where: { code: PLAN } });
+  const image = await h.prisma.osImage.findFirstOrThrow({ where: { providerId: plan.providerId, active: true } });
+  await h.bot.handleUpdate(updates.callback(user, `cat:plan:${plan.id}:0`, msg));
+  await h.bot.handleUpdate(updates.callback(user, `cat:dur:${plan.id}:1`, msg));
+  await h.bot.handleUpdate(updates.callback(user, `cat:img:${plan.id}:1:${image.id}`, msg));
+  let shown = await send(updates.callback(user, "chk:skip", msg));
+  for (let q = 2; q <= n; q++) shown = await send(updates.callback(user, `chk:q:${q}`, msg));
+  return shown;
+}
+
+const stockOf = async () => (await h.prisma.plan.findUniqueOrThrow({ where: { code: PLAN } })).stock;
+
+describe("several identical VPS in one checkout", () => {
+  it("takes N units of stock at once or refuses with nothing written; price = N × unit, no coupon offered", async () => {
+    const rudi: TestUser = { id: 5_600_001, first_name: "Rudi", language_code: "id" };
+    const user = await customer(rudi, 0);
+    await h.prisma.plan.update({ where: { code: PLAN }, data: { stock: 3 } });
+
+    const four = await summaryOf(rudi, 4, 80);
+    const unit = (await h.prisma.planPrice.findFirstOrThrow({ where: { plan: { code: PLAN }, durationMonths: 1 } })).priceIdr;
+    expect(four.text).toContain(`Total: 4 × ${formatIdr(unit)} = ${formatIdr(4 * unit)}`);
+    const buttons = buttonsOf(four.last).map((b) => b.data);
+    expect(buttons).not.toContain("chk:coupon");
+    expect(buttons).toEqual(expect.arrayContaining(["chk:q:3", "chk:q:5"]));
+    const refused = await send(updates.callback(rudi, "chk:confirm", 80));
+    expect(refused.text).toContain("tidak tersedia");
+    expect(await stockOf()).toBe(3);
+    expect(await h.prisma.order.count({ where: { userId: user.id } })).toBe(0);
+
+    await summaryOf(rudi, 3, 81);
+    const placed = await send(updates.callback(rudi, "chk:confirm", 81));
+    const orders = await h.prisma.order.findMany({ where: { userId: user.id }, orderBy: { id: "asc" } });
+    expect(orders).toHaveLength(3);
+    expect(new Set(orders.map((o) => o.checkoutGroup)).size).toBe(1);
+    expect(orders[0]!.checkoutGroup).not.toBeNull();
+    expect(orders.every((o) => o.totalIdr === unit && o.stockHeld === true && o.status === "PENDING_PAYMENT" && o.couponCode === null)).toBe(true);
+    expect(await stockOf()).toBe(0);
+    for (const o of orders) expect(placed.text).toContain(o.reference);
+    expect(placed.text).toContain(`Total ${formatIdr(3 * unit)}`);
+    expect(buttonsOf(placed.last).map((b) => b.data)).toContain(`rs:pg:${orders[0]!.id}`);
+
+    // Nobody paid: at the deadline every sibling expires and gives its unit back, once.
+    await expireUnpaidOrders(h.prisma, new Date(Date.now() + 3 * 86_400_000));
+    expect(await stockOf()).toBe(3);
+    await expireUnpaidOrders(h.prisma, new Date(Date.now() + 4 * 86_400_000));
+    expect(await stockOf()).toBe(3);
+  });
+
+  it("a coupon is for one VPS: createOrder refuses quantity > 1 with a coupon, and a quantity out of range", async () => {
+    const user = await h.prisma.user.create({ data: { telegramId: 5_600_009n, firstName: "X" } });
+    const plan = await h.prisma.plan.findUniqueOrThrow({ where: { code: PLAN } });
+    const image = await h.prisma.osImage.findFirstOrThrow({ where: { providerId: plan.providerId, active: true } });
+    const base = { buyer: { userId: user.id, resellerTierId: null }, expectedTotalIdr: 1, paymentTtlHours: 24 };
+    const request = { planId: plan.id, durationMonths: 1, imageId: image.id, couponCode: null };
+    await expect(createOrder(h.prisma, h.core.botDeps.catalog, { ...base, request: { ...request, couponCode: "HEMAT" }, quantity: 2 })).rejects.toThrow(RangeError);
+    await expect(createOrder(h.prisma, h.core.botDeps.catalog, { ...base, request, quantity: 11 })).rejects.toThrow(RangeError);
+    await expect(createOrder(h.prisma, h.core.botDeps.catalog, { ...base, request, quantity: 0 })).rejects.toThrow(RangeError);
+    expect(await h.prisma.order.count({ where: { userId: user.id } })).toBe(0);
+  });
+
+  it("the group is paid from the wallet exactly once, all or nothing, and provisions N servers exactly once even when each job runs twice", async () => {
+    const sari: TestUser = { id: 5_600_002, first_name: "Sari", language_code: "id" };
+    const unit = (await h.prisma.planPrice.findFirstOrThrow({ where: { plan: { code: PLAN }, durationMonths: 1 } })).priceIdr;
+    const user = await customer(sari, 3 * unit - 1);
+    await h.prisma.plan.update({ where: { code: PLAN }, data: { stock: 5 } });
+    await summaryOf(sari, 3, 90);
+    await send(updates.callback(sari, "chk:confirm", 90));
+    const orders = await h.prisma.order.findMany({ where: { userId: user.id }, orderBy: { id: "asc" } });
+    expect(orders).toHaveLength(3);
+    const anchor = orders[1]!.id; // any sibling names the group
+
+    // One rupiah short: nothing is paid, not even the first two.
+    const short = await send(updates.callback(sari, `rs:pg:${anchor}`, 91));
+    expect(short.text).toContain("Saldo tidak cukup untuk 3 pesanan");
+    expect(buttonsOf(short.last).map((b) => b.data)).not.toContain(`rs:pgok:${anchor}`);
+    const crafted = await send(updates.callback(sari, `rs:pgok:${anchor}`, 91));
+    expect(crafted.alert).toMatchObject({ show_alert: true });
+    expect(await h.prisma.payment.count({ where: { orderId: { in: orders.map((o) => o.id) } } })).toBe(0);
+    expect(await h.prisma.order.count({ where: { userId: user.id, status: "PENDING_PAYMENT" } })).toBe(3);
+
+    await chat.fundWallet(h.prisma, user.id, 1, `multi:more:${user.id}`);
+    const ask = await send(updates.callback(sari, `rs:pg:${anchor}`, 92));
+    expect(ask.text).toContain(`Total ${formatIdr(3 * unit)}`);
+    const paid = await send(updates.callback(sari, `rs:pgok:${anchor}`, 92));
+    expect(paid.text).toContain("3 pesanan dibayar");
+    const again = await send(updates.callback(sari, `rs:pgok:${anchor}`, 92));
+    expect(again.alert).toMatchObject({ show_alert: true });
+
+    const payments = await h.prisma.payment.findMany({ where: { orderId: { in: orders.map((o) => o.id) } } });
+    expect(payments).toHaveLength(3);
+    expect(payments.every((p) => p.gateway === "WALLET" && p.status === "PAID" && p.totalIdr === unit)).toBe(true);
+    expect(new Set(payments.map((p) => p.orderId)).size).toBe(3);
+    expect(await h.prisma.order.count({ where: { userId: user.id, status: "PAID" } })).toBe(3);
+    expect(await walletBalance(h.prisma, user.id)).toBe(0);
+    expect(await stockOf()).toBe(2);
+
+    // Each sibling provisions like any paid order; a job that runs twice finds its server by the order's tag.
+    const vultr = fakeOf(clouds!, "VULTR");
+    const before = vultr.servers().length;
+    for (const o of orders) {
+      const first = await provisionWith({ prisma: h.prisma, providers }, o.id);
+      const second = await provisionWith({ prisma: h.prisma, providers }, o.id);
+      expect(first.status).toBe("active");
+      expect(second).toMatchObject({ status: "active", alreadyDone: true });
+    }
+    expect(vultr.servers().length - before).toBe(3);
+    const instances = await h.prisma.instance.findMany({ where: { orderId: { in: orders.map((o) => o.id) } } });
+    expect(instances).toHaveLength(3);
+    expect(new Set(instances.map((i) => i.providerInstanceId)).size).toBe(3);
+    expect(await h.prisma.order.count({ where: { userId: user.id, status: "ACTIVE" } })).toBe(3);
+  });
+
+  it("another customer cannot see or pay someone else's group", async () => {
+    const owner: TestUser = { id: 5_600_003, first_name: "Tono", language_code: "id" };
+    const user = await customer(owner, 0);
+    await summaryOf(owner, 2, 95);
+    await send(updates.callback(owner, "chk:confirm", 95));
+    const [first] = await h.prisma.order.findMany({ where: { userId: user.id }, orderBy: { id: "asc" } });
+    const mallory: TestUser = { id: 5_600_004, first_name: "Mallory", language_code: "id" };
+    await customer(mallory, 10_000_000);
+    const ask = await send(updates.callback(mallory, `rs:pg:${first!.id}`, 96));
+    expect(ask.alert).toMatchObject({ show_alert: true });
+    expect(ask.text).not.toContain(first!.reference);
+    const pay = await send(updates.callback(mallory, `rs:pgok:${first!.id}`, 96));
+    expect(pay.alert).toMatchObject({ show_alert: true });
+    expect(await h.prisma.order.count({ where: { userId: user.id, status: "PENDING_PAYMENT" } })).toBe(2);
+    expect(lastSentId()).toBeGreaterThan(1000);
+  });
+});
