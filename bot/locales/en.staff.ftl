@@ -83,3 +83,4 @@ stf-perm-customers-manage = Manage customers
 stf-perm-wallet-adjust = Adjust wallets
 stf-perm-broadcast-send = Send broadcasts
 stf-perm-staff-manage = Manage staff
+stf-add-not-a-person = That message was forwarded from a group or channel, not from a person. Forward one from the person, or send their @username or Telegram id.

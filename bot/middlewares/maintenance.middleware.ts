@@ -2,7 +2,7 @@ import type { Middleware } from "grammy";
 import { maintenanceState, type MaintenanceState } from "../../shop/maintenance/index.js";
 import { withTimeout } from "../../shop/maintenance/timeout.js";
 import { DEFAULT_LOCALE, type Locale } from "../../shop/messages/locale.js";
-import { configRoster, isChatStaff } from "../../shop/users/staff.js";
+import { configRoster, holdsStaffPower } from "../../shop/users/staff.js";
 import type { BotContext } from "../context.js";
 
 /**
@@ -36,8 +36,8 @@ async function answer(ctx: BotContext, text: string): Promise<void> {
  *   else happens (no session, no order, no button handler);
  * - while Postgres cannot be reached (the state read fails, or an update fails and a probe
  *   finds the database gone), a customer gets DATABASE_DOWN_TEXT instead of an error.
- * Staff (OWNER_IDS / SELLER_IDS: the config, no database needed) pass through; so do staff
- * the chat added (one read, only while the switch is on). Payment
+ * Owners (OWNER_IDS: the config, no database needed) pass through; other staff (SELLER_IDS
+ * and members the chat added, unless the chat removed them) pass the switch after one read. Payment
  * webhooks never come here, so they keep settling in every mode.
  */
 export function maintenanceGate(config: { ownerIds: number[]; sellerIds: number[] }): Middleware<BotContext> {
@@ -50,7 +50,7 @@ export function maintenanceGate(config: { ownerIds: number[]; sellerIds: number[
   };
 
   return async (ctx, next) => {
-    if (!ctx.from || ctx.from.is_bot || roster.roleOf(ctx.from.id) !== "CUSTOMER") return next();
+    if (!ctx.from || ctx.from.is_bot || roster.roleOf(ctx.from.id) === "OWNER") return next();
     if (Date.now() < downUntil) return answer(ctx, DATABASE_DOWN_TEXT);
     let state: MaintenanceState;
     try {
@@ -58,8 +58,10 @@ export function maintenanceGate(config: { ownerIds: number[]; sellerIds: number[
     } catch (err) {
       return databaseDown(ctx, err);
     }
-    // Staff the chat added are not in the config: while the shop is closed, one read lets them through.
-    if (state.global && !(await withTimeout(isChatStaff(ctx.deps.prisma, ctx.from.id), PROBE_TIMEOUT_MS).catch(() => false))) {
+    // Staff keep working while the shop is closed: one read (config and the chat's grants; a seller
+    // the chat removed is a customer again), only while the switch is on.
+    const { id } = ctx.from;
+    if (state.global && !(await withTimeout(holdsStaffPower(ctx.deps.prisma, roster, id), PROBE_TIMEOUT_MS).catch(() => false))) {
       const locale = localeOf(ctx);
       const message = state.global.message ?? ctx.deps.i18n.t(locale, "maintenance-default-message");
       return answer(ctx, ctx.deps.i18n.t(locale, "maintenance-customer", { message }));

@@ -67,7 +67,7 @@ async function holdNotices(deps: FollowupDeps, { payment, order, chatId, locale 
   const amount = formatIdr(payment.receivedIdr ?? payment.totalIdr);
   const vps = hold.instanceId ? (await deps.prisma.instance.findUnique({ where: { id: hold.instanceId }, select: { label: true } }))?.label : undefined;
   const params = { reference: order.reference, gateway: payment.gateway, amount, reversed: formatIdr(hold.reversedIdr), vps: vps ?? "-" };
-  const owners = await staffChatIds(deps.prisma, configRoster(deps.staff), "alerts.receive");
+  const owners = await staffChatIds(deps.prisma, configRoster(deps.staff), "payments.holds");
   const work: FollowupWork[] = owners.map((owner) => ({
     kind: "notify",
     id: ["hold", hold.id, owner],

@@ -46,7 +46,23 @@ export interface RoleEntry {
 const MANAGE: Permission = "staff.manage";
 const ROLE_NAME = /^[\p{L}\p{N}][\p{L}\p{N} _-]{0,31}$/u;
 
-const holdsAll = (actor: readonly Permission[], wanted: readonly string[]) => wanted.every((p) => (actor as readonly string[]).includes(p));
+/** Whether the actor holds every (still existing) permission of `wanted`. */
+const holdsAll = (actor: readonly Permission[], wanted: readonly string[]) => wanted.filter(isPermission).every((p) => actor.includes(p));
+
+/**
+ * The actor's powers as Postgres has them inside this transaction, their user row locked (with
+ * the target's, in id order, so two managers acting on each other cannot deadlock nor both win):
+ * a manager removed a moment ago acts no more, whatever the tap's earlier check saw.
+ */
+async function actorNow(tx: Db, roster: StaffRoster, actor: ConsoleActor, targetUserId?: number): Promise<ConsoleActor | null> {
+  const ids = targetUserId === undefined || targetUserId === actor.userId ? [actor.userId] : [actor.userId, targetUserId].sort((a, b) => a - b);
+  await tx.$queryRaw`SELECT id FROM users WHERE id = ANY(${ids}::int[]) ORDER BY id FOR UPDATE`;
+  const row = await tx.user.findUnique({ where: { id: actor.userId }, select: { telegramId: true, blocked: true, bannedAt: true, staffMembership: { select: GRANT_SELECT } } });
+  if (!row || row.blocked || row.bannedAt) return null;
+  const staff = effectiveStaff(roster.roleOf(Number(row.telegramId)), grantFrom(row.staffMembership));
+  if (!staff.permissions.includes(MANAGE)) return null;
+  return { ...actor, permissions: staff.permissions };
+}
 
 /** Everyone with staff powers: configured owners and sellers, and whoever the chat made staff. */
 export async function listStaff(prisma: PrismaClient, roster: StaffRoster): Promise<StaffEntry[]> {
@@ -118,17 +134,19 @@ export async function resolveTarget(prisma: PrismaClient, input: TargetInput): P
 }
 
 /** Locks the target's user row and reads their powers now; the refusals every member change shares. */
-async function lockTarget(tx: Db, roster: StaffRoster, actor: ConsoleActor, userId: number): Promise<{ refusal: ConsoleRefusal } | { telegramId: number; before: EffectiveStaff }> {
-  const locked = await tx.$queryRaw<Array<{ telegram_id: bigint }>>`SELECT telegram_id FROM users WHERE id = ${userId} FOR UPDATE`;
-  if (locked.length === 0) return { refusal: "unknown-user" };
-  const telegramId = Number(locked[0]!.telegram_id);
+async function lockTarget(tx: Db, roster: StaffRoster, tapped: ConsoleActor, userId: number): Promise<{ refusal: ConsoleRefusal } | { telegramId: number; before: EffectiveStaff; actor: ConsoleActor }> {
+  const actor = await actorNow(tx, roster, tapped, userId);
+  if (!actor) return { refusal: "not-allowed" };
+  const locked = await tx.user.findUnique({ where: { id: userId }, select: { telegramId: true } });
+  if (!locked) return { refusal: "unknown-user" };
+  const telegramId = Number(locked.telegramId);
   const configRole = roster.roleOf(telegramId);
   if (configRole === "OWNER") return { refusal: "owner" };
   if (userId === actor.userId) return { refusal: "self" };
   const grant = grantFrom(await tx.staffMember.findUnique({ where: { userId }, select: GRANT_SELECT }));
   const before = effectiveStaff(configRole, grant);
   if (!holdsAll(actor.permissions, before.permissions)) return { refusal: "stronger" };
-  return { telegramId, before };
+  return { telegramId, before, actor };
 }
 
 /** Makes a user staff with a role, or moves a member to another role. */
@@ -141,11 +159,13 @@ export async function assignRole(
 ): Promise<ConsoleResult<{ telegramId: number; role: string; permissions: Permission[]; before: string | null }>> {
   if (!actor.permissions.includes(MANAGE)) return { ok: false, reason: "not-allowed" };
   return prisma.$transaction(async (tx) => {
-    const role = await tx.staffRole.findUnique({ where: { id: roleId } });
-    if (!role) return { ok: false, reason: "unknown-role" } as const;
-    if (!holdsAll(actor.permissions, role.permissions)) return { ok: false, reason: "exceeds" } as const;
     const target = await lockTarget(tx, roster, actor, userId);
     if ("refusal" in target) return { ok: false, reason: target.refusal } as const;
+    // Shared lock: a permission toggled on this role meanwhile waits for this assignment (and the reverse).
+    await tx.$queryRaw`SELECT id FROM staff_roles WHERE id = ${roleId} FOR SHARE`;
+    const role = await tx.staffRole.findUnique({ where: { id: roleId } });
+    if (!role) return { ok: false, reason: "unknown-role" } as const;
+    if (!holdsAll(target.actor.permissions, role.permissions)) return { ok: false, reason: "exceeds" } as const;
     if (target.before.staffRole === role.name && target.before.role !== "CUSTOMER") return { ok: false, reason: "unchanged" } as const;
     await tx.staffMember.upsert({ where: { userId }, create: { userId, roleId, addedByUserId: actor.userId }, update: { roleId, addedByUserId: actor.userId } });
     await tx.user.update({ where: { id: userId }, data: { role: "SELLER" } });
@@ -183,11 +203,12 @@ export async function removeStaff(prisma: PrismaClient, roster: StaffRoster, act
 }
 
 /** A new, empty role (permissions are added one by one, each one the actor's own). */
-export async function createRole(prisma: PrismaClient, actor: ConsoleActor, name: string): Promise<ConsoleResult<{ role: RoleEntry }>> {
+export async function createRole(prisma: PrismaClient, roster: StaffRoster, actor: ConsoleActor, name: string): Promise<ConsoleResult<{ role: RoleEntry }>> {
   if (!actor.permissions.includes(MANAGE)) return { ok: false, reason: "not-allowed" };
   const clean = name.trim().toLowerCase();
   if (!ROLE_NAME.test(clean) || clean === "owner") return { ok: false, reason: "bad-name" };
   return prisma.$transaction(async (tx) => {
+    if (!(await actorNow(tx, roster, actor))) return { ok: false, reason: "not-allowed" } as const;
     if (await tx.staffRole.findUnique({ where: { name: clean } })) return { ok: false, reason: "taken" } as const;
     const role = await tx.staffRole.create({ data: { name: clean, createdByUserId: actor.userId } });
     await audit(tx, { actorType: actor.role, actorUserId: actor.userId, action: "staff.role.create", targetType: "staff_role", targetId: role.id, details: { before: null, after: { name: clean, permissions: [] } } });
@@ -202,13 +223,16 @@ export async function createRole(prisma: PrismaClient, actor: ConsoleActor, name
  */
 export async function toggleRolePermission(
   prisma: PrismaClient,
-  actor: ConsoleActor,
+  roster: StaffRoster,
+  tapped: ConsoleActor,
   roleId: number,
   permission: Permission,
 ): Promise<ConsoleResult<{ role: RoleEntry; memberTelegramIds: number[] }>> {
-  if (!actor.permissions.includes(MANAGE)) return { ok: false, reason: "not-allowed" };
-  if (!actor.permissions.includes(permission)) return { ok: false, reason: "exceeds" };
+  if (!tapped.permissions.includes(MANAGE)) return { ok: false, reason: "not-allowed" };
   return prisma.$transaction(async (tx) => {
+    const actor = await actorNow(tx, roster, tapped);
+    if (!actor) return { ok: false, reason: "not-allowed" } as const;
+    if (!actor.permissions.includes(permission)) return { ok: false, reason: "exceeds" } as const;
     const locked = await tx.$queryRaw<Array<{ id: number }>>`SELECT id FROM staff_roles WHERE id = ${roleId} FOR UPDATE`;
     if (locked.length === 0) return { ok: false, reason: "unknown-role" } as const;
     const role = await tx.staffRole.findUniqueOrThrow({ where: { id: roleId }, include: { members: { select: { user: { select: { telegramId: true } } } } } });
@@ -223,7 +247,8 @@ export async function toggleRolePermission(
       action: has ? "staff.role.permission.remove" : "staff.role.permission.add",
       targetType: "staff_role",
       targetId: roleId,
-      details: { permission, before: role.permissions, after },
+      // Every holder gains or loses it: who they are is part of what happened.
+      details: { permission, before: role.permissions, after, members: role.members.map((m) => Number(m.user.telegramId)) },
     });
     return {
       ok: true,
@@ -234,9 +259,11 @@ export async function toggleRolePermission(
 }
 
 /** Deletes a role nobody holds (a removed member's row does not count: it holds no role). */
-export async function deleteRole(prisma: PrismaClient, actor: ConsoleActor, roleId: number): Promise<ConsoleResult<{ name: string }>> {
-  if (!actor.permissions.includes(MANAGE)) return { ok: false, reason: "not-allowed" };
+export async function deleteRole(prisma: PrismaClient, roster: StaffRoster, tapped: ConsoleActor, roleId: number): Promise<ConsoleResult<{ name: string }>> {
+  if (!tapped.permissions.includes(MANAGE)) return { ok: false, reason: "not-allowed" };
   return prisma.$transaction(async (tx) => {
+    const actor = await actorNow(tx, roster, tapped);
+    if (!actor) return { ok: false, reason: "not-allowed" } as const;
     const locked = await tx.$queryRaw<Array<{ id: number }>>`SELECT id FROM staff_roles WHERE id = ${roleId} FOR UPDATE`;
     if (locked.length === 0) return { ok: false, reason: "unknown-role" } as const;
     const role = await tx.staffRole.findUniqueOrThrow({ where: { id: roleId }, include: { _count: { select: { members: true } } } });

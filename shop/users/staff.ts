@@ -17,6 +17,8 @@ export const PERMISSIONS = [
   "service.health",
   /** Receive the owner's private alerts; mute an alert. */
   "alerts.receive",
+  /** Release or keep a hold placed after a gateway refund or chargeback (frees a wallet, un-suspends a VPS: moves money); receive those pushes. */
+  "payments.holds",
   /** Take a backup now, see backup status. */
   "backups.run",
   /** Restore the shop from a backup (replaces the database). */
@@ -136,20 +138,20 @@ export function configRoster(config: { ownerIds: number[]; sellerIds: number[] }
 
 /**
  * Everyone with staff powers and what they hold (effectiveStaff: config and the chat's grants),
- * minus anyone blocked in the database. Configured members who never opened the bot are
+ * minus anyone blocked (or banned by staff) in the database. Configured members who never opened the bot are
  * included (a send to them fails and is logged, never fatal).
  */
 export async function staffPowers(prisma: PrismaClient, roster: StaffRoster): Promise<Array<{ telegramId: number; permissions: Permission[] }>> {
   const configured = roster.members();
   const rows = await prisma.user.findMany({
     where: { OR: [{ telegramId: { in: configured.map((m) => BigInt(m.telegramId)) } }, { staffMembership: { isNot: null } }] },
-    select: { telegramId: true, blocked: true, staffMembership: { select: GRANT_SELECT } },
+    select: { telegramId: true, blocked: true, bannedAt: true, staffMembership: { select: GRANT_SELECT } },
   });
   const known = new Map(rows.map((r) => [Number(r.telegramId), r]));
   const out: Array<{ telegramId: number; permissions: Permission[] }> = [];
   for (const telegramId of new Set<number>([...configured.map((m) => m.telegramId), ...known.keys()])) {
     const row = known.get(telegramId);
-    if (row?.blocked) continue;
+    if (row?.blocked || row?.bannedAt) continue;
     const { permissions } = effectiveStaff(roster.roleOf(telegramId), grantFrom(row?.staffMembership));
     if (permissions.length > 0) out.push({ telegramId, permissions });
   }
@@ -161,9 +163,14 @@ export async function staffChatIds(prisma: PrismaClient, roster: StaffRoster, pe
   return (await staffPowers(prisma, roster)).filter((m) => m.permissions.includes(permission)).map((m) => m.telegramId);
 }
 
-/** Whether the chat made this Telegram user staff (a role, not removed); the maintenance gate asks while the shop is closed. */
-export async function isChatStaff(prisma: PrismaClient, telegramId: number): Promise<boolean> {
-  return (await prisma.staffMember.count({ where: { roleId: { not: null }, user: { telegramId: BigInt(telegramId), blocked: false } } })) > 0;
+/**
+ * Whether this Telegram user holds any staff power now (config and the chat's grants, not
+ * blocked or banned); the maintenance gate asks while the shop is closed.
+ */
+export async function holdsStaffPower(prisma: PrismaClient, roster: StaffRoster, telegramId: number): Promise<boolean> {
+  const row = await prisma.user.findUnique({ where: { telegramId: BigInt(telegramId) }, select: { blocked: true, bannedAt: true, staffMembership: { select: GRANT_SELECT } } });
+  if (row?.blocked || row?.bannedAt) return false;
+  return effectiveStaff(roster.roleOf(telegramId), grantFrom(row?.staffMembership)).permissions.length > 0;
 }
 
 /** Who reviews payments (and hears about failed provisioning): sellers and owners in the config. */

@@ -18,6 +18,8 @@ const RINA: TestUser = { id: 9_410_003, first_name: "Rina", username: "rina_cs" 
 const DEDI: TestUser = { id: 9_410_004, first_name: "Dedi" };
 const EKO: TestUser = { id: 9_410_005, first_name: "Eko", username: "eko_ops" };
 
+const UNKNOWN = "Maaf, saya tidak mengerti. Ketik /start untuk membuka menu.";
+
 let h: Awaited<ReturnType<typeof createBotHarness>>;
 
 async function send(user: TestUser, update: Update): Promise<RecordedCall[]> {
@@ -83,20 +85,24 @@ describe("the staff console", () => {
   });
 
   it("a reviewer cannot open staff or catalog screens, by command or by crafted callback data", async () => {
-    const manager = await roleId("manager");
+    const reviewer = await roleId("reviewer");
     const before = await h.prisma.staffMember.findMany({ orderBy: { userId: "asc" } });
-    const rinaId = await userId(RINA);
+    // Targets her own permissions would cover: only the missing staff.manage stands in the way.
+    const customer = await h.prisma.user.create({ data: { telegramId: BigInt(9_410_050), firstName: "Tamu" } });
     for (const step of [
       () => say(RINA, "/staff"),
       () => say(RINA, "/shop"),
       () => say(RINA, "/coupons"),
       () => tap(RINA, "stf:list"),
-      () => tap(RINA, `stf:as:${rinaId}:${manager}`),
-      () => tap(RINA, `stf:rmok:${rinaId}`),
+      () => tap(RINA, `stf:as:${customer.id}:${reviewer}`),
       () => tap(RINA, "stf:rnew"),
+      () => tap(RINA, "ca:home"),
+      () => tap(RINA, "cp:list:0"),
     ]) {
       const calls = await step();
-      expect(texts(calls)).not.toContain("Staf toko");
+      // Nothing but "I did not understand" (a command) or a silent / stale-button answer (a tap).
+      const shown = calls.filter((c) => ["sendMessage", "editMessageText", "sendPhoto", "sendDocument"].includes(c.method)).map((c) => String(c.payload.text));
+      expect(shown.filter((t) => t !== UNKNOWN)).toEqual([]);
       expect(calls.some((c) => c.method === "setMyCommands")).toBe(false);
     }
     expect(await h.prisma.staffMember.findMany({ orderBy: { userId: "asc" } })).toEqual(before);
@@ -115,6 +121,19 @@ describe("the staff console", () => {
 
     await tap(OWNER, "stf:add");
     expect(texts(await say(OWNER, String(EKO.id)))).toContain("Eko");
+  });
+
+  it("/cancel ends the 'send me who to add' step; a forwarded channel post is not a person", async () => {
+    await tap(OWNER, "stf:add");
+    expect(texts(await say(OWNER, "/cancel"))).toContain("Dibatalkan");
+    expect(texts(await say(OWNER, "@rina_cs"))).not.toContain("Menambahkan");
+
+    await tap(OWNER, "stf:add");
+    const post = updates.text(OWNER, "9410004");
+    (post.message as unknown as Record<string, unknown>).forward_origin = { type: "channel", date: 1, chat: { id: -1001, type: "channel", title: "Promo" }, message_id: 5 };
+    expect(texts(await send(OWNER, post))).toContain("grup atau channel");
+    // The step stays open for the @username it asked for.
+    expect(texts(await say(OWNER, "@rina_cs"))).toContain("Menambahkan");
   });
 
   it("nobody grants a permission they do not hold, nor changes a stronger member or the owner", async () => {
@@ -189,9 +208,25 @@ describe("the staff console", () => {
     const temp = await roleId("temp");
     await tap(OWNER, `stf:rdel:${temp}`);
     expect(await h.prisma.staffRole.findUnique({ where: { name: "temp" } })).toBeNull();
-    const lead = await roleId("lead");
-    // "lead" still has a removed member's row pointing nowhere; Rina does not hold it: deletable too.
-    expect(await h.prisma.staffMember.count({ where: { roleId: lead } })).toBe(0);
+    // "lead": Eko was removed, Rina moved back: nobody holds it any more, so it can go too.
+    await tap(OWNER, `stf:rdel:${await roleId("lead")}`);
+    expect(await h.prisma.staffRole.findUnique({ where: { name: "lead" } })).toBeNull();
+    const deletions = await h.prisma.auditLog.count({ where: { action: "staff.role.delete" } });
+    expect(deletions).toBe(2);
+  });
+
+  it("a banned member gets no staff pushes; a role's permission change is audited with its holders", async () => {
+    const { configRoster, staffChatIds } = await import("../../shop/users/staff.js");
+    const roster = configRoster(h.config);
+    expect(await staffChatIds(h.prisma, roster, "payments.review")).toContain(RINA.id);
+    await h.prisma.user.update({ where: { telegramId: BigInt(RINA.id) }, data: { bannedAt: new Date(), banReason: "test" } });
+    expect(await staffChatIds(h.prisma, roster, "payments.review")).not.toContain(RINA.id);
+    await h.prisma.user.update({ where: { telegramId: BigInt(RINA.id) }, data: { bannedAt: null, banReason: null } });
+    await h.core.users.forget(RINA.id);
+
+    const toggles = await h.prisma.auditLog.findMany({ where: { action: "staff.role.permission.add" }, orderBy: { id: "asc" } });
+    expect(toggles.length).toBeGreaterThan(0);
+    expect(toggles.every((t) => Array.isArray((t.details as { members?: unknown }).members))).toBe(true);
   });
 
   it("while the shop is closed for maintenance, staff the chat added keep working; customers get the notice", async () => {
@@ -200,9 +235,14 @@ describe("the staff console", () => {
     forgetMaintenanceState(h.prisma);
     try {
       expect(texts(await say(RINA, "/help"))).toContain("/pending");
+      expect(texts(await say(SELLER, "/help"))).toContain("/stats");
       const customer = texts(await say(CUSTOMER, "/help"));
       expect(customer).toContain("Migrasi server");
       expect(customer).not.toContain("/catalog");
+      // Sari is in SELLER_IDS; once the chat removed her she is a customer at the gate too.
+      await tap(OWNER, `stf:rmok:${await userId(SELLER)}`);
+      expect(texts(await say(SELLER, "/help"))).toContain("Migrasi server");
+      await tap(OWNER, `stf:as:${await userId(SELLER)}:${await roleId("seller")}`);
     } finally {
       await setMaintenance(h.prisma, { on: false, actor: { userId: null, actorType: "SYSTEM" } });
       forgetMaintenanceState(h.prisma);

@@ -177,7 +177,7 @@ const BASE_ACTIONS: StaffAction[] = [
     (decision): StaffAction => ({
       name: `hold:${decision}:`,
       kind: "callback",
-      permission: "alerts.receive",
+      permission: "payments.holds",
       arrange: async (w) => {
         const holdId = await refundHold(w.prisma);
         const status = async () => (await w.prisma.paymentHold.findUniqueOrThrow({ where: { id: holdId } })).status;

@@ -11,13 +11,13 @@ import { allowedTo } from "../../middlewares/permission.filter.js";
  * buttons reach the owners alone, and the server checks again at each tap.
  */
 export const holdsFeature = new Composer<BotContext>();
-const owner = holdsFeature.chatType("private").filter(allowedTo("alerts.receive"));
+const owner = holdsFeature.chatType("private").filter(allowedTo("payments.holds"));
 
 owner.callbackQuery(/^hold:rel:(\d+)$/, (ctx) => decide(ctx, Number(ctx.match[1]), "release"));
 owner.callbackQuery(/^hold:keep:(\d+)$/, (ctx) => decide(ctx, Number(ctx.match[1]), "keep"));
 
 async function decide(ctx: BotContext & { from: NonNullable<BotContext["from"]> }, holdId: number, decision: "release" | "keep") {
-  const result = await decideHold(ctx.deps.prisma, { holdId, owner: staffActor(ctx.shopUser, "alerts.receive")!, decision });
+  const result = await decideHold(ctx.deps.prisma, { holdId, owner: staffActor(ctx.shopUser, "payments.holds")!, decision });
   await ctx.answerCallbackQuery();
   if (!result.ok) {
     await ctx.reply(ctx.t("review-not-possible", { why: result.why }));

@@ -119,15 +119,21 @@ async function roleCard(ctx: BotContext, roleId: number) {
   await show(ctx, ctx.t(editable ? "stf-role-card" : "stf-role-card-locked", { name: role.name, members: role.members, permissions: perms }), kb);
 }
 
-/** After a member's powers changed: their cached copy dropped, their menu and a word to them. */
-async function afterChange(ctx: BotContext, telegramId: number) {
+/**
+ * After a member's powers changed: their cached copy dropped and their menu republished; told
+ * in their own language when they were added, moved or removed (not for each permission of a
+ * role they hold: the menu follows, a message per toggle would be noise).
+ */
+async function afterChange(ctx: BotContext, telegramId: number, tell: boolean) {
   await ctx.deps.users.forget(telegramId);
-  const member = await ctx.deps.prisma.user.findUnique({ where: { telegramId: BigInt(telegramId) }, select: { id: true } });
+  const member = await ctx.deps.prisma.user.findUnique({ where: { telegramId: BigInt(telegramId) }, select: { id: true, language: true } });
   if (!member) return;
   const now = await staffMember(ctx.deps.prisma, roster(ctx), member.id);
   const permissions = now?.staff.permissions ?? [];
   await publishStaffMenu(ctx.api, ctx.deps.i18n, telegramId, permissions, ctx.logger).catch((err: unknown) => ctx.logger.warn({ err }, "member's menu not republished"));
-  const text = permissions.length > 0 ? ctx.t("stf-told-role", { role: now?.staff.staffRole ?? "?" }) : ctx.t("stf-told-removed");
+  if (!tell) return;
+  const t = (key: string, args?: Record<string, string>) => ctx.deps.i18n.t(member.language === "en" ? "en" : "id", key, args);
+  const text = permissions.length > 0 ? t("stf-told-role", { role: now?.staff.staffRole ?? "?" }) : t("stf-told-removed");
   await ctx.api.sendMessage(telegramId, text).catch((err: unknown) => ctx.logger.info({ err: err instanceof Error ? err.message : String(err) }, "member not told of their staff change"));
 }
 
@@ -152,7 +158,7 @@ manager.callbackQuery("stf:rnew", async (ctx) => {
 manager.callbackQuery(/^stf:as:(\d+):(\d+)$/, async (ctx) => {
   const result = await assignRole(ctx.deps.prisma, roster(ctx), actorOf(ctx), Number(ctx.match[1]), Number(ctx.match[2]));
   if (!result.ok) return refuse(ctx, result.reason);
-  await afterChange(ctx, result.telegramId);
+  await afterChange(ctx, result.telegramId, true);
   await memberCard(ctx, Number(ctx.match[1]), ctx.t("stf-assigned", { role: result.role }));
 });
 
@@ -167,48 +173,41 @@ manager.callbackQuery(/^stf:rm:(\d+)$/, async (ctx) => {
 manager.callbackQuery(/^stf:rmok:(\d+)$/, async (ctx) => {
   const result = await removeStaff(ctx.deps.prisma, roster(ctx), actorOf(ctx), Number(ctx.match[1]));
   if (!result.ok) return refuse(ctx, result.reason);
-  await afterChange(ctx, result.telegramId);
+  await afterChange(ctx, result.telegramId, true);
   await memberCard(ctx, Number(ctx.match[1]), ctx.t("stf-removed"));
 });
 
 manager.callbackQuery(/^stf:rt:(\d+):(\d+)$/, async (ctx) => {
   const permission = PERMISSIONS[Number(ctx.match[2])];
   if (!permission) return refuse(ctx, "not-allowed");
-  const result = await toggleRolePermission(ctx.deps.prisma, actorOf(ctx), Number(ctx.match[1]), permission);
+  const result = await toggleRolePermission(ctx.deps.prisma, roster(ctx), actorOf(ctx), Number(ctx.match[1]), permission);
   if (!result.ok) return refuse(ctx, result.reason);
-  for (const telegramId of result.memberTelegramIds) await afterChange(ctx, telegramId);
   await roleCard(ctx, result.role.id);
+  for (const telegramId of result.memberTelegramIds) await afterChange(ctx, telegramId, false);
 });
 
 manager.callbackQuery(/^stf:rdel:(\d+)$/, async (ctx) => {
-  const result = await deleteRole(ctx.deps.prisma, actorOf(ctx), Number(ctx.match[1]));
+  const result = await deleteRole(ctx.deps.prisma, roster(ctx), actorOf(ctx), Number(ctx.match[1]));
   if (!result.ok) return refuse(ctx, result.reason);
   await ctx.answerCallbackQuery({ text: ctx.t("stf-role-deleted", { name: result.name }) });
   await roleList(ctx);
 });
 
 /** Who a "send me who to add" answer names: a forwarded message's sender, @username or a numeric id. */
-function targetOf(ctx: BotContext): TargetInput | "hidden" | null {
+function targetOf(ctx: BotContext): TargetInput | "hidden" | "not-a-person" | null {
   const origin = ctx.message?.forward_origin;
   if (origin?.type === "user") {
     const u = origin.sender_user;
     return { kind: "user", telegramId: u.id, firstName: u.first_name, ...(u.username ? { username: u.username } : {}) };
   }
   if (origin?.type === "hidden_user") return "hidden";
+  // A post forwarded from a group or channel names no person (its text is not an id either).
+  if (origin) return "not-a-person";
   const text = ctx.message?.text?.trim() ?? "";
   if (/^@[A-Za-z0-9_]{3,32}$/.test(text)) return { kind: "username", username: text.slice(1) };
   if (/^\d{4,15}$/.test(text) && Number(text) <= Number.MAX_SAFE_INTEGER) return { kind: "id", telegramId: Number(text) };
   return null;
 }
-
-// A command leaves the "send me …" step, as it leaves a conversation.
-staffConsoleFeature.on("message:entities:bot_command", async (ctx, next) => {
-  if (ctx.shopUser.role !== "CUSTOMER") {
-    const session = await ctx.session;
-    if (session.staffInput) session.staffInput = undefined;
-  }
-  await next();
-});
 
 // The answer to "send me who to add" / "send me the role's name" (only while asked, and still allowed).
 manager.on("message", async (ctx, next) => {
@@ -218,14 +217,20 @@ manager.on("message", async (ctx, next) => {
   session.staffInput = undefined;
   if (Date.now() - input.at > INPUT_TTL_MS) return next();
   if (input.kind === "role-name") {
-    const result = await createRole(ctx.deps.prisma, actorOf(ctx), ctx.message.text ?? "");
+    const result = await createRole(ctx.deps.prisma, roster(ctx), actorOf(ctx), ctx.message.text ?? "");
     if (!result.ok) return refuse(ctx, result.reason);
     return roleCard(ctx, result.role.id);
   }
   const target = targetOf(ctx);
-  if (target === "hidden") return ctx.reply(ctx.t("stf-add-hidden"));
+  // "Send their @username or id instead": the step stays open for that answer.
+  const askAgain = (key: string) => {
+    session.staffInput = { kind: "add", at: Date.now() };
+    return ctx.reply(ctx.t(key));
+  };
+  if (target === "hidden") return askAgain("stf-add-hidden");
+  if (target === "not-a-person") return askAgain("stf-add-not-a-person");
   if (!target) return ctx.reply(ctx.t("stf-add-unknown-input"));
   const user = await resolveTarget(ctx.deps.prisma, target);
-  if (!user) return ctx.reply(ctx.t("stf-add-unknown-username"));
+  if (!user) return askAgain("stf-add-unknown-username");
   await memberCard(ctx, user.id, ctx.t("stf-add-pick-role", { name: user.name }));
 });
