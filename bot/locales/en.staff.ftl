@@ -84,3 +84,4 @@ stf-perm-wallet-adjust = Adjust wallets
 stf-perm-broadcast-send = Send broadcasts
 stf-perm-staff-manage = Manage staff
 stf-add-not-a-person = That message was forwarded from a group or channel, not from a person. Forward one from the person, or send their @username or Telegram id.
+stf-perm-payments-holds = Decide refund/chargeback holds

@@ -84,3 +84,4 @@ stf-perm-wallet-adjust = Sesuaikan saldo
 stf-perm-broadcast-send = Kirim broadcast
 stf-perm-staff-manage = Kelola staf
 stf-add-not-a-person = Pesan itu diteruskan dari grup atau channel, bukan dari orang. Teruskan pesan dari orangnya, atau kirim @username atau id Telegram-nya.
+stf-perm-payments-holds = Putuskan penahanan dana (refund/chargeback)

@@ -248,4 +248,14 @@ describe("the staff console", () => {
       forgetMaintenanceState(h.prisma);
     }
   });
+
+  it("every permission has a label in both languages (the role editor shows them all)", async () => {
+    const { PERMISSIONS } = await import("../../shop/users/staff.js");
+    for (const locale of ["id", "en"]) {
+      for (const p of PERMISSIONS) {
+        const key = `stf-perm-${p.replace(".", "-")}`;
+        expect(h.core.i18n.t(locale, key), `${locale} ${key}`).not.toBe(key);
+      }
+    }
+  });
 });
