@@ -7,7 +7,7 @@ import { regionName } from "../../shop/catalog/regions.js";
 import { escapeHtml, formatDateTime, formatIdr } from "../../shop/messages/format.js";
 import type { Locale } from "../../shop/messages/locale.js";
 import { personName, type OrderCard } from "../../shop/orders/console/card.js";
-import { actorLabel, type AuditLine, type HistoryLine, type MessageLine, type PaymentLine, type ProvisioningView } from "../../shop/orders/console/drill.js";
+import { actorLabel, type AuditLine, type HistoryLine, type MessagesView, type PaymentLine, type ProvisioningView } from "../../shop/orders/console/drill.js";
 import { CONSOLE_PROVIDERS, CONSOLE_STATUSES, type OrderFilter } from "../../shop/orders/console/filters.js";
 import type { OrderPage } from "../../shop/orders/console/search.js";
 import type { orderInstance } from "../../shop/orders/console/drill.js";
@@ -202,9 +202,12 @@ export function auditView(t: T, reference: string, rows: AuditLine[], locale: Lo
   return lines.join("\n");
 }
 
-export function messagesView(t: T, reference: string, rows: MessageLine[], locale: Locale): string {
+export function messagesView(t: T, reference: string, view: MessagesView, locale: Locale): string {
   const lines = [t("ordc-messages-title", { reference })];
-  if (rows.length === 0) lines.push(t("ordc-messages-none"));
-  for (const m of rows) lines.push(`${when(m.at, locale)} · <code>${escapeHtml(m.key)}</code>${m.extra ? ` + ${m.extra}` : ""} · ${m.status}${m.doneAt ? ` ${when(m.doneAt, locale)}` : ""}`);
+  const at = (d: Date | null) => (d ? when(d, locale) : "-");
+  if (view.invoice) lines.push(t("ordc-messages-invoice", { id: view.invoice.messageId, at: at(view.invoice.at) }));
+  if (view.credentials) lines.push(t("ordc-messages-credentials", { id: view.credentials.messageId, at: at(view.credentials.at) }));
+  if (view.lines.length === 0) lines.push(t("ordc-messages-none"));
+  for (const m of view.lines) lines.push(`${when(m.at, locale)} · <code>${escapeHtml(m.key)}</code>${m.extra ? ` + ${m.extra}` : ""} · ${m.status}${m.doneAt ? ` ${when(m.doneAt, locale)}` : ""}`);
   return lines.join("\n");
 }

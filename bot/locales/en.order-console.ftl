@@ -82,3 +82,5 @@ ordc-csv-caption = 📄 { $rows } orders, { $from } – { $to }{ $cut }
 ordc-csv-cut = (cut: more than { $max } orders, narrow the range)
 ordc-notify-cancelled = Order { $reference } was cancelled by the seller: { $reason }. If you already paid, contact us.
 ordc-notify-invoice-copy = 🧾 A copy of the invoice for order { $reference }.
+ordc-messages-invoice = 🧾 Invoice delivered { $at } (message #{ $id })
+ordc-messages-credentials = 🔑 VPS login delivered { $at } (message #{ $id })

@@ -82,3 +82,5 @@ ordc-csv-caption = 📄 { $rows } pesanan, { $from } – { $to }{ $cut }
 ordc-csv-cut = (dipotong: lebih dari { $max } pesanan, persempit rentangnya)
 ordc-notify-cancelled = Pesanan { $reference } dibatalkan oleh penjual: { $reason }. Jika Anda sudah membayar, hubungi kami.
 ordc-notify-invoice-copy = 🧾 Salinan invoice pesanan { $reference }.
+ordc-messages-invoice = 🧾 Invoice terkirim { $at } (pesan #{ $id })
+ordc-messages-credentials = 🔑 Login VPS terkirim { $at } (pesan #{ $id })

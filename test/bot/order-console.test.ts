@@ -298,6 +298,10 @@ describe("actions from the card", () => {
     expect(jobs[0]!.payload).toMatchObject({ document: { kind: "invoice", orderId: order.id, copy: true } });
     // The invoice row's first message stays the one recorded.
     expect((await h.prisma.order.findUniqueOrThrow({ where: { id: order.id } })).invoiceMessageId).toBe(77);
+    const messages = allText(await send(OWNER, { data: `oc:d:ms:${order.id}` }));
+    expect(messages).toContain("Invoice terkirim");
+    expect(messages).toContain("(pesan #77)");
+    expect(messages).toContain("ordc-notify-invoice-copy</code> + invoice");
     // Credentials only for an active VPS.
     expect(allText(await send(OWNER, { data: `oc:rc:${order.id}` }))).toContain("Tidak bisa");
   });

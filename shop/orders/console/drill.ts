@@ -167,14 +167,24 @@ export interface MessageLine {
   extra: string | null;
 }
 
+export interface MessagesView {
+  lines: MessageLine[];
+  /** The Telegram messages recorded as delivered: the invoice, and the current login details. */
+  invoice: { messageId: number; at: Date | null } | null;
+  credentials: { messageId: number; at: Date | null } | null;
+}
+
 /**
  * Messages the shop sent (or is sending) the customer about this order: the notifications
  * outbox rows addressed to their chat that name the order's reference, carry its invoice, or
- * carry its VPS's login details.
+ * carry its VPS's login details; and the message ids recorded for the invoice and the login.
  */
-export async function orderMessages(db: Db, orderId: number): Promise<MessageLine[]> {
-  const order = await db.order.findUnique({ where: { id: orderId }, select: { reference: true, instanceId: true, user: { select: { telegramId: true } }, createdInstance: { select: { id: true } } } });
-  if (!order) return [];
+export async function orderMessages(db: Db, orderId: number): Promise<MessagesView> {
+  const order = await db.order.findUnique({
+    where: { id: orderId },
+    select: { reference: true, instanceId: true, invoiceMessageId: true, invoiceSentAt: true, user: { select: { telegramId: true } }, createdInstance: { select: { id: true, credentialsMessageId: true, credentialsSentAt: true } } },
+  });
+  if (!order) return { lines: [], invoice: null, credentials: null };
   const instanceIds = [order.createdInstance?.id, order.instanceId].filter((v): v is number => typeof v === "number");
   const instanceClause = instanceIds.length
     ? Prisma.sql`OR (payload -> 'credentials' ->> 'instanceId')::int = ANY(${instanceIds}::int[])`
@@ -185,11 +195,16 @@ export async function orderMessages(db: Db, orderId: number): Promise<MessageLin
        AND (payload -> 'params' ->> 'reference' = ${order.reference}
             OR (payload -> 'document' ->> 'orderId')::int = ${orderId} ${instanceClause})
      ORDER BY created_at ASC LIMIT 50`;
-  return rows.map((r) => ({
-    at: r.created_at,
-    key: r.payload.key ?? "?",
-    status: r.status,
-    doneAt: r.done_at,
-    extra: r.payload.document ? "invoice" : r.payload.credentials ? "credentials" : null,
-  }));
+  const vps = order.createdInstance;
+  return {
+    lines: rows.map((r) => ({
+      at: r.created_at,
+      key: r.payload.key ?? "?",
+      status: r.status,
+      doneAt: r.done_at,
+      extra: r.payload.document ? "invoice" : r.payload.credentials ? "credentials" : null,
+    })),
+    invoice: order.invoiceMessageId !== null ? { messageId: order.invoiceMessageId, at: order.invoiceSentAt } : null,
+    credentials: vps?.credentialsMessageId != null ? { messageId: vps.credentialsMessageId, at: vps.credentialsSentAt } : null,
+  };
 }
