@@ -23,7 +23,7 @@ import { loadConfig } from "../../shop/platform/config.js";
 import { createLogger } from "../../shop/platform/logger.js";
 import { buttonsOf, recordingFetch, TEST_BOT_INFO, textsSince, updates, type RecordedCall, type TestUser } from "../support/bot-harness.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
-import { openTransfer, paymentUnderReview, userRow } from "../support/factories.js";
+import { failedVpsOrder, openTransfer, paymentUnderReview, userRow } from "../support/factories.js";
 import { deleteKeys, uniquePrefix } from "../support/redis.js";
 import { testEnv } from "../support/service.js";
 
@@ -217,6 +217,31 @@ describe("a transfer screenshot in the pending queue", () => {
     // Rina, still listed, settles it.
     await tap(after, RINA, `rev:ok2:${second.id}`);
     expect(await db.prisma.payment.findUniqueOrThrow({ where: { id: second.id } })).toMatchObject({ status: "PAID" });
+  });
+});
+
+describe("a failed provisioning in the pending queue", () => {
+  it("opened by two sellers, retried by one: both cards say who, the other's retry is told who handled it", async () => {
+    const app = await boot([RINA.id, BUDI.id]);
+    const order = await failedVpsOrder(db.prisma, await customerId());
+    const failure = await db.prisma.orderStatusHistory.create({ data: { orderId: order.id, fromStatus: "PROVISIONING", toStatus: "PROVISIONING_FAILED", actorType: "SYSTEM", reason: "test" } });
+    const key = `prov:${order.id}:${failure.id}`;
+    for (const seller of [RINA, BUDI]) {
+      const list = await say(app, seller, "/pending");
+      expect(textsSince(list).join("\n")).toContain(order.reference);
+      const card = (await tap(app, seller, `pq:pv:${order.id}`)).find((c) => c.method === "sendMessage")!;
+      expect(String(card.payload.text)).toContain("Provisioning gagal");
+      expect(buttonsOf(card).map((b) => b.data)).toEqual([`prov:retry:${order.id}`, `prov:refund:${order.id}`]);
+    }
+    expect(await copiesOf(key)).toHaveLength(2);
+
+    expect(textsSince(await tap(app, RINA, `prov:retry:${order.id}`)).join("\n")).toContain("dijalankan lagi");
+    await until("both cards edited", () => copiesOf(key), (c) => c.every((copy) => copy.shownVersion >= 1));
+    const budiCopy = (await copiesOf(key)).find((c) => Number(c.chatId) === BUDI.id)!;
+    const edit = app.calls.findLast((c) => c.method === "editMessageText" && c.payload.chat_id === BUDI.id && c.payload.message_id === budiCopy.messageId);
+    expect(String(edit?.payload.text)).toMatch(/🔁 Dicoba lagi oleh Rina \d\d:\d\d/);
+    expect(textsSince(await tap(app, BUDI, `prov:retry:${order.id}`))).toEqual([expect.stringMatching(/^Sudah ditangani oleh Rina \d\d:\d\d\.$/)]);
+    expect(await db.prisma.auditLog.count({ where: { action: "provisioning.retry", targetId: String(order.id) } })).toBe(1);
   });
 });
 
