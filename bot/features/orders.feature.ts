@@ -74,6 +74,8 @@ ordersFeature.callbackQuery(/^ord:view:(\d+)$/, async (ctx) => {
   for (const h of order.statusHistory) lines.push(`• ${formatDateTime(h.createdAt, locale)} — ${ctx.t(`order-status-${h.toStatus}`)}`);
   const kb = new InlineKeyboard();
   if (order.status === "PENDING_PAYMENT") kb.text(ctx.t("pay-now"), `pay:m:${order.id}`).row();
+  // One of several VPS ordered together: the whole checkout can be paid at once from the balance.
+  if (order.checkoutGroup && order.status === "PENDING_PAYMENT") kb.text(ctx.t("rsl-qty-pay-all"), `rs:pg:${order.id}`).row();
   if (order.kind !== "WALLET_TOPUP") {
     kb.text(ctx.t(order.clientLabel ? "rsl-label-change" : "rsl-label-add"), `rs:e:${order.id}`);
     if (order.clientLabel) kb.text(ctx.t("rsl-label-remove"), `rs:x:${order.id}`);

@@ -110,6 +110,8 @@ describe("several identical VPS in one checkout", () => {
     const orders = await h.prisma.order.findMany({ where: { userId: user.id }, orderBy: { id: "asc" } });
     expect(orders).toHaveLength(3);
     const anchor = orders[1]!.id; // any sibling names the group
+    const card = await send(updates.callback(sari, `ord:view:${anchor}`, 91));
+    expect(buttonsOf(card.last).map((b) => b.data)).toContain(`rs:pg:${anchor}`);
 
     // One rupiah short: nothing is paid, not even the first two.
     const short = await send(updates.callback(sari, `rs:pg:${anchor}`, 91));
