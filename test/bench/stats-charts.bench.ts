@@ -33,7 +33,7 @@ const STATUS = `CASE
   WHEN g % 100 < 82 THEN 'CANCELLED' WHEN g % 100 < 87 THEN 'REFUNDED' WHEN g % 100 < 93 THEN 'PENDING_PAYMENT'
   WHEN g % 100 < 95 THEN 'PAYMENT_REVIEW' WHEN g % 100 < 98 THEN 'PROVISIONING_FAILED' ELSE 'PROVISIONING' END`;
 
-async function generate(url: string): Promise<void> {
+export async function generate(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -20,3 +20,6 @@ CREATE TABLE "weekly_stats_reports" (
 -- Partial: unpaid orders (most rows of a busy shop) are not in it. Not in schema.prisma (Prisma 6
 -- cannot express a partial index); like the console's trigram index it lives here only.
 CREATE INDEX "orders_paid_at_idx" ON "orders" ("paid_at") WHERE "paid_at" IS NOT NULL;
+
+-- Provisioning success and time of the period read the runs started in it.
+CREATE INDEX "provisioning_tasks_created_at_idx" ON "provisioning_tasks"("created_at");
