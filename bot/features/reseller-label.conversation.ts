@@ -40,7 +40,7 @@ export function labelConversation(deps: BotDeps) {
       if (text.startsWith("/")) await conversation.halt({ next: true });
       const parsed = parseClientLabel(text);
       if (!parsed.ok) {
-        await update.reply(t(`rsl-label-bad-${parsed.reason}`, { max: MAX_LABEL_CHARS }));
+        await update.reply(t(`rsl-label-bad-${parsed.reason}`, { max: MAX_LABEL_CHARS }), { parse_mode: "HTML" });
         continue;
       }
       const result = await conversation.external(() => setOrderLabel(deps.prisma, { userId: user.id, orderId, label: parsed.label }));
