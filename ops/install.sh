@@ -166,7 +166,7 @@ preflight() {
 
 install_packages() {
   say "System packages"
-  apt_install ca-certificates curl gnupg rsync openssl postgresql redis-server logrotate
+  apt_install ca-certificates curl gnupg rsync openssl postgresql redis-server logrotate fonts-dejavu-core fontconfig
 }
 
 install_node() {
