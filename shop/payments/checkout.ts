@@ -93,7 +93,10 @@ export class Checkout {
     }
     if (order.kind === "NEW_VPS" && order.planId && this.deps.availability) {
       const plan = await this.deps.prisma.plan.findUnique({ where: { id: order.planId }, include: { provider: { select: { code: true } } } });
-      if (!plan || !(await this.deps.availability.isAvailable({ ...plan, providerCode: plan.provider.code }))) return { ok: false, reason: "sold_out" };
+      // An order that holds its unit of stock (createOrder took it) is not refused for the plan's
+      // stock: taking the last unit left 0, and that must not make the order itself unpayable.
+      const stock = order.stockHeld ? null : plan?.stock;
+      if (!plan || !(await this.deps.availability.isAvailable({ ...plan, stock: stock ?? null, providerCode: plan.provider.code }))) return { ok: false, reason: "sold_out" };
     }
     return { ok: true, order };
   }

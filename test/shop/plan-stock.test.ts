@@ -12,6 +12,8 @@ import { createOrder, type CreateOrderResult } from "../../shop/orders/create-or
 import { expireUnpaidOrders } from "../../shop/orders/expire-orders.js";
 import { transitionOrder } from "../../shop/orders/state-machine.js";
 import { refundFailedOrder } from "../../shop/provisioning/staff-actions.js";
+import { catalogFlagsAvailability } from "../../shop/catalog/availability.js";
+import { Checkout } from "../../shop/payments/checkout.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 
 const NOW = new Date("2026-11-21T03:00:00.000Z");
@@ -180,5 +182,25 @@ describe("plan stock", () => {
     const order = created(await buy(await newBuyer()));
     for (const to of ["PAID", "PROVISIONING", "ACTIVE", "REFUNDED"] as const) expect((await transitionOrder(prisma, order.id, to, system)).ok).toBe(true);
     expect(await stock()).toBe(0);
+  });
+
+  it("the order that took the last unit can still be paid; another order of the sold-out plan cannot", async () => {
+    await setStock(1);
+    const holder = await newBuyer();
+    const order = created(await buy(holder));
+    expect(await stock()).toBe(0);
+    // Bought at NOW (the seeded promo's time); its deadline moved to the real future so it is payable today.
+    await prisma.order.update({ where: { id: order.id }, data: { paymentDeadline: new Date(Date.now() + 3_600_000) } });
+    const checkout = new Checkout({ prisma, availability: catalogFlagsAvailability });
+    expect((await checkout.payable(order.id, holder.userId)).ok).toBe(true);
+
+    // An order of the same plan that holds no unit (bought while stock was unlimited) meets the sold-out plan.
+    await setStock(null);
+    const other = await newBuyer();
+    const unheld = created(await buy(other));
+    await prisma.order.update({ where: { id: unheld.id }, data: { paymentDeadline: new Date(Date.now() + 3_600_000) } });
+    await setStock(0);
+    expect(await checkout.payable(unheld.id, other.userId)).toEqual({ ok: false, reason: "sold_out" });
+    await setStock(null);
   });
 });
