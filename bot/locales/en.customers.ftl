@@ -58,7 +58,7 @@ cust-unban-already = { $name } is not banned; nothing changed.
 cust-ban-refused-not_found = This customer was not found.
 cust-ban-refused-self = You cannot ban yourself.
 cust-ban-refused-owner = The shop's owner cannot be banned from the chat.
-cust-ban-refused-staff = Only an owner can ban a staff member.
+cust-ban-refused-staff = Only an owner can ban or unban a staff member.
 cust-banned-notice = ⛔ Your account was banned by the shop, so you cannot shop or use the menus. Contact the seller if you think this is a mistake.
 
 cust-adjust-confirm =

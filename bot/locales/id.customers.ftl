@@ -58,7 +58,7 @@ cust-unban-already = { $name } tidak sedang diblokir; tidak ada yang diubah.
 cust-ban-refused-not_found = Pelanggan ini tidak ditemukan.
 cust-ban-refused-self = Anda tidak bisa memblokir diri sendiri.
 cust-ban-refused-owner = Pemilik toko tidak bisa diblokir dari chat.
-cust-ban-refused-staff = Hanya pemilik yang bisa memblokir anggota staf.
+cust-ban-refused-staff = Hanya pemilik yang bisa memblokir atau membuka blokir anggota staf.
 cust-banned-notice = ⛔ Akun Anda diblokir oleh toko, jadi Anda tidak bisa berbelanja atau memakai menu. Hubungi penjual jika menurut Anda ini keliru.
 
 cust-adjust-confirm =

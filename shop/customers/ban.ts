@@ -30,12 +30,14 @@ export async function banCustomer(prisma: PrismaClient, input: { customerId: num
   });
 }
 
-/** Lifts a ban with a reason; unbanning someone not banned changes nothing. */
+/** Lifts a ban with a reason; unbanning someone not banned changes nothing; staff are unbanned by an owner only. */
 export async function unbanCustomer(prisma: PrismaClient, input: { customerId: number; staff: CustomerStaff; reason: string }): Promise<BanResult> {
   return prisma.$transaction(async (tx): Promise<BanResult> => {
-    const [user] = await tx.$queryRaw<{ id: number; telegram_id: bigint; banned_at: Date | null; ban_reason: string | null }[]>`
-      SELECT id, telegram_id, banned_at, ban_reason FROM users WHERE id = ${input.customerId} FOR UPDATE`;
+    const [user] = await tx.$queryRaw<{ id: number; telegram_id: bigint; role: string; banned_at: Date | null; ban_reason: string | null }[]>`
+      SELECT id, telegram_id, role::text AS role, banned_at, ban_reason FROM users WHERE id = ${input.customerId} FOR UPDATE`;
     if (!user) return { ok: false, reason: "not_found" };
+    // Only an owner may ban staff, so only an owner lifts a staff member's ban.
+    if (user.role !== "CUSTOMER" && input.staff.role !== "OWNER") return { ok: false, reason: "staff" };
     const telegramId = Number(user.telegram_id);
     if (!user.banned_at) return { ok: true, changed: false, telegramId };
     await tx.user.update({ where: { id: user.id }, data: { bannedAt: null, banReason: null, bannedByUserId: null } });

@@ -89,6 +89,19 @@ describe("bans", () => {
       ["customer.unban", String(buyer.id), "SELLER"],
     ]);
   });
+
+  it("a seller cannot lift a ban the owner put on staff; the owner can", async () => {
+    const owner = await person(7_200_011, "Pemilik B", { role: "OWNER" });
+    const seller = await person(7_200_012, "Penjual B", { role: "SELLER" });
+    const banned = await person(7_200_013, "Penjual Diblokir", { role: "SELLER" });
+    const asOwner = { userId: owner.id, role: "OWNER" as const };
+    const asSeller = { userId: seller.id, role: "SELLER" as const };
+    expect(await banCustomer(prisma, { customerId: banned.id, staff: asOwner, reason: "keluar" })).toMatchObject({ ok: true, changed: true });
+    expect(await unbanCustomer(prisma, { customerId: banned.id, staff: asSeller, reason: "teman" })).toEqual({ ok: false, reason: "staff" });
+    expect((await prisma.user.findUniqueOrThrow({ where: { id: banned.id } })).bannedAt).not.toBeNull();
+    expect(await prisma.auditLog.count({ where: { action: "customer.unban", targetId: String(banned.id) } })).toBe(0);
+    expect(await unbanCustomer(prisma, { customerId: banned.id, staff: asOwner, reason: "kembali" })).toMatchObject({ ok: true, changed: true });
+  });
 });
 
 describe("tiers", () => {
