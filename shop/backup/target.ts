@@ -15,14 +15,26 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
   }
 }
 
-/** Tables of the public schema, and those of them holding rows (Prisma's migration log aside). */
+/**
+ * Rows the migrations themselves write: a freshly migrated database holds them and is still
+ * empty for a restore (Prisma's migration log, the catalog's version counter, the built-in staff
+ * roles). Per table, the condition a row must meet to count as data.
+ */
+const MIGRATION_ROWS: Record<string, string | null> = {
+  _prisma_migrations: null,
+  catalog_version: null,
+  staff_roles: "NOT built_in",
+};
+
+/** Tables of the public schema, and those of them holding rows (what the migrations write aside). */
 export async function targetContents(url: string): Promise<{ tables: string[]; withRows: string[] }> {
   return withClient(url, async (client) => {
     const tables = (await client.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.name);
     const withRows: string[] = [];
     for (const name of tables) {
-      if (name === "_prisma_migrations") continue;
-      const res = await client.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM public."${name.replace(/"/g, '""')}") AS any`);
+      const only = name in MIGRATION_ROWS ? MIGRATION_ROWS[name] : "true";
+      if (only === null) continue;
+      const res = await client.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM public."${name.replace(/"/g, '""')}" WHERE ${only}) AS any`);
       if (res.rows[0]!.any) withRows.push(name);
     }
     return { tables, withRows };

@@ -85,6 +85,17 @@ describe("restore refuses and touches nothing", () => {
     expect(await shopPicture(db.prisma, world.config)).toEqual(picture);
   });
 
+  it("a freshly migrated database is empty for a restore (the rows migrations write are not data)", async () => {
+    const fresh = await createTestDatabase();
+    const dataDir = await mkdtemp(join(tmpdir(), "vps-backup-fresh-"));
+    try {
+      const report = await restoreBackup({ files: [await copyOfBackup()], secretKey: world.keys.secretKey, targetUrl: fresh.url, dataDir, migrate: false });
+      expect(report.ok).toBe(true);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   it("with --force, replaces the target with the backup", async () => {
     await db.prisma.instance.updateMany({ data: { label: "changed after the backup" } });
     const report = await restoreBackup({ files: [await copyOfBackup()], secretKey: world.keys.secretKey, targetUrl: db.url, dataDir: world.dataDir, allowNonEmpty: true, migrate: false });
