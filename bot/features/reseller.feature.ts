@@ -130,10 +130,11 @@ resellerFeature.callbackQuery(/^rs:pg:(\d+)$/, async (ctx) => {
 });
 
 resellerFeature.callbackQuery(/^rs:pgok:(\d+)$/, async (ctx) => {
-  const result = await payGroupFromWallet(ctx.deps.prisma, { userId: ctx.shopUser.id, anchorOrderId: Number(ctx.match[1]) });
+  const result = await payGroupFromWallet(ctx.deps.prisma, { userId: ctx.shopUser.id, anchorOrderId: Number(ctx.match[1]), payable: (orderId, userId) => ctx.deps.checkout.payable(orderId, userId) });
   if (!result.ok) {
     const text =
       result.reason === "insufficient" ? ctx.t("pay-wallet-insufficient", { balance: formatIdr(result.balanceIdr), needed: formatIdr(result.neededIdr) })
+      : result.reason === "unpayable" ? ctx.t(result.check.reason === "sold_out" ? "rsl-qty-unavailable" : "rsl-qty-not-payable")
       : result.reason === "held" ? ctx.t("pay-wallet-held")
       : result.reason === "not_found" ? ctx.t("order-not-found")
       : ctx.t("rsl-qty-nothing-to-pay");

@@ -56,3 +56,5 @@ rsl-qty-paid =
     { $refs }
     Your balance is now { $balance }. The VPS are being set up; the logins arrive here.
 rsl-qty-nothing-to-pay = These orders are no longer awaiting payment.
+rsl-qty-unavailable = ⛔ This plan cannot be bought right now (sold out, switched off or paused), so none of these orders was paid. Your balance is unchanged.
+rsl-qty-not-payable = ⛔ One of these orders can no longer be paid (its payment time has passed), so none of them was paid. Your balance is unchanged.

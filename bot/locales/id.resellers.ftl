@@ -50,3 +50,5 @@ rsl-qty-paid =
     { $refs }
     Saldo Anda sekarang { $balance }. VPS sedang disiapkan; data login dikirim ke sini.
 rsl-qty-nothing-to-pay = Pesanan ini tidak lagi menunggu pembayaran.
+rsl-qty-unavailable = ⛔ Paket ini sedang tidak bisa dibeli (habis, dinonaktifkan atau dijeda), jadi tidak ada pesanan yang dibayar. Saldo Anda tidak berubah.
+rsl-qty-not-payable = ⛔ Salah satu pesanan ini sudah tidak bisa dibayar (batas waktu pembayarannya lewat), jadi tidak ada yang dibayar. Saldo Anda tidak berubah.

@@ -18,6 +18,7 @@
  * for a single VPS and a checkout of more than one takes none.
  */
 import type { PrismaClient } from "../../db/client.js";
+import type { PayableCheck } from "../payments/checkout.js";
 import { lockWallet, walletBalance, type WalletPaymentResult } from "../wallet/ledger.js";
 import { walletHold } from "../wallet/holds.js";
 import { payOrderFromWalletIn, WalletRefusal } from "../wallet/pay-from-wallet.js";
@@ -44,17 +45,35 @@ export type GroupPaymentResult =
   | { ok: true; paid: Array<{ orderId: number; reference: string; paymentId: number }>; paidIdr: number; balanceAfterIdr: number }
   /** Nothing of the group was paid (every refusal rolls back the whole group). */
   | Extract<WalletPaymentResult, { ok: false }>
-  | { ok: false; reason: "nothing_to_pay" };
+  | { ok: false; reason: "nothing_to_pay" }
+  /**
+   * A sibling fails the check a single payment makes (`Checkout.payable`: deadline passed, plan
+   * inactive, provider paused, sold out): the whole group is refused, nothing paid.
+   */
+  | { ok: false; reason: "unpayable"; orderId: number; check: Extract<PayableCheck, { ok: false }> };
 
 /**
  * Pays every sibling of the checkout still awaiting payment from the wallet, in one transaction:
  * the wallet row is locked once, the balance must cover them all, and each is paid exactly as
  * payOrderFromWallet pays a single order (transition, Payment `WAL-<reference>`, ledger posting).
+ * Before that, every pending sibling must pass `payable` (Checkout.payable: deadline, plan active,
+ * provider not paused, availability); one that fails refuses the whole group.
  * A second tap finds nothing pending and pays nothing. Settlement follow-ups (provisioning) are
  * the caller's to dispatch, per order, after this returns.
  */
-export async function payGroupFromWallet(prisma: PrismaClient, input: { userId: number; anchorOrderId: number; now?: Date }): Promise<GroupPaymentResult> {
+export async function payGroupFromWallet(
+  prisma: PrismaClient,
+  input: { userId: number; anchorOrderId: number; now?: Date; payable: (orderId: number, userId: number) => Promise<PayableCheck> },
+): Promise<GroupPaymentResult> {
   const { userId } = input;
+  const now = input.now ?? new Date();
+  // The checks a single wallet payment makes (pay.feature → Checkout.payable), for every sibling
+  // before any money moves: one that may not be paid refuses the whole group.
+  for (const order of await checkoutGroupOf(prisma, userId, input.anchorOrderId)) {
+    if (order.status !== "PENDING_PAYMENT") continue;
+    const check = await input.payable(order.id, userId);
+    if (!check.ok) return { ok: false, reason: "unpayable", orderId: order.id, check };
+  }
   try {
     return await prisma.$transaction(async (tx): Promise<GroupPaymentResult> => {
       await lockWallet(tx, userId);
@@ -62,7 +81,7 @@ export async function payGroupFromWallet(prisma: PrismaClient, input: { userId: 
       const anchor = await tx.order.findFirst({ where: { id: input.anchorOrderId, userId }, select: { checkoutGroup: true } });
       if (!anchor) return { ok: false, reason: "not_found" };
       const pending = await tx.order.findMany({
-        where: { userId, status: "PENDING_PAYMENT", kind: "NEW_VPS", ...(anchor.checkoutGroup ? { checkoutGroup: anchor.checkoutGroup } : { id: input.anchorOrderId }) },
+        where: { userId, status: "PENDING_PAYMENT", kind: "NEW_VPS", OR: [{ paymentDeadline: null }, { paymentDeadline: { gt: now } }], ...(anchor.checkoutGroup ? { checkoutGroup: anchor.checkoutGroup } : { id: input.anchorOrderId }) },
         orderBy: { id: "asc" },
         select: { id: true, reference: true, totalIdr: true },
       });
@@ -73,7 +92,7 @@ export async function payGroupFromWallet(prisma: PrismaClient, input: { userId: 
       const paid = [];
       let balanceAfterIdr = balanceIdr;
       for (const order of pending) {
-        const result = await payOrderFromWalletIn(tx, { orderId: order.id, userId, now: input.now });
+        const result = await payOrderFromWalletIn(tx, { orderId: order.id, userId, now });
         paid.push({ orderId: order.id, reference: order.reference, paymentId: result.paymentId });
         balanceAfterIdr = result.balanceAfterIdr;
       }

@@ -5,6 +5,7 @@ import { formatIdr } from "../../shop/messages/format.js";
 import { createOrder } from "../../shop/orders/create-order.js";
 import { expireUnpaidOrders } from "../../shop/orders/expire-orders.js";
 import { walletBalance } from "../../shop/wallet/ledger.js";
+import { payGroupFromWallet } from "../../shop/resellers/group-orders.js";
 import type { CloudProviders } from "../../shop/cloud/providers.js";
 import type { Update } from "grammy/types";
 import { buttonsOf, updates, type TestUser } from "../support/bot-harness.js";
@@ -152,6 +153,52 @@ describe("several identical VPS in one checkout", () => {
     expect(instances).toHaveLength(3);
     expect(new Set(instances.map((i) => i.providerInstanceId)).size).toBe(3);
     expect(await h.prisma.order.count({ where: { userId: user.id, status: "ACTIVE" } })).toBe(3);
+  });
+
+  it("the group is paid only if every sibling could be paid alone: a switched-off plan or a passed deadline pays nothing", async () => {
+    const dewi: TestUser = { id: 5_600_005, first_name: "Dewi", language_code: "id" };
+    const unit = (await h.prisma.planPrice.findFirstOrThrow({ where: { plan: { code: PLAN }, durationMonths: 1 } })).priceIdr;
+    const user = await customer(dewi, 5 * unit);
+    await h.prisma.plan.update({ where: { code: PLAN }, data: { stock: 5 } });
+    await summaryOf(dewi, 2, 97);
+    await send(updates.callback(dewi, "chk:confirm", 97));
+    const orders = await h.prisma.order.findMany({ where: { userId: user.id }, orderBy: { id: "asc" } });
+    expect(orders).toHaveLength(2);
+    const ids = orders.map((o) => o.id);
+    const nothingPaid = async () => {
+      expect(await h.prisma.payment.count({ where: { orderId: { in: ids } } })).toBe(0);
+      expect(await h.prisma.ledgerTransaction.count({ where: { orderId: { in: ids } } })).toBe(0);
+      expect(await h.prisma.order.count({ where: { id: { in: ids }, status: "PENDING_PAYMENT" } })).toBe(2);
+      expect(await walletBalance(h.prisma, user.id)).toBe(5 * unit);
+    };
+
+    await h.prisma.plan.update({ where: { code: PLAN }, data: { active: false } });
+    const off = await send(updates.callback(dewi, `rs:pgok:${ids[0]}`, 97));
+    expect(off.alert).toMatchObject({ show_alert: true });
+    expect(off.alert?.text).toContain("tidak bisa dibeli");
+    await nothingPaid();
+    await h.prisma.plan.update({ where: { code: PLAN }, data: { active: true } });
+
+    await h.prisma.order.update({ where: { id: ids[1]! }, data: { paymentDeadline: new Date(Date.now() - 60_000) } });
+    const late = await send(updates.callback(dewi, `rs:pgok:${ids[0]}`, 97));
+    expect(late.alert?.text).toContain("batas waktu");
+    await nothingPaid();
+    await h.prisma.order.update({ where: { id: ids[1]! }, data: { paymentDeadline: orders[1]!.paymentDeadline } });
+
+    // A failure while paying the second sibling rolls back the first: a payment row already holding
+    // sibling 2's wallet reference makes its insert fail inside the group's transaction.
+    const blocker = await h.prisma.payment.create({
+      data: { orderId: ids[1]!, gateway: "WALLET", method: "WALLET", attemptRef: `WAL-${orders[1]!.reference}`, amountIdr: unit, feeIdr: 0, totalIdr: unit, status: "PENDING" },
+    });
+    const payable = (orderId: number, userId: number) => h.core.botDeps.checkout.payable(orderId, userId);
+    await expect(payGroupFromWallet(h.prisma, { userId: user.id, anchorOrderId: ids[0]!, payable })).rejects.toThrow();
+    expect(await h.prisma.payment.count({ where: { orderId: { in: ids } } })).toBe(1);
+    await h.prisma.payment.delete({ where: { id: blocker.id } });
+    await nothingPaid();
+
+    const paid = await send(updates.callback(dewi, `rs:pgok:${ids[0]}`, 97));
+    expect(paid.text).toContain("2 pesanan dibayar");
+    expect(await walletBalance(h.prisma, user.id)).toBe(3 * unit);
   });
 
   it("another customer cannot see or pay someone else's group", async () => {
