@@ -16,9 +16,12 @@ type Translate = (key: string, params?: Record<string, string | number>) => stri
 /** The name a decision is shown under: the staff member's first name as the shop knows it. */
 export const actorOf = (user: ShopUser, fallback: string) => ({ userId: user.id, name: user.firstName || fallback });
 
-/** A decision about a payment: its screenshot and review cards close, every copy is edited. */
-export async function paymentDecided(deps: Deps, paymentId: number, outcome: CardOutcome, actor: { userId: number; name: string }): Promise<void> {
-  await closeCardsAndEdit(deps, await paymentCardKeys(deps.prisma, paymentId), outcome, actor);
+/**
+ * A decision about a payment: its screenshot cards close, and its review card when the decision
+ * ended money under review (`endedReview`; see paymentCardKeys); every copy is edited.
+ */
+export async function paymentDecided(deps: Deps, paymentId: number, outcome: CardOutcome, actor: { userId: number; name: string }, endedReview: boolean): Promise<void> {
+  await closeCardsAndEdit(deps, await paymentCardKeys(deps.prisma, paymentId, { review: endedReview }), outcome, actor);
 }
 
 /** A decision about a failed or stuck order: its provisioning cards close, every copy is edited. */

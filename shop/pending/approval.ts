@@ -5,9 +5,10 @@
  * someone else, is an ordinary approval (approvePayment, which locks and checks again). The
  * same member approving twice is refused. Rejecting or giving money back needs one person.
  */
-import type { PrismaClient } from "../../db/client.js";
+import type { Db, PrismaClient } from "../../db/client.js";
 import { audit } from "../audit.js";
 import { approvePayment, type ReviewResult, type Reviewer } from "../payments/review.js";
+import { effectiveStaff, grantFrom, GRANT_SELECT, type StaffRoster } from "../users/staff.js";
 import { cardKeys } from "./cards.js";
 
 export type ApprovalResult =
@@ -16,14 +17,26 @@ export type ApprovalResult =
   | { result: "first_of_two"; key: string; version: number; paymentId: number; amountIdr: number }
   | { result: "same_member"; key: string; paymentId: number };
 
+export interface ApprovalInput {
+  paymentId: number;
+  reviewer: Reviewer;
+  reviewerName: string;
+  secondAboveIdr: number;
+  /** Who is staff now (configRoster(config)): a first approver who lost payments.review no longer counts. */
+  roster: StaffRoster;
+}
+
+/**
+ * The amount the rule looks at: the larger of what came in and what approving settles (an
+ * underpayment under review still marks the whole order paid).
+ */
+export const ruleAmountIdr = (p: { receivedIdr: number | null; totalIdr: number }) => Math.max(p.receivedIdr ?? 0, p.totalIdr);
+
 /**
  * Approves a payment, or records the first of two approvals when its amount is above
  * `secondAboveIdr` (0: the rule is off and this is approvePayment).
  */
-export async function approveWithRule(
-  prisma: PrismaClient,
-  input: { paymentId: number; reviewer: Reviewer; reviewerName: string; secondAboveIdr: number },
-): Promise<ApprovalResult> {
+export async function approveWithRule(prisma: PrismaClient, input: ApprovalInput): Promise<ApprovalResult> {
   if (input.secondAboveIdr > 0) {
     const gate = await firstApproval(prisma, input);
     if (gate) return gate;
@@ -32,16 +45,13 @@ export async function approveWithRule(
 }
 
 /** Records the first approval (or refuses a repeat by the same member); null: go on and approve. */
-async function firstApproval(
-  prisma: PrismaClient,
-  input: { paymentId: number; reviewer: Reviewer; reviewerName: string; secondAboveIdr: number },
-): Promise<ApprovalResult | null> {
+async function firstApproval(prisma: PrismaClient, input: ApprovalInput): Promise<ApprovalResult | null> {
   return prisma.$transaction(async (tx) => {
     // The lock approvePayment and settlement take first: first approvals and decisions queue up here.
     await tx.$queryRaw`SELECT id FROM payments WHERE id = ${input.paymentId} FOR UPDATE`;
     const payment = await tx.payment.findUnique({ where: { id: input.paymentId }, select: { id: true, status: true, gateway: true, totalIdr: true, receivedIdr: true, orderId: true } });
     if (!payment) return null;
-    const amountIdr = payment.receivedIdr ?? payment.totalIdr;
+    const amountIdr = ruleAmountIdr(payment);
     if (amountIdr <= input.secondAboveIdr) return null;
     let key: string;
     if (payment.status === "REVIEW") key = cardKeys.review(payment.id);
@@ -52,11 +62,18 @@ async function firstApproval(
     await tx.$executeRaw`INSERT INTO staff_cards (key) VALUES (${key}) ON CONFLICT (key) DO NOTHING`;
     const [card] = await tx.$queryRaw<Array<{ version: number; outcome: string | null; first_approver_id: number | null }>>`
       SELECT version, outcome, first_approver_id FROM staff_cards WHERE key = ${key} FOR UPDATE`;
-    if (!card || card.outcome !== null) return null;
-    if (card.first_approver_id === input.reviewer.userId) return { result: "same_member", key, paymentId: payment.id };
-    if (card.first_approver_id !== null) return null; // the second, different member: approve
+    if (!card) return null;
+    // A closed card whose payment can still be approved (a refused screenshot, a stale button)
+    // never means "approve alone": the card opens again and this is a fresh first approval.
+    let reset: string | null = card.outcome !== null ? "card_closed" : null;
+    if (!reset && card.first_approver_id !== null) {
+      if (card.first_approver_id === input.reviewer.userId) return { result: "same_member", key, paymentId: payment.id };
+      reset = await staleFirstApproval(tx, input.roster, payment.id, card.first_approver_id, amountIdr);
+      if (!reset) return null; // the second, different member: approve
+    }
     const [updated] = await tx.$queryRaw<Array<{ version: number }>>`
       UPDATE staff_cards SET first_approver_id = ${input.reviewer.userId}, first_approver_name = ${input.reviewerName}, first_approved_at = now(),
+             outcome = NULL, actor_user_id = NULL, actor_name = NULL, acted_at = NULL,
              version = version + 1, updated_at = now()
        WHERE key = ${key} RETURNING version`;
     await audit(tx, {
@@ -65,8 +82,33 @@ async function firstApproval(
       action: "payment.approve.first",
       targetType: "payment",
       targetId: payment.id,
-      details: { orderId: payment.orderId, amountIdr, thresholdIdr: input.secondAboveIdr, before: { approvals: 0 }, after: { approvals: 1, needed: 2 } },
+      details: {
+        orderId: payment.orderId,
+        amountIdr,
+        thresholdIdr: input.secondAboveIdr,
+        before: { approvals: reset ? 0 : card.first_approver_id === null ? 0 : 1, firstApproverId: card.first_approver_id, outcome: card.outcome },
+        after: { approvals: 1, needed: 2 },
+        ...(reset ? { reset } : {}),
+      },
     });
     return { result: "first_of_two", key, version: updated!.version, paymentId: payment.id, amountIdr };
   });
+}
+
+/**
+ * Why a recorded first approval no longer counts (null: it does): the amount changed since it
+ * was given (its audit row says what was approved), or its giver no longer holds payments.review.
+ */
+async function staleFirstApproval(tx: Db, roster: StaffRoster, paymentId: number, approverId: number, amountIdr: number): Promise<string | null> {
+  const first = await tx.auditLog.findFirst({
+    where: { action: "payment.approve.first", targetType: "payment", targetId: String(paymentId), actorUserId: approverId },
+    orderBy: { id: "desc" },
+    select: { details: true },
+  });
+  const approved = (first?.details as { amountIdr?: unknown } | null)?.amountIdr;
+  if (approved !== amountIdr) return "amount_changed";
+  const user = await tx.user.findUnique({ where: { id: approverId }, select: { telegramId: true, blocked: true, bannedAt: true, staffMembership: { select: GRANT_SELECT } } });
+  if (!user || user.blocked || user.bannedAt) return "approver_gone";
+  const { permissions } = effectiveStaff(roster.roleOf(Number(user.telegramId)), grantFrom(user.staffMembership));
+  return permissions.includes("payments.review") ? null : "approver_gone";
 }

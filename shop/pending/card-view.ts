@@ -9,6 +9,7 @@ import type { Locale } from "../messages/locale.js";
 import { formatIdr } from "../money.js";
 import { reviewButtons } from "../payments/review-notices.js";
 import { isReviewWhy } from "../payments/settle.js";
+import { ruleAmountIdr } from "./approval.js";
 import { cardState, handledBy, type CardState } from "./cards.js";
 import { ageOf } from "./items.js";
 
@@ -97,7 +98,7 @@ async function proofBody(db: Db, proofId: number, t: Translate, locale: Locale, 
       { text: t("review-reject"), data: `rev:no:${payment.id}` },
     ],
   ];
-  return { lines, open, buttons, amountIdr: payment.receivedIdr ?? payment.totalIdr };
+  return { lines, open, buttons, amountIdr: ruleAmountIdr(payment) };
 }
 
 async function reviewBody(db: Db, paymentId: number, t: Translate, now: Date): Promise<Body | null> {
@@ -116,7 +117,7 @@ async function reviewBody(db: Db, paymentId: number, t: Translate, now: Date): P
     }),
   ];
   const buttons = reviewButtons(payment.id, payment.order.status, why).map((row) => row.map((b) => ({ text: t(b.text.replace(/^t:/, "")), data: b.data })));
-  return { lines, open: payment.status === "REVIEW", buttons, amountIdr: payment.receivedIdr ?? payment.totalIdr };
+  return { lines, open: payment.status === "REVIEW", buttons, amountIdr: ruleAmountIdr(payment) };
 }
 
 async function provisioningBody(db: Db, orderId: number, episode: number, t: Translate, now: Date): Promise<Body | null> {

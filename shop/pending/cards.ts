@@ -75,10 +75,16 @@ export async function closeCards(db: Db, keys: readonly string[], outcome: CardO
     RETURNING key, version`;
 }
 
-/** The open cards of a payment: its screenshots' and its review's. */
-export async function paymentCardKeys(db: Db, paymentId: number): Promise<string[]> {
+/**
+ * The cards of a payment: its screenshots' and (`review`, the default) its review's. A decision
+ * closes the review card only when it ended money under review (applied, given back): a late
+ * transfer's approval puts money INTO review, and refusing a screenshot leaves the payment open,
+ * so those close the screenshot cards alone.
+ */
+export async function paymentCardKeys(db: Db, paymentId: number, opts: { review?: boolean } = {}): Promise<string[]> {
   const proofs = await db.transferProof.findMany({ where: { paymentId }, select: { id: true } });
-  return [cardKeys.review(paymentId), ...proofs.map((p) => cardKeys.proof(p.id))];
+  const screenshots = proofs.map((p) => cardKeys.proof(p.id));
+  return opts.review === false ? screenshots : [cardKeys.review(paymentId), ...screenshots];
 }
 
 /** Every card of an order's provisioning (all its episodes: only open ones change). */

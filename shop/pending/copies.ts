@@ -6,7 +6,7 @@
  * client's retries) fails the job, whose retry edits only the copies still behind.
  */
 import { GrammyError, InlineKeyboard, type Api } from "grammy";
-import type { PrismaClient } from "../../db/client.js";
+import type { Db, PrismaClient } from "../../db/client.js";
 import { DEFAULT_LOCALE, isLocale, type Locale } from "../messages/locale.js";
 import type { Logger } from "../platform/logger.js";
 import { copiesBehind, markShown, markUneditable } from "./cards.js";
@@ -23,7 +23,23 @@ export interface CopyDeps {
 /** Telegram's answers that mean the copy can never be edited again. */
 const GONE = /message to edit not found|message can't be edited|message_id_invalid|chat not found|bot was blocked|user is deactivated/i;
 
+/**
+ * Refreshes of one card run one at a time (a transaction-scoped advisory lock on the key): two
+ * edit jobs of the same card at once would otherwise race, and the one that read the older
+ * state could write it over the newer one's edit while markShown keeps the higher version.
+ * The second waits, then finds only the copies still behind and renders the state then.
+ */
 export async function refreshCardCopies(deps: CopyDeps, key: string): Promise<{ edited: number; gone: number; failed: number }> {
+  return deps.prisma.$transaction(
+    async (tx) => {
+      await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtext(${`card:${key}`}))::text`;
+      return refreshLocked({ ...deps, prisma: tx }, key);
+    },
+    { maxWait: 60_000, timeout: 300_000 },
+  );
+}
+
+async function refreshLocked(deps: Omit<CopyDeps, "prisma"> & { prisma: Db }, key: string): Promise<{ edited: number; gone: number; failed: number }> {
   const copies = await copiesBehind(deps.prisma, key);
   const rendered = new Map<Locale, RenderedCard | null>();
   const out = { edited: 0, gone: 0, failed: 0 };
@@ -61,7 +77,7 @@ export async function refreshCardCopies(deps: CopyDeps, key: string): Promise<{ 
   return out;
 }
 
-async function localeOf(prisma: PrismaClient, chatId: number): Promise<Locale> {
+async function localeOf(prisma: Db, chatId: number): Promise<Locale> {
   const user = await prisma.user.findUnique({ where: { telegramId: BigInt(chatId) }, select: { language: true } });
   return isLocale(user?.language) ? user.language : DEFAULT_LOCALE;
 }

@@ -9,7 +9,7 @@ import { approveWithRule } from "../../../shop/pending/approval.js";
 import { queueCardEdits } from "../../../jobs/card-edits.js";
 import { actorOf, paymentDecided, paymentHandledNote, paymentOpen } from "../pending-cards.js";
 import type { ShopUser } from "../../../shop/users/directory.js";
-import { staffActor } from "../../../shop/users/staff.js";
+import { configRoster, staffActor } from "../../../shop/users/staff.js";
 import type { BotContext, BotDeps, ConvContext } from "../../context.js";
 import { isLocale } from "../../../shop/messages/locale.js";
 import { allowedTo } from "../../middlewares/permission.filter.js";
@@ -93,7 +93,13 @@ staff.callbackQuery(/^rev:ok2:(\d+)$/, async (ctx) => {
   const reviewer = reviewerOf(ctx.shopUser)!;
   const actor = actorOf(ctx.shopUser, ctx.from.first_name);
   const paymentId = Number(ctx.match[1]);
-  const result = await approveWithRule(ctx.deps.prisma, { paymentId, reviewer, reviewerName: actor.name, secondAboveIdr: ctx.deps.config.pending.secondStaffAboveIdr });
+  const result = await approveWithRule(ctx.deps.prisma, {
+    paymentId,
+    reviewer,
+    reviewerName: actor.name,
+    secondAboveIdr: ctx.deps.config.pending.secondStaffAboveIdr,
+    roster: configRoster(ctx.deps.config),
+  });
   if (result.result === "same_member") {
     await ctx.answerCallbackQuery({ text: ctx.t("pend-same-member"), show_alert: true });
     return;
@@ -110,7 +116,8 @@ staff.callbackQuery(/^rev:ok2:(\d+)$/, async (ctx) => {
     await ctx.editMessageText(note ?? problem).catch(() => ctx.reply(note ?? problem));
     return;
   }
-  await paymentDecided(ctx.deps, paymentId, "approved", actor);
+  // "paid" ended the payment; "review" (a late transfer) put its money under review: that card stays open.
+  await paymentDecided(ctx.deps, paymentId, "approved", actor, result.result === "paid");
   await tellCustomer(ctx.deps, result);
   await ctx.editMessageText(ctx.t("review-approved", { seller: actor.name })).catch(() => undefined);
 });
@@ -194,7 +201,7 @@ export function rejectConversation(deps: BotDeps) {
           : await refundReviewedPayment(deps.prisma, { paymentId: args.paymentId, reviewer: now, reason, to: purpose });
       if (r.result === "rejected" || r.result === "returned") {
         const outcome = r.result === "rejected" ? "rejected" : r.to === "wallet" ? "refunded-wallet" : "refunded-outside";
-        await paymentDecided(deps, args.paymentId, outcome, { userId: now.userId, name: user.firstName || from.first_name });
+        await paymentDecided(deps, args.paymentId, outcome, { userId: now.userId, name: user.firstName || from.first_name }, r.result === "returned");
       }
       await tellCustomer(deps, r, reason);
       if (r.result === "not_reviewable") {

@@ -7,14 +7,18 @@
 import { Api } from "grammy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approveWithRule } from "../../../shop/pending/approval.js";
-import { closeCards, recordCopy } from "../../../shop/pending/cards.js";
+import { renderCard } from "../../../shop/pending/card-view.js";
+import { cardKeys, cardState, closeCards, paymentCardKeys, recordCopy } from "../../../shop/pending/cards.js";
 import { refreshCardCopies } from "../../../shop/pending/copies.js";
 import { pendingItems } from "../../../shop/pending/items.js";
+import { configRoster } from "../../../shop/users/staff.js";
 import { createTestDatabase, type TestDatabase } from "../../support/db.js";
 import { failedVpsOrder, paymentUnderReview, userRow } from "../../support/factories.js";
 
 let db: TestDatabase;
 let code = 0;
+/** Rina and Budi (below) are sellers. */
+const roster = configRoster({ ownerIds: [], sellerIds: [9_600_001, 9_600_002] });
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -38,7 +42,7 @@ describe("approvals at the same instant", () => {
   it("without the rule: one pays, the other is told it is no longer reviewable", async () => {
     const { a, b } = await staff();
     const payment = await underReview(100_000);
-    const results = await Promise.all([a, b].map((reviewer, i) => approveWithRule(db.prisma, { paymentId: payment.id, reviewer, reviewerName: `S${i}`, secondAboveIdr: 0 })));
+    const results = await Promise.all([a, b].map((reviewer, i) => approveWithRule(db.prisma, { paymentId: payment.id, reviewer, reviewerName: `S${i}`, secondAboveIdr: 0, roster })));
     expect(results.map((r) => r.result).sort()).toEqual(["not_reviewable", "paid"]);
     expect(await db.prisma.orderStatusHistory.count({ where: { orderId: payment.orderId, toStatus: "PAID" } })).toBe(1);
   });
@@ -46,7 +50,7 @@ describe("approvals at the same instant", () => {
   it("with the rule: two different first taps at once make one 1/2 and one approval, paid once", async () => {
     const { a, b } = await staff();
     const payment = await underReview(200_000);
-    const results = await Promise.all([a, b].map((reviewer, i) => approveWithRule(db.prisma, { paymentId: payment.id, reviewer, reviewerName: `S${i}`, secondAboveIdr: 150_000 })));
+    const results = await Promise.all([a, b].map((reviewer, i) => approveWithRule(db.prisma, { paymentId: payment.id, reviewer, reviewerName: `S${i}`, secondAboveIdr: 150_000, roster })));
     expect(results.map((r) => r.result).sort()).toEqual(["first_of_two", "paid"]);
     expect(await db.prisma.orderStatusHistory.count({ where: { orderId: payment.orderId, toStatus: "PAID" } })).toBe(1);
     expect(await db.prisma.auditLog.count({ where: { targetId: String(payment.id), action: "payment.approve.first" } })).toBe(1);
@@ -55,13 +59,96 @@ describe("approvals at the same instant", () => {
   it("with the rule: the same member twice at once is one 1/2 and one refusal, nothing paid", async () => {
     const { a } = await staff();
     const payment = await underReview(300_000);
-    const results = await Promise.all([0, 1].map(() => approveWithRule(db.prisma, { paymentId: payment.id, reviewer: a, reviewerName: "Rina", secondAboveIdr: 150_000 })));
+    const results = await Promise.all([0, 1].map(() => approveWithRule(db.prisma, { paymentId: payment.id, reviewer: a, reviewerName: "Rina", secondAboveIdr: 150_000, roster })));
     expect(results.map((r) => r.result).sort()).toEqual(["first_of_two", "same_member"]);
     expect(await db.prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).toMatchObject({ status: "REVIEW" });
   });
 });
 
+describe("the two-person rule has no way around it", () => {
+  const approve = (reviewer: { userId: number; role: "SELLER" }, paymentId: number, r = roster) =>
+    approveWithRule(db.prisma, { paymentId, reviewer, reviewerName: "S", secondAboveIdr: 150_000, roster: r });
+
+  it("a closed card whose payment is still approvable starts a fresh first approval, never an approval alone", async () => {
+    const { a, b } = await staff();
+    const payment = await underReview(200_000);
+    await closeCards(db.prisma, [cardKeys.review(payment.id)], "rejected", { userId: a.userId, name: "Rina" });
+    expect((await approve(b, payment.id)).result).toBe("first_of_two");
+    expect(await db.prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).toMatchObject({ status: "REVIEW" });
+    expect(await cardState(db.prisma, cardKeys.review(payment.id))).toMatchObject({ outcome: null, firstApproverId: b.userId });
+    expect((await approve(a, payment.id)).result).toBe("paid");
+  });
+
+  it("underpaid money under review is judged by what approving settles (the order's total)", async () => {
+    const { a } = await staff();
+    const payment = await underReview(200_000);
+    await db.prisma.payment.update({ where: { id: payment.id }, data: { receivedIdr: 10_000 } });
+    expect((await approve(a, payment.id)).result).toBe("first_of_two");
+    expect(await db.prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).toMatchObject({ status: "REVIEW" });
+  });
+
+  it("a first approval whose giver no longer holds payments.review does not count", async () => {
+    const { a, b } = await staff();
+    const payment = await underReview(200_000);
+    expect((await approve(a, payment.id)).result).toBe("first_of_two");
+    const withoutRina = configRoster({ ownerIds: [], sellerIds: [9_600_002] });
+    expect((await approve(b, payment.id, withoutRina)).result).toBe("first_of_two");
+    expect(await db.prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).toMatchObject({ status: "REVIEW" });
+  });
+
+  it("a first approval of another amount does not count", async () => {
+    const { a, b } = await staff();
+    const payment = await underReview(200_000);
+    expect((await approve(a, payment.id)).result).toBe("first_of_two");
+    await db.prisma.payment.update({ where: { id: payment.id }, data: { receivedIdr: 900_000 } });
+    expect((await approve(b, payment.id)).result).toBe("first_of_two");
+    expect(await db.prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).toMatchObject({ status: "REVIEW" });
+    expect((await approve(a, payment.id)).result).toBe("paid");
+  });
+
+  it("a decision that did not end money under review leaves its review card open, with its buttons", async () => {
+    const { a } = await staff();
+    const payment = await underReview(100_000);
+    await closeCards(db.prisma, await paymentCardKeys(db.prisma, payment.id, { review: false }), "approved", { userId: a.userId, name: "Rina" });
+    const card = await renderCard(db.prisma, cardKeys.review(payment.id), (k) => k, "id", { secondAboveIdr: 0 });
+    expect(card?.open).toBe(true);
+    expect(card?.buttons.length).toBeGreaterThan(0);
+  });
+});
+
 describe("editing every copy of a card", () => {
+  it("two refreshes of one card at once never leave a copy showing the older state", async () => {
+    const { a } = await staff();
+    const payment = await underReview(120_000);
+    const key = cardKeys.review(payment.id);
+    await recordCopy(db.prisma, key, 9_600_001, 31);
+    await db.prisma.$executeRaw`UPDATE staff_cards SET version = 1, first_approver_id = ${a.userId}, first_approver_name = 'Rina', first_approved_at = now() WHERE key = ${key}`;
+    const shown: string[] = [];
+    let calls = 0;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const api = new Api("1:x", {
+      fetch: (async (_url: string, init: RequestInit) => {
+        const body = JSON.parse(String(init.body)) as { chat_id: number; text: string };
+        if (++calls === 1) await held;
+        shown.push(body.text);
+        return Response.json({ ok: true, result: { message_id: 31, date: 0, chat: { id: body.chat_id, type: "private" } } });
+      }) as unknown as typeof fetch,
+    });
+    const deps = { prisma: db.prisma, api, t: (_l: string, k: string) => k, secondAboveIdr: 100_000 };
+    const first = refreshCardCopies(deps, key);
+    await expect.poll(() => calls, { timeout: 20_000 }).toBe(1);
+    await closeCards(db.prisma, [key], "approved", { userId: a.userId, name: "Rina" });
+    let secondDone = false;
+    const second = refreshCardCopies(deps, key).finally(() => (secondDone = true));
+    const waiting = async () => (await db.prisma.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)[0]!.n;
+    await expect.poll(async () => secondDone || (await waiting()) > 0, { timeout: 20_000 }).toBe(true);
+    release();
+    await Promise.all([first, second]);
+    expect(shown.at(-1)).toContain("pend-done-approved");
+  });
+
+
   it("a copy Telegram will not edit is set aside and logged, never fatal; the others are edited", async () => {
     const { a } = await staff();
     const payment = await underReview(120_000);
