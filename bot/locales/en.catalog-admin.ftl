@@ -85,14 +85,16 @@ cat-adm-ask-price = New price in rupiah?
 cat-adm-ask-price-for = New price for { $months } months, in rupiah?
 cat-adm-ask-months = How many months (1–36)?
 cat-adm-ask-reseller = { $tier } price for { $months } months, in rupiah? (Skip = remove this reseller price.)
-cat-adm-ask-stock = How many units in stock? Write a number, or pick unlimited.
+cat-adm-ask-stock = Stock now: { $now }. How many units in stock? Write a number, or pick unlimited.
+    To stop sales, switch the plan off (⛔) — units held by unpaid orders come back to stock when those orders expire.
+cat-adm-stock-changed = The stock changed meanwhile (a unit sold or came back), now { $stock }. Nothing was changed — set it again?
 cat-adm-ask-name = The plan's name as customers see it?
 cat-adm-ask-bandwidth = Monthly transfer in GB (e.g. 1000)?
 cat-adm-ask-promo-label = The promo's name as customers see it (e.g. 12.12 Sale)?
 cat-adm-ask-kind = Kind of discount?
 cat-adm-kind-percent = Percent (%)
 cat-adm-kind-fixed = Amount (Rp)
-cat-adm-ask-value-percent = How many percent off (1–100)?
+cat-adm-ask-value-percent = How many percent off (1–99)?
 cat-adm-ask-value-fixed = How many rupiah off?
 cat-adm-ask-cap = At most how many rupiah off? (Skip = no cap.)
 cat-adm-ask-promo-months = Only for a duration of how many months? (Skip = every duration.)
@@ -102,7 +104,11 @@ cat-adm-ask-ends = Ending when? A bare date = until the end of that day (Jakarta
 cat-adm-promo-confirm = New promo:
     <b>{ $label }</b> — { $discount } off, at most { $cap }
     Duration: { $months } · { $starts } – { $ends }
-cat-adm-promo-bad-value = Invalid discount (percent 1–100, or an amount above 0).
+    Prices:
+    { $prices }
+cat-adm-promo-preview = { $months } mo: { $before } → <b>{ $after }</b>
+cat-adm-promo-bad-value = Invalid discount (percent 1–99, or an amount above 0).
+cat-adm-promo-bad-free = This discount is at or above the plan's (cheapest) price, so the plan would be free. The promo was not saved — check the amount.
 cat-adm-promo-bad-cap = Invalid cap.
 cat-adm-promo-bad-duration = Invalid duration.
 cat-adm-promo-bad-window = The end must be after the start. Nothing was saved.
@@ -136,6 +142,7 @@ cat-adm-coupon-confirm = New coupon <b>{ $code }</b>:
     Valid { $from } – { $to }
     Limit { $limit } · per customer { $perUser } · first order only: { $first }
     Plans: { $plans } · durations: { $durations }
+cat-adm-coupon-free-warning = ⚠️ This discount is at or above the cheapest price it applies to ({ $cheapest }): that plan becomes FREE. Check the amount before saving.
 cat-adm-coupon-created = ✅ Coupon created.
 cat-adm-coupon-bad-plans = Unknown plan codes: { $codes }. The coupon was not created.
 cat-adm-coupon-bad-code = Invalid coupon code. The coupon was not created.

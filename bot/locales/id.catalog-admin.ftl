@@ -85,14 +85,16 @@ cat-adm-ask-price = Harga baru dalam rupiah?
 cat-adm-ask-price-for = Harga baru untuk { $months } bulan, dalam rupiah?
 cat-adm-ask-months = Durasi berapa bulan (1–36)?
 cat-adm-ask-reseller = Harga { $tier } untuk { $months } bulan, dalam rupiah? (Lewati = hapus harga reseller ini.)
-cat-adm-ask-stock = Stok berapa unit? Tulis angka, atau pilih tanpa batas.
+cat-adm-ask-stock = Stok sekarang: { $now }. Stok berapa unit? Tulis angka, atau pilih tanpa batas.
+    Untuk menghentikan penjualan, matikan paketnya (⛔) — unit yang dipegang pesanan belum dibayar kembali ke stok saat pesanan itu kedaluwarsa.
+cat-adm-stock-changed = Stok berubah sementara itu (ada yang terjual atau kembali), sekarang { $stock }. Tidak ada yang diubah — atur lagi?
 cat-adm-ask-name = Nama paket yang dilihat pembeli?
 cat-adm-ask-bandwidth = Transfer per bulan dalam GB (mis. 1000)?
 cat-adm-ask-promo-label = Nama promo yang dilihat pembeli (mis. Harbolnas 12.12)?
 cat-adm-ask-kind = Jenis potongan?
 cat-adm-kind-percent = Persen (%)
 cat-adm-kind-fixed = Nominal (Rp)
-cat-adm-ask-value-percent = Potongan berapa persen (1–100)?
+cat-adm-ask-value-percent = Potongan berapa persen (1–99)?
 cat-adm-ask-value-fixed = Potongan berapa rupiah?
 cat-adm-ask-cap = Potongan paling banyak berapa rupiah? (Lewati = tanpa batas.)
 cat-adm-ask-promo-months = Hanya untuk durasi berapa bulan? (Lewati = semua durasi.)
@@ -102,7 +104,11 @@ cat-adm-ask-ends = Berakhir kapan? Tanggal saja = sampai akhir hari itu (WIB).
 cat-adm-promo-confirm = Promo baru:
     <b>{ $label }</b> — potongan { $discount }, maks. { $cap }
     Durasi: { $months } · { $starts } – { $ends }
-cat-adm-promo-bad-value = Potongan tidak valid (persen 1–100, atau nominal lebih dari 0).
+    Harga:
+    { $prices }
+cat-adm-promo-preview = { $months } bln: { $before } → <b>{ $after }</b>
+cat-adm-promo-bad-value = Potongan tidak valid (persen 1–99, atau nominal lebih dari 0).
+cat-adm-promo-bad-free = Potongan ini sama dengan atau lebih dari harga paket (termurah), jadi paket akan gratis. Promo tidak disimpan — periksa nominalnya.
 cat-adm-promo-bad-cap = Batas potongan tidak valid.
 cat-adm-promo-bad-duration = Durasi tidak valid.
 cat-adm-promo-bad-window = Waktu berakhir harus setelah waktu mulai. Tidak ada yang disimpan.
@@ -136,6 +142,7 @@ cat-adm-coupon-confirm = Kupon baru <b>{ $code }</b>:
     Berlaku { $from } – { $to }
     Batas { $limit } · per pembeli { $perUser } · hanya pesanan pertama: { $first }
     Paket: { $plans } · durasi: { $durations }
+cat-adm-coupon-free-warning = ⚠️ Potongan ini sama dengan atau lebih dari harga termurah yang dikenainya ({ $cheapest }): paket itu jadi GRATIS. Periksa nominalnya sebelum menyimpan.
 cat-adm-coupon-created = ✅ Kupon dibuat.
 cat-adm-coupon-bad-plans = Kode paket tidak dikenal: { $codes }. Kupon tidak dibuat.
 cat-adm-coupon-bad-code = Kode kupon tidak valid. Kupon tidak dibuat.

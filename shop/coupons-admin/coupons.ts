@@ -21,7 +21,7 @@ const inRange = (v: number | null, min: number, max: number) => v === null || (N
 /** Why a draft cannot be a coupon (before the database is asked), or null. */
 export function couponProblem(d: CouponDraft): CouponProblem | null {
   if (!/^[A-Z0-9_-]{3,32}$/.test(d.code)) return "code";
-  if (!inRange(d.value, 1, d.kind === "PERCENT" ? 100 : MAX_IDR)) return "value";
+  if (!inRange(d.value, 1, d.kind === "PERCENT" ? 99 : MAX_IDR)) return "value";
   if (!inRange(d.maxDiscountIdr, 1, MAX_IDR)) return "cap";
   if (!inRange(d.minOrderIdr, 1, MAX_IDR)) return "min";
   if (d.validFrom && d.validTo && d.validTo.getTime() <= d.validFrom.getTime()) return "window";
@@ -60,6 +60,24 @@ export async function setCouponActive(prisma: PrismaClient, actor: CatalogStaff,
     await auditChange(tx, actor, { action: input.active ? "coupon.enable" : "coupon.disable", targetType: "coupon", targetId: input.id, before: { active: before.active }, after: { active: input.active }, extra: { code: before.code } });
     return { ok: true };
   });
+}
+
+/**
+ * The cheapest active price a coupon applies to (its plans, or every active plan; its durations,
+ * or all), or null when none: a fixed coupon at or above it makes that plan free — the confirm
+ * screen warns.
+ */
+export async function cheapestCouponPrice(prisma: PrismaClient, d: { planIds: number[]; durations: number[] }): Promise<number | null> {
+  const row = await prisma.planPrice.findFirst({
+    where: {
+      active: true,
+      plan: d.planIds.length ? { id: { in: d.planIds } } : { active: true },
+      ...(d.durations.length ? { durationMonths: { in: d.durations } } : {}),
+    },
+    orderBy: { priceIdr: "asc" },
+    select: { priceIdr: true },
+  });
+  return row?.priceIdr ?? null;
 }
 
 export const COUPON_PAGE = 8;

@@ -280,3 +280,102 @@ describe("a member without the permission", () => {
     expect((await h.prisma.coupon.findUniqueOrThrow({ where: { id: coupon.id } })).active).toBe(true);
   });
 });
+
+describe("review fixes", () => {
+  it("a stock number typed after a unit sold is not saved: the owner sees the stock now and sets it again", async () => {
+    const plan = await vultr1gb();
+    await tap(OWNER, `ca:plan:${plan.id}`);
+    await say(OWNER, "/cancel");
+    await h.prisma.plan.update({ where: { id: plan.id }, data: { stock: 5 } });
+    const prompt = texts(await tap(OWNER, `ca:st:${plan.id}`));
+    expect(prompt).toContain("Stok sekarang: 5");
+    expect(prompt).toContain("matikan paketnya");
+    // One unit sells while the owner types (what the orders_plan_stock trigger does).
+    await h.prisma.$executeRaw`UPDATE plans SET stock = stock - 1 WHERE id = ${plan.id}`;
+    const calls = await send(updates.text(OWNER, "5"));
+    expect(texts(calls)).toContain("Stok berubah sementara itu");
+    expect(texts(calls)).toContain("sekarang 4");
+    expect((await vultr1gb()).stock).toBe(4);
+    expect(lastButtons(calls).map((b) => b.data)).toContain(`ca:st:${plan.id}`);
+    // Again from the fresh reading: saved.
+    expect(texts(await tap(OWNER, `ca:st:${plan.id}`))).toContain("Stok sekarang: 4");
+    expect(await say(OWNER, "5")).toContain("Stok: 5");
+    expect((await vultr1gb()).stock).toBe(5);
+  });
+
+  it("the reseller price question escapes the tier's name", async () => {
+    const plan = await vultr1gb();
+    const tier = await h.prisma.resellerTier.findFirstOrThrow();
+    await h.prisma.resellerTier.update({ where: { id: tier.id }, data: { name: "Gold <VIP> & Co" } });
+    try {
+      const asked = texts(await tap(OWNER, `ca:rp:${plan.id}:${tier.id}:1`));
+      expect(asked).toContain("Gold &lt;VIP&gt; &amp; Co");
+      expect(asked).not.toContain("<VIP>");
+      await tap(OWNER, "ca:fx");
+    } finally {
+      await h.prisma.resellerTier.update({ where: { id: tier.id }, data: { name: tier.name } });
+    }
+  });
+
+  it("a promo shows each duration's price before saving and is refused when it would make the plan free", async () => {
+    const plan = await vultr1gb();
+    const lowest = (await h.prisma.planPrice.findFirstOrThrow({ where: { planId: plan.id, active: true }, orderBy: { priceIdr: "asc" } })).priceIdr;
+    await tap(OWNER, `ca:pmn:${plan.id}`);
+    await say(OWNER, "Salah ketik");
+    await tap(OWNER, "ca:fa:1"); // fixed
+    await say(OWNER, String(lowest));
+    await tap(OWNER, "ca:fs"); // every duration
+    await tap(OWNER, "ca:fa:0"); // starts now
+    const confirm = await say(OWNER, "2099-12-31");
+    expect(confirm).toContain("Harga:");
+    expect(confirm).toContain("1 bln:");
+    expect(confirm).toContain("Rp 0");
+    expect(texts(await tap(OWNER, "ca:fok"))).toContain("paket akan gratis");
+    expect(await h.prisma.promo.count({ where: { label: "Salah ketik" } })).toBe(0);
+    // 100 percent is not a promo.
+    await tap(OWNER, `ca:pmn:${plan.id}`);
+    await say(OWNER, "Seratus");
+    await tap(OWNER, "ca:fa:0"); // percent
+    expect(await say(OWNER, "100")).toContain("di luar batas");
+    await tap(OWNER, "ca:fx");
+  });
+
+  it("a fixed coupon at or above the cheapest price it applies to is flagged on the confirm screen", async () => {
+    const plan = await vultr1gb();
+    const lowest = (await h.prisma.planPrice.findFirstOrThrow({ where: { planId: plan.id, active: true }, orderBy: { priceIdr: "asc" } })).priceIdr;
+    await say(OWNER, "/coupons");
+    await tap(OWNER, "cp:new");
+    await say(OWNER, "TYPO50");
+    await tap(OWNER, "cp:fa:1"); // fixed
+    await say(OWNER, String(lowest));
+    for (let i = 0; i < 5; i++) await tap(OWNER, "cp:fs"); // min, from, to, limit, per user
+    await tap(OWNER, "cp:fa:1"); // not first order only
+    await say(OWNER, plan.code);
+    const confirm = texts(await tap(OWNER, "cp:fs")); // every duration
+    expect(confirm).toContain("GRATIS");
+    await tap(OWNER, "cp:fx");
+    expect(await h.prisma.coupon.count({ where: { code: "TYPO50" } })).toBe(0);
+  });
+
+  it("a member who loses catalog.manage mid-form changes nothing with the number typed afterwards", async () => {
+    const MEMBER: TestUser = { id: 5_600_050, first_name: "Staf" };
+    await say(MEMBER, "/start");
+    const user = await h.prisma.user.findUniqueOrThrow({ where: { telegramId: BigInt(MEMBER.id) } });
+    const role = await h.prisma.staffRole.create({ data: { name: "Katalog (tes)", permissions: ["catalog.manage"] } });
+    await h.prisma.staffMember.create({ data: { userId: user.id, roleId: role.id } });
+    await h.core.users.forget(MEMBER.id);
+    const plan = await vultr1gb();
+    const stock = plan.stock;
+    expect(texts(await tap(MEMBER, `ca:st:${plan.id}`))).toContain("Stok berapa unit");
+    await h.prisma.staffMember.update({ where: { userId: user.id }, data: { roleId: null } });
+    await h.core.users.forget(MEMBER.id);
+    await say(MEMBER, "3");
+    expect((await vultr1gb()).stock).toBe(stock);
+    expect(await h.prisma.auditLog.count({ where: { actorUserId: user.id, action: "plan.stock.update" } })).toBe(0);
+    // And the form is gone: given the power back, the number still changes nothing.
+    await h.prisma.staffMember.update({ where: { userId: user.id }, data: { roleId: role.id } });
+    await h.core.users.forget(MEMBER.id);
+    await say(MEMBER, "3");
+    expect((await vultr1gb()).stock).toBe(stock);
+  });
+});

@@ -1,6 +1,6 @@
 import { Composer, InlineKeyboard } from "grammy";
 import { parseCode, parseJakartaDate, parseRupiah, parseWhole, parseWholeList, type Parsed } from "../../../shop/catalog/admin/input.js";
-import { couponCard, couponRedemptions, createCoupon, listCoupons, planIdsByCode, setCouponActive, type CouponDraft } from "../../../shop/coupons-admin/coupons.js";
+import { cheapestCouponPrice, couponCard, couponRedemptions, createCoupon, listCoupons, planIdsByCode, setCouponActive, type CouponDraft } from "../../../shop/coupons-admin/coupons.js";
 import { escapeHtml, formatDateTime, formatIdr } from "../../../shop/messages/format.js";
 import type { BotContext } from "../../context.js";
 import { allowedTo } from "../../middlewares/permission.filter.js";
@@ -137,7 +137,7 @@ defineForm("coupon", {
   fields: [
     { key: "code", ask: () => ["cat-adm-ask-coupon-code"], parse: parseCode },
     { key: "kind", ask: () => ["cat-adm-ask-kind"], choices: [{ label: "cat-adm-kind-percent", value: "PERCENT" }, { label: "cat-adm-kind-fixed", value: "FIXED" }] },
-    { key: "value", ask: (_a, v) => [v.kind === "FIXED" ? "cat-adm-ask-value-fixed" : "cat-adm-ask-value-percent"], parse: (t, v) => (v.kind === "FIXED" ? parseRupiah(t) : parseWhole(t, 1, 100)) },
+    { key: "value", ask: (_a, v) => [v.kind === "FIXED" ? "cat-adm-ask-value-fixed" : "cat-adm-ask-value-percent"], parse: (t, v) => (v.kind === "FIXED" ? parseRupiah(t) : parseWhole(t, 1, 99)) },
     { key: "cap", ask: () => ["cat-adm-ask-cap"], parse: parseRupiah, optional: true, when: (v) => v.kind === "PERCENT" },
     { key: "min", ask: () => ["cat-adm-ask-min"], parse: parseRupiah, optional: true },
     { key: "from", ask: () => ["cat-adm-ask-from"], parse: (t) => parseJakartaDate(t), optional: true },
@@ -151,6 +151,10 @@ defineForm("coupon", {
   confirm: async (ctx, _a, v) => {
     const d = draftOf(v);
     const kit = kitOf(ctx);
+    // A fixed coupon at or above the cheapest price it applies to makes that plan free: say so.
+    const plans = await planIdsByCode(ctx.deps.prisma, d.planCodes);
+    const cheapest = d.kind === "FIXED" && plans.ok ? await cheapestCouponPrice(ctx.deps.prisma, { planIds: plans.ids, durations: d.durations }) : null;
+    const warning = cheapest !== null && d.value >= cheapest ? `\n\n${ctx.t("cat-adm-coupon-free-warning", { cheapest: formatIdr(cheapest) })}` : "";
     return ctx.t("cat-adm-coupon-confirm", {
       code: escapeHtml(d.code),
       discount: d.kind === "PERCENT" ? `${d.value}%` : formatIdr(d.value),
@@ -163,7 +167,7 @@ defineForm("coupon", {
       first: ctx.t(d.firstOrderOnly ? "cat-adm-yes" : "cat-adm-no"),
       plans: d.planCodes.map(escapeHtml).join(", ") || ctx.t("cat-adm-all"),
       durations: d.durations.join(", ") || ctx.t("cat-adm-all"),
-    });
+    }) + warning;
   },
   submit: async (ctx, _a, v) => {
     const { planCodes: codes, ...rest } = draftOf(v);

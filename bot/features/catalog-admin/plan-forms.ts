@@ -1,7 +1,8 @@
+import { InlineKeyboard } from "grammy";
 import type { ProviderCode } from "../../../db/client.js";
 import { parseJakartaDate, parseRupiah, parseText, parseWhole } from "../../../shop/catalog/admin/input.js";
 import { MAX_MONTHS, MAX_STOCK, planCard, setPlanDetails, setPlanPrice, setPlanStock, setResellerPrice, type EditResult } from "../../../shop/catalog/admin/plans.js";
-import { createPromo } from "../../../shop/catalog/admin/promos.js";
+import { createPromo, promoPreview } from "../../../shop/catalog/admin/promos.js";
 import { escapeHtml, formatDateTime, formatIdr } from "../../../shop/messages/format.js";
 import type { BotContext } from "../../context.js";
 import { render } from "../catalog/browse.feature.js";
@@ -52,7 +53,7 @@ defineForm("price-add", {
 
 defineForm("reseller", {
   ...AREA,
-  fields: [{ ...priceField(), optional: true, ask: (a: Args) => ["cat-adm-ask-reseller", { months: a.months!, tier: a.tier! }] }],
+  fields: [{ ...priceField(), optional: true, ask: (a: Args) => ["cat-adm-ask-reseller", { months: a.months!, tier: escapeHtml(String(a.tier!)) }] }],
   submit: async (ctx, a, v) => {
     const priceIdr = v.price === null ? null : n(v.price);
     await after(ctx, n(a.planId), await setResellerPrice(ctx.deps.prisma, catalogActor(ctx), { planId: n(a.planId), tierId: n(a.tierId), months: n(a.months), priceIdr }));
@@ -61,8 +62,15 @@ defineForm("reseller", {
 
 defineForm("stock", {
   ...AREA,
-  fields: [{ key: "stock", ask: () => ["cat-adm-ask-stock"], parse: (t) => parseWhole(t, 0, MAX_STOCK), choices: [{ label: "cat-adm-stock-unlimited", value: null }] }],
-  submit: async (ctx, a, v) => after(ctx, n(a.planId), await setPlanStock(ctx.deps.prisma, catalogActor(ctx), { planId: n(a.planId), stock: v.stock === null ? null : n(v.stock) })),
+  fields: [{ key: "stock", ask: (a: Args) => ["cat-adm-ask-stock", { now: a.shown === undefined || n(a.shown) < 0 ? "∞" : n(a.shown) }], parse: (t) => parseWhole(t, 0, MAX_STOCK), choices: [{ label: "cat-adm-stock-unlimited", value: null }] }],
+  submit: async (ctx, a, v) => {
+    // `shown`: the stock on the card when the form opened (-1 = unlimited); written only if still so.
+    const expected = a.shown === undefined ? undefined : n(a.shown) < 0 ? null : n(a.shown);
+    const result = await setPlanStock(ctx.deps.prisma, catalogActor(ctx), { planId: n(a.planId), stock: v.stock === null ? null : n(v.stock), expected });
+    if (result.ok || result.reason !== "changed") return after(ctx, n(a.planId), result);
+    const now = result.current === null ? ctx.t("cat-adm-stock-unlimited") : result.current;
+    await ctx.reply(ctx.t("cat-adm-stock-changed", { stock: now }), { reply_markup: new InlineKeyboard().text(ctx.t("cat-adm-stock"), `ca:st:${n(a.planId)}`) });
+  },
 });
 
 defineForm("rename", {
@@ -93,7 +101,7 @@ defineForm("promo", {
   fields: [
     { key: "label", ask: () => ["cat-adm-ask-promo-label"], parse: (t) => parseText(t, 64) },
     { key: "kind", ask: () => ["cat-adm-ask-kind"], choices: [{ label: "cat-adm-kind-percent", value: "PERCENT" }, { label: "cat-adm-kind-fixed", value: "FIXED" }] },
-    { key: "value", ask: (_a, v) => [v.kind === "FIXED" ? "cat-adm-ask-value-fixed" : "cat-adm-ask-value-percent"], parse: (t, v) => (v.kind === "FIXED" ? parseRupiah(t) : parseWhole(t, 1, 100)) },
+    { key: "value", ask: (_a, v) => [v.kind === "FIXED" ? "cat-adm-ask-value-fixed" : "cat-adm-ask-value-percent"], parse: (t, v) => (v.kind === "FIXED" ? parseRupiah(t) : parseWhole(t, 1, 99)) },
     { key: "cap", ask: () => ["cat-adm-ask-cap"], parse: parseRupiah, optional: true, when: (v) => v.kind === "PERCENT" },
     { key: "months", ask: () => ["cat-adm-ask-promo-months"], parse: (t) => parseWhole(t, 1, MAX_MONTHS), optional: true },
     { key: "starts", ask: () => ["cat-adm-ask-starts"], parse: (t) => parseJakartaDate(t), choices: [{ label: "cat-adm-now", value: null }] },
@@ -109,6 +117,7 @@ defineForm("promo", {
       months: d.durationMonths ?? "—",
       starts: formatDateTime(d.startsAt, locale),
       ends: formatDateTime(d.endsAt, locale),
+      prices: (await promoPreview(ctx.deps.prisma, d)).map((p) => ctx.t("cat-adm-promo-preview", { months: p.durationMonths, before: formatIdr(p.priceIdr), after: formatIdr(p.afterIdr) })).join("\n") || "—",
     });
   },
   submit: async (ctx, a, v) => {

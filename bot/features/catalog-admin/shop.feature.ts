@@ -66,7 +66,12 @@ staff.callbackQuery(/^ca:pt:(\d+):(\d+):([01])$/, async (ctx) => {
 // Guided inputs: the button names the plan (and duration, tier); the answer is typed.
 staff.callbackQuery(/^ca:pr:(\d+):(\d+)$/, (ctx) => startForm(ctx, "price", { planId: Number(ctx.match[1]), months: Number(ctx.match[2]) }));
 staff.callbackQuery(/^ca:pa:(\d+)$/, (ctx) => startForm(ctx, "price-add", { planId: Number(ctx.match[1]) }));
-staff.callbackQuery(/^ca:st:(\d+)$/, (ctx) => startForm(ctx, "stock", { planId: Number(ctx.match[1]) }));
+staff.callbackQuery(/^ca:st:(\d+)$/, async (ctx) => {
+  const plan = await ctx.deps.prisma.plan.findUnique({ where: { id: Number(ctx.match[1]) }, select: { id: true, stock: true } });
+  if (!plan) return notFound(ctx);
+  // The stock as read now goes with the form: the answer is saved only if no unit sold meanwhile.
+  await startForm(ctx, "stock", { planId: plan.id, shown: plan.stock ?? -1 });
+});
 staff.callbackQuery(/^ca:nm:(\d+)$/, (ctx) => startForm(ctx, "rename", { planId: Number(ctx.match[1]) }));
 staff.callbackQuery(/^ca:bw:(\d+)$/, (ctx) => startForm(ctx, "bandwidth", { planId: Number(ctx.match[1]) }));
 staff.callbackQuery(/^ca:pmn:(\d+)$/, (ctx) => startForm(ctx, "promo", { planId: Number(ctx.match[1]) }));

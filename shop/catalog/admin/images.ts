@@ -36,7 +36,9 @@ export async function attachImage(prisma: PrismaClient, actor: CatalogStaff, inp
       const code = taken ? `${base}-${imageCodeFor(live.ref)}`.slice(0, 64) : base;
       image = await tx.osImage.create({ data: { providerId: plan.providerId, code, name: live.name, providerRef: live.ref } });
     } else if (!image.active) {
+      // Switched off for every plan of the provider: back on for all of them, so it is audited.
       image = await tx.osImage.update({ where: { id: image.id }, data: { active: true } });
+      await auditChange(tx, actor, { action: "image.enable", targetType: "image", targetId: image.id, before: { active: false }, after: { active: true }, extra: { planId: plan.id, code: image.code, ref: image.providerRef } });
     }
     const linked = await tx.planImage.findUnique({ where: { planId_imageId: { planId: plan.id, imageId: image.id } } });
     if (!linked) {

@@ -96,13 +96,21 @@ export async function setResellerPrice(
   });
 }
 
-/** Units left for sale; null = unlimited. */
-export async function setPlanStock(prisma: PrismaClient, actor: CatalogStaff, input: { planId: number; stock: number | null }): Promise<EditResult> {
+export type StockResult = EditResult | { ok: false; reason: "changed"; current: number | null };
+
+/**
+ * Units left for sale; null = unlimited. `expected` is the stock the owner saw when they opened
+ * the form: orders take units meanwhile, so the new number is written only while the plan still
+ * has that stock (else "changed" with the stock now, nothing written) — a unit sold between
+ * reading 5 and typing 5 is never sold twice.
+ */
+export async function setPlanStock(prisma: PrismaClient, actor: CatalogStaff, input: { planId: number; stock: number | null; expected?: number | null }): Promise<StockResult> {
   if (input.stock !== null && !(Number.isSafeInteger(input.stock) && input.stock >= 0 && input.stock <= MAX_STOCK)) return INVALID;
   return prisma.$transaction(async (tx) => {
     // Locked: an order taking a unit at the same moment is counted before or after, never lost.
     const [before] = await tx.$queryRaw<Array<{ stock: number | null }>>`SELECT stock FROM plans WHERE id = ${input.planId} FOR UPDATE`;
     if (!before) return NOT_FOUND;
+    if (input.expected !== undefined && before.stock !== input.expected) return { ok: false, reason: "changed", current: before.stock } as const;
     await tx.plan.update({ where: { id: input.planId }, data: { stock: input.stock } });
     await auditChange(tx, actor, { action: "plan.stock.update", targetType: "plan", targetId: input.planId, before, after: { stock: input.stock } });
     return DONE;
