@@ -12,6 +12,7 @@ import { retryProvisioning } from "../../shop/provisioning/staff-actions.js";
 import { staffActor } from "../../shop/users/staff.js";
 import type { BotContext } from "../context.js";
 import { allowedTo } from "../middlewares/permission.filter.js";
+import { leaveCatalogForm } from "./catalog-admin/form.js";
 import { ORDER_REASON_CONVERSATION, type ReasonFor } from "./order-console.conversation.js";
 import * as views from "./order-console.views.js";
 
@@ -29,8 +30,23 @@ const manager = chat.filter(allowedTo("orders.manage"));
 const refunder = chat.filter(allowedTo("orders.refund"));
 const retrier = chat.filter(allowedTo("provisioning.retry"));
 
-/** Telegram's limit is 4096 characters; drill-ins of a long-lived order are cut, not refused. */
-const fit = (text: string) => (text.length > 4000 ? `${text.slice(0, 3990)}\n…` : text);
+/**
+ * Telegram's limit is 4096 characters; drill-ins of a long-lived order are cut, not refused. Whole
+ * lines are dropped (every line closes its own tags, so the HTML stays whole): the last ones, or
+ * with `from: "start"` the oldest after the title line (the audit, oldest first, keeps its newest).
+ */
+export function fit(text: string, from: "end" | "start" = "end", max = 4000): string {
+  if (text.length <= max) return text;
+  const lines = text.split("\n");
+  const [title, rest] = from === "start" ? [lines[0]!, lines.slice(1)] : ["", lines];
+  let length = title.length + 2 + rest.reduce((n, l) => n + l.length + 1, 0);
+  while (rest.length > 1 && length > max) length -= (from === "start" ? rest.shift()! : rest.pop()!).length + 1;
+  // An entry's continuation lines (indented) go with the entry whose head was dropped.
+  while (from === "start" && rest.length > 1 && /^\s/.test(rest[0]!)) rest.shift();
+  const body = rest.join("\n");
+  if (body.length + title.length + 2 > max) return from === "start" ? `${title}\n…` : "…";
+  return from === "start" ? `${title}\n…\n${body}` : `${body}\n…`;
+}
 const localeOf = (ctx: BotContext): Locale => (isLocale(ctx.shopUser.language) ? ctx.shopUser.language : "id");
 const html = { parse_mode: "HTML" as const };
 const backTo = (ctx: BotContext, orderId: number) => new InlineKeyboard().text(ctx.t("ordc-btn-back"), `oc:c:${orderId}`);
@@ -138,12 +154,14 @@ viewer.callbackQuery(/^oc:d:(h|pa|pr|in|au|ms):(\d+)$/, async (ctx) => {
     au: async () => views.auditView(t, ref, await orderAudit(prisma, orderId), locale),
     ms: async () => views.messagesView(t, ref, await orderMessages(prisma, orderId), locale),
   };
-  await ctx.reply(fit(await render[ctx.match[1]!]!()), { ...html, reply_markup: backTo(ctx, orderId) });
+  await ctx.reply(fit(await render[ctx.match[1]!]!(), ctx.match[1] === "au" ? "start" : "end"), { ...html, reply_markup: backTo(ctx, orderId) });
 });
 
 async function askText(ctx: BotContext, purpose: ReasonFor, id: number) {
   await ctx.answerCallbackQuery().catch(() => undefined);
   await ctx.conversation.exitAll();
+  // An open catalog form would otherwise still be waiting for typed answers after this flow.
+  await leaveCatalogForm(ctx);
   await ctx.conversation.enter(ORDER_REASON_CONVERSATION, { for: purpose, id });
 }
 

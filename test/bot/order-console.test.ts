@@ -193,7 +193,11 @@ describe("search and paging", () => {
 
   it("refuses a customer and a seller without orders.view the whole console", async () => {
     const { order } = await unpaidVpsOrder(await customerId());
-    for (const who of [CUSTOMER]) {
+    // A chat member whose role has no orders.view (the chat made them staff for the catalog only).
+    const CATALOGUER: TestUser = { id: 9_511_077, first_name: "Tono" };
+    const role = await h.prisma.staffRole.create({ data: { name: "catalog-only-ordc", permissions: ["catalog.manage"] } });
+    await h.prisma.staffMember.create({ data: { userId: await customerId(CATALOGUER), roleId: role.id } });
+    for (const who of [CUSTOMER, CATALOGUER]) {
       for (const step of [{ text: "/order" }, { text: `/order ${order.reference}` }, { data: `oc:c:${order.id}` }, { data: `oc:d:h:${order.id}` }, { data: "oc:csv:7" }]) {
         const out = await send(who, step);
         expect(allText(out)).not.toContain(order.reference);
@@ -241,6 +245,49 @@ describe("actions from the card", () => {
     expect((await h.prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).status).toBe("REVIEW");
     const row = await h.prisma.auditLog.findFirstOrThrow({ where: { action: "payment.mark_paid", targetId: String(payment.id) } });
     expect(row.details).toMatchObject({ after: { review: "late_payment" } });
+  });
+
+  it("a catalog button tapped at the reason prompt ends it: a number typed for the form settles nothing", async () => {
+    const { payment } = await unpaidVpsOrder(await customerId());
+    expect(allText(await send(OWNER, { data: `oc:mp:${payment.id}` }))).toContain("Tulis alasannya");
+    await send(OWNER, { data: "bk:new" });
+    await send(OWNER, { text: "150000" });
+    expect((await h.prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).status).toBe("PENDING");
+    expect(await auditCount("payment.mark_paid", payment.id)).toBe(0);
+    // And the other way: a reason prompt ends the open catalog form, the text is the reason only.
+    await send(OWNER, { data: "bk:new" });
+    await send(OWNER, { data: `oc:mp:${payment.id}` });
+    await send(OWNER, { text: "dicek di dasbor Tripay" });
+    expect((await h.prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).status).toBe("PAID");
+    const after = allText(await send(OWNER, { text: "BCA" }));
+    expect(after).not.toMatch(/rekening|account/i);
+  });
+
+  it("an old Mark-paid button of a payment whose order another payment already paid changes nothing", async () => {
+    const { order, payment } = await unpaidVpsOrder(await customerId());
+    const other = await h.prisma.payment.create({
+      data: { orderId: order.id, gateway: "TRIPAY", method: "BRIVA", attemptRef: `TP2-${order.reference}`, amountIdr: 75_000, feeIdr: 1_500, totalIdr: 76_500, status: "PENDING" },
+    });
+    await settleAndRecord(h.prisma, { key: { attemptRef: other.attemptRef }, outcome: { kind: "paid", amountIdr: other.totalIdr, paidAt: new Date() }, eventKey: `test-paid:${other.id}`, source: "test", actor: { type: "SYSTEM" } });
+    expect((await h.prisma.order.findUniqueOrThrow({ where: { id: order.id } })).status).toBe("PAID");
+    await send(OWNER, { data: `oc:mp:${payment.id}` });
+    expect(allText(await send(OWNER, { text: "dicek di dasbor Tripay" }))).toContain("Tidak bisa");
+    expect((await h.prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).status).toBe("PENDING");
+    expect(await auditCount("payment.mark_paid", payment.id)).toBe(0);
+  });
+
+  it("refunds the gateway money in review, not a fraud-challenged payment of the same order", async () => {
+    const { order, payment } = await unpaidVpsOrder(await customerId());
+    await h.prisma.order.update({ where: { id: order.id }, data: { status: "PAYMENT_REVIEW" } });
+    const challenged = await h.prisma.payment.create({
+      data: { orderId: order.id, gateway: "MIDTRANS", method: "CARD", attemptRef: `MT-${order.reference}`, amountIdr: 75_000, feeIdr: 0, totalIdr: 75_000, status: "REVIEW", reviewWhy: "challenge" },
+    });
+    await h.prisma.payment.update({ where: { id: payment.id }, data: { status: "REVIEW", reviewWhy: "late_payment", receivedIdr: payment.totalIdr } });
+    // (The update moved the late payment's row after the challenged one in the table.)
+    await send(OWNER, { data: `oc:rf:${order.id}` });
+    expect(allText(await send(OWNER, { data: `oc:rf2:${order.id}` }))).toContain("dikembalikan ke saldo");
+    expect((await h.prisma.payment.findUniqueOrThrow({ where: { id: challenged.id } })).status).toBe("REVIEW");
+    expect((await h.prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).status).not.toBe("REVIEW");
   });
 
   it("cancels an unpaid order with a reason the customer reads; a second tap changes nothing", async () => {
@@ -304,6 +351,20 @@ describe("actions from the card", () => {
     expect(messages).toContain("ordc-notify-invoice-copy</code> + invoice");
     // Credentials only for an active VPS.
     expect(allText(await send(OWNER, { data: `oc:rc:${order.id}` }))).toContain("Tidak bisa");
+  });
+
+  it("a long audit drill-in shows the newest rows, cut at whole lines (valid HTML)", async () => {
+    const { order } = await unpaidVpsOrder(await customerId());
+    const staff = await customerId(OWNER);
+    for (let i = 1; i <= 60; i++) {
+      await h.prisma.auditLog.create({ data: { actorUserId: staff, actorType: "OWNER", action: "order.note", targetType: "order", targetId: String(order.id), details: { note: `catatan nomor ${i} ${"&<x>".repeat(60)}` } } });
+    }
+    const out = texts(await send(OWNER, { data: `oc:d:au:${order.id}` })).at(-1)!;
+    expect(out.length).toBeLessThanOrEqual(4096);
+    expect(out).toContain("catatan nomor 60 ");
+    expect(out).not.toContain("catatan nomor 1 ");
+    expect(out.match(/<code>/g)?.length).toBe(out.match(/<\/code>/g)?.length);
+    expect(out).not.toMatch(/&[a-z]*$|&[a-z]*[^a-z;]/m);
   });
 
   it("adds a note the card shows, audited", async () => {

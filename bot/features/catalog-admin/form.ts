@@ -84,9 +84,11 @@ export async function leaveCatalogForm(ctx: BotContext): Promise<boolean> {
   return ctx.chat !== undefined && (await clear(ctx)) > 0;
 }
 
-/** Starts form `name` (replacing any form this chat had open) and asks its first question. */
+/** Starts form `name` (replacing any form or conversation this chat had open) and asks its first question. */
 export async function startForm(ctx: BotContext, name: string, args: Args = {}): Promise<void> {
   if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+  // A conversation left waiting for text (an order's reason…) would take this form's answers.
+  await ctx.conversation.exitAll();
   const state: State = { form: name, args, step: -1, values: {} };
   await advance(ctx, state, FORMS.get(name)!);
 }

@@ -26,13 +26,17 @@ export function cleanText(text: string, max = 500): string {
   return text.trim().replace(/\s+/g, " ").slice(0, max);
 }
 
+/** Order states in which money for it can still be marked paid (expired/cancelled: as late money, to review). */
+const AWAITING_MONEY: readonly string[] = ["PENDING_PAYMENT", "EXPIRED", "CANCELLED"];
+
 /**
  * A gateway payment whose money arrived but whose callback never did (the staff member checked
  * the gateway's dashboard) is settled as paid — through settle_payment, like a callback, with
  * the event key `console-paid:<payment>`: exactly once however often it is tapped, and every
- * rule a callback meets still applies (late money goes to review, a second payment of a paid
- * order too). Audited with the reason in the same transaction. The caller dispatches the
- * settlement's follow-up (invoice, provisioning) as for a callback.
+ * rule a callback meets still applies (late money goes to review). Refused when the order no
+ * longer waits for money (paid by another payment meanwhile, delivered…). Audited with the
+ * reason in the same transaction. The caller dispatches the settlement's follow-up (invoice,
+ * provisioning) as for a callback.
  */
 export async function markGatewayPaymentPaid(prisma: PrismaClient, input: { paymentId: number; staff: Staff; reason: string }): Promise<ActionResult<{ settlement: SettlementResult; reference: string }>> {
   const reason = cleanText(input.reason);
@@ -42,6 +46,14 @@ export async function markGatewayPaymentPaid(prisma: PrismaClient, input: { paym
     if (!payment) return { ok: false, why: "payment not found" } as const;
     if (!(MARKABLE_GATEWAYS as readonly string[]).includes(payment.gateway)) return { ok: false, why: `a ${payment.gateway} payment is not marked paid here` } as const;
     if (!["PENDING", "EXPIRED", "FAILED"].includes(payment.status)) return { ok: false, why: `payment is already ${payment.status}` } as const;
+    // Payment then order, the order settle_payment locks them in. An old button of a payment whose
+    // order was since paid by another one would send the full total to review as "received" —
+    // money that never arrived, which the console's refund would then credit.
+    await tx.$queryRaw`SELECT id FROM payments WHERE id = ${payment.id} FOR UPDATE`;
+    await tx.$queryRaw`SELECT id FROM orders WHERE id = ${payment.order.id} FOR UPDATE`;
+    const now = await tx.order.findUniqueOrThrow({ where: { id: payment.order.id }, select: { status: true, payments: { where: { status: "PAID", id: { not: payment.id } }, select: { id: true } } } });
+    if (!AWAITING_MONEY.includes(now.status)) return { ok: false, why: `the order is ${now.status}: it is not waiting for money` } as const;
+    if (now.payments.length > 0) return { ok: false, why: `the order is already paid by payment #${now.payments[0]!.id}` } as const;
     const { settlement } = await settleAndRecord(tx, {
       key: { attemptRef: payment.attemptRef },
       outcome: { kind: "paid", amountIdr: payment.totalIdr, paidAt: new Date(), ...(payment.method ? { method: payment.method } : {}) },
@@ -91,7 +103,7 @@ export type RefundDone = { reference: string; chatId: number; amountIdr: number;
  * (refundReviewedPayment to the wallet). Anything else is refused with why.
  */
 export async function refundOrderToWallet(deps: { prisma: PrismaClient; providers: CloudProviders }, input: { orderId: number; staff: Staff }): Promise<ActionResult<RefundDone>> {
-  const order = await deps.prisma.order.findUnique({ where: { id: input.orderId }, select: { status: true, reference: true, user: { select: { telegramId: true } }, payments: { where: { status: "REVIEW" }, select: { id: true } } } });
+  const order = await deps.prisma.order.findUnique({ where: { id: input.orderId }, select: { status: true, reference: true, user: { select: { telegramId: true } }, payments: { where: { status: "REVIEW", gateway: { not: "WALLET" }, OR: [{ reviewWhy: null }, { reviewWhy: { not: "challenge" } }] }, orderBy: { id: "asc" }, select: { id: true } } } });
   if (!order) return { ok: false, why: "order not found" };
   if (order.status === "PROVISIONING_FAILED") {
     const done = await refundFailedOrder(deps, input.orderId, input.staff);

@@ -140,14 +140,15 @@ export interface AuditLine {
   details: string;
 }
 
-/** Audit rows about the order and its payments, oldest first. */
+/** The newest audit rows about the order and its payments, oldest first. */
 export async function orderAudit(db: Db, orderId: number): Promise<AuditLine[]> {
   const payments = await db.payment.findMany({ where: { orderId }, select: { id: true } });
   const rows = await db.auditLog.findMany({
     where: { OR: [{ targetType: "order", targetId: String(orderId) }, ...(payments.length ? [{ targetType: "payment", targetId: { in: payments.map((p) => String(p.id)) } }] : [])] },
-    orderBy: { id: "asc" },
+    orderBy: { id: "desc" },
     take: 50,
   });
+  rows.reverse(); // the newest 50, shown oldest first
   const names = await actorNames(db, rows.map((r) => r.actorUserId));
   return rows.map((r) => ({
     at: r.createdAt,
