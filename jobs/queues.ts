@@ -56,9 +56,9 @@ export const payloadSchemas = {
     locale: z.string().optional(),
     buttons: z.array(z.array(button)).optional(),
     /** Send this document along (rendered at send time from our data). */
-    document: z.object({ kind: z.literal("invoice"), orderId: id, /** A copy staff asked for (orders console): sent even though the invoice went out before. */ copy: z.literal(true).optional() }).optional(),
+    document: z.object({ kind: z.literal("invoice"), orderId: id, /** A copy staff asked for (orders console): sent even though the invoice went out before. */ copy: z.literal(true).optional(), /** The copy's resend audit row: its send is recorded there, sent once. */ copyId: id.optional() }).optional(),
     /** Include a VPS's login details, decrypted at send time (never stored in the job). */
-    credentials: z.object({ instanceId: id, /** A copy staff asked for (orders console): the current login details again, deleting itself like the first. */ copy: z.literal(true).optional() }).optional(),
+    credentials: z.object({ instanceId: id, /** A copy staff asked for (orders console): the current login details again, deleting itself like the first. */ copy: z.literal(true).optional(), /** The copy's resend audit row: its send is recorded there, sent once. */ copyId: id.optional() }).optional(),
     /** A staff card: the sent message is recorded as one of its copies (shop/pending/cards.ts). */
     card: z.string().min(1).max(80).optional(),
     }),

@@ -208,8 +208,8 @@ async function resend(ctx: BotContext, orderId: number, what: "invoice" | "crede
   }
   const payload =
     what === "invoice"
-      ? { chatId: claim.chatId, key: "ordc-notify-invoice-copy", params: { reference: claim.reference }, document: { kind: "invoice" as const, orderId, copy: true as const } }
-      : { chatId: claim.chatId, key: "vps-ready", credentials: { instanceId: claim.instanceId!, copy: true as const } };
+      ? { chatId: claim.chatId, key: "ordc-notify-invoice-copy", params: { reference: claim.reference }, document: { kind: "invoice" as const, orderId, copy: true as const, copyId: claim.auditId } }
+      : { chatId: claim.chatId, key: "vps-ready", credentials: { instanceId: claim.instanceId!, copy: true as const, copyId: claim.auditId } };
   await ctx.deps.queues.enqueue(QueueName.Notifications, payload, { jobId: jobId("oc-resend", what, orderId, claim.auditId) });
   await ctx.reply(ctx.t("ordc-resend-done", { reference: claim.reference }), { reply_markup: backTo(ctx, orderId) });
 }

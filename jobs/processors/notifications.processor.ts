@@ -71,12 +71,20 @@ export function notificationsProcessor(deps: NotificationDeps) {
           await scheduleDelete(deps, payload.chatId, earlier.credentialsMessageId, Math.max(0, left));
           return { messageId: earlier.credentialsMessageId, alreadySent: true };
         }
+        // A staff copy already sent by an earlier try of this job: only its self-delete is (re)scheduled.
+        const copyId = payload.credentials.copy ? payload.credentials.copyId : undefined;
+        const copied = copyId !== undefined ? await copySent(deps.prisma, copyId) : null;
+        if (copied) {
+          await scheduleDelete(deps, payload.chatId, copied.messageId, Math.max(0, copied.at.getTime() + deps.credentialsTtlMs - Date.now()));
+          return { messageId: copied.messageId, alreadySent: true };
+        }
         const details = await credentialParams(deps, instanceId, locale);
         if (!details) throw new UnrecoverableError(`instance ${instanceId} has no credentials to send`);
         // protect_content: Telegram refuses to forward or save it.
         const sent = await deps.api.sendMessage(payload.chatId, deps.i18n.t(locale, payload.key, { ...params, ...details }), { parse_mode: "HTML", reply_markup, protect_content: true });
         // Recorded before anything else can fail, so a retry of this job never sends it twice.
         await afterSend(() => deps.prisma.instance.updateMany({ where: { id: instanceId, credentialsMessageId: null }, data: { credentialsMessageId: sent.message_id, credentialsSentAt: new Date() } }));
+        if (copyId !== undefined) await afterSend(() => recordCopySent(deps.prisma, copyId, sent.message_id));
         await scheduleDelete(deps, payload.chatId, sent.message_id, deps.credentialsTtlMs);
         return { messageId: sent.message_id };
       }
@@ -86,11 +94,15 @@ export function notificationsProcessor(deps: NotificationDeps) {
         const { orderId } = payload.document;
         const order = await deps.prisma.order.findUnique({ where: { id: orderId }, select: { invoiceMessageId: true } });
         if (order?.invoiceMessageId != null && !payload.document.copy) return { messageId: order.invoiceMessageId, alreadySent: true };
+        const copyId = payload.document.copy ? payload.document.copyId : undefined;
+        const copied = copyId !== undefined ? await copySent(deps.prisma, copyId) : null;
+        if (copied) return { messageId: copied.messageId, alreadySent: true };
         const data = await invoiceDataFor(deps.prisma, orderId, deps.shopName);
         if (data) {
           const pdf = await renderInvoicePdf(data);
           const sent = await deps.api.sendDocument(payload.chatId, new InputFile(pdf, `invoice-${data.orderReference}.pdf`), { caption: text.slice(0, 1024), reply_markup });
           await afterSend(() => deps.prisma.order.updateMany({ where: { id: orderId, invoiceMessageId: null }, data: { invoiceMessageId: sent.message_id, invoiceSentAt: new Date() } }));
+          if (copyId !== undefined) await afterSend(() => recordCopySent(deps.prisma, copyId, sent.message_id));
           return { messageId: sent.message_id, invoice: data.orderReference };
         }
       }
@@ -123,6 +135,21 @@ const cardDeps = (deps: NotificationDeps) => ({
  */
 async function scheduleDelete(deps: NotificationDeps, chatId: number, messageId: number, delay: number): Promise<void> {
   await deps.queues.enqueue(QueueName.Notifications, { chatId, deleteMessageId: messageId }, { jobId: jobId("delete", chatId, messageId), delay });
+}
+
+/**
+ * A staff copy (orders console resend) is sent once per resend: its message id is written on the
+ * resend's audit row (`copyId`) right after the send, and a retry of the job finds it there.
+ */
+async function copySent(prisma: PrismaClient, copyId: number): Promise<{ messageId: number; at: Date } | null> {
+  const row = await prisma.auditLog.findUnique({ where: { id: copyId }, select: { details: true } });
+  const d = row?.details as { sentMessageId?: unknown; sentAt?: unknown } | null | undefined;
+  if (typeof d?.sentMessageId !== "number") return null;
+  return { messageId: d.sentMessageId, at: typeof d.sentAt === "string" ? new Date(d.sentAt) : new Date() };
+}
+
+async function recordCopySent(prisma: PrismaClient, copyId: number, messageId: number): Promise<void> {
+  await prisma.$executeRaw`UPDATE audit_logs SET details = details || jsonb_build_object('sentMessageId', ${messageId}::int, 'sentAt', ${new Date().toISOString()}::text) WHERE id = ${copyId} AND NOT (details ? 'sentMessageId')`;
 }
 
 /** Login details of a VPS, with the password decrypted only here, only now. */

@@ -105,6 +105,26 @@ describe("credentials message", () => {
     expect(enqueued[0]!.delay).toBeLessThanOrEqual(TTL_MS);
   });
 
+  it("a staff copy (orders console resend) retried after its send sends nothing again and still deletes itself", async () => {
+    const { order, instance, chatId } = await vpsWithPassword("Soto-Betawi-2026c");
+    await process({ chatId, key: "vps-ready", params: {}, credentials: { instanceId: instance.id } });
+    const resend = await prisma.auditLog.create({ data: { actorType: "OWNER", action: "order.resend_credentials", targetType: "order", targetId: String(order.id), details: {} } });
+    const copy = { chatId, key: "vps-ready", params: {}, credentials: { instanceId: instance.id, copy: true as const, copyId: resend.id } };
+    calls.length = 0;
+    enqueued.length = 0;
+    failEnqueues = 1;
+    await expect(process(copy)).rejects.toThrow(/Redis connection lost/);
+    expect(sends("sendMessage")).toHaveLength(1);
+    // The retry: nothing sent again, the copy's self-delete scheduled.
+    const retried = (await process(copy)) as { messageId: number; alreadySent?: boolean };
+    expect(retried.alreadySent).toBe(true);
+    const copyMessageId = retried.messageId;
+    expect(copyMessageId).not.toBe((await prisma.instance.findUniqueOrThrow({ where: { id: instance.id } })).credentialsMessageId);
+    expect(sends("sendMessage")).toHaveLength(1);
+    expect(enqueued).toEqual([{ payload: { chatId, deleteMessageId: copyMessageId }, jobId: `delete-${chatId}-${copyMessageId}`, delay: expect.any(Number) }]);
+    expect(enqueued[0]!.delay).toBeGreaterThan(TTL_MS - 60_000);
+  });
+
   it("a duplicate days later (another job id, e.g. a late duplicate follow-up) sends nothing", async () => {
     const { instance, chatId } = await vpsWithPassword("Rendang-Padang-2026y");
     const first = await process({ chatId, key: "vps-ready", params: {}, credentials: { instanceId: instance.id } });
@@ -128,6 +148,14 @@ describe("invoice", () => {
     expect(await process(job)).toEqual({ messageId: first.messageId, alreadySent: true });
     expect(sends("sendDocument")).toHaveLength(1);
     expect(sends("sendMessage")).toHaveLength(0);
+
+    // A staff copy is sent (the invoice went out before), once per resend however often its job runs.
+    const resend = await prisma.auditLog.create({ data: { actorType: "OWNER", action: "order.resend_invoice", targetType: "order", targetId: String(order.id), details: {} } });
+    const copy = { ...job, document: { ...job.document, copy: true as const, copyId: resend.id } };
+    const sentCopy = await process(copy);
+    expect(sends("sendDocument")).toHaveLength(2);
+    expect(await process(copy)).toEqual({ messageId: sentCopy.messageId, alreadySent: true });
+    expect(sends("sendDocument")).toHaveLength(2);
   });
 });
 
