@@ -4,7 +4,8 @@ import { QueueName, jobId } from "../../jobs/queues.js";
 import { formatIdr } from "../../shop/money.js";
 import { isLocale } from "../../shop/messages/locale.js";
 import { addOrderNote, cancelOrder, markGatewayPaymentPaid, type ActionResult } from "../../shop/orders/console/actions.js";
-import { staffActor } from "../../shop/users/staff.js";
+import { markPaidWithRule } from "../../shop/pending/approval.js";
+import { configRoster, staffActor } from "../../shop/users/staff.js";
 import type { BotContext, BotDeps, ConvContext } from "../context.js";
 import { waitForText } from "./wait-for-text.js";
 
@@ -47,9 +48,10 @@ export function orderReasonConversation(deps: BotDeps) {
     // A command typed instead of a reason leaves the flow and runs as usual.
     if (text.startsWith("/")) await conversation.halt({ next: true });
     const reply = await conversation.external(async () => {
-      const staff = staffActor(await deps.users.fresh(from), "orders.manage");
+      const fresh = await deps.users.fresh(from);
+      const staff = staffActor(fresh, "orders.manage");
       if (!staff) return t("ordc-failed", { why: "orders.manage" });
-      const result = await act(deps, args, staff, text);
+      const result = await act(deps, args, staff, text, fresh.firstName || from.first_name);
       if (!result.ok) return t("ordc-failed", { why: result.why });
       return result.message(t, from.first_name);
     });
@@ -59,7 +61,7 @@ export function orderReasonConversation(deps: BotDeps) {
 
 type Done = ActionResult<{ message(t: (k: string, v?: Record<string, string | number>) => string, staff: string): string }>;
 
-async function act(deps: BotDeps, args: { for: ReasonFor; id: number }, staff: NonNullable<ReturnType<typeof staffActor>>, text: string): Promise<Done> {
+async function act(deps: BotDeps, args: { for: ReasonFor; id: number }, staff: NonNullable<ReturnType<typeof staffActor>>, text: string, name: string): Promise<Done> {
   if (args.for === "note") {
     const r = await addOrderNote(deps.prisma, { orderId: args.id, staff, note: text });
     return r.ok ? { ok: true, message: (t) => t("ordc-note-done", { reference: r.reference }) } : r;
@@ -70,6 +72,17 @@ async function act(deps: BotDeps, args: { for: ReasonFor; id: number }, staff: N
     await deps.queues.enqueue(QueueName.Notifications, { chatId: r.chatId, key: "ordc-notify-cancelled", params: { reference: r.reference, reason: text.trim().slice(0, 300) } }, { jobId: jobId("oc-cancelled", args.id) });
     return { ok: true, message: (t, name) => t("ordc-cancel-done", { reference: r.reference, staff: name }) };
   }
+  // Above the two-person threshold the first member's mark-paid is the first of two (1/2).
+  const gate = await markPaidWithRule(deps.prisma, {
+    paymentId: args.id,
+    reviewer: staff,
+    reviewerName: name,
+    reason: text,
+    secondAboveIdr: deps.config.pending.secondStaffAboveIdr,
+    roster: configRoster(deps.config),
+  });
+  if (gate?.result === "same_member") return { ok: true, message: (t) => t("pend-same-member") };
+  if (gate?.result === "first_of_two") return { ok: true, message: (t) => t("pend-markpaid-first", { amount: formatIdr(gate.amountIdr) }) };
   const r = await markGatewayPaymentPaid(deps.prisma, { paymentId: args.id, staff, reason: text });
   if (!r.ok) return r;
   // The follow-up (customer's paid notice, invoice, provisioning) as after a callback.

@@ -62,3 +62,4 @@ pend-remind =
     ⏰ { $count } item(s) waiting longer than { $minutes } minutes:
     { $lines }
 pend-open-queue = 📋 Open the queue
+pend-markpaid-first = 🟡 Your mark-paid of { $amount } is recorded (1/2). Another staff member must mark it paid too (with a reason) before the order is paid.

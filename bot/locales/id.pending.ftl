@@ -62,3 +62,4 @@ pend-remind =
     ⏰ { $count } item menunggu lebih dari { $minutes } menit:
     { $lines }
 pend-open-queue = 📋 Buka antrean
+pend-markpaid-first = 🟡 Tanda lunas Anda untuk { $amount } tercatat (1/2). Staf lain harus menandai lunas juga (dengan alasan) sebelum pesanan lunas.

@@ -8,7 +8,7 @@
 import type { Db, PrismaClient } from "../../db/client.js";
 import { audit } from "../audit.js";
 import { approvePayment, type ReviewResult, type Reviewer } from "../payments/review.js";
-import { effectiveStaff, grantFrom, GRANT_SELECT, type StaffRoster } from "../users/staff.js";
+import { effectiveStaff, grantFrom, GRANT_SELECT, type Permission, type StaffRoster } from "../users/staff.js";
 import { cardKeys } from "./cards.js";
 
 export type ApprovalResult =
@@ -59,49 +59,92 @@ async function firstApproval(prisma: PrismaClient, input: ApprovalInput): Promis
       const proof = await tx.transferProof.findFirst({ where: { paymentId: payment.id, status: "PENDING" }, orderBy: { id: "desc" }, select: { id: true } });
       key = proof ? cardKeys.proof(proof.id) : cardKeys.review(payment.id);
     } else return null; // not approvable: approvePayment says why
-    await tx.$executeRaw`INSERT INTO staff_cards (key) VALUES (${key}) ON CONFLICT (key) DO NOTHING`;
-    const [card] = await tx.$queryRaw<Array<{ version: number; outcome: string | null; first_approver_id: number | null }>>`
-      SELECT version, outcome, first_approver_id FROM staff_cards WHERE key = ${key} FOR UPDATE`;
-    if (!card) return null;
-    // A closed card whose payment can still be approved (a refused screenshot, a stale button)
-    // never means "approve alone": the card opens again and this is a fresh first approval.
-    let reset: string | null = card.outcome !== null ? "card_closed" : null;
-    if (!reset && card.first_approver_id !== null) {
-      if (card.first_approver_id === input.reviewer.userId) return { result: "same_member", key, paymentId: payment.id };
-      reset = await staleFirstApproval(tx, input.roster, payment.id, card.first_approver_id, amountIdr);
-      if (!reset) return null; // the second, different member: approve
-    }
-    const [updated] = await tx.$queryRaw<Array<{ version: number }>>`
-      UPDATE staff_cards SET first_approver_id = ${input.reviewer.userId}, first_approver_name = ${input.reviewerName}, first_approved_at = now(),
-             outcome = NULL, actor_user_id = NULL, actor_name = NULL, acted_at = NULL,
-             version = version + 1, updated_at = now()
-       WHERE key = ${key} RETURNING version`;
-    await audit(tx, {
-      actorUserId: input.reviewer.userId,
-      actorType: input.reviewer.role,
-      action: "payment.approve.first",
-      targetType: "payment",
-      targetId: payment.id,
-      details: {
-        orderId: payment.orderId,
-        amountIdr,
-        thresholdIdr: input.secondAboveIdr,
-        before: { approvals: reset ? 0 : card.first_approver_id === null ? 0 : 1, firstApproverId: card.first_approver_id, outcome: card.outcome },
-        after: { approvals: 1, needed: 2 },
-        ...(reset ? { reset } : {}),
-      },
-    });
-    return { result: "first_of_two", key, version: updated!.version, paymentId: payment.id, amountIdr };
+    return gateCard(tx, { ...input, key, paymentId: payment.id, orderId: payment.orderId, amountIdr, action: "payment.approve.first", permission: "payments.review" });
   });
+}
+
+/** The payment's mark-paid card (the orders console's own first approval of a gateway payment). */
+export const markPaidKey = (paymentId: number) => `markpaid:${paymentId}`;
+
+/**
+ * The two-person rule for the orders console's "mark paid" (a gateway payment whose callback
+ * never came): above `secondAboveIdr` the first member's mark-paid (with its reason) is recorded
+ * as the first of two, under the payment's row lock and audited; the same member again is
+ * refused; a second, different member goes on (null) and settles. Null too when the rule is off,
+ * the amount is at most the threshold, or the payment cannot be marked paid (the action says why).
+ */
+export async function markPaidWithRule(prisma: PrismaClient, input: ApprovalInput & { reason: string }): Promise<Extract<ApprovalResult, { result: "first_of_two" | "same_member" }> | null> {
+  if (input.secondAboveIdr <= 0) return null;
+  return prisma.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM payments WHERE id = ${input.paymentId} FOR UPDATE`;
+    const payment = await tx.payment.findUnique({ where: { id: input.paymentId }, select: { id: true, status: true, totalIdr: true, receivedIdr: true, orderId: true } });
+    if (!payment || !["PENDING", "EXPIRED", "FAILED"].includes(payment.status)) return null;
+    const amountIdr = ruleAmountIdr(payment);
+    if (amountIdr <= input.secondAboveIdr) return null;
+    const gate = await gateCard(tx, { ...input, key: markPaidKey(payment.id), paymentId: payment.id, orderId: payment.orderId, amountIdr, action: "payment.mark-paid.first", permission: "orders.manage" });
+    return gate && (gate.result === "first_of_two" || gate.result === "same_member") ? gate : null;
+  });
+}
+
+interface GateInput extends ApprovalInput {
+  key: string;
+  orderId: number;
+  amountIdr: number;
+  /** The audit action of a first approval on this card. */
+  action: string;
+  /** What its giver must still hold for it to count. */
+  permission: Permission;
+  reason?: string;
+}
+
+/** Records the first approval on card `key` (or refuses a repeat by the same member); null: the second member, go on. */
+async function gateCard(tx: Db, input: GateInput): Promise<ApprovalResult | null> {
+  const { key, amountIdr } = input;
+  const payment = { id: input.paymentId, orderId: input.orderId };
+  await tx.$executeRaw`INSERT INTO staff_cards (key) VALUES (${key}) ON CONFLICT (key) DO NOTHING`;
+  const [card] = await tx.$queryRaw<Array<{ version: number; outcome: string | null; first_approver_id: number | null }>>`
+    SELECT version, outcome, first_approver_id FROM staff_cards WHERE key = ${key} FOR UPDATE`;
+  if (!card) return null;
+  // A closed card whose payment can still be approved (a refused screenshot, a stale button)
+  // never means "approve alone": the card opens again and this is a fresh first approval.
+  let reset: string | null = card.outcome !== null ? "card_closed" : null;
+  if (!reset && card.first_approver_id !== null) {
+    reset = await staleFirstApproval(tx, input, card.first_approver_id);
+    if (!reset && card.first_approver_id === input.reviewer.userId) return { result: "same_member", key, paymentId: payment.id };
+    if (!reset) return null; // the second, different member: approve
+  }
+  const [updated] = await tx.$queryRaw<Array<{ version: number }>>`
+    UPDATE staff_cards SET first_approver_id = ${input.reviewer.userId}, first_approver_name = ${input.reviewerName}, first_approved_at = now(),
+           outcome = NULL, actor_user_id = NULL, actor_name = NULL, acted_at = NULL,
+           version = version + 1, updated_at = now()
+     WHERE key = ${key} RETURNING version`;
+  await audit(tx, {
+    actorUserId: input.reviewer.userId,
+    actorType: input.reviewer.role,
+    action: input.action,
+    targetType: "payment",
+    targetId: payment.id,
+    details: {
+      orderId: payment.orderId,
+      amountIdr,
+      thresholdIdr: input.secondAboveIdr,
+      before: { approvals: reset ? 0 : card.first_approver_id === null ? 0 : 1, firstApproverId: card.first_approver_id, outcome: card.outcome },
+      after: { approvals: 1, needed: 2 },
+      ...(reset ? { reset } : {}),
+      ...(input.reason ? { reason: input.reason.trim().slice(0, 500) } : {}),
+    },
+  });
+  return { result: "first_of_two", key, version: updated!.version, paymentId: payment.id, amountIdr };
 }
 
 /**
  * Why a recorded first approval no longer counts (null: it does): the amount changed since it
- * was given (its audit row says what was approved), or its giver no longer holds payments.review.
+ * was given (its audit row says what was approved), or its giver no longer holds the permission it needs.
  */
-async function staleFirstApproval(tx: Db, roster: StaffRoster, paymentId: number, approverId: number, amountIdr: number): Promise<string | null> {
+async function staleFirstApproval(tx: Db, input: GateInput, approverId: number): Promise<string | null> {
+  const { roster, amountIdr } = input;
   const first = await tx.auditLog.findFirst({
-    where: { action: "payment.approve.first", targetType: "payment", targetId: String(paymentId), actorUserId: approverId },
+    where: { action: input.action, targetType: "payment", targetId: String(input.paymentId), actorUserId: approverId },
     orderBy: { id: "desc" },
     select: { details: true },
   });
@@ -110,5 +153,5 @@ async function staleFirstApproval(tx: Db, roster: StaffRoster, paymentId: number
   const user = await tx.user.findUnique({ where: { id: approverId }, select: { telegramId: true, blocked: true, bannedAt: true, staffMembership: { select: GRANT_SELECT } } });
   if (!user || user.blocked || user.bannedAt) return "approver_gone";
   const { permissions } = effectiveStaff(roster.roleOf(Number(user.telegramId)), grantFrom(user.staffMembership));
-  return permissions.includes("payments.review") ? null : "approver_gone";
+  return permissions.includes(input.permission) ? null : "approver_gone";
 }

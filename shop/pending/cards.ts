@@ -128,7 +128,7 @@ export async function handledBy(db: Db, key: string): Promise<{ name: string; at
     kind === "review" ? { targetType: "payment", targetId: id! } : kind === "proof" ? await proofTarget(db, Number(id)) : kind === "prov" ? { targetType: "order", targetId: id! } : null;
   if (!target) return null;
   const row = await db.auditLog.findFirst({
-    where: { ...target, actorUserId: { not: null }, action: { notIn: ["payment.approve.first"] } },
+    where: { ...target, actorUserId: { not: null }, action: { notIn: ["payment.approve.first", "payment.mark-paid.first"] } },
     orderBy: { id: "desc" },
     include: { actor: { select: { firstName: true } } },
   });

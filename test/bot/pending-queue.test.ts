@@ -25,6 +25,7 @@ import { buttonsOf, recordingFetch, TEST_BOT_INFO, textsSince, updates, type Rec
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { failedVpsOrder, openTransfer, paymentUnderReview, userRow } from "../support/factories.js";
 import { deleteKeys, uniquePrefix } from "../support/redis.js";
+import { newOrderReference } from "../../shop/orders/reference.js";
 import { testEnv } from "../support/service.js";
 
 const OWNER: TestUser = { id: 9_500_001, first_name: "Pemilik" };
@@ -284,6 +285,35 @@ describe("the two-person rule", () => {
     await proofFor(app, small.id);
     await tap(app, RINA, `rev:ok2:${small.id}`);
     expect(await db.prisma.payment.findUniqueOrThrow({ where: { id: small.id } })).toMatchObject({ status: "PAID" });
+  });
+});
+
+describe("the orders console's mark-paid", () => {
+  it("above the threshold takes two members too: the first is 1/2, the same member cannot be the second, another member settles it", async () => {
+    const app = await boot([BUDI.id], { APPROVAL_SECOND_STAFF_ABOVE_IDR: "50000", OWNER_IDS: `${OWNER.id},${RINA.id}` });
+    const order = await db.prisma.order.create({
+      data: { reference: newOrderReference(), userId: await customerId(), kind: "WALLET_TOPUP", status: "PENDING_PAYMENT", basePriceIdr: 90_000, totalIdr: 90_000, snapshot: {} },
+    });
+    const payment = await db.prisma.payment.create({
+      data: { orderId: order.id, gateway: "TRIPAY", method: "QRIS", attemptRef: `TP-${order.reference}`, amountIdr: 90_000, totalIdr: 90_000, status: "PENDING" },
+    });
+    const markPaid = async (user: TestUser, reason: string) => {
+      await tap(app, user, `oc:mp:${payment.id}`);
+      return textsSince(await say(app, user, reason)).join("\n");
+    };
+    expect(await markPaid(OWNER, "dicek di dasbor Tripay")).toContain("(1/2)");
+    expect(await db.prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).toMatchObject({ status: "PENDING" });
+    expect(await markPaid(OWNER, "sekali lagi")).toContain("Persetujuan kedua harus dari staf lain");
+    expect(await db.prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).toMatchObject({ status: "PENDING" });
+    await markPaid(RINA, "saya cek juga, uang masuk");
+    expect(await db.prisma.payment.findUniqueOrThrow({ where: { id: payment.id } })).toMatchObject({ status: "PAID" });
+    const owner = await userRow(db.prisma, OWNER.id);
+    const rina = await userRow(db.prisma, RINA.id);
+    const audits = await db.prisma.auditLog.findMany({ where: { targetType: "payment", targetId: String(payment.id) }, orderBy: { id: "asc" } });
+    expect(audits.map((a) => [a.action, a.actorUserId])).toEqual([
+      ["payment.mark-paid.first", owner.id],
+      ["payment.mark_paid", rina.id],
+    ]);
   });
 });
 
