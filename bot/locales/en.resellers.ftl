@@ -58,3 +58,4 @@ rsl-qty-paid =
 rsl-qty-nothing-to-pay = These orders are no longer awaiting payment.
 rsl-qty-unavailable = ⛔ This plan cannot be bought right now (sold out, switched off or paused), so none of these orders was paid. Your balance is unchanged.
 rsl-qty-not-payable = ⛔ One of these orders can no longer be paid (its payment time has passed), so none of them was paid. Your balance is unchanged.
+rsl-qty-reseller-only = Several VPS in one checkout are for resellers. The quantity is back to 1; check the summary and confirm again.

@@ -52,3 +52,4 @@ rsl-qty-paid =
 rsl-qty-nothing-to-pay = Pesanan ini tidak lagi menunggu pembayaran.
 rsl-qty-unavailable = ⛔ Paket ini sedang tidak bisa dibeli (habis, dinonaktifkan atau dijeda), jadi tidak ada pesanan yang dibayar. Saldo Anda tidak berubah.
 rsl-qty-not-payable = ⛔ Salah satu pesanan ini sudah tidak bisa dibayar (batas waktu pembayarannya lewat), jadi tidak ada yang dibayar. Saldo Anda tidak berubah.
+rsl-qty-reseller-only = Beberapa VPS dalam satu checkout hanya untuk reseller. Jumlah kembali ke 1; periksa ringkasan dan konfirmasi lagi.

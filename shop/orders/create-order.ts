@@ -22,7 +22,9 @@ export type CreateOrderResult =
   | { status: "price_changed"; quote: Quote }
   /** The coupon stopped being usable (e.g. the last use was taken a moment ago). */
   | { status: "coupon_rejected"; quote: Quote; rejection: { reason: CouponRejection; minOrderIdr?: number } }
-  | { status: "unavailable"; reason: QuoteUnavailable };
+  | { status: "unavailable"; reason: QuoteUnavailable }
+  /** More than one VPS in a checkout is for buyers with a reseller tier (read at creation, not when the checkout began). */
+  | { status: "quantity_not_allowed" };
 
 /**
  * Creates a PENDING_PAYMENT order with an immutable pricing snapshot taken from
@@ -39,6 +41,8 @@ export type CreateOrderResult =
  * siblings and not one order of N: payment settlement, provisioning (task, lease, tag lookup,
  * instance per order), renewals, refunds and stock release are all exactly-once per order today;
  * siblings reuse every one of them unchanged. A coupon is for one VPS: quantity > 1 takes none.
+ * Quantity > 1 is for buyers with a reseller tier; the tier is read from users in the transaction
+ * (input.buyer's copy may be older than the checkout), and it prices the order.
  */
 export async function createOrder(
   prisma: PrismaClient,
@@ -64,8 +68,13 @@ export async function createOrder(
   for (let attempt = 0; ; attempt++) {
     try {
       return await prisma.$transaction(async (tx) => {
+        // The buyer's tier as it is now: a checkout that began before a tier was taken away (or
+        // given) must not order at the old terms; a different price then answers price_changed.
+        const [row] = await tx.$queryRaw<{ reseller_tier_id: number | null }[]>`SELECT reseller_tier_id FROM users WHERE id = ${input.buyer.userId}`;
+        const buyer: Buyer = { ...input.buyer, resellerTierId: row ? row.reseller_tier_id : input.buyer.resellerTierId };
+        if (quantity > 1 && buyer.resellerTierId === null) return { status: "quantity_not_allowed" } as const;
         if (couponCode) await tx.$queryRaw`SELECT id FROM coupons WHERE code = ${couponCode} FOR UPDATE`;
-        const result = await catalog.quote(tx, { ...input.request, couponCode }, input.buyer, now);
+        const result = await catalog.quote(tx, { ...input.request, couponCode }, buyer, now);
         if (!result.ok) return { status: "unavailable", reason: result.reason } as const;
         const { quote } = result;
         if (result.couponRejection) return { status: "coupon_rejected", quote, rejection: result.couponRejection } as const;
@@ -81,7 +90,7 @@ export async function createOrder(
           const order = await tx.order.create({
             data: {
               reference: newOrderReference(now),
-              userId: input.buyer.userId,
+              userId: buyer.userId,
               kind: "NEW_VPS",
               status: "PENDING_PAYMENT",
               planId: quote.planId,
@@ -99,7 +108,7 @@ export async function createOrder(
               couponDiscountIdr: breakdown.couponDiscountIdr,
               couponCode: quote.coupon?.code ?? null,
               totalIdr: breakdown.totalIdr,
-              snapshot: JSON.parse(JSON.stringify({ ...quote, buyer: input.buyer })) as Prisma.InputJsonObject,
+              snapshot: JSON.parse(JSON.stringify({ ...quote, buyer })) as Prisma.InputJsonObject,
               paymentDeadline,
               stockHeld,
               clientLabel: input.clientLabel ?? null,

@@ -1,25 +1,27 @@
 import type { Redis } from "ioredis";
 
 /**
- * Counts one attempt of `kind` by `userId` in the current fixed window of `windowMs`, in Redis so
- * the limit holds across processes. Returns whether this attempt is within `limit`. (A fixed
+ * Counts one attempt of `kind` by `userId` (or `units` of them, e.g. one per VPS of a checkout) in
+ * the current fixed window of `windowMs`, in Redis so the limit holds across processes. Returns
+ * whether this attempt is within `limit`. (A fixed
  * window lets up to twice the limit through around a window's edge; enough against floods.)
  */
 export async function allowWithinWindow(
   redis: Redis,
   prefix: string,
-  input: { kind: string; userId: number; limit: number; windowMs: number; now?: number },
+  input: { kind: string; userId: number; limit: number; windowMs: number; now?: number; units?: number },
 ): Promise<boolean> {
   const window = Math.floor((input.now ?? Date.now()) / input.windowMs);
   const key = `${prefix}:${input.kind}:${input.userId}:${window}`;
   const ttlSeconds = Math.ceil((2 * input.windowMs) / 1000);
-  const [[, count]] = (await redis.multi().incr(key).expire(key, ttlSeconds).exec()) as [[null, number], [null, number]];
+  const [[, count]] = (await redis.multi().incrby(key, input.units ?? 1).expire(key, ttlSeconds).exec()) as [[null, number], [null, number]];
   return count <= input.limit;
 }
 
 /**
- * At most `limit` order creations per user per minute. Returns whether this attempt may proceed.
+ * At most `limit` orders created per user per minute; a checkout of `units` identical VPS creates
+ * that many orders and spends that many. Returns whether this attempt may proceed.
  */
-export async function allowOrderCreation(redis: Redis, prefix: string, userId: number, limit = 10, now = Date.now()): Promise<boolean> {
-  return allowWithinWindow(redis, prefix, { kind: "order-rate", userId, limit, windowMs: 60_000, now });
+export async function allowOrderCreation(redis: Redis, prefix: string, userId: number, limit = 10, now = Date.now(), units = 1): Promise<boolean> {
+  return allowWithinWindow(redis, prefix, { kind: "order-rate", userId, limit, windowMs: 60_000, now, units });
 }

@@ -18,11 +18,14 @@ let h: Awaited<ReturnType<typeof createBotHarness>>;
 let clouds: FakeClouds | undefined;
 let providers: CloudProviders;
 const PLAN = "vultr-vc2-2c-4gb-sgp";
+/** Several VPS in one checkout are for buyers with a reseller tier (one with no own prices: public prices). */
+let tierId: number;
 beforeAll(async () => {
   clouds = await startFastClouds();
   h = await createBotHarness({ ...clouds.env, BOT_RATE_LIMIT_PER_10S: "1000" });
   providers = fakeProviders(clouds);
   await seedDemoCatalog(h.prisma);
+  tierId = (await h.prisma.resellerTier.create({ data: { code: "MULTI", name: "Multi" } })).id;
 });
 afterAll(async () => {
   await h?.close();
@@ -32,9 +35,10 @@ afterAll(async () => {
 const send = (update: Update) => chat.send(h, update);
 const lastSentId = () => chat.lastSentId(h);
 
-async function customer(user: TestUser, balanceIdr: number) {
+async function customer(user: TestUser, balanceIdr: number, reseller = true) {
   await h.bot.handleUpdate(updates.text(user, "/start"));
-  const row = await h.prisma.user.findUniqueOrThrow({ where: { telegramId: BigInt(user.id) } });
+  const row = await h.prisma.user.update({ where: { telegramId: BigInt(user.id) }, data: { resellerTierId: reseller ? tierId : null } });
+  await h.core.botDeps.users.forget(user.id);
   if (balanceIdr > 0) await chat.fundWallet(h.prisma, row.id, balanceIdr, `multi:${user.id}`);
   return row;
 }
@@ -90,14 +94,69 @@ describe("several identical VPS in one checkout", () => {
   });
 
   it("a coupon is for one VPS: createOrder refuses quantity > 1 with a coupon, and a quantity out of range", async () => {
-    const user = await h.prisma.user.create({ data: { telegramId: 5_600_009n, firstName: "X" } });
+    const user = await h.prisma.user.create({ data: { telegramId: 5_600_009n, firstName: "X", resellerTierId: tierId } });
     const plan = await h.prisma.plan.findUniqueOrThrow({ where: { code: PLAN } });
     const image = await h.prisma.osImage.findFirstOrThrow({ where: { providerId: plan.providerId, active: true } });
-    const base = { buyer: { userId: user.id, resellerTierId: null }, expectedTotalIdr: 1, paymentTtlHours: 24 };
+    const base = { buyer: { userId: user.id, resellerTierId: tierId }, expectedTotalIdr: 1, paymentTtlHours: 24 };
     const request = { planId: plan.id, durationMonths: 1, imageId: image.id, couponCode: null };
     await expect(createOrder(h.prisma, h.core.botDeps.catalog, { ...base, request: { ...request, couponCode: "HEMAT" }, quantity: 2 })).rejects.toThrow(RangeError);
     await expect(createOrder(h.prisma, h.core.botDeps.catalog, { ...base, request, quantity: 11 })).rejects.toThrow(RangeError);
     await expect(createOrder(h.prisma, h.core.botDeps.catalog, { ...base, request, quantity: 0 })).rejects.toThrow(RangeError);
+    expect(await h.prisma.order.count({ where: { userId: user.id } })).toBe(0);
+  });
+
+  it("several VPS are for resellers: a customer without a tier sees no quantity buttons, a crafted one stays at 1, createOrder refuses", async () => {
+    const budi: TestUser = { id: 5_600_006, first_name: "Budi", language_code: "id" };
+    const user = await customer(budi, 0, false);
+    await h.prisma.plan.update({ where: { code: PLAN }, data: { stock: 5 } });
+    const one = await summaryOf(budi, 1, 98);
+    expect(buttonsOf(one.last).map((b) => b.data).filter((d) => d?.startsWith("chk:q:"))).toEqual([]);
+    const crafted = await send(updates.callback(budi, "chk:q:3", 98));
+    expect(crafted.text).not.toContain("3 ×");
+    await send(updates.callback(budi, "chk:confirm", 98));
+    expect(await h.prisma.order.count({ where: { userId: user.id } })).toBe(1);
+
+    const plan = await h.prisma.plan.findUniqueOrThrow({ where: { code: PLAN } });
+    const image = await h.prisma.osImage.findFirstOrThrow({ where: { providerId: plan.providerId, active: true } });
+    const unit = (await h.prisma.planPrice.findFirstOrThrow({ where: { planId: plan.id, durationMonths: 1 } })).priceIdr;
+    // The tier is read from the database, not from the caller's (older) copy of the buyer.
+    const refused = await createOrder(h.prisma, h.core.botDeps.catalog, {
+      buyer: { userId: user.id, resellerTierId: tierId },
+      request: { planId: plan.id, durationMonths: 1, imageId: image.id, couponCode: null },
+      expectedTotalIdr: unit,
+      paymentTtlHours: 24,
+      quantity: 2,
+    });
+    expect(refused).toEqual({ status: "quantity_not_allowed" });
+    expect(await h.prisma.order.count({ where: { userId: user.id } })).toBe(1);
+  });
+
+  it("with several VPS a crafted chk:coupon is ignored, and confirm places the orders at the price shown (no price_changed loop)", async () => {
+    const eka: TestUser = { id: 5_600_007, first_name: "Eka", language_code: "id" };
+    const user = await customer(eka, 0);
+    await h.prisma.plan.update({ where: { code: PLAN }, data: { stock: 5 } });
+    await summaryOf(eka, 2, 99);
+    const crafted = await send(updates.callback(eka, "chk:coupon", 99));
+    expect(crafted.text).not.toContain("Punya kode kupon");
+    await send(updates.text(eka, "HEMAT10"));
+    const placed = await send(updates.callback(eka, "chk:confirm", 99));
+    expect(placed.text).not.toContain("berubah");
+    const orders = await h.prisma.order.findMany({ where: { userId: user.id } });
+    expect(orders).toHaveLength(2);
+    expect(orders.every((o) => o.couponCode === null)).toBe(true);
+  });
+
+  it("a text starting with / at the label step leaves checkout; it is not stored as a label", async () => {
+    const fajar: TestUser = { id: 5_600_008, first_name: "Fajar", language_code: "id" };
+    const user = await customer(fajar, 0);
+    await summaryOf(fajar, 1, 100);
+    await send(updates.callback(fajar, "chk:label", 100));
+    // A /command with its entity already ends every flow (start.command.ts); this one comes without it.
+    const typed = updates.text(fajar, "/orders");
+    delete (typed.message as { entities?: unknown }).entities;
+    await send(typed);
+    // Had it been taken as a label, the summary would now be below it, in the last message sent.
+    await send(updates.callback(fajar, "chk:confirm", lastSentId()));
     expect(await h.prisma.order.count({ where: { userId: user.id } })).toBe(0);
   });
 

@@ -405,4 +405,37 @@ describe("allowOrderCreation", () => {
     expect(await allowOrderCreation(redis, prefix, 7, 2, t + 1)).toBe(true);
     expect(await allowOrderCreation(redis, prefix, 7, 2, t + 2)).toBe(false);
   });
+
+  it("a checkout of several VPS spends one token per VPS", async () => {
+    const t = Date.UTC(2026, 10, 21, 5, 0, 0);
+    expect(await allowOrderCreation(redis, prefix, 8, 10, t, 10)).toBe(true);
+    expect(await allowOrderCreation(redis, prefix, 8, 10, t + 1)).toBe(false);
+    expect(await allowOrderCreation(redis, prefix, 9, 10, t, 7)).toBe(true);
+    expect(await allowOrderCreation(redis, prefix, 9, 10, t + 1, 4)).toBe(false);
+  });
+});
+
+describe("createOrder reads the buyer's reseller tier when it creates the order", () => {
+  it("a tier taken away during checkout is not priced: price_changed with the public price, nothing written", async () => {
+    const tier = await prisma.resellerTier.create({ data: { code: "ORD-T", name: "Tier" } });
+    await prisma.resellerPrice.create({ data: { tierId: tier.id, planId: do1, durationMonths: 1, priceIdr: 40_000 } });
+    const plain = await newBuyer();
+    await prisma.user.update({ where: { id: plain.userId }, data: { resellerTierId: tier.id } });
+    const asReseller: Buyer = { userId: plain.userId, resellerTierId: tier.id };
+    const tierQuote = await catalog.quote(prisma, do1Request(), asReseller, NOW);
+    const publicQuote = await catalog.quote(prisma, do1Request(), plain, NOW);
+    if (!tierQuote.ok || !publicQuote.ok) throw new Error("plan not quotable");
+    expect(tierQuote.quote.breakdown.totalIdr).toBeLessThan(publicQuote.quote.breakdown.totalIdr);
+
+    await prisma.user.update({ where: { id: plain.userId }, data: { resellerTierId: null } });
+    const result = await order(asReseller, { expected: tierQuote.quote.breakdown.totalIdr });
+    expect(result.status).toBe("price_changed");
+    if (result.status === "price_changed") expect(result.quote.breakdown.totalIdr).toBe(publicQuote.quote.breakdown.totalIdr);
+    expect(await prisma.order.count({ where: { userId: plain.userId } })).toBe(0);
+
+    const placed = await order(asReseller, { expected: publicQuote.quote.breakdown.totalIdr });
+    expect(placed.status).toBe("created");
+    const row = await prisma.order.findFirstOrThrow({ where: { userId: plain.userId } });
+    expect(row.snapshot).toMatchObject({ buyer: { userId: plain.userId, resellerTierId: null } });
+  });
 });

@@ -39,7 +39,9 @@ export function checkoutConversation(deps: BotDeps) {
     const chatId = ctx.chat!.id;
     const from = ctx.from!;
     const user = await conversation.external(() => deps.users.resolve(from));
-    const buyer: Buyer = { userId: user.id, resellerTierId: user.resellerTierId };
+    let buyer: Buyer = { userId: user.id, resellerTierId: user.resellerTierId };
+    /** Several VPS in one checkout are for resellers (createOrder checks it again). */
+    const maxQuantity = () => (buyer.resellerTierId !== null ? MAX_ORDER_QUANTITY : 1);
     const locale: Locale = isLocale(user.language) ? user.language : "id";
     const t = (key: string, vars?: Record<string, string | number>) => deps.i18n.t(locale, key, vars);
     const kit: ViewKit = { t, locale };
@@ -75,6 +77,11 @@ export function checkoutConversation(deps: BotDeps) {
         deps.catalog.quote(deps.prisma, { planId: choice.planId, durationMonths: choice.months, imageId: choice.imageId, couponCode }, buyer, at, { display: true }),
       );
     };
+    /** The buyer's tier as the database has it now (a tier taken away mid-checkout changes the price shown). */
+    const refreshBuyer = async () => {
+      const tierId = await conversation.external(async () => (await deps.prisma.user.findUnique({ where: { id: user.id }, select: { resellerTierId: true } }))?.resellerTierId ?? null);
+      buyer = { userId: user.id, resellerTierId: tierId };
+    };
     const unavailable = async () => {
       await show({ text: t("order-unavailable"), keyboard: new InlineKeyboard().text(t("menu-catalog"), "cat:home") });
     };
@@ -91,14 +98,15 @@ export function checkoutConversation(deps: BotDeps) {
       } else if (stage === "label") {
         await show(labelAskView(kit, MAX_LABEL_CHARS, clientLabel, notice));
       } else {
-        const result = await quote(couponCode);
+        if (quantity > maxQuantity()) quantity = maxQuantity();
+        const result = await quote(quantity > 1 ? null : couponCode);
         if (!result.ok) return unavailable();
         if (result.couponRejection) {
           notice = couponRejectionText(kit, couponCode ?? "", result.couponRejection);
           stage = "coupon";
           continue;
         }
-        await show(summaryView(kit, result.quote, notice, { label: clientLabel, quantity, maxQuantity: MAX_ORDER_QUANTITY }));
+        await show(summaryView(kit, result.quote, notice, { label: clientLabel, quantity, maxQuantity: maxQuantity() }));
       }
       notice = undefined;
 
@@ -119,11 +127,12 @@ export function checkoutConversation(deps: BotDeps) {
           couponCode = null;
           stage = "summary";
         } else if (data === "chk:coupon") {
-          stage = "coupon";
+          // A coupon is for one VPS: with several the summary offers no coupon button, and a crafted tap is ignored.
+          if (quantity === 1) stage = "coupon";
         } else if (data === "chk:nocoupon") {
           couponCode = null;
         } else if (data.startsWith("chk:q:") && stage === "summary") {
-          quantity = Math.min(MAX_ORDER_QUANTITY, Math.max(1, Number(data.slice("chk:q:".length)) || 1));
+          quantity = Math.min(maxQuantity(), Math.max(1, Number(data.slice("chk:q:".length)) || 1));
           if (quantity > 1 && couponCode !== null) {
             couponCode = null;
             notice = t("rsl-qty-coupon-dropped");
@@ -153,6 +162,8 @@ export function checkoutConversation(deps: BotDeps) {
         continue;
       }
       if (text !== undefined && stage === "label") {
+        // A command (/orders, /start…) is not a label: it leaves checkout and is handled as usual.
+        if (text.startsWith("/")) await conversation.halt({ next: true });
         await moveDown();
         const parsed = parseClientLabel(text);
         if (parsed.ok) {
@@ -169,18 +180,21 @@ export function checkoutConversation(deps: BotDeps) {
 
     /** Places the order at the price shown; returns true when the flow is over. */
     async function confirm(): Promise<boolean> {
-      const shownQuote = await quote(couponCode);
+      // Quoted with exactly the code the order is placed with (a coupon is for one VPS), so the
+      // expected total matches unless the price really moved.
+      const code = quantity > 1 ? null : couponCode;
+      const shownQuote = await quote(code);
       if (!shownQuote.ok) {
         await unavailable();
         return true;
       }
       const at = new Date(await conversation.now());
       const expected = shownQuote.quote.breakdown.totalIdr;
-      const code = quantity > 1 ? null : couponCode;
       const label = clientLabel;
       const units = quantity;
       const result = await conversation.external(async (): Promise<CreateOrderResult | { status: "rate_limited" }> => {
-        if (!(await allowOrderCreation(deps.redis, deps.config.queuePrefix, buyer.userId, 10, at.getTime()))) return { status: "rate_limited" };
+        // One token per order created: a checkout of N VPS spends N.
+        if (!(await allowOrderCreation(deps.redis, deps.config.queuePrefix, buyer.userId, 10, at.getTime(), units))) return { status: "rate_limited" };
         const created = await createOrder(deps.prisma, deps.catalog, {
           buyer,
           request: { planId: choice.planId, durationMonths: choice.months, imageId: choice.imageId, couponCode: code },
@@ -206,7 +220,14 @@ export function checkoutConversation(deps: BotDeps) {
           await unavailable();
           return true;
         case "price_changed":
+          // Often the buyer's tier changed (createOrder prices with the tier as it is now).
+          await refreshBuyer();
           notice = t("summary-price-changed");
+          return false;
+        case "quantity_not_allowed":
+          await refreshBuyer();
+          quantity = 1;
+          notice = t("rsl-qty-reseller-only");
           return false;
         case "coupon_rejected":
           notice = couponRejectionText(kit, couponCode ?? "", result.rejection);
