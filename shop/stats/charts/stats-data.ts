@@ -28,7 +28,10 @@ export interface StatsData {
   /** One point per day of `[dailyFrom, to)`, zero days included. */
   daily: DailyPoint[];
   revenue: { idr: number; orders: number; refundedOrders: number; refundedIdr: number };
-  /** NEW_VPS orders created in the period, and how far they got. `viewers` are unique viewers per day, summed. */
+  /**
+   * NEW_VPS checkouts created in the period, and how far they got: a multi-VPS checkout's sibling
+   * orders count once (per step, once if any sibling got there). `viewers` are unique viewers per day, summed.
+   */
   funnel: { views: number; viewers: number; orders: number; paid: number; active: number };
   /** Revenue orders by the gateway of their paid payment (WALLET = paid from the balance). */
   methods: Array<{ gateway: string; orders: number; idr: number }>;
@@ -77,8 +80,9 @@ export async function readStatsData(prisma: PrismaClient, period: StatsPeriod): 
            SELECT plan, provider, count(*) AS orders, sum(total_idr) AS idr FROM sold WHERE counted AND paid_at >= ${from}
             GROUP BY 1, 2 ORDER BY idr DESC, orders DESC, plan LIMIT 5) t) AS top`,
     prisma.$queryRaw<Array<{ orders: number; paid: number; active: number }>>`
-      SELECT count(*)::int AS orders, count(o.paid_at)::int AS paid,
-             count(*) FILTER (WHERE o.status = 'ACTIVE' OR EXISTS (SELECT 1 FROM order_status_history h WHERE h.order_id = o.id AND h.to_status = 'ACTIVE'))::int AS active
+      SELECT count(DISTINCT coalesce(o.checkout_group, o.id::text))::int AS orders,
+             count(DISTINCT coalesce(o.checkout_group, o.id::text)) FILTER (WHERE o.paid_at IS NOT NULL)::int AS paid,
+             count(DISTINCT coalesce(o.checkout_group, o.id::text)) FILTER (WHERE o.status = 'ACTIVE' OR EXISTS (SELECT 1 FROM order_status_history h WHERE h.order_id = o.id AND h.to_status = 'ACTIVE'))::int AS active
         FROM orders o WHERE o.created_at >= ${from} AND o.created_at < ${to} AND o.kind = 'NEW_VPS'`,
     prisma.$queryRaw<Array<{ views: bigint; viewers: number }>>`
       SELECT coalesce(sum(views), 0)::bigint AS views, count(*)::int AS viewers

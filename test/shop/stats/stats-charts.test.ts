@@ -152,6 +152,16 @@ describe("funnel, provisioning and servers", () => {
     expect(data.funnel).toEqual({ views: 5, viewers: 3, orders: 6, paid: 5, active: 3 });
   });
 
+  it("counts a multi-VPS checkout once at every step, however many sibling orders it has", async () => {
+    const at = new Date(Date.UTC(2025, 5, 10, 3));
+    const siblings = [];
+    for (let i = 0; i < 3; i++) siblings.push(await sale({ status: i === 0 ? "ACTIVE" : "PAID", totalIdr: 50_000, paidAt: at, createdAt: at, reachedActive: i === 0 }));
+    await prisma.order.updateMany({ where: { id: { in: siblings.map((o) => o.id) } }, data: { checkoutGroup: "grp-stats-1" } });
+    await sale({ status: "PENDING_PAYMENT", totalIdr: 50_000, createdAt: at });
+    const week = await readStatsData(prisma, lastDays(7, new Date(Date.UTC(2025, 5, 12, 3))));
+    expect(week.funnel).toMatchObject({ orders: 2, paid: 1, active: 1 });
+  });
+
   it("reports provisioning success rate and time to active", () => {
     const p = data.provisioning;
     expect({ done: p.done, failed: p.failed, running: p.running }).toEqual({ done: 2, failed: 2, running: 0 });
