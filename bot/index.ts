@@ -43,7 +43,7 @@ import { RedisStorage } from "./storage.js";
  * Bump whenever a conversation's code changes shape: stored replay logs from an
  * older version are discarded instead of replayed into the wrong code.
  */
-export const CONVERSATION_VERSION = 3;
+export const CONVERSATION_VERSION = 4;
 
 /** Conversations build a fresh Api per replay; this gives it the same retry policy. */
 const conversationApiRetry: MiddlewareFn<ConvContext> = (ctx, next) => {
