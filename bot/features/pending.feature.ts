@@ -68,7 +68,7 @@ async function openCard(ctx: BotContext, key: string) {
   const { prisma, config } = ctx.deps;
   const version = (await cardState(prisma, key))?.version ?? 0;
   const locale = localeOf(ctx);
-  const card = await renderCard(prisma, key, ctx.t, locale, { secondAboveIdr: config.pending.secondStaffAboveIdr });
+  const card = await renderCard(prisma, key, ctx.t, locale, { secondAboveIdr: config.pending.secondStaffAboveIdr, permissions: ctx.shopUser.permissions });
   if (!card) {
     await ctx.answerCallbackQuery({ text: ctx.t("pend-gone"), show_alert: true });
     return;

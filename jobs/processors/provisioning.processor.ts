@@ -9,7 +9,7 @@ import { DEFAULT_LOCALE, isLocale } from "../../shop/messages/locale.js";
 import type { CloudProvider } from "../../shop/cloud/provider.js";
 import { ProvisioningError, isTransient, provisionOrder, provisioningLeaseKey, recordProvisioningFailure } from "../../shop/provisioning/provision.js";
 import { discardOrderServer } from "../../shop/provisioning/discard.js";
-import { reviewerChatIds } from "../../shop/users/staff.js";
+import { configRoster, staffPowers } from "../../shop/users/staff.js";
 import { isLeaseHeld, LeaseBusyError, withLease } from "../../shop/leases.js";
 import type { Logger } from "../../shop/platform/logger.js";
 import type { Metrics } from "../../shop/platform/metrics.js";
@@ -180,14 +180,17 @@ export function provisioningFailureHandler(deps: Pick<ProvisioningDeps, "prisma"
       { chatId: Number(order.user.telegramId), key: "provision-failed", locale, params: { reference: order.reference } },
       { jobId: jobId("provision-failed", order.id, episode) },
     );
-    for (const reviewer of await reviewerChatIds(prisma, deps.staff)) {
+    // The card goes to who can retry it; its Refund button only to who can also refund.
+    const retriers = (await staffPowers(prisma, configRoster(deps.staff))).filter((m) => m.permissions.includes("provisioning.retry"));
+    for (const { telegramId: reviewer, permissions } of retriers) {
+      const refund = permissions.includes("orders.refund") ? [{ text: "t:staff-refund", data: `prov:refund:${order.id}` }] : [];
       await queues.enqueue(
         QueueName.Notifications,
         {
           chatId: reviewer,
           key: "provision-failed-staff",
           params: { reference: order.reference, reason: detail },
-          buttons: [[{ text: "t:staff-retry", data: `prov:retry:${order.id}` }, { text: "t:staff-refund", data: `prov:refund:${order.id}` }]],
+          buttons: [[{ text: "t:staff-retry", data: `prov:retry:${order.id}` }, ...refund]],
           card: cardKeys.provisioning(order.id, episode),
         },
         { jobId: jobId("provision-failed-staff", order.id, episode, reviewer) },

@@ -9,6 +9,7 @@ import type { Locale } from "../messages/locale.js";
 import { formatIdr } from "../money.js";
 import { reviewButtons } from "../payments/review-notices.js";
 import { isReviewWhy } from "../payments/settle.js";
+import type { Permission } from "../users/staff.js";
 import { ruleAmountIdr } from "./approval.js";
 import { cardState, handledBy, type CardState } from "./cards.js";
 import { ageOf } from "./items.js";
@@ -42,8 +43,22 @@ interface Body {
   amountIdr: number;
 }
 
-/** The card `key` for a reader with translator `t`, or null when what it is about is gone. */
-export async function renderCard(db: Db, key: string, t: Translate, locale: Locale, opts: { secondAboveIdr: number; now?: Date }): Promise<RenderedCard | null> {
+/** What each card button needs (the handler checks again at the tap); a reader without it does not see it. */
+const BUTTON_POWER: ReadonlyArray<[prefix: string, permission: Permission]> = [
+  ["rev:", "payments.review"],
+  ["prov:retry:", "provisioning.retry"],
+  ["prov:refund:", "orders.refund"],
+];
+
+/** The buttons a reader holding `permissions` can use (all of them when the reader is not known). */
+export function buttonsFor(buttons: CardButton[][], permissions?: readonly string[]): CardButton[][] {
+  if (!permissions) return buttons;
+  const usable = (b: CardButton) => BUTTON_POWER.every(([prefix, permission]) => !b.data.startsWith(prefix) || permissions.includes(permission));
+  return buttons.map((row) => row.filter(usable)).filter((row) => row.length > 0);
+}
+
+/** The card `key` for a reader with translator `t` (and, when known, `permissions`: only the buttons they can use), or null when what it is about is gone. */
+export async function renderCard(db: Db, key: string, t: Translate, locale: Locale, opts: { secondAboveIdr: number; now?: Date; permissions?: readonly string[] }): Promise<RenderedCard | null> {
   const now = opts.now ?? new Date();
   const [kind, first, second] = key.split(":");
   const id = Number(first);
@@ -58,7 +73,7 @@ export async function renderCard(db: Db, key: string, t: Translate, locale: Loca
     lines.push("", card?.firstApproverName && card.firstApprovedAt ? t("pend-half", { name: card.firstApproverName, time: clock(card.firstApprovedAt) }) : t("pend-two-person", { limit: formatIdr(opts.secondAboveIdr) }));
   }
   if (!open) lines.push("", await decisionLine(db, key, card, t));
-  return { text: lines.join("\n"), buttons: open ? body.buttons : [], open };
+  return { text: lines.join("\n"), buttons: open ? buttonsFor(body.buttons, opts.permissions) : [], open };
 }
 
 /** Whether what card `key` is about still waits for a decision (whatever the card row says). */

@@ -196,3 +196,15 @@ describe("the list", () => {
     expect((await pendingItems(db.prisma, ["payments.review", "provisioning.retry"])).map((i) => i.key)[0]).toBe(`review:${older.id}`);
   });
 });
+
+describe("a card's buttons", () => {
+  it("show a reader only what their permissions act on (no Refund without orders.refund)", async () => {
+    const customer = await userRow(db.prisma, 9_600_010);
+    const failed = await failedVpsOrder(db.prisma, customer.id);
+    const episode = (await db.prisma.orderStatusHistory.findFirst({ where: { orderId: failed.id, toStatus: "PROVISIONING_FAILED" }, orderBy: { id: "desc" } }))?.id ?? 0;
+    const render = (permissions?: string[]) => renderCard(db.prisma, cardKeys.provisioning(failed.id, episode), (k) => k, "id", { secondAboveIdr: 0, permissions });
+    const data = async (permissions?: string[]) => (await render(permissions))!.buttons.flat().map((b) => b.data);
+    expect(await data(["provisioning.retry"])).toEqual([`prov:retry:${failed.id}`]);
+    expect(await data(["provisioning.retry", "orders.refund"])).toEqual([`prov:retry:${failed.id}`, `prov:refund:${failed.id}`]);
+  });
+});
