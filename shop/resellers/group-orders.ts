@@ -76,19 +76,24 @@ export async function payGroupFromWallet(
   }
   try {
     return await prisma.$transaction(async (tx): Promise<GroupPaymentResult> => {
+      // A refusal rolls back the whole transaction, the wallet row lockWallet may have just created
+      // included: a refused tap (someone else's order, nothing to pay, too little money) changes nothing.
+      const refuse = (result: Extract<GroupPaymentResult, { ok: false }>): never => {
+        throw new GroupRefusal(result);
+      };
       await lockWallet(tx, userId);
-      if (await walletHold(tx, userId)) return { ok: false, reason: "held" };
+      if (await walletHold(tx, userId)) refuse({ ok: false, reason: "held" });
       const anchor = await tx.order.findFirst({ where: { id: input.anchorOrderId, userId }, select: { checkoutGroup: true } });
-      if (!anchor) return { ok: false, reason: "not_found" };
+      if (!anchor) return refuse({ ok: false, reason: "not_found" });
       const pending = await tx.order.findMany({
         where: { userId, status: "PENDING_PAYMENT", kind: "NEW_VPS", OR: [{ paymentDeadline: null }, { paymentDeadline: { gt: now } }], ...(anchor.checkoutGroup ? { checkoutGroup: anchor.checkoutGroup } : { id: input.anchorOrderId }) },
         orderBy: { id: "asc" },
         select: { id: true, reference: true, totalIdr: true },
       });
-      if (pending.length === 0) return { ok: false, reason: "nothing_to_pay" };
+      if (pending.length === 0) refuse({ ok: false, reason: "nothing_to_pay" });
       const neededIdr = pending.reduce((sum, o) => sum + o.totalIdr, 0);
       const balanceIdr = await walletBalance(tx, userId);
-      if (balanceIdr < neededIdr) return { ok: false, reason: "insufficient", balanceIdr, neededIdr };
+      if (balanceIdr < neededIdr) refuse({ ok: false, reason: "insufficient", balanceIdr, neededIdr });
       const paid = [];
       let balanceAfterIdr = balanceIdr;
       for (const order of pending) {
@@ -99,7 +104,14 @@ export async function payGroupFromWallet(
       return { ok: true, paid, paidIdr: neededIdr, balanceAfterIdr };
     });
   } catch (error) {
-    if (error instanceof WalletRefusal) return error.result;
+    if (error instanceof WalletRefusal || error instanceof GroupRefusal) return error.result;
     throw error;
+  }
+}
+
+/** A refused group payment, thrown so its transaction rolls back (see payGroupFromWallet). */
+class GroupRefusal extends Error {
+  constructor(readonly result: Extract<GroupPaymentResult, { ok: false }>) {
+    super(`group wallet payment refused: ${result.reason}`);
   }
 }

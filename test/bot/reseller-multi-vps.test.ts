@@ -275,5 +275,13 @@ describe("several identical VPS in one checkout", () => {
     expect(pay.alert).toMatchObject({ show_alert: true });
     expect(await h.prisma.order.count({ where: { userId: user.id, status: "PENDING_PAYMENT" } })).toBe(2);
     expect(lastSentId()).toBeGreaterThan(1000);
+    // Someone with no wallet yet: the refused tap leaves no trace (no empty wallet row either).
+    const eve: TestUser = { id: 5_600_099, first_name: "Eve", language_code: "id" };
+    await send(updates.text(eve, "/start"));
+    const eveRow = await h.prisma.user.findUniqueOrThrow({ where: { telegramId: BigInt(eve.id) } });
+    const walletsBefore = await h.prisma.wallet.count({ where: { userId: eveRow.id } });
+    await send(updates.callback(eve, `rs:pgok:${first!.id}`, 97));
+    expect(walletsBefore).toBe(0);
+    expect(await h.prisma.wallet.count({ where: { userId: eveRow.id } })).toBe(0);
   });
 });
