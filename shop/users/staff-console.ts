@@ -1,6 +1,6 @@
 import type { Db, PrismaClient } from "../../db/client.js";
 import { audit } from "../audit.js";
-import { effectiveStaff, grantFrom, type EffectiveStaff, GRANT_SELECT, isPermission, PERMISSIONS, type Permission, type StaffRoster } from "./staff.js";
+import { effectiveStaff, grantFrom, type EffectiveStaff, GRANT_SELECT, isPermission, PERMISSIONS, staffCandidates, type Permission, type StaffRoster } from "./staff.js";
 
 /**
  * The staff console's rules (who may make whom staff, with which role), one function per
@@ -66,19 +66,8 @@ async function actorNow(tx: Db, roster: StaffRoster, actor: ConsoleActor, target
 
 /** Everyone with staff powers: configured owners and sellers, and whoever the chat made staff. */
 export async function listStaff(prisma: PrismaClient, roster: StaffRoster): Promise<StaffEntry[]> {
-  const configured = roster.members();
-  const rows = await prisma.user.findMany({
-    where: { OR: [{ telegramId: { in: configured.map((m) => BigInt(m.telegramId)) } }, { staffMembership: { roleId: { not: null } } }] },
-    select: { id: true, telegramId: true, firstName: true, username: true, staffMembership: { select: GRANT_SELECT } },
-  });
-  const known = new Map(rows.map((r) => [Number(r.telegramId), r]));
-  const ids = new Set<number>([...configured.map((m) => m.telegramId), ...known.keys()]);
   const out: StaffEntry[] = [];
-  for (const telegramId of ids) {
-    const row = known.get(telegramId);
-    const configRole = roster.roleOf(telegramId);
-    const grant = grantFrom(row?.staffMembership);
-    const staff = effectiveStaff(configRole, grant);
+  for (const { telegramId, row, configRole, grant, staff } of await staffCandidates(prisma, roster)) {
     if (staff.role === "CUSTOMER") continue;
     out.push({
       userId: row?.id ?? null,

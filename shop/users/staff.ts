@@ -142,20 +142,28 @@ export function configRoster(config: { ownerIds: number[]; sellerIds: number[] }
  * included (a send to them fails and is logged, never fatal).
  */
 export async function staffPowers(prisma: PrismaClient, roster: StaffRoster): Promise<Array<{ telegramId: number; permissions: Permission[] }>> {
+  return (await staffCandidates(prisma, roster))
+    .filter((c) => !c.row?.blocked && !c.row?.bannedAt && c.staff.permissions.length > 0)
+    .map((c) => ({ telegramId: c.telegramId, permissions: c.staff.permissions }));
+}
+
+/**
+ * Everyone who may hold staff powers — the configured ids and anyone the chat ever made staff —
+ * with their user row (null for a configured member who never opened the bot), their grant and
+ * their powers now. The one read behind the pushes, the menus and the staff console's list.
+ */
+export async function staffCandidates(prisma: PrismaClient, roster: StaffRoster) {
   const configured = roster.members();
   const rows = await prisma.user.findMany({
     where: { OR: [{ telegramId: { in: configured.map((m) => BigInt(m.telegramId)) } }, { staffMembership: { isNot: null } }] },
-    select: { telegramId: true, blocked: true, bannedAt: true, staffMembership: { select: GRANT_SELECT } },
+    select: { id: true, telegramId: true, firstName: true, username: true, blocked: true, bannedAt: true, staffMembership: { select: GRANT_SELECT } },
   });
   const known = new Map(rows.map((r) => [Number(r.telegramId), r]));
-  const out: Array<{ telegramId: number; permissions: Permission[] }> = [];
-  for (const telegramId of new Set<number>([...configured.map((m) => m.telegramId), ...known.keys()])) {
-    const row = known.get(telegramId);
-    if (row?.blocked || row?.bannedAt) continue;
-    const { permissions } = effectiveStaff(roster.roleOf(telegramId), grantFrom(row?.staffMembership));
-    if (permissions.length > 0) out.push({ telegramId, permissions });
-  }
-  return out;
+  return [...new Set<number>([...configured.map((m) => m.telegramId), ...known.keys()])].map((telegramId) => {
+    const configRole = roster.roleOf(telegramId);
+    const grant = grantFrom(known.get(telegramId)?.staffMembership);
+    return { telegramId, row: known.get(telegramId) ?? null, configRole, grant, staff: effectiveStaff(configRole, grant) };
+  });
 }
 
 /** Telegram ids of the staff a push with this permission goes to (see staffPowers). */
