@@ -63,7 +63,8 @@ export const payloadSchemas = {
     card: z.string().min(1).max(80).optional(),
     }),
   ]),
-  [QueueName.Broadcast]: z.object({ broadcastId: id, deliveryId: id.optional() }),
+  /** One run of a broadcast (shop/broadcasts/runner.ts): run 0 is a scheduled start; job id broadcast-<id>-<run>. */
+  [QueueName.Broadcast]: z.object({ broadcastId: id, task: z.enum(["send", "unsend"]).default("send"), run: z.number().int().nonnegative() }),
   [QueueName.ScreenshotPurge]: z.object({ tick }),
   [QueueName.Lifecycle]: z.object({ task: z.enum(["order-expiry", "renewal-reminders", "instance-expiry", "orphan-sweep", "pending-reminders"]), tick }),
   [QueueName.OwnerAlerts]: z.union([

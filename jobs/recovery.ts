@@ -4,6 +4,7 @@ import { refundFollowupsLeftUndone, unfinishedInstanceActions, waitingOrders, ty
 import { isReviewWhy } from "../shop/payments/settle.js";
 import { provisioningLeaseKey } from "../shop/provisioning/provision.js";
 import type { Logger } from "../shop/platform/logger.js";
+import { ensureBroadcastRuns } from "./broadcast-runs.js";
 import { redispatchFollowup } from "./dispatch-settlement.js";
 import type { OutboxRow } from "./outbox.js";
 import { QueueName, jobId, type Queues } from "./queues.js";
@@ -51,6 +52,8 @@ export interface RecoveryReport {
   staleProvisioning: number[];
   /** Finished outbox rows deleted (at most once an hour). */
   pruned?: number;
+  /** Broadcast runs queued again (Redis lost them, a run ended with work left) or started (a schedule came due). */
+  broadcasts?: string[];
   /** Skipped: another process was sweeping. */
   busy?: boolean;
 }
@@ -66,7 +69,9 @@ export interface RecoveryReport {
  *    push failed), keeping what is left of its delay;
  * 3. settles jobs BullMQ failed for good without a `failed` event (stalled more than
  *    `maxStalledCount`), so e.g. their order becomes PROVISIONING_FAILED for a seller;
- * 4. fails PROVISIONING orders that have no run alive any more (no pending job, no lease).
+ * 4. fails PROVISIONING orders that have no run alive any more (no pending job, no lease);
+ * 5. gives every SENDING broadcast (and one being unsent) a live run, and starts scheduled ones
+ *    that came due (jobs/broadcast-runs.ts).
  */
 export async function recoverJobs(deps: RecoveryDeps): Promise<RecoveryReport> {
   try {
@@ -138,8 +143,9 @@ async function sweep(deps: RecoveryDeps): Promise<RecoveryReport> {
       report.settledFailures.push(`${name}/${row.jobId}`);
     }
   }
+  report.broadcasts = await ensureBroadcastRuns(deps.prisma, queues);
   report.pruned = await pruneOutbox(outbox);
-  if (report.repushed.length || report.settledFailures.length || report.staleProvisioning.length) {
+  if (report.repushed.length || report.settledFailures.length || report.staleProvisioning.length || (report.broadcasts?.length ?? 0) > 0) {
     deps.logger.warn({ ...report }, "recovery sweep restored lost work");
   }
   return report;

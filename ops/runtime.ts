@@ -5,7 +5,10 @@ import type { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { createBot } from "../bot/index.js";
 import type { BotDeps } from "../bot/context.js";
-import { createTelegramApi } from "../shop/messages/telegram-api.js";
+import { createBroadcastApi, createTelegramApi } from "../shop/messages/telegram-api.js";
+import { BroadcastLimiter } from "../shop/broadcasts/limiter.js";
+import { broadcastEnqueuer } from "../jobs/broadcast-runs.js";
+import { broadcastFailureHandler, broadcastProcessor } from "../jobs/processors/broadcast.processor.js";
 import { LocaleCache, createI18n } from "../bot/i18n.js";
 import { createPrisma, type PrismaClient } from "../db/client.js";
 import { QueueName, Queues, jobId } from "../jobs/queues.js";
@@ -301,6 +304,26 @@ export async function startService(
       [QueueName.OwnerAlerts]: { process: ownerAlertsProcessor({ api, prisma, queues, config, i18n, logger }), concurrency: 1 },
       [QueueName.Backups]: backupsWorker({ prisma, config, queues, logger, i18n }),
       [QueueName.StatsReports]: statsReportsWorker({ prisma, api, roster: configRoster(config), i18n, logger }),
+      [QueueName.Broadcast]: {
+        process: broadcastProcessor({
+          prisma,
+          api: createBroadcastApi(config),
+          limiter: new BroadcastLimiter(redis, config.queuePrefix, config.broadcast),
+          t: (locale, key, params) => i18n.t(locale, key, params),
+          settings: config.broadcast,
+          enqueueRun: broadcastEnqueuer(queues),
+          logger,
+          metrics,
+        }),
+        onFinalFailure: broadcastFailureHandler({ prisma }),
+        // Two broadcasts may run at once (they share the pace). A run lives as long as its
+        // broadcast; after a kill -9 it is taken over once its lock lapses (BROADCAST_JOB_LOCK_MS),
+        // as often as it takes: a killed run is not a poison job.
+        concurrency: 2,
+        lockDuration: config.broadcast.jobLockMs,
+        stalledInterval: config.broadcast.jobLockMs,
+        maxStalledCount: 1000,
+      },
       [QueueName.Lifecycle]: {
         process: lifecycleProcessor({ prisma, queues, i18n, providers: core.providers, lifecycle: config.lifecycle, paymentTtlHours: config.orderPaymentTtlHours, pending: { ...config.pending, staff: config } }),
         concurrency: 1,

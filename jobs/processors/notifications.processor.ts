@@ -4,6 +4,9 @@ import type { I18n } from "@grammyjs/i18n";
 import type { Context } from "grammy";
 import type { PrismaClient } from "../../db/client.js";
 import { isPermanentTelegramError } from "../../shop/messages/telegram-api.js";
+import { afterSend } from "../../shop/messages/after-send.js";
+
+export { afterSend };
 import { escapeHtml, formatDate, formatMemory } from "../../shop/messages/format.js";
 import { isLocale, DEFAULT_LOCALE, type Locale } from "../../shop/messages/locale.js";
 import { open, ready } from "../../shop/crypto/secretbox.js";
@@ -170,22 +173,4 @@ async function credentialParams(deps: NotificationDeps, instanceId: number, loca
     expires: formatDate(instance.expiresAt, locale),
     ttl: String(Math.round(deps.credentialsTtlMs / 60_000)),
   };
-}
-
-/**
- * Records what was just sent. Once Telegram has the message, failing the job would send it again
- * on the retry (a root password twice), so a write that meets a restarting Postgres is retried
- * (1 s, doubling to 8 s, for about a minute) before the job gives up.
- */
-export async function afterSend<T>(write: () => Promise<T>, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<T> {
-  let wait = 1_000;
-  for (let tried = 0; ; tried++) {
-    try {
-      return await write();
-    } catch (err) {
-      if (tried >= 9) throw err;
-      await sleep(wait);
-      wait = Math.min(8_000, wait * 2);
-    }
-  }
 }

@@ -57,6 +57,15 @@ export function createTelegramApi(config: Config): Api {
   return api;
 }
 
+/**
+ * The client broadcasts send with: no automatic retries at all. A 429 must hold every sender
+ * (shop/broadcasts/limiter.ts), not put one request to sleep while the others keep firing; and a
+ * request retried after a broken connection may already have been delivered.
+ */
+export function createBroadcastApi(config: Config): Api {
+  return new Api(config.telegram.token, { apiRoot: config.telegram.apiRoot, timeoutSeconds: 30 });
+}
+
 /** True when retrying cannot help: the user blocked the bot, or the chat is gone. */
 export function isPermanentTelegramError(err: unknown): boolean {
   return err instanceof GrammyError && (err.error_code === 403 || (err.error_code === 400 && /chat not found|user is deactivated/i.test(err.description)));

@@ -135,6 +135,12 @@ const envSchema = z.object({
   APPROVAL_SECOND_STAFF_ABOVE_IDR: keepCount.default(0),
   PENDING_REMIND_AFTER_MINUTES: positiveInt.default(30),
   PENDING_REMIND_EVERY_MINUTES: positiveInt.default(60),
+  // Broadcasts (shop/broadcasts/): Telegram's bulk limit (~30/s; a little under keeps clear of 429s), paid mode's limit, parallel requests, progress edits, run lock.
+  BROADCAST_RATE_PER_SECOND: z.coerce.number({ error: "must be a number of messages per second" }).positive().max(1000).default(29),
+  BROADCAST_PAID_RATE_PER_SECOND: z.coerce.number({ error: "must be a number of messages per second" }).positive().max(1000).default(1000),
+  BROADCAST_CONCURRENCY: z.coerce.number({ error: "must be a whole number" }).int().min(1).max(64).default(8),
+  BROADCAST_PROGRESS_EVERY_MS: z.coerce.number({ error: "must be a whole number of milliseconds" }).int().min(500).default(3_000),
+  BROADCAST_JOB_LOCK_MS: z.coerce.number({ error: "must be a whole number of milliseconds" }).int().min(2_000).default(15_000),
   // Backups (shop/backup/): the owner's public key, where parts are kept and sent, retention, optional S3 copy.
   BACKUP_PUBLIC_KEY: backupKey.optional(),
   /** Only on a host the owner set up for drills: the server proper never holds it (ops/RUNBOOK.md). */
@@ -219,6 +225,8 @@ export interface Config {
    * on it, again every `remindEveryMs`.
    */
   pending: { secondStaffAboveIdr: number; remindAfterMs: number; remindEveryMs: number };
+  /** Broadcasts: messages per second (normal, and with allow_paid_broadcast), parallel requests, progress edit interval, job lock (a killed worker's run is taken over after it). */
+  broadcast: { ratePerSecond: number; paidRatePerSecond: number; concurrency: number; progressEveryMs: number; jobLockMs: number };
   /** Backups: `dir` holds the local copies (BACKUP_DIR, default DATA_DIR/../backups); `partBytes` from BACKUP_PART_MB. */
   backup: {
     publicKey?: Uint8Array;
@@ -334,6 +342,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     provisioning: { deadlineMs: e.PROVISION_DEADLINE_MINUTES * 60_000, credentialsTtlMs: e.CREDENTIALS_MESSAGE_TTL_MINUTES * 60_000, jobLockMs: e.PROVISION_JOB_LOCK_MS, pollIntervalMs: e.PROVISION_POLL_MS },
     lifecycle: { reminderDays: e.EXPIRY_REMINDER_DAYS, graceDays: e.GRACE_DAYS, deleteAfterDays: e.DELETE_AFTER_DAYS },
     pending: { secondStaffAboveIdr: e.APPROVAL_SECOND_STAFF_ABOVE_IDR, remindAfterMs: e.PENDING_REMIND_AFTER_MINUTES * 60_000, remindEveryMs: e.PENDING_REMIND_EVERY_MINUTES * 60_000 },
+    broadcast: { ratePerSecond: e.BROADCAST_RATE_PER_SECOND, paidRatePerSecond: e.BROADCAST_PAID_RATE_PER_SECOND, concurrency: e.BROADCAST_CONCURRENCY, progressEveryMs: e.BROADCAST_PROGRESS_EVERY_MS, jobLockMs: e.BROADCAST_JOB_LOCK_MS },
     backup: {
       ...(e.BACKUP_PUBLIC_KEY ? { publicKey: e.BACKUP_PUBLIC_KEY } : {}),
       ...(e.BACKUP_SECRET_KEY ? { secretKey: e.BACKUP_SECRET_KEY } : {}),
