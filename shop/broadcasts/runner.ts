@@ -85,14 +85,29 @@ async function localeOf(prisma: PrismaClient, userId: number): Promise<Locale> {
   return isLocale(u?.language) ? u.language : DEFAULT_LOCALE;
 }
 
-/** Edits the progress message in place; a failed edit (deleted message, flood) only waits for the next one. */
-async function editProgress(deps: RunnerDeps, view: BroadcastView, stats: ProgressStats): Promise<void> {
+/**
+ * Edits the progress message in place. A failed progress edit (deleted message, flood control)
+ * only waits for the next one; the final report is worth waiting for: a 429 is waited out, twice.
+ */
+async function editProgress(deps: RunnerDeps, view: BroadcastView, stats: ProgressStats, final = false): Promise<void> {
   if (view.progressChatId === null || view.progressMessageId === null) return;
   const locale = await localeOf(deps.prisma, view.createdById);
   const { text, keyboard } = renderProgress((k, p) => deps.t(locale, k, p), locale, view, stats);
-  await deps.api.editMessageText(view.progressChatId, view.progressMessageId, text, { reply_markup: keyboard }).catch((err: unknown) => {
-    if (!/not modified/i.test((err as Error).message)) deps.logger.debug({ err, broadcastId: view.id }, "broadcast progress not edited");
-  });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await deps.api.editMessageText(view.progressChatId, view.progressMessageId, text, { reply_markup: keyboard });
+      return;
+    } catch (err) {
+      if (/not modified/i.test((err as Error).message)) return;
+      const outcome = classifySendError(err);
+      if (final && outcome.kind === "hold" && attempt < 2) {
+        await (deps.sleep ?? realSleep)(outcome.retryAfterMs);
+        continue;
+      }
+      deps.logger.debug({ err, broadcastId: view.id }, "broadcast progress not edited");
+      return;
+    }
+  }
 }
 
 async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Promise<RunResult> {
@@ -309,7 +324,7 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
     await storeCounts(prisma, id);
   }
   const final = await getBroadcast(prisma, id);
-  if (final) await editProgress(deps, final, { ratePerSecond: 0, etaSeconds: null });
+  if (final) await editProgress(deps, final, { ratePerSecond: 0, etaSeconds: null }, true);
   return { status, ...tally };
 }
 
@@ -364,7 +379,7 @@ async function runUnsend(deps: RunnerDeps, payload: RunPayload, _token: string):
   const total = await prisma.broadcast.update({ where: { id }, data: { unsentCount: { increment: deleted } }, select: { unsentCount: true } });
   await audit(prisma, { actorType: "SYSTEM", action: "broadcast.unsent", targetType: "broadcast", targetId: id, details: { deleted: total.unsentCount, left: Number(left?.n ?? 0) } });
   const view = await getBroadcast(prisma, id);
-  if (view) await editProgress(deps, view, { ratePerSecond: 0, etaSeconds: null });
+  if (view) await editProgress(deps, view, { ratePerSecond: 0, etaSeconds: null }, true);
   return { deleted, left: Number(left?.n ?? 0) };
 }
 
