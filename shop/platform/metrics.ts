@@ -53,10 +53,9 @@ export function createMetrics() {
       buckets: [15, 30, 60, 90, 120, 180, 300, 600, 900, 1800],
       registers: [registry],
     }),
-    // Broadcasts come in a later issue; the counter is defined now so dashboards and rules can name it.
     broadcastMessages: new Counter({
       name: "shop_broadcast_messages_total",
-      help: "Broadcast messages sent to customers, by outcome (sent, blocked, failed)",
+      help: "Broadcast messages to customers, by outcome (sent, blocked, failed, uncertain)",
       labelNames: ["outcome"] as const,
       registers: [registry],
     }),
