@@ -332,6 +332,27 @@ export async function cancelBroadcast(deps: LifecycleDeps, staff: BroadcastStaff
   return t;
 }
 
+/**
+ * Staff's call after a crash: send to the recipients whose message was in flight when a worker
+ * died (UNCERTAIN). Some of them may get it twice — the staff member is told so before tapping.
+ */
+export async function resendUncertain(deps: LifecycleDeps, staff: BroadcastStaff, id: number): Promise<{ ok: true; recipients: number } | { ok: false; reason: "not_found" | "none" | "running" | "unsent" }> {
+  const result = await deps.prisma.$transaction(async (tx): Promise<{ ok: true; recipients: number; run: number } | { ok: false; reason: "not_found" | "none" | "running" | "unsent" }> => {
+    const [row] = await tx.$queryRaw<{ status: string; unsent_at: Date | null }[]>`SELECT status::text AS status, unsent_at FROM broadcasts WHERE id = ${id} FOR UPDATE`;
+    if (!row) return { ok: false, reason: "not_found" };
+    if (row.unsent_at) return { ok: false, reason: "unsent" };
+    if (row.status !== "DONE" && row.status !== "PAUSED") return { ok: false, reason: row.status === "SENDING" ? "running" : "none" };
+    const n = await tx.$executeRaw`UPDATE broadcast_deliveries SET status = 'PENDING', claim_token = NULL, next_attempt_at = NULL WHERE broadcast_id = ${id} AND status = 'UNCERTAIN'`;
+    if (n === 0) return { ok: false, reason: "none" };
+    const updated = await tx.broadcast.update({ where: { id }, data: { status: "SENDING", finishedAt: null, pausedReason: null, run: { increment: 1 } }, select: { run: true } });
+    await auditBroadcast(tx, staff, "broadcast.resend-uncertain", id, { recipients: n, from: row.status });
+    return { ok: true, recipients: n, run: updated.run };
+  });
+  if (!result.ok) return result;
+  await deps.enqueueRun(id, "send", result.run);
+  return { ok: true, recipients: result.recipients };
+}
+
 export type UnsendResult = { ok: true; messages: number } | { ok: false; reason: "not_found" | "too_old" | "nothing_sent" | "already" | "running" };
 
 /** Deletes the delivered messages (Telegram allows it for 48 hours after each was sent). */

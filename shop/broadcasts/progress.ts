@@ -48,6 +48,7 @@ export function renderProgress(t: Translate, locale: Locale, view: BroadcastView
   if (view.status === "SENDING") kb.text(t("bc-btn-pause"), `bc:pause:${view.id}`).text(t("bc-btn-cancel"), `bc:cancel:${view.id}`);
   else if (view.status === "PAUSED") kb.text(t("bc-btn-resume"), `bc:resume:${view.id}`).text(t("bc-btn-cancel"), `bc:cancel:${view.id}`);
   else if (view.status === "SCHEDULED") kb.text(t("bc-btn-cancel"), `bc:cancel:${view.id}`);
+  if ((view.status === "DONE" || view.status === "PAUSED") && c.uncertain > 0 && !view.unsentAt) kb.row().text(t("bc-btn-resend-uncertain", { count: c.uncertain }), `bc:resend:${view.id}`);
   const unsendable = !view.unsentAt && c.sent > 0 && view.startedAt !== null && now.getTime() - view.startedAt.getTime() < UNSEND_WINDOW_MS;
   if ((view.status === "DONE" || view.status === "CANCELLED" || view.status === "PAUSED") && unsendable) kb.row().text(t("bc-btn-unsend"), `bc:unsend:${view.id}`);
   return { text: lines.join("\n"), keyboard: kb };

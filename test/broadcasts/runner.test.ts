@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LocaleCache, createI18n } from "../../bot/i18n.js";
 import { startFakeTelegram, type FakeTelegram } from "../../ops/fakes/telegram/index.js";
 import { countAudience, type BroadcastStaff, type EnqueueRun } from "../../shop/broadcasts/index.js";
-import { cancelBroadcast, confirmBroadcast, createDraft, getBroadcast, pauseBroadcast, resumeBroadcast, setPromoOptOut, unsendBroadcast, updateDraft } from "../../shop/broadcasts/lifecycle.js";
+import { cancelBroadcast, confirmBroadcast, resendUncertain, createDraft, getBroadcast, pauseBroadcast, resumeBroadcast, setPromoOptOut, unsendBroadcast, updateDraft } from "../../shop/broadcasts/lifecycle.js";
 import { BroadcastLimiter } from "../../shop/broadcasts/limiter.js";
 import { runBroadcast, type RunnerDeps } from "../../shop/broadcasts/runner.js";
 import { createLogger } from "../../shop/platform/logger.js";
@@ -187,6 +187,12 @@ describe("delivery", () => {
       expect(delivered(r.chatId)).toHaveLength(0);
     }
     expect((await getBroadcast(db.prisma, id))!.counts).toMatchObject({ sent: 8, uncertain: 2 });
+    // Staff may choose to send to them anyway (told they may get it twice): a new run, audited.
+    expect(await resendUncertain({ prisma: db.prisma, enqueueRun }, staff, id)).toEqual({ ok: true, recipients: 2 });
+    expect(await resendUncertain({ prisma: db.prisma, enqueueRun }, staff, id)).toEqual({ ok: false, reason: "running" });
+    expect(await runBroadcast(deps(), { broadcastId: id, ...runOf(id) }, "tok-d2")).toMatchObject({ status: "DONE", sent: 2 });
+    for (const r of two) expect(delivered(r.chatId)).toHaveLength(1);
+    expect(await db.prisma.auditLog.count({ where: { action: "broadcast.resend-uncertain", targetId: String(id) } })).toBe(1);
   });
 });
 
