@@ -29,6 +29,9 @@ import { resellerFeature } from "./features/reseller.feature.js";
 import { LABEL_CONVERSATION, labelConversation } from "./features/reseller-label.conversation.js";
 import { orderConsoleFeature } from "./features/order-console.feature.js";
 import { ORDER_REASON_CONVERSATION, orderReasonConversation } from "./features/order-console.conversation.js";
+import { BROADCAST_CONVERSATION, broadcastInputConversation } from "./features/broadcast/broadcast.conversation.js";
+import { broadcastFeature } from "./features/broadcast/broadcast.feature.js";
+import { settingsFeature } from "./features/settings.feature.js";
 import { botRetry } from "../shop/messages/telegram-api.js";
 import { admitUpdates } from "./middlewares/admit.middleware.js";
 import { maintenanceGate } from "./middlewares/maintenance.middleware.js";
@@ -123,8 +126,10 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
   protectedBot.use(createConversation<BotContext, ConvContext>(customerInputConversation(deps), { id: CUSTOMER_INPUT_CONVERSATION, plugins }));
   protectedBot.use(createConversation<BotContext, ConvContext>(labelConversation(deps), { id: LABEL_CONVERSATION, plugins }));
   protectedBot.use(createConversation<BotContext, ConvContext>(orderReasonConversation(deps), { id: ORDER_REASON_CONVERSATION, plugins }));
+  protectedBot.use(createConversation<BotContext, ConvContext>(broadcastInputConversation(deps), { id: BROADCAST_CONVERSATION, plugins }));
   protectedBot.use(staffConsoleFeature);
   protectedBot.use(languageFeature);
+  protectedBot.use(settingsFeature);
   protectedBot.use(browseFeature);
   protectedBot.use(ordersFeature);
   protectedBot.use(payFeature);
@@ -142,6 +147,7 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
   protectedBot.use(orderConsoleFeature);
   protectedBot.use(resellerFeature);
   protectedBot.use(customerConsoleFeature);
+  protectedBot.use(broadcastFeature);
   protectedBot.use(catalogAdminFeature);
   protectedBot.use(pendingFeature);
   protectedBot.use(alertsFeature);

@@ -23,6 +23,7 @@ import { CATALOG_ACTIONS } from "./staff-actions/catalog.js";
 import { CUSTOMER_ACTIONS } from "./staff-actions/customers.js";
 import { STATS_ACTIONS } from "./staff-actions/stats.js";
 import { RESELLER_ACTIONS } from "./staff-actions/resellers.js";
+import { BROADCAST_ACTIONS } from "./staff-actions/broadcast.js";
 
 export interface StaffAction {
   /** The command (`/stats`) or the callback prefix (`rev:ok2:`) as the code registers it. */
@@ -255,6 +256,7 @@ export const STAFF_ACTIONS: StaffAction[] = [
   ...CUSTOMER_ACTIONS,
   ...STATS_ACTIONS,
   ...RESELLER_ACTIONS,
+  ...BROADCAST_ACTIONS,
   ...BASE_ACTIONS.filter((a) => a.name === "mnt:off"),
 ];
 
@@ -288,11 +290,13 @@ async function refundHold(prisma: PrismaClient): Promise<number> {
  * STAFF_ACTIONS. Adding a prefix here is a claim that it needs no staff permission.
  */
 export const CUSTOMER_SURFACE = {
-  commands: ["start", "help", "cancel", "catalog", "orders", "vps", "wallet", "language", "invoices"],
+  commands: ["start", "help", "cancel", "catalog", "orders", "vps", "wallet", "language", "invoices", "settings"],
   callbacks: [
     "menu:", "cat:", "cat:prov:", "cat:plan:", "cat:dur:", "cat:img:", "chk:", "ord:view:", "ord:list:", "pay:m:", "pay:tp:", "pay:mt:", "pay:wl:", "pay:wlok:", "pay:mn:",
     "wal:top:", "wal:custom", "vps:view:", "vps:list", "vps:auto:", "vps:act:", "vps:do:", "vps:console:", "renew:", "renew:do:", "lang:",
     // Resellers (bot/features/reseller.feature.ts): a customer's own labels and invoices, ownership checked per tap.
     "rs:l:", "rs:g:", "rs:e:", "rs:x:", "rs:c", "rs:i:", "rs:d:", "rs:pg:", "rs:pgok:", "chk:q:",
+    // /settings (bot/features/settings.feature.ts): the tapper's own promo opt-out.
+    "set:promo:",
   ],
 };

@@ -1,0 +1,166 @@
+import type { Conversation } from "@grammyjs/conversations";
+import type { Message } from "grammy/types";
+import { isLocale } from "../../../shop/messages/locale.js";
+import { parseWhole } from "../../../shop/catalog/admin/input.js";
+import { staffActor } from "../../../shop/users/staff.js";
+import {
+  createDraft,
+  EXPIRING_MAX_DAYS,
+  getBroadcast,
+  parseButtonLine,
+  updateDraft,
+  validateContent,
+  type BroadcastContent,
+  type BroadcastKind,
+} from "../../../shop/broadcasts/index.js";
+import type { BotContext, BotDeps, ConvContext } from "../../context.js";
+import { waitForText } from "../wait-for-text.js";
+import { draftScreen, type Screen, type T } from "./broadcast.views.js";
+import { parseScheduleTime } from "./schedule.js";
+
+export const BROADCAST_CONVERSATION = "broadcast-input";
+
+/** What the next message answers: the broadcast itself, a URL button line, the days of "expiring", or a send time. */
+export type BroadcastInput = { step: "compose"; kind: BroadcastKind } | { step: "button" | "days" | "schedule"; id: number };
+
+/** A staff member who taps and walks away must not leave a flow that takes their next message, hours later. */
+export const BROADCAST_INPUT_TIMEOUT_MS = 10 * 60_000;
+/** Wrong answers before the flow gives up (each one answered with what was wrong). */
+const MAX_TRIES = 3;
+
+/** Opens an input step (the permission was checked by the button's filter; the flow checks it again). */
+export async function askBroadcastInput(ctx: BotContext, input: BroadcastInput): Promise<void> {
+  await ctx.answerCallbackQuery().catch(() => undefined);
+  await ctx.conversation.exitAll();
+  await ctx.conversation.enter(BROADCAST_CONVERSATION, input);
+}
+
+/**
+ * The message to broadcast exactly as Telegram delivered it: text and its entities, or the
+ * largest size of a photo with its caption and caption entities. Null for anything else.
+ */
+export function contentOf(message: Message | undefined): BroadcastContent | null {
+  if (!message) return null;
+  if (message.photo && message.photo.length > 0) {
+    const largest = message.photo.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
+    return { text: message.caption ?? "", entities: message.caption_entities ?? [], photoFileId: largest.file_id, buttons: [] };
+  }
+  if (message.text !== undefined) return { text: message.text, entities: message.entities ?? [], buttons: [] };
+  return null;
+}
+
+/**
+ * The typed steps of /broadcast: the message of a new broadcast (text with formatting or a photo
+ * with a caption: a draft is created from it), a "Label | https://…" line for a URL button, the
+ * days of the "expiring" audience, or the send time in WIB. Each answer is checked; a wrong one
+ * is answered with why and asked again (MAX_TRIES). The broadcast.send permission is checked
+ * when the flow starts and again, fresh, when the answer changes anything. At the end the draft
+ * card is sent again with the change.
+ */
+export function broadcastInputConversation(deps: BotDeps) {
+  return async function broadcastInput(conversation: Conversation<BotContext, ConvContext>, ctx: ConvContext, args: BroadcastInput) {
+    const from = ctx.from!;
+    const user = await conversation.external(() => deps.users.resolve(from));
+    const locale = isLocale(user.language) ? user.language : "id";
+    const t: T = (key, vars) => deps.i18n.t(locale, key, vars);
+    if (!staffActor(user, "broadcast.send")) return;
+    const ask = t(`bc-ask-${args.step}`, args.step === "days" ? { max: EXPIRING_MAX_DAYS } : undefined);
+    await ctx.reply(ask);
+
+    /** Applies the answer as the member is now (they may have lost the power while typing): the draft card, or why not. */
+    const act = (change: (staff: NonNullable<ReturnType<typeof staffActor>>) => Promise<{ id: number; note?: string } | { error: string }>) =>
+      conversation.external(async (): Promise<Screen | { error: string }> => {
+        const fresh = await deps.users.fresh(from);
+        const staff = staffActor(fresh, "broadcast.send");
+        if (!staff) return { error: t("bc-not-allowed") };
+        const done = await change(staff);
+        if ("error" in done) return done;
+        const view = await getBroadcast(deps.prisma, done.id);
+        if (!view) return { error: t("bc-refused-not_found") };
+        return draftScreen(deps.prisma, t, view, { owner: staff.role === "OWNER", locale, note: done.note });
+      });
+
+    for (let tries = 0; tries < MAX_TRIES; tries += 1) {
+      const { answer, content } = args.step === "compose" ? await waitForContent(conversation, ask) : await waitForLine(conversation, ask);
+      if (!answer) {
+        await ctx.reply(t("bc-input-timeout"));
+        return;
+      }
+      const result =
+        args.step === "compose"
+          ? await compose(content, args.kind)
+          : await act(async (staff) => {
+              const patch = await patchFor(args.step, content?.text ?? "", t);
+              if ("error" in patch) return patch;
+              const view = await getBroadcast(deps.prisma, args.id);
+              if (!view) return { error: t("bc-refused-not_found") };
+              const next = "buttons" in patch ? { content: { ...view.content, buttons: [...view.content.buttons, ...patch.buttons] } } : patch;
+              const updated = await updateDraft(deps.prisma, staff, args.id, next);
+              if (!updated.ok) return { error: t(`bc-refused-${updated.reason}`) };
+              return { id: args.id, note: t(`bc-done-${args.step}`) };
+            });
+      if (!("error" in result)) {
+        await answer.reply(result.text, { reply_markup: result.reply_markup });
+        return;
+      }
+      await answer.reply(result.error);
+    }
+    await ctx.reply(t("bc-input-gave-up"));
+
+    function compose(content: BroadcastContent | null, kind: BroadcastKind) {
+      return act(async (staff) => {
+        if (!content) return { error: ask };
+        const valid = validateContent(content);
+        if (!valid.ok) return { error: t(`bc-content-${valid.reason}`) };
+        // Checked above: createDraft refuses (throws on) content that does not pass validateContent.
+        const { id } = await createDraft(deps.prisma, staff, { kind, content });
+        return { id, note: t("bc-done-compose") };
+      });
+    }
+  };
+}
+
+type Patch = { buttons: BroadcastContent["buttons"] } | { audience: { kind: "EXPIRING"; days: number } } | { scheduledAt: Date } | { error: string };
+
+/** What a typed line changes on the draft, or why it is not an answer. */
+async function patchFor(step: "button" | "days" | "schedule", text: string, t: T): Promise<Patch> {
+  if (step === "button") {
+    const parsed = parseButtonLine(text);
+    return parsed ? { buttons: [{ kind: "url", text: parsed.text, url: parsed.url }] } : { error: t("bc-button-invalid") };
+  }
+  if (step === "days") {
+    const days = parseWhole(text, 1, EXPIRING_MAX_DAYS);
+    return days.ok ? { audience: { kind: "EXPIRING", days: days.value } } : { error: t("bc-days-invalid", { max: EXPIRING_MAX_DAYS }) };
+  }
+  const at = parseScheduleTime(text);
+  return at.ok ? { scheduledAt: at.at } : { error: t(`bc-schedule-${at.reason}`) };
+}
+
+type Answer = { answer: ConvContext | null; content: BroadcastContent | null };
+
+/**
+ * The next message for the compose step: text or a photo. A button tapped meanwhile ends the
+ * flow and is handled as usual (as in waitForText); anything else is asked again. Null answer
+ * when it came after the timeout.
+ */
+async function waitForContent(conversation: Conversation<BotContext, ConvContext>, ask: string): Promise<Answer> {
+  const asked = await conversation.now();
+  for (;;) {
+    const answer = await conversation.wait();
+    if ((await conversation.now()) - asked > BROADCAST_INPUT_TIMEOUT_MS) return { answer: null, content: null };
+    if (answer.callbackQuery) await conversation.halt({ next: true });
+    // A command typed instead (not one Telegram marked as such) leaves the flow and runs as usual.
+    if (answer.message?.text?.startsWith("/")) await conversation.halt({ next: true });
+    const content = contentOf(answer.message);
+    if (content) return { answer, content };
+    await answer.reply(ask);
+  }
+}
+
+/** The next text line (the shared text step), as an Answer. */
+async function waitForLine(conversation: Conversation<BotContext, ConvContext>, ask: string): Promise<Answer> {
+  const { answer, text, timedOut } = await waitForText(conversation, ask, BROADCAST_INPUT_TIMEOUT_MS);
+  if (timedOut) return { answer: null, content: null };
+  if (text.startsWith("/")) await conversation.halt({ next: true });
+  return { answer, content: { text, entities: [], buttons: [] } };
+}
