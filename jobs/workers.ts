@@ -50,6 +50,8 @@ const ALERT_ON_FINAL_FAILURE = new Set<QueueName>([
   // Backups: not here, the backups processor raises its own alert (backup:failed) with the next step.
   QueueName.ScreenshotPurge,
   QueueName.Lifecycle,
+  // A broadcast run out of retries pauses its broadcast (broadcast.processor.ts); the owner hears why.
+  QueueName.Broadcast,
 ]);
 
 /**

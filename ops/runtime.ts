@@ -216,6 +216,8 @@ export async function startService(
   const components = new StartupComponents();
   let scheduler: { stop(): Promise<void> } | undefined;
   let workers: Worker[] = [];
+  /** Set as shutdown begins: long runs (a broadcast) hand their job back instead of holding the shutdown. */
+  let shuttingDown = false;
   let recovery: { stop(): Promise<void> } | undefined;
   let workerRedis: Redis | undefined;
   let webhookSql: pg.Pool | undefined;
@@ -314,6 +316,7 @@ export async function startService(
           enqueueRun: broadcastEnqueuer(queues),
           logger,
           metrics,
+          stopping: () => shuttingDown,
         }),
         onFinalFailure: broadcastFailureHandler({ prisma }),
         // Two broadcasts may run at once (they share the pace). A run lives as long as its
@@ -360,6 +363,7 @@ export async function startService(
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
+    shuttingDown = true;
     stopping ??= (async () => {
       logger.info("shutting down");
       const step = async (name: string, fn: () => Promise<unknown> | unknown) => {

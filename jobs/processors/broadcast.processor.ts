@@ -1,4 +1,4 @@
-import type { Job } from "bullmq";
+import { DelayedError, type Job } from "bullmq";
 import type { PrismaClient } from "../../db/client.js";
 import { audit } from "../../shop/audit.js";
 import { runBroadcast, type RunnerDeps } from "../../shop/broadcasts/runner.js";
@@ -6,7 +6,15 @@ import type { Payload } from "../queues.js";
 
 /** A broadcast run: one domain call (shop/broadcasts/runner.ts); the job's lock token marks the rows it hands to Telegram. */
 export function broadcastProcessor(deps: RunnerDeps) {
-  return (payload: Payload<"broadcast">, job: Job, token?: string) => runBroadcast(deps, payload, token ?? `${job.id}:${job.attemptsMade}`);
+  return async (payload: Payload<"broadcast">, job: Job, token?: string) => {
+    const result = await runBroadcast(deps, payload, token ?? `${job.id}:${job.attemptsMade}`);
+    if ("stopped" in result && token) {
+      // Shutting down: the run goes back to the queue (no attempt spent) for the next worker.
+      await job.moveToDelayed(Date.now() + 1_000, token);
+      throw new DelayedError();
+    }
+    return result;
+  };
 }
 
 /**

@@ -36,6 +36,8 @@ export interface RunnerDeps {
   /** Sends of one row before it is recorded FAILED (5xx, refused connection), default 3. */
   maxAttempts?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** True once the process is shutting down (SIGTERM): the run hands its job back after the messages in flight, so a restart leaves nothing uncertain. */
+  stopping?: () => boolean;
 }
 
 export interface RunPayload {
@@ -44,7 +46,7 @@ export interface RunPayload {
   run: number;
 }
 
-export type RunResult = { skipped: string } | { status: string; sent: number; failed: number; blocked: number; uncertain: number; held: number } | { deleted: number; left: number };
+export type RunResult = { skipped: string } | { stopped: "shutdown" } | { status: string; sent: number; failed: number; blocked: number; uncertain: number; held: number } | { deleted: number; left: number };
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -218,6 +220,10 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
 
   const lane = async () => {
     while (!state.stop) {
+      if (deps.stopping?.()) {
+        state.stop = "shutdown";
+        return;
+      }
       const row = await take();
       if (row === "done") return;
       if (row === "wait") {
@@ -241,6 +247,7 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
           await sleep(held);
           continue;
         }
+        if (deps.stopping?.()) state.stop = "shutdown";
         if (state.stop) return;
         const [claim] = await prisma.$queryRaw<{ attempts: number }[]>`
           UPDATE broadcast_deliveries SET status = 'SENDING', claim_token = ${token}, attempts = attempts + 1
@@ -308,6 +315,10 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
   if (failure) throw failure;
 
   if (state.stop === "superseded" || state.stop === "gone") return { skipped: state.stop };
+  if (state.stop === "shutdown") {
+    log.info("broadcast run handed back for shutdown; the next worker carries on");
+    return { stopped: "shutdown" };
+  }
   let status: string = state.stop ?? "SENDING";
   if (!state.stop) {
     const finishedAt = new Date();

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { broadcastEnqueuer } from "../../jobs/broadcast-runs.js";
 import { recoverJobs } from "../../jobs/recovery.js";
 import { confirmBroadcast, createDraft, getBroadcast, updateDraft, type BroadcastStaff } from "../../shop/broadcasts/index.js";
+import { startService } from "../../ops/runtime.js";
 import { createLogger } from "../../shop/platform/logger.js";
 import { deleteKeys } from "../support/redis.js";
 import { startTestService, type TestService } from "../support/service.js";
@@ -95,5 +96,27 @@ describe("broadcasts in the worker role", () => {
     await until("done", async () => ((await getBroadcast(t.service.prisma, id))?.status === "DONE" ? true : null));
     // Everyone known to the shop at start time got it once (the audience is read when it starts).
     for (const tg of recipients) expect(received(tg, "Pesan terjadwal B")).toBe(1);
+  });
+
+  it("a graceful shutdown mid-broadcast hands the run back: nothing uncertain, the next worker finishes it, nobody twice", async () => {
+    const recipients = await customers(150);
+    const id = await draft("Pesan restart C");
+    expect(await confirmBroadcast(deps(), staff, id, { chatId: STAFF_TG, messageId: 1 })).toMatchObject({ ok: true, status: "SENDING" });
+    await until("some sent", async () => ((await getBroadcast(t.service.prisma, id))!.counts.sent >= 20 ? true : null));
+    await t.service.stop(); // SIGTERM's path
+    const mid = (await getBroadcast(t.db.prisma, id))!;
+    expect(mid.status).toBe("SENDING");
+    expect(mid.counts).toMatchObject({ uncertain: 0, sending: 0 });
+    expect(mid.counts.pending).toBeGreaterThan(0);
+    const next = await startService(t.config, ["worker"], logger);
+    try {
+      await until("done", async () => ((await getBroadcast(next.prisma, id))?.status === "DONE" ? true : null));
+      const done = (await getBroadcast(next.prisma, id))!;
+      // Everyone in the audience (this test's customers and the earlier tests'), each once.
+      expect(done.counts).toMatchObject({ sent: done.counts.total, uncertain: 0, failed: 0 });
+      for (const tg of recipients) expect(received(tg, "Pesan restart C")).toBe(1);
+    } finally {
+      await next.stop();
+    }
   });
 });
