@@ -272,6 +272,28 @@ describe("sending", () => {
   });
 });
 
+describe("after a crash", () => {
+  it("sending to the uncertain recipients asks first (they may get it twice), then starts a new run for them only", async () => {
+    const id = await toEveryone("s", "Pengumuman setelah gangguan");
+    await tap(OWNER, `bc:go:${id}`);
+    const rows = await h.prisma.broadcastDelivery.findMany({ where: { broadcastId: id }, orderBy: { id: "asc" } });
+    await h.prisma.broadcastDelivery.updateMany({ where: { id: { in: rows.slice(1).map((r) => r.id) } }, data: { status: "SENT", messageId: 888, sentAt: new Date() } });
+    await h.prisma.broadcastDelivery.update({ where: { id: rows[0]!.id }, data: { status: "UNCERTAIN", error: "worker stopped" } });
+    await h.prisma.broadcast.update({ where: { id }, data: { status: "DONE", finishedAt: new Date() } });
+
+    const card = await tap(OWNER, `bc:v:${id}`);
+    expect(lastButtons(card).map((b) => b.data)).toContain(`bc:resend:${id}`);
+    const question = await tap(OWNER, `bc:resend:${id}`);
+    expect(texts(question)).toEqual([t("bc-ask-resend-confirm", { id: String(id), uncertain: 1, sent: rows.length - 1 })]);
+    expect((await broadcastRow(id)).status).toBe("DONE");
+    const resent = await tap(OWNER, `bc:rsy:${id}`);
+    expect(texts(resent).join("\n")).toContain(t("bc-resending", { count: 1 }));
+    expect(await broadcastRow(id)).toMatchObject({ status: "SENDING", run: 2 });
+    expect(await h.prisma.broadcastDelivery.count({ where: { broadcastId: id, status: "PENDING" } })).toBe(1);
+    expect(alerts(await tap(OWNER, `bc:rsy:${id}`))).toEqual([t("bc-resend-refused-running")]);
+  });
+});
+
 describe("the paid option", () => {
   it("is the owner's: the cost estimate first, then on; a member with broadcast.send neither sees nor uses it", async () => {
     const id = await toEveryone("p", "Flash sale");

@@ -7,6 +7,7 @@ import {
   paidCostStars,
   pauseBroadcast,
   recentBroadcasts,
+  resendUncertain,
   resumeBroadcast,
   sendBroadcastMessage,
   unsendBroadcast,
@@ -205,12 +206,12 @@ staff.callbackQuery(/^bc:resume:(\d+)$/, async (ctx) => {
   await refreshProgress(ctx, idOf(ctx), result.ok ? undefined : ctx.t("bc-not-now"));
 });
 
-/** Cancel and unsend ask first, in a message of their own (the progress message keeps updating). */
-async function ask(ctx: BotContext, id: number, what: "cancel" | "unsend", yes: string): Promise<void> {
+/** Cancel, unsend and resend ask first, in a message of their own (the progress message keeps updating). */
+async function ask(ctx: BotContext, id: number, what: "cancel" | "unsend" | "resend", yes: string): Promise<void> {
   const view = await load(ctx, id);
   if (!view) return;
   await ctx.answerCallbackQuery().catch(() => undefined);
-  const s = confirmScreen(tOf(ctx), ctx.t(`bc-ask-${what}-confirm`, { id: String(id), sent: view.counts.sent }), { label: ctx.t(`bc-btn-${what}-confirm`), data: `${yes}${id}` }, view.status === "DRAFT" ? `bc:d:${id}` : `bc:v:${id}`);
+  const s = confirmScreen(tOf(ctx), ctx.t(`bc-ask-${what}-confirm`, { id: String(id), sent: view.counts.sent, uncertain: view.counts.uncertain }), { label: ctx.t(`bc-btn-${what}-confirm`), data: `${yes}${id}` }, view.status === "DRAFT" ? `bc:d:${id}` : `bc:v:${id}`);
   await ctx.reply(s.text, { reply_markup: s.reply_markup });
 }
 
@@ -227,3 +228,10 @@ staff.callbackQuery(/^bc:uny:(\d+)$/, async (ctx) => {
   await refreshProgress(ctx, idOf(ctx), ctx.t("bc-unsending", { count: result.messages }));
 });
 
+// After a crash: send to the recipients whose message was in flight (some may get it twice; the question says so).
+staff.callbackQuery(/^bc:resend:(\d+)$/, (ctx) => ask(ctx, idOf(ctx), "resend", "bc:rsy:"));
+staff.callbackQuery(/^bc:rsy:(\d+)$/, async (ctx) => {
+  const result = await resendUncertain(broadcastRunDeps(ctx.deps), actor(ctx), idOf(ctx));
+  if (!result.ok) return alert(ctx, ctx.t(`bc-resend-refused-${result.reason}`));
+  await refreshProgress(ctx, idOf(ctx), ctx.t("bc-resending", { count: result.recipients }));
+});

@@ -133,12 +133,23 @@ export const BROADCAST_ACTIONS: StaffAction[] = [
   changeRow("bc:cxy:", started, (id) => `bc:cxy:${id}`, async (w, id) => (await row(w.prisma, id)).status === "CANCELLED"),
   screenRow("bc:unsend:", (id) => `bc:unsend:${id}`, delivered),
   changeRow("bc:uny:", delivered, (id) => `bc:uny:${id}`, async (w, id) => (await row(w.prisma, id)).unsentAt !== null),
+  screenRow("bc:resend:", (id) => `bc:resend:${id}`, uncertain),
+  changeRow("bc:rsy:", uncertain, (id) => `bc:rsy:${id}`, async (w, id) => (await row(w.prisma, id)).status === "SENDING"),
 ];
 
 /** A broadcast that went out a moment ago: done, every message delivered (what unsend acts on). */
 async function delivered(w: StaffBot) {
+  return finished(w, { status: "SENT", messageId: 4242, sentAt: new Date() });
+}
+
+/** A broadcast done after a crash: every message was in flight when its worker died (what resend acts on). */
+async function uncertain(w: StaffBot) {
+  return finished(w, { status: "UNCERTAIN", error: "worker stopped" });
+}
+
+async function finished(w: StaffBot, delivery: { status: "SENT" | "UNCERTAIN"; messageId?: number; sentAt?: Date; error?: string }) {
   const d = await started(w);
-  await w.prisma.broadcastDelivery.updateMany({ where: { broadcastId: d.id }, data: { status: "SENT", messageId: 4242, sentAt: new Date() } });
+  await w.prisma.broadcastDelivery.updateMany({ where: { broadcastId: d.id }, data: delivery });
   await w.prisma.broadcast.update({ where: { id: d.id }, data: { status: "DONE", finishedAt: new Date() } });
   return d;
 }
