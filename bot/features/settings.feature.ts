@@ -1,4 +1,4 @@
-import { Composer, InlineKeyboard } from "grammy";
+import { Composer, GrammyError, InlineKeyboard } from "grammy";
 import { promoOptOut, setPromoOptOut } from "../../shop/broadcasts/index.js";
 import type { BotContext } from "../context.js";
 
@@ -17,8 +17,14 @@ async function showSettings(ctx: BotContext): Promise<void> {
     .text(ctx.t(optedOut ? "settings-btn-promo-on" : "settings-btn-promo-off"), optedOut ? "set:promo:on" : "set:promo:off")
     .row()
     .text(ctx.t("settings-btn-language"), "menu:language");
-  if (ctx.callbackQuery) await ctx.editMessageText(text, { reply_markup: kb }).catch(() => ctx.reply(text, { reply_markup: kb }));
-  else await ctx.reply(text, { reply_markup: kb });
+  if (!ctx.callbackQuery) {
+    await ctx.reply(text, { reply_markup: kb });
+    return;
+  }
+  // A second tap on a stale button shows the same screen: not an error, not a new message.
+  await ctx.editMessageText(text, { reply_markup: kb }).catch(async (err: unknown) => {
+    if (!(err instanceof GrammyError && err.description.includes("message is not modified"))) await ctx.reply(text, { reply_markup: kb });
+  });
 }
 
 chat.command("settings", (ctx) => showSettings(ctx));

@@ -1,4 +1,4 @@
-import { Composer } from "grammy";
+import { Composer, GrammyError } from "grammy";
 import {
   cancelBroadcast,
   confirmBroadcast,
@@ -42,11 +42,13 @@ const localeOf = (ctx: BotContext) => (isLocale(ctx.shopUser.language) ? ctx.sho
 const actor = (ctx: BotContext) => staffActor(ctx.shopUser, "broadcast.send")!;
 const idOf = (ctx: BotContext & { match: RegExpMatchArray | string }) => Number((ctx.match as RegExpMatchArray)[1]);
 
-/** Edits the message behind a tapped button in place (a new message if it cannot be edited). */
+/** Edits the message behind a tapped button in place (a new message if it cannot be edited; the same screen again is no error). */
 async function show(ctx: BotContext, s: Screen): Promise<void> {
   if (ctx.callbackQuery) {
     await ctx.answerCallbackQuery().catch(() => undefined);
-    await ctx.editMessageText(s.text, { reply_markup: s.reply_markup }).catch(() => ctx.reply(s.text, { reply_markup: s.reply_markup }));
+    await ctx.editMessageText(s.text, { reply_markup: s.reply_markup }).catch(async (err: unknown) => {
+      if (!(err instanceof GrammyError && err.description.includes("message is not modified"))) await ctx.reply(s.text, { reply_markup: s.reply_markup });
+    });
   } else await ctx.reply(s.text, { reply_markup: s.reply_markup });
 }
 
