@@ -28,7 +28,7 @@ export function formatDuration(seconds: number): string {
 export function renderProgress(t: Translate, locale: Locale, view: BroadcastView, stats: ProgressStats, now: Date = new Date()): { text: string; keyboard: InlineKeyboard } {
   const c = view.counts;
   const remaining = c.pending + c.sending;
-  const lines = [t("bc-progress-title", { id: view.id, status: t(`bc-status-${view.status.toLowerCase()}`), kind: t(`bc-kind-${view.kind.toLowerCase()}`) })];
+  const lines = [t("bc-progress-title", { id: String(view.id), status: t(`bc-status-${view.status.toLowerCase()}`), kind: t(`bc-kind-${view.kind.toLowerCase()}`) })];
   if (view.status === "SCHEDULED" && view.scheduledAt) lines.push(t("bc-progress-scheduled", { time: formatDateTime(view.scheduledAt, locale) }));
   if (c.total > 0) {
     lines.push(t("bc-progress-counts", { sent: c.sent + c.deleted, total: c.total, blocked: c.blocked, failed: c.failed, uncertain: c.uncertain, remaining }));
