@@ -12,6 +12,7 @@ const ENTRIES: Array<{ key: string; data: string }> = [
   { key: "menu-vps", data: "menu:vps" },
   { key: "menu-wallet", data: "menu:wallet" },
   { key: "menu-language", data: "menu:language" },
+  { key: "menu-settings", data: "menu:settings" },
   { key: "menu-help", data: "menu:help" },
 ];
 

@@ -28,6 +28,10 @@ async function showSettings(ctx: BotContext): Promise<void> {
 }
 
 chat.command("settings", (ctx) => showSettings(ctx));
+chat.callbackQuery("menu:settings", async (ctx) => {
+  await ctx.answerCallbackQuery();
+  await showSettings(ctx);
+});
 
 chat.callbackQuery(/^set:promo:(on|off)$/, async (ctx) => {
   const optOut = ctx.match[1] === "off";

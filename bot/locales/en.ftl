@@ -10,6 +10,7 @@ menu-orders = 🧾 My orders
 menu-vps = 🖥 My VPS
 menu-wallet = 💰 Balance
 menu-language = 🌐 Bahasa / Language
+menu-settings = ⚙️ Settings
 menu-help = ❓ Help
 
 help-text =

@@ -10,6 +10,7 @@ menu-orders = 🧾 Pesanan saya
 menu-vps = 🖥 VPS saya
 menu-wallet = 💰 Saldo
 menu-language = 🌐 Bahasa / Language
+menu-settings = ⚙️ Pengaturan
 menu-help = ❓ Bantuan
 
 help-text =

@@ -357,5 +357,7 @@ describe("/settings", () => {
     expect((await h.prisma.user.findUniqueOrThrow({ where: { id: citra.id } })).promoOptOut).toBe(false);
     expect(await countAudience(h.prisma, { kind: "ALL" }, "PROMO")).toBe(promoBefore);
     expect(texts(await tap(CITRA, "menu:language"))).toEqual([t("language-prompt")]);
+    // The main menu's ⚙️ entry opens the same screen.
+    expect(texts(await tap(CITRA, "menu:settings")).join("\n")).toContain(t("settings-title"));
   });
 });

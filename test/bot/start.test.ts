@@ -24,6 +24,7 @@ describe("/start and the main menu", () => {
     expect(String(reply?.payload.text)).toContain("Halo, Siti!");
     expect(String(reply?.payload.text)).toContain("Menu utama");
     expect(buttonsOf(reply).map((b) => b.data)).toContain("menu:language");
+    expect(buttonsOf(reply).map((b) => b.data)).toContain("menu:settings");
     const user = await h.prisma.user.findUnique({ where: { telegramId: BigInt(siti.id) } });
     expect(user).toMatchObject({ role: "CUSTOMER", language: "id", firstName: "Siti" });
   });
