@@ -11,6 +11,13 @@ export function loadUser(): Middleware<BotContext> {
     const user = await ctx.deps.users.resolve(ctx.from);
     ctx.shopUser = user;
     ctx.deps.locales.remember(ctx.from.id, user.language);
+    // Writing to the bot means it is not blocked any more: broadcasts reach them again
+    // (bot_blocked_at is set by a broadcast's 403). Not awaited: nothing here depends on it.
+    if (ctx.chat?.type === "private") {
+      ctx.deps.prisma.$executeRaw`UPDATE users SET bot_blocked_at = NULL WHERE id = ${user.id} AND bot_blocked_at IS NOT NULL`.catch((err: unknown) =>
+        ctx.logger.warn({ err }, "could not clear the bot-blocked mark"),
+      );
+    }
     await next();
   };
 }

@@ -2,14 +2,19 @@ import { Prisma, type Db } from "../../db/client.js";
 import type { Audience, BroadcastKind } from "./content.js";
 
 /**
- * The recipients of an audience, as SQL over `users u`: customers who have not blocked the bot
- * (users.blocked, set on 403 or a deleted account). A promo also skips customers who opted out in
- * /settings and banned customers; a service announcement reaches them (it is about their service).
+ * Who a broadcast may reach at all, as SQL over `users u`: customers who have not blocked the bot
+ * or deleted their account (bot_blocked_at) and whose account is not restricted (blocked). A promo
+ * also skips customers who opted out in /settings and banned ones; a service announcement reaches
+ * them (it is about their service). Checked when the broadcast starts and again at each send.
  */
+export function reachable(kind: BroadcastKind): Prisma.Sql {
+  const base = Prisma.sql`u.bot_blocked_at IS NULL AND NOT u.blocked`;
+  return kind === "PROMO" ? Prisma.sql`${base} AND NOT u.promo_opt_out AND u.banned_at IS NULL` : base;
+}
+
+/** The recipients of an audience: customers (staff see the preview), reachable, matching its filter. */
 export function audienceWhere(audience: Audience, kind: BroadcastKind, now: Date = new Date()): Prisma.Sql {
-  const base = Prisma.sql`u.role = 'CUSTOMER' AND NOT u.blocked`;
-  const promo = kind === "PROMO" ? Prisma.sql` AND NOT u.promo_opt_out AND u.banned_at IS NULL` : Prisma.empty;
-  return Prisma.sql`${base}${promo} AND ${audienceFilter(audience, now)}`;
+  return Prisma.sql`u.role = 'CUSTOMER' AND ${reachable(kind)} AND ${audienceFilter(audience, now)}`;
 }
 
 function audienceFilter(audience: Audience, now: Date): Prisma.Sql {
@@ -19,8 +24,9 @@ function audienceFilter(audience: Audience, now: Date): Prisma.Sql {
     case "ACTIVE_VPS":
       return Prisma.sql`EXISTS (SELECT 1 FROM instances i WHERE i.user_id = u.id AND i.status IN ('ACTIVE', 'OFF'))`;
     case "EXPIRING": {
+      // Running VPS whose paid time ends within the next N days (not those already expired).
       const until = new Date(now.getTime() + audience.days * 86_400_000);
-      return Prisma.sql`EXISTS (SELECT 1 FROM instances i WHERE i.user_id = u.id AND i.status IN ('ACTIVE', 'OFF', 'SUSPENDED') AND i.expires_at <= ${until})`;
+      return Prisma.sql`EXISTS (SELECT 1 FROM instances i WHERE i.user_id = u.id AND i.status IN ('ACTIVE', 'OFF') AND i.expires_at > ${now} AND i.expires_at <= ${until})`;
     }
     case "NO_ORDER":
       // Never paid for anything (an abandoned checkout is not an order bought).
@@ -28,7 +34,8 @@ function audienceFilter(audience: Audience, now: Date): Prisma.Sql {
     case "RESELLERS":
       return Prisma.sql`u.reseller_tier_id IS NOT NULL`;
     case "PROVIDER":
-      return Prisma.sql`EXISTS (SELECT 1 FROM instances i WHERE i.user_id = u.id AND i.status IN ('ACTIVE', 'OFF', 'SUSPENDED') AND i.provider_code = ${audience.provider}::"ProviderCode")`;
+      // A provider's customers: an active VPS there (as ACTIVE_VPS), for maintenance on that cloud.
+      return Prisma.sql`EXISTS (SELECT 1 FROM instances i WHERE i.user_id = u.id AND i.status IN ('ACTIVE', 'OFF') AND i.provider_code = ${audience.provider}::"ProviderCode")`;
   }
 }
 

@@ -21,8 +21,8 @@ export const EXPIRING_MAX_DAYS = 90;
 
 /** A button under the message: a link, or "open catalog" (the bot's own catalog callback). */
 export type BroadcastButton = { kind: "url"; text: string; url: string } | { kind: "catalog"; text: string };
-/** The catalog's entry callback (bot/features/catalog/browse.feature.ts). */
-export const CATALOG_CALLBACK = "cat:home";
+/** Opens the catalog as a new message under the broadcast (bot/features/catalog/browse.feature.ts), leaving the announcement in place. */
+export const CATALOG_CALLBACK = "cat:new";
 
 /** The message exactly as staff wrote it: Telegram's text and entities (the caption when there is a photo). */
 export interface BroadcastContent {
@@ -33,9 +33,12 @@ export interface BroadcastContent {
 }
 
 export const MAX_BUTTONS = 6;
-/** Room is left under Telegram's 4096 / 1024 for the promo footer ("/settings to stop promos"). */
+/**
+ * Room is left under Telegram's 4096 / 1024 (UTF-16 units, which String.length counts) for the
+ * promo footer ("/settings to stop promos", under 60 in every language) and its blank line.
+ */
 export const MAX_TEXT = 4000;
-export const MAX_CAPTION = 1000;
+export const MAX_CAPTION = 960;
 const MAX_BUTTON_TEXT = 40;
 
 export type ContentProblem = "empty" | "too_long" | "too_many_buttons" | "bad_url" | "bad_button";

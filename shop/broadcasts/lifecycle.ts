@@ -34,6 +34,14 @@ export interface LifecycleDeps {
   now?: () => Date;
 }
 
+/**
+ * Queues a run after its transaction committed. When Redis is away the state change stands and
+ * the recovery sweep (every minute, from Postgres) queues the run, so the tap is not an error.
+ */
+async function queueRun(deps: LifecycleDeps, id: number, task: "send" | "unsend", run: number, delayMs?: number): Promise<void> {
+  await deps.enqueueRun(id, task, run, delayMs).catch(() => undefined);
+}
+
 export type BroadcastStatus = "DRAFT" | "SCHEDULED" | "SENDING" | "PAUSED" | "DONE" | "CANCELLED";
 
 export interface BroadcastCounts {
@@ -46,6 +54,12 @@ export interface BroadcastCounts {
   blocked: number;
   uncertain: number;
   deleted: number;
+  /** Left out at their turn: opted out of promos, banned, or blocked the bot since the start. */
+  skipped: number;
+  /** Of `sent`: still to delete by a running unsend (sent less than 48 hours ago). */
+  toDelete: number;
+  /** Of `sent`: an unsend could not delete them (the customer deleted the chat, blocked the bot, too old). */
+  undeletable: number;
 }
 
 export interface BroadcastView {
@@ -78,9 +92,15 @@ function auditBroadcast(db: Db, staff: BroadcastStaff | null, action: string, id
   return audit(db, { actorUserId: staff?.userId ?? null, actorType: staff ? actorType(staff) : "SYSTEM", action, targetType: "broadcast", targetId: id, details });
 }
 
-/** What the audit keeps of the message: its text (cut at 1,000 characters), photo, buttons. */
+/** What the audit keeps of the message: its whole text, the links hidden behind words, the photo, the buttons. */
 function contentForAudit(c: BroadcastContent): Prisma.InputJsonObject {
-  return { text: c.text.slice(0, 1000), photo: Boolean(c.photoFileId), buttons: c.buttons.map((b) => (b.kind === "url" ? `${b.text} → ${b.url}` : `${b.text} → catalog`)) };
+  const links = c.entities.flatMap((e) => (e.type === "text_link" ? [`${c.text.slice(e.offset, e.offset + e.length)} → ${e.url}`] : []));
+  return {
+    text: c.text,
+    ...(links.length ? { links } : {}),
+    photo: c.photoFileId ?? null,
+    buttons: c.buttons.map((b) => (b.kind === "url" ? `${b.text} → ${b.url}` : `${b.text} → catalog`)),
+  };
 }
 
 /** Thrown by createDraft for content validateContent refuses (the chat checks it first and says why). */
@@ -131,7 +151,13 @@ export async function updateDraft(
   if (patch.kind) data.kind = patch.kind;
   if (patch.paid !== undefined) data.paid = patch.paid;
   if (patch.scheduledAt !== undefined) data.scheduledAt = patch.scheduledAt;
-  const changed = await prisma.broadcast.updateMany({ where: { id, status: "DRAFT" }, data });
+  const changed = await prisma.$transaction(async (tx) => {
+    const before = patch.paid !== undefined ? await tx.broadcast.findUnique({ where: { id }, select: { paid: true } }) : null;
+    const n = await tx.broadcast.updateMany({ where: { id, status: "DRAFT" }, data });
+    // Paid spends the bot's Stars: its switch is audited as it happens.
+    if (n.count === 1 && before && before.paid !== patch.paid) await auditBroadcast(tx, staff, "broadcast.paid", id, { before: before.paid, after: patch.paid ?? false });
+    return n;
+  });
   if (changed.count === 1) return { ok: true };
   const exists = await prisma.broadcast.findUnique({ where: { id }, select: { id: true } });
   return { ok: false, reason: exists ? "not_draft" : "not_found" };
@@ -166,10 +192,24 @@ type ViewRow = Prisma.BroadcastGetPayload<{ select: typeof VIEW_SELECT }>;
 
 /** Delivery rows of a broadcast by state. */
 export async function deliveryCounts(db: Db, id: number): Promise<BroadcastCounts> {
-  const rows = await db.$queryRaw<{ status: string; n: bigint }[]>`SELECT status::text AS status, count(*) AS n FROM broadcast_deliveries WHERE broadcast_id = ${id} GROUP BY status`;
+  const rows = await db.$queryRaw<{ status: string; n: bigint; to_delete: bigint; undeletable: bigint }[]>`
+    SELECT status::text AS status, count(*) AS n,
+      count(*) FILTER (WHERE status = 'SENT' AND message_id IS NOT NULL AND deleted_at IS NULL AND sent_at > now() - interval '48 hours') AS to_delete,
+      count(*) FILTER (WHERE status = 'SENT' AND deleted_at IS NOT NULL) AS undeletable
+    FROM broadcast_deliveries WHERE broadcast_id = ${id} GROUP BY status`;
   const by = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])) as Record<string, number>;
-  const counts = { pending: by.PENDING ?? 0, sending: by.SENDING ?? 0, sent: by.SENT ?? 0, failed: by.FAILED ?? 0, blocked: by.BLOCKED ?? 0, uncertain: by.UNCERTAIN ?? 0, deleted: by.DELETED ?? 0 };
-  return { total: Object.values(counts).reduce((a, b) => a + b, 0), ...counts };
+  const sent = rows.find((r) => r.status === "SENT");
+  const counts = {
+    pending: by.PENDING ?? 0,
+    sending: by.SENDING ?? 0,
+    sent: by.SENT ?? 0,
+    failed: by.FAILED ?? 0,
+    blocked: by.BLOCKED ?? 0,
+    uncertain: by.UNCERTAIN ?? 0,
+    deleted: by.DELETED ?? 0,
+    skipped: by.SKIPPED ?? 0,
+  };
+  return { total: Object.values(counts).reduce((a, b) => a + b, 0), ...counts, toDelete: Number(sent?.to_delete ?? 0), undeletable: Number(sent?.undeletable ?? 0) };
 }
 
 function toView(row: ViewRow, counts: BroadcastCounts): BroadcastView {
@@ -209,7 +249,7 @@ export async function recentBroadcasts(db: Db, limit = 8): Promise<BroadcastView
 
 export type ConfirmResult =
   | { ok: true; status: "SENDING" | "SCHEDULED"; recipients: number; already: boolean }
-  | { ok: false; reason: "not_found" | "not_draft" | "no_audience" | "no_recipients" | "schedule_past" | "invalid" };
+  | { ok: false; reason: "not_found" | "not_draft" | "no_audience" | "no_recipients" | "schedule_past" | "invalid" | "owner_only" };
 
 /**
  * Confirms a draft: with a time ahead it becomes SCHEDULED, otherwise it starts now (recipients
@@ -228,6 +268,8 @@ export async function confirmBroadcast(deps: LifecycleDeps, staff: BroadcastStaf
     if (!view) return { ok: false, reason: "not_found" };
     if (!view.audience) return { ok: false, reason: "no_audience" };
     if (!validateContent(view.content).ok) return { ok: false, reason: "invalid" };
+    // Paid spends the bot's Stars per recipient: only an owner sends one (whoever set the audience).
+    if (view.paid && staff.role !== "OWNER") return { ok: false, reason: "owner_only" };
     const details = { kind: view.kind, audience: view.audience as unknown as Prisma.InputJsonObject, paid: view.paid, ...contentForAudit(view.content) };
     if (view.scheduledAt) {
       if (view.scheduledAt.getTime() <= now.getTime()) return { ok: false, reason: "schedule_past" };
@@ -245,7 +287,7 @@ export async function confirmBroadcast(deps: LifecycleDeps, staff: BroadcastStaf
     if (err instanceof NoRecipients) return { ok: false as const, reason: "no_recipients" as const };
     throw err;
   });
-  if (result.ok && !result.already && result.run !== undefined) await deps.enqueueRun(id, "send", result.run, result.delayMs);
+  if (result.ok && !result.already && result.run !== undefined) await queueRun(deps, id, "send", result.run, result.delayMs);
   if (!result.ok) return result;
   const { run: _run, delayMs: _delay, ...rest } = result as ConfirmResult & { run?: number; delayMs?: number };
   return rest as ConfirmResult;
@@ -299,11 +341,12 @@ async function transition(
   from: BroadcastStatus[],
   action: string,
   data: (run: number) => Prisma.BroadcastUpdateInput,
+  opts: { notUnsent?: boolean } = {},
 ): Promise<Transition & { run?: number }> {
   return deps.prisma.$transaction(async (tx) => {
-    const [row] = await tx.$queryRaw<{ status: BroadcastStatus; run: number }[]>`SELECT status::text AS status, run FROM broadcasts WHERE id = ${id} FOR UPDATE`;
+    const [row] = await tx.$queryRaw<{ status: BroadcastStatus; run: number; unsent_at: Date | null }[]>`SELECT status::text AS status, run, unsent_at FROM broadcasts WHERE id = ${id} FOR UPDATE`;
     if (!row) return { ok: false, status: null };
-    if (!from.includes(row.status)) return { ok: false, status: row.status };
+    if (!from.includes(row.status) || (opts.notUnsent && row.unsent_at)) return { ok: false, status: row.status };
     const updated = await tx.broadcast.update({ where: { id }, data: data(row.run), select: { status: true, run: true } });
     const counts = await deliveryCounts(tx, id);
     await auditBroadcast(tx, staff, action, id, { from: row.status, to: updated.status, counts: counts as unknown as Prisma.InputJsonObject });
@@ -317,10 +360,10 @@ export async function pauseBroadcast(deps: LifecycleDeps, staff: BroadcastStaff,
   return t;
 }
 
-/** Continues a paused broadcast in a new run. */
+/** Continues a paused broadcast in a new run (not one that was unsent: it was withdrawn). */
 export async function resumeBroadcast(deps: LifecycleDeps, staff: BroadcastStaff, id: number): Promise<Transition> {
-  const t = await transition(deps, staff, id, ["PAUSED"], "broadcast.resume", () => ({ status: "SENDING", pausedReason: null, run: { increment: 1 } }));
-  if (t.ok && t.run !== undefined) await deps.enqueueRun(id, "send", t.run);
+  const t = await transition(deps, staff, id, ["PAUSED"], "broadcast.resume", () => ({ status: "SENDING", pausedReason: null, run: { increment: 1 } }), { notUnsent: true });
+  if (t.ok && t.run !== undefined) await queueRun(deps, id, "send", t.run);
   return { ok: t.ok, status: t.status };
 }
 
@@ -341,7 +384,8 @@ export async function resendUncertain(deps: LifecycleDeps, staff: BroadcastStaff
     const [row] = await tx.$queryRaw<{ status: string; unsent_at: Date | null }[]>`SELECT status::text AS status, unsent_at FROM broadcasts WHERE id = ${id} FOR UPDATE`;
     if (!row) return { ok: false, reason: "not_found" };
     if (row.unsent_at) return { ok: false, reason: "unsent" };
-    if (row.status !== "DONE" && row.status !== "PAUSED") return { ok: false, reason: row.status === "SENDING" ? "running" : "none" };
+    // Not from PAUSED: the new run would also send to everyone the pause held back.
+    if (row.status !== "DONE") return { ok: false, reason: row.status === "SENDING" ? "running" : "none" };
     const n = await tx.$executeRaw`UPDATE broadcast_deliveries SET status = 'PENDING', claim_token = NULL, next_attempt_at = NULL WHERE broadcast_id = ${id} AND status = 'UNCERTAIN'`;
     if (n === 0) return { ok: false, reason: "none" };
     const updated = await tx.broadcast.update({ where: { id }, data: { status: "SENDING", finishedAt: null, pausedReason: null, run: { increment: 1 } }, select: { run: true } });
@@ -349,7 +393,7 @@ export async function resendUncertain(deps: LifecycleDeps, staff: BroadcastStaff
     return { ok: true, recipients: n, run: updated.run };
   });
   if (!result.ok) return result;
-  await deps.enqueueRun(id, "send", result.run);
+  await queueRun(deps, id, "send", result.run);
   return { ok: true, recipients: result.recipients };
 }
 
@@ -368,11 +412,13 @@ export async function unsendBroadcast(deps: LifecycleDeps, staff: BroadcastStaff
       SELECT count(*) FILTER (WHERE sent_at > ${since}) AS fresh, count(*) AS all FROM broadcast_deliveries WHERE broadcast_id = ${id} AND status = 'SENT' AND message_id IS NOT NULL`;
     if (Number(c?.all ?? 0) === 0) return { ok: false, reason: "nothing_sent" };
     if (Number(c?.fresh ?? 0) === 0) return { ok: false, reason: "too_old" };
-    const updated = await tx.broadcast.update({ where: { id }, data: { unsentAt: now, run: { increment: 1 } }, select: { run: true } });
-    await auditBroadcast(tx, staff, "broadcast.unsend", id, { messages: Number(c!.fresh) });
+    // A paused broadcast that is withdrawn does not go on: it ends CANCELLED.
+    const ends = row.status === "PAUSED" ? { status: "CANCELLED" as const, finishedAt: now } : {};
+    const updated = await tx.broadcast.update({ where: { id }, data: { unsentAt: now, run: { increment: 1 }, ...ends }, select: { run: true } });
+    await auditBroadcast(tx, staff, "broadcast.unsend", id, { messages: Number(c!.fresh), from: row.status });
     return { ok: true, messages: Number(c!.fresh), run: updated.run };
   });
-  if (result.ok && result.run !== undefined) await deps.enqueueRun(id, "unsend", result.run);
+  if (result.ok && result.run !== undefined) await queueRun(deps, id, "unsend", result.run);
   if (!result.ok) return result;
   return { ok: true, messages: result.messages };
 }

@@ -1,7 +1,7 @@
 import { InlineKeyboard } from "grammy";
 import { formatDateTime } from "../messages/format.js";
 import type { Locale } from "../messages/locale.js";
-import { UNSEND_WINDOW_MS, type BroadcastView } from "./lifecycle.js";
+import type { BroadcastView } from "./lifecycle.js";
 
 export type Translate = (key: string, params?: Record<string, string | number>) => string;
 
@@ -32,6 +32,7 @@ export function renderProgress(t: Translate, locale: Locale, view: BroadcastView
   if (view.status === "SCHEDULED" && view.scheduledAt) lines.push(t("bc-progress-scheduled", { time: formatDateTime(view.scheduledAt, locale) }));
   if (c.total > 0) {
     lines.push(t("bc-progress-counts", { sent: c.sent + c.deleted, total: c.total, blocked: c.blocked, failed: c.failed, uncertain: c.uncertain, remaining }));
+    if (c.skipped > 0) lines.push(t("bc-progress-skipped", { skipped: c.skipped }));
   }
   if (view.status === "SENDING") {
     if (view.holdUntil && view.holdUntil.getTime() > now.getTime()) lines.push(t("bc-progress-hold", { seconds: Math.ceil((view.holdUntil.getTime() - now.getTime()) / 1000) }));
@@ -42,14 +43,18 @@ export function renderProgress(t: Translate, locale: Locale, view: BroadcastView
     lines.push(t("bc-progress-done", { duration: formatDuration((view.finishedAt.getTime() - view.startedAt.getTime()) / 1000) }));
   }
   if (c.uncertain > 0) lines.push(t("bc-progress-uncertain-note"));
-  if (view.unsentAt) lines.push(c.sent > 0 ? t("bc-progress-unsending", { deleted: c.deleted, left: c.sent }) : t("bc-progress-unsent", { deleted: c.deleted }));
+  if (view.unsentAt) {
+    if (c.toDelete > 0) lines.push(t("bc-progress-unsending", { deleted: c.deleted, left: c.toDelete }));
+    else lines.push(t("bc-progress-unsent", { deleted: c.deleted }), ...(c.undeletable > 0 ? [t("bc-progress-undeletable", { count: c.undeletable })] : []));
+  }
 
   const kb = new InlineKeyboard();
   if (view.status === "SENDING") kb.text(t("bc-btn-pause"), `bc:pause:${view.id}`).text(t("bc-btn-cancel"), `bc:cancel:${view.id}`);
-  else if (view.status === "PAUSED") kb.text(t("bc-btn-resume"), `bc:resume:${view.id}`).text(t("bc-btn-cancel"), `bc:cancel:${view.id}`);
+  else if (view.status === "PAUSED" && !view.unsentAt) kb.text(t("bc-btn-resume"), `bc:resume:${view.id}`).text(t("bc-btn-cancel"), `bc:cancel:${view.id}`);
   else if (view.status === "SCHEDULED") kb.text(t("bc-btn-cancel"), `bc:cancel:${view.id}`);
-  if ((view.status === "DONE" || view.status === "PAUSED") && c.uncertain > 0 && !view.unsentAt) kb.row().text(t("bc-btn-resend-uncertain", { count: c.uncertain }), `bc:resend:${view.id}`);
-  const unsendable = !view.unsentAt && c.sent > 0 && view.startedAt !== null && now.getTime() - view.startedAt.getTime() < UNSEND_WINDOW_MS;
+  if (view.status === "DONE" && c.uncertain > 0 && !view.unsentAt) kb.row().text(t("bc-btn-resend-uncertain", { count: c.uncertain }), `bc:resend:${view.id}`);
+  // Delivered messages still inside Telegram's 48 hours (counted per message, by when each was sent).
+  const unsendable = !view.unsentAt && c.toDelete > 0;
   if ((view.status === "DONE" || view.status === "CANCELLED" || view.status === "PAUSED") && unsendable) kb.row().text(t("bc-btn-unsend"), `bc:unsend:${view.id}`);
   return { text: lines.join("\n"), keyboard: kb };
 }

@@ -17,6 +17,7 @@ import type { Logger } from "../platform/logger.js";
 import type { Metrics } from "../platform/metrics.js";
 import { audit } from "../audit.js";
 import type { BroadcastLimiter } from "./limiter.js";
+import { reachable } from "./audience.js";
 import { getBroadcast, startScheduled, storeCounts, type BroadcastView, type EnqueueRun } from "./lifecycle.js";
 import { renderProgress, type ProgressStats } from "./progress.js";
 import { classifySendError, sendBroadcastMessage, type SendOutcome } from "./send.js";
@@ -49,6 +50,11 @@ export interface RunPayload {
 export type RunResult = { skipped: string } | { stopped: "shutdown" } | { status: string; sent: number; failed: number; blocked: number; uncertain: number; held: number } | { deleted: number; left: number };
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** First messages all refused with a 4xx (none delivered): the content is at fault, the broadcast pauses. */
+const CONTENT_FAILURES_TO_PAUSE = 3;
+/** A claim this old by another run is past any request (30 s timeout): that run died after this one started. */
+const ORPHAN_AFTER_SECONDS = 90;
+const ORPHAN_SWEEP_EVERY_MS = 30_000;
 
 export async function runBroadcast(deps: RunnerDeps, payload: RunPayload, token: string): Promise<RunResult> {
   if (payload.task === "unsend") return runUnsend(deps, payload, token);
@@ -82,8 +88,10 @@ class RateMeter {
   }
 }
 
-async function localeOf(prisma: PrismaClient, userId: number): Promise<Locale> {
-  const u = await prisma.user.findUnique({ where: { id: userId }, select: { language: true } });
+/** The language of whoever reads the progress card: the owner of its (private) chat, else the broadcast's author. */
+async function progressLocale(prisma: PrismaClient, view: BroadcastView): Promise<Locale> {
+  const reader = view.progressChatId !== null ? await prisma.user.findUnique({ where: { telegramId: BigInt(view.progressChatId) }, select: { language: true } }) : null;
+  const u = reader ?? (await prisma.user.findUnique({ where: { id: view.createdById }, select: { language: true } }));
   return isLocale(u?.language) ? u.language : DEFAULT_LOCALE;
 }
 
@@ -93,17 +101,27 @@ async function localeOf(prisma: PrismaClient, userId: number): Promise<Locale> {
  */
 async function editProgress(deps: RunnerDeps, view: BroadcastView, stats: ProgressStats, final = false): Promise<void> {
   if (view.progressChatId === null || view.progressMessageId === null) return;
-  const locale = await localeOf(deps.prisma, view.createdById);
+  const locale = await progressLocale(deps.prisma, view);
   const { text, keyboard } = renderProgress((k, p) => deps.t(locale, k, p), locale, view, stats);
+  const sleep = deps.sleep ?? realSleep;
   for (let attempt = 0; ; attempt++) {
     try {
+      // An edit is a message to Telegram too: it takes a slot of the shared pace and of its chat.
+      const slot = await deps.limiter.acquire(view.progressChatId);
+      if ("chatBusyMs" in slot) {
+        if (!final) return; // the next tick shows newer numbers anyway
+        await sleep(slot.chatBusyMs);
+        continue;
+      }
+      if (slot.waitMs > 0) await sleep(slot.waitMs);
       await deps.api.editMessageText(view.progressChatId, view.progressMessageId, text, { reply_markup: keyboard });
       return;
     } catch (err) {
       if (/not modified/i.test((err as Error).message)) return;
       const outcome = classifySendError(err);
+      if (outcome.kind === "hold") await deps.limiter.hold(outcome.retryAfterMs);
       if (final && outcome.kind === "hold" && attempt < 2) {
-        await (deps.sleep ?? realSleep)(outcome.retryAfterMs);
+        await sleep(outcome.retryAfterMs);
         continue;
       }
       deps.logger.debug({ err, broadcastId: view.id }, "broadcast progress not edited");
@@ -122,11 +140,20 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
   if (first.status !== "SENDING") return { skipped: `status ${first.status}` };
   const log = deps.logger.child({ broadcastId: id, run: payload.run });
 
-  // A dead run's requests in flight: maybe delivered, so never again.
-  const orphaned = await prisma.$executeRaw`
-    UPDATE broadcast_deliveries SET status = 'UNCERTAIN', error = coalesce(error, 'worker stopped while this message was being sent')
-    WHERE broadcast_id = ${id} AND status = 'SENDING' AND claim_token IS DISTINCT FROM ${token}`;
-  if (orphaned > 0) log.warn({ orphaned }, "broadcast taken over from a stopped run; its in-flight messages are marked uncertain, never resent");
+  /**
+   * Another run's requests in flight: maybe delivered, so never sent again. At the start that is
+   * every one of them (this run took over, or resumed after a pause); later, only claims older than
+   * any request can take, left by a run that died after this one started.
+   */
+  const sweepOrphans = async (olderThanSeconds: number) => {
+    const orphaned = await prisma.$executeRaw`
+      UPDATE broadcast_deliveries SET status = 'UNCERTAIN', error = coalesce(error, 'worker stopped while this message was being sent')
+      WHERE broadcast_id = ${id} AND status = 'SENDING' AND claim_token IS DISTINCT FROM ${token}
+        AND (${olderThanSeconds}::int = 0 OR claimed_at < now() - make_interval(secs => ${olderThanSeconds}::int))`;
+    if (orphaned > 0) log.warn({ orphaned }, "broadcast rows left in flight by a stopped run are marked uncertain, never resent");
+  };
+  await sweepOrphans(0);
+  let lastSweep = Date.now();
 
   const content = first.content;
   const paid = first.paid;
@@ -145,6 +172,10 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
   const tally = { sent: 0, failed: 0, blocked: 0, uncertain: 0, held: 0 };
 
   const fill = async () => {
+    // Who opted out of promos, was banned or blocked the bot since the start is left out now.
+    await prisma.$executeRaw`
+      UPDATE broadcast_deliveries d SET status = 'SKIPPED', error = 'no longer in the audience at its turn'
+      FROM users u WHERE u.id = d.user_id AND d.broadcast_id = ${id} AND d.status = 'PENDING' AND NOT (${reachable(first.kind)})`;
     let rows = await fetchRows(cursor);
     if (rows.length === 0 && cursor > 0) {
       cursor = 0; // a pass is through: retries that came due, rows a busy chat deferred
@@ -173,8 +204,13 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
       refill ??= fill().finally(() => (refill = null));
       await refill;
       if (buffer.length > 0) continue;
-      const [left] = await prisma.$queryRaw<{ pending: bigint }[]>`SELECT count(*) AS pending FROM broadcast_deliveries WHERE broadcast_id = ${id} AND status IN ('PENDING', 'SENDING') AND (status = 'PENDING' OR claim_token = ${token})`;
-      return Number(left?.pending ?? 0) === 0 && taken.size === 0 ? "done" : "wait";
+      if (Date.now() - lastSweep > ORPHAN_SWEEP_EVERY_MS) {
+        lastSweep = Date.now();
+        await sweepOrphans(ORPHAN_AFTER_SECONDS);
+      }
+      // Done when nothing is waiting and nothing is in flight, this run's or another's.
+      const [left] = await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM broadcast_deliveries WHERE broadcast_id = ${id} AND status IN ('PENDING', 'SENDING')`;
+      return Number(left?.n ?? 0) === 0 && taken.size === 0 ? "done" : "wait";
     }
   };
 
@@ -185,20 +221,24 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
         const ms = await limiter.hold(outcome.retryAfterMs);
         await prisma.broadcast.updateMany({ where: { id }, data: { holdUntil: new Date(Date.now() + ms) } });
         // Not this row's fault: back in line, the attempt not counted.
-        await afterSend(() => prisma.$executeRaw`UPDATE broadcast_deliveries SET status = 'PENDING', attempts = greatest(attempts - 1, 0), claim_token = NULL WHERE id = ${row.id} AND claim_token = ${token} AND status = 'SENDING'`);
+        // (UNCERTAIN too: a run that started meanwhile marked it, but Telegram has just said it was not delivered.)
+        await afterSend(() => prisma.$executeRaw`UPDATE broadcast_deliveries SET status = 'PENDING', attempts = greatest(attempts - 1, 0), claim_token = NULL WHERE id = ${row.id} AND claim_token = ${token} AND status IN ('SENDING', 'UNCERTAIN')`);
         log.warn({ retryAfterMs: outcome.retryAfterMs }, "Telegram flood control: every broadcast send holds");
         return;
       }
       case "blocked":
         tally.blocked++;
         await afterSend(() => prisma.$executeRaw`UPDATE broadcast_deliveries SET status = 'BLOCKED', error = ${outcome.reason} WHERE id = ${row.id} AND claim_token = ${token}`);
-        await afterSend(() => prisma.$executeRaw`UPDATE users SET blocked = true WHERE id = ${row.userId}`);
+        await afterSend(() => prisma.$executeRaw`UPDATE users SET bot_blocked_at = now() WHERE id = ${row.userId} AND bot_blocked_at IS NULL`);
         deps.metrics?.broadcastMessages.inc({ outcome: "blocked" });
         return;
       case "failed":
         tally.failed++;
         await afterSend(() => prisma.$executeRaw`UPDATE broadcast_deliveries SET status = 'FAILED', error = ${outcome.reason} WHERE id = ${row.id} AND claim_token = ${token}`);
         deps.metrics?.broadcastMessages.inc({ outcome: "failed" });
+        // The message itself is refused (a bad file, a link Telegram rejects): it would fail for
+        // everyone, so the broadcast pauses with Telegram's reason instead of burning the audience.
+        if (tally.sent === 0 && tally.failed >= CONTENT_FAILURES_TO_PAUSE) await pauseForContent(outcome.reason);
         return;
       case "retry":
         if (attempts >= maxAttempts) {
@@ -207,7 +247,7 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
           deps.metrics?.broadcastMessages.inc({ outcome: "failed" });
         } else {
           const backoffMs = 5_000 * 4 ** (attempts - 1);
-          await afterSend(() => prisma.$executeRaw`UPDATE broadcast_deliveries SET status = 'PENDING', claim_token = NULL, error = ${outcome.reason}, next_attempt_at = now() + make_interval(secs => ${backoffMs / 1000}) WHERE id = ${row.id} AND claim_token = ${token} AND status = 'SENDING'`);
+          await afterSend(() => prisma.$executeRaw`UPDATE broadcast_deliveries SET status = 'PENDING', claim_token = NULL, error = ${outcome.reason}, next_attempt_at = now() + make_interval(secs => ${backoffMs / 1000}) WHERE id = ${row.id} AND claim_token = ${token} AND status IN ('SENDING', 'UNCERTAIN')`);
         }
         return;
       case "uncertain":
@@ -216,6 +256,16 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
         deps.metrics?.broadcastMessages.inc({ outcome: "uncertain" });
         return;
     }
+  };
+
+  const pauseForContent = async (reason: string) => {
+    if (state.stop) return;
+    state.stop = "PAUSED";
+    await prisma.$transaction(async (tx) => {
+      const paused = await tx.broadcast.updateMany({ where: { id, status: "SENDING", run: payload.run }, data: { status: "PAUSED", pausedReason: reason } });
+      if (paused.count === 1) await audit(tx, { actorType: "SYSTEM", action: "broadcast.pause", targetType: "broadcast", targetId: id, details: { reason, failedFirst: tally.failed } });
+    });
+    log.error({ reason }, "broadcast paused: Telegram refuses the message itself");
   };
 
   const lane = async () => {
@@ -250,7 +300,7 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
         if (deps.stopping?.()) state.stop = "shutdown";
         if (state.stop) return;
         const [claim] = await prisma.$queryRaw<{ attempts: number }[]>`
-          UPDATE broadcast_deliveries SET status = 'SENDING', claim_token = ${token}, attempts = attempts + 1
+          UPDATE broadcast_deliveries SET status = 'SENDING', claim_token = ${token}, claimed_at = now(), attempts = attempts + 1
           WHERE id = ${row.id} AND status = 'PENDING' RETURNING attempts`;
         if (!claim) continue; // someone else's now
         try {
@@ -323,6 +373,8 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
   if (!state.stop) {
     const finishedAt = new Date();
     const done = await prisma.$transaction(async (tx) => {
+      const [open] = await tx.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM broadcast_deliveries WHERE broadcast_id = ${id} AND status IN ('PENDING', 'SENDING')`;
+      if (Number(open?.n ?? 0) > 0) return null;
       const changed = await tx.broadcast.updateMany({ where: { id, status: "SENDING", run: payload.run }, data: { status: "DONE", finishedAt, holdUntil: null } });
       if (changed.count === 0) return null;
       const counts = await storeCounts(tx, id);
@@ -358,11 +410,18 @@ async function runUnsend(deps: RunnerDeps, payload: RunPayload, _token: string):
     await Promise.all(
       chunk(rows, Math.ceil(rows.length / Math.max(1, deps.settings.concurrency))).map(async (part) => {
         for (const row of part) {
-          const slot = await limiter.acquire(row.chat_id);
-          if ("chatBusyMs" in slot) await sleep(slot.chatBusyMs);
-          else if (slot.waitMs > 0) await sleep(slot.waitMs);
-          const held = await limiter.heldMs();
-          if (held > 0) await sleep(held);
+          // A slot of the shared pace, taken again after any wait (a busy chat, a hold), as sends do.
+          for (;;) {
+            const slot = await limiter.acquire(row.chat_id);
+            if ("chatBusyMs" in slot) {
+              await sleep(slot.chatBusyMs);
+              continue;
+            }
+            if (slot.waitMs > 0) await sleep(slot.waitMs);
+            const held = await limiter.heldMs();
+            if (held === 0) break;
+            await sleep(held);
+          }
           try {
             await deps.api.deleteMessage(Number(row.chat_id), row.message_id);
             await prisma.$executeRaw`UPDATE broadcast_deliveries SET status = 'DELETED', deleted_at = now() WHERE id = ${row.id}`;
@@ -386,7 +445,7 @@ async function runUnsend(deps: RunnerDeps, payload: RunPayload, _token: string):
       if (view) await editProgress(deps, view, { ratePerSecond: 0, etaSeconds: null });
     }
   }
-  const [left] = await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM broadcast_deliveries WHERE broadcast_id = ${id} AND status = 'SENT'`;
+  const [left] = await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM broadcast_deliveries WHERE broadcast_id = ${id} AND status = 'SENT' AND deleted_at IS NULL`;
   const total = await prisma.broadcast.update({ where: { id }, data: { unsentCount: { increment: deleted } }, select: { unsentCount: true } });
   await audit(prisma, { actorType: "SYSTEM", action: "broadcast.unsent", targetType: "broadcast", targetId: id, details: { deleted: total.unsentCount, left: Number(left?.n ?? 0) } });
   const view = await getBroadcast(prisma, id);

@@ -93,6 +93,20 @@ describe("/start and the main menu", () => {
     expect(lastCall("sendMessage")?.payload.text).toBe("Akun Anda sedang dibatasi. Hubungi penjual jika menurut Anda ini keliru.");
   });
 
+  it("a customer a broadcast found had blocked the bot is served normally when they come back, and reachable again", async () => {
+    const u: TestUser = { id: 5_100_016, first_name: "Kembali" };
+    await h.bot.handleUpdate(updates.text(u, "/start"));
+    await h.prisma.user.update({ where: { telegramId: BigInt(u.id) }, data: { botBlockedAt: new Date() } });
+    await h.bot.handleUpdate(updates.text(u, "/start"));
+    expect(String(lastCall("sendMessage")?.payload.text)).toContain("Halo, Kembali!");
+    for (let i = 0; ; i++) {
+      const row = await h.prisma.user.findUniqueOrThrow({ where: { telegramId: BigInt(u.id) } });
+      if (row.botBlockedAt === null) break;
+      if (i > 200) throw new Error("bot_blocked_at was not cleared");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  });
+
   it("tells the user about an internal error in their language, with a reference", async () => {
     // A seller (roles come from SELLER_IDS: a row edited by hand is put back to CUSTOMER).
     const u: TestUser = { id: SELLER_ID, first_name: "Eko" };

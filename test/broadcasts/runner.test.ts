@@ -11,11 +11,13 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LocaleCache, createI18n } from "../../bot/i18n.js";
 import { startFakeTelegram, type FakeTelegram } from "../../ops/fakes/telegram/index.js";
-import { countAudience, type BroadcastStaff, type EnqueueRun } from "../../shop/broadcasts/index.js";
+import { CATALOG_CALLBACK, MAX_CAPTION, MAX_TEXT, countAudience, type BroadcastStaff, type EnqueueRun } from "../../shop/broadcasts/index.js";
 import { cancelBroadcast, confirmBroadcast, resendUncertain, createDraft, getBroadcast, pauseBroadcast, resumeBroadcast, setPromoOptOut, unsendBroadcast, updateDraft } from "../../shop/broadcasts/lifecycle.js";
 import { BroadcastLimiter } from "../../shop/broadcasts/limiter.js";
 import { runBroadcast, type RunnerDeps } from "../../shop/broadcasts/runner.js";
 import { createLogger } from "../../shop/platform/logger.js";
+import { seedDemoCatalog } from "../../db/seed.js";
+import { NOW, newPaidOrder } from "../provisioning/fixtures.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { TEST_REDIS_URL, deleteKeys, uniquePrefix } from "../support/redis.js";
 
@@ -109,7 +111,7 @@ describe("delivery", () => {
     }
     const one = fake.botMessages(Number(rows[0]!.chatId))[0]!;
     expect(one.entities).toEqual([{ type: "bold", offset: 0, length: 4 }]);
-    expect(JSON.stringify(one.replyMarkup)).toContain("cat:home");
+    expect(JSON.stringify(one.replyMarkup)).toContain(CATALOG_CALLBACK);
     expect(users).toHaveLength(60);
     const view = await getBroadcast(db.prisma, id);
     expect(view).toMatchObject({ status: "DONE", counts: { sent: 60, total: 60 } });
@@ -170,7 +172,9 @@ describe("delivery", () => {
     expect(byChat.get(blockedTg)).toMatchObject({ status: "BLOCKED" });
     expect(byChat.get(deletedTg)).toMatchObject({ status: "BLOCKED", error: expect.stringContaining("deactivated") });
     expect(byChat.get(flakyTg)).toMatchObject({ status: "SENT", attempts: 2 });
-    expect(await db.prisma.user.count({ where: { id: { in: users }, blocked: true } })).toBe(2);
+    // Marked as having blocked the bot (not restricted in the shop), and left out from now on.
+    expect(await db.prisma.user.count({ where: { id: { in: users }, botBlockedAt: { not: null } } })).toBe(2);
+    expect(await db.prisma.user.count({ where: { id: { in: users }, blocked: true } })).toBe(0);
     expect(await countAudience(db.prisma, { kind: "ALL" }, "SERVICE")).toBe(4);
   });
 
@@ -193,6 +197,30 @@ describe("delivery", () => {
     expect(await runBroadcast(deps(), { broadcastId: id, ...runOf(id) }, "tok-d2")).toMatchObject({ status: "DONE", sent: 2 });
     for (const r of two) expect(delivered(r.chatId)).toHaveLength(1);
     expect(await db.prisma.auditLog.count({ where: { action: "broadcast.resend-uncertain", targetId: String(id) } })).toBe(1);
+  });
+
+  it("a customer who opts out (or blocks the bot) after a promo started is skipped at their turn", async () => {
+    const [a, b] = await customers(4);
+    const id = await start("PROMO");
+    await setPromoOptOut(db.prisma, a!, true);
+    await db.prisma.user.update({ where: { id: b! }, data: { botBlockedAt: new Date() } });
+    expect(await runBroadcast(deps(), { broadcastId: id, ...runOf(id) }, "tok-k")).toMatchObject({ status: "DONE", sent: 2 });
+    const rows = await db.prisma.broadcastDelivery.findMany({ where: { broadcastId: id }, orderBy: { id: "asc" } });
+    expect(rows.map((r) => r.status)).toEqual(["SKIPPED", "SKIPPED", "SENT", "SENT"]);
+    for (const r of rows.slice(0, 2)) expect(delivered(r.chatId)).toHaveLength(0);
+    // The promo's footer tells the others how to stop promos.
+    expect(fake.botMessages(Number(rows[2]!.chatId))[0]!.text).toContain("/settings");
+    expect((await getBroadcast(db.prisma, id))!.counts).toMatchObject({ skipped: 2, sent: 2 });
+  });
+
+  it("a message Telegram refuses for everyone (bad file) pauses the broadcast after the first failures, with the reason", async () => {
+    await customers(10);
+    const id = await start("SERVICE");
+    fake.failNext("sendMessage", { error_code: 400, description: "Bad Request: BUTTON_URL_INVALID" }, { times: 3 });
+    const result = await runBroadcast(deps({ settings: { concurrency: 1, progressEveryMs: 500 } }), { broadcastId: id, ...runOf(id) }, "tok-l");
+    expect(result).toMatchObject({ status: "PAUSED", failed: 3, sent: 0 });
+    const view = (await getBroadcast(db.prisma, id))!;
+    expect(view).toMatchObject({ status: "PAUSED", pausedReason: expect.stringContaining("BUTTON_URL_INVALID"), counts: { failed: 3, pending: 7 } });
   });
 });
 
@@ -245,14 +273,75 @@ describe("staff controls", () => {
     expect(await db.prisma.broadcastDelivery.count({ where: { broadcastId: id2, status: "SENT" } })).toBe(0);
   });
 
-  it("only an owner switches on paid broadcast", async () => {
+  it("only an owner switches on paid broadcast, and only an owner sends one (audited)", async () => {
+    await customers(1);
     const { id } = await createDraft(db.prisma, staff, { kind: "PROMO", content: { text: "Promo", entities: [], buttons: [] } });
     expect(await updateDraft(db.prisma, staff, id, { paid: true })).toEqual({ ok: false, reason: "owner_only" });
-    expect(await updateDraft(db.prisma, { ...staff, role: "OWNER" }, id, { paid: true })).toEqual({ ok: true });
+    const owner = { ...staff, role: "OWNER" as const };
+    expect(await updateDraft(db.prisma, owner, id, { paid: true })).toEqual({ ok: true });
+    expect(await db.prisma.auditLog.count({ where: { action: "broadcast.paid", targetId: String(id) } })).toBe(1);
+    // A seller cannot change the audience of the owner's paid draft and send it.
+    expect(await updateDraft(db.prisma, staff, id, { audience: { kind: "ALL" } })).toEqual({ ok: true });
+    expect(await confirmBroadcast({ prisma: db.prisma, enqueueRun }, staff, id, { chatId: 1, messageId: 1 })).toEqual({ ok: false, reason: "owner_only" });
+    expect(await confirmBroadcast({ prisma: db.prisma, enqueueRun }, owner, id, { chatId: 1, messageId: 1 })).toMatchObject({ ok: true, status: "SENDING" });
+  });
+
+  it("a paused broadcast: no resend of the uncertain (it would send to all held back); unsend withdraws it for good", async () => {
+    await customers(30);
+    const id = await start("SERVICE");
+    const running = runBroadcast(deps({ limiter: new BroadcastLimiter(redis, `${prefix}-slow2`, { ratePerSecond: 20, paidRatePerSecond: 20 }) }), { broadcastId: id, ...runOf(id) }, "tok-m");
+    for (;;) {
+      if ((await getBroadcast(db.prisma, id))!.counts.sent >= 3) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await pauseBroadcast({ prisma: db.prisma, enqueueRun }, staff, id);
+    await running;
+    const one = await db.prisma.broadcastDelivery.findFirstOrThrow({ where: { broadcastId: id, status: "PENDING" } });
+    await db.prisma.broadcastDelivery.update({ where: { id: one.id }, data: { status: "UNCERTAIN" } });
+    expect(await resendUncertain({ prisma: db.prisma, enqueueRun }, staff, id)).toEqual({ ok: false, reason: "none" });
+    expect(await unsendBroadcast({ prisma: db.prisma, enqueueRun }, staff, id)).toMatchObject({ ok: true });
+    expect((await getBroadcast(db.prisma, id))!.status).toBe("CANCELLED");
+    expect(await resumeBroadcast({ prisma: db.prisma, enqueueRun }, staff, id)).toEqual({ ok: false, status: "CANCELLED" });
+  });
+});
+
+describe("limits", () => {
+  it("the longest text or caption plus the promo footer stays within Telegram's 4096 / 1024 in every language", () => {
+    for (const locale of ["id", "en"] as const) {
+      const footer = i18n.t(locale, "bc-promo-footer");
+      expect(MAX_CAPTION + 2 + footer.length).toBeLessThanOrEqual(1024);
+      expect(MAX_TEXT + 2 + footer.length).toBeLessThanOrEqual(4096);
+    }
   });
 });
 
 describe("audiences", () => {
+  it("active VPS, expiring within N days (not already expired), a provider's customers, resellers, never bought", async () => {
+    await seedDemoCatalog(db.prisma, NOW);
+    const [doSoon, vultrLater, linodeExpired, reseller] = await customers(5);
+    const day = 86_400_000;
+    const vps = async (userId: number, provider: "DIGITALOCEAN" | "VULTR" | "LINODE", status: "ACTIVE" | "SUSPENDED", expiresInDays: number) => {
+      const order = await newPaidOrder(db.prisma, { provider, userId });
+      await db.prisma.instance.create({
+        data: { orderId: order.id, userId, providerCode: provider, label: `vps-${order.id}`, region: "sgp1", planCode: "p", imageCode: "i", status, expiresAt: new Date(Date.now() + expiresInDays * day) },
+      });
+    };
+    await vps(doSoon!, "DIGITALOCEAN", "ACTIVE", 3);
+    await vps(vultrLater!, "VULTR", "ACTIVE", 30);
+    await vps(linodeExpired!, "LINODE", "SUSPENDED", -1);
+    const tier = await db.prisma.resellerTier.create({ data: { code: `t${Date.now()}`, name: "Gold" } });
+    await db.prisma.user.update({ where: { id: reseller! }, data: { resellerTierId: tier.id } });
+    const ids = async (audience: Parameters<typeof countAudience>[1]) => countAudience(db.prisma, audience, "SERVICE");
+    expect(await ids({ kind: "ACTIVE_VPS" })).toBe(2);
+    expect(await ids({ kind: "EXPIRING", days: 7 })).toBe(1);
+    expect(await ids({ kind: "EXPIRING", days: 31 })).toBe(2);
+    expect(await ids({ kind: "PROVIDER", provider: "VULTR" })).toBe(1);
+    expect(await ids({ kind: "PROVIDER", provider: "LINODE" })).toBe(0);
+    expect(await ids({ kind: "RESELLERS" })).toBe(1);
+    expect(await ids({ kind: "NO_ORDER" })).toBe(2);
+    expect(await ids({ kind: "ALL" })).toBe(5);
+  });
+
   it("promo skips opted-out and banned customers, a service announcement reaches them; resellers and no-order filter", async () => {
     const [a, b, c] = await customers(3);
     await setPromoOptOut(db.prisma, a!, true);

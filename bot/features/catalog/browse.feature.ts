@@ -40,11 +40,13 @@ export async function render(ctx: BotContext, view: View): Promise<void> {
   }
 }
 
-async function showProviders(ctx: BotContext, notice?: string) {
+async function showProviders(ctx: BotContext, notice?: string, opts: { fresh?: boolean } = {}) {
   // The funnel's first step (/stats); a failed count is logged and never stops the catalog.
   await countCatalogView(ctx.deps.prisma, ctx.shopUser.id).catch((err: unknown) => ctx.logger.warn({ err }, "catalog view not counted"));
   const view = providersView(kitOf(ctx), await ctx.deps.catalog.providers());
-  await render(ctx, notice ? { ...view, text: `${notice}\n\n${view.text}` } : view);
+  const shown = notice ? { ...view, text: `${notice}\n\n${view.text}` } : view;
+  if (opts.fresh) await ctx.reply(shown.text, { parse_mode: "HTML", reply_markup: shown.keyboard as InlineKeyboard });
+  else await render(ctx, shown);
 }
 
 browseFeature.chatType("private").command("catalog", (ctx) => showProviders(ctx));
@@ -52,6 +54,12 @@ browseFeature.chatType("private").command("catalog", (ctx) => showProviders(ctx)
 browseFeature.callbackQuery(["menu:catalog", "cat:home"], async (ctx) => {
   await ctx.answerCallbackQuery();
   await showProviders(ctx);
+});
+
+// A broadcast's "open catalog" button: the catalog comes as a new message, the announcement (text or photo) stays.
+browseFeature.callbackQuery("cat:new", async (ctx) => {
+  await ctx.answerCallbackQuery();
+  await showProviders(ctx, undefined, { fresh: true });
 });
 
 browseFeature.callbackQuery(/^cat:prov:([A-Z]+):(\d+)$/, async (ctx) => {

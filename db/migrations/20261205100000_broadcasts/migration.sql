@@ -5,9 +5,13 @@ ALTER TYPE "BroadcastStatus" ADD VALUE IF NOT EXISTS 'PAUSED';
 ALTER TYPE "BroadcastDeliveryStatus" ADD VALUE IF NOT EXISTS 'SENDING';
 ALTER TYPE "BroadcastDeliveryStatus" ADD VALUE IF NOT EXISTS 'UNCERTAIN';
 ALTER TYPE "BroadcastDeliveryStatus" ADD VALUE IF NOT EXISTS 'DELETED';
+ALTER TYPE "BroadcastDeliveryStatus" ADD VALUE IF NOT EXISTS 'SKIPPED';
 CREATE TYPE "BroadcastKind" AS ENUM ('PROMO', 'SERVICE');
 
 ALTER TABLE "users" ADD COLUMN "promo_opt_out" BOOLEAN NOT NULL DEFAULT false;
+-- Telegram answered 403 (blocked the bot) or the account is deleted; cleared when they write again.
+-- Not users.blocked, which restricts the account in the shop.
+ALTER TABLE "users" ADD COLUMN "bot_blocked_at" TIMESTAMPTZ(3);
 
 ALTER TABLE "broadcasts"
   ADD COLUMN "kind" "BroadcastKind" NOT NULL DEFAULT 'PROMO',
@@ -31,6 +35,7 @@ CREATE INDEX "broadcasts_status_idx" ON "broadcasts"("status");
 ALTER TABLE "broadcast_deliveries"
   ADD COLUMN "chat_id" BIGINT,
   ADD COLUMN "claim_token" TEXT,
+  ADD COLUMN "claimed_at" TIMESTAMPTZ(3),
   ADD COLUMN "next_attempt_at" TIMESTAMPTZ(3),
   ADD COLUMN "message_id" INTEGER,
   ADD COLUMN "deleted_at" TIMESTAMPTZ(3);
