@@ -14,7 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { broadcastJobId } from "../../jobs/broadcast-runs.js";
 import { QueueName } from "../../jobs/queues.js";
 import { parseScheduleTime } from "../../bot/features/broadcast/schedule.js";
-import { countAudience, paidCostStars } from "../../shop/broadcasts/index.js";
+import { readFileSync } from "node:fs";
+import { REFUSAL_KEYS } from "../../bot/features/broadcast/broadcast.views.js";
+import { CATALOG_CALLBACK, countAudience, MAX_BUTTONS, MAX_CAPTION, MAX_TEXT, paidCostStars } from "../../shop/broadcasts/index.js";
 import { buttonsOf, textsSince, updates, type RecordedCall, type TestUser } from "../support/bot-harness.js";
 import { createBotHarness } from "../support/service.js";
 
@@ -137,7 +139,7 @@ describe("composing and previewing", () => {
     const keyboard = (photo?.payload.reply_markup as { inline_keyboard: Array<Array<{ text: string; url?: string; callback_data?: string }>> }).inline_keyboard.flat();
     expect(keyboard).toEqual([
       { text: "Status", url: "https://status.example.com" },
-      { text: t("bc-catalog-button-label"), callback_data: "cat:home" },
+      { text: t("bc-catalog-button-label"), callback_data: CATALOG_CALLBACK },
     ]);
 
     await tap(OWNER, `bc:bx:${id}`);
@@ -255,7 +257,7 @@ describe("sending", () => {
     expect(texts(cancelled).join("\n")).toContain(t("bc-cancelled"));
     expect((await broadcastRow(id)).status).toBe("CANCELLED");
     // Nothing left to pause.
-    expect(texts(await tap(OWNER, `bc:pause:${id}`)).join("\n")).toContain(t("bc-not-now"));
+    expect(texts(await tap(OWNER, `bc:pause:${id}`)).join("\n")).toContain(t("bc-not-now", { status: t("bc-status-cancelled") }));
   });
 
   it("a draft cannot be sent without an audience; unsend after 48 hours is refused with the domain's reason", async () => {
@@ -269,6 +271,114 @@ describe("sending", () => {
     await tap(OWNER, `bc:unsend:${id}`);
     expect(alerts(await tap(OWNER, `bc:uny:${id}`))).toEqual([t("bc-unsend-refused-too_old")]);
     expect((await broadcastRow(id)).unsentAt).toBeNull();
+  });
+});
+
+describe("refusals in words", () => {
+  it(`a ${MAX_BUTTONS + 1}th button is refused as too many buttons, by the catalog button, the link button and a line typed meanwhile`, async () => {
+    const { id } = await compose(OWNER, "s", message(OWNER, { text: "Banyak tombol", entities: [] }));
+    for (let i = 0; i < MAX_BUTTONS - 1; i++) await tap(OWNER, `bc:bc:${id}`);
+    // The link step opens while there is room; a button another member adds meanwhile fills the last place.
+    expect(texts(await tap(OWNER, `bc:bu:${id}`))).toEqual([t("bc-ask-button")]);
+    await tap(HERALD, `bc:bc:${id}`);
+    expect(((await broadcastRow(id)).buttons as unknown[]).length).toBe(MAX_BUTTONS);
+    const tooMany = t("bc-content-too_many_buttons", { max: MAX_BUTTONS });
+    // The typed line: why, once, and the step ends (the next line is not taken as a button).
+    expect(texts(await send(OWNER, "Status | https://status.example.com"))).toEqual([tooMany]);
+    expect(texts(await send(OWNER, "Lagi | https://status.example.com"))).not.toContain(tooMany);
+    // Full: the buttons say so at once, and open no step.
+    expect(alerts(await tap(OWNER, `bc:bc:${id}`))).toEqual([tooMany]);
+    const link = await tap(OWNER, `bc:bu:${id}`);
+    expect(alerts(link)).toEqual([tooMany]);
+    expect(texts(link)).toEqual([]);
+    expect(((await broadcastRow(id)).buttons as unknown[]).length).toBe(MAX_BUTTONS);
+  });
+
+  it("a caption over the limit is refused in words, with the limits", async () => {
+    expect(texts(await tap(OWNER, "bc:new:s"))).toEqual([t("bc-ask-compose")]);
+    const long = "x".repeat(MAX_CAPTION + 1);
+    expect(texts(await run(message(OWNER, { caption: long, caption_entities: [], photo: ["p1"] })))).toEqual([t("bc-content-too_long", { text: MAX_TEXT, caption: MAX_CAPTION })]);
+    expect(await h.prisma.broadcast.count({ where: { text: long } })).toBe(0);
+  });
+
+  it("an old draft button of a broadcast sent since opens no step: 'no longer a draft' and its progress card; a gone one shows the menu", async () => {
+    const id = await toEveryone("s", "Sudah terkirim");
+    await tap(OWNER, `bc:go:${id}`);
+    for (const data of [`bc:bu:${id}`, `bc:sc:${id}`, `bc:as:${id}:exp`, `bc:au:${id}`, `bc:as:${id}:prov`, `bc:bc:${id}`, `bc:as:${id}:all`, `bc:pd:${id}`]) {
+      const calls = await tap(OWNER, data);
+      expect(alerts(calls), data).toEqual([t("bc-refused-not_draft")]);
+      expect(texts(calls).join("\n"), data).toContain(t("bc-progress-title", { id: String(id), kind: t("bc-kind-service"), status: t("bc-status-sending") }));
+      expect(texts(calls).some((x) => x.startsWith(t("bc-ask-button")) || x.startsWith(t("bc-ask-schedule")) || x.startsWith(t("bc-ask-days", { max: 90 }))), data).toBe(false);
+    }
+    // No step is waiting: a typed line changes nothing.
+    await send(OWNER, "Status | https://status.example.com");
+    expect((await broadcastRow(id)).buttons).toEqual([]);
+
+    const gone = await tap(OWNER, "bc:sc:987654321");
+    expect(alerts(gone)).toEqual([t("bc-refused-not_found")]);
+    expect(texts(gone).join("\n")).toContain(t("bc-menu-title"));
+  });
+
+  it("a step whose draft is sent or discarded while the member types ends at the first answer, with the card as it is now", async () => {
+    const { id } = await compose(OWNER, "p", message(OWNER, { text: "Dibuang saat mengetik", entities: [] }));
+    expect(texts(await tap(OWNER, `bc:sc:${id}`))).toEqual([t("bc-ask-schedule")]);
+    // Discarded from another chat (the member's step stays open).
+    await tap(HERALD, `bc:cxy:${id}`);
+    expect((await broadcastRow(id)).status).toBe("CANCELLED");
+    const answer = texts(await send(OWNER, "besok 09:00"));
+    expect(answer[0]).toBe(t("bc-refused-not_draft"));
+    expect(answer.join("\n")).toContain(t("bc-progress-title", { id: String(id), kind: t("bc-kind-promo"), status: t("bc-status-cancelled") }));
+    // Not asked again.
+    expect(texts(await send(OWNER, "besok 10:00"))).not.toContain(t("bc-refused-not_draft"));
+    expect((await broadcastRow(id)).scheduledAt).toBeNull();
+  });
+
+  it("every reason the domain can refuse with has its words in Bahasa Indonesia and English", () => {
+    const keys = new Set<string>(Object.values(REFUSAL_KEYS).flatMap((group) => Object.values(group)));
+    for (const lang of ["id", "en"]) {
+      const ftl = readFileSync(new URL(`../../bot/locales/${lang}.broadcast.ftl`, import.meta.url), "utf8");
+      const defined = new Set([...ftl.matchAll(/^([a-zA-Z0-9_-]+) =/gm)].map((m) => m[1]));
+      expect([...keys].filter((k) => !defined.has(k)), lang).toEqual([]);
+    }
+    // The owner_only refusal at Confirm names the way out, not the paid switch.
+    expect(REFUSAL_KEYS.confirm.owner_only).toBe("bc-confirm-refused-owner_only");
+  });
+
+  it("unsending a paused broadcast says it also cancels it; Resume after an unsend says why not", async () => {
+    const id = await toEveryone("s", "Ditarik saat dijeda");
+    await tap(OWNER, `bc:go:${id}`);
+    const rows = await h.prisma.broadcastDelivery.findMany({ where: { broadcastId: id }, orderBy: { id: "asc" } });
+    await h.prisma.broadcastDelivery.update({ where: { id: rows[0]!.id }, data: { status: "SENT", messageId: 999, sentAt: new Date() } });
+    await tap(OWNER, `bc:pause:${id}`);
+    const question = await tap(OWNER, `bc:unsend:${id}`);
+    expect(texts(question).join("\n")).toContain(t("bc-ask-unsend-paused"));
+    const unsent = texts(await tap(OWNER, `bc:uny:${id}`)).join("\n");
+    expect(unsent).toContain(t("bc-unsending", { count: 1 }));
+    expect(unsent).toContain(t("bc-unsend-cancelled"));
+    expect((await broadcastRow(id)).status).toBe("CANCELLED");
+    expect(texts(await tap(OWNER, `bc:resume:${id}`)).join("\n")).toContain(t("bc-resume-refused-unsent"));
+    expect((await broadcastRow(id)).status).toBe("CANCELLED");
+  });
+
+  it("a member's tap redraws the progress message in its chat owner's language, the card behind the button in the member's", async () => {
+    const id = await toEveryone("s", "Bahasa kartu");
+    await tap(OWNER, `bc:go:${id}`);
+    const row = await broadcastRow(id);
+    const herald = await userId(HERALD);
+    await h.prisma.user.update({ where: { id: herald }, data: { language: "en" } });
+    await h.core.users.forget(HERALD.id);
+    try {
+      const calls = await tap(HERALD, `bc:pause:${id}`);
+      const en = (key: string, vars?: Record<string, string | number>) => h.core.i18n.t("en", key, vars);
+      const edits = calls.filter((c) => c.method === "editMessageText");
+      const mine = edits.find((c) => c.payload.chat_id === HERALD.id || c.payload.chat_id === undefined);
+      const theirs = edits.find((c) => c.payload.chat_id === OWNER.id && c.payload.message_id === row.progressMessageId);
+      expect(String(mine?.payload.text ?? texts(calls)[0])).toContain(en("bc-progress-title", { id: String(id), kind: en("bc-kind-service"), status: en("bc-status-paused") }));
+      expect(String(theirs?.payload.text)).toContain(t("bc-progress-title", { id: String(id), kind: t("bc-kind-service"), status: t("bc-status-paused") }));
+    } finally {
+      await h.prisma.user.update({ where: { id: herald }, data: { language: "id" } });
+      await h.core.users.forget(HERALD.id);
+    }
   });
 });
 
@@ -295,7 +405,7 @@ describe("after a crash", () => {
 });
 
 describe("the paid option", () => {
-  it("is the owner's: the cost estimate first, then on; a member with broadcast.send neither sees nor uses it", async () => {
+  it("is the owner's: the cost estimate first, then on; a member with broadcast.send sees its state but neither switches nor sends it", async () => {
     const id = await toEveryone("p", "Flash sale");
     const count = await countAudience(h.prisma, { kind: "ALL" }, "PROMO");
     const estimate = await tap(OWNER, `bc:pd:${id}`);
@@ -306,8 +416,20 @@ describe("the paid option", () => {
 
     const { id: heraldDraft, calls } = await compose(HERALD, "p", message(HERALD, { text: "Promo dari penyiar", entities: [] }));
     expect(lastButtons(calls).map((b) => b.data)).not.toContain(`bc:pd:${heraldDraft}`);
+    expect(texts(calls).join("\n")).toContain(t("bc-draft-paid-off"));
     expect(alerts(await tap(HERALD, `bc:pdy:${heraldDraft}`))).toEqual([t("bc-refused-owner_only")]);
     expect((await broadcastRow(heraldDraft)).paid).toBe(false);
+
+    // The owner's paid draft: the member sees it is paid and what it costs, without the switch…
+    const card = await tap(HERALD, `bc:d:${id}`);
+    expect(texts(card).join("\n")).toContain(t("bc-draft-paid-on", { stars: paidCostStars(count), count }));
+    expect(lastButtons(card).map((b) => b.data)).not.toEqual(expect.arrayContaining([`bc:pdn:${id}`]));
+    // …and cannot send it: asked to get the owner, at Send and (forged) at Confirm (the domain's owner_only).
+    expect(alerts(await tap(HERALD, `bc:send:${id}`))).toEqual([t("bc-confirm-refused-owner_only")]);
+    const forged = await tap(HERALD, `bc:go:${id}`);
+    expect(alerts(forged)).toEqual([t("bc-confirm-refused-owner_only")]);
+    expect(await broadcastRow(id)).toMatchObject({ status: "DRAFT", paid: true });
+    expect(await h.prisma.broadcastDelivery.count({ where: { broadcastId: id } })).toBe(0);
   });
 });
 

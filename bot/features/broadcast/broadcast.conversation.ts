@@ -6,16 +6,16 @@ import { staffActor } from "../../../shop/users/staff.js";
 import {
   createDraft,
   EXPIRING_MAX_DAYS,
+  MAX_BUTTONS,
   getBroadcast,
   parseButtonLine,
   updateDraft,
-  validateContent,
   type BroadcastContent,
   type BroadcastKind,
 } from "../../../shop/broadcasts/index.js";
 import type { BotContext, BotDeps, ConvContext } from "../../context.js";
 import { waitForText } from "../wait-for-text.js";
-import { draftScreen, type Screen, type T } from "./broadcast.views.js";
+import { contentRefusal, draftScreen, progressScreen, REFUSAL_KEYS, type Screen, type T } from "./broadcast.views.js";
 import { parseScheduleTime } from "./schedule.js";
 
 export const BROADCAST_CONVERSATION = "broadcast-input";
@@ -53,9 +53,11 @@ export function contentOf(message: Message | undefined): BroadcastContent | null
  * The typed steps of /broadcast: the message of a new broadcast (text with formatting or a photo
  * with a caption: a draft is created from it), a "Label | https://…" line for a URL button, the
  * days of the "expiring" audience, or the send time in WIB. Each answer is checked; a wrong one
- * is answered with why and asked again (MAX_TRIES). The broadcast.send permission is checked
- * when the flow starts and again, fresh, when the answer changes anything. At the end the draft
- * card is sent again with the change.
+ * is answered with why and asked again (MAX_TRIES) — unless no answer could ever be used (the
+ * broadcast is no longer a draft or is gone, the buttons are full): then the flow ends at once,
+ * with the broadcast's card as it is now. The broadcast.send permission is checked when the flow
+ * starts and again, fresh, when the answer changes anything. At the end the draft card is sent
+ * again with the change.
  */
 export function broadcastInputConversation(deps: BotDeps) {
   return async function broadcastInput(conversation: Conversation<BotContext, ConvContext>, ctx: ConvContext, args: BroadcastInput) {
@@ -67,16 +69,19 @@ export function broadcastInputConversation(deps: BotDeps) {
     const ask = t(`bc-ask-${args.step}`, args.step === "days" ? { max: EXPIRING_MAX_DAYS } : undefined);
     await ctx.reply(ask);
 
-    /** Applies the answer as the member is now (they may have lost the power while typing): the draft card, or why not. */
-    const act = (change: (staff: NonNullable<ReturnType<typeof staffActor>>) => Promise<{ id: number; note?: string } | { error: string }>) =>
-      conversation.external(async (): Promise<Screen | { error: string }> => {
+    /**
+     * Applies the answer as the member is now (they may have lost the power while typing): the
+     * draft card, or why not — `final` when asking again is no use, with the card as it is now.
+     */
+    const act = (change: (staff: NonNullable<ReturnType<typeof staffActor>>) => Promise<{ id: number; note?: string } | Refused>) =>
+      conversation.external(async (): Promise<Screen | Refused> => {
         const fresh = await deps.users.fresh(from);
         const staff = staffActor(fresh, "broadcast.send");
-        if (!staff) return { error: t("bc-not-allowed") };
+        if (!staff) return { error: t("bc-not-allowed"), final: true };
         const done = await change(staff);
         if ("error" in done) return done;
         const view = await getBroadcast(deps.prisma, done.id);
-        if (!view) return { error: t("bc-refused-not_found") };
+        if (!view) return { error: t(REFUSAL_KEYS.draft.not_found), final: true };
         return draftScreen(deps.prisma, t, view, { owner: staff.role === "OWNER", locale, note: done.note });
       });
 
@@ -93,25 +98,38 @@ export function broadcastInputConversation(deps: BotDeps) {
               const patch = await patchFor(args.step, content?.text ?? "", t);
               if ("error" in patch) return patch;
               const view = await getBroadcast(deps.prisma, args.id);
-              if (!view) return { error: t("bc-refused-not_found") };
+              if (!view) return { error: t(REFUSAL_KEYS.draft.not_found), final: true };
+              if (view.status !== "DRAFT") return { error: t(REFUSAL_KEYS.draft.not_draft), final: true, card: progressScreen(t, locale, view) };
               const next = "buttons" in patch ? { content: { ...view.content, buttons: [...view.content.buttons, ...patch.buttons] } } : patch;
+              // In validateContent's words; a 7th button can never fit, so that one ends the step.
+              const problem = "content" in next ? contentRefusal(t, next.content) : null;
+              if (problem) return { error: problem, final: "content" in next && next.content.buttons.length > MAX_BUTTONS };
               const updated = await updateDraft(deps.prisma, staff, args.id, next);
-              if (!updated.ok) return { error: t(`bc-refused-${updated.reason}`) };
-              return { id: args.id, note: t(`bc-done-${args.step}`) };
+              if (updated.ok) return { id: args.id, note: t(`bc-done-${args.step}`) };
+              // Sent, cancelled or deleted while the member typed: no answer will ever do.
+              if (updated.reason === "not_draft" || updated.reason === "not_found") {
+                const now = await getBroadcast(deps.prisma, args.id);
+                return { error: t(REFUSAL_KEYS.draft[now ? "not_draft" : "not_found"]), final: true, ...(now ? { card: progressScreen(t, locale, now) } : {}) };
+              }
+              return { error: t(REFUSAL_KEYS.draft[updated.reason]) };
             });
       if (!("error" in result)) {
         await answer.reply(result.text, { reply_markup: result.reply_markup });
         return;
       }
       await answer.reply(result.error);
+      if (result.final) {
+        if (result.card) await answer.reply(result.card.text, { reply_markup: result.card.reply_markup });
+        return;
+      }
     }
     await ctx.reply(t("bc-input-gave-up"));
 
     function compose(content: BroadcastContent | null, kind: BroadcastKind) {
       return act(async (staff) => {
         if (!content) return { error: ask };
-        const valid = validateContent(content);
-        if (!valid.ok) return { error: t(`bc-content-${valid.reason}`) };
+        const problem = contentRefusal(t, content);
+        if (problem) return { error: problem };
         // Checked above: createDraft refuses (throws on) content that does not pass validateContent.
         const { id } = await createDraft(deps.prisma, staff, { kind, content });
         return { id, note: t("bc-done-compose") };
@@ -119,6 +137,9 @@ export function broadcastInputConversation(deps: BotDeps) {
     }
   };
 }
+
+/** Why an answer was not used; `final`: asking again is no use (with the broadcast's card as it is now, if any). */
+type Refused = { error: string; final?: boolean; card?: Screen };
 
 type Patch = { buttons: BroadcastContent["buttons"] } | { audience: { kind: "EXPIRING"; days: number } } | { scheduledAt: Date } | { error: string };
 

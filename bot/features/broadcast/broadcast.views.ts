@@ -3,7 +3,23 @@ import type { InlineKeyboardMarkup } from "grammy/types";
 import type { PrismaClient } from "../../../db/client.js";
 import { formatDateTime } from "../../../shop/messages/format.js";
 import type { Locale } from "../../../shop/messages/locale.js";
-import { countAudience, paidCostStars, renderProgress, type Audience, type BroadcastView } from "../../../shop/broadcasts/index.js";
+import {
+  countAudience,
+  paidCostStars,
+  renderProgress,
+  validateContent,
+  MAX_BUTTONS,
+  MAX_CAPTION,
+  MAX_TEXT,
+  type Audience,
+  type BroadcastContent,
+  type BroadcastView,
+  type ConfirmResult,
+  type ContentProblem,
+  type UnsendResult,
+  type resendUncertain,
+  type updateDraft,
+} from "../../../shop/broadcasts/index.js";
 
 export type T = (key: string, vars?: Record<string, string | number>) => string;
 
@@ -27,6 +43,49 @@ export const AUDIENCE_CODES: Record<string, Audience> = {
   res: { kind: "RESELLERS" },
   ...Object.fromEntries(Object.entries(PROVIDER_CODES).map(([code, provider]) => [code, { kind: "PROVIDER", provider }])),
 };
+
+type Refusal<R> = R extends { ok: false; reason: infer X } ? X : never;
+type DraftRefusal = Refusal<Awaited<ReturnType<typeof updateDraft>>>;
+/** Why confirmBroadcast refuses ("owner_only": a paid draft confirmed by a non-owner). */
+export type ConfirmRefusal = Refusal<ConfirmResult> | "owner_only";
+
+/**
+ * The words for every reason the domain can refuse with, by call. Typed on the domain's own
+ * unions: a reason added there and not here fails `tsc`; test/bot/broadcast.test.ts checks each
+ * key is in both languages.
+ */
+export const REFUSAL_KEYS = {
+  content: { empty: "bc-content-empty", too_long: "bc-content-too_long", too_many_buttons: "bc-content-too_many_buttons", bad_url: "bc-content-bad_url", bad_button: "bc-content-bad_button" } satisfies Record<ContentProblem, string>,
+  draft: { not_found: "bc-refused-not_found", not_draft: "bc-refused-not_draft", owner_only: "bc-refused-owner_only", invalid: "bc-refused-invalid" } satisfies Record<DraftRefusal, string>,
+  confirm: {
+    not_found: "bc-refused-not_found",
+    not_draft: "bc-refused-not_draft",
+    no_audience: "bc-refused-no_audience",
+    no_recipients: "bc-refused-no_recipients",
+    schedule_past: "bc-refused-schedule_past",
+    invalid: "bc-refused-invalid",
+    owner_only: "bc-confirm-refused-owner_only",
+  } satisfies Record<ConfirmRefusal, string>,
+  unsend: {
+    not_found: "bc-unsend-refused-not_found",
+    too_old: "bc-unsend-refused-too_old",
+    nothing_sent: "bc-unsend-refused-nothing_sent",
+    already: "bc-unsend-refused-already",
+    running: "bc-unsend-refused-running",
+  } satisfies Record<Refusal<UnsendResult>, string>,
+  resend: { not_found: "bc-resend-refused-not_found", none: "bc-resend-refused-none", running: "bc-resend-refused-running", unsent: "bc-resend-refused-unsent" } satisfies Record<
+    Refusal<Awaited<ReturnType<typeof resendUncertain>>>,
+    string
+  >,
+  /** Pause / resume / cancel answer only ok and the status: gone, unsent (resume), or not in that state. */
+  transition: { not_found: "bc-refused-not_found", unsent: "bc-resume-refused-unsent", state: "bc-not-now" },
+} as const;
+
+/** Why this content cannot be saved, in words (validateContent's reason), or null when it can. */
+export function contentRefusal(t: T, content: BroadcastContent): string | null {
+  const valid = validateContent(content);
+  return valid.ok ? null : t(REFUSAL_KEYS.content[valid.reason], { max: MAX_BUTTONS, text: MAX_TEXT, caption: MAX_CAPTION });
+}
 
 /** How much of the message the draft card quotes (the preview shows all of it). */
 const QUOTE_CHARS = 300;
@@ -61,7 +120,8 @@ export async function draftScreen(prisma: PrismaClient, t: T, view: BroadcastVie
     audience ? t("bc-draft-audience", { audience: audienceLabel(t, audience), count }) : t("bc-draft-audience-none"),
     buttons.length > 0 ? t("bc-draft-buttons", { buttons: buttons.join("; ") }) : t("bc-draft-buttons-none"),
     view.scheduledAt ? t("bc-draft-schedule", { at: formatDateTime(view.scheduledAt, opts.locale) }) : t("bc-draft-schedule-now"),
-    ...(opts.owner ? [view.paid ? t("bc-draft-paid-on", { stars: paidCostStars(count), count }) : t("bc-draft-paid-off")] : []),
+    // Every member sees whether it is paid (it spends the bot's Stars); only the owner has the switch.
+    view.paid ? t("bc-draft-paid-on", { stars: paidCostStars(count), count }) : t("bc-draft-paid-off"),
     t(view.kind === "PROMO" ? "bc-draft-promo-note" : "bc-draft-service-note"),
     "",
     content.photoFileId ? t("bc-draft-photo") : "",
