@@ -83,7 +83,12 @@ describe("/backup", () => {
     expect(middle).toEqual([...middle].sort((a, b) => steps.indexOf(a) - steps.indexOf(b)));
     expect(owner.messages().filter((m) => m.createdSeq > mark && m.media === undefined).map((m) => m.messageId)).toEqual([done.messageId]);
 
-    const audit = await t.service.prisma.auditLog.findMany({ where: { action: { startsWith: "backup.command" } }, orderBy: { id: "asc" } });
+    // The "done" audit row is written right after the last edit settles: wait for it, not for time.
+    let audit = await t.service.prisma.auditLog.findMany({ where: { action: { startsWith: "backup.command" } }, orderBy: { id: "asc" } });
+    for (let i = 0; audit.length < 2 && i < 500; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      audit = await t.service.prisma.auditLog.findMany({ where: { action: { startsWith: "backup.command" } }, orderBy: { id: "asc" } });
+    }
     expect(audit.map((a) => [a.action, a.actorType])).toEqual([["backup.command", "OWNER"], ["backup.command.done", "OWNER"]]);
   }, 90_000);
 
