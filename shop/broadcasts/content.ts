@@ -39,7 +39,7 @@ export const MAX_BUTTONS = 6;
  */
 export const MAX_TEXT = 4000;
 export const MAX_CAPTION = 960;
-const MAX_BUTTON_TEXT = 40;
+export const MAX_BUTTON_TEXT = 40;
 
 export type ContentProblem = "empty" | "too_long" | "too_many_buttons" | "bad_url" | "bad_button";
 

@@ -16,7 +16,7 @@ import { QueueName } from "../../jobs/queues.js";
 import { parseScheduleTime } from "../../bot/features/broadcast/schedule.js";
 import { readFileSync } from "node:fs";
 import { REFUSAL_KEYS } from "../../bot/features/broadcast/broadcast.views.js";
-import { CATALOG_CALLBACK, countAudience, MAX_BUTTONS, MAX_CAPTION, MAX_TEXT, paidCostStars } from "../../shop/broadcasts/index.js";
+import { CATALOG_CALLBACK, countAudience, MAX_BUTTON_TEXT, MAX_BUTTONS, MAX_CAPTION, MAX_TEXT, paidCostStars } from "../../shop/broadcasts/index.js";
 import { buttonsOf, textsSince, updates, type RecordedCall, type TestUser } from "../support/bot-harness.js";
 import { createBotHarness } from "../support/service.js";
 
@@ -128,7 +128,7 @@ describe("composing and previewing", () => {
     expect(await broadcastRow(id)).toMatchObject({ kind: "SERVICE", text: "Pemeliharaan Sabtu 02.00 WIB", photoFileId: "large", entities: captionEntities });
 
     await tap(OWNER, `bc:bu:${id}`);
-    expect(texts(await send(OWNER, "tanpa tautan"))).toEqual([t("bc-button-invalid")]);
+    expect(texts(await send(OWNER, "tanpa tautan"))).toEqual([t("bc-button-invalid", { label: MAX_BUTTON_TEXT })]);
     const added = await send(OWNER, "Status | https://status.example.com");
     expect(texts(added).join("\n")).toContain(t("bc-done-button"));
     await tap(OWNER, `bc:bc:${id}`);

@@ -15,6 +15,7 @@ import {
 } from "../../../shop/broadcasts/index.js";
 import type { BotContext, BotDeps, ConvContext } from "../../context.js";
 import { waitForText } from "../wait-for-text.js";
+import { MAX_BUTTON_TEXT } from "../../../shop/broadcasts/index.js";
 import { contentRefusal, draftScreen, progressScreen, REFUSAL_KEYS, type Screen, type T } from "./broadcast.views.js";
 import { parseScheduleTime } from "./schedule.js";
 
@@ -147,7 +148,7 @@ type Patch = { buttons: BroadcastContent["buttons"] } | { audience: { kind: "EXP
 async function patchFor(step: "button" | "days" | "schedule", text: string, t: T): Promise<Patch> {
   if (step === "button") {
     const parsed = parseButtonLine(text);
-    return parsed ? { buttons: [{ kind: "url", text: parsed.text, url: parsed.url }] } : { error: t("bc-button-invalid") };
+    return parsed ? { buttons: [{ kind: "url", text: parsed.text, url: parsed.url }] } : { error: t("bc-button-invalid", { label: MAX_BUTTON_TEXT }) };
   }
   if (step === "days") {
     const days = parseWhole(text, 1, EXPIRING_MAX_DAYS);

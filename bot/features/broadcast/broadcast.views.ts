@@ -8,7 +8,7 @@ import {
   paidCostStars,
   renderProgress,
   validateContent,
-  MAX_BUTTONS,
+  MAX_BUTTON_TEXT, MAX_BUTTONS,
   MAX_CAPTION,
   MAX_TEXT,
   type Audience,
@@ -84,7 +84,7 @@ export const REFUSAL_KEYS = {
 /** Why this content cannot be saved, in words (validateContent's reason), or null when it can. */
 export function contentRefusal(t: T, content: BroadcastContent): string | null {
   const valid = validateContent(content);
-  return valid.ok ? null : t(REFUSAL_KEYS.content[valid.reason], { max: MAX_BUTTONS, text: MAX_TEXT, caption: MAX_CAPTION });
+  return valid.ok ? null : t(REFUSAL_KEYS.content[valid.reason], { max: MAX_BUTTONS, text: MAX_TEXT, caption: MAX_CAPTION, label: MAX_BUTTON_TEXT });
 }
 
 /** How much of the message the draft card quotes (the preview shows all of it). */
