@@ -29,13 +29,13 @@ describe("the whole service over HTTP against the fake Telegram", () => {
 
   it("publishes the command menu per role and language", async () => {
     const customer = t.fake.commands({ scope: { type: "default" } }).map((c) => c.command);
-    expect(customer).toEqual(["start", "catalog", "orders", "invoices", "vps", "wallet", "language", "help", "cancel"]);
+    expect(customer).toEqual(["start", "catalog", "orders", "invoices", "vps", "wallet", "settings", "language", "help", "cancel"]);
     const english = t.fake.commands({ scope: { type: "default" }, languageCode: "en" });
     expect(english.find((c) => c.command === "help")?.description).toBe("Help");
     // The owner's own chat: the customer commands, then every staff command.
     const owner = t.fake.commands({ scope: { type: "chat", chat_id: OWNER_ID } }).map((c) => c.command);
     expect(owner.slice(0, customer.length)).toEqual(customer);
-    expect(owner).toEqual(expect.arrayContaining(["pending", "order", "customer", "shop", "coupons", "staff", "stats", "backup", "restore"]));
+    expect(owner).toEqual(expect.arrayContaining(["pending", "order", "customer", "shop", "coupons", "staff", "stats", "broadcast", "backup", "restore"]));
   });
 
   it("serves readiness and metrics on the real HTTP port, to the operator's bearer token only", async () => {
