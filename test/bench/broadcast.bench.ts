@@ -55,6 +55,10 @@ interface Scenario {
   gapMs: number;
   /** Most broadcast-and-progress requests the fake accepted in any 1 s window. */
   peakPerSecond: number;
+  /** Gaps between consecutive accepted requests (ms): how evenly the pace reaches Telegram. */
+  spacing: { min: number; p5: number; p50: number; mean: number };
+  /** Per 429 on a broadcast send: requests the fake had accepted in the second before it. */
+  acceptedBefore429: number[];
   kill?: { deliveredAtKill: number; rowsAtKill: Record<string, number>; killToFirstSendMs?: number; spawnToFirstSendMs?: number; spawnToStartedMs?: number };
   config: { ratePerSecond: number; concurrency: number; jobLockMs: number; progressEveryMs: number };
 }
@@ -62,6 +66,14 @@ interface Scenario {
 /** BROADCAST_* set in the bench's environment, passed to the worker (to try other settings). */
 function workerOverrides(): Record<string, string> {
   return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith("BROADCAST_") && e[1] !== undefined));
+}
+
+/** Gaps between consecutive request times (sorted), ms. */
+function spacingOf(times: number[]): Scenario["spacing"] {
+  const gaps = times.slice(1).map((at, i) => at - times[i]!).sort((a, b) => a - b);
+  if (gaps.length === 0) return { min: 0, p5: 0, p50: 0, mean: 0 };
+  const at = (q: number) => gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))]!;
+  return { min: gaps[0]!, p5: at(0.05), p50: at(0.5), mean: gaps.reduce((a, b) => a + b, 0) / gaps.length };
 }
 
 /** Most accepted rate-limited calls in any sliding 1 s window (what the fake's limiter sees). */
@@ -132,7 +144,10 @@ async function runScenario(name: Scenario["name"], recipients: number): Promise<
     const ok = recorder.ok();
     const gap = longestGap(ok);
     const firstAfter = second ? ok.find((s) => s.at >= second.spawnedAt) : undefined;
-    const accepted = rig.fake.calls.filter((c) => c.status === 200 && /^(send|edit|copy)/i.test(c.method) && c.method.toLowerCase() !== "sendchataction" && c.at >= started).map((c) => c.at);
+    const accepted = rig.fake.calls
+      .filter((c) => c.status === 200 && /^(send|edit|copy)/i.test(c.method) && c.method.toLowerCase() !== "sendchataction" && c.at >= started)
+      .map((c) => c.at)
+      .sort((a, b) => a - b);
     const config = rig.core.botDeps.config.broadcast;
     return {
       name,
@@ -143,6 +158,8 @@ async function runScenario(name: Scenario["name"], recipients: number): Promise<
       rateWithoutGap: sustainedRate(ok, gap.ms),
       gapMs: gap.ms,
       peakPerSecond: peakPerSecond(accepted),
+      spacing: spacingOf(accepted),
+      acceptedBefore429: recorder.tooMany.filter((t) => t.broadcast).map((t) => accepted.filter((at) => at > t.at - 1000 && at <= t.at).length),
       ...(name === "kill"
         ? {
             kill: {
@@ -196,7 +213,12 @@ export async function run(): Promise<BenchReport> {
     ...table(["scenario", "recipients", "wall", "msg/s", "msg/s w/o gap", "peak/1s", "dupes", "uncertain", "429s (on sends)", "FAILED 429", "row≠fake"], rows),
   ];
   for (const s of scenarios) {
-    lines.push("", `${s.name}: rows ${JSON.stringify(s.audit.byStatus)}; longest gap between deliveries ${fmt.ms(s.gapMs)} ms.`);
+    lines.push(
+      "",
+      `${s.name}: rows ${JSON.stringify(s.audit.byStatus)}; longest gap between deliveries ${fmt.ms(s.gapMs)} ms.`,
+      `  spacing of the requests the fake accepted (sends + progress edits), ms: min ${fmt.ms(s.spacing.min)}, p5 ${fmt.ms(s.spacing.p5)}, p50 ${fmt.ms(s.spacing.p50)}, mean ${fmt.ms(s.spacing.mean)} (pace ${s.config.ratePerSecond}/s = ${fmt.ms(1000 / s.config.ratePerSecond)} ms).`,
+      `  accepted in the second before each 429 on a send: ${s.acceptedBefore429.length ? s.acceptedBefore429.join(", ") : "-"} (the fake allows ${TELEGRAM.globalPerSecond}).`,
+    );
     if (s.kill) {
       lines.push(
         `  SIGKILL at ${fmt.int(s.kill.deliveredAtKill)} delivered (rows then ${JSON.stringify(s.kill.rowsAtKill)}); uncertain ${s.audit.uncertain} of which the fake had delivered ${s.audit.uncertainDelivered}.`,
@@ -221,6 +243,8 @@ export async function run(): Promise<BenchReport> {
         rateWithoutGap: s.rateWithoutGap,
         gapMs: s.gapMs,
         peakPerSecond: s.peakPerSecond,
+        spacingMs: s.spacing,
+        acceptedBefore429: s.acceptedBefore429,
         duplicates: s.audit.duplicates.length,
         uncertain: s.audit.uncertain,
         uncertainDelivered: s.audit.uncertainDelivered,

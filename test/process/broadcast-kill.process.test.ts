@@ -118,7 +118,7 @@ describe("broadcast delivery survives kill -9 of its worker", () => {
 describe("a 429 holds the whole broadcast for retry_after", () => {
   it("after a 429 with retry_after nothing is sent until it has passed; then it resumes and everyone gets it once", { timeout: 180_000 }, async () => {
     const RECIPIENTS = 300;
-    const RETRY_AFTER = 4;
+    const RETRY_AFTER = 5;
     // Telegram's limits; our default rate.
     const rig = await setup(RECIPIENTS, { rateLimit: { globalPerSecond: 30, perChatPerSecond: 1 }, env: { BROADCAST_JOB_LOCK_MS: "5000" } });
     const marker = `Promo akhir tahun ${Date.now()}`;
@@ -139,9 +139,9 @@ describe("a 429 holds the whole broadcast for retry_after", () => {
       what: "hold_until set for the injected 429's retry_after",
       workers: [worker],
     });
-    // Requests already on the wire when the 429 was answered arrive within a few ms of it;
-    // anything later inside the window means a sender ignored the hold.
-    const IN_FLIGHT_MS = 250;
+    // Requests already past the hold check when the 429 was answered arrive a few ms after it
+    // (more on a loaded machine); anything later inside the window means a sender ignored the hold.
+    const IN_FLIGHT_MS = 500;
     // Not asserted (the domain's choice), reported: what else went to Telegram during the hold, e.g. progress edits.
     const callsDuringHold = () =>
       rig.fake.calls
