@@ -1,37 +1,67 @@
+import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 
 /**
- * Telegram's broadcast limits, shared by every worker through Redis:
- * - a global pace (BROADCAST_RATE_PER_SECOND, ~30/s on Telegram; with allow_paid_broadcast up to
- *   1,000/s on its own pace): each send reserves the next free slot, one interval after the last
- *   one reserved, so workers in several processes interleave instead of bursting;
- * - one message per chat per second;
- * - a hold: after a 429 every sender waits until `retry_after` has passed, not only the one that
- *   got it (Telegram extends the ban for a bot that keeps firing).
- * The clock is Redis' (TIME), so processes on skewed clocks agree. Redis losing these keys only
- * loses pacing history: the next slot is "now".
+ * Telegram's broadcast limits, shared by every worker through Redis. One number sets them:
+ * BROADCAST_RATE_PER_SECOND (Telegram's ~30 messages/s; with allow_paid_broadcast up to 1,000/s,
+ * kept apart). Three mechanisms:
+ *
+ * 1. A pace: each send reserves the next slot, `WINDOW_MS / rate` after the one before (30/s →
+ *    one every 34 ms), so workers in several processes interleave instead of bursting. A slot
+ *    missed by a late sender may be used up to one interval late (no throughput lost to jitter).
+ * 2. A departure window, checked right before each request leaves: never more than `rate`
+ *    requests in any WINDOW_MS (1,025 ms). The pace alone cannot promise that: a sender delayed
+ *    between its slot and its request (a slow database write, a busy event loop) bunches up with
+ *    the next ones, and Telegram counts arrivals. The 25 ms beyond the second absorb the network's
+ *    jitter between leaving here and arriving there.
+ * 3. A hold: after a 429 every sender waits until `retry_after` has passed, not only the one that
+ *    got it (Telegram extends the ban for a bot that keeps firing).
+ * Plus one message per chat per WINDOW_MS. The clock is Redis' (TIME), so processes on skewed
+ * clocks agree. Redis losing these keys only loses pacing history: the next slot is "now".
  */
-const ACQUIRE = `
+export const WINDOW_MS = 1_025;
+
+const NOW = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
+/** KEYS: pace, hold, chat. ARGV: interval, chat gap. → {wait ms, 0} or {-1, chat busy ms}. */
+const ACQUIRE = `${NOW}
 local interval = tonumber(ARGV[1])
 local gap = tonumber(ARGV[2])
 local hold = tonumber(redis.call('GET', KEYS[2]) or '0')
 local chat = tonumber(redis.call('GET', KEYS[3]) or '0')
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-local s = math.max(now, tat, hold)
-if chat > s then
+local s = math.max(now - interval, tat, hold)
+if chat > math.max(s, now) then
   return {-1, math.ceil(chat - now)}
 end
 local nxt = s + interval
 redis.call('SET', KEYS[1], tostring(nxt), 'PX', math.max(1000, math.ceil(nxt - now) + 1000))
-redis.call('SET', KEYS[3], tostring(s + gap), 'PX', math.ceil(s + gap - now) + 1000)
-return {math.ceil(s - now), 0}
+redis.call('SET', KEYS[3], tostring(math.max(s, now) + gap), 'PX', math.ceil(math.max(s, now) + gap - now) + 1000)
+return {math.max(0, math.ceil(s - now)), 0}
 `;
 
-const HOLD = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+/** KEYS: departures (zset), hold. ARGV: limit, window ms, member. → {0, 0} go (recorded) | {1, ms} window full | {2, ms} held. */
+const DEPART = `${NOW}
+local hold = tonumber(redis.call('GET', KEYS[2]) or '0')
+if hold > now then
+  return {2, math.ceil(hold - now)}
+end
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window + 1000)
+  return {0, 0}
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {1, math.max(1, math.ceil(tonumber(oldest[2]) + window - now) + 1)}
+`;
+
+const HOLD = `${NOW}
 local untilMs = now + tonumber(ARGV[1])
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 if untilMs > cur then
@@ -41,40 +71,63 @@ end
 return math.max(0, cur - now)
 `;
 
-const HELD = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-return math.max(0, math.ceil(cur - now))
-`;
-
 export type Slot = { waitMs: number } | { chatBusyMs: number };
+export type Departure = { go: true } | { go: false; waitMs: number; held: boolean };
 
 export class BroadcastLimiter {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    private readonly rates: { ratePerSecond: number; paidRatePerSecond: number; perChatGapMs?: number },
+    private readonly rates: { ratePerSecond: number; paidRatePerSecond: number },
   ) {}
 
   private key(name: string): string {
     return `${this.prefix}:broadcast-limit:${name}`;
   }
 
+  private rate(paid: boolean): number {
+    return paid ? this.rates.paidRatePerSecond : this.rates.ratePerSecond;
+  }
+
   /** Reserves the next slot for a message to `chatId`: wait `waitMs`, then send; or the chat is busy for `chatBusyMs` (nothing reserved). */
   async acquire(chatId: number | bigint, paid = false): Promise<Slot> {
-    const interval = 1000 / (paid ? this.rates.paidRatePerSecond : this.rates.ratePerSecond);
-    const [wait, busy] = (await this.redis.eval(ACQUIRE, 3, this.key(paid ? "pace-paid" : "pace"), this.key("hold"), this.key(`chat:${chatId}`), String(interval), String(this.rates.perChatGapMs ?? 1000))) as [number, number];
+    const interval = WINDOW_MS / this.rate(paid);
+    const [wait, busy] = (await this.redis.eval(ACQUIRE, 3, this.key(paid ? "pace-paid" : "pace"), this.key("hold"), this.key(`chat:${chatId}`), String(interval), String(WINDOW_MS))) as [number, number];
     return wait < 0 ? { chatBusyMs: busy } : { waitMs: wait };
+  }
+
+  /** Right before a request leaves: go (and it is counted), or wait (the window is full, or everyone holds after a 429). */
+  async depart(paid = false): Promise<Departure> {
+    const limit = Math.max(1, Math.floor(this.rate(paid)));
+    const member = `${Date.now()}-${randomBytes(6).toString("hex")}`;
+    const [kind, ms] = (await this.redis.eval(DEPART, 2, this.key(paid ? "departures-paid" : "departures"), this.key("hold"), String(limit), String(WINDOW_MS), member)) as [number, number];
+    return kind === 0 ? { go: true } : { go: false, waitMs: ms, held: kind === 2 };
+  }
+
+  /**
+   * Waits for a turn to send one request to `chatId` (slot, then departure). `skipIfBusy`: give up
+   * (false) instead of waiting when the chat had a message less than a window ago.
+   */
+  async turn(chatId: number | bigint, sleep: (ms: number) => Promise<void>, opts: { paid?: boolean; skipIfBusy?: boolean } = {}): Promise<boolean> {
+    for (;;) {
+      const slot = await this.acquire(chatId, opts.paid);
+      if ("chatBusyMs" in slot) {
+        if (opts.skipIfBusy) return false;
+        await sleep(slot.chatBusyMs);
+        continue;
+      }
+      if (slot.waitMs > 0) await sleep(slot.waitMs);
+      for (;;) {
+        const d = await this.depart(opts.paid);
+        if (d.go) return true;
+        await sleep(d.waitMs);
+        if (d.held) break; // a new slot after the hold
+      }
+    }
   }
 
   /** Everyone holds for `ms` (a 429's retry_after); returns how long the hold now lasts. */
   async hold(ms: number): Promise<number> {
     return Number(await this.redis.eval(HOLD, 1, this.key("hold"), String(Math.max(0, Math.ceil(ms)))));
-  }
-
-  /** How long the current hold still lasts (0: none). */
-  async heldMs(): Promise<number> {
-    return Number(await this.redis.eval(HELD, 1, this.key("hold")));
   }
 }

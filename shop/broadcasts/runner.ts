@@ -106,20 +106,16 @@ async function editProgress(deps: RunnerDeps, view: BroadcastView, stats: Progre
   const sleep = deps.sleep ?? realSleep;
   for (let attempt = 0; ; attempt++) {
     try {
-      // An edit is a message to Telegram too: it takes a slot of the shared pace and of its chat.
-      const slot = await deps.limiter.acquire(view.progressChatId);
-      if ("chatBusyMs" in slot) {
-        if (!final) return; // the next tick shows newer numbers anyway
-        await sleep(slot.chatBusyMs);
-        continue;
-      }
-      if (slot.waitMs > 0) await sleep(slot.waitMs);
+      // An edit is a message to Telegram too: it takes a turn of the shared pace and of its chat
+      // (a progress edit gives way to a busy chat: the next tick shows newer numbers anyway).
+      if (!(await deps.limiter.turn(view.progressChatId, sleep, { skipIfBusy: !final }))) return;
       await deps.api.editMessageText(view.progressChatId, view.progressMessageId, text, { reply_markup: keyboard });
       return;
     } catch (err) {
       if (/not modified/i.test((err as Error).message)) return;
       const outcome = classifySendError(err);
-      if (outcome.kind === "hold") await deps.limiter.hold(outcome.retryAfterMs);
+      // No global hold for an edit's 429: edits keep to the pace, so it is this chat's own limit
+      // (the bot's replies there do not go through the pace); a real flood shows on the sends.
       if (final && outcome.kind === "hold" && attempt < 2) {
         await sleep(outcome.retryAfterMs);
         continue;
@@ -288,21 +284,27 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
           continue;
         }
         if (slot.waitMs > 0) await sleep(slot.waitMs);
-        const held = await limiter.heldMs();
-        if (held > 0) {
-          // A 429 came in while this one waited for its slot: back in line, after the hold.
-          requeued = true;
-          taken.delete(row.id);
-          buffer.unshift(row);
-          await sleep(held);
-          continue;
-        }
         if (deps.stopping?.()) state.stop = "shutdown";
         if (state.stop) return;
         const [claim] = await prisma.$queryRaw<{ attempts: number }[]>`
           UPDATE broadcast_deliveries SET status = 'SENDING', claim_token = ${token}, claimed_at = now(), attempts = attempts + 1
           WHERE id = ${row.id} AND status = 'PENDING' RETURNING attempts`;
         if (!claim) continue; // someone else's now
+        // The departure check, right before the request leaves (limiter.ts): usually "go".
+        let departure = await limiter.depart(paid);
+        while (!departure.go && !departure.held) {
+          await sleep(departure.waitMs);
+          departure = await limiter.depart(paid);
+        }
+        if (!departure.go) {
+          // A 429 came in while this one waited for its slot: back in line, after the hold.
+          await prisma.$executeRaw`UPDATE broadcast_deliveries SET status = 'PENDING', attempts = greatest(attempts - 1, 0), claim_token = NULL WHERE id = ${row.id} AND claim_token = ${token} AND status = 'SENDING'`;
+          requeued = true;
+          taken.delete(row.id);
+          buffer.unshift(row);
+          await sleep(departure.waitMs);
+          continue;
+        }
         try {
           const msg = await sendBroadcastMessage(deps.api, Number(row.chatId), content, { paid, footer: footerFor(row.language) });
           await afterSend(() => prisma.$executeRaw`
@@ -355,7 +357,8 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
     }
   })();
 
-  await editProgress(deps, first, { ratePerSecond: 0, etaSeconds: null });
+  // No edit right away: the chat just got the card (the confirm), and Telegram allows one message
+  // per chat per second; the first progress edit comes with the first tick.
   try {
     await Promise.all(Array.from({ length: Math.max(1, deps.settings.concurrency) }, () => guardedLane()));
   } finally {
@@ -410,18 +413,8 @@ async function runUnsend(deps: RunnerDeps, payload: RunPayload, _token: string):
     await Promise.all(
       chunk(rows, Math.ceil(rows.length / Math.max(1, deps.settings.concurrency))).map(async (part) => {
         for (const row of part) {
-          // A slot of the shared pace, taken again after any wait (a busy chat, a hold), as sends do.
-          for (;;) {
-            const slot = await limiter.acquire(row.chat_id);
-            if ("chatBusyMs" in slot) {
-              await sleep(slot.chatBusyMs);
-              continue;
-            }
-            if (slot.waitMs > 0) await sleep(slot.waitMs);
-            const held = await limiter.heldMs();
-            if (held === 0) break;
-            await sleep(held);
-          }
+          // A turn of the shared pace, as sends take (taken again after a busy chat or a hold).
+          await limiter.turn(row.chat_id, sleep);
           try {
             await deps.api.deleteMessage(Number(row.chat_id), row.message_id);
             await prisma.$executeRaw`UPDATE broadcast_deliveries SET status = 'DELETED', deleted_at = now() WHERE id = ${row.id}`;

@@ -135,8 +135,8 @@ const envSchema = z.object({
   APPROVAL_SECOND_STAFF_ABOVE_IDR: keepCount.default(0),
   PENDING_REMIND_AFTER_MINUTES: positiveInt.default(30),
   PENDING_REMIND_EVERY_MINUTES: positiveInt.default(60),
-  // Broadcasts (shop/broadcasts/): Telegram's bulk limit (~30/s; a little under keeps clear of 429s), paid mode's limit, parallel requests, progress edits, run lock.
-  BROADCAST_RATE_PER_SECOND: z.coerce.number({ error: "must be a number of messages per second" }).positive().max(1000).default(29),
+  // Broadcasts (shop/broadcasts/): Telegram's bulk limit (~30/s; the limiter keeps to it with a 25 ms margin per second), paid mode's limit, parallel requests, progress edits, run lock.
+  BROADCAST_RATE_PER_SECOND: z.coerce.number({ error: "must be a number of messages per second" }).positive().max(1000).default(30),
   BROADCAST_PAID_RATE_PER_SECOND: z.coerce.number({ error: "must be a number of messages per second" }).positive().max(1000).default(1000),
   BROADCAST_CONCURRENCY: z.coerce.number({ error: "must be a whole number" }).int().min(1).max(64).default(8),
   BROADCAST_PROGRESS_EVERY_MS: z.coerce.number({ error: "must be a whole number of milliseconds" }).int().min(500).default(3_000),
