@@ -139,7 +139,7 @@ const envSchema = z.object({
   BROADCAST_RATE_PER_SECOND: z.coerce.number({ error: "must be a number of messages per second" }).positive().max(1000).default(30),
   BROADCAST_PAID_RATE_PER_SECOND: z.coerce.number({ error: "must be a number of messages per second" }).positive().max(1000).default(1000),
   BROADCAST_CONCURRENCY: z.coerce.number({ error: "must be a whole number" }).int().min(1).max(64).default(8),
-  BROADCAST_PROGRESS_EVERY_MS: z.coerce.number({ error: "must be a whole number of milliseconds" }).int().min(500).default(3_000),
+  BROADCAST_PROGRESS_EVERY_MS: z.coerce.number({ error: "must be a whole number of milliseconds" }).int().min(500).default(5_000),
   BROADCAST_JOB_LOCK_MS: z.coerce.number({ error: "must be a whole number of milliseconds" }).int().min(2_000).default(15_000),
   // Backups (shop/backup/): the owner's public key, where parts are kept and sent, retention, optional S3 copy.
   BACKUP_PUBLIC_KEY: backupKey.optional(),
