@@ -324,7 +324,9 @@ export async function startService(
         // as often as it takes: a killed run is not a poison job.
         concurrency: 2,
         lockDuration: config.broadcast.jobLockMs,
-        stalledInterval: config.broadcast.jobLockMs,
+        // Looked for often (a cheap check), so a killed run is taken over soon after its lock lapses
+        // instead of up to two intervals later.
+        stalledInterval: Math.max(1_000, Math.min(5_000, Math.floor(config.broadcast.jobLockMs / 3))),
         maxStalledCount: 1000,
       },
       [QueueName.Lifecycle]: {

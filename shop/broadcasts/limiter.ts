@@ -43,7 +43,7 @@ redis.call('SET', KEYS[3], tostring(math.max(s, now) + gap), 'PX', math.ceil(mat
 return {math.max(0, math.ceil(s - now)), 0}
 `;
 
-/** KEYS: departures (zset), hold. ARGV: limit, window ms, member. → {0, 0} go (recorded) | {1, ms} window full | {2, ms} held. */
+/** KEYS: departures (zset), hold. ARGV: limit, window ms, member, peek. → {0, 0} go (recorded unless peek) | {1, ms} window full | {2, ms} held. */
 const DEPART = `${NOW}
 local hold = tonumber(redis.call('GET', KEYS[2]) or '0')
 if hold > now then
@@ -53,8 +53,10 @@ local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window + 1000)
+  if ARGV[4] ~= 'peek' then
+    redis.call('ZADD', KEYS[1], now, ARGV[3])
+    redis.call('PEXPIRE', KEYS[1], window + 1000)
+  end
   return {0, 0}
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -96,12 +98,26 @@ export class BroadcastLimiter {
     return wait < 0 ? { chatBusyMs: busy } : { waitMs: wait };
   }
 
-  /** Right before a request leaves: go (and it is counted), or wait (the window is full, or everyone holds after a 429). */
-  async depart(paid = false): Promise<Departure> {
+  /**
+   * Right before a request leaves: go (and it is counted), or wait (the window is full, or everyone
+   * holds after a 429). `peek`: only ask whether it would go, counting nothing (a sender checks
+   * before it claims its row, so it never waits with a row in flight).
+   */
+  async depart(paid = false, peek = false): Promise<Departure> {
     const limit = Math.max(1, Math.floor(this.rate(paid)));
     const member = `${Date.now()}-${randomBytes(6).toString("hex")}`;
-    const [kind, ms] = (await this.redis.eval(DEPART, 2, this.key(paid ? "departures-paid" : "departures"), this.key("hold"), String(limit), String(WINDOW_MS), member)) as [number, number];
+    const [kind, ms] = (await this.redis.eval(DEPART, 2, this.key(paid ? "departures-paid" : "departures"), this.key("hold"), String(limit), String(WINDOW_MS), member, peek ? "peek" : "count")) as [number, number];
     return kind === 0 ? { go: true } : { go: false, waitMs: ms, held: kind === 2 };
+  }
+
+  /** Waits until a request could leave now (window has room, no hold), counting nothing; false if a hold began (take a new slot). */
+  async clearToGo(sleep: (ms: number) => Promise<void>, paid = false): Promise<boolean> {
+    for (;;) {
+      const d = await this.depart(paid, true);
+      if (d.go) return true;
+      await sleep(d.waitMs);
+      if (d.held) return false;
+    }
   }
 
   /**

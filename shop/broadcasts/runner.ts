@@ -284,13 +284,22 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
           continue;
         }
         if (slot.waitMs > 0) await sleep(slot.waitMs);
+        // Any wait for the departure window happens before the claim, so a row is never held
+        // "in flight" while it waits (a kill then would leave it uncertain though never sent).
+        if (!(await limiter.clearToGo(sleep, paid))) {
+          requeued = true;
+          taken.delete(row.id);
+          buffer.unshift(row);
+          continue;
+        }
         if (deps.stopping?.()) state.stop = "shutdown";
         if (state.stop) return;
         const [claim] = await prisma.$queryRaw<{ attempts: number }[]>`
           UPDATE broadcast_deliveries SET status = 'SENDING', claim_token = ${token}, claimed_at = now(), attempts = attempts + 1
           WHERE id = ${row.id} AND status = 'PENDING' RETURNING attempts`;
         if (!claim) continue; // someone else's now
-        // The departure check, right before the request leaves (limiter.ts): usually "go".
+        // The departure, counted right before the request leaves (limiter.ts): "go" unless another
+        // sender took the room in the moment since clearToGo.
         let departure = await limiter.depart(paid);
         while (!departure.go && !departure.held) {
           await sleep(departure.waitMs);
