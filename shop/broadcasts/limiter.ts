@@ -43,7 +43,12 @@ redis.call('SET', KEYS[3], tostring(math.max(s, now) + gap), 'PX', math.ceil(mat
 return {math.max(0, math.ceil(s - now)), 0}
 `;
 
-/** KEYS: departures (zset), hold. ARGV: limit, window ms, member, peek. → {0, 0} go (recorded unless peek) | {1, ms} window full | {2, ms} held. */
+/**
+ * KEYS: departures (zset), hold. ARGV: limit, window ms, member, min gap ms.
+ * → {0, 0} go (recorded) | {1, ms} wait (window full, or the last departure was under half a pace
+ * interval ago: departures never bunch, so a burst once cannot repeat itself window after window)
+ * | {2, ms} held.
+ */
 const DEPART = `${NOW}
 local hold = tonumber(redis.call('GET', KEYS[2]) or '0')
 if hold > now then
@@ -51,12 +56,15 @@ if hold > now then
 end
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
+local gap = tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local last = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if last[2] ~= nil and now - tonumber(last[2]) < gap then
+  return {1, math.max(1, math.ceil(tonumber(last[2]) + gap - now))}
+end
 if redis.call('ZCARD', KEYS[1]) < limit then
-  if ARGV[4] ~= 'peek' then
-    redis.call('ZADD', KEYS[1], now, ARGV[3])
-    redis.call('PEXPIRE', KEYS[1], window + 1000)
-  end
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window + 1000)
   return {0, 0}
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -98,22 +106,20 @@ export class BroadcastLimiter {
     return wait < 0 ? { chatBusyMs: busy } : { waitMs: wait };
   }
 
-  /**
-   * Right before a request leaves: go (and it is counted), or wait (the window is full, or everyone
-   * holds after a 429). `peek`: only ask whether it would go, counting nothing (a sender checks
-   * before it claims its row, so it never waits with a row in flight).
-   */
-  async depart(paid = false, peek = false): Promise<Departure> {
-    const limit = Math.max(1, Math.floor(this.rate(paid)));
+  /** Right before a request leaves: go (and it is counted), or wait (the window is full, the last one left a moment ago, or everyone holds after a 429). */
+  async depart(paid = false): Promise<Departure> {
+    const rate = this.rate(paid);
+    const limit = Math.max(1, Math.floor(rate));
     const member = `${Date.now()}-${randomBytes(6).toString("hex")}`;
-    const [kind, ms] = (await this.redis.eval(DEPART, 2, this.key(paid ? "departures-paid" : "departures"), this.key("hold"), String(limit), String(WINDOW_MS), member, peek ? "peek" : "count")) as [number, number];
+    const minGap = Math.floor(WINDOW_MS / rate / 2);
+    const [kind, ms] = (await this.redis.eval(DEPART, 2, this.key(paid ? "departures-paid" : "departures"), this.key("hold"), String(limit), String(WINDOW_MS), member, String(minGap))) as [number, number];
     return kind === 0 ? { go: true } : { go: false, waitMs: ms, held: kind === 2 };
   }
 
-  /** Waits until a request could leave now (window has room, no hold), counting nothing; false if a hold began (take a new slot). */
-  async clearToGo(sleep: (ms: number) => Promise<void>, paid = false): Promise<boolean> {
+  /** Waits for a departure and takes it (counted); false if a hold began meanwhile (take a new slot after it). */
+  async departWhenClear(sleep: (ms: number) => Promise<void>, paid = false): Promise<boolean> {
     for (;;) {
-      const d = await this.depart(paid, true);
+      const d = await this.depart(paid);
       if (d.go) return true;
       await sleep(d.waitMs);
       if (d.held) return false;
@@ -133,12 +139,8 @@ export class BroadcastLimiter {
         continue;
       }
       if (slot.waitMs > 0) await sleep(slot.waitMs);
-      for (;;) {
-        const d = await this.depart(opts.paid);
-        if (d.go) return true;
-        await sleep(d.waitMs);
-        if (d.held) break; // a new slot after the hold
-      }
+      if (await this.departWhenClear(sleep, opts.paid)) return true;
+      // a hold began: a new slot after it
     }
   }
 

@@ -284,9 +284,10 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
           continue;
         }
         if (slot.waitMs > 0) await sleep(slot.waitMs);
-        // Any wait for the departure window happens before the claim, so a row is never held
-        // "in flight" while it waits (a kill then would leave it uncertain though never sent).
-        if (!(await limiter.clearToGo(sleep, paid))) {
+        // The departure is taken (counted) before the claim: any wait for it happens with the row
+        // still PENDING, so a kill never leaves a row "in flight" that was only waiting. The claim's
+        // few milliseconds between the two fall inside the window's margin (limiter.ts).
+        if (!(await limiter.departWhenClear(sleep, paid))) {
           requeued = true;
           taken.delete(row.id);
           buffer.unshift(row);
@@ -298,22 +299,6 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
           UPDATE broadcast_deliveries SET status = 'SENDING', claim_token = ${token}, claimed_at = now(), attempts = attempts + 1
           WHERE id = ${row.id} AND status = 'PENDING' RETURNING attempts`;
         if (!claim) continue; // someone else's now
-        // The departure, counted right before the request leaves (limiter.ts): "go" unless another
-        // sender took the room in the moment since clearToGo.
-        let departure = await limiter.depart(paid);
-        while (!departure.go && !departure.held) {
-          await sleep(departure.waitMs);
-          departure = await limiter.depart(paid);
-        }
-        if (!departure.go) {
-          // A 429 came in while this one waited for its slot: back in line, after the hold.
-          await prisma.$executeRaw`UPDATE broadcast_deliveries SET status = 'PENDING', attempts = greatest(attempts - 1, 0), claim_token = NULL WHERE id = ${row.id} AND claim_token = ${token} AND status = 'SENDING'`;
-          requeued = true;
-          taken.delete(row.id);
-          buffer.unshift(row);
-          await sleep(departure.waitMs);
-          continue;
-        }
         try {
           const msg = await sendBroadcastMessage(deps.api, Number(row.chatId), content, { paid, footer: footerFor(row.language) });
           await afterSend(() => prisma.$executeRaw`
