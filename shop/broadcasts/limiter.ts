@@ -82,7 +82,13 @@ return math.max(0, cur - now)
 `;
 
 export type Slot = { waitMs: number } | { chatBusyMs: number };
-export type Departure = { go: true } | { go: false; waitMs: number; held: boolean };
+export type Departure = { go: true; member: string } | { go: false; waitMs: number; held: boolean };
+
+/** KEYS: departures. ARGV: member. Moves a counted departure to now (XX: only if still there). */
+const RESTAMP = `${NOW}
+redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+return 0
+`;
 
 export class BroadcastLimiter {
   constructor(
@@ -113,16 +119,25 @@ export class BroadcastLimiter {
     const member = `${Date.now()}-${randomBytes(6).toString("hex")}`;
     const minGap = Math.floor(WINDOW_MS / rate / 2);
     const [kind, ms] = (await this.redis.eval(DEPART, 2, this.key(paid ? "departures-paid" : "departures"), this.key("hold"), String(limit), String(WINDOW_MS), member, String(minGap))) as [number, number];
-    return kind === 0 ? { go: true } : { go: false, waitMs: ms, held: kind === 2 };
+    return kind === 0 ? { go: true, member } : { go: false, waitMs: ms, held: kind === 2 };
   }
 
-  /** Waits for a departure and takes it (counted); false if a hold began meanwhile (take a new slot after it). */
-  async departWhenClear(sleep: (ms: number) => Promise<void>, paid = false): Promise<boolean> {
+  /**
+   * The request leaves later than its departure was counted (its row was claimed in between, and a
+   * slow write takes tens of milliseconds under load): the departure is moved to now, so the window
+   * counts when requests really leave.
+   */
+  async restamp(member: string, paid = false): Promise<void> {
+    await this.redis.eval(RESTAMP, 1, this.key(paid ? "departures-paid" : "departures"), member);
+  }
+
+  /** Waits for a departure and takes it (counted): its id, or null if a hold began meanwhile (take a new slot after it). */
+  async departWhenClear(sleep: (ms: number) => Promise<void>, paid = false): Promise<string | null> {
     for (;;) {
       const d = await this.depart(paid);
-      if (d.go) return true;
+      if (d.go) return d.member;
       await sleep(d.waitMs);
-      if (d.held) return false;
+      if (d.held) return null;
     }
   }
 
@@ -139,7 +154,7 @@ export class BroadcastLimiter {
         continue;
       }
       if (slot.waitMs > 0) await sleep(slot.waitMs);
-      if (await this.departWhenClear(sleep, opts.paid)) return true;
+      if ((await this.departWhenClear(sleep, opts.paid)) !== null) return true;
       // a hold began: a new slot after it
     }
   }

@@ -287,7 +287,8 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
         // The departure is taken (counted) before the claim: any wait for it happens with the row
         // still PENDING, so a kill never leaves a row "in flight" that was only waiting. The claim's
         // few milliseconds between the two fall inside the window's margin (limiter.ts).
-        if (!(await limiter.departWhenClear(sleep, paid))) {
+        const departure = await limiter.departWhenClear(sleep, paid);
+        if (departure === null) {
           requeued = true;
           taken.delete(row.id);
           buffer.unshift(row);
@@ -299,6 +300,7 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
           UPDATE broadcast_deliveries SET status = 'SENDING', claim_token = ${token}, claimed_at = now(), attempts = attempts + 1
           WHERE id = ${row.id} AND status = 'PENDING' RETURNING attempts`;
         if (!claim) continue; // someone else's now
+        await limiter.restamp(departure, paid);
         try {
           const msg = await sendBroadcastMessage(deps.api, Number(row.chatId), content, { paid, footer: footerFor(row.language) });
           await afterSend(() => prisma.$executeRaw`
