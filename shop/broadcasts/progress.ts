@@ -1,7 +1,15 @@
 import { InlineKeyboard } from "grammy";
 import { formatDateTime } from "../messages/format.js";
-import type { Locale } from "../messages/locale.js";
+import type { Db } from "../../db/client.js";
+import { DEFAULT_LOCALE, isLocale, type Locale } from "../messages/locale.js";
 import type { BroadcastView } from "./lifecycle.js";
+
+/** The language of whoever reads the progress card: the owner of its (private) chat, else the broadcast's author. */
+export async function progressLocale(db: Db, view: Pick<BroadcastView, "progressChatId" | "createdById">): Promise<Locale> {
+  const reader = view.progressChatId !== null ? await db.user.findUnique({ where: { telegramId: BigInt(view.progressChatId) }, select: { language: true } }) : null;
+  const u = reader ?? (await db.user.findUnique({ where: { id: view.createdById }, select: { language: true } }));
+  return isLocale(u?.language) ? u.language : DEFAULT_LOCALE;
+}
 
 export type Translate = (key: string, params?: Record<string, string | number>) => string;
 

@@ -19,7 +19,7 @@ import { audit } from "../audit.js";
 import type { BroadcastLimiter } from "./limiter.js";
 import { reachable } from "./audience.js";
 import { getBroadcast, startScheduled, storeCounts, type BroadcastView, type EnqueueRun } from "./lifecycle.js";
-import { renderProgress, type ProgressStats } from "./progress.js";
+import { progressLocale, renderProgress, type ProgressStats } from "./progress.js";
 import { classifySendError, sendBroadcastMessage, type SendOutcome } from "./send.js";
 
 export interface RunnerDeps {
@@ -78,22 +78,16 @@ interface Row {
 /** Rate over the last ~20 s of handled rows, for the progress message. */
 class RateMeter {
   private samples: Array<{ at: number; done: number }> = [];
-  add(done: number, at = Date.now()): ProgressStats & { done: number } {
+  /** Records how many are handled now; returns the rate per second over the samples kept. */
+  add(done: number, at = Date.now()): number {
     this.samples.push({ at, done });
     while (this.samples.length > 2 && at - this.samples[0]!.at > 20_000) this.samples.shift();
     const first = this.samples[0]!;
     const dt = (at - first.at) / 1000;
-    const rate = dt > 0 ? (done - first.done) / dt : 0;
-    return { ratePerSecond: rate, etaSeconds: null, done };
+    return dt > 0 ? (done - first.done) / dt : 0;
   }
 }
 
-/** The language of whoever reads the progress card: the owner of its (private) chat, else the broadcast's author. */
-async function progressLocale(prisma: PrismaClient, view: BroadcastView): Promise<Locale> {
-  const reader = view.progressChatId !== null ? await prisma.user.findUnique({ where: { telegramId: BigInt(view.progressChatId) }, select: { language: true } }) : null;
-  const u = reader ?? (await prisma.user.findUnique({ where: { id: view.createdById }, select: { language: true } }));
-  return isLocale(u?.language) ? u.language : DEFAULT_LOCALE;
-}
 
 /**
  * Edits the progress message in place. A failed progress edit (deleted message, flood control)
@@ -210,6 +204,12 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
     }
   };
 
+  /** A row's last word from this run: its state and Telegram's reason, counted in the metric. */
+  const record = async (row: Row, status: "BLOCKED" | "FAILED" | "UNCERTAIN", reason: string) => {
+    await afterSend(() => prisma.$executeRaw`UPDATE broadcast_deliveries SET status = ${status}::"BroadcastDeliveryStatus", error = ${reason} WHERE id = ${row.id} AND claim_token = ${token}`);
+    deps.metrics?.broadcastMessages.inc({ outcome: status.toLowerCase() });
+  };
+
   const settle = async (row: Row, outcome: SendOutcome, attempts: number) => {
     switch (outcome.kind) {
       case "hold": {
@@ -224,14 +224,12 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
       }
       case "blocked":
         tally.blocked++;
-        await afterSend(() => prisma.$executeRaw`UPDATE broadcast_deliveries SET status = 'BLOCKED', error = ${outcome.reason} WHERE id = ${row.id} AND claim_token = ${token}`);
+        await record(row, "BLOCKED", outcome.reason);
         await afterSend(() => prisma.$executeRaw`UPDATE users SET bot_blocked_at = now() WHERE id = ${row.userId} AND bot_blocked_at IS NULL`);
-        deps.metrics?.broadcastMessages.inc({ outcome: "blocked" });
         return;
       case "failed":
         tally.failed++;
-        await afterSend(() => prisma.$executeRaw`UPDATE broadcast_deliveries SET status = 'FAILED', error = ${outcome.reason} WHERE id = ${row.id} AND claim_token = ${token}`);
-        deps.metrics?.broadcastMessages.inc({ outcome: "failed" });
+        await record(row, "FAILED", outcome.reason);
         // The message itself is refused (a bad file, a link Telegram rejects): it would fail for
         // everyone, so the broadcast pauses with Telegram's reason instead of burning the audience.
         if (tally.sent === 0 && tally.failed >= CONTENT_FAILURES_TO_PAUSE) await pauseForContent(outcome.reason);
@@ -239,8 +237,7 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
       case "retry":
         if (attempts >= maxAttempts) {
           tally.failed++;
-          await afterSend(() => prisma.$executeRaw`UPDATE broadcast_deliveries SET status = 'FAILED', error = ${outcome.reason} WHERE id = ${row.id} AND claim_token = ${token}`);
-          deps.metrics?.broadcastMessages.inc({ outcome: "failed" });
+          await record(row, "FAILED", outcome.reason);
         } else {
           const backoffMs = 5_000 * 4 ** (attempts - 1);
           await afterSend(() => prisma.$executeRaw`UPDATE broadcast_deliveries SET status = 'PENDING', claim_token = NULL, error = ${outcome.reason}, next_attempt_at = now() + make_interval(secs => ${backoffMs / 1000}) WHERE id = ${row.id} AND claim_token = ${token} AND status IN ('SENDING', 'UNCERTAIN')`);
@@ -248,8 +245,7 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
         return;
       case "uncertain":
         tally.uncertain++;
-        await afterSend(() => prisma.$executeRaw`UPDATE broadcast_deliveries SET status = 'UNCERTAIN', error = ${outcome.reason} WHERE id = ${row.id} AND claim_token = ${token}`);
-        deps.metrics?.broadcastMessages.inc({ outcome: "uncertain" });
+        await record(row, "UNCERTAIN", outcome.reason);
         return;
     }
   };
@@ -329,9 +325,9 @@ async function runSend(deps: RunnerDeps, payload: RunPayload, token: string): Pr
     const view = await getBroadcast(prisma, id);
     if (!view) return;
     const c = view.counts;
-    const stats = meter.add(c.sent + c.failed + c.blocked + c.uncertain + c.deleted);
+    const rate = meter.add(c.sent + c.failed + c.blocked + c.uncertain + c.deleted);
     const remaining = c.pending + c.sending;
-    await editProgress(deps, view, { ratePerSecond: stats.ratePerSecond, etaSeconds: stats.ratePerSecond > 0 ? remaining / stats.ratePerSecond : null });
+    await editProgress(deps, view, { ratePerSecond: rate, etaSeconds: rate > 0 ? remaining / rate : null });
   };
   let lanesDone = false;
   const watcher = (async () => {

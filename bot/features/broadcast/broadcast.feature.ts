@@ -7,6 +7,7 @@ import {
   MAX_BUTTONS,
   paidCostStars,
   pauseBroadcast,
+  progressLocale,
   recentBroadcasts,
   resendUncertain,
   resumeBroadcast,
@@ -17,7 +18,7 @@ import {
   type DraftPatch,
 } from "../../../shop/broadcasts/index.js";
 import { formatDateTime } from "../../../shop/messages/format.js";
-import { DEFAULT_LOCALE, isLocale } from "../../../shop/messages/locale.js";
+import { isLocale } from "../../../shop/messages/locale.js";
 import { staffActor } from "../../../shop/users/staff.js";
 import type { BotContext } from "../../context.js";
 import { allowedTo } from "../../middlewares/permission.filter.js";
@@ -141,11 +142,8 @@ async function refreshProgress(ctx: BotContext, id: number, note?: string | ((vi
   const here = ctx.callbackQuery?.message;
   const { progressChatId, progressMessageId } = view;
   if (progressChatId === null || progressMessageId === null || (here?.chat.id === progressChatId && here.message_id === progressMessageId)) return;
-  // As the runner does (shop/broadcasts/runner.ts progressLocale): the chat's owner, else the broadcast's author.
-  const reader =
-    (await ctx.deps.prisma.user.findUnique({ where: { telegramId: BigInt(progressChatId) }, select: { language: true } })) ??
-    (await ctx.deps.prisma.user.findUnique({ where: { id: view.createdById }, select: { language: true } }));
-  const locale = isLocale(reader?.language) ? reader.language : DEFAULT_LOCALE;
+  // The same reader the runner writes for: the chat's owner, else the broadcast's author.
+  const locale = await progressLocale(ctx.deps.prisma, view);
   const theirs = locale === localeOf(ctx) ? card : progressScreen((key, vars) => ctx.deps.i18n.t(locale, key, vars), locale, view);
   await ctx.api.editMessageText(progressChatId, progressMessageId, theirs.text, { reply_markup: theirs.reply_markup }).catch(() => undefined);
 }
