@@ -1,0 +1,73 @@
+import type { PrismaClient } from "../../db/client.js";
+import { overdueDeliveries, pendingDueAt, type DeliveryTable, type DueDelivery } from "../../shop/events/attempts.js";
+import type { OutboundJob } from "../../shop/events/record.js";
+import { deliverWebhook, type WebhookDeliveryDeps } from "../../shop/events/webhook-delivery.js";
+import { QueueName, jobId, type Payload, type Queues } from "../queues.js";
+
+export interface OutboundDeps {
+  prisma: PrismaClient;
+  queues: Queues;
+  webhook: Omit<WebhookDeliveryDeps, "prisma">;
+  /** One attempt at an email copy (shop/email/deliver.ts deliverEmail); absent without SMTP_URL. */
+  email?: (deliveryId: number) => Promise<unknown>;
+}
+
+const TABLE: Record<OutboundJob["kind"], DeliveryTable> = { webhook: "webhook_deliveries", email: "email_deliveries" };
+
+/**
+ * One job = one attempt at one delivery. The attempt records itself on the delivery row (and
+ * sets when the next one is due); this queues that next attempt as its own job, named by the
+ * row and its due time, so every attempt is a distinct durable job and a repeated one is a no-op.
+ */
+export function outboundProcessor(deps: OutboundDeps) {
+  return async (payload: Payload<"outbound">) => {
+    const dueAt = payload.dueAt ? new Date(payload.dueAt) : undefined;
+    const result = payload.kind === "webhook" ? await deliverWebhook({ prisma: deps.prisma, ...deps.webhook }, payload.deliveryId, dueAt) : await emailAttempt(deps, payload.deliveryId);
+    const skipped = typeof result === "object" && result !== null && (result as { outcome?: string }).outcome === "skipped";
+    const next = skipped ? null : await pendingDueAt(deps.prisma, TABLE[payload.kind], payload.deliveryId);
+    if (next && next.getTime() !== dueAt?.getTime()) await queueOutbound(deps.queues, [{ kind: payload.kind, deliveryId: payload.deliveryId, dueAt: next.toISOString() }]);
+    return result;
+  };
+}
+
+async function emailAttempt(deps: OutboundDeps, deliveryId: number): Promise<unknown> {
+  if (deps.email) return deps.email(deliveryId);
+  // Recorded while SMTP was configured, and it is not any more: nothing can send it.
+  await deps.prisma.emailDelivery.updateMany({ where: { id: deliveryId, status: "PENDING" }, data: { status: "FAILED", lastError: "SMTP_URL is not set" } });
+  return { outcome: "failed", error: "SMTP_URL is not set" };
+}
+
+/** The job id of one attempt: the delivery and the due time it was queued for. */
+export function outboundJobId(job: OutboundJob): string {
+  return jobId("outbound", job.kind, job.deliveryId, job.dueAt ? Date.parse(job.dueAt) : 0);
+}
+
+/**
+ * Queues the jobs recordCustomerEvent returned (after the transaction that recorded them has
+ * committed), each delayed to its due time. A job that never reaches Redis is not lost: its
+ * delivery row stays PENDING and the recovery sweep queues it (requeueOverdueDeliveries).
+ */
+export async function queueOutbound(queues: Queues, jobs: readonly OutboundJob[]): Promise<void> {
+  for (const job of jobs) {
+    const delay = job.dueAt ? Math.max(0, Date.parse(job.dueAt) - Date.now()) : 0;
+    await queues.enqueue(QueueName.Outbound, { kind: job.kind, deliveryId: job.deliveryId, ...(job.dueAt ? { dueAt: job.dueAt } : {}) }, { jobId: outboundJobId(job), ...(delay > 0 ? { delay } : {}) });
+  }
+}
+
+/**
+ * For the recovery sweep: every PENDING delivery overdue by more than `graceMs` gets a job for
+ * its current due time (the same id as the one its last attempt queued, so a job still in Redis
+ * is not doubled; a row whose attempt died mid-way is due again after its claim lapsed, under a
+ * new id). Returns how many were queued.
+ */
+export async function requeueOverdueDeliveries(prisma: PrismaClient, queues: Queues, graceMs: number, pageSize = 500): Promise<number> {
+  let n = 0;
+  let after: DueDelivery | undefined;
+  for (;;) {
+    const rows = await overdueDeliveries(prisma, graceMs, pageSize, after);
+    if (rows.length === 0) return n;
+    await queueOutbound(queues, rows.map((r) => ({ kind: r.kind, deliveryId: r.deliveryId, dueAt: r.dueAt.toISOString() })));
+    n += rows.length;
+    after = rows[rows.length - 1];
+  }
+}

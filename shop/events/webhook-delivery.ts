@@ -1,0 +1,108 @@
+/**
+ * One attempt at a reseller webhook: POST the event as JSON, signed with the endpoint's secret,
+ * with a hard timeout; any 2xx is delivered, anything else (another status, a timeout, a refused
+ * connection, a URL that now points at a private host) is recorded on the delivery row and
+ * retried on the schedule of attempts.ts until it runs out.
+ */
+import type { PrismaClient } from "../../db/client.js";
+import { claimDelivery, nextAttemptAt, RETRY_DELAYS_MS } from "./attempts.js";
+import { openEndpointSecret } from "./endpoints.js";
+import { EVENT_WIRE_TYPES } from "./record.js";
+import { SIGNATURE_HEADER, signWebhook } from "./signature.js";
+import { checkWebhookUrl, type Resolve, type WebhookUrlPolicy } from "./webhook-url.js";
+
+export interface WebhookDeliveryDeps {
+  prisma: PrismaClient;
+  encryptionKey: Uint8Array;
+  policy: WebhookUrlPolicy;
+  resolve?: Resolve;
+  fetch?: typeof fetch;
+  /** Per request, headers and body included (default 10 s). */
+  timeoutMs?: number;
+  /** Waits between attempts (default RETRY_DELAYS_MS); tests shorten them. */
+  retryDelaysMs?: readonly number[];
+}
+
+/** What one attempt came to; `retry` says when the next is due. */
+export type DeliveryResult =
+  | { outcome: "delivered"; status: number }
+  | { outcome: "retry"; dueAt: Date; error: string }
+  | { outcome: "failed"; error: string }
+  | { outcome: "skipped"; reason: string };
+
+/** The JSON body of a webhook. */
+export function webhookBody(event: { id: number; type: keyof typeof EVENT_WIRE_TYPES; createdAt: Date; data: unknown }): string {
+  return JSON.stringify({ id: `evt_${event.id}`, type: EVENT_WIRE_TYPES[event.type], created_at: event.createdAt.toISOString(), data: event.data });
+}
+
+/** Makes one attempt at delivery `deliveryId` if it is due (or exactly at `dueAt`, the time its job was queued for). */
+export async function deliverWebhook(deps: WebhookDeliveryDeps, deliveryId: number, dueAt?: Date): Promise<DeliveryResult> {
+  const timeoutMs = deps.timeoutMs ?? 10_000;
+  const claim = await claimDelivery(deps.prisma, "webhook_deliveries", deliveryId, dueAt, timeoutMs + 30_000);
+  if (!claim) return { outcome: "skipped", reason: "not pending, not due, or taken by another attempt" };
+  const delivery = await deps.prisma.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId }, include: { event: true, endpoint: true } });
+  const { event, endpoint } = delivery;
+  const finish = (outcome: { status?: number; error?: string; delivered?: boolean; giveUp?: boolean }) =>
+    record(deps, { id: deliveryId, attempts: claim.attempts + 1, leaseUntil: claim.leaseUntil, url: endpoint.url }, outcome);
+
+  if (endpoint.disabledAt) return finish({ error: "endpoint disabled", giveUp: true });
+  const checked = await checkWebhookUrl(endpoint.url, deps.policy, deps.resolve);
+  if (!checked.ok) return finish({ error: `url refused: ${checked.reason}` });
+
+  const body = webhookBody(event);
+  const secret = await openEndpointSecret(deps.encryptionKey, endpoint.secretEnc);
+  const t = Math.floor(Date.now() / 1000);
+  try {
+    const res = await (deps.fetch ?? fetch)(checked.url, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        "User-Agent": "vps-shop-webhooks/1",
+        "X-Shop-Event": EVENT_WIRE_TYPES[event.type],
+        "X-Shop-Delivery": String(deliveryId),
+        [SIGNATURE_HEADER]: signWebhook(secret, body, t),
+      },
+      body,
+      // A redirect is not followed: it could lead to a host the URL check refused.
+      redirect: "manual",
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    // The receiver's answer is not read past its status: only 2xx matters.
+    await res.body?.cancel().catch(() => undefined);
+    if (res.status >= 200 && res.status < 300) return finish({ status: res.status, delivered: true });
+    return finish({ status: res.status, error: `HTTP ${res.status}` });
+  } catch (err) {
+    return finish({ error: requestError(err, timeoutMs) });
+  }
+}
+
+function requestError(err: unknown, timeoutMs: number): string {
+  if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) return `timeout after ${timeoutMs} ms`;
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : undefined;
+  const code = (cause as { code?: string } | undefined)?.code;
+  return (code ? `${code}: ` : "") + (cause?.message ?? (err instanceof Error ? err.message : String(err)));
+}
+
+/** Writes the attempt on the row while the claim still holds: delivered, retry later, or FAILED. */
+async function record(
+  deps: WebhookDeliveryDeps,
+  attempt: { id: number; attempts: number; leaseUntil: Date; url: string },
+  outcome: { status?: number; error?: string; delivered?: boolean; giveUp?: boolean },
+): Promise<DeliveryResult> {
+  const now = new Date();
+  const next = outcome.delivered || outcome.giveUp ? null : nextAttemptAt(attempt.attempts, now, deps.retryDelaysMs ?? RETRY_DELAYS_MS);
+  const error = outcome.error?.slice(0, 500) ?? null;
+  const { count } = await deps.prisma.webhookDelivery.updateMany({
+    where: { id: attempt.id, status: "PENDING", nextAttemptAt: attempt.leaseUntil },
+    data: {
+      attempts: attempt.attempts,
+      url: attempt.url,
+      lastStatus: outcome.status ?? null,
+      lastError: outcome.delivered ? null : error,
+      ...(outcome.delivered ? { status: "DELIVERED", deliveredAt: now } : next ? { nextAttemptAt: next } : { status: "FAILED" }),
+    },
+  });
+  if (count === 0) return { outcome: "skipped", reason: "the claim lapsed before the attempt was recorded" };
+  if (outcome.delivered) return { outcome: "delivered", status: outcome.status! };
+  return next ? { outcome: "retry", dueAt: next, error: error ?? "" } : { outcome: "failed", error: error ?? "" };
+}
