@@ -5,8 +5,8 @@
  * retried on the schedule of attempts.ts until it runs out.
  */
 import type { PrismaClient } from "../../db/client.js";
+import { open, ready } from "../crypto/secretbox.js";
 import { claimDelivery, nextAttemptAt, RETRY_DELAYS_MS } from "./attempts.js";
-import { openEndpointSecret } from "./endpoints.js";
 import { EVENT_WIRE_TYPES } from "./record.js";
 import { SIGNATURE_HEADER, signWebhook } from "./signature.js";
 import { checkWebhookUrl, type Resolve, type WebhookUrlPolicy } from "./webhook-url.js";
@@ -50,7 +50,8 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, deliveryId: numb
   if (!checked.ok) return finish({ error: `url refused: ${checked.reason}` });
 
   const body = webhookBody(event);
-  const secret = await openEndpointSecret(deps.encryptionKey, endpoint.secretEnc);
+  await ready();
+  const secret = Buffer.from(open(deps.encryptionKey, endpoint.secretEnc)).toString("utf8");
   const t = Math.floor(Date.now() / 1000);
   try {
     const res = await (deps.fetch ?? fetch)(checked.url, {
