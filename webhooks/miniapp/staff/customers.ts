@@ -1,0 +1,52 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { PrismaClient } from "../../../db/client.js";
+import { customerCard } from "../../../shop/customers/card.js";
+import { findCustomers } from "../../../shop/customers/lookup.js";
+import { assignableTiers, setResellerTier } from "../../../shop/customers/tier.js";
+import { walletHistory } from "../../../shop/wallet/balance.js";
+import { appError, idParam, jsonBody } from "../reply.js";
+import { actorFor, requirePermission, type StaffEnv } from "./guard.js";
+
+/** Ledger lines per page in the customer's statement. */
+export const LEDGER_PAGE_SIZE = 20;
+
+/**
+ * Customers as /customer shows them: look up by @username, Telegram id or part of a name, the
+ * card (orders, VPS, wallet, tier, ban) and the wallet statement; setting the reseller tier needs
+ * customers.manage, as in the chat.
+ */
+export function customersApi(deps: { prisma: PrismaClient }) {
+  const app = new Hono<StaffEnv>();
+
+  app.get("/", requirePermission("customers.view"), async (c) => {
+    const q = (c.req.query("q") ?? "").trim();
+    if (q.length === 0) return appError(c, 400, "bad_request", "Type @username, a Telegram id or part of a name.");
+    const found = await findCustomers(deps.prisma, q);
+    return c.json({ customers: found.found === "none" ? [] : found.found === "one" ? [found.customer] : found.customers });
+  });
+
+  app.get("/tiers", requirePermission("customers.manage"), async (c) => c.json({ tiers: await assignableTiers(deps.prisma) }));
+
+  app.get("/:id", requirePermission("customers.view"), async (c) => {
+    const id = idParam(c.req.param("id"));
+    const card = id ? await customerCard(deps.prisma, id) : null;
+    return card ? c.json(card) : appError(c, 404, "not_found", "No such customer.");
+  });
+
+  app.get("/:id/ledger", requirePermission("customers.view"), async (c) => {
+    const id = idParam(c.req.param("id"));
+    if (!id) return appError(c, 404, "not_found", "No such customer.");
+    return c.json(await walletHistory(deps.prisma, id, { page: Number(c.req.query("page") ?? 1) || 1, pageSize: LEDGER_PAGE_SIZE }));
+  });
+
+  app.put("/:id/tier", requirePermission("customers.manage"), async (c) => {
+    const id = idParam(c.req.param("id"));
+    const body = z.object({ tierId: z.number().int().positive().nullable() }).safeParse(await jsonBody(c));
+    if (!id || !body.success) return appError(c, 400, "bad_request", "Send {\"tierId\": <id> | null}.");
+    const done = await setResellerTier(deps.prisma, { customerId: id, tierId: body.data.tierId, staff: actorFor(c, "customers.manage") });
+    return done.ok ? c.json({ ok: true, changed: done.changed }) : appError(c, 404, done.reason, done.reason === "not_found" ? "No such customer." : "No such active tier.");
+  });
+
+  return app;
+}
