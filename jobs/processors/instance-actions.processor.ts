@@ -3,6 +3,7 @@ import type { PrismaClient, ProviderCode } from "../../db/client.js";
 import type { CloudProvider, ServerAction } from "../../shop/cloud/provider.js";
 import { failOpenAction, runAction } from "../../shop/vps/actions.js";
 import { QueueName, jobId, type Payload, type Queues } from "../queues.js";
+import { queueOutbound } from "./outbound.processor.js";
 
 interface InstanceActionsDeps {
   prisma: PrismaClient;
@@ -32,6 +33,7 @@ export function instanceActionsProcessor(deps: InstanceActionsDeps) {
       await tellFailure(deps, payload.actionId, outcome.action, reason, outcome.passwordChanged ?? false);
       return outcome;
     }
+    if (outcome.outbound) await queueOutbound(deps.queues, outcome.outbound);
     const row = await actionRow(deps, payload.actionId);
     await deps.queues.enqueue(
       QueueName.Notifications,

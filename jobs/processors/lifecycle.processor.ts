@@ -11,6 +11,7 @@ import { expireUnpaidOrders } from "../../shop/orders/expire-orders.js";
 import { orphanSweepAlert, sweepOrphanServers } from "../../shop/provisioning/orphans.js";
 import { dispatchSettlement } from "../dispatch-settlement.js";
 import { runPendingReminders, type PendingReminderSettings } from "./pending-reminders.js";
+import { queueOutbound } from "./outbound.processor.js";
 import { QueueName, jobId, parsePayload, type Payload, type PayloadInput, type Queues } from "../queues.js";
 
 export interface LifecycleDeps {
@@ -77,7 +78,10 @@ export function lifecycleProcessor(deps: LifecycleDeps) {
         const run = await renewalReminders(prisma, { reminderDays: deps.lifecycle.reminderDays, paymentTtlHours: deps.paymentTtlHours }, async (notice) => {
           // Paid from the wallet: the payment's follow-up applies the renewal and tells the customer.
           if (notice.kind === "auto-renewed") await dispatchSettlement(queues, { result: "paid", orderId: notice.orderId, paymentId: notice.paymentId });
-          else await announce(notice);
+          else {
+            await announce(notice);
+            if (notice.outbound) await queueOutbound(queues, notice.outbound);
+          }
         });
         await reportFailures(payload.task, payload.tick, run.failures);
         return { reminders: run.notices.length, failed: run.failures.length };

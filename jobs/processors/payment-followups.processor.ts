@@ -8,6 +8,7 @@ import { runPaymentFollowup } from "../../shop/payments/followups.js";
 import type { MidtransClient } from "../../shop/payments/gateways/midtrans.js";
 import type { TripayClient } from "../../shop/payments/gateways/tripay.js";
 import { dispatchSettled } from "../dispatch-settlement.js";
+import { queueOutbound } from "./outbound.processor.js";
 import { QueueName, jobId, type Payload, type Queues } from "../queues.js";
 
 export interface PaymentFollowupDeps {
@@ -75,6 +76,9 @@ export async function queueWork(queues: Queues, item: FollowupWork): Promise<voi
       return;
     case "settled":
       await dispatchSettled(queues, item.settled);
+      return;
+    case "outbound":
+      await queueOutbound(queues, item.jobs);
       return;
   }
 }

@@ -14,6 +14,7 @@ import { isLeaseHeld, LeaseBusyError, withLease } from "../../shop/leases.js";
 import type { Logger } from "../../shop/platform/logger.js";
 import type { Metrics } from "../../shop/platform/metrics.js";
 import { JobOutbox } from "../outbox.js";
+import { queueOutbound } from "./outbound.processor.js";
 import { QueueName, jobId, type Payload, type Queues } from "../queues.js";
 import type { FailedJob } from "../workers.js";
 
@@ -110,6 +111,7 @@ export function provisioningProcessor(deps: ProvisioningDeps) {
           );
           if (result.status === "skipped") return result;
           if (!result.alreadyDone) observeDuration("active");
+          if (result.outbound) await queueOutbound(deps.queues, result.outbound);
           if (progressId) await deps.api.deleteMessage(chatId, progressId).catch(() => undefined);
           await deps.queues.enqueue(
             QueueName.Notifications,
@@ -121,7 +123,7 @@ export function provisioningProcessor(deps: ProvisioningDeps) {
           // Lost the lease: another run may own the order now; this one records nothing.
           if (leaseSignal.aborted) throw new LeaseBusyError(provisioningLeaseKey(order.id), lockTtlMs);
           const final = !isTransient(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-          await recordProvisioningFailure(deps.prisma, order.id, err, final);
+          await recordProvisioningFailure(deps.prisma, order.id, err, final, (jobs) => queueOutbound(deps.queues, jobs));
           if (!final) throw err;
           observeDuration("failed");
           if (progressId) await deps.api.deleteMessage(chatId, progressId).catch(() => undefined);
@@ -166,7 +168,7 @@ export function provisioningFailureHandler(deps: Pick<ProvisioningDeps, "prisma"
     if (before?.status === "PAID" || before?.status === "PROVISIONING") {
       // Not recorded by the run itself (it died, or stalled out): record it now.
       const code = /stalled/i.test(reason) ? "stalled" : "job_failed";
-      await recordProvisioningFailure(prisma, payload.orderId, new ProvisioningError(code, reason, false), true);
+      await recordProvisioningFailure(prisma, payload.orderId, new ProvisioningError(code, reason, false), true, (jobs) => queueOutbound(queues, jobs));
     }
     const order = await prisma.order.findUnique({ where: { id: payload.orderId }, include: { user: true } });
     if (order?.status !== "PROVISIONING_FAILED") return;

@@ -8,14 +8,16 @@ import type { PrismaClient } from "../../db/client.js";
 import { transitionOrder } from "../orders/state-machine.js";
 import { payOrderFromWallet } from "../wallet/ledger.js";
 import { withLease } from "../leases.js";
+import { vpsExpiring } from "../events/facts.js";
+import { recordCustomerEvent, type OutboundJob } from "../events/record.js";
 import { dueReminders, type ExpiryFailure, type ReminderEvent } from "./expiry.js";
 import { createRenewalOrder, renewalOptions } from "./renewal.js";
 
 export type ReminderNotice =
   /** Renewed from the wallet: the payment's follow-up tells the customer. */
   | { kind: "auto-renewed"; instanceId: number; userId: number; orderId: number; paymentId: number }
-  /** `priceIdr`: the one-month price, shown when auto-renew could not pay. */
-  | { kind: "reminder"; instanceId: number; userId: number; days: number; autoRenew: boolean; priceIdr: number | null };
+  /** `priceIdr`: the one-month price, shown when auto-renew could not pay; `outbound`: the "vps.expiring" deliveries to queue. */
+  | { kind: "reminder"; instanceId: number; userId: number; days: number; autoRenew: boolean; priceIdr: number | null; outbound?: OutboundJob[] };
 
 export interface ReminderRun {
   notices: ReminderNotice[];
@@ -48,7 +50,10 @@ export async function renewalReminders(
       }
     }
     const priceIdr = autoRenew ? ((await renewalOptions(prisma, instanceId, userId)).find((o) => o.months === 1)?.totalIdr ?? null) : null;
-    return { kind: "reminder", instanceId, userId, days, autoRenew, priceIdr };
+    // Recorded before the reminder is claimed, like the chat notice: once per threshold and expiry date.
+    const instance = await prisma.instance.findUniqueOrThrow({ where: { id: instanceId } });
+    const outbound = await recordCustomerEvent(prisma, vpsExpiring(instance, days));
+    return { kind: "reminder", instanceId, userId, days, autoRenew, priceIdr, ...(outbound.length > 0 ? { outbound } : {}) };
   };
   await dueReminders(
     prisma,

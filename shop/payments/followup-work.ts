@@ -3,6 +3,7 @@ import type { CloudProvider } from "../cloud/provider.js";
 import type { MidtransClient } from "./gateways/midtrans.js";
 import type { TripayClient } from "./gateways/tripay.js";
 import type { Settled } from "./settle.js";
+import type { OutboundJob } from "../events/record.js";
 
 /** A job id, as its parts (the job layer joins them): the same parts always name the same job. */
 export type WorkId = ReadonlyArray<string | number>;
@@ -36,7 +37,9 @@ export type FollowupWork =
   | { kind: "run-action"; actionId: number }
   | { kind: "alert-owner"; id?: WorkId; severity: "info" | "warning" | "critical"; title: string; detail?: string }
   /** A settlement made here: its own follow-up (or, for a duplicate, the one it may have lost). */
-  | { kind: "settled"; settled: Settled };
+  | { kind: "settled"; settled: Settled }
+  /** Deliveries of a customer event recorded here (shop/events/record.ts): webhook, email copy. */
+  | { kind: "outbound"; jobs: OutboundJob[] };
 
 export interface FollowupOutcome {
   work: FollowupWork[];

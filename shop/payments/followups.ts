@@ -8,6 +8,8 @@
  * one re-queued by the recovery sweep) repeats nothing: the work it returns carries ids derived
  * from the payment or order, and the job layer queues each id once.
  */
+import { orderPaid } from "../events/facts.js";
+import { recordCustomerEvent } from "../events/record.js";
 import { applyRenewal } from "../lifecycle/renewal.js";
 import { formatIdr } from "../money.js";
 import { transitionOrder } from "../orders/state-machine.js";
@@ -132,6 +134,10 @@ async function paid(deps: FollowupDeps, paymentId: number): Promise<FollowupOutc
       return { work, summary: { refunded: order.totalIdr + order.paymentFeeIdr } };
     }
   }
+  // The reseller's webhook and the emailed invoice: recorded once per order (a retried follow-up
+  // records nothing twice; a delivery whose job was lost is queued by the recovery sweep).
+  const outbound = await recordCustomerEvent(deps.prisma, orderPaid(order, payment));
+  if (outbound.length > 0) work.push({ kind: "outbound", jobs: outbound });
   work.push({
     kind: "notify",
     id: ["paid", order.id],

@@ -3,6 +3,8 @@ import { CloudError, type CloudProvider, type CloudServer } from "../cloud/provi
 import { open, ready, seal } from "../crypto/secretbox.js";
 import { transitionOrder } from "../orders/state-machine.js";
 import { orderMoneyTakenBack } from "../payments/chargeback.js";
+import { provisionFailed, vpsActive } from "../events/facts.js";
+import { recordCustomerEvent, type OutboundJob } from "../events/record.js";
 import { generateRootPassword } from "./passwords.js";
 import { currentShopId } from "./shop-id.js";
 
@@ -86,7 +88,7 @@ export interface ProvisionDeps {
 const REFUSED_BEFORE_ACTING = new Set(["invalid_request", "sold_out", "unauthorized", "rate_limited", "not_found", "conflict"]);
 
 export type ProvisionResult =
-  | { status: "active"; instanceId: number; orderId: number; ipv4: string; alreadyDone: boolean }
+  | { status: "active"; instanceId: number; orderId: number; ipv4: string; alreadyDone: boolean; /** The "vps.active" deliveries to queue (present only when there are any). */ outbound?: OutboundJob[] }
   | { status: "skipped"; why: string };
 
 /**
@@ -214,16 +216,17 @@ export async function provisionOrder(deps: ProvisionDeps, orderId: number): Prom
   const ipv4 = server.ipv4!;
   stillOurs();
   const activatedAt = now();
-  await prisma.$transaction(async (tx) => {
-    await tx.instance.update({
+  const outbound = await prisma.$transaction(async (tx) => {
+    const active = await tx.instance.update({
       where: { id: instance.id },
       data: { status: "ACTIVE", ipv4, ipv6: server.ipv6, expiresAt: addMonths(activatedAt, order.durationMonths ?? 1) },
     });
     await tx.provisioningTask.update({ where: { orderId }, data: { status: "DONE", finishedAt: activatedAt } });
     const moved = await transitionOrder(tx, orderId, "ACTIVE", { type: "SYSTEM", id: "provisioning" }, { reason: `server ${serverId} active at ${ipv4}`, onlyFrom: ["PROVISIONING"] });
     if (!moved.ok) throw new ProvisioningError("order_changed", `order ${orderId} left PROVISIONING meanwhile`, false);
+    return recordCustomerEvent(tx, vpsActive(active, order));
   });
-  return { status: "active", instanceId: instance.id, orderId, ipv4, alreadyDone: false };
+  return { status: "active", instanceId: instance.id, orderId, ipv4, alreadyDone: false, ...(outbound.length > 0 ? { outbound } : {}) };
 }
 
 /**
@@ -250,18 +253,25 @@ async function findCreatedServer(
   return byLabel ?? null;
 }
 
-/** Records a failed attempt; on the last one the order becomes PROVISIONING_FAILED. */
-export async function recordProvisioningFailure(prisma: PrismaClient, orderId: number, err: unknown, final: boolean): Promise<boolean> {
+/**
+ * Records a failed attempt; on the last one the order becomes PROVISIONING_FAILED, with its
+ * "vps.provision_failed" event in the same transaction (`outbound` gets its deliveries to queue).
+ */
+export async function recordProvisioningFailure(prisma: PrismaClient, orderId: number, err: unknown, final: boolean, outbound?: (jobs: OutboundJob[]) => Promise<void>): Promise<boolean> {
   const code = err instanceof ProvisioningError ? err.code : err instanceof CloudError ? `cloud_${err.code}` : "internal";
   const message = (err instanceof Error ? err.message : String(err)).slice(0, 1000);
   await prisma.provisioningTask.updateMany({ where: { orderId }, data: { errorCode: code, lastError: message, ...(final ? { status: "FAILED", finishedAt: new Date() } : {}) } });
   if (!final) return false;
   const moved = await prisma.$transaction(async (tx) => {
     const result = await transitionOrder(tx, orderId, "PROVISIONING_FAILED", { type: "SYSTEM", id: "provisioning" }, { reason: `${code}: ${message}`, onlyFrom: ["PAID", "PROVISIONING"] });
-    if (result.ok) await tx.instance.updateMany({ where: { orderId, status: "PROVISIONING" }, data: { status: "FAILED" } });
-    return result.ok;
+    if (!result.ok) return null;
+    await tx.instance.updateMany({ where: { orderId, status: "PROVISIONING" }, data: { status: "FAILED" } });
+    const order = await tx.order.findUniqueOrThrow({ where: { id: orderId } });
+    const episode = await tx.orderStatusHistory.findFirst({ where: { orderId, toStatus: "PROVISIONING_FAILED" }, orderBy: { id: "desc" }, select: { id: true } });
+    return recordCustomerEvent(tx, provisionFailed(order, episode?.id ?? 0, code));
   });
-  return moved;
+  if (moved && moved.length > 0) await outbound?.(moved);
+  return moved !== null;
 }
 
 /** Whether a failure is worth another automatic attempt. */

@@ -16,6 +16,8 @@ import type { Db, PrismaClient, ProviderCode } from "../../db/client.js";
 import { CloudError, type CloudProvider, type ServerAction, type ServerStatus } from "../cloud/provider.js";
 import { open, ready, seal } from "../crypto/secretbox.js";
 import { generateRootPassword } from "../provisioning/passwords.js";
+import { vpsActionDone } from "../events/facts.js";
+import { recordCustomerEvent, type OutboundJob } from "../events/record.js";
 
 /** Actions that give the server a new root password. */
 export const PASSWORD_ACTIONS: ReadonlySet<ServerAction> = new Set(["reset_password", "reinstall"]);
@@ -33,7 +35,7 @@ const SETTLED: Partial<Record<ServerAction, ServerStatus>> = {
 const AMBIGUOUS = new Set(["timeout", "unavailable"]);
 
 export type ActionOutcome =
-  | { ok: true; instanceId: number; action: ServerAction; newPassword: boolean }
+  | { ok: true; instanceId: number; action: ServerAction; newPassword: boolean; /** The "vps.action_done" deliveries to queue (present only when there are any). */ outbound?: OutboundJob[] }
   | { ok: false; instanceId: number; action: ServerAction; error: string; retryable: boolean; passwordChanged?: boolean; refused?: ActionRefusal };
 
 export interface RunActionDeps {
@@ -114,13 +116,14 @@ export async function runAction(deps: RunActionDeps, actionId: number): Promise<
     if (!AMBIGUOUS.has(err.code)) await prisma.instanceAction.update({ where: { id: actionId }, data: { providerCalledAt: null } });
     return fail(err.message, err.retryable);
   }
-  await prisma.$transaction(async (tx) => {
+  const outbound = await prisma.$transaction(async (tx) => {
     await tx.instanceAction.update({ where: { id: actionId }, data: { status: "DONE", finishedAt: new Date(), newPasswordEnc: null } });
     const status = action === "power_off" || action === "shutdown" ? "OFF" : action === "reset_password" ? undefined : "ACTIVE";
     // A hold or suspension that landed while the provider worked keeps its status.
     if (status && !(await actionRefusal(tx, instance.id, action))) await tx.instance.update({ where: { id: instance.id }, data: { status } });
+    return recordCustomerEvent(tx, vpsActionDone(row, instance));
   });
-  return { ok: true, ...base, newPassword: password !== undefined };
+  return { ok: true, ...base, newPassword: password !== undefined, ...(outbound.length > 0 ? { outbound } : {}) };
 }
 
 /** Why an action may not run on this VPS now (its row locked for the caller's transaction), or null. */
