@@ -1,0 +1,159 @@
+/**
+ * The Mini App's HTTP surface against the running service: a launch opens one session (valid,
+ * forged, expired, replayed), the session's user is loaded fresh on every call (a ban applies at
+ * once), someone else's VPS is refused without a trace, destructive actions need the confirmation,
+ * and the customer pages' data comes from the bot's own functions.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launch, startMiniApp, type MiniAppRig } from "./support.js";
+
+let rig: MiniAppRig;
+beforeAll(async () => {
+  rig = await startMiniApp();
+});
+afterAll(async () => {
+  await rig?.stop();
+});
+
+describe("POST /app/api/session", () => {
+  it("opens a session for a valid launch, once: the same initData again is refused as replayed", async () => {
+    const { user } = await rig.customerWithVps();
+    const initData = launch(user);
+    const first = await rig.openSession(initData);
+    expect(first.status).toBe(201);
+    const body = (await first.json()) as { token: string; user: { id: number; language: string; permissions: string[] } };
+    expect(body.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(body.user).toMatchObject({ id: user.id, language: "id", permissions: [] });
+    const stored = await rig.t.db.prisma.appSession.findFirstOrThrow({ where: { userId: user.id } });
+    expect(stored.tokenHash).not.toContain(body.token);
+    const again = await rig.openSession(initData);
+    expect(again.status).toBe(401);
+    expect(await again.json()).toMatchObject({ error: "initdata_replayed" });
+    expect(await rig.t.db.prisma.appSession.count({ where: { userId: user.id } })).toBe(1);
+  });
+
+  it("refuses forged, tampered, expired and missing initData with 401 and a reason; no session, no user", async () => {
+    const before = await rig.t.db.prisma.user.count();
+    const stranger = { telegramId: 555_000_111 };
+    const cases: Array<[string, string]> = [
+      [launch(stranger, { token: "999:FORGED-token-bbbbbbbbbbbbbbbbbbbbb" }), "initdata_invalid"],
+      [launch(stranger).replace(/auth_date=\d+/, (m) => `${m.slice(0, -1)}0`), "initdata_invalid"],
+      [launch(stranger, { authDate: new Date(Date.now() - 2 * 3600_000) }), "initdata_expired"],
+      ["", "initdata_missing"],
+      ["user=%7B%7D&hash=zz", "initdata_malformed"],
+    ];
+    for (const [initData, error] of cases) {
+      const res = await rig.openSession(initData);
+      expect(res.status, error).toBe(401);
+      expect(await res.json()).toMatchObject({ error, message: expect.any(String) });
+    }
+    expect(await rig.t.db.prisma.user.count()).toBe(before);
+    expect(await rig.t.db.prisma.appSession.count({ where: { user: { telegramId: BigInt(stranger.telegramId) } } })).toBe(0);
+  });
+
+  it("refuses a banned user, and a ban ends an open session at its next request", async () => {
+    const { user } = await rig.customerWithVps();
+    const token = await rig.tokenFor(user);
+    expect((await rig.call(token, "/me")).status).toBe(200);
+    await rig.t.db.prisma.user.update({ where: { id: user.id }, data: { bannedAt: new Date() } });
+    expect(await rig.call(token, "/vps")).toMatchObject({ status: 403, body: { error: "banned" } });
+    const res = await rig.openSession(launch(user));
+    expect(res.status).toBe(403);
+  });
+});
+
+describe("the session", () => {
+  it("is needed by every API route, ends at logout and at its expiry", async () => {
+    const { user } = await rig.customerWithVps();
+    for (const path of ["/me", "/vps", "/orders", "/invoices", "/wallet"]) {
+      expect(await rig.call(null, path), path).toMatchObject({ status: 401, body: { error: "session_invalid" } });
+      expect((await rig.call("not-a-token", path)).status).toBe(401);
+    }
+    const token = await rig.tokenFor(user);
+    expect((await rig.call(token, "/session", { method: "DELETE" })).status).toBe(204);
+    expect((await rig.call(token, "/me")).status).toBe(401);
+    const second = await rig.tokenFor(user);
+    await rig.t.db.prisma.appSession.updateMany({ where: { userId: user.id, revokedAt: null }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await rig.call(second, "/me")).status).toBe(401);
+  });
+});
+
+describe("customer API", () => {
+  it("shows only the caller's VPS; someone else's is 404 for reading, acting and renewing, and nothing is queued", async () => {
+    const a = await rig.customerWithVps();
+    const b = await rig.customerWithVps();
+    const token = await rig.tokenFor(a.user);
+    const list = await rig.call(token, "/vps");
+    expect((list.body.items as Array<{ id: number }>).map((i) => i.id)).toEqual([a.instanceId]);
+    const mine = await rig.call(token, `/vps/${a.instanceId}`);
+    expect(mine.status).toBe(200);
+    expect(mine.body).toMatchObject({ id: a.instanceId, status: "ACTIVE", liveStatus: "running", specs: { vcpu: 1 } });
+    expect((mine.body.actions as Array<{ name: string }>).map((x) => x.name)).toContain("reboot");
+    expect(await rig.call(token, `/vps/${b.instanceId}`)).toMatchObject({ status: 404, body: { error: "vps_not_found" } });
+    expect((await rig.call(token, `/vps/${b.instanceId}/actions`, { method: "POST", body: { action: "reboot", confirm: true } })).status).toBe(404);
+    expect((await rig.call(token, `/vps/${b.instanceId}/renew`, { method: "POST", body: { months: 1 } })).status).toBe(404);
+    expect(await rig.t.db.prisma.instanceAction.count({ where: { instanceId: b.instanceId } })).toBe(0);
+    expect(await rig.t.db.prisma.order.count({ where: { userId: a.user.id, kind: "RENEWAL" } })).toBe(0);
+  });
+
+  it("a destructive action needs confirm: true; confirmed, it runs on the server and is audited", async () => {
+    const a = await rig.customerWithVps();
+    const token = await rig.tokenFor(a.user);
+    expect(await rig.call(token, `/vps/${a.instanceId}/actions`, { method: "POST", body: { action: "reboot" } })).toMatchObject({ status: 409, body: { error: "confirmation_required" } });
+    expect((await rig.call(token, `/vps/${a.instanceId}/actions`, { method: "POST", body: { action: "bogus!" } })).status).toBe(400);
+    const queued = await rig.call(token, `/vps/${a.instanceId}/actions`, { method: "POST", body: { action: "reboot", confirm: true } });
+    expect(queued.status).toBe(202);
+    const actionId = queued.body.actionId as number;
+    const busy = await rig.call(token, `/vps/${a.instanceId}/actions`, { method: "POST", body: { action: "reboot", confirm: true } });
+    expect([202, 409]).toContain(busy.status);
+    const deadline = Date.now() + 20_000;
+    let status = "QUEUED";
+    while (!["DONE", "FAILED"].includes(status) && Date.now() < deadline) {
+      status = (await rig.call(token, `/vps/${a.instanceId}/actions/${actionId}`)).body.status as string;
+      if (!["DONE", "FAILED"].includes(status)) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status).toBe("DONE");
+    expect(await rig.t.db.prisma.auditLog.count({ where: { action: "vps.reboot", targetId: String(a.instanceId), actorUserId: a.user.id } })).toBe(1);
+  });
+
+  it("renews through the bot's renewal order and pays it from the wallet", async () => {
+    const a = await rig.customerWithVps();
+    const token = await rig.tokenFor(a.user);
+    const detail = await rig.call(token, `/vps/${a.instanceId}`);
+    const option = (detail.body.renewOptions as Array<{ months: number; totalIdr: number }>)[0]!;
+    expect(option.totalIdr).toBeGreaterThan(0);
+    const renewal = await rig.call(token, `/vps/${a.instanceId}/renew`, { method: "POST", body: { months: option.months } });
+    expect(renewal).toMatchObject({ status: 201, body: { totalIdr: option.totalIdr, months: option.months } });
+    const orderId = renewal.body.orderId as number;
+    expect(await rig.call(token, `/orders/${orderId}/pay-wallet`, { method: "POST" })).toMatchObject({ status: 409, body: { error: "insufficient_balance" } });
+    const other = await rig.customerWithVps();
+    expect((await rig.call(await rig.tokenFor(other.user), `/orders/${orderId}/pay-wallet`, { method: "POST" })).status).toBe(404);
+    const orders = await rig.call(token, "/orders");
+    expect((orders.body.items as Array<{ id: number; status: string }>).find((o) => o.id === orderId)).toMatchObject({ status: "PENDING_PAYMENT" });
+  });
+
+  it("changes the language the bot speaks too, and shows the wallet", async () => {
+    const a = await rig.customerWithVps();
+    const token = await rig.tokenFor(a.user);
+    expect(await rig.call(token, "/me/language", { method: "PUT", body: { language: "en" } })).toMatchObject({ status: 200, body: { language: "en" } });
+    expect((await rig.t.db.prisma.user.findUniqueOrThrow({ where: { id: a.user.id } })).language).toBe("en");
+    expect((await rig.call(token, "/me/language", { method: "PUT", body: { language: "fr" } })).status).toBe(400);
+    expect(await rig.call(token, "/wallet")).toMatchObject({ status: 200, body: { balanceIdr: 0, items: [] } });
+  });
+
+  it("an invoice link works for its owner only, and not once tampered with", async () => {
+    const a = await rig.customerWithVps();
+    const token = await rig.tokenFor(a.user);
+    const link = await rig.call(token, `/invoices/${a.orderId}/link`, { method: "POST" });
+    expect(link.status).toBe(200);
+    const url = link.body.url as string;
+    const res = await fetch(rig.url(url));
+    // The fixture's order is paid without a PAID payment row: no invoice, so "not found" (never someone else's PDF).
+    expect([200, 404]).toContain(res.status);
+    if (res.status === 200) expect(Buffer.from(await res.arrayBuffer()).subarray(0, 4).toString()).toBe("%PDF");
+    const forgedUser = url.replace(/u=\d+/, `u=${a.user.id + 1}`);
+    expect((await fetch(rig.url(forgedUser))).status).toBe(403);
+    const expired = url.replace(/exp=\d+/, "exp=1000");
+    expect((await fetch(rig.url(expired))).status).toBe(403);
+  });
+});

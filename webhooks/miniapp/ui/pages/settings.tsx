@@ -1,0 +1,50 @@
+import { useState } from "preact/hooks";
+import { api, setSessionToken } from "../api";
+import { Row, Section } from "../components";
+import { t, type Lang } from "../i18n";
+import { useAppUser, type AppUser } from "../session";
+import { webApp } from "../telegram";
+
+const LANGUAGES: Array<[Lang, string]> = [
+  ["id", "Bahasa Indonesia"],
+  ["en", "English"],
+];
+
+export function SettingsPage() {
+  const { user, setUser } = useAppUser();
+  const [busy, setBusy] = useState(false);
+  const choose = async (language: Lang) => {
+    setBusy(true);
+    try {
+      setUser(await api<AppUser>("/me/language", { method: "PUT", body: { language } }));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const logout = async () => {
+    await api("/session", { method: "DELETE" }).catch(() => undefined);
+    setSessionToken(null);
+    webApp()?.close?.();
+  };
+  return (
+    <>
+      <Section title={t("settings.language")}>
+        <div class="stack" role="radiogroup">
+          {LANGUAGES.map(([code, name]) => (
+            <label key={code} class="choice">
+              <input type="radio" name="lang" checked={user.language === code} disabled={busy} onChange={() => choose(code)} data-testid={`lang-${code}`} />
+              {name}
+            </label>
+          ))}
+        </div>
+      </Section>
+      <Section title={t("settings.account")}>
+        <Row label="Telegram">{user.firstName}</Row>
+        {user.staffRole && <Row label={t("nav.staff")}>{user.staffRole}</Row>}
+        <button class="btn secondary" onClick={logout}>
+          {t("settings.logout")}
+        </button>
+      </Section>
+    </>
+  );
+}
