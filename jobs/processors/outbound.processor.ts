@@ -8,8 +8,8 @@ export interface OutboundDeps {
   prisma: PrismaClient;
   queues: Queues;
   webhook: Omit<WebhookDeliveryDeps, "prisma">;
-  /** One attempt at an email copy (shop/email/deliver.ts deliverEmail); absent without SMTP_URL. */
-  email?: (deliveryId: number) => Promise<unknown>;
+  /** One attempt at an email copy (shop/email/deliver.ts emailDelivery); absent without SMTP_URL. */
+  email?: (deliveryId: number, dueAt?: Date) => Promise<{ outcome: string; error?: string }>;
 }
 
 const TABLE: Record<OutboundJob["kind"], DeliveryTable> = { webhook: "webhook_deliveries", email: "email_deliveries" };
@@ -22,16 +22,26 @@ const TABLE: Record<OutboundJob["kind"], DeliveryTable> = { webhook: "webhook_de
 export function outboundProcessor(deps: OutboundDeps) {
   return async (payload: Payload<"outbound">) => {
     const dueAt = payload.dueAt ? new Date(payload.dueAt) : undefined;
-    const result = payload.kind === "webhook" ? await deliverWebhook({ prisma: deps.prisma, ...deps.webhook }, payload.deliveryId, dueAt) : await emailAttempt(deps, payload.deliveryId);
-    const skipped = typeof result === "object" && result !== null && (result as { outcome?: string }).outcome === "skipped";
-    const next = skipped ? null : await pendingDueAt(deps.prisma, TABLE[payload.kind], payload.deliveryId);
-    if (next && next.getTime() !== dueAt?.getTime()) await queueOutbound(deps.queues, [{ kind: payload.kind, deliveryId: payload.deliveryId, dueAt: next.toISOString() }]);
+    const result = payload.kind === "webhook" ? await deliverWebhook({ prisma: deps.prisma, ...deps.webhook }, payload.deliveryId, dueAt) : await emailAttempt(deps, payload.deliveryId, dueAt);
+    if (result.outcome === "retry") {
+      const next = await pendingDueAt(deps.prisma, TABLE[payload.kind], payload.deliveryId);
+      if (next && next.getTime() !== dueAt?.getTime()) await queueOutbound(deps.queues, [{ kind: payload.kind, deliveryId: payload.deliveryId, dueAt: next.toISOString() }]);
+    }
+    // A reseller's endpoint that keeps failing is theirs to fix (their delivery log says why);
+    // email copies that cannot be sent are ours: the SMTP server or its credentials.
+    if (payload.kind === "email" && result.outcome === "failed") {
+      await deps.queues.enqueue(
+        QueueName.OwnerAlerts,
+        { severity: "warning", title: "Email salinan ke pelanggan gagal terkirim", detail: `email_deliveries #${payload.deliveryId}: ${result.error ?? "failed"}`.slice(0, 3000), fingerprint: "outbound:email-failed", kind: "email-failed", nextStep: "Periksa SMTP_URL (host, port, kata sandi) dan log worker; pengiriman yang gagal tercatat di tabel email_deliveries (last_error)." },
+        { jobId: jobId("email-failed", payload.deliveryId) },
+      );
+    }
     return result;
   };
 }
 
-async function emailAttempt(deps: OutboundDeps, deliveryId: number): Promise<unknown> {
-  if (deps.email) return deps.email(deliveryId);
+async function emailAttempt(deps: OutboundDeps, deliveryId: number, dueAt: Date | undefined): Promise<{ outcome: string; error?: string }> {
+  if (deps.email) return deps.email(deliveryId, dueAt);
   // Recorded while SMTP was configured, and it is not any more: nothing can send it.
   await deps.prisma.emailDelivery.updateMany({ where: { id: deliveryId, status: "PENDING" }, data: { status: "FAILED", lastError: "SMTP_URL is not set" } });
   return { outcome: "failed", error: "SMTP_URL is not set" };
