@@ -1,0 +1,87 @@
+/**
+ * `Idempotency-Key` for the reseller API's POSTs, as payment APIs do it (Stripe's rules): the
+ * first request with a key runs and its response is stored; the same key with the same method,
+ * path and body gets that stored response again, whatever happened in between; the same key with
+ * anything else is refused (409), and so is a second request while the first is still running.
+ * The claim is one INSERT on the unique (api_key_id, idem_key), so of two concurrent requests
+ * exactly one runs. Records are kept 24 hours; after that the key may be used again.
+ */
+import { createHash } from "node:crypto";
+import type { Prisma, PrismaClient } from "../../db/client.js";
+
+export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+/** Printable ASCII without spaces, like Stripe's; UUIDs fit. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export type IdempotencyClaim =
+  | { kind: "run"; recordId: number }
+  | { kind: "replay"; statusCode: number; body: unknown }
+  | { kind: "conflict"; reason: "other_request" | "in_flight" };
+
+/** JSON with object keys sorted, so the same body written in another key order is the same request. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** The fingerprint a key is bound to: method, path and the body (parsed JSON when it is JSON, else the raw text). */
+export function requestFingerprint(method: string, path: string, rawBody: string): string {
+  let body: string;
+  try {
+    body = rawBody.trim() === "" ? "" : canonical(JSON.parse(rawBody));
+  } catch {
+    body = rawBody;
+  }
+  return createHash("sha256").update(`${method.toUpperCase()} ${path}\n${body}`).digest("hex");
+}
+
+/** Claims `idemKey` for this request, or says what to answer instead. */
+export async function claimIdempotencyKey(
+  prisma: PrismaClient,
+  input: { apiKeyId: number; idemKey: string; method: string; path: string; requestHash: string; now?: Date },
+): Promise<IdempotencyClaim> {
+  const now = input.now ?? new Date();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const inserted = await prisma.$queryRaw<{ id: number }[]>`
+      INSERT INTO api_idempotency (api_key_id, idem_key, method, path, request_hash, created_at)
+      VALUES (${input.apiKeyId}, ${input.idemKey}, ${input.method}, ${input.path}, ${input.requestHash}, ${now})
+      ON CONFLICT (api_key_id, idem_key) DO NOTHING
+      RETURNING id`;
+    if (inserted[0]) return { kind: "run", recordId: inserted[0].id };
+    const existing = await prisma.apiIdempotency.findUnique({ where: { apiKeyId_idemKey: { apiKeyId: input.apiKeyId, idemKey: input.idemKey } } });
+    if (!existing) continue; // expired and removed in between: claim again
+    if (existing.createdAt.getTime() < now.getTime() - IDEMPOTENCY_TTL_MS) {
+      await prisma.apiIdempotency.deleteMany({ where: { id: existing.id, createdAt: existing.createdAt } });
+      continue;
+    }
+    if (existing.requestHash !== input.requestHash) return { kind: "conflict", reason: "other_request" };
+    if (existing.statusCode === null) return { kind: "conflict", reason: "in_flight" };
+    return { kind: "replay", statusCode: existing.statusCode, body: existing.response };
+  }
+  return { kind: "conflict", reason: "in_flight" };
+}
+
+/** Stores the response the claimed request produced; later requests with the key get it back. */
+export async function finishIdempotencyKey(prisma: PrismaClient, recordId: number, statusCode: number, body: unknown): Promise<void> {
+  await prisma.apiIdempotency.update({ where: { id: recordId }, data: { statusCode, response: (body ?? null) as Prisma.InputJsonValue } });
+}
+
+/**
+ * Lets the key go without a stored response: for a request refused before it did anything
+ * (its body failed validation), so the caller may fix the body and send it again with the same key.
+ */
+export async function releaseIdempotencyKey(prisma: PrismaClient, recordId: number): Promise<void> {
+  await prisma.apiIdempotency.deleteMany({ where: { id: recordId, statusCode: null } });
+}
+
+/** Removes records past their 24 hours (called by whoever sweeps; a stale one is also replaced on use). */
+export async function purgeIdempotencyKeys(prisma: PrismaClient, now = new Date()): Promise<number> {
+  const { count } = await prisma.apiIdempotency.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - IDEMPOTENCY_TTL_MS) } } });
+  return count;
+}

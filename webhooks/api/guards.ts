@@ -1,0 +1,113 @@
+/**
+ * What stands in front of every reseller API route: the key (401 with the reason), the owner
+ * still a reseller and not banned (403), the per-key rate (429 with Retry-After), the shop not
+ * in maintenance for writes (503), the route's scope (403) and, on POST, `Idempotency-Key`.
+ */
+import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
+import type { Redis } from "ioredis";
+import type { PrismaClient } from "../../db/client.js";
+import { claimIdempotencyKey, finishIdempotencyKey, IDEMPOTENCY_KEY_PATTERN, releaseIdempotencyKey, requestFingerprint } from "../../shop/api/idempotency.js";
+import { authenticateApiKey, touchApiKey, type ApiScope, type AuthenticatedKey, type KeyRefusal } from "../../shop/api/keys.js";
+import { takeApiRequest } from "../../shop/api/rate-limit.js";
+import { maintenanceState } from "../../shop/maintenance/index.js";
+import type { AppEnv } from "../http.js";
+
+export type ApiEnv = { Bindings: AppEnv["Bindings"]; Variables: AppEnv["Variables"] & { apiKey: AuthenticatedKey } };
+
+/** The one error shape of the API. */
+export const apiError = <S extends 400 | 401 | 402 | 403 | 404 | 409 | 422 | 429 | 503>(c: Context, status: S, error: string, message: string, headers?: Record<string, string>) =>
+  c.json({ error, message }, status, headers);
+
+const KEY_MESSAGES: Record<KeyRefusal, string> = {
+  missing: "send your API key as Authorization: Bearer vsk_…",
+  malformed: "the API key is not in the form vsk_<prefix>_<secret>",
+  unknown: "no API key has this prefix",
+  forged: "the API key's secret does not match",
+  revoked: "this API key was revoked",
+};
+
+export function apiKeyAuth(deps: { prisma: PrismaClient; redis: Redis; queuePrefix: string }): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const given = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
+    const auth = await authenticateApiKey(deps.prisma, given);
+    if (!auth.ok) return apiError(c, 401, `api_key_${auth.reason}`, KEY_MESSAGES[auth.reason], { "www-authenticate": 'Bearer realm="api"' });
+    const { key } = auth;
+    if (key.user.bannedAt) return apiError(c, 403, "account_banned", "this account is banned from the shop");
+    if (key.user.resellerTierId === null) return apiError(c, 403, "not_a_reseller", "the API is for resellers; this account has no reseller tier");
+    const rate = await takeApiRequest(deps.redis, deps.queuePrefix, key);
+    if (!rate.ok) return apiError(c, 429, "rate_limited", `at most ${key.ratePerMinute} requests a minute for this key`, { "retry-after": String(rate.retryAfterS) });
+    if (c.req.method !== "GET" && (await maintenanceState(deps.prisma)).global) {
+      return apiError(c, 503, "maintenance", "the shop is in maintenance; try again later", { "retry-after": "300" });
+    }
+    c.set("apiKey", key);
+    await touchApiKey(deps.prisma, key.id);
+    await next();
+  };
+}
+
+/** Refuses a key without `scope` (403). */
+export function requireScope(scope: ApiScope): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    if (!c.get("apiKey").scopes.includes(scope)) return apiError(c, 403, "missing_scope", `this API key lacks the "${scope}" scope`);
+    await next();
+  };
+}
+
+/**
+ * Idempotency-Key on POST: the first request runs and its response is stored; the same key and
+ * body replays it (header `Idempotent-Replayed: true`); another body, or the first still
+ * running, is a 409. A request refused for its body (400) stores nothing, so it may be fixed
+ * and sent again with the same key.
+ */
+export function idempotent(prisma: PrismaClient): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    if (c.req.method !== "POST") return next();
+    const idemKey = c.req.header("idempotency-key");
+    if (!idemKey) return apiError(c, 400, "idempotency_key_missing", "every POST needs an Idempotency-Key header (e.g. a UUID)");
+    if (!IDEMPOTENCY_KEY_PATTERN.test(idemKey)) return apiError(c, 400, "idempotency_key_invalid", "Idempotency-Key must be 1-255 printable ASCII characters without spaces");
+    const raw = await c.req.text();
+    const claim = await claimIdempotencyKey(prisma, {
+      apiKeyId: c.get("apiKey").id,
+      idemKey,
+      method: c.req.method,
+      path: c.req.path,
+      requestHash: requestFingerprint(c.req.method, c.req.path, raw),
+    });
+    if (claim.kind === "conflict") {
+      return claim.reason === "in_flight"
+        ? apiError(c, 409, "idempotency_request_in_flight", "a request with this Idempotency-Key is still being processed; retry in a moment")
+        : apiError(c, 409, "idempotency_key_reused", "this Idempotency-Key was used with another request (method, path or body); use a new key");
+    }
+    if (claim.kind === "replay") return c.json(claim.body as object, claim.statusCode as 200, { "idempotent-replayed": "true" });
+    try {
+      await next();
+    } catch (err) {
+      await releaseIdempotencyKey(prisma, claim.recordId);
+      throw err;
+    }
+    // A 5xx is stored like any answer (as Stripe does): the request may have done its work before
+    // failing, so running it again under the same key could place a second order.
+    if (c.res.status === 400) {
+      await releaseIdempotencyKey(prisma, claim.recordId);
+      return;
+    }
+    const body: unknown = c.res.headers.get("content-type")?.includes("json") ? await c.res.clone().json() : null;
+    await finishIdempotencyKey(prisma, claim.recordId, c.res.status, body);
+  };
+}
+
+/**
+ * A route of the API: `createRoute` plus what every keyed route carries, the bearer key in the
+ * document, the scope check, and the scope named in its description and as `x-scope` (so the
+ * document says which key may call it).
+ */
+export function keyedRoute<P extends string, R extends Omit<RouteConfig, "path" | "security" | "middleware"> & { path: P }>(scope: ApiScope, route: R) {
+  return createRoute({
+    ...route,
+    description: `${route.description ?? ""} Scope: \`${scope}\`.`.trim(),
+    security: [{ ApiKey: [] }],
+    middleware: [requireScope(scope)] as [MiddlewareHandler<ApiEnv>],
+    "x-scope": scope,
+  });
+}
