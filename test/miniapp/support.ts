@@ -14,7 +14,7 @@ export { TEST_TOKEN };
 let queryId = 0;
 
 /** A launch's initData for `user`, signed with `token` (default: the service's bot token). */
-export function launch(user: { telegramId: bigint | number; firstName?: string }, opts: { token?: string; authDate?: Date } = {}): string {
+export function launch(user: { telegramId: bigint | number; firstName?: string | null }, opts: { token?: string; authDate?: Date } = {}): string {
   const authDate = Math.floor((opts.authDate ?? new Date()).getTime() / 1000);
   const fields = {
     query_id: `AAE${process.pid}-${++queryId}-${Date.now()}`,
