@@ -1,0 +1,86 @@
+/**
+ * The OpenAPI document and the routes are one thing: every operation in the served document
+ * exists and answers (with a key: a status the document declares for it, in the declared shape;
+ * without a key: 401), every POST declares the Idempotency-Key header, and every route the API
+ * app mounts is in the document (the document and its reference page aside).
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedDemoCatalog } from "../../db/seed.js";
+import { API_BASE_PATH, apiRoutes, type ApiDeps } from "../../webhooks/api/app.js";
+import { startTestService, type TestService } from "../support/service.js";
+import { operations, validate, type OpenApiDoc } from "./openapi-client.js";
+import { resellerWithKey } from "./support.js";
+
+let t: TestService;
+let doc: OpenApiDoc;
+let token: string;
+
+beforeAll(async () => {
+  t = await startTestService({ roles: ["web"], clouds: true, env: { WEBHOOK_ALLOW_PRIVATE: "true" } });
+  await seedDemoCatalog(t.service.prisma);
+  ({ token } = await resellerWithKey(t.service.prisma, 7_200_001));
+  doc = (await (await fetch(`${t.baseUrl}${API_BASE_PATH}/openapi.json`)).json()) as OpenApiDoc;
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+/** Path parameters filled with values that name nothing of this reseller's. */
+const SAMPLE: Record<string, string> = { reference: "ORD-20000101-ZZZZZ", id: "999999" };
+const fill = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => SAMPLE[name] ?? "x");
+
+describe("document ↔ routes", () => {
+  it("documents at least the API's operations, each with an operationId, a scope and the key's errors", () => {
+    const ops = operations(doc);
+    expect(ops.length).toBeGreaterThanOrEqual(14);
+    for (const { method, path, op } of ops) {
+      expect(op.operationId, `${method} ${path}`).toEqual(expect.any(String));
+      expect(["read", "order", "vps"], `${method} ${path}`).toContain(op["x-scope"]);
+      expect(Object.keys(op.responses as object), `${method} ${path}`).toEqual(expect.arrayContaining(["401", "403", "429"]));
+      if (method === "post") {
+        const header = ((op.parameters ?? []) as Array<{ in: string; name: string; required?: boolean }>).find((p) => p.in === "header" && p.name.toLowerCase() === "idempotency-key");
+        expect(header?.required, `${method} ${path} declares Idempotency-Key`).toBe(true);
+      }
+    }
+  });
+
+  it("every documented operation exists and answers: 401 without a key, a declared status in the declared shape with one", async () => {
+    for (const { method, path, op } of operations(doc)) {
+      const url = `${t.baseUrl}${doc.servers[0]!.url}${fill(path)}`;
+      const label = `${method.toUpperCase()} ${path}`;
+      const anonymous = await fetch(url, { method: method.toUpperCase() });
+      expect(anonymous.status, label).toBe(401);
+      expect(((await anonymous.json()) as { error: string }).error, label).toBe("api_key_missing");
+
+      const hasBody = method === "post" || method === "put";
+      const res = await fetch(url, {
+        method: method.toUpperCase(),
+        headers: { authorization: `Bearer ${token}`, "idempotency-key": randomUUID(), ...(hasBody ? { "content-type": "application/json" } : {}) },
+        ...(hasBody ? { body: "{}" } : {}),
+      });
+      const declared = (op.responses as Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }>)[String(res.status)];
+      expect(declared, `${label} answered ${res.status}, not declared`).toBeDefined();
+      const schema = declared!.content?.["application/json"]?.schema;
+      if (schema) {
+        const body: unknown = await res.json();
+        expect(body, label).not.toMatchObject({ message: expect.stringMatching(/^no route for/) });
+        expect(validate(doc, schema, body), label).toEqual([]);
+      }
+    }
+  });
+
+  it("every route the API app mounts is in the document", () => {
+    const app = apiRoutes({ settings: { queuePrefix: "contract" } } as unknown as ApiDeps);
+    const documented = new Set(operations(doc).map(({ method, path }) => `${method.toUpperCase()} ${path}`));
+    const mounted = new Set(
+      app.routes
+        .filter((r) => r.method !== "ALL")
+        .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`)
+        .filter((r) => r !== "GET /openapi.json" && r !== "GET /docs"),
+    );
+    expect(mounted.size).toBeGreaterThanOrEqual(14);
+    expect([...mounted].filter((r) => !documented.has(r))).toEqual([]);
+    expect([...documented].filter((r) => !mounted.has(r))).toEqual([]);
+  });
+});
