@@ -1,13 +1,13 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { ShopUser } from "../../../shop/users/directory.js";
 import { can, staffActor, type Permission } from "../../../shop/users/staff.js";
 import { appError } from "../reply.js";
+import type { MiniAppEnv } from "../session.js";
 
 /**
- * What the staff routes need from the Mini App's session middleware (webhooks/miniapp/session.ts):
- * the user as Postgres has them at this request (`appUser`), never a cached copy.
+ * The staff routes run behind the Mini App's session middleware (webhooks/miniapp/session.ts):
+ * `appUser` is the user as Postgres has them at this request, never a cached copy.
  */
-export type StaffEnv = { Variables: { appUser: ShopUser } };
+export type StaffEnv = MiniAppEnv;
 
 /** Who acts, as the domain records it (status history, audit): what staffActor returns. */
 export type StaffActor = { userId: number; role: "SELLER" | "OWNER" };
