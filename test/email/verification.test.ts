@@ -3,33 +3,21 @@
  * code mailed through the real nodemailer transport to a local SMTP server and read back from it.
  */
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createI18n, LocaleCache } from "../../bot/i18n.js";
-import { createMailer } from "../../shop/email/transport.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CODE_TTL_MS, MAX_CODES_PER_HOUR, confirmCode, emailState, parseEmailAddress, removeEmail, requestCode, type VerificationDeps } from "../../shop/email/verification.js";
-import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import type { TestDatabase } from "../support/db.js";
 import { userRow } from "../support/factories.js";
-import { codeIn, startSmtpSink, to, type SmtpSink } from "./smtp-sink.js";
+import { codeIn, to, type SmtpSink } from "./smtp-sink.js";
+import { emailTestbed } from "./testbed.js";
 
+const bed = emailTestbed();
 let db: TestDatabase;
 let sink: SmtpSink;
 let deps: VerificationDeps;
-const i18n = createI18n(new LocaleCache());
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  sink = await startSmtpSink();
-  deps = {
-    prisma: db.prisma,
-    mailer: createMailer({ smtpUrl: sink.url, from: '"Toko VPS" <shop@toko.test>' }),
-    t: (locale, key, params) => i18n.t(locale, key, params),
-    secret: randomBytes(32),
-    shopName: "Toko VPS",
-  };
-});
-afterAll(async () => {
-  await sink?.stop();
-  await db?.drop();
+beforeAll(() => {
+  ({ db, sink } = bed);
+  deps = { prisma: db.prisma, mailer: bed.mailer, t: bed.t, secret: randomBytes(32), shopName: "Toko VPS" };
 });
 
 let seq = 0;
