@@ -148,9 +148,15 @@ describe("customer API", () => {
     expect(link.status).toBe(200);
     const url = link.body.url as string;
     const res = await fetch(rig.url(url));
-    // The fixture's order is paid without a PAID payment row: no invoice, so "not found" (never someone else's PDF).
-    expect([200, 404]).toContain(res.status);
-    if (res.status === 200) expect(Buffer.from(await res.arrayBuffer()).subarray(0, 4).toString()).toBe("%PDF");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/pdf");
+    expect(Buffer.from(await res.arrayBuffer()).subarray(0, 5).toString()).toBe("%PDF-");
+    const invoices = await rig.call(token, "/invoices");
+    expect(invoices.body.items).toEqual([expect.objectContaining({ orderId: a.orderId })]);
+    // Someone else's order, signed for the caller: the download finds no invoice among the caller's orders.
+    const b = await rig.customerWithVps();
+    const foreign = await rig.call(token, `/invoices/${b.orderId}/link`, { method: "POST" });
+    expect((await fetch(rig.url(foreign.body.url as string))).status).toBe(404);
     const forgedUser = url.replace(/u=\d+/, `u=${a.user.id + 1}`);
     expect((await fetch(rig.url(forgedUser))).status).toBe(403);
     const expired = url.replace(/exp=\d+/, "exp=1000");

@@ -33,7 +33,7 @@ export interface MiniAppRig {
   tokenFor(user: { telegramId: bigint | number }): Promise<string>;
   /** JSON call to /app/api with a bearer token. */
   call(token: string | null, path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: Record<string, unknown> }>;
-  /** A customer with an ACTIVE DigitalOcean VPS on the fake cloud. */
+  /** A customer with an ACTIVE DigitalOcean VPS on the fake cloud, its order paid (with an invoice). */
   customerWithVps(): Promise<{ user: { id: number; telegramId: bigint; firstName: string | null }; instanceId: number; orderId: number }>;
   stop(): Promise<void>;
 }
@@ -71,6 +71,11 @@ export async function startMiniApp(): Promise<MiniAppRig> {
         if (Date.now() > deadline) throw new Error("fake server never ran");
         await new Promise((r) => setTimeout(r, 20));
       }
+      // The order's payment, as a settled gateway payment leaves it: the order has an invoice.
+      const order = instance.order;
+      await t.db.prisma.payment.create({
+        data: { orderId: order.id, gateway: "TRIPAY", method: "QRIS", attemptRef: `TP-${order.reference}`, amountIdr: order.totalIdr, totalIdr: order.totalIdr, status: "PAID", paidAt: order.paidAt },
+      });
       return { user, instanceId: instance.id, orderId: instance.orderId };
     },
     stop: () => t.stop(),

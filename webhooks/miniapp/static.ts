@@ -29,7 +29,8 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
  */
 export function staticBundle(dir = MINIAPP_DIST): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get("/:file{[A-Za-z0-9_-]+\\.(?:js|css|svg|json|html)}", (c) => send(c.req.param("file")));
+  // "/app" and "/app/" are the page; an empty file name is the trailing slash.
+  app.get("/:file{(?:[A-Za-z0-9_-]+\\.(?:js|css|svg|json|html))?}", (c) => send(c.req.param("file") || "index.html"));
   app.get("/", () => send("index.html"));
 
   async function send(file: string): Promise<Response> {

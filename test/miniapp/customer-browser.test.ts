@@ -1,0 +1,114 @@
+/**
+ * The customer's Mini App in a real headless Chromium (Debian's) against the running service:
+ * opened as Telegram opens it (launch data in the hash), the VPS page renders at phone size in
+ * Telegram's light and dark themes (screenshots in test-output/miniapp/), a reboot asked, confirmed
+ * and carried out on the (fake) cloud; forged, expired and replayed launches are refused, and
+ * someone else's VPS shows "not found". Orders, the invoice download, wallet and language too.
+ */
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SCREENSHOTS, startPhone, type Phone } from "./browser.js";
+import { launch, startMiniApp, type MiniAppRig } from "./support.js";
+
+let rig: MiniAppRig;
+let phone: Phone;
+let alice: Awaited<ReturnType<MiniAppRig["customerWithVps"]>>;
+let bob: Awaited<ReturnType<MiniAppRig["customerWithVps"]>>;
+
+beforeAll(async () => {
+  rig = await startMiniApp();
+  phone = await startPhone();
+  alice = await rig.customerWithVps();
+  bob = await rig.customerWithVps();
+});
+afterAll(async () => {
+  await phone?.close();
+  await rig?.stop();
+});
+
+describe("customer Mini App in Chromium", () => {
+  it("renders my VPS at phone size in Telegram's light and dark themes (screenshots)", async () => {
+    for (const theme of ["light", "dark"] as const) {
+      const page = await phone.open(rig.t.baseUrl, launch(alice.user), theme);
+      await page.getByTestId(`vps-${alice.instanceId}`).click();
+      await page.getByTestId("vps-detail").waitFor();
+      await page.getByText("Menyala", { exact: true }).waitFor();
+      expect(await page.evaluate(() => document.documentElement.dataset.scheme)).toBe(theme);
+      const bg = await page.evaluate(() => getComputedStyle(document.querySelector(".topbar")!).backgroundColor);
+      expect(bg).toBe(theme === "light" ? "rgb(255, 255, 255)" : "rgb(33, 33, 33)");
+      // No horizontal scrolling on a phone.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await page.screenshot({ path: path.join(SCREENSHOTS, `customer-vps-${theme}.png`), fullPage: false });
+      await page.close();
+    }
+  });
+
+  it("a reboot asks for confirmation, then goes through on the server", async () => {
+    const page = await phone.open(rig.t.baseUrl, launch(alice.user));
+    await page.getByTestId(`vps-${alice.instanceId}`).click();
+    await page.getByRole("button", { name: "Reboot" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.waitFor();
+    await dialog.getByRole("button", { name: "Batal" }).click();
+    expect(await rig.t.db.prisma.instanceAction.count({ where: { instanceId: alice.instanceId } })).toBe(0);
+    await page.getByRole("button", { name: "Reboot" }).click();
+    await page.getByTestId("confirm").click();
+    await page.getByText('"Reboot" selesai.').waitFor({ timeout: 20_000 });
+    const action = await rig.t.db.prisma.instanceAction.findFirstOrThrow({ where: { instanceId: alice.instanceId } });
+    expect(action).toMatchObject({ type: "REBOOT", status: "DONE", userId: alice.user.id });
+    await page.close();
+  });
+
+  it("someone else's VPS is not shown: the page says not found and nothing is queued", async () => {
+    const page = await phone.open(rig.t.baseUrl, launch(alice.user));
+    await page.getByTestId(`vps-${alice.instanceId}`).waitFor();
+    expect(await page.getByTestId(`vps-${bob.instanceId}`).count()).toBe(0);
+    await page.evaluate((id) => (location.hash = `#/vps/${id}`), bob.instanceId);
+    await page.getByText("VPS tidak ditemukan di akunmu.").waitFor();
+    expect(await page.getByTestId("vps-detail").count()).toBe(0);
+    expect(await rig.t.db.prisma.instanceAction.count({ where: { instanceId: bob.instanceId } })).toBe(0);
+    await page.close();
+  });
+
+  it("forged, expired and replayed launches are refused with a message, and open no session", async () => {
+    const before = await rig.t.db.prisma.appSession.count();
+    const forged = await phone.open(rig.t.baseUrl, launch(alice.user, { token: "999:FORGED-token-bbbbbbbbbbbbbbbbbbbbb" }));
+    await forged.getByTestId("auth-refused").waitFor();
+    expect(await forged.getByTestId("auth-refused").textContent()).toContain("tidak sah");
+    const expired = await phone.open(rig.t.baseUrl, launch(alice.user, { authDate: new Date(Date.now() - 3 * 3600_000) }));
+    expect(await expired.getByTestId("auth-refused").textContent()).toContain("sudah lama");
+    expect(await rig.t.db.prisma.appSession.count()).toBe(before);
+
+    const once = launch(alice.user);
+    const first = await phone.open(rig.t.baseUrl, once);
+    await first.getByTestId(`vps-${alice.instanceId}`).waitFor();
+    const replay = await phone.open(rig.t.baseUrl, once);
+    expect(await replay.getByTestId("auth-refused").textContent()).toContain("sudah dipakai");
+    // A reload of the first tab keeps its session (the launch is not spent again).
+    await first.reload();
+    await first.getByTestId(`vps-${alice.instanceId}`).waitFor();
+    expect(await rig.t.db.prisma.appSession.count()).toBe(before + 1);
+    for (const p of [forged, expired, first, replay]) await p.close();
+  });
+
+  it("orders with the invoice PDF, the wallet, and English on request", async () => {
+    const page = await phone.open(rig.t.baseUrl, launch(alice.user));
+    await page.getByRole("link", { name: "Pesanan" }).click();
+    await page.getByText("Aktif", { exact: true }).first().waitFor();
+    await page.getByRole("tab", { name: "Faktur" }).click();
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId(`invoice-${alice.orderId}`).click()]);
+    const file = await download.path();
+    const { readFileSync } = await import("node:fs");
+    expect(readFileSync(file).subarray(0, 5).toString()).toBe("%PDF-");
+    expect(download.suggestedFilename()).toMatch(/^invoice-.+\.pdf$/);
+
+    await page.getByRole("link", { name: "Saldo" }).click();
+    expect(await page.getByTestId("wallet-balance").textContent()).toBe("Rp 0");
+
+    await page.getByRole("link", { name: "Pengaturan" }).click();
+    await page.getByTestId("lang-en").click();
+    await page.getByRole("link", { name: "Orders" }).waitFor();
+    expect((await rig.t.db.prisma.user.findUniqueOrThrow({ where: { id: alice.user.id } })).language).toBe("en");
+    await page.close();
+  });
+});
