@@ -1,5 +1,5 @@
 import type { PrismaClient } from "../../db/client.js";
-import { overdueDeliveries, pendingDueAt, type DeliveryTable, type DueDelivery } from "../../shop/events/attempts.js";
+import { overdueDeliveries, pendingDueAt, postpone, type DeliveryTable, type DueDelivery } from "../../shop/events/attempts.js";
 import type { OutboundJob } from "../../shop/events/record.js";
 import { deliverWebhook, type WebhookDeliveryDeps } from "../../shop/events/webhook-delivery.js";
 import { QueueName, jobId, type Payload, type Queues } from "../queues.js";
@@ -37,6 +37,18 @@ export function outboundProcessor(deps: OutboundDeps) {
       );
     }
     return result;
+  };
+}
+
+/**
+ * An attempt's job failed for good without recording the attempt (it threw each time: the
+ * database was unreachable). Its row still waits for that job's due time, which the sweep would
+ * only queue again under the same, finished job id: the row is given a new due time instead.
+ */
+export function outboundFailureHandler(deps: Pick<OutboundDeps, "prisma">) {
+  return async (payload: Payload<"outbound">, reason: string): Promise<void> => {
+    if (!payload.dueAt) return;
+    await postpone(deps.prisma, TABLE[payload.kind], payload.deliveryId, new Date(payload.dueAt), reason);
   };
 }
 

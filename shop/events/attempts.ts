@@ -46,6 +46,13 @@ export async function pendingDueAt(db: Db, table: DeliveryTable, id: number): Pr
   return rows[0]?.next_attempt_at ?? null;
 }
 
+/** Moves a PENDING delivery still due at `dueAt` to a minute from now (its job for `dueAt` is over), noting why. */
+export async function postpone(db: Db, table: DeliveryTable, id: number, dueAt: Date, reason: string): Promise<void> {
+  await db.$executeRaw`
+    UPDATE ${Prisma.raw(`"${table}"`)} SET next_attempt_at = now() + interval '1 minute', last_error = ${reason.slice(0, 500)}
+    WHERE id = ${id} AND status = 'PENDING' AND next_attempt_at = ${dueAt}::timestamptz`;
+}
+
 /** A PENDING delivery whose attempt is overdue by more than `graceMs` (its job lost, or never queued). */
 export interface DueDelivery {
   kind: "webhook" | "email";

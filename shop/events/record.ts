@@ -44,6 +44,9 @@ export interface CustomerEventInput {
  * Pass the transaction that makes the fact true, so the event exists exactly when the fact does.
  */
 export async function recordCustomerEvent(db: Db, e: CustomerEventInput): Promise<OutboundJob[]> {
+  // Given the client rather than a transaction: the event and its deliveries still go in together
+  // (an event recorded without them would never get them: a second call finds it and stops).
+  if ("$transaction" in db && typeof db.$transaction === "function") return db.$transaction((tx) => recordCustomerEvent(tx, e));
   // createManyAndReturn with skipDuplicates is INSERT … ON CONFLICT DO NOTHING RETURNING: no
   // unique violation to catch (it would abort the caller's transaction).
   const [event] = await db.customerEvent.createManyAndReturn({

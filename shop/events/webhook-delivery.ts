@@ -50,8 +50,14 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, deliveryId: numb
   if (!checked.ok) return finish({ error: `url refused: ${checked.reason}` });
 
   const body = webhookBody(event);
-  await ready();
-  const secret = Buffer.from(open(deps.encryptionKey, endpoint.secretEnc)).toString("utf8");
+  let secret: string;
+  try {
+    await ready();
+    secret = Buffer.from(open(deps.encryptionKey, endpoint.secretEnc)).toString("utf8");
+  } catch {
+    // An attempt like any other (counted, retried, then FAILED), not a job that throws forever.
+    return finish({ error: "cannot open the endpoint's signing secret (DATA_ENCRYPTION_KEY changed?)" });
+  }
   const t = Math.floor(Date.now() / 1000);
   try {
     const res = await (deps.fetch ?? fetch)(checked.url, {

@@ -15,7 +15,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CustomerEventType } from "../../db/client.js";
-import { outboundProcessor, queueOutbound } from "../../jobs/processors/outbound.processor.js";
+import { randomBytes } from "node:crypto";
+import { outboundFailureHandler, outboundProcessor, queueOutbound } from "../../jobs/processors/outbound.processor.js";
 import { QueueName, type Payload } from "../../jobs/queues.js";
 import { recoverJobs } from "../../jobs/recovery.js";
 import { recordCustomerEvent } from "../../shop/events/record.js";
@@ -191,6 +192,32 @@ describe("reseller webhooks", () => {
     expect(receiver.forDelivery(lost[0]!.deliveryId)).toHaveLength(1);
     expect(receiver.forDelivery(retried[0]!.deliveryId)).toHaveLength(2);
     expect(await delivery(retried[0]!.deliveryId)).toMatchObject({ attempts: 2, lastStatus: 200 });
+  });
+
+  it("an endpoint secret that cannot be opened is a failed attempt like any other, never a request", async () => {
+    // Sealed under another DATA_ENCRYPTION_KEY (the key was changed without re-sealing).
+    const { userId } = await resellerWithEndpoint(t.service.prisma, new Uint8Array(randomBytes(32)), receiver.url);
+    const { jobs } = await record(userId, "VPS_ACTIVE");
+    const id = jobs[0]!.deliveryId;
+    await queueOutbound(t.service.queues, jobs);
+    await expect.poll(async () => (await delivery(id)).status, { timeout: 15_000 }).toBe("FAILED");
+    expect(await delivery(id)).toMatchObject({ attempts: RETRY_DELAYS_MS.length + 1, lastStatus: null, lastError: expect.stringMatching(/signing secret/) });
+    expect(receiver.forDelivery(id)).toEqual([]);
+  });
+
+  it("a job that failed for good before recording its attempt gives the row a new due time (the sweep's next job)", async () => {
+    const { userId } = await reseller();
+    const { jobs } = await record(userId, "VPS_ACTIVE");
+    const job = jobs[0]!;
+    // Not queued: as if its job had thrown on every try (database unreachable), then failed for good.
+    await outboundFailureHandler({ prisma: t.service.prisma })({ kind: "webhook", deliveryId: job.deliveryId, dueAt: job.dueAt! }, "connect ECONNREFUSED");
+    const row = await delivery(job.deliveryId);
+    expect(row).toMatchObject({ status: "PENDING", attempts: 0, lastError: "connect ECONNREFUSED" });
+    expect(row.nextAttemptAt.getTime()).toBeGreaterThan(Date.parse(job.dueAt!) + 30_000);
+    // A stale failure (the row moved on since) changes nothing.
+    await outboundFailureHandler({ prisma: t.service.prisma })({ kind: "webhook", deliveryId: job.deliveryId, dueAt: job.dueAt! }, "late");
+    expect((await delivery(job.deliveryId)).lastError).toBe("connect ECONNREFUSED");
+    await t.service.prisma.webhookDelivery.delete({ where: { id: job.deliveryId } });
   });
 
   it("records no webhook for a user without an endpoint or with a disabled one", async () => {
