@@ -4,7 +4,9 @@
  * path and body gets that stored response again, whatever happened in between; the same key with
  * anything else is refused (409), and so is a second request while the first is still running.
  * The claim is one INSERT on the unique (api_key_id, idem_key), so of two concurrent requests
- * exactly one runs. Records are kept 24 hours; after that the key may be used again.
+ * exactly one runs. Records are kept 24 hours; after that the key may be used again. A request
+ * cut off mid-way (the process died) leaves its key "in flight" until then: the caller looks at
+ * GET /orders and, if nothing was placed, retries with a new key.
  */
 import { createHash } from "node:crypto";
 import type { Prisma, PrismaClient } from "../../db/client.js";
@@ -47,6 +49,9 @@ export async function claimIdempotencyKey(
   input: { apiKeyId: number; idemKey: string; method: string; path: string; requestHash: string; now?: Date },
 ): Promise<IdempotencyClaim> {
   const now = input.now ?? new Date();
+  // This key's records past their 24 hours go first (one indexed delete): the table holds at most
+  // a day of each key's POSTs without a sweeping job.
+  await prisma.apiIdempotency.deleteMany({ where: { apiKeyId: input.apiKeyId, createdAt: { lt: new Date(now.getTime() - IDEMPOTENCY_TTL_MS) } } });
   for (let attempt = 0; attempt < 3; attempt++) {
     const inserted = await prisma.$queryRaw<{ id: number }[]>`
       INSERT INTO api_idempotency (api_key_id, idem_key, method, path, request_hash, created_at)
@@ -78,10 +83,4 @@ export async function finishIdempotencyKey(prisma: PrismaClient, recordId: numbe
  */
 export async function releaseIdempotencyKey(prisma: PrismaClient, recordId: number): Promise<void> {
   await prisma.apiIdempotency.deleteMany({ where: { id: recordId, statusCode: null } });
-}
-
-/** Removes records past their 24 hours (called by whoever sweeps; a stale one is also replaced on use). */
-export async function purgeIdempotencyKeys(prisma: PrismaClient, now = new Date()): Promise<number> {
-  const { count } = await prisma.apiIdempotency.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - IDEMPOTENCY_TTL_MS) } } });
-  return count;
 }

@@ -16,7 +16,7 @@ export const API_BASE_PATH = "/api/v1";
 const DESCRIPTION = [
   "The reseller API of the shop: the catalog at your prices, orders paid from your wallet, your VPS and their actions, invoices, and signed webhooks.",
   "Authenticate with `Authorization: Bearer vsk_…` (keys are made in the chat: /apikeys). A missing, malformed, unknown, forged or revoked key gets 401 with `error` saying which; a key without the route's scope gets 403; over the key's rate, 429 with `Retry-After`.",
-  "Every POST needs an `Idempotency-Key` header: the same key with the same body returns the first answer again (header `Idempotent-Replayed: true`); the same key with another body, or while the first request runs, is 409. Keys are kept 24 hours.",
+  "Every POST needs an `Idempotency-Key` header: the same key with the same body returns the first answer again (header `Idempotent-Replayed: true`); the same key with another body, or while the first request runs, is 409. Keys are kept 24 hours; a request cut off before it answered (a network or server failure) keeps its key busy until then, so look at GET /orders before retrying such an order with a new key.",
   "Errors are JSON `{error, message}`. Money is integer rupiah.",
 ].join("\n\n");
 
