@@ -1,7 +1,7 @@
 /**
  * The staff pages in a real headless Chromium (Debian's) against the running service: the owner's
  * orders table at phone size in Telegram's light and dark themes (screenshots in
- * test-output/miniapp/), the table's filter, an order's timeline, a price typed into the
+ * test-output/miniapp/), the table's filter, an order's timeline and a retry from its card, a price typed into the
  * plans × durations editor saved and audited, the charts drawn; a customer gets no staff pages.
  */
 import path from "node:path";
@@ -98,6 +98,16 @@ describe("staff pages in Chromium", () => {
     expect(await timeline.locator("li").count()).toBe(4);
     expect(await timeline.textContent()).toContain("region sgp1 out of capacity");
     expect(page.url()).toContain(`#/staff/orders/${failedRef}`);
+
+    // Retry from the card, with the confirmation: the status timeline gains the owner's change.
+    await page.getByTestId("order-retry").click();
+    await page.getByTestId("confirm").click();
+    const prisma = rig.t.db.prisma;
+    const order = await prisma.order.findUniqueOrThrow({ where: { reference: failedRef } });
+    await expect.poll(() => prisma.auditLog.count({ where: { action: "provisioning.retry", targetId: String(order.id) } }), { timeout: 10_000 }).toBe(1);
+    const retried = await prisma.orderStatusHistory.findFirstOrThrow({ where: { orderId: order.id, fromStatus: "PROVISIONING_FAILED", toStatus: "PROVISIONING" } });
+    expect(retried).toMatchObject({ actorType: "OWNER" });
+    await expect.poll(() => timeline.locator("li").count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
     await page.close();
   });
 

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { PrismaClient } from "../../../db/client.js";
 import type { Queues } from "../../../jobs/queues.js";
+import type { CloudProviders } from "../../../shop/cloud/providers.js";
 import { catalogApi } from "./catalog.js";
 import { couponsApi } from "./coupons.js";
 import { customersApi } from "./customers.js";
@@ -11,7 +12,8 @@ import { statsApi } from "./stats.js";
 
 export interface StaffApiDeps {
   prisma: PrismaClient;
-  queues: Pick<Queues, "enqueue">;
+  queues: Queues;
+  providers: CloudProviders;
 }
 
 /**

@@ -1,19 +1,25 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { PrismaClient } from "../../../db/client.js";
+import { orderDecided } from "../../../bot/features/pending-cards.js";
 import { jobId, QueueName, type Queues } from "../../../jobs/queues.js";
-import { addOrderNote, cancelOrder } from "../../../shop/orders/console/actions.js";
+import type { CloudProviders } from "../../../shop/cloud/providers.js";
+import { formatIdr } from "../../../shop/money.js";
+import { addOrderNote, cancelOrder, refundOrderToWallet } from "../../../shop/orders/console/actions.js";
 import { loadOrderCard } from "../../../shop/orders/console/card.js";
 import { orderHistory, orderPayments } from "../../../shop/orders/console/drill.js";
 import { CONSOLE_PROVIDERS, CONSOLE_STATUSES, jakartaDay, parseOrderFilter, type OrderFilter } from "../../../shop/orders/console/filters.js";
 import { searchOrders } from "../../../shop/orders/console/search.js";
+import { retryProvisioning } from "../../../shop/provisioning/staff-actions.js";
 import { appError, idParam, jsonBody } from "../reply.js";
 import { actorFor, requirePermission, type StaffEnv } from "./guard.js";
 
 export interface OrdersApiDeps {
   prisma: PrismaClient;
-  /** Where the customer's "your order was cancelled" message is queued, as the bot's console does. */
-  queues: Pick<Queues, "enqueue">;
+  /** Where the customer's notices, the retried provisioning job and the staff cards' edits are queued, as from the bot's console. */
+  queues: Queues;
+  /** A refunded failed order's server is deleted at its provider. */
+  providers: CloudProviders;
 }
 
 /** Rows per page of the orders table (a phone shows about this many without scrolling far). */
@@ -54,7 +60,7 @@ export function filterFromQuery(query: Record<string, string | undefined>): Filt
 const reasonBody = z.object({ reason: z.string().trim().min(3).max(500) });
 const noteBody = z.object({ note: z.string().trim().min(1).max(300) });
 
-/** The orders table, an order's card with its timeline, and the card's note and cancel actions. */
+/** The orders table, an order's card with its timeline, and the card's actions (note, cancel, retry, refund). */
 export function ordersApi(deps: OrdersApiDeps) {
   const app = new Hono<StaffEnv>();
 
@@ -98,6 +104,32 @@ export function ordersApi(deps: OrdersApiDeps) {
       { jobId: jobId("oc-cancelled", orderId) },
     );
     return c.json({ ok: true, reference: done.reference });
+  });
+
+  // Provisioning again after a failure (or a stall), as the card's 🔁 button: the staff cards of
+  // the failure say who decided, and the job id is the retry's audit row (a new one per retry).
+  app.post("/:id/retry", requirePermission("provisioning.retry"), async (c) => {
+    const orderId = idParam(c.req.param("id"));
+    if (!orderId) return appError(c, 404, "not_found", "No such order.");
+    const staff = actorFor(c, "provisioning.retry");
+    const done = await retryProvisioning(deps, orderId, staff);
+    if (!done.ok) return appError(c, done.why === "order not found" ? 404 : 409, "refused", done.why);
+    await orderDecided(deps, done.orderId, "retried", { userId: staff.userId, name: c.get("appUser").firstName });
+    const queued = await deps.queues.enqueue(QueueName.Provisioning, { orderId: done.orderId }, { jobId: jobId("provision", done.orderId, "retry", done.retryId ?? done.attempt ?? 1) });
+    return c.json({ ok: true, reference: done.reference, attempt: done.attempt ?? 1, queued: queued !== undefined });
+  });
+
+  // Money back to the wallet (a failed order, or money of it held in review), as the card's refund button.
+  app.post("/:id/refund", requirePermission("orders.refund"), async (c) => {
+    const orderId = idParam(c.req.param("id"));
+    if (!orderId) return appError(c, 404, "not_found", "No such order.");
+    const staff = actorFor(c, "orders.refund");
+    const done = await refundOrderToWallet(deps, { orderId, staff });
+    if (!done.ok) return appError(c, done.why === "order not found" ? 404 : 409, "refused", done.why);
+    if (done.how === "failed-order") await orderDecided(deps, orderId, "refunded", { userId: staff.userId, name: c.get("appUser").firstName });
+    const amount = formatIdr(done.amountIdr);
+    await deps.queues.enqueue(QueueName.Notifications, { chatId: done.chatId, key: "notify-refunded", params: { reference: done.reference, amount } }, { jobId: jobId("refunded", orderId) });
+    return c.json({ ok: true, reference: done.reference, amountIdr: done.amountIdr });
   });
 
   return app;

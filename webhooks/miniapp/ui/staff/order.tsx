@@ -14,6 +14,8 @@ export function OrderPage({ reference }: { reference: string }) {
 function OrderCard({ detail, reload }: { detail: OrderDetail; reload: () => void }) {
   const { order } = detail;
   const mayManage = useCan("orders.manage");
+  const mayRetry = useCan("provisioning.retry");
+  const mayRefund = useCan("orders.refund");
   const customer = order.user.username ? `@${order.user.username}` : (order.user.firstName ?? order.user.telegramId);
   return (
     <>
@@ -99,6 +101,8 @@ function OrderCard({ detail, reload }: { detail: OrderDetail; reload: () => void
         {mayManage && <NoteForm orderId={order.id} done={reload} />}
       </Section>
 
+      {mayRetry && detail.offers.retry && <ActionButton orderId={order.id} action="retry" title={t("ord.retry-title", { reference: order.reference })} text={t("ord.retry-text")} label={t("ord.retry")} done={reload} />}
+      {mayRefund && detail.offers.refund && <ActionButton orderId={order.id} action="refund" title={t("ord.refund-title", { reference: order.reference })} text={t("ord.refund-text")} label={t("ord.refund")} done={reload} />}
       {mayManage && detail.offers.cancel && <CancelForm orderId={order.id} reference={order.reference} done={reload} />}
       <p class="muted small">{t("ord.in-chat", { reference: order.reference })}</p>
     </>
@@ -163,5 +167,33 @@ function CancelForm({ orderId, reference, done }: { orderId: number; reference: 
       {error && <ErrorBox error={error} />}
       {asking && <Confirm title={t("ord.cancel-title", { reference })} text={t("ord.cancel-text")} busy={busy} onCancel={() => setAsking(false)} onConfirm={confirm} />}
     </Section>
+  );
+}
+
+/** One of the card's actions behind a confirmation (retry provisioning, refund to the wallet); the answer reloads the card. */
+function ActionButton(props: { orderId: number; action: "retry" | "refund"; title: string; text: string; label: string; done: () => void }) {
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const confirm = async () => {
+    setBusy(true);
+    try {
+      await api(`/staff/orders/${props.orderId}/${props.action}`, { method: "POST" });
+      props.done();
+    } catch (err) {
+      setError(err as ApiError);
+    } finally {
+      setBusy(false);
+      setAsking(false);
+    }
+  };
+  return (
+    <div class="section">
+      <button class="btn secondary" onClick={() => setAsking(true)} data-testid={`order-${props.action}`}>
+        {props.label}
+      </button>
+      {error && <ErrorBox error={error} />}
+      {asking && <Confirm title={props.title} text={props.text} busy={busy} onCancel={() => setAsking(false)} onConfirm={confirm} />}
+    </div>
   );
 }

@@ -43,7 +43,7 @@ export interface OrderDetail {
     createdInstance: { id: number; status: string; ipv4: string | null; label: string } | null;
   };
   notes: Array<{ text: string; by: string; at: string }>;
-  offers: { cancel: boolean };
+  offers: { cancel: boolean; refund: boolean; retry: boolean };
   timeline: Array<{ at: string; from: string | null; to: string; actor: string; reason: string | null }>;
   payments: Array<{ id: number; gateway: string; method: string | null; status: string; totalIdr: number; receivedIdr: number | null; createdAt: string; callbacks: unknown[] }>;
 }
