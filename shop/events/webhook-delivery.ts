@@ -1,6 +1,6 @@
 /**
  * One attempt at a reseller webhook: POST the event as JSON, signed with the endpoint's secret,
- * with a hard timeout; any 2xx is delivered, anything else (another status, a timeout, a refused
+ * with a hard timeout (http-post.ts); any 2xx is delivered, anything else (another status, a timeout, a refused
  * connection, a URL that now points at a private host) is recorded on the delivery row and
  * retried on the schedule of attempts.ts until it runs out.
  */
@@ -9,6 +9,7 @@ import { open, ready } from "../crypto/secretbox.js";
 import { claimDelivery, nextAttemptAt, RETRY_DELAYS_MS } from "./attempts.js";
 import { EVENT_WIRE_TYPES } from "./record.js";
 import { SIGNATURE_HEADER, signWebhook } from "./signature.js";
+import { postOnce } from "./http-post.js";
 import { checkWebhookUrl, type Resolve, type WebhookUrlPolicy } from "./webhook-url.js";
 
 export interface WebhookDeliveryDeps {
@@ -16,8 +17,7 @@ export interface WebhookDeliveryDeps {
   encryptionKey: Uint8Array;
   policy: WebhookUrlPolicy;
   resolve?: Resolve;
-  fetch?: typeof fetch;
-  /** Per request, headers and body included (default 10 s). */
+  /** Per request: connect, send, and the answer's headers (default 10 s). */
   timeoutMs?: number;
   /** Waits between attempts (default RETRY_DELAYS_MS); tests shorten them. */
   retryDelaysMs?: readonly number[];
@@ -60,9 +60,9 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, deliveryId: numb
   }
   const t = Math.floor(Date.now() / 1000);
   try {
-    const res = await (deps.fetch ?? fetch)(checked.url, {
-      method: "POST",
-      headers: {
+    const status = await postOnce(
+      checked.url,
+      {
         "Content-Type": "application/json",
         "User-Agent": "vps-shop-webhooks/1",
         "X-Shop-Event": EVENT_WIRE_TYPES[event.type],
@@ -70,24 +70,15 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, deliveryId: numb
         [SIGNATURE_HEADER]: signWebhook(secret, body, t),
       },
       body,
-      // A redirect is not followed: it could lead to a host the URL check refused.
-      redirect: "manual",
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    // The receiver's answer is not read past its status: only 2xx matters.
-    await res.body?.cancel().catch(() => undefined);
-    if (res.status >= 200 && res.status < 300) return finish({ status: res.status, delivered: true });
-    return finish({ status: res.status, error: `HTTP ${res.status}` });
+      { timeoutMs, allowPrivate: deps.policy.allowPrivate },
+    );
+    if (status >= 200 && status < 300) return finish({ status, delivered: true });
+    return finish({ status, error: `HTTP ${status}` });
   } catch (err) {
-    return finish({ error: requestError(err, timeoutMs) });
+    const code = (err as { code?: string }).code;
+    const message = err instanceof Error ? err.message : String(err);
+    return finish({ error: code && !message.includes(code) ? `${code}: ${message}` : message });
   }
-}
-
-function requestError(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) return `timeout after ${timeoutMs} ms`;
-  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : undefined;
-  const code = (cause as { code?: string } | undefined)?.code;
-  return (code ? `${code}: ` : "") + (cause?.message ?? (err instanceof Error ? err.message : String(err)));
 }
 
 /** Writes the attempt on the row while the claim still holds: delivered, retry later, or FAILED. */
