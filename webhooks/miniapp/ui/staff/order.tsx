@@ -138,62 +138,54 @@ function NoteForm({ orderId, done }: { orderId: number; done: () => void }) {
   );
 }
 
-function CancelForm({ orderId, reference, done }: { orderId: number; reference: string; done: () => void }) {
-  const [reason, setReason] = useState("");
+/** A POST from the card behind a confirmation: asking → busy → reloaded, or the server's refusal shown. */
+function useConfirmed(path: string, done: () => void) {
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
-  const confirm = async () => {
+  const confirm = async (body?: unknown) => {
     setBusy(true);
     try {
-      await api(`/staff/orders/${orderId}/cancel`, { method: "POST", body: { reason } });
-      setAsking(false);
+      await api(path, { method: "POST", ...(body !== undefined ? { body } : {}) });
+      setError(null);
       done();
     } catch (err) {
       setError(err as ApiError);
-      setAsking(false);
     } finally {
       setBusy(false);
+      setAsking(false);
     }
   };
+  return { asking, ask: () => setAsking(true), dismiss: () => setAsking(false), busy, error, confirm };
+}
+
+function CancelForm({ orderId, reference, done }: { orderId: number; reference: string; done: () => void }) {
+  const [reason, setReason] = useState("");
+  const action = useConfirmed(`/staff/orders/${orderId}/cancel`, done);
   return (
     <Section title={t("ord.cancel")}>
       <div class="row">
         <input class="grow" value={reason} maxLength={500} placeholder={t("ord.cancel-reason")} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
-        <button class="btn danger small" disabled={reason.trim().length < 3} onClick={() => setAsking(true)}>
+        <button class="btn danger small" disabled={reason.trim().length < 3} onClick={action.ask}>
           {t("ord.cancel")}
         </button>
       </div>
-      {error && <ErrorBox error={error} />}
-      {asking && <Confirm title={t("ord.cancel-title", { reference })} text={t("ord.cancel-text")} busy={busy} onCancel={() => setAsking(false)} onConfirm={confirm} />}
+      {action.error && <ErrorBox error={action.error} />}
+      {action.asking && <Confirm title={t("ord.cancel-title", { reference })} text={t("ord.cancel-text")} busy={action.busy} onCancel={action.dismiss} onConfirm={() => void action.confirm({ reason })} />}
     </Section>
   );
 }
 
 /** One of the card's actions behind a confirmation (retry provisioning, refund to the wallet); the answer reloads the card. */
 function ActionButton(props: { orderId: number; action: "retry" | "refund"; title: string; text: string; label: string; done: () => void }) {
-  const [asking, setAsking] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const confirm = async () => {
-    setBusy(true);
-    try {
-      await api(`/staff/orders/${props.orderId}/${props.action}`, { method: "POST" });
-      props.done();
-    } catch (err) {
-      setError(err as ApiError);
-    } finally {
-      setBusy(false);
-      setAsking(false);
-    }
-  };
+  const action = useConfirmed(`/staff/orders/${props.orderId}/${props.action}`, props.done);
   return (
     <div class="section">
-      <button class="btn secondary" onClick={() => setAsking(true)} data-testid={`order-${props.action}`}>
+      <button class="btn secondary" onClick={action.ask} data-testid={`order-${props.action}`}>
         {props.label}
       </button>
-      {error && <ErrorBox error={error} />}
-      {asking && <Confirm title={props.title} text={props.text} busy={busy} onCancel={() => setAsking(false)} onConfirm={confirm} />}
+      {action.error && <ErrorBox error={action.error} />}
+      {action.asking && <Confirm title={props.title} text={props.text} busy={action.busy} onCancel={action.dismiss} onConfirm={() => void action.confirm()} />}
     </div>
   );
 }
