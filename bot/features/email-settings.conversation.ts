@@ -46,6 +46,8 @@ export function emailConversation(deps: BotDeps) {
 
     /** Says how a code request went; true when a code is on its way (or a recent one still works). */
     const report = async (to: ConvContext, sent: CodeRequest, email = ""): Promise<boolean> => {
+      // The customer is told plainly; the owner finds the mail server's answer in the log.
+      if (sent.status === "send_failed") await conversation.external(() => deps.logger.warn({ userId: user.id, smtpError: sent.error }, "confirmation code email not sent"));
       const text: Record<CodeRequest["status"], () => string> = {
         sent: () => t("email-code-sent", { email: escapeHtml(email), minutes: Math.round(CODE_TTL_MS / 60_000) }),
         disabled: () => t("email-disabled"),
