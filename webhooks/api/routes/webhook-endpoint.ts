@@ -4,8 +4,11 @@ import type { ApiDeps } from "../deps.js";
 import { apiError, keyedRoute, type ApiEnv } from "../guards.js";
 import { COMMON_ERRORS, DeliveryListSchema, errorResponse, IdempotencyHeaders, json, PageQuery, POST_ERRORS, WebhookEndpointBody, WebhookEndpointSchema } from "../schemas.js";
 
-const SIGNING =
-  "Events are POSTed as JSON `{id, type, created_at, data}` with `X-Shop-Event`, `X-Shop-Delivery` and `X-Shop-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>`; answer 2xx. Failed deliveries are retried with backoff.";
+const SIGNING = [
+  "Events (`order.paid`, `vps.active`, `vps.provision_failed`, `vps.expiring`, `vps.action_done`) are POSTed as JSON `{id, type, created_at, data}`; `data` carries ids, the order reference and client label, never a password.",
+  "Headers: `X-Shop-Event`, `X-Shop-Delivery` and `X-Shop-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>`: compute the HMAC over the raw body as received, compare in constant time, and refuse a `t` more than 5 minutes away.",
+  "Answer 2xx; anything else (or no answer within the timeout, 10 s by default) is retried after 10 s, 1 min, 5 min, 30 min, 2 h and 6 h, and every attempt shows in GET /webhook-deliveries.",
+].join(" ");
 
 const getRoute = keyedRoute("read", {
   operationId: "getWebhookEndpoint",
