@@ -1,6 +1,7 @@
 import type { I18nFlavor } from "@grammyjs/i18n";
 import { InlineKeyboard } from "grammy";
 import type { BotContext } from "../context.js";
+import { miniAppUrl } from "../miniapp-button.js";
 
 /**
  * Main-menu entries in display order. Features add their entry here when they
@@ -16,13 +17,18 @@ const ENTRIES: Array<{ key: string; data: string }> = [
   { key: "menu-help", data: "menu:help" },
 ];
 
-/** Builds the main menu in the user's language, two buttons per row. */
-export function mainMenuKeyboard(ctx: Pick<I18nFlavor, "t">): InlineKeyboard {
+/**
+ * Builds the main menu in the user's language, two buttons per row, and (with PUBLIC_BASE_URL)
+ * an "Open app" button that opens the Mini App. A context without `deps` (a conversation's) gets no app button.
+ */
+export function mainMenuKeyboard(ctx: Pick<I18nFlavor, "t"> & { deps?: { config: { telegram: { publicBaseUrl?: string } } } }): InlineKeyboard {
   const kb = new InlineKeyboard();
   ENTRIES.forEach((entry, i) => {
     kb.text(ctx.t(entry.key), entry.data);
     if (i % 2 === 1) kb.row();
   });
+  const app = miniAppUrl(ctx.deps?.config.telegram.publicBaseUrl);
+  if (app) kb.row().webApp(ctx.t("menu-open-app"), app);
   return kb;
 }
 
