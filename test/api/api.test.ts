@@ -58,9 +58,11 @@ describe("keys", () => {
   });
 
   it("403 for a key without the route's scope, and for an owner who lost the reseller tier", async () => {
-    const { token, user } = await resellerWithKey(t.service.prisma, 7_100_002, { scopes: ["read"], balanceIdr: 1_000_000 });
+    const { token, user, keyId } = await resellerWithKey(t.service.prisma, 7_100_002, { scopes: ["read"], balanceIdr: 1_000_000 });
     const res = await call(api, token, "POST", "/orders", { body: order(), idempotencyKey: randomUUID() });
     expect(res).toMatchObject({ status: 403, body: { error: "missing_scope" } });
+    // Refused before doing anything: the Idempotency-Key keeps no answer.
+    expect(await t.service.prisma.apiIdempotency.count({ where: { apiKeyId: keyId } })).toBe(0);
     expect(String(res.body.message)).toContain('"order"');
     expect(await t.service.prisma.order.count({ where: { userId: user.id } })).toBe(0);
     await t.service.prisma.user.update({ where: { id: user.id }, data: { resellerTierId: null } });

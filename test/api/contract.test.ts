@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoCatalog } from "../../db/seed.js";
-import { API_BASE_PATH, apiRoutes, type ApiDeps } from "../../webhooks/api/app.js";
+import { API_BASE_PATH, buildApi, type ApiDeps } from "../../webhooks/api/app.js";
 import { startTestService, type TestService } from "../support/service.js";
 import { operations, validate, type OpenApiDoc } from "./openapi-client.js";
 import { resellerWithKey } from "./support.js";
@@ -71,7 +71,7 @@ describe("document ↔ routes", () => {
   });
 
   it("every route the API app mounts is in the document", () => {
-    const app = apiRoutes({ settings: { queuePrefix: "contract" } } as unknown as ApiDeps);
+    const app = buildApi({ settings: { queuePrefix: "contract" } } as unknown as ApiDeps);
     const documented = new Set(operations(doc).map(({ method, path }) => `${method.toUpperCase()} ${path}`));
     const mounted = new Set(
       app.routes

@@ -57,8 +57,8 @@ export function requireScope(scope: ApiScope): MiddlewareHandler<ApiEnv> {
 /**
  * Idempotency-Key on POST: the first request runs and its response is stored; the same key and
  * body replays it (header `Idempotent-Replayed: true`); another body, or the first still
- * running, is a 409. A request refused for its body (400) stores nothing, so it may be fixed
- * and sent again with the same key.
+ * running, is a 409. A request refused before it did anything (its body, 400; the key's scope,
+ * 403) stores nothing, so it may be fixed and sent again with the same key.
  */
 export function idempotent(prisma: PrismaClient): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
@@ -88,7 +88,7 @@ export function idempotent(prisma: PrismaClient): MiddlewareHandler<ApiEnv> {
     }
     // A 5xx is stored like any answer (as Stripe does): the request may have done its work before
     // failing, so running it again under the same key could place a second order.
-    if (c.res.status === 400) {
+    if (c.res.status === 400 || c.res.status === 403) {
       await releaseIdempotencyKey(prisma, claim.recordId);
       return;
     }

@@ -89,8 +89,10 @@ export function orderRoutes(deps: ApiDeps): OpenAPIHono<ApiEnv> {
         result.reason === "insufficient_balance" ? `${message}: balance ${result.balanceIdr}, needed ${result.neededIdr}`
         : result.reason === "price_changed" ? `${message}: each VPS costs ${result.unitPriceIdr} now`
         : message;
+      // The chat's order limit counts per minute: the next minute has room again.
+      const retry = result.reason === "rate_limited" ? { "retry-after": String(60 - new Date().getUTCSeconds()) } : undefined;
       // (`as 422`: a union of statuses defeats the per-status typing of the route's answers.)
-      return apiError(c, status as 422, result.reason, detail);
+      return apiError(c, status as 422, result.reason, detail, retry);
     }
     // After the commit, one settlement per order, exactly as the chat's "pay all from balance".
     for (const order of result.orders) await dispatchSettlement(deps.queues, { result: "paid", orderId: order.id, paymentId: order.paymentId });
