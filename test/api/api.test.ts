@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resellerPrice, seedDemoCatalog } from "../../db/seed.js";
 import { revokeApiKey } from "../../shop/api/keys.js";
+import { setMaintenance } from "../../shop/maintenance/index.js";
 import { walletBalance } from "../../shop/wallet/ledger.js";
 import { startTestService, type TestService } from "../support/service.js";
 import { call, resellerWithKey } from "./support.js";
@@ -67,6 +68,20 @@ describe("keys", () => {
     expect(await t.service.prisma.order.count({ where: { userId: user.id } })).toBe(0);
     await t.service.prisma.user.update({ where: { id: user.id }, data: { resellerTierId: null } });
     expect(await call(api, token, "GET", "/orders")).toMatchObject({ status: 403, body: { error: "not_a_reseller" } });
+  });
+
+  it("403 for a banned owner; during maintenance writes get 503 and reads still work", async () => {
+    const { token, user } = await resellerWithKey(t.service.prisma, 7_100_004, { balanceIdr: 1_000_000 });
+    await setMaintenance(t.service.prisma, { on: true, message: "upgrade", actor: {} });
+    try {
+      expect(await call(api, token, "POST", "/orders", { body: order(), idempotencyKey: randomUUID() })).toMatchObject({ status: 503, body: { error: "maintenance" } });
+      expect((await call(api, token, "GET", "/orders")).status).toBe(200);
+    } finally {
+      await setMaintenance(t.service.prisma, { on: false, actor: {} });
+    }
+    expect(await t.service.prisma.order.count({ where: { userId: user.id } })).toBe(0);
+    await t.service.prisma.user.update({ where: { id: user.id }, data: { bannedAt: new Date(), banReason: "test" } });
+    expect(await call(api, token, "GET", "/orders")).toMatchObject({ status: 403, body: { error: "account_banned" } });
   });
 
   it("429 with Retry-After past the key's requests per minute", async () => {
