@@ -15,11 +15,20 @@ const sha256 = (text: string): string => createHash("sha256").update(text).diges
 
 export type OpenedSession = { ok: true; token: string; sessionId: number; expiresAt: Date } | { ok: false; reason: "replayed" };
 
-/** Opens the session of one verified launch; the same launch a second time is `replayed`. */
-export async function openSession(prisma: PrismaClient, input: { userId: number; initHash: string; now?: Date; ttlMs?: number }): Promise<OpenedSession> {
+/**
+ * Opens the session of one verified launch; the same launch a second time is `replayed`. The
+ * user's sessions that ended long ago are dropped on the way: a row is only needed while its
+ * launch could still be presented (`replayWindowMs`, the initData freshness window), and never less than a day.
+ */
+export async function openSession(
+  prisma: PrismaClient,
+  input: { userId: number; initHash: string; replayWindowMs: number; now?: Date; ttlMs?: number },
+): Promise<OpenedSession> {
   const now = input.now ?? new Date();
   const token = randomBytes(32).toString("base64url");
   const expiresAt = new Date(now.getTime() + (input.ttlMs ?? SESSION_TTL_MS));
+  const keepSince = new Date(now.getTime() - Math.max(input.replayWindowMs, 24 * 60 * 60_000));
+  await prisma.appSession.deleteMany({ where: { userId: input.userId, expiresAt: { lt: keepSince }, createdAt: { lt: keepSince } } });
   try {
     const row = await prisma.appSession.create({
       data: { tokenHash: sha256(token), userId: input.userId, initHash: sha256(input.initHash), createdAt: now, expiresAt },

@@ -72,7 +72,11 @@ describe("the session", () => {
     const token = await rig.tokenFor(user);
     expect((await rig.call(token, "/session", { method: "DELETE" })).status).toBe(204);
     expect((await rig.call(token, "/me")).status).toBe(401);
+    // Sessions that ended long ago (their launches long expired) are dropped when the user opens a new one.
+    const old = new Date(Date.now() - 3 * 86_400_000);
+    await rig.t.db.prisma.appSession.create({ data: { tokenHash: "f".repeat(64), initHash: "e".repeat(64), userId: user.id, createdAt: old, expiresAt: new Date(old.getTime() + 3600_000) } });
     const second = await rig.tokenFor(user);
+    expect(await rig.t.db.prisma.appSession.count({ where: { userId: user.id, initHash: "e".repeat(64) } })).toBe(0);
     await rig.t.db.prisma.appSession.updateMany({ where: { userId: user.id, revokedAt: null }, data: { expiresAt: new Date(Date.now() - 1000) } });
     expect((await rig.call(second, "/me")).status).toBe(401);
   });

@@ -76,7 +76,7 @@ export function sessionRoutes(deps: MiniAppAuthDeps): Hono<AppEnv> {
     }
     const user = await deps.users.fresh(verified.user);
     if (user.blocked) return refused(c, user);
-    const opened = await openSession(deps.prisma, { userId: user.id, initHash: verified.hash });
+    const opened = await openSession(deps.prisma, { userId: user.id, initHash: verified.hash, replayWindowMs: deps.initDataMaxAgeS * 1000 });
     if (!opened.ok) return appError(c, 401, REFUSALS.replayed.error, REFUSALS.replayed.message);
     return c.json({ token: opened.token, expiresAt: opened.expiresAt.toISOString(), user: publicUser(user) }, 201);
   });

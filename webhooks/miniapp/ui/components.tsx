@@ -79,3 +79,21 @@ export const Row = ({ label, children }: { label: string; children: ComponentChi
     <span>{children}</span>
   </div>
 );
+
+/** Previous / next for a paged list; `page` counts from 0. Nothing when everything fits on one page. */
+export function Pager({ page, pages, onPage }: { page: number; pages: number; onPage: (p: number) => void }) {
+  if (pages <= 1) return null;
+  return (
+    <div class="row spread pager">
+      <button class="btn secondary small" disabled={page === 0} onClick={() => onPage(page - 1)} aria-label="‹">
+        ‹
+      </button>
+      <span class="muted small">
+        {page + 1} / {pages}
+      </span>
+      <button class="btn secondary small" disabled={page + 1 >= pages} onClick={() => onPage(page + 1)} aria-label="›">
+        ›
+      </button>
+    </div>
+  );
+}

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { api, ApiError } from "../api";
-import { ErrorBox, Loaded, useApi } from "../components";
+import type { ComponentChildren } from "preact";
+import { ErrorBox, Loaded, Pager, useApi } from "../components";
 import { date, idr, t } from "../i18n";
 import { webApp } from "../telegram";
 
@@ -46,6 +47,22 @@ async function download(invoice: InvoiceItem): Promise<void> {
   a.remove();
 }
 
+/** One order (or invoice) in a list: reference and amount, then a line of details and `children` on its right. */
+function OrderLine({ reference, totalIdr, meta, children }: { reference: string; totalIdr: number; meta: string; children: ComponentChildren }) {
+  return (
+    <li class="card list-item">
+      <div class="row spread">
+        <strong>{reference}</strong>
+        <span>{idr(totalIdr)}</span>
+      </div>
+      <div class="row spread">
+        <span class="muted small">{meta}</span>
+        {children}
+      </div>
+    </li>
+  );
+}
+
 function Invoices() {
   const [page, setPage] = useState(0);
   const result = useApi<Page<InvoiceItem>>(`/invoices?page=${page}`);
@@ -60,44 +77,18 @@ function Invoices() {
           ) : (
             <ul class="list">
               {data.items.map((i) => (
-                <li key={i.orderId} class="card list-item">
-                  <div class="row spread">
-                    <strong>{i.reference}</strong>
-                    <span>{idr(i.totalIdr)}</span>
-                  </div>
-                  <div class="row spread">
-                    <span class="muted small">
-                      {[i.clientLabel, i.planName].filter(Boolean).join(" · ")} · {date(i.paidAt)}
-                    </span>
-                    <button class="btn small" data-testid={`invoice-${i.orderId}`} onClick={() => download(i).catch((err: unknown) => setError(err instanceof ApiError ? err : new ApiError(0, "error", String(err))))}>
-                      {t("orders.download")}
-                    </button>
-                  </div>
-                </li>
+                <OrderLine key={i.orderId} reference={i.reference} totalIdr={i.totalIdr} meta={`${[i.clientLabel, i.planName].filter(Boolean).join(" · ")} · ${date(i.paidAt)}`}>
+                  <button class="btn small" data-testid={`invoice-${i.orderId}`} onClick={() => download(i).catch((err: unknown) => setError(err instanceof ApiError ? err : new ApiError(0, "error", String(err))))}>
+                    {t("orders.download")}
+                  </button>
+                </OrderLine>
               ))}
             </ul>
           )}
-          <Pager page={page} total={data.total} size={data.pageSize} onPage={setPage} />
+          <Pager page={page} pages={Math.ceil(data.total / data.pageSize)} onPage={setPage} />
         </>
       )}
     </Loaded>
-  );
-}
-
-function Pager({ page, total, size, onPage }: { page: number; total: number; size: number; onPage: (p: number) => void }) {
-  if (total <= size) return null;
-  return (
-    <div class="row spread pager">
-      <button class="btn secondary small" disabled={page === 0} onClick={() => onPage(page - 1)}>
-        ‹
-      </button>
-      <span class="muted small">
-        {page + 1} / {Math.ceil(total / size)}
-      </span>
-      <button class="btn secondary small" disabled={(page + 1) * size >= total} onClick={() => onPage(page + 1)}>
-        ›
-      </button>
-    </div>
   );
 }
 
@@ -113,22 +104,13 @@ function Orders() {
           ) : (
             <ul class="list">
               {data.items.map((o) => (
-                <li key={o.id} class="card list-item">
-                  <div class="row spread">
-                    <strong>{o.reference}</strong>
-                    <span>{idr(o.totalIdr)}</span>
-                  </div>
-                  <div class="row spread">
-                    <span class="muted small">
-                      {[o.clientLabel, o.planName].filter(Boolean).join(" · ") || "—"} · {date(o.createdAt)}
-                    </span>
-                    <span class="badge">{t(`order.${o.status}`)}</span>
-                  </div>
-                </li>
+                <OrderLine key={o.id} reference={o.reference} totalIdr={o.totalIdr} meta={`${[o.clientLabel, o.planName].filter(Boolean).join(" · ") || "—"} · ${date(o.createdAt)}`}>
+                  <span class="badge">{t(`order.${o.status}`)}</span>
+                </OrderLine>
               ))}
             </ul>
           )}
-          <Pager page={page} total={data.total} size={data.pageSize} onPage={setPage} />
+          <Pager page={page} pages={Math.ceil(data.total / data.pageSize)} onPage={setPage} />
         </>
       )}
     </Loaded>

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { Loaded, Section, useApi } from "../components";
+import { Loaded, Pager, Section, useApi } from "../components";
 import { date, idr, t } from "../i18n";
 
 interface Wallet {
@@ -45,19 +45,7 @@ export function WalletPage() {
                 ))}
               </ul>
             )}
-            {w.totalPages > 1 && (
-              <div class="row spread pager">
-                <button class="btn secondary small" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-                  ‹
-                </button>
-                <span class="muted small">
-                  {w.page} / {w.totalPages}
-                </span>
-                <button class="btn secondary small" disabled={page >= w.totalPages} onClick={() => setPage(page + 1)}>
-                  ›
-                </button>
-              </div>
-            )}
+            <Pager page={page - 1} pages={w.totalPages} onPage={(p) => setPage(p + 1)} />
           </Section>
         </>
       )}
