@@ -31,7 +31,13 @@ function properties(schema: Json): string {
   return rows.length ? `<table><tr><th>field</th><th>type</th><th></th></tr>${rows.join("")}</table>` : "";
 }
 
-function operation(method: string, path: string, op: Json): string {
+/** A `$ref`'d schema's definition, so a body's fields show where the operation is. */
+function resolved(doc: Json, schema: Json): Json {
+  if (typeof schema.$ref !== "string") return schema;
+  return (((doc.components as Json | undefined)?.schemas ?? {}) as Record<string, Json>)[schema.$ref.split("/").pop()!] ?? schema;
+}
+
+function operation(doc: Json, method: string, path: string, op: Json): string {
   const params = ((op.parameters ?? []) as Json[]).map((p) => `<tr><td><code>${esc(p.name)}</code>${p.required ? " *" : ""}</td><td>${esc(p.in)}</td><td>${typeOf(p.schema as Json)}</td><td>${prose(p.description)}</td></tr>`);
   const body = ((op.requestBody as Json | undefined)?.content as Record<string, Json> | undefined)?.["application/json"]?.schema as Json | undefined;
   const responses = Object.entries((op.responses ?? {}) as Record<string, Json>).map(([status, r]) => {
@@ -43,7 +49,7 @@ function operation(method: string, path: string, op: Json): string {
   return `<section id="${esc(id)}"><h3><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(path)}</code></h3>
 <p><b>${esc(op.summary)}</b></p><p>${prose(op.description)}</p>
 ${params.length ? `<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th>type</th><th></th></tr>${params.join("")}</table>` : ""}
-${body ? `<h4>Body</h4><p>${typeOf(body)}</p>` : ""}
+${body ? `<h4>Body</h4><p>${typeOf(body)}</p>${properties(resolved(doc, body))}` : ""}
 <h4>Responses</h4><table>${responses.join("")}</table></section>`;
 }
 
@@ -56,7 +62,7 @@ export function renderDocsPage(doc: Json): string {
   for (const [path, item] of Object.entries(paths)) {
     for (const [method, op] of Object.entries(item)) {
       if (!["get", "post", "put", "delete", "patch"].includes(method)) continue;
-      ops.push(operation(method, path, op));
+      ops.push(operation(doc, method, path, op));
       toc.push(`<li><a href="#${esc(`${method}-${path}`.replace(/[^A-Za-z0-9]+/g, "-"))}">${esc(method.toUpperCase())} ${esc(path)}</a> — ${esc(op.summary)}</li>`);
     }
   }
@@ -73,7 +79,7 @@ section{border-top:1px solid #8883;padding:.5rem 0}.m{display:inline-block;min-w
 .get{background:#2b7a3d}.post{background:#1f5fbf}.put{background:#9a6700}.delete{background:#b42318}
 </style></head><body>
 <h1>${esc(info.title)} <small>${esc(info.version)}</small></h1>
-<p>${prose(info.description)}</p>
+${String(info.description ?? "").split(/\n\n+/).map((para) => `<p>${prose(para)}</p>`).join("\n")}
 <p>Machine-readable document: <a href="openapi.json"><code>openapi.json</code></a>.</p>
 <h2>Operations</h2><ul>${toc.join("")}</ul>
 ${ops.join("\n")}
