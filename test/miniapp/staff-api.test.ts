@@ -1,4 +1,6 @@
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prepareProofImage, storeProof } from "../../shop/payments/proofs/transfer-proofs.js";
 import { failedVpsOrder, openTransfer, paymentUnderReview, userRow } from "../support/factories.js";
 import { CUSTOMER, MEMBERS, OWNER, staffHarness, type StaffHarness } from "./staff-harness.js";
 
@@ -30,6 +32,8 @@ async function firstPlan() {
 /** Every staff route, with the permission the bot's command for the same screen checks. */
 const ROUTES: Array<{ method: string; path: string; body?: unknown; permission: string }> = [
   { method: "GET", path: "/app/api/staff/pending", permission: "payments.review" },
+  { method: "GET", path: "/app/api/staff/pending/proofs/1/image", permission: "payments.review" },
+  { method: "POST", path: "/app/api/staff/pending/payments/1/approve", permission: "payments.review" },
   { method: "GET", path: "/app/api/staff/orders", permission: "orders.view" },
   { method: "GET", path: "/app/api/staff/orders/1", permission: "orders.view" },
   { method: "POST", path: "/app/api/staff/orders/1/notes", body: { note: "x" }, permission: "orders.manage" },
@@ -206,6 +210,43 @@ describe("pending, coupons, customers, stats", () => {
     const body = await json(await h.call(tokens.support, "GET", "/app/api/staff/pending"));
     expect(body.items).toEqual(expect.arrayContaining([expect.objectContaining({ kind: "review", reference: review.order.reference, expectedIdr: 70_000 })]));
     expect((body.items as Array<{ kind: string }>).some((i) => i.kind === "prov-failed")).toBe(false); // support cannot retry provisioning
+  });
+
+  it("approves a payment in review as the card's ✅ does: settled once, audited, the follow-up queued", async () => {
+    const review = await paymentUnderReview(h.prisma, customerId, { amountIdr: 80_000, uniqueCodeIdr: 311 });
+    expect((await h.call(tokens.viewer, "POST", `/app/api/staff/pending/payments/${review.id}/approve`)).status).toBe(403);
+    const res = await h.call(tokens.support, "POST", `/app/api/staff/pending/payments/${review.id}/approve`);
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({ result: "paid" });
+    expect((await h.prisma.payment.findUniqueOrThrow({ where: { id: review.id } })).status).toBe("PAID");
+    expect(h.queued.filter((j) => j.name === "payment-followups" && j.jobId === `paid-${review.id}`)).toHaveLength(1);
+    const again = await h.call(tokens.support, "POST", `/app/api/staff/pending/payments/${review.id}/approve`);
+    expect(again.status).toBe(409);
+    expect(await json(again)).toMatchObject({ error: "not_possible" });
+  });
+
+  it("takes two different members to approve more than APPROVAL_SECOND_STAFF_ABOVE_IDR", async () => {
+    const review = await paymentUnderReview(h.prisma, customerId, { amountIdr: 250_000, uniqueCodeIdr: 312 });
+    expect(await json(await h.call(tokens.support, "POST", `/app/api/staff/pending/payments/${review.id}/approve`))).toMatchObject({ result: "first_of_two", amountIdr: 250_312 });
+    const same = await h.call(tokens.support, "POST", `/app/api/staff/pending/payments/${review.id}/approve`);
+    expect(same.status).toBe(409);
+    expect(await json(same)).toMatchObject({ error: "same_member" });
+    expect((await h.prisma.payment.findUniqueOrThrow({ where: { id: review.id } })).status).toBe("REVIEW");
+    expect(await json(await h.call(tokens.owner, "POST", `/app/api/staff/pending/payments/${review.id}/approve`))).toEqual({ result: "paid" });
+  });
+
+  it("shows a transfer screenshot to a reviewer only", async () => {
+    const transfer = await openTransfer(h.prisma, customerId, { uniqueCodeIdr: 313 });
+    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#aa3366" } }).jpeg().toBuffer();
+    const prepared = await prepareProofImage(jpeg);
+    if (!prepared.ok) throw new Error(prepared.reason);
+    const proof = await storeProof(h.prisma, { key: h.config.encryptionKey, dataDir: h.config.dataDir, orderId: transfer.orderId, userId: customerId, paymentId: transfer.id, image: prepared.image });
+    const res = await h.call(tokens.support, "GET", `/app/api/staff/pending/proofs/${proof.proofId}/image`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/jpeg");
+    expect((await sharp(Buffer.from(await res.arrayBuffer())).metadata()).width).toBeGreaterThan(0);
+    expect((await h.call(tokens.viewer, "GET", `/app/api/staff/pending/proofs/${proof.proofId}/image`)).status).toBe(403);
+    expect((await h.call(tokens.support, "GET", `/app/api/staff/pending/proofs/999999/image`)).status).toBe(404);
   });
 
   it("switches a coupon off (audited) and creates one with the console's rules", async () => {

@@ -20,6 +20,7 @@ const CUSTOMER = 9_310_009;
 let rig: MiniAppRig;
 let phone: Phone;
 let failedRef: string;
+let reviewPaymentId: number;
 
 beforeAll(async () => {
   rig = await startMiniApp();
@@ -37,7 +38,7 @@ beforeAll(async () => {
     ],
   });
   await openTransfer(prisma, customer.id, { uniqueCodeIdr: 117 });
-  await paymentUnderReview(prisma, customer.id, { amountIdr: 150_000, uniqueCodeIdr: 212 });
+  reviewPaymentId = (await paymentUnderReview(prisma, customer.id, { amountIdr: 150_000, uniqueCodeIdr: 212 })).id;
   const plans = await prisma.plan.findMany({ take: 4, orderBy: { id: "asc" }, include: { provider: true, prices: true } });
   const statuses = ["ACTIVE", "ACTIVE", "EXPIRED", "CANCELLED", "ACTIVE", "REFUNDED"] as const;
   for (const [i, status] of statuses.entries()) {
@@ -140,6 +141,18 @@ describe("staff pages in Chromium", () => {
     const page = await openApp(OWNER_ID, "dark", "staff/stats");
     for (const id of ["revenue", "funnel", "methods", "provisioning", "top-plans", "providers"]) await page.getByTestId(`chart-${id}`).locator("svg").waitFor();
     await page.screenshot({ path: path.join(OUT, "staff-stats-dark.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("approves a payment in review from the pending queue, with the confirmation", async () => {
+    const page = await openApp(OWNER_ID, "light", "staff/pending");
+    await page.getByTestId("pending-list").waitFor();
+    await page.screenshot({ path: path.join(OUT, "staff-pending-light.png") });
+    await page.getByTestId(`approve-${reviewPaymentId}`).click();
+    await page.getByTestId("confirm").click();
+    const prisma = rig.t.db.prisma;
+    await expect.poll(async () => (await prisma.payment.findUniqueOrThrow({ where: { id: reviewPaymentId } })).status, { timeout: 10_000 }).toBe("PAID");
+    await expect.poll(() => page.getByTestId(`approve-${reviewPaymentId}`).count(), { timeout: 10_000 }).toBe(0);
     await page.close();
   });
 

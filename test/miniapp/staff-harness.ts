@@ -4,6 +4,10 @@
  * powers — the owner, members holding one permission each, a customer. Sessions are opened the
  * way the app opens them: a signed initData posted to /app/api/session.
  */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { Hono } from "hono";
 import { Redis } from "ioredis";
 import { seedDemoCatalog } from "../../db/seed.js";
@@ -28,8 +32,13 @@ export const MEMBERS = {
   support: { id: 7_100_004, first_name: "Dewi", role: "mini-support", permissions: ["orders.view", "orders.manage", "customers.view", "payments.review"] },
 } satisfies Record<string, { id: number; first_name: string; role: string; permissions: Permission[] }>;
 
+/** Approvals above this many rupiah take two different members (APPROVAL_SECOND_STAFF_ABOVE_IDR). */
+export const SECOND_STAFF_ABOVE_IDR = 100_000;
+
 export interface StaffHarness {
   db: TestDatabase;
+  /** What the staff API was given of the configuration (the screenshots' key and folder, the two-person rule). */
+  config: { pending: { secondStaffAboveIdr: number }; ownerIds: number[]; sellerIds: number[]; encryptionKey: Uint8Array; dataDir: string };
   prisma: PrismaClient;
   app: Hono;
   /** Jobs the routes queued (the customer's notices). */
@@ -58,12 +67,13 @@ export async function staffHarness(): Promise<StaffHarness> {
       return undefined;
     },
   };
+  const config = { pending: { secondStaffAboveIdr: SECOND_STAFF_ABOVE_IDR }, ownerIds: [OWNER.id], sellerIds: [], encryptionKey: new Uint8Array(randomBytes(32)), dataDir: mkdtempSync(path.join(os.tmpdir(), "mini-staff-")) };
   const app = new Hono();
   const deps = { prisma: db.prisma, users, botToken: BOT_TOKEN, initDataMaxAgeS: 3600 };
   app.route("/app/api/session", sessionRoutes(deps));
   const staff = new Hono();
   staff.use("*", appSession(deps));
-  staff.route("/", staffApi({ prisma: db.prisma, queues: queues as never, providers: {} as never }));
+  staff.route("/", staffApi({ prisma: db.prisma, queues: queues as never, providers: {} as never, config }));
   app.route("/app/api/staff", staff);
 
   const grant: StaffHarness["grant"] = async (telegramId, roleName, permissions) => {
@@ -76,6 +86,7 @@ export async function staffHarness(): Promise<StaffHarness> {
 
   return {
     db,
+    config,
     prisma: db.prisma,
     app: app as unknown as Hono,
     queued,
@@ -102,6 +113,7 @@ export async function staffHarness(): Promise<StaffHarness> {
       redis.disconnect();
       await deleteKeys(prefix);
       await db.drop();
+      rmSync(config.dataDir, { recursive: true, force: true });
     },
   };
 }

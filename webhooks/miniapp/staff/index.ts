@@ -7,13 +7,14 @@ import { couponsApi } from "./coupons.js";
 import { customersApi } from "./customers.js";
 import type { StaffEnv } from "./guard.js";
 import { ordersApi } from "./orders.js";
-import { pendingApi } from "./pending.js";
+import { pendingApi, type PendingApiDeps } from "./pending.js";
 import { statsApi } from "./stats.js";
 
 export interface StaffApiDeps {
   prisma: PrismaClient;
   queues: Queues;
   providers: CloudProviders;
+  config: PendingApiDeps["config"];
 }
 
 /**

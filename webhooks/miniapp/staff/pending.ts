@@ -1,23 +1,80 @@
 import { Hono } from "hono";
+import { paymentDecided } from "../../../bot/features/pending-cards.js";
+import { queueCardEdits } from "../../../jobs/card-edits.js";
+import { dispatchSettlement } from "../../../jobs/dispatch-settlement.js";
+import type { Queues } from "../../../jobs/queues.js";
 import type { PrismaClient } from "../../../db/client.js";
+import { ProofUnavailableError, readProof } from "../../../shop/payments/proofs/transfer-proofs.js";
+import { approveWithRule } from "../../../shop/pending/approval.js";
 import { ageOf, pendingItems } from "../../../shop/pending/items.js";
-import { can, type Permission } from "../../../shop/users/staff.js";
-import { requirePermission, type StaffEnv } from "./guard.js";
+import { can, configRoster, type Permission } from "../../../shop/users/staff.js";
+import { appError, idParam } from "../reply.js";
+import { actorFor, requirePermission, type StaffEnv } from "./guard.js";
 
 /** What /pending lists, and for whom: money items for payments.review, provisioning for provisioning.retry. */
 const QUEUE_PERMISSIONS: Permission[] = ["payments.review", "provisioning.retry"];
 
+export interface PendingApiDeps {
+  prisma: PrismaClient;
+  queues: Queues;
+  /** The two-person rule (APPROVAL_SECOND_STAFF_ABOVE_IDR), who is staff (OWNER_IDS/SELLER_IDS), and where screenshots are kept sealed. */
+  config: { pending: { secondStaffAboveIdr: number }; ownerIds: number[]; sellerIds: number[]; encryptionKey: Uint8Array; dataDir: string };
+}
+
 /**
  * The pending queue, oldest first with its age, exactly the items /pending lists for the same
- * member (shop/pending/items.ts). Decisions stay on the cards in the chat, where every copy
- * is edited after one; each row links to the order's card here.
+ * member (shop/pending/items.ts). From a row: the transfer screenshot, and approving a payment
+ * the way the card's ✅ does (the two-person rule, every staff copy of the card edited, the
+ * settlement's follow-up queued). Refusing and giving money back stay on the cards in the chat,
+ * where the reason is asked for.
  */
-export function pendingApi(deps: { prisma: PrismaClient }) {
+export function pendingApi(deps: PendingApiDeps) {
   const app = new Hono<StaffEnv>();
+
   app.get("/", requirePermission(...QUEUE_PERMISSIONS), async (c) => {
     const held = QUEUE_PERMISSIONS.filter((p) => can(c.get("appUser"), p));
     const items = await pendingItems(deps.prisma, held);
     return c.json({ items: items.map((item) => ({ ...item, age: ageOf(item.since) })) });
   });
+
+  app.get("/proofs/:id/image", requirePermission("payments.review"), async (c) => {
+    const proofId = idParam(c.req.param("id"));
+    if (!proofId) return appError(c, 404, "not_found", "No such screenshot.");
+    try {
+      const image = await readProof(deps.prisma, { key: deps.config.encryptionKey, dataDir: deps.config.dataDir, proofId });
+      return c.body(new Uint8Array(image), 200, { "content-type": "image/jpeg", "cache-control": "no-store" });
+    } catch (err) {
+      if (!(err instanceof ProofUnavailableError)) throw err;
+      return appError(c, 404, "not_found", err.message);
+    }
+  });
+
+  app.post("/payments/:id/approve", requirePermission("payments.review"), async (c) => {
+    const paymentId = idParam(c.req.param("id"));
+    if (!paymentId) return appError(c, 404, "not_found", "No such payment.");
+    const reviewer = actorFor(c, "payments.review");
+    const actor = { userId: reviewer.userId, name: c.get("appUser").firstName };
+    const result = await approveWithRule(deps.prisma, {
+      paymentId,
+      reviewer,
+      reviewerName: actor.name,
+      secondAboveIdr: deps.config.pending.secondStaffAboveIdr,
+      roster: configRoster(deps.config),
+    });
+    if (result.result === "same_member") return appError(c, 409, "same_member", "You gave the first approval: a second, different member must approve.");
+    if (result.result === "first_of_two") {
+      await queueCardEdits(deps.queues, [{ key: result.key, version: result.version }]);
+      return c.json({ result: "first_of_two", amountIdr: result.amountIdr });
+    }
+    if (result.result !== "paid" && result.result !== "review") {
+      const why = "why" in result && result.why ? result.why : result.result;
+      return appError(c, 409, "not_possible", `Not approved: ${why}.`);
+    }
+    // "paid" ended the payment; "review" (a late transfer) put its money under review: that card stays open.
+    await paymentDecided(deps, paymentId, "approved", actor, result.result === "paid");
+    await dispatchSettlement(deps.queues, result);
+    return c.json({ result: result.result });
+  });
+
   return app;
 }

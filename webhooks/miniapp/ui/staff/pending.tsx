@@ -1,9 +1,11 @@
+import { useState } from "preact/hooks";
+import { api, ApiError } from "../api";
+import { Confirm, ErrorBox, Loaded, useApi } from "../components";
 import { idr, t } from "../i18n";
-import { Loaded, useApi } from "../components";
-import { navigate } from "../router";
+import { useCan } from "./kit";
 import type { PendingItem } from "./types";
 
-/** The pending queue, oldest first, as /pending lists it for this member; a row opens the order. */
+/** The pending queue, oldest first, as /pending lists it for this member; a row opens the order, money rows can be approved here. */
 export function PendingPage() {
   const result = useApi<{ items: PendingItem[] }>("/staff/pending");
   return (
@@ -16,27 +18,89 @@ export function PendingPage() {
           ) : (
             <ul class="list" data-testid="pending-list">
               {items.map((item) => (
-                <li key={item.key} class="list-item" onClick={() => navigate(`staff/orders/${item.reference}`)}>
-                  <div class="row spread">
-                    <strong>{t(`pend.kind.${item.kind}`)}</strong>
-                    <span class="muted small">{t("pend.age", { value: item.age.value, unit: t(`pend.unit.${item.age.unit}`) })}</span>
-                  </div>
-                  <div class="row spread">
-                    <span class="mono">{item.reference}</span>
-                    <span>
-                      {item.receivedIdr != null && item.receivedIdr !== item.expectedIdr
-                        ? t("pend.received", { received: idr(item.receivedIdr), expected: idr(item.expectedIdr) })
-                        : idr(item.expectedIdr)}
-                    </span>
-                  </div>
-                  {item.deadlineNear && <div class="warn small">{t("pend.deadline")}</div>}
-                  {item.lastError && <div class="muted small clip">{item.lastError}</div>}
-                </li>
+                <PendingRow key={item.key} item={item} done={result.reload} />
               ))}
             </ul>
           )}
         </>
       )}
     </Loaded>
+  );
+}
+
+function PendingRow({ item, done }: { item: PendingItem; done: () => void }) {
+  const mayReview = useCan("payments.review");
+  const money = item.kind === "proof" || item.kind === "review";
+  return (
+    <li class="list-item">
+      <div class="row spread">
+        <strong>{t(`pend.kind.${item.kind}`)}</strong>
+        <span class="muted small">{t("pend.age", { value: item.age.value, unit: t(`pend.unit.${item.age.unit}`) })}</span>
+      </div>
+      <div class="row spread">
+        <a class="mono small" href={`#/staff/orders/${item.reference}`}>
+          {item.reference}
+        </a>
+        <span>
+          {item.receivedIdr != null && item.receivedIdr !== item.expectedIdr
+            ? t("pend.received", { received: idr(item.receivedIdr), expected: idr(item.expectedIdr) })
+            : idr(item.expectedIdr)}
+        </span>
+      </div>
+      {item.deadlineNear && <div class="warn small">{t("pend.deadline")}</div>}
+      {item.lastError && <div class="muted small clip">{item.lastError}</div>}
+      {money && mayReview && <MoneyActions item={item} done={done} />}
+    </li>
+  );
+}
+
+/** The screenshot (fetched with the session, shown as a data URL: the page allows no other image source) and the approval. */
+function MoneyActions({ item, done }: { item: PendingItem; done: () => void }) {
+  const [image, setImage] = useState<string | null>(null);
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [note, setNote] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  const show = async () => {
+    // An image, not JSON: fetched here with the session's bearer (kept by ../api.ts under this key).
+    const res = await fetch(`/app/api/staff/pending/proofs/${item.proofId}/image`, { headers: { authorization: `Bearer ${sessionStorage.getItem("miniapp.session") ?? ""}` } });
+    if (!res.ok) return setError(new ApiError(res.status, "proof", t("pend.no-proof")));
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    let binary = "";
+    for (const b of bytes) binary += String.fromCharCode(b);
+    setImage(`data:image/jpeg;base64,${btoa(binary)}`);
+  };
+  const approve = async () => {
+    setBusy(true);
+    try {
+      const answer = await api<{ result: string; amountIdr?: number }>(`/staff/pending/payments/${item.paymentId}/approve`, { method: "POST" });
+      if (answer.result === "first_of_two") setNote(t("pend.first-of-two", { amount: idr(answer.amountIdr ?? 0) }));
+      else done();
+    } catch (err) {
+      setError(err as ApiError);
+    } finally {
+      setBusy(false);
+      setAsking(false);
+    }
+  };
+  const amount = idr(item.receivedIdr ?? item.expectedIdr);
+  return (
+    <>
+      <div class="row">
+        {item.kind === "proof" && item.proofId && (
+          <button class="btn secondary small" onClick={show}>
+            {t("pend.view")}
+          </button>
+        )}
+        <button class="btn small" onClick={() => setAsking(true)} data-testid={`approve-${item.paymentId}`}>
+          {t("pend.approve")}
+        </button>
+      </div>
+      {image && <img class="proof" src={image} alt={t("pend.kind.proof")} />}
+      {note && <p class="ok small">{note}</p>}
+      {error && <ErrorBox error={error} />}
+      {asking && <Confirm title={t("pend.approve-title", { reference: item.reference })} text={t("pend.approve-text", { amount })} busy={busy} onCancel={() => setAsking(false)} onConfirm={approve} />}
+    </>
   );
 }

@@ -54,6 +54,8 @@ export interface PendingItem {
   since: string;
   orderId: number;
   reference: string;
+  paymentId?: number;
+  proofId?: number;
   expectedIdr: number;
   receivedIdr?: number | null;
   deadlineNear?: boolean;
