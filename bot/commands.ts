@@ -6,7 +6,7 @@ import { LOCALES, DEFAULT_LOCALE } from "../shop/messages/locale.js";
 import type { Permission } from "../shop/users/staff.js";
 
 /** Commands every customer sees, in menu order. */
-export const CUSTOMER_COMMANDS = ["start", "catalog", "orders", "invoices", "vps", "wallet", "settings", "language", "help", "cancel"] as const;
+export const CUSTOMER_COMMANDS = ["start", "catalog", "orders", "invoices", "vps", "wallet", "apikeys", "settings", "language", "help", "cancel"] as const;
 
 /**
  * Staff commands, in menu order, each with the permission that opens it: a member's menu and

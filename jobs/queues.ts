@@ -21,6 +21,7 @@ export const QueueName = {
   OwnerAlerts: "owner-alerts",
   Backups: "backups",
   StatsReports: "stats-reports",
+  Outbound: "outbound",
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -86,6 +87,12 @@ export const payloadSchemas = {
   [QueueName.Backups]: z.object({ task: z.enum(["backup", "drill"]), tick }),
   /** Scheduled hourly: the owner's weekly summary once it is due (jobs/processors/stats-reports.processor.ts). */
   [QueueName.StatsReports]: z.object({ task: z.literal("weekly-summary"), tick }),
+  /**
+   * One attempt at a customer event's delivery (shop/events/): a reseller webhook or an email copy.
+   * `dueAt` is the delivery row's next_attempt_at the job was queued for (ISO); job id
+   * outbound-<kind>-<deliveryId>-<dueAt ms> (jobs/processors/outbound.processor.ts).
+   */
+  [QueueName.Outbound]: z.object({ kind: z.enum(["webhook", "email"]), deliveryId: id, dueAt: z.iso.datetime().optional() }),
 } satisfies Record<QueueName, z.ZodType>;
 
 export type Payload<Q extends QueueName> = z.output<(typeof payloadSchemas)[Q]>;
@@ -112,6 +119,9 @@ export const defaultJobOptions: Record<QueueName, JobsOptions> = {
   [QueueName.Backups]: { ...base, attempts: 3, backoff: { type: "exponential", delay: 60_000 } },
   // An owner's Telegram out for a while: retried for ~15 min; the next hourly tick carries on after that.
   [QueueName.StatsReports]: { ...base, attempts: 20, backoff: { type: "capped", delay: 5_000 } },
+  // A job is one attempt; the delivery's own schedule (shop/events/attempts.ts) queues the next one.
+  // These retries only cover a job that threw (database hiccup) before it could record its attempt.
+  [QueueName.Outbound]: { ...base, attempts: 5, backoff: { type: "capped", delay: 5_000 } },
 };
 
 /** Thrown when a producer hands a payload that does not match the catalogue. */
@@ -143,6 +153,7 @@ export const DURABLE_QUEUES: ReadonlySet<QueueName> = new Set<QueueName>([
   QueueName.PaymentFollowups,
   QueueName.Notifications,
   QueueName.OwnerAlerts,
+  QueueName.Outbound,
 ]);
 
 /** Whether a job is kept in the Postgres outbox: a durable queue and a job id to key it by. */

@@ -5,6 +5,7 @@ import { isReviewWhy } from "../shop/payments/settle.js";
 import { provisioningLeaseKey } from "../shop/provisioning/provision.js";
 import type { Logger } from "../shop/platform/logger.js";
 import { ensureBroadcastRuns } from "./broadcast-runs.js";
+import { requeueOverdueDeliveries } from "./processors/outbound.processor.js";
 import { redispatchFollowup } from "./dispatch-settlement.js";
 import type { OutboxRow } from "./outbox.js";
 import { QueueName, jobId, type Queues } from "./queues.js";
@@ -54,6 +55,8 @@ export interface RecoveryReport {
   pruned?: number;
   /** Broadcast runs queued again (Redis lost them, a run ended with work left) or started (a schedule came due). */
   broadcasts?: string[];
+  /** Webhook and email deliveries overdue (their job lost or never queued), queued for their due time. */
+  outbound?: number;
   /** Skipped: another process was sweeping. */
   busy?: boolean;
 }
@@ -143,6 +146,7 @@ async function sweep(deps: RecoveryDeps): Promise<RecoveryReport> {
       report.settledFailures.push(`${name}/${row.jobId}`);
     }
   }
+  report.outbound = await requeueOverdueDeliveries(prisma, queues, graceMs, pageSize);
   report.broadcasts = await ensureBroadcastRuns(deps.prisma, queues);
   report.pruned = await pruneOutbox(outbox);
   if (report.repushed.length || report.settledFailures.length || report.staleProvisioning.length || (report.broadcasts?.length ?? 0) > 0) {

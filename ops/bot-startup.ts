@@ -4,6 +4,7 @@ import { GrammyError, HttpError, type Bot, type Context } from "grammy";
 import type { BotContext } from "../bot/context.js";
 import type { PrismaClient } from "../db/client.js";
 import { publishCommands } from "../bot/commands.js";
+import { publishMenuButton } from "../bot/miniapp-button.js";
 import { configRoster, staffPowers } from "../shop/users/staff.js";
 import { QueueName, jobId, type Queues } from "../jobs/queues.js";
 import type { Config } from "../shop/platform/config.js";
@@ -89,6 +90,7 @@ export function startBot(deps: BotStartupDeps, policy: StartupRetryPolicy = TELE
       },
     ],
     ["setMyCommands", async () => publishCommands(bot.api, i18n, await staffPowers(prisma, configRoster(config)), logger, apiSignal)],
+    ["setChatMenuButton", () => publishMenuButton(bot.api, i18n, config.telegram.publicBaseUrl, apiSignal)],
     webhook
       ? [
           "setWebhook",

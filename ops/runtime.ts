@@ -33,12 +33,17 @@ import { purgePaymentRecords } from "../shop/payments/retention.js";
 import { paymentFollowupsProcessor } from "../jobs/processors/payment-followups.processor.js";
 import { provisioningFailureHandler, provisioningProcessor } from "../jobs/processors/provisioning.processor.js";
 import { instanceActionFailureHandler, instanceActionsProcessor } from "../jobs/processors/instance-actions.processor.js";
+import { outboundFailureHandler, outboundProcessor } from "../jobs/processors/outbound.processor.js";
+import { emailDelivery } from "../shop/email/deliver.js";
 import { startShopId } from "../shop/provisioning/shop-id.js";
 import { cloudAvailability, createProviders } from "../shop/cloud/providers.js";
 import { paymentWebhookRoutes } from "../webhooks/routes/payments.js";
 import { SettlementBatcher } from "../shop/payments/settle-batch.js";
 import type { ProviderCode } from "../db/client.js";
 import { createServer, type ExtraRoutes } from "../webhooks/server.js";
+import { apiRoutes } from "../webhooks/api/app.js";
+import { miniAppRoutes } from "../webhooks/miniapp/routes.js";
+import { staffApi } from "../webhooks/miniapp/staff/index.js";
 import { telegramWebhookRoutes } from "../webhooks/routes/telegram.js";
 import type { Config } from "../shop/platform/config.js";
 import type { Logger } from "../shop/platform/logger.js";
@@ -329,6 +334,17 @@ export async function startService(
         stalledInterval: Math.max(1_000, Math.min(5_000, Math.floor(config.broadcast.jobLockMs / 3))),
         maxStalledCount: 1000,
       },
+      [QueueName.Outbound]: {
+        // Reseller webhooks and email copies (shop/events/): one attempt per job, each with its own timeout.
+        process: outboundProcessor({
+          prisma,
+          queues,
+          webhook: { encryptionKey: config.encryptionKey, policy: { allowPrivate: config.webhooks.allowPrivate }, timeoutMs: config.webhooks.timeoutMs },
+          email: emailDelivery(config, prisma, i18n),
+        }),
+        onFinalFailure: outboundFailureHandler({ prisma }),
+        concurrency: 8,
+      },
       [QueueName.Lifecycle]: {
         process: lifecycleProcessor({ prisma, queues, i18n, providers: core.providers, lifecycle: config.lifecycle, paymentTtlHours: config.orderPaymentTtlHours, pending: { ...config.pending, staff: config } }),
         concurrency: 1,
@@ -350,6 +366,19 @@ export async function startService(
     webhookSql.on("error", (err) => logger.warn({ err: err.message }, "webhook pg pool error"));
     const settler = new SettlementBatcher(webhookSql, { maxInFlight: WEBHOOK_SETTLEMENTS_IN_FLIGHT, onBatch: (n) => metrics.settlementBatchSize.observe(n) });
     extraRoutes.push({ path: "/webhooks", app: paymentWebhookRoutes({ config, prisma, queues, metrics, settler }) });
+    extraRoutes.push({ path: "/app", app: miniAppRoutes({ prisma, users: core.users, providers: core.providers, queues, checkout: core.checkout, config }, [{ path: "/staff", app: staffApi({ prisma, queues, providers: core.providers, config }) }]) });
+    extraRoutes.push({
+      path: "/api/v1",
+      app: apiRoutes({
+        prisma,
+        redis,
+        queues,
+        catalog: core.catalog,
+        providers: core.providers,
+        payable: (orderId, userId) => core.checkout.payable(orderId, userId),
+        settings: { queuePrefix: config.queuePrefix, paymentTtlHours: config.orderPaymentTtlHours, shopName: config.shopName, encryptionKey: config.encryptionKey, allowPrivateWebhooks: config.webhooks.allowPrivate },
+      }),
+    });
     const app = createServer({ logger, metrics, prisma, redis, components, metricsToken: config.http.metricsToken }, extraRoutes);
     await new Promise<void>((resolve, reject) => {
       server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) => {

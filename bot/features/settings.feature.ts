@@ -1,6 +1,7 @@
 import { Composer, GrammyError, InlineKeyboard } from "grammy";
 import { promoOptOut, setPromoOptOut } from "../../shop/broadcasts/index.js";
 import type { BotContext } from "../context.js";
+import { emailSettingsButton } from "./email-settings.feature.js";
 
 /**
  * `/settings`: a customer's own preferences. Promo messages on or off (service announcements,
@@ -17,6 +18,8 @@ async function showSettings(ctx: BotContext): Promise<void> {
     .text(ctx.t(optedOut ? "settings-btn-promo-on" : "settings-btn-promo-off"), optedOut ? "set:promo:on" : "set:promo:off")
     .row()
     .text(ctx.t("settings-btn-language"), "menu:language");
+  const email = await emailSettingsButton(ctx);
+  if (email) kb.row().text(email.text, email.data);
   if (!ctx.callbackQuery) {
     await ctx.reply(text, { reply_markup: kb });
     return;

@@ -105,10 +105,26 @@ const envSchema = z.object({
   DATA_ENCRYPTION_KEY: encryptionKey,
   DATA_DIR: z.string().min(1).default("./data"),
   SHOP_NAME: z.string().min(1).max(64).default("Toko VPS"),
+  /** Email copies (shop/email/): optional; without SMTP_URL the email option of /settings is hidden and nothing is mailed. */
+  SMTP_URL: z
+    .string()
+    .refine((v) => URL.canParse(v) && /^smtps?:$/.test(new URL(v).protocol) && new URL(v).hostname !== "", "must be an smtp:// or smtps:// URL like smtps://user:pass@smtp.example.com:465")
+    .optional(),
+  EMAIL_FROM: z
+    .string()
+    .max(200)
+    .regex(/^(?:[^<>@]*<[^@\s<>]+@[^@\s<>]+>|[^@\s<>]+@[^@\s<>]+)$/, 'must be an address like shop@example.com or "Toko VPS" <shop@example.com>')
+    .optional(),
   SHOP_ID: z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.string().regex(/^[a-z0-9]{2,12}$/, "must be 2-12 chars of a-z 0-9").optional()),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,40}$/, "must be 1-40 chars of A-Z a-z 0-9 : _ -").default("vpsbot"),
   ORDER_PAYMENT_TTL_HOURS: positiveInt.default(24),
+  /** How old a Mini App launch (initData auth_date) may be when it opens a session. */
+  MINIAPP_INITDATA_MAX_AGE_S: positiveInt.default(3600),
+  /** Reseller webhooks (shop/events/): "true" lets URLs be plain http and point at loopback/private hosts (tests, local development only). */
+  WEBHOOK_ALLOW_PRIVATE: bool,
+  /** Per webhook request, connection to last byte of the answer's headers. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number({ error: "must be a whole number of milliseconds (1000-60000)" }).int().min(1_000, "must be at least 1000 (ms)").max(60_000, "must be at most 60000 (ms)").default(10_000),
   SCREENSHOT_RETENTION_DAYS: positiveInt.default(30),
   BOT_RATE_LIMIT_PER_10S: positiveInt.default(15),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
@@ -208,11 +224,17 @@ export interface Config {
   dataDir: string;
   /** Shown on invoices. */
   shopName: string;
+  /** Email copies: the SMTP server (with credentials, never logged) and the From address (default: the shop's name at the server's host). */
+  email?: { smtpUrl: string; from: string };
   /** This installation's id in server tags (unset: the one made at first start, shop/provisioning/shop-id.ts). */
   shopId?: string;
   logLevel: Env["LOG_LEVEL"];
   queuePrefix: string;
   orderPaymentTtlHours: number;
+  /** Mini App: the freshness window of a launch's initData, in seconds. */
+  miniAppInitDataMaxAgeS: number;
+  /** Reseller webhooks: `allowPrivate` (WEBHOOK_ALLOW_PRIVATE) also allows plain http; `timeoutMs` per request. */
+  webhooks: { allowPrivate: boolean; timeoutMs: number };
   screenshotRetentionDays: number;
   botRateLimitPer10s: number;
   shutdownTimeoutMs: number;
@@ -332,10 +354,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: e.DATA_ENCRYPTION_KEY,
     dataDir: e.DATA_DIR,
     shopName: e.SHOP_NAME,
+    ...(e.SMTP_URL ? { email: { smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM ?? `"${e.SHOP_NAME}" <noreply@${new URL(e.SMTP_URL).hostname}>` } } : {}),
     ...(e.SHOP_ID ? { shopId: e.SHOP_ID } : {}),
     logLevel: e.LOG_LEVEL,
     queuePrefix: e.QUEUE_PREFIX,
     orderPaymentTtlHours: e.ORDER_PAYMENT_TTL_HOURS,
+    miniAppInitDataMaxAgeS: e.MINIAPP_INITDATA_MAX_AGE_S,
+    webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
     screenshotRetentionDays: e.SCREENSHOT_RETENTION_DAYS,
     botRateLimitPer10s: e.BOT_RATE_LIMIT_PER_10S,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -73,6 +73,16 @@ export function createScrubber(secrets: Iterable<string | undefined> = []): (tex
 /** Strips secrets of a recognisable shape (bot tokens, URL credentials) from a string. */
 export const scrubSecrets = createScrubber();
 
+function smtpPasswordForms(smtpUrl: string | undefined): string[] {
+  const password = smtpUrl ? new URL(smtpUrl).password : "";
+  if (!password) return [];
+  try {
+    return [password, decodeURIComponent(password)];
+  } catch {
+    return [password];
+  }
+}
+
 /** Every configured secret value: what must never appear in a log line, whatever carries it. */
 export function configSecrets(config: Config): string[] {
   const key = Buffer.from(config.encryptionKey);
@@ -89,6 +99,8 @@ export function configSecrets(config: Config): string[] {
     config.providers.vultr?.token,
     config.providers.linode?.token,
     config.backup?.s3?.secretAccessKey,
+    // SMTP_URL's password, as typed (percent-encoded) and decoded.
+    ...smtpPasswordForms(config.email?.smtpUrl),
     config.backup?.secretKey ? Buffer.from(config.backup.secretKey).toString("base64") : undefined,
     key.toString("base64"),
     key.toString("hex"),

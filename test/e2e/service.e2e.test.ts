@@ -29,7 +29,7 @@ describe("the whole service over HTTP against the fake Telegram", () => {
 
   it("publishes the command menu per role and language", async () => {
     const customer = t.fake.commands({ scope: { type: "default" } }).map((c) => c.command);
-    expect(customer).toEqual(["start", "catalog", "orders", "invoices", "vps", "wallet", "settings", "language", "help", "cancel"]);
+    expect(customer).toEqual(["start", "catalog", "orders", "invoices", "vps", "wallet", "apikeys", "settings", "language", "help", "cancel"]);
     const english = t.fake.commands({ scope: { type: "default" }, languageCode: "en" });
     expect(english.find((c) => c.command === "help")?.description).toBe("Help");
     // The owner's own chat: the customer commands, then every staff command.

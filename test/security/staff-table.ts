@@ -290,7 +290,7 @@ async function refundHold(prisma: PrismaClient): Promise<number> {
  * STAFF_ACTIONS. Adding a prefix here is a claim that it needs no staff permission.
  */
 export const CUSTOMER_SURFACE = {
-  commands: ["start", "help", "cancel", "catalog", "orders", "vps", "wallet", "language", "invoices", "settings"],
+  commands: ["start", "help", "cancel", "catalog", "orders", "vps", "wallet", "language", "invoices", "settings", "apikeys"],
   callbacks: [
     "menu:", "cat:", "cat:prov:", "cat:plan:", "cat:dur:", "cat:img:", "chk:", "ord:view:", "ord:list:", "pay:m:", "pay:tp:", "pay:mt:", "pay:wl:", "pay:wlok:", "pay:mn:",
     "wal:top:", "wal:custom", "vps:view:", "vps:list", "vps:auto:", "vps:act:", "vps:do:", "vps:console:", "renew:", "renew:do:", "lang:",
@@ -298,5 +298,9 @@ export const CUSTOMER_SURFACE = {
     "rs:l:", "rs:g:", "rs:e:", "rs:x:", "rs:c", "rs:i:", "rs:d:", "rs:pg:", "rs:pgok:", "chk:q:",
     // /settings (bot/features/settings.feature.ts): the tapper's own promo opt-out.
     "set:promo:",
+    // /settings → email (bot/features/email-settings*.ts): the tapper's own address and code.
+    "em:",
+    // /apikeys (bot/features/api-keys.feature.ts): the tapper's own API keys and webhook; resellers only, checked in shop/api.
+    "ak:menu", "ak:new:", "ak:mk:", "ak:rv:", "ak:rvok:", "ak:whr", "ak:whrok", "ak:whx",
   ],
 };
