@@ -120,7 +120,7 @@ describe("customer API", () => {
     expect(await rig.t.db.prisma.auditLog.count({ where: { action: "vps.reboot", targetId: String(a.instanceId), actorUserId: a.user.id } })).toBe(1);
   });
 
-  it("renews through the bot's renewal order and pays it from the wallet", async () => {
+  it("renews through the bot's renewal order, paid from the wallet: the VPS is extended by the same follow-up as in the chat", async () => {
     const a = await rig.customerWithVps();
     const token = await rig.tokenFor(a.user);
     const detail = await rig.call(token, `/vps/${a.instanceId}`);
@@ -134,6 +134,20 @@ describe("customer API", () => {
     expect((await rig.call(await rig.tokenFor(other.user), `/orders/${orderId}/pay-wallet`, { method: "POST" })).status).toBe(404);
     const orders = await rig.call(token, "/orders");
     expect((orders.body.items as Array<{ id: number; status: string }>).find((o) => o.id === orderId)).toMatchObject({ status: "PENDING_PAYMENT" });
+
+    // With the money in the wallet: paid, and the settlement's follow-up extends the VPS.
+    await rig.fundWallet(a.user.id, option.totalIdr + 5_000);
+    const before = (await rig.t.db.prisma.instance.findUniqueOrThrow({ where: { id: a.instanceId } })).expiresAt;
+    expect(await rig.call(token, `/orders/${orderId}/pay-wallet`, { method: "POST" })).toMatchObject({ status: 200, body: { balanceAfterIdr: 5_000 } });
+    expect(await rig.call(token, "/wallet")).toMatchObject({ body: { balanceIdr: 5_000 } });
+    const deadline = Date.now() + 20_000;
+    let after = before;
+    while (after.getTime() === before.getTime() && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = (await rig.t.db.prisma.instance.findUniqueOrThrow({ where: { id: a.instanceId } })).expiresAt;
+    }
+    expect(after.getTime()).toBeGreaterThan(before.getTime());
+    expect((await rig.call(token, `/orders/${orderId}/pay-wallet`, { method: "POST" })).status).toBe(409);
   });
 
   it("changes the language the bot speaks too, and shows the wallet", async () => {

@@ -5,6 +5,8 @@
 import { createProviders } from "../../shop/cloud/providers.js";
 import { seedDemoCatalog } from "../../db/seed.js";
 import { signInitData } from "../../shop/miniapp/init-data.js";
+import { newOrderReference } from "../../shop/orders/reference.js";
+import { creditTopUp } from "../../shop/wallet/ledger.js";
 import { activeInstance, newUser } from "../provisioning/fixtures.js";
 import { startTestService, TEST_TOKEN, type TestService } from "../support/service.js";
 import { buildMiniApp } from "../../webhooks/miniapp/build.mjs";
@@ -33,6 +35,8 @@ export interface MiniAppRig {
   tokenFor(user: { telegramId: bigint | number }): Promise<string>;
   /** JSON call to /app/api with a bearer token. */
   call(token: string | null, path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** Money in the user's wallet, as a paid Tripay top-up credits it. */
+  fundWallet(userId: number, amountIdr: number): Promise<void>;
   /** A customer with an ACTIVE DigitalOcean VPS on the fake cloud, its order paid (with an invoice). */
   customerWithVps(): Promise<{ user: { id: number; telegramId: bigint; firstName: string | null }; instanceId: number; orderId: number }>;
   stop(): Promise<void>;
@@ -61,6 +65,12 @@ export async function startMiniApp(): Promise<MiniAppRig> {
       const res = await fetch(url(`/app/api${path}`), { method: init.method ?? "GET", headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
       const text = await res.text();
       return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    },
+    async fundWallet(userId, amountIdr) {
+      const prisma = t.db.prisma;
+      const order = await prisma.order.create({ data: { reference: newOrderReference(), userId, kind: "WALLET_TOPUP", status: "PAID", basePriceIdr: amountIdr, totalIdr: amountIdr, snapshot: {}, paidAt: new Date() } });
+      const payment = await prisma.payment.create({ data: { orderId: order.id, gateway: "TRIPAY", method: "QRIS", attemptRef: `TP-${order.reference}`, amountIdr, totalIdr: amountIdr, status: "PAID", paidAt: new Date() } });
+      await creditTopUp(prisma, { userId, amountIdr, orderId: order.id, paymentId: payment.id, gatewayCode: "TRIPAY" });
     },
     async customerWithVps() {
       const user = await newUser(t.db.prisma);
