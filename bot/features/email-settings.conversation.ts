@@ -84,7 +84,10 @@ export function emailConversation(deps: BotDeps) {
         if (!(await report(answer, sent, sent.status === "sent" ? sent.email : parsed.email))) return;
         sentTo = parsed.email;
       }
-      if (sentTo === undefined) return;
+      if (sentTo === undefined) {
+        await ctx.reply(t("email-gave-up"));
+        return;
+      }
     } else if (step === "resend") {
       const sent = await conversation.external(() => requestCode(vdeps, { userId: user.id, locale }));
       if (!(await report(ctx, sent, sent.status === "sent" ? sent.email : ""))) return;
@@ -123,6 +126,7 @@ export function emailConversation(deps: BotDeps) {
           return;
       }
     }
+    await ctx.reply(t("email-gave-up"));
   };
 }
 

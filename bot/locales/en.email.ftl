@@ -40,7 +40,7 @@ email-too-many = Too many codes in the last hour. Please try again later.
 email-send-failed = ⚠️ The email could not be sent right now. Check the address or try again in a few minutes.
 email-no-pending = There is no code in progress. Add the address again.
 email-cancelled = Cancelled. Nothing was changed.
-email-flow-timeout = The email setup ended after a period of inactivity. Open /settings to start again.
+email-gave-up = Too many tries; the email setup has ended. Open /settings to start again.
 
 # The code email
 email-code-subject = { $code } is your { $shop } confirmation code

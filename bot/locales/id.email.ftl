@@ -37,7 +37,7 @@ email-too-many = Terlalu banyak kode dalam satu jam terakhir. Silakan coba lagi 
 email-send-failed = ⚠️ Email tidak bisa dikirim sekarang. Periksa alamatnya atau coba lagi beberapa menit lagi.
 email-no-pending = Tidak ada kode yang sedang berjalan. Tambahkan alamatnya lagi.
 email-cancelled = Dibatalkan. Tidak ada yang diubah.
-email-flow-timeout = Pengaturan email berakhir karena tidak ada aktivitas. Buka /settings untuk mulai lagi.
+email-gave-up = Terlalu banyak percobaan; pengaturan email dihentikan. Buka /settings untuk mulai lagi.
 
 # Email berisi kode
 email-code-subject = { $code } adalah kode konfirmasi { $shop } Anda

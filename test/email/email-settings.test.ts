@@ -119,6 +119,18 @@ describe("/settings → email", () => {
   });
 });
 
+describe("every wait has an exit", () => {
+  it("five answers that are not an address end the flow; the next text is not taken as one", async () => {
+    const ANI: TestUser = { id: 9_710_004, first_name: "Ani" };
+    await send(ANI, "/start");
+    await tap(ANI, "em:add");
+    for (let i = 0; i < 4; i++) expect(shown(await send(ANI, `salah ${i}`))).toContain("Itu bukan alamat email.");
+    expect(shown(await send(ANI, "salah lagi"))).toContain("Terlalu banyak percobaan; pengaturan email dihentikan.");
+    expect(shown(await send(ANI, "ani@contoh.test"))).not.toContain("Kode 6 angka");
+    expect(await h.prisma.emailVerification.count({ where: { email: "ani@contoh.test" } })).toBe(0);
+  });
+});
+
 describe("without SMTP_URL", () => {
   it("shows no email option and refuses its buttons", async () => {
     const bare = await createBotHarness({ BOT_RATE_LIMIT_PER_10S: "100000" });
