@@ -8,6 +8,7 @@
  */
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "../../db/client.js";
+import { audit } from "../audit.js";
 import type { Buyer, Catalog, Quote, QuoteUnavailable } from "../catalog/catalog.js";
 import { createOrder, MAX_ORDER_QUANTITY, type CreatedOrder } from "../orders/create-order.js";
 import { allowOrderCreation } from "../orders/order-rate-limit.js";
@@ -36,6 +37,8 @@ export interface PlaceOrderInput {
   clientLabel?: string;
   /** When given, the order is placed only at this unit price (the catalog may have moved). */
   expectedUnitPriceIdr?: number;
+  /** The API key's prefix, recorded in the audit row so staff can tell which tool placed it. */
+  keyPrefix: string;
 }
 
 export type PlaceOrderResult =
@@ -96,6 +99,14 @@ export async function placeApiOrder(deps: PlaceOrderDeps, input: PlaceOrderInput
     if (paid.reason === "unpayable" && paid.check.reason === "sold_out") return { ok: false, reason: "sold_out" };
     return { ok: false, reason: "not_payable" };
   }
+  await audit(prisma, {
+    actorUserId: userId,
+    actorType: "CUSTOMER",
+    action: "api.order.place",
+    targetType: "order",
+    targetId: created.order.id,
+    details: { keyPrefix: input.keyPrefix, references: created.orders.map((o) => o.reference), paidIdr: paid.paidIdr },
+  });
   const paymentOf = new Map(paid.paid.map((p) => [p.orderId, p.paymentId]));
   return {
     ok: true,

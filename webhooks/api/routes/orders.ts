@@ -69,7 +69,7 @@ export function orderRoutes(deps: ApiDeps): OpenAPIHono<ApiEnv> {
 
   app.openapi(createOrderRoute, async (c) => {
     const body = c.req.valid("json");
-    const { user } = c.get("apiKey");
+    const { user, prefix } = c.get("apiKey");
     const result = await placeApiOrder(
       { prisma: deps.prisma, catalog: deps.catalog, redis: deps.redis, queuePrefix: deps.settings.queuePrefix, paymentTtlHours: deps.settings.paymentTtlHours, payable: deps.payable },
       {
@@ -78,6 +78,7 @@ export function orderRoutes(deps: ApiDeps): OpenAPIHono<ApiEnv> {
         durationMonths: body.duration_months,
         imageCode: body.image,
         quantity: body.quantity,
+        keyPrefix: prefix,
         ...(body.region !== undefined ? { region: body.region } : {}),
         ...(body.client_label !== undefined ? { clientLabel: body.client_label } : {}),
         ...(body.expected_unit_price_idr !== undefined ? { expectedUnitPriceIdr: body.expected_unit_price_idr } : {}),
