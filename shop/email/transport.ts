@@ -22,9 +22,22 @@ export interface Mailer {
  */
 export const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000, dnsTimeout: 10_000 } as const;
 
+/**
+ * nodemailer's options for `SMTP_URL`: the URL (smtps:// is TLS from the start, smtp:// upgrades
+ * with STARTTLS when the server offers it) and the timeouts. A password sent over smtp:// to
+ * another machine must not travel in clear text because a server (or someone in between) left
+ * STARTTLS out: then STARTTLS is required (`?requireTLS=false` in the URL still overrides it).
+ */
+export function transportOptions(email: NonNullable<Config["email"]>) {
+  const url = new URL(email.smtpUrl);
+  const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+  const requireTLS = url.protocol === "smtp:" && url.username !== "" && !loopback;
+  return { url: email.smtpUrl, ...SMTP_TIMEOUTS, ...(requireTLS ? { requireTLS } : {}) };
+}
+
 /** An SMTP mailer for `SMTP_URL` (smtp:// or smtps://, credentials in the URL). */
 export function createMailer(email: NonNullable<Config["email"]>): Mailer {
-  const transport = nodemailer.createTransport({ url: email.smtpUrl, ...SMTP_TIMEOUTS });
+  const transport = nodemailer.createTransport(transportOptions(email));
   return {
     async send(message) {
       const info = await transport.sendMail({ from: email.from, ...message });

@@ -1,8 +1,10 @@
 /**
  * SMTP_URL / EMAIL_FROM as the operator writes them: optional, checked at start with a line that
- * names the variable (never its value), and the SMTP password kept out of every log line.
+ * names the variable (never its value), the SMTP password kept out of every log line, and the
+ * transport's options (timeouts, no password in clear text).
  */
 import { describe, expect, it } from "vitest";
+import { SMTP_TIMEOUTS, transportOptions } from "../../shop/email/transport.js";
 import { ConfigError, loadConfig } from "../../shop/platform/config.js";
 import { configSecrets, createScrubber } from "../../shop/platform/logger.js";
 
@@ -46,5 +48,13 @@ describe("email configuration", () => {
     expect(configSecrets(config)).toEqual(expect.arrayContaining(["s3cret%2Fpass", "s3cret/pass"]));
     const scrub = createScrubber(configSecrets(config));
     expect(scrub("auth failed for s3cret/pass")).not.toContain("s3cret/pass");
+  });
+
+  it("gives nodemailer timeouts, and requires STARTTLS for a password sent over smtp:// to another host", () => {
+    const from = "toko@contoh.id";
+    expect(transportOptions({ smtpUrl: "smtps://u:p@mail.contoh.id:465", from })).toEqual({ url: "smtps://u:p@mail.contoh.id:465", ...SMTP_TIMEOUTS });
+    expect(transportOptions({ smtpUrl: "smtp://u:p@mail.contoh.id:587", from })).toMatchObject({ requireTLS: true, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 });
+    expect(transportOptions({ smtpUrl: "smtp://mail.contoh.id:25", from })).not.toHaveProperty("requireTLS");
+    expect(transportOptions({ smtpUrl: "smtp://u:p@127.0.0.1:2525", from })).not.toHaveProperty("requireTLS");
   });
 });
