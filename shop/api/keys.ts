@@ -49,9 +49,9 @@ export async function createApiKey(prisma: PrismaClient, input: { userId: number
   if (scopes.length === 0 || !scopes.every(isApiScope)) return { ok: false, reason: "bad_scopes" };
   const name = input.name.replace(/\s+/gu, " ").trim();
   if (name === "" || [...name].length > MAX_KEY_NAME_CHARS) return { ok: false, reason: "bad_name" };
-  const owner = await prisma.user.findUnique({ where: { id: input.userId }, select: { resellerTierId: true, bannedAt: true } });
+  const owner = await prisma.user.findUnique({ where: { id: input.userId }, select: { resellerTierId: true, bannedAt: true, blocked: true } });
   if (!owner || owner.resellerTierId === null) return { ok: false, reason: "not_reseller" };
-  if (owner.bannedAt) return { ok: false, reason: "banned" };
+  if (owner.bannedAt || owner.blocked) return { ok: false, reason: "banned" };
   for (let attempt = 0; ; attempt++) {
     const prefix = randomBytes(5).toString("hex");
     const secret = randomBytes(32).toString("base64url");
@@ -100,7 +100,7 @@ export interface AuthenticatedKey {
   prefix: string;
   scopes: ApiScope[];
   ratePerMinute: number;
-  user: { id: number; resellerTierId: number | null; bannedAt: Date | null; language: string };
+  user: { id: number; resellerTierId: number | null; bannedAt: Date | null; blocked: boolean; language: string };
 }
 
 /** Checks a presented key: format, prefix, secret (constant time), not revoked. Reads the owner fresh. */
@@ -110,7 +110,7 @@ export async function authenticateApiKey(prisma: PrismaClient, presented: string
   if (!match) return { ok: false, reason: "malformed" };
   const row = await prisma.apiKey.findUnique({
     where: { prefix: match[1]! },
-    select: { id: true, prefix: true, secretHash: true, scopes: true, ratePerMinute: true, revokedAt: true, user: { select: { id: true, resellerTierId: true, bannedAt: true, language: true } } },
+    select: { id: true, prefix: true, secretHash: true, scopes: true, ratePerMinute: true, revokedAt: true, user: { select: { id: true, resellerTierId: true, bannedAt: true, blocked: true, language: true } } },
   });
   if (!row) return { ok: false, reason: "unknown" };
   const given = Buffer.from(sha256(match[2]!), "hex");

@@ -33,7 +33,8 @@ export function apiKeyAuth(deps: { prisma: PrismaClient; redis: Redis; queuePref
     const auth = await authenticateApiKey(deps.prisma, given);
     if (!auth.ok) return apiError(c, 401, `api_key_${auth.reason}`, KEY_MESSAGES[auth.reason], { "www-authenticate": 'Bearer realm="api"' });
     const { key } = auth;
-    if (key.user.bannedAt) return apiError(c, 403, "account_banned", "this account is banned from the shop");
+    // The bot's guard stops the same two (a staff ban, the shop's restriction) before any feature.
+    if (key.user.bannedAt || key.user.blocked) return apiError(c, 403, "account_banned", "this account may not use the shop");
     if (key.user.resellerTierId === null) return apiError(c, 403, "not_a_reseller", "the API is for resellers; this account has no reseller tier");
     const rate = await takeApiRequest(deps.redis, deps.queuePrefix, key);
     if (!rate.ok) return apiError(c, 429, "rate_limited", `at most ${key.ratePerMinute} requests a minute for this key`, { "retry-after": String(rate.retryAfterS) });
