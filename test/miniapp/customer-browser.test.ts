@@ -60,6 +60,21 @@ describe("customer Mini App in Chromium", () => {
     await page.close();
   });
 
+  it("renews a VPS for a month, paid from the wallet", async () => {
+    const carol = await rig.customerWithVps();
+    await rig.fundWallet(carol.user.id, 100_000);
+    const page = await phone.open(rig.t.baseUrl, launch(carol.user));
+    await page.getByTestId(`vps-${carol.instanceId}`).click();
+    await page.getByRole("button", { name: /^1 bulan · Rp/ }).click();
+    await page.getByText(/^Pesanan perpanjangan .+ dibuat/).waitFor();
+    await page.getByRole("button", { name: /^Bayar dari saldo/ }).click();
+    const paid = await page.getByText(/^Dibayar dari saldo\. Sisa saldo Rp [\d.]+\.$/).textContent();
+    const renewal = await rig.t.db.prisma.order.findFirstOrThrow({ where: { userId: carol.user.id, kind: "RENEWAL" } });
+    expect(renewal.status).not.toBe("PENDING_PAYMENT");
+    expect(paid).toBe(`Dibayar dari saldo. Sisa saldo Rp ${(100_000 - renewal.totalIdr).toLocaleString("id-ID")}.`);
+    await page.close();
+  });
+
   it("someone else's VPS is not shown: the page says not found and nothing is queued", async () => {
     const page = await phone.open(rig.t.baseUrl, launch(alice.user));
     await page.getByTestId(`vps-${alice.instanceId}`).waitFor();

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { api, ApiError } from "./api";
-import { t } from "./i18n";
+import { errorText, t } from "./i18n";
 
 /** Loads `path` from the API (again when `path` changes or on `reload()`). */
 export function useApi<T>(path: string | null): { data: T | null; error: ApiError | null; loading: boolean; reload: () => void } {
@@ -29,7 +29,7 @@ export const Loading = () => (
 export function ErrorBox({ error, retry }: { error: ApiError; retry?: () => void }) {
   return (
     <div class="notice error" role="alert">
-      <p>{error.message}</p>
+      <p>{errorText(error)}</p>
       {retry && (
         <button class="btn secondary" onClick={retry}>
           {t("common.retry")}

@@ -100,6 +100,17 @@ const strings: Record<Lang, Dict> = {
     "settings.language": "Bahasa",
     "settings.logout": "Keluar dari sesi",
     "settings.account": "Akun",
+    "error.action_busy": "Tindakan lain pada VPS ini masih berjalan. Tunggu sebentar.",
+    "error.vps_not_active": "VPS ini sedang tidak aktif.",
+    "error.needs_off": "Matikan VPS dulu, lalu reset password.",
+    "error.action_unsupported": "Penyedia VPS ini tidak mendukung tindakan itu.",
+    "error.insufficient_balance": "Saldo tidak cukup. Isi saldo lewat chat: /wallet.",
+    "error.wallet_held": "Saldo sedang ditahan. Hubungi toko.",
+    "error.renew_unavailable": "Periode itu belum ada harganya.",
+    "error.not_renewable": "VPS ini tidak bisa diperpanjang.",
+    "error.sold_out": "Paket ini tidak bisa dibuat sekarang.",
+    "error.not_payable": "Pesanan ini tidak bisa dibayar sekarang.",
+    "error.network": "Tidak terhubung. Coba lagi.",
   },
   en: {
     "app.title": "VPS Shop",
@@ -195,6 +206,17 @@ const strings: Record<Lang, Dict> = {
     "settings.language": "Language",
     "settings.logout": "End this session",
     "settings.account": "Account",
+    "error.action_busy": "Another action on this VPS is still running. Wait a moment.",
+    "error.vps_not_active": "This VPS is not active.",
+    "error.needs_off": "Turn the VPS off first, then reset the password.",
+    "error.action_unsupported": "This VPS's provider does not support that action.",
+    "error.insufficient_balance": "Not enough balance. Top up in the chat: /wallet.",
+    "error.wallet_held": "The wallet is on hold. Contact the shop.",
+    "error.renew_unavailable": "That period has no price yet.",
+    "error.not_renewable": "This VPS cannot be renewed.",
+    "error.sold_out": "This plan cannot be created right now.",
+    "error.not_payable": "This order cannot be paid now.",
+    "error.network": "No connection. Try again.",
   },
 };
 
@@ -217,6 +239,13 @@ export function addStrings(more: Record<Lang, Dict>): void {
 export function t(key: string, vars: Record<string, string | number> = {}): string {
   const text = strings[current][key] ?? strings.id[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+}
+
+/** What to tell the user about a refused call: our words for the error codes we know, else the server's message. */
+export function errorText(err: unknown): string {
+  const code = (err as { code?: string } | null)?.code;
+  if (code && strings[current][`error.${code}`]) return t(`error.${code}`);
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** Rupiah, whole numbers: "Rp 150.000". */

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError } from "../api";
 import { Confirm, ErrorBox, Loaded, Row, Section, useApi } from "../components";
-import { date, idr, t } from "../i18n";
+import { date, errorText, idr, t } from "../i18n";
 
 interface VpsDetail {
   id: number;
@@ -56,7 +56,7 @@ function Renew({ vps }: { vps: VpsDetail }) {
   const [order, setOrder] = useState<{ orderId: number; reference: string; totalIdr: number } | null>(null);
   const [notice, setNotice] = useState<Notice>(null);
   const [busy, setBusy] = useState(false);
-  const fail = (err: unknown) => setNotice({ kind: "error", text: err instanceof ApiError ? err.message : String(err) });
+  const fail = (err: unknown) => setNotice({ kind: "error", text: errorText(err) });
   const create = async (months: number) => {
     setBusy(true);
     try {
@@ -119,7 +119,7 @@ export function VpsDetailPage({ id }: { id: string }) {
       setNotice({ kind: "ok", text: t("vps.queued", { action: t(`action.${name}`) }) });
       start(queued.actionId, name);
     } catch (err) {
-      setNotice({ kind: "error", text: err instanceof ApiError ? err.message : String(err) });
+      setNotice({ kind: "error", text: errorText(err) });
     } finally {
       setBusy(false);
       setAsking(null);
