@@ -83,6 +83,10 @@ chat.callbackQuery(/^ak:new:([0-7])$/, async (ctx) => {
 });
 
 chat.callbackQuery(/^ak:mk:([1-7])$/, async (ctx) => {
+  // One key per picker message: a double tap (or a tap on an old picker) must not make a second,
+  // unseen key. The mark lives in Redis for the picker's useful life.
+  const picker = `${ctx.deps.config.queuePrefix}:apikey-made:${ctx.chat.id}:${ctx.callbackQuery.message?.message_id ?? 0}`;
+  if ((await ctx.deps.redis.set(picker, "1", "EX", 3600, "NX")) === null) return ctx.answerCallbackQuery({ text: ctx.t("api-key-already-made"), show_alert: true });
   const scopes = scopesOf(Number(ctx.match[1]));
   const name = `Telegram ${new Date().toISOString().slice(0, 10)}`;
   const created = await createApiKey(ctx.deps.prisma, { userId: ctx.shopUser.id, name, scopes });

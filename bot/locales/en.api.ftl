@@ -36,6 +36,7 @@ api-create-refused-too_many = At most { $max } keys at once: revoke one first.
 api-create-refused-bad_scopes = Tick at least one scope.
 api-create-refused-bad_name = The key's name is not valid.
 api-revoke-confirm = Revoke key <code>{ $prefix }</code> ({ $name })? Programs using it stop working at once.
+api-key-already-made = This screen already made its key: open /apikeys for a new one.
 api-key-revoked = Key { $prefix } revoked.
 api-key-gone = This key is already revoked or not yours.
 api-rotate-confirm = Make a new webhook signing secret? The old one stops working at once.

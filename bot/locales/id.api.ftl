@@ -36,6 +36,7 @@ api-create-refused-too_many = Paling banyak { $max } kunci sekaligus: cabut satu
 api-create-refused-bad_scopes = Centang paling sedikit satu cakupan.
 api-create-refused-bad_name = Nama kunci tidak valid.
 api-revoke-confirm = Cabut kunci <code>{ $prefix }</code> ({ $name })? Program yang memakainya langsung berhenti bekerja.
+api-key-already-made = Layar ini sudah membuat kuncinya: buka /apikeys untuk kunci baru.
 api-key-revoked = Kunci { $prefix } dicabut.
 api-key-gone = Kunci ini sudah dicabut atau bukan milik Anda.
 api-rotate-confirm = Buat rahasia tanda tangan webhook baru? Rahasia lama langsung tidak berlaku.

@@ -54,6 +54,9 @@ describe("/apikeys", () => {
     expect(buttonsOf(ticked.last).map((b) => b.data)).toContain("ak:mk:5");
 
     const made = await send(updates.callback(user, "ak:mk:5", 50));
+    // A second tap on the same picker makes no second key.
+    expect((await send(updates.callback(user, "ak:mk:5", 50))).alert).toMatchObject({ show_alert: true });
+    expect(await h.prisma.apiKey.count({ where: { userId: row.id } })).toBe(1);
     const token = /vsk_[0-9a-f]{10}_[A-Za-z0-9_-]{43}/.exec(made.text)?.[0];
     expect(token).toBeDefined();
     const auth = await authenticateApiKey(h.prisma, token);
