@@ -101,6 +101,8 @@ export function emailConversation(deps: BotDeps) {
         await answer.answerCallbackQuery();
         const sent = await conversation.external(() => requestCode(vdeps, { userId: user.id, locale }));
         if (!(await report(answer, sent, sent.status === "sent" ? sent.email : ""))) return;
+        // A tap that sent nothing ("wait a minute") counts as a try: the loop ends however often it comes.
+        if (sent.status === "wait") tries++;
         continue;
       }
       if (answer.callbackQuery) await endOnButton(conversation, answer, t);
@@ -114,7 +116,7 @@ export function emailConversation(deps: BotDeps) {
       const checked = await conversation.external(() => confirmCode(vdeps, { userId: user.id, code: text }));
       switch (checked.status) {
         case "confirmed":
-          await answer.reply(t("email-confirmed", { email: escapeHtml(checked.email) }), { reply_markup: new InlineKeyboard().text(t("email-btn-back"), "menu:settings") });
+          await answer.reply(t("email-confirmed", { email: checked.email }), { reply_markup: new InlineKeyboard().text(t("email-btn-back"), "menu:settings") });
           return;
         case "wrong":
           await answer.reply(t("email-code-wrong", { left: checked.attemptsLeft }), { reply_markup: codeKb });

@@ -16,7 +16,9 @@ const chat = emailSettingsFeature.chatType("private");
 export async function emailSettingsButton(ctx: BotContext): Promise<{ text: string; data: string } | undefined> {
   if (!ctx.deps.config.email) return undefined;
   const user = await ctx.deps.prisma.user.findUnique({ where: { id: ctx.shopUser.id }, select: { email: true, emailVerifiedAt: true } });
-  const text = user?.email && user.emailVerifiedAt ? ctx.t("email-settings-btn-set", { email: user.email }) : ctx.t("email-settings-btn-none");
+  // A long address is shortened on the button (the screen behind it shows it whole).
+  const shown = (email: string) => (email.length > 32 ? `${email.slice(0, 31)}…` : email);
+  const text = user?.email && user.emailVerifiedAt ? ctx.t("email-settings-btn-set", { email: shown(user.email) }) : ctx.t("email-settings-btn-none");
   return { text, data: "em:open" };
 }
 
