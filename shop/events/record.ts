@@ -43,6 +43,9 @@ export interface CustomerEventInput {
  *
  * Pass the transaction that makes the fact true, so the event exists exactly when the fact does.
  */
+/** Who may receive reseller webhooks: the same accounts the reseller API serves (shop/api/keys.ts). */
+export const WEBHOOK_RECIPIENT = { resellerTierId: { not: null }, bannedAt: null, blocked: false } as const;
+
 export async function recordCustomerEvent(db: Db, e: CustomerEventInput): Promise<OutboundJob[]> {
   // Given the client rather than a transaction: the event and its deliveries still go in together
   // (an event recorded without them would never get them: a second call finds it and stops).
@@ -56,7 +59,8 @@ export async function recordCustomerEvent(db: Db, e: CustomerEventInput): Promis
   });
   if (!event) return [];
   const jobs: OutboundJob[] = [];
-  const endpoint = await db.webhookEndpoint.findFirst({ where: { userId: e.userId, disabledAt: null }, select: { id: true, url: true } });
+  // Only an account the API would serve gets webhooks: a reseller (has a tier), not banned, not restricted.
+  const endpoint = await db.webhookEndpoint.findFirst({ where: { userId: e.userId, disabledAt: null, user: WEBHOOK_RECIPIENT }, select: { id: true, url: true } });
   if (endpoint) {
     const d = await db.webhookDelivery.create({ data: { eventId: event.id, endpointId: endpoint.id, url: endpoint.url }, select: { id: true, nextAttemptAt: true } });
     jobs.push({ kind: "webhook", deliveryId: d.id, dueAt: d.nextAttemptAt.toISOString() });

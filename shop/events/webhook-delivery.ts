@@ -40,12 +40,15 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, deliveryId: numb
   const timeoutMs = deps.timeoutMs ?? 10_000;
   const claim = await claimDelivery(deps.prisma, "webhook_deliveries", deliveryId, dueAt, timeoutMs + 30_000);
   if (!claim) return { outcome: "skipped", reason: "not pending, not due, or taken by another attempt" };
-  const delivery = await deps.prisma.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId }, include: { event: true, endpoint: true } });
+  const delivery = await deps.prisma.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId }, include: { event: true, endpoint: { include: { user: { select: { resellerTierId: true, bannedAt: true, blocked: true } } } } } });
   const { event, endpoint } = delivery;
   const finish = (outcome: { status?: number; error?: string; delivered?: boolean; giveUp?: boolean }) =>
     record(deps, { id: deliveryId, attempts: claim.attempts + 1, leaseUntil: claim.leaseUntil, url: endpoint.url }, outcome);
 
   if (endpoint.disabledAt) return finish({ error: "endpoint disabled", giveUp: true });
+  // Banned, restricted or no longer a reseller since the event: their customers' data is not sent.
+  const owner = endpoint.user;
+  if (owner.resellerTierId === null || owner.bannedAt || owner.blocked) return finish({ error: "account no longer served by the reseller API", giveUp: true });
   const checked = await checkWebhookUrl(endpoint.url, deps.policy, deps.resolve);
   if (!checked.ok) return finish({ error: `url refused: ${checked.reason}` });
 

@@ -33,6 +33,10 @@ for (const [net, prefix] of [
 }
 for (const [net, prefix] of [
   ["::", 127],
+  // IPv4-compatible (::a.b.c.d), 6to4 (2002:a.b.c.d::) and local-use NAT64: each can carry an IPv4 address.
+  ["::", 96],
+  ["2002::", 16],
+  ["64:ff9b:1::", 48],
   ["fc00::", 7],
   ["fe80::", 10],
   ["ff00::", 8],

@@ -227,4 +227,23 @@ describe("reseller webhooks", () => {
     expect((await record(plain.id, "VPS_ACTIVE")).jobs).toEqual([]);
     expect(await t.service.prisma.customerEvent.count({ where: { userId: { in: [off.userId, plain.id] } } })).toBe(2);
   });
+
+  it("sends nothing to a reseller banned, restricted or demoted, whether before the event or while it waits", async () => {
+    const db = t.service.prisma;
+    for (const change of [{ bannedAt: new Date() }, { blocked: true }, { resellerTierId: null }]) {
+      const before = await reseller();
+      await db.user.update({ where: { id: before.userId }, data: change });
+      expect((await record(before.userId, "VPS_ACTIVE")).jobs, JSON.stringify(change)).toEqual([]);
+
+      const after = await reseller();
+      const { jobs } = await record(after.userId, "VPS_ACTIVE");
+      expect(jobs).toHaveLength(1);
+      await db.user.update({ where: { id: after.userId }, data: change });
+      const seen = receiver.received.length;
+      await queueOutbound(t.service.queues, jobs);
+      await expect.poll(async () => (await delivery(jobs[0]!.deliveryId)).status, { timeout: 20_000 }).toBe("FAILED");
+      expect((await delivery(jobs[0]!.deliveryId)).lastError).toMatch(/no longer served/);
+      expect(receiver.received.length).toBe(seen);
+    }
+  });
 });

@@ -66,7 +66,9 @@ let seq = 7_400_000n;
 /** A reseller with a webhook endpoint at `url`; returns the user id and the signing secret. */
 export async function resellerWithEndpoint(prisma: PrismaClient, encryptionKey: Uint8Array, url: string, opts: { disabled?: boolean } = {}) {
   seq += 1n;
-  const user = await prisma.user.create({ data: { telegramId: seq, firstName: "Reseller" } });
+  // A reseller: webhooks go only to accounts the reseller API serves (a tier, not banned or restricted).
+  const tier = await prisma.resellerTier.upsert({ where: { code: "events-test" }, create: { code: "events-test", name: "Events test" }, update: {} });
+  const user = await prisma.user.create({ data: { telegramId: seq, firstName: "Reseller", resellerTierId: tier.id } });
   const secret = `whsec_${randomBytes(24).toString("base64url")}`;
   await ready();
   const secretEnc = new Uint8Array(seal(encryptionKey, new TextEncoder().encode(secret)));
