@@ -43,6 +43,7 @@ const ROUTES: Array<{ method: string; path: string; body?: unknown; permission: 
   { method: "GET", path: "/app/api/staff/catalog", permission: "catalog.manage" },
   { method: "PUT", path: "/app/api/staff/catalog/plans/1/prices/1", body: { priceIdr: 1000 }, permission: "catalog.manage" },
   { method: "PUT", path: "/app/api/staff/catalog/plans/1/prices/1/active", body: { active: false }, permission: "catalog.manage" },
+  { method: "PUT", path: "/app/api/staff/catalog/plans/1/tiers/1/prices/1", body: { priceIdr: null }, permission: "catalog.manage" },
   { method: "PUT", path: "/app/api/staff/catalog/plans/1/active", body: { active: false }, permission: "catalog.manage" },
   { method: "PUT", path: "/app/api/staff/catalog/plans/1/stock", body: { stock: 1 }, permission: "catalog.manage" },
   { method: "GET", path: "/app/api/staff/coupons", permission: "coupons.manage" },
@@ -115,6 +116,23 @@ describe("catalog & price editor", () => {
     const audit = await h.prisma.auditLog.findFirstOrThrow({ where: { action: "plan.price.update", targetId: String(row.id) }, orderBy: { id: "desc" } });
     expect(audit).toMatchObject({ actorUserId: member.id, actorType: "SELLER", targetType: "plan" });
     expect(audit.details).toMatchObject({ before: { priceIdr: before }, after: { priceIdr: before + 5_000 }, durationMonths: 3 });
+  });
+
+  it("sets and takes away a reseller tier's price in the same table, audited", async () => {
+    const grid = await json(await h.call(tokens.catalog, "GET", "/app/api/staff/catalog"));
+    const tier = (grid.tiers as Array<{ id: number; code: string }>).find((x) => x.code === "RESELLER")!;
+    const row = (grid.rows as Array<{ id: number; resellerPrices: Record<string, Record<string, number>> }>)[0]!;
+    expect(row.resellerPrices[String(tier.id)]).toMatchObject({ "3": expect.any(Number) });
+    const path = `/app/api/staff/catalog/plans/${row.id}/tiers/${tier.id}/prices/1`;
+    const audited = () => h.prisma.auditLog.count({ where: { action: "plan.reseller_price.update", targetId: String(row.id) } });
+    const before = await audited();
+    expect((await h.call(tokens.catalog, "PUT", path, { priceIdr: 61_000 })).status).toBe(200);
+    const key = { tierId_planId_durationMonths: { tierId: tier.id, planId: row.id, durationMonths: 1 } };
+    expect((await h.prisma.resellerPrice.findUniqueOrThrow({ where: key })).priceIdr).toBe(61_000);
+    expect((await h.call(tokens.catalog, "PUT", path, { priceIdr: null })).status).toBe(200);
+    expect(await h.prisma.resellerPrice.findUnique({ where: key })).toBeNull();
+    expect(await audited()).toBe(before + 2);
+    expect((await h.call(tokens.catalog, "PUT", `/app/api/staff/catalog/plans/${row.id}/tiers/99999/prices/1`, { priceIdr: 5_000 })).status).toBe(404);
   });
 
   it("refuses a bad price with a clear message and changes nothing", async () => {

@@ -112,7 +112,7 @@ describe("staff pages in Chromium", () => {
     await page.close();
   });
 
-  it("saves a price typed into the plans × durations editor, audited as the member who typed it", async () => {
+  it("saves a price typed into the plans × durations editor, audited as the member who typed it, and a reseller tier's", async () => {
     const prisma = rig.t.db.prisma;
     const plan = await prisma.plan.findFirstOrThrow({ orderBy: { id: "asc" }, include: { prices: { where: { durationMonths: 3 } } } });
     const before = plan.prices[0]!.priceIdr;
@@ -130,6 +130,16 @@ describe("staff pages in Chromium", () => {
     expect(audit).toMatchObject({ actorUserId: member.id, actorType: "SELLER" });
     expect(audit.details).toMatchObject({ before: { priceIdr: before }, after: { priceIdr: 199_000 }, durationMonths: 3 });
     await page.screenshot({ path: path.join(OUT, "staff-catalog-light.png") });
+
+    // The same table for a reseller tier: a typed price becomes that tier's.
+    const tier = await prisma.resellerTier.findFirstOrThrow({ where: { code: "RESELLER" } });
+    await page.getByRole("tab", { name: tier.name }).click();
+    const tierCell = page.getByTestId(`tier-price-${plan.id}-1`);
+    await tierCell.fill("55.000");
+    await tierCell.press("Enter");
+    await page.getByTestId(`saved-${tier.id}-${plan.id}-1`).waitFor();
+    const key = { tierId_planId_durationMonths: { tierId: tier.id, planId: plan.id, durationMonths: 1 } };
+    expect((await prisma.resellerPrice.findUniqueOrThrow({ where: key })).priceIdr).toBe(55_000);
 
     // The same member has no orders permission: the page is not offered and the API says 403.
     await page.evaluate(`location.hash = "#/staff/orders"`);

@@ -2,12 +2,13 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { PrismaClient } from "../../../db/client.js";
 import { MAX_IDR } from "../../../shop/catalog/admin/input.js";
-import { MAX_MONTHS, MAX_STOCK, setPlanActive, setPlanPrice, setPlanPriceActive, setPlanStock, type StockResult } from "../../../shop/catalog/admin/plans.js";
+import { MAX_MONTHS, MAX_STOCK, setPlanActive, setPlanPrice, setPlanPriceActive, setPlanStock, setResellerPrice, type StockResult } from "../../../shop/catalog/admin/plans.js";
 import { priceGrid } from "../../../shop/miniapp/staff/price-grid.js";
 import { appError, idParam, jsonBody } from "../reply.js";
 import { actorFor, requirePermission, type StaffEnv } from "./guard.js";
 
 const priceBody = z.object({ priceIdr: z.number().int().min(1).max(MAX_IDR) });
+const tierPriceBody = z.object({ priceIdr: z.number().int().min(1).max(MAX_IDR).nullable() });
 const activeBody = z.object({ active: z.boolean() });
 const stockBody = z.object({ stock: z.number().int().min(0).max(MAX_STOCK).nullable(), expected: z.number().int().nullable().optional() });
 
@@ -39,6 +40,14 @@ export function catalogApi(deps: { prisma: PrismaClient }) {
     const body = priceBody.safeParse(await jsonBody(c));
     if (!planId || !m || !body.success) return appError(c, 400, "bad_request", `A price is a whole number of rupiah from 1 to ${MAX_IDR}, for 1–${MAX_MONTHS} months.`);
     return answer(c, await setPlanPrice(deps.prisma, actorFor(c, "catalog.manage"), { planId, months: m, priceIdr: body.data.priceIdr }));
+  });
+
+  // A reseller tier's price for one duration; null takes it away (the tier pays the public price).
+  app.put("/plans/:id/tiers/:tierId/prices/:months", async (c) => {
+    const [planId, tierId, m] = [idParam(c.req.param("id")), idParam(c.req.param("tierId")), months(c.req.param("months"))];
+    const body = tierPriceBody.safeParse(await jsonBody(c));
+    if (!planId || !tierId || !m || !body.success) return appError(c, 400, "bad_request", `A price is a whole number of rupiah from 1 to ${MAX_IDR} (null: the public price), for 1–${MAX_MONTHS} months.`);
+    return answer(c, await setResellerPrice(deps.prisma, actorFor(c, "catalog.manage"), { planId, tierId, months: m, priceIdr: body.data.priceIdr }));
   });
 
   app.put("/plans/:id/prices/:months/active", async (c) => {

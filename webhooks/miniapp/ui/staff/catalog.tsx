@@ -16,11 +16,22 @@ const groupDigits = (n: number) => new Intl.NumberFormat("id-ID").format(n);
  */
 export function CatalogPage() {
   const result = useApi<PriceGrid>("/staff/catalog");
+  // null: the public prices; a tier id: that reseller tier's prices, in the same table.
+  const [tierId, setTierId] = useState<number | null>(null);
   return (
     <Loaded result={result}>
       {(grid) => (
         <>
-          <p class="muted small">{t("cat.hint")}</p>
+          {grid.tiers.length > 0 && (
+            <div class="segmented" role="tablist">
+              {[{ id: null, name: t("cat.public") }, ...grid.tiers].map((tier) => (
+                <button key={tier.id ?? 0} role="tab" aria-selected={tier.id === tierId} class={tier.id === tierId ? "active" : ""} onClick={() => setTierId(tier.id)}>
+                  {tier.name}
+                </button>
+              ))}
+            </div>
+          )}
+          <p class="muted small">{t(tierId === null ? "cat.hint" : "cat.tier-hint")}</p>
           <div class="table-wrap">
             <table class="table grid" data-testid="price-grid">
               <thead>
@@ -52,8 +63,12 @@ export function CatalogPage() {
                           </div>
                         </td>
                         {grid.durations.map((m) => (
-                          <td key={m}>
-                            <PriceCell planId={row.id} months={m} price={row.prices[String(m)] ?? null} planName={row.name} />
+                          <td key={`${tierId ?? 0}-${m}`}>
+                            {tierId === null ? (
+                              <PriceCell planId={row.id} months={m} price={row.prices[String(m)] ?? null} planName={row.name} />
+                            ) : (
+                              <TierPriceCell planId={row.id} tierId={tierId} months={m} price={row.resellerPrices[String(tierId)]?.[String(m)] ?? null} publicPrice={row.prices[String(m)]?.priceIdr ?? null} planName={row.name} />
+                            )}
                           </td>
                         ))}
                       </tr>
@@ -71,20 +86,31 @@ export function CatalogPage() {
 function PlanSwitch({ planId, name, active }: { planId: number; name: string; active: boolean }) {
   const [on, setOn] = useState(active);
   const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
   const toggle = async () => {
     setBusy(true);
     try {
       await api(`/staff/catalog/plans/${planId}/active`, { method: "PUT", body: { active: !on } });
       setOn(!on);
+      setError(null);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err));
     } finally {
       setBusy(false);
     }
   };
   return (
-    <label class="switch-label">
-      <input type="checkbox" role="switch" checked={on} disabled={busy} onChange={toggle} aria-label={`${t("cat.on")}: ${name}`} />
-      <strong>{name}</strong>
-    </label>
+    <>
+      <label class="switch-label">
+        <input type="checkbox" role="switch" checked={on} disabled={busy} onChange={toggle} aria-label={`${t("cat.on")}: ${name}`} />
+        <strong>{name}</strong>
+      </label>
+      {error && (
+        <div class="err tiny" role="alert">
+          {error}
+        </div>
+      )}
+    </>
   );
 }
 
@@ -137,17 +163,62 @@ function PriceCell({ planId, months, price, planName }: { planId: number; months
         />
         {saved && <input type="checkbox" checked={saved.active} onChange={toggle} aria-label={`${t("cat.on")}: ${label}`} />}
       </div>
-      {state.kind === "saving" && <div class="muted tiny">{t("cat.saving")}</div>}
-      {state.kind === "saved" && (
-        <div class="ok tiny" data-testid={`saved-${planId}-${months}`}>
-          ✓ {t("staff.saved")}
-        </div>
-      )}
-      {state.kind === "error" && (
-        <div class="err tiny" role="alert">
-          {state.message}
-        </div>
-      )}
+      <CellStatus state={state} testId={`saved-${planId}-${months}`} />
     </div>
   );
+}
+
+/** A reseller tier's price: typed and saved like a public one; emptied, the tier pays the public price (shown greyed). */
+function TierPriceCell(props: { planId: number; tierId: number; months: number; price: number | null; publicPrice: number | null; planName: string }) {
+  const [saved, setSaved] = useState(props.price);
+  const [text, setText] = useState(props.price ? groupDigits(props.price) : "");
+  const [state, setState] = useState<CellState>({ kind: "idle" });
+  const save = async () => {
+    const value = text.trim() === "" ? null : wholeNumber(text);
+    if (text.trim() !== "" && (value === null || value < 1)) return setState({ kind: "error", message: t("cat.bad") });
+    if (value === saved) return setState({ kind: "idle" });
+    setState({ kind: "saving" });
+    try {
+      await api(`/staff/catalog/plans/${props.planId}/tiers/${props.tierId}/prices/${props.months}`, { method: "PUT", body: { priceIdr: value } });
+      setSaved(value);
+      setText(value === null ? "" : groupDigits(value));
+      setState({ kind: "saved" });
+    } catch (err) {
+      setState({ kind: "error", message: err instanceof ApiError ? err.message : String(err) });
+    }
+  };
+  return (
+    <div class={`cell ${state.kind}`}>
+      <input
+        class="price"
+        inputMode="numeric"
+        value={text}
+        placeholder={props.publicPrice ? groupDigits(props.publicPrice) : ""}
+        aria-label={`${props.planName} ${t("cat.months", { months: props.months })}`}
+        data-testid={`tier-price-${props.planId}-${props.months}`}
+        onInput={(e) => setText((e.target as HTMLInputElement).value)}
+        onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
+        onBlur={save}
+      />
+      <CellStatus state={state} testId={`saved-${props.tierId}-${props.planId}-${props.months}`} />
+    </div>
+  );
+}
+
+/** Under a price: saving…, ✓ saved, or why it was not saved. */
+function CellStatus({ state, testId }: { state: CellState; testId: string }) {
+  if (state.kind === "saving") return <div class="muted tiny">{t("cat.saving")}</div>;
+  if (state.kind === "saved")
+    return (
+      <div class="ok tiny" data-testid={testId}>
+        ✓ {t("staff.saved")}
+      </div>
+    );
+  if (state.kind === "error")
+    return (
+      <div class="err tiny" role="alert">
+        {state.message}
+      </div>
+    );
+  return null;
 }

@@ -47,9 +47,15 @@ function CouponItem({ coupon }: { coupon: Coupon }) {
   const [active, setActive] = useState(coupon.active);
   const [open, setOpen] = useState(false);
   const detail = useApi<CouponDetail>(open ? `/staff/coupons/${coupon.id}` : null);
+  const [error, setError] = useState<ApiError | null>(null);
   const toggle = async () => {
-    await api(`/staff/coupons/${coupon.id}/active`, { method: "PUT", body: { active: !active } });
-    setActive(!active);
+    try {
+      await api(`/staff/coupons/${coupon.id}/active`, { method: "PUT", body: { active: !active } });
+      setActive(!active);
+      setError(null);
+    } catch (err) {
+      setError(err as ApiError);
+    }
   };
   return (
     <li class={`list-item ${active ? "" : "off"}`}>
@@ -66,6 +72,7 @@ function CouponItem({ coupon }: { coupon: Coupon }) {
         {discountText(coupon)} · {t("cpn.used", { used: coupon.usedCount, limit: coupon.usageLimit ? `/${coupon.usageLimit}` : "" })}
         {coupon.validTo ? ` · ${t("cpn.until", { date: date(coupon.validTo) })}` : ""}
       </div>
+      {error && <ErrorBox error={error} />}
       {open && detail.data && (
         <div class="small">
           <div>{t("cpn.redeemed", { count: detail.data.redeemed, amount: idr(detail.data.discountGivenIdr) })}</div>

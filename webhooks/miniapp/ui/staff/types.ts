@@ -65,6 +65,7 @@ export interface PendingItem {
 
 export interface PriceGrid {
   providers: Array<{ code: string; name: string; active: boolean }>;
+  tiers: Array<{ id: number; code: string; name: string }>;
   durations: number[];
   rows: Array<{
     id: number;
@@ -76,6 +77,7 @@ export interface PriceGrid {
     active: boolean;
     stock: number | null;
     prices: Record<string, { priceIdr: number; active: boolean }>;
+    resellerPrices: Record<string, Record<string, number>>;
   }>;
 }
 
