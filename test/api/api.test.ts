@@ -126,6 +126,7 @@ describe("orders", () => {
     expect(again.body).toEqual(first.body);
     expect(await t.service.prisma.order.count({ where: { userId: user.id } })).toBe(2);
     expect(await walletBalance(t.service.prisma, user.id)).toBe(500_000 - 2 * UNIT);
+    expect((await call(api, token, "GET", "/wallet")).body).toEqual({ balance_idr: 500_000 - 2 * UNIT, on_hold: false });
     const placedAudit = await t.service.prisma.auditLog.findMany({ where: { actorUserId: user.id, action: "api.order.place" } });
     expect(placedAudit).toHaveLength(1);
     expect(placedAudit[0]!.details).toMatchObject({ references: orders.map((o) => o.reference), paidIdr: 2 * UNIT });

@@ -8,6 +8,7 @@ import { catalogRoutes } from "./routes/catalog.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { invoiceRoutes } from "./routes/invoices.js";
 import { orderRoutes } from "./routes/orders.js";
+import { walletRoutes } from "./routes/wallet.js";
 import { webhookEndpointRoutes } from "./routes/webhook-endpoint.js";
 
 export type { ApiDeps } from "./deps.js";
@@ -61,6 +62,7 @@ export function buildApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   app.route("/orders", orderRoutes(deps));
   app.route("/instances", instanceRoutes(deps));
   app.route("/invoices", invoiceRoutes(deps));
+  app.route("/wallet", walletRoutes(deps));
   app.route("/", webhookEndpointRoutes(deps));
   return app;
 }
