@@ -175,3 +175,12 @@ export async function emailState(prisma: PrismaClient, userId: number, now = new
     pending: pending ? { email: pending.email, expiresAt: pending.expiresAt, attemptsLeft: MAX_CODE_ATTEMPTS - pending.attempts } : null,
   };
 }
+
+/** How long a code's row is kept (the audit log keeps who confirmed what): a month, then the daily retention run deletes it. */
+export const VERIFICATION_RETENTION_MS = 30 * 86_400_000;
+
+/** Deletes code rows older than the retention (used, expired or withdrawn long ago). */
+export async function purgeEmailVerifications(prisma: PrismaClient, now = new Date()): Promise<number> {
+  const { count } = await prisma.emailVerification.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - VERIFICATION_RETENTION_MS) } } });
+  return count;
+}

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CODE_TTL_MS, MAX_CODES_PER_HOUR, confirmCode, emailState, parseEmailAddress, removeEmail, requestCode, type VerificationDeps } from "../../shop/email/verification.js";
+import { CODE_TTL_MS, MAX_CODES_PER_HOUR, VERIFICATION_RETENTION_MS, confirmCode, emailState, parseEmailAddress, purgeEmailVerifications, removeEmail, requestCode, type VerificationDeps } from "../../shop/email/verification.js";
 import type { TestDatabase } from "../support/db.js";
 import { userRow } from "../support/factories.js";
 import { codeIn, to, type SmtpSink } from "./smtp-sink.js";
@@ -138,5 +138,18 @@ describe("removing the address", () => {
     expect(await emailState(db.prisma, c.userId)).toEqual({ confirmed: null, pending: null });
     expect((await db.prisma.auditLog.findFirstOrThrow({ where: { action: "email.removed", targetId: String(c.userId) } })).details).toEqual({ before: c.email });
     expect(await removeEmail(deps, c.userId)).toEqual({ status: "none" });
+  });
+});
+
+describe("retention", () => {
+  it("the daily run deletes code rows older than a month, and only those", async () => {
+    const c = await customer();
+    const old = new Date(Date.now() - VERIFICATION_RETENTION_MS - 3600_000);
+    await requestCode(at(old, 0), { userId: c.userId, email: c.email, locale: "id" });
+    await requestCode(deps, { userId: c.userId, email: c.email, locale: "id" });
+    expect(await db.prisma.emailVerification.count({ where: { userId: c.userId } })).toBe(2);
+    expect(await purgeEmailVerifications(db.prisma)).toBeGreaterThanOrEqual(1);
+    expect(await db.prisma.emailVerification.findMany({ where: { userId: c.userId }, select: { createdAt: true } })).toEqual([{ createdAt: expect.any(Date) }]);
+    expect((await db.prisma.emailVerification.findFirstOrThrow({ where: { userId: c.userId } })).createdAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
 });
