@@ -37,8 +37,11 @@ export const THEMES = {
 
 export interface Phone {
   context: BrowserContext;
-  /** Opens `/app` in a new tab with `initData` and the theme in the hash, as a Telegram client does. */
-  open(baseUrl: string, initData: string, theme?: keyof typeof THEMES): Promise<Page>;
+  /**
+   * Opens `/app` in a new tab with `initData` and the theme in the hash, as a Telegram client does;
+   * `beforeLoad` is a script run in the page first (e.g. a client's `TelegramWebviewProxy`).
+   */
+  open(baseUrl: string, initData: string, theme?: keyof typeof THEMES, beforeLoad?: string): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -57,8 +60,9 @@ export async function startPhone(): Promise<Phone> {
   });
   return {
     context,
-    async open(baseUrl, initData, theme = "light") {
+    async open(baseUrl, initData, theme = "light", beforeLoad) {
       const page = await context.newPage();
+      if (beforeLoad) await page.addInitScript(beforeLoad);
       const hash = new URLSearchParams({ tgWebAppData: initData, tgWebAppVersion: "8.0", tgWebAppPlatform: "android", tgWebAppThemeParams: JSON.stringify(THEMES[theme]) });
       await page.goto(`${baseUrl}/app/#${hash.toString()}`);
       return page;

@@ -75,6 +75,35 @@ describe("customer Mini App in Chromium", () => {
     await page.close();
   });
 
+  it("inside a Telegram client: ready and expand sent, its back button used and obeyed, theme changes followed, downloads handed to it", async () => {
+    // What the mobile and desktop apps expose (core.telegram.org/api/web-events), recording what the page sends.
+    const proxy = `window.__events = []; window.TelegramWebviewProxy = { postEvent: (type, data) => window.__events.push([type, JSON.parse(data)]) };`;
+    const page = await phone.open(rig.t.baseUrl, launch(alice.user), "light", proxy);
+    await page.getByTestId(`vps-${alice.instanceId}`).waitFor();
+    const events = () => page.evaluate<Array<[string, Record<string, unknown>]>>("window.__events");
+    expect((await events()).map(([type]) => type)).toEqual(expect.arrayContaining(["web_app_ready", "web_app_expand"]));
+    await page.getByTestId(`vps-${alice.instanceId}`).click();
+    await page.getByTestId("vps-detail").waitFor();
+    expect((await events()).filter(([type]) => type === "web_app_setup_back_button").at(-1)).toEqual(["web_app_setup_back_button", { is_visible: true }]);
+    expect(await page.locator("button.back").count()).toBe(0);
+    await page.evaluate(`window.Telegram.WebView.receiveEvent("theme_changed", { theme_params: ${JSON.stringify({ bg_color: "#212121", text_color: "#ffffff" })} })`);
+    expect(await page.locator("html").getAttribute("data-scheme")).toBe("dark");
+    await page.evaluate(`window.Telegram.WebView.receiveEvent("back_button_pressed", null)`);
+    await page.getByTestId(`vps-${alice.instanceId}`).waitFor();
+    expect((await events()).filter(([type]) => type === "web_app_setup_back_button").at(-1)).toEqual(["web_app_setup_back_button", { is_visible: false }]);
+
+    await page.getByRole("link", { name: "Pesanan" }).click();
+    await page.getByRole("tab", { name: "Faktur" }).click();
+    await page.getByTestId(`invoice-${alice.orderId}`).click();
+    await expect.poll(async () => (await events()).some(([type]) => type === "web_app_request_file_download"), { timeout: 10_000 }).toBe(true);
+    const [, download] = (await events()).find(([type]) => type === "web_app_request_file_download")!;
+    expect(download.file_name).toMatch(/^invoice-.+\.pdf$/);
+    const pdf = await fetch(String(download.url));
+    expect(pdf.status).toBe(200);
+    expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe("%PDF-");
+    await page.close();
+  });
+
   it("someone else's VPS is not shown: the page says not found and nothing is queued", async () => {
     const page = await phone.open(rig.t.baseUrl, launch(alice.user));
     await page.getByTestId(`vps-${alice.instanceId}`).waitFor();

@@ -4,7 +4,7 @@ import { api, ApiError, hasSession, setSessionToken, whenSessionEnds } from "./a
 import { setLang, t } from "./i18n";
 import type { AppUser } from "./session";
 import { Shell } from "./shell";
-import { readLaunch, webApp } from "./telegram";
+import { announceReady, readLaunch, webApp } from "./telegram";
 import { applyTheme, followTheme } from "./theme";
 import "./app.css";
 
@@ -15,9 +15,8 @@ import "./app.css";
  */
 const launch = readLaunch();
 applyTheme(webApp()?.themeParams ?? launch.themeParams);
+announceReady();
 followTheme();
-webApp()?.ready?.();
-webApp()?.expand?.();
 
 type Boot = { state: "loading" } | { state: "ready"; user: AppUser } | { state: "refused"; key: string };
 

@@ -4,7 +4,7 @@ import { customerRoutes, TABS } from "./customer-routes";
 import { setLang, t } from "./i18n";
 import { allowed, match, navigate, usePath, type PageRoute } from "./router";
 import { UserContext, type AppUser } from "./session";
-import { webApp } from "./telegram";
+import { clientBackButton } from "./telegram";
 
 /** The staff index: the staff pages this user may open (the server checks each call again). */
 function StaffIndex({ routes }: { routes: PageRoute[] }) {
@@ -44,23 +44,19 @@ export function Shell(props: { user: AppUser }) {
   const tab = TABS.find((tb) => path === tb.path || path.startsWith(`${tb.path}/`))?.path ?? (path.startsWith("staff") ? "staff" : "");
   const isTab = TABS.some((tb) => tb.path === path) || path === "staff";
 
+  // Telegram's own back button on pages that are not a tab; the page's own "‹" when the client has none.
+  const [clientBack, setClientBack] = useState(false);
   useEffect(() => {
-    const back = webApp()?.BackButton;
-    if (!back) return;
-    const goBack = () => history.back();
-    if (isTab) back.hide();
-    else {
-      back.show();
-      back.onClick(goBack);
-    }
-    return () => back.offClick(goBack);
+    const back = clientBackButton(!isTab, () => history.back());
+    setClientBack(back.shown);
+    return back.release;
   }, [isTab]);
 
   return (
     <UserContext.Provider value={{ user, setUser }}>
       <div class="app">
         <header class="topbar">
-          {!isTab && !webApp()?.BackButton && (
+          {!isTab && !clientBack && (
             <button class="link back" onClick={() => history.back()} aria-label={t("common.back")}>
               ‹
             </button>

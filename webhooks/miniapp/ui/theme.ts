@@ -1,4 +1,4 @@
-import { webApp, type ThemeParams } from "./telegram";
+import { onClientEvent, webApp, type ThemeParams } from "./telegram";
 
 /** Telegram's theme keys → our CSS variables (--tg-<key with dashes>), with light defaults in app.css. */
 const KEYS = ["bg_color", "text_color", "hint_color", "link_color", "button_color", "button_text_color", "secondary_bg_color", "header_bg_color", "accent_text_color", "section_bg_color", "section_header_text_color", "subtitle_text_color", "destructive_text_color"];
@@ -27,8 +27,9 @@ export function applyTheme(params: ThemeParams): void {
   root.dataset.scheme = lum !== null && lum < 0.5 ? "dark" : "light";
 }
 
-/** Follows theme changes while the app is open (only when a Telegram client injected WebApp). */
+/** Follows theme changes while the app is open (the client's "theme_changed" event). */
 export function followTheme(): void {
   const app = webApp();
-  app?.onEvent?.("themeChanged", () => applyTheme(app.themeParams ?? {}));
+  if (app?.onEvent) app.onEvent("themeChanged", () => applyTheme(app.themeParams ?? {}));
+  else onClientEvent("theme_changed", (data) => applyTheme((data as { theme_params?: ThemeParams } | null)?.theme_params ?? {}));
 }

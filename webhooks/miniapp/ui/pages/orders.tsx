@@ -3,7 +3,7 @@ import { api, ApiError } from "../api";
 import type { ComponentChildren } from "preact";
 import { ErrorBox, Loaded, Pager, useApi } from "../components";
 import { date, idr, t } from "../i18n";
-import { webApp } from "../telegram";
+import { clientDownload } from "../telegram";
 
 interface Page<T> {
   total: number;
@@ -37,8 +37,7 @@ async function download(invoice: InvoiceItem): Promise<void> {
   const link = await api<{ url: string }>(`/invoices/${invoice.orderId}/link`, { method: "POST" });
   const url = new URL(link.url, location.origin).toString();
   const fileName = `invoice-${invoice.reference}.pdf`;
-  const app = webApp();
-  if (app?.downloadFile) return app.downloadFile({ url, file_name: fileName });
+  if (clientDownload(url, fileName)) return;
   const a = document.createElement("a");
   a.href = url;
   a.download = fileName;

@@ -3,7 +3,7 @@ import { api, setSessionToken } from "../api";
 import { Row, Section } from "../components";
 import { t, type Lang } from "../i18n";
 import { useAppUser, type AppUser } from "../session";
-import { webApp } from "../telegram";
+import { closeApp } from "../telegram";
 
 const LANGUAGES: Array<[Lang, string]> = [
   ["id", "Bahasa Indonesia"],
@@ -24,7 +24,7 @@ export function SettingsPage() {
   const logout = async () => {
     await api("/session", { method: "DELETE" }).catch(() => undefined);
     setSessionToken(null);
-    webApp()?.close?.();
+    closeApp();
   };
   return (
     <>
