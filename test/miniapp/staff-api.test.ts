@@ -55,6 +55,7 @@ const ROUTES: Array<{ method: string; path: string; body?: unknown; permission: 
   { method: "GET", path: "/app/api/staff/customers/1/ledger", permission: "customers.view" },
   { method: "GET", path: "/app/api/staff/customers/tiers", permission: "customers.manage" },
   { method: "PUT", path: "/app/api/staff/customers/1/tier", body: { tierId: null }, permission: "customers.manage" },
+  { method: "PUT", path: "/app/api/staff/customers/1/ban", body: { banned: false, reason: "test" }, permission: "customers.manage" },
   { method: "GET", path: "/app/api/staff/stats?days=7", permission: "stats.view" },
 ];
 
@@ -288,6 +289,24 @@ describe("pending, coupons, customers, stats", () => {
     expect(card).toMatchObject({ id: customerId, wallet: { balanceIdr: expect.any(Number) } });
     expect(await json(await h.call(tokens.support, "GET", `/app/api/staff/customers/${customerId}/ledger`))).toMatchObject({ page: 1 });
     expect((await h.call(tokens.support, "PUT", `/app/api/staff/customers/${customerId}/tier`, { tierId: null })).status).toBe(403);
+  });
+
+  it("bans a customer with a reason (audited; their session is refused at once) and lifts the ban", async () => {
+    const other = { id: 7_100_020, first_name: "Joko" };
+    const token = await h.login(other);
+    const user = await h.prisma.user.findUniqueOrThrow({ where: { telegramId: BigInt(other.id) } });
+    expect((await h.call(tokens.support, "PUT", `/app/api/staff/customers/${user.id}/ban`, { banned: true, reason: "fraud" })).status).toBe(403);
+    expect((await h.call(tokens.owner, "PUT", `/app/api/staff/customers/${user.id}/ban`, { banned: true, reason: "" })).status).toBe(400);
+    expect((await h.call(tokens.owner, "PUT", `/app/api/staff/customers/${user.id}/ban`, { banned: true, reason: "chargeback fraud" })).status).toBe(200);
+    const refused = await h.call(token, "GET", "/app/api/staff/me");
+    expect(refused.status).toBe(403);
+    expect(await json(refused)).toMatchObject({ error: "banned" });
+    const owner = await h.prisma.user.findUniqueOrThrow({ where: { telegramId: BigInt(OWNER.id) } });
+    const self = await h.call(tokens.owner, "PUT", `/app/api/staff/customers/${owner.id}/ban`, { banned: true, reason: "oops" });
+    expect(self.status).toBe(409);
+    expect((await h.call(tokens.owner, "PUT", `/app/api/staff/customers/${user.id}/ban`, { banned: false, reason: "paid back" })).status).toBe(200);
+    expect((await h.prisma.auditLog.findMany({ where: { targetType: "user", targetId: String(user.id) }, orderBy: { id: "asc" } })).map((a) => a.action)).toEqual(["customer.ban", "customer.unban"]);
+    expect((await h.call(await h.login(other), "GET", "/app/api/staff/me")).status).toBe(200);
   });
 
   it("gives the numbers behind the charts for 7, 30 or 90 days and refuses other periods", async () => {

@@ -73,7 +73,7 @@ export async function staffHarness(): Promise<StaffHarness> {
   app.route("/app/api/session", sessionRoutes(deps));
   const staff = new Hono();
   staff.use("*", appSession(deps));
-  staff.route("/", staffApi({ prisma: db.prisma, queues: queues as never, providers: {} as never, config }));
+  staff.route("/", staffApi({ prisma: db.prisma, queues: queues as never, providers: {} as never, config, users }));
   app.route("/app/api/staff", staff);
 
   const grant: StaffHarness["grant"] = async (telegramId, roleName, permissions) => {

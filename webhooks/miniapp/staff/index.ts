@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { PrismaClient } from "../../../db/client.js";
 import type { Queues } from "../../../jobs/queues.js";
 import type { CloudProviders } from "../../../shop/cloud/providers.js";
+import type { UserDirectory } from "../../../shop/users/directory.js";
 import { catalogApi } from "./catalog.js";
 import { couponsApi } from "./coupons.js";
 import { customersApi } from "./customers.js";
@@ -15,6 +16,8 @@ export interface StaffApiDeps {
   queues: Queues;
   providers: CloudProviders;
   config: PendingApiDeps["config"];
+  /** To drop a banned customer's cached copy. */
+  users: Pick<UserDirectory, "forget">;
 }
 
 /**

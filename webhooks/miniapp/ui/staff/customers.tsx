@@ -1,9 +1,9 @@
 import { useState } from "preact/hooks";
 import { api, ApiError } from "../api";
-import { ErrorBox, Loaded, Row, Section, useApi } from "../components";
+import { Confirm, ErrorBox, Loaded, Row, Section, useApi } from "../components";
 import { date, idr, t } from "../i18n";
 import { navigate } from "../router";
-import { dateTime, StatusChip, useCan } from "./kit";
+import { dateTime, StatusChip, useCan, useConfirmed } from "./kit";
 import type { CustomerCard, CustomerHit, LedgerPage } from "./types";
 
 const nameOf = (c: CustomerHit) => (c.username ? `@${c.username}` : c.firstName || String(c.telegramId));
@@ -59,6 +59,7 @@ export function CustomerPage({ id }: { id: string }) {
             <Row label="Telegram">{card.telegramId}</Row>
             <Row label={t("cust.joined")}>{date(card.createdAt)}</Row>
             {card.ban && <p class="err">{t("cust.banned", { reason: card.ban.reason })}</p>}
+            <BanRow customerId={card.id} banned={card.ban !== null} name={nameOf(card)} done={result.reload} />
             <TierRow customerId={card.id} tier={card.tier} />
             <Row label={t("cust.wallet")}>
               <strong>{idr(card.wallet.balanceIdr)}</strong>
@@ -149,5 +150,30 @@ function TierRow({ customerId, tier }: { customerId: number; tier: CustomerCard[
       </select>
       {error && <ErrorBox error={error} />}
     </Row>
+  );
+}
+
+/** Ban or lift a ban, with the reason the audit keeps (customers.manage; an owner only for staff members). */
+function BanRow({ customerId, banned, name, done }: { customerId: number; banned: boolean; name: string; done: () => void }) {
+  const mayManage = useCan("customers.manage");
+  const [reason, setReason] = useState("");
+  const action = useConfirmed("PUT", `/staff/customers/${customerId}/ban`, () => {
+    setReason("");
+    done();
+  });
+  if (!mayManage) return null;
+  return (
+    <>
+      <div class="row">
+        <input class="grow" value={reason} maxLength={500} placeholder={t("cust.ban-reason")} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+        <button class={banned ? "btn secondary small" : "btn danger small"} disabled={reason.trim().length < 3} onClick={action.ask}>
+          {t(banned ? "cust.unban" : "cust.ban")}
+        </button>
+      </div>
+      {action.error && <ErrorBox error={action.error} />}
+      {action.asking && (
+        <Confirm title={t(banned ? "cust.unban-title" : "cust.ban-title", { name })} text={t(banned ? "cust.unban-text" : "cust.ban-text")} busy={action.busy} onCancel={action.dismiss} onConfirm={() => void action.confirm({ banned: !banned, reason })} />
+      )}
+    </>
   );
 }

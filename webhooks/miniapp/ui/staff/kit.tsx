@@ -1,3 +1,5 @@
+import { useState } from "preact/hooks";
+import { api, ApiError } from "../api";
 import { lang, t } from "../i18n";
 import { useAppUser } from "../session";
 
@@ -17,4 +19,25 @@ export const StatusChip = ({ status }: { status: string }) => <span class={`chip
 export function wholeNumber(text: string): number | null {
   const cleaned = text.trim().replace(/^rp\.?\s*/i, "").replace(/[.,\s]/g, "");
   return /^\d{1,12}$/.test(cleaned) ? Number(cleaned) : null;
+}
+
+/** A change behind a confirmation: ask → busy → `done()` (reload), or the server's refusal kept in `error`. */
+export function useConfirmed(method: "POST" | "PUT", path: string, done: () => void) {
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const confirm = async (body?: unknown) => {
+    setBusy(true);
+    try {
+      await api(path, { method, ...(body !== undefined ? { body } : {}) });
+      setError(null);
+      done();
+    } catch (err) {
+      setError(err as ApiError);
+    } finally {
+      setBusy(false);
+      setAsking(false);
+    }
+  };
+  return { asking, ask: () => setAsking(true), dismiss: () => setAsking(false), busy, error, confirm };
 }

@@ -1,8 +1,7 @@
 import { useState } from "preact/hooks";
-import { api, ApiError } from "../api";
 import { Confirm, ErrorBox, Loaded, Row, Section, useApi } from "../components";
 import { idr, t } from "../i18n";
-import { dateTime, StatusChip, useCan } from "./kit";
+import { dateTime, StatusChip, useCan, useConfirmed } from "./kit";
 import type { OrderDetail } from "./types";
 
 /** An order's card: summary, the status timeline with who made each change, payments, notes, and the actions staff may take here. */
@@ -111,57 +110,29 @@ function OrderCard({ detail, reload }: { detail: OrderDetail; reload: () => void
 
 function NoteForm({ orderId, done }: { orderId: number; done: () => void }) {
   const [text, setText] = useState("");
-  const [error, setError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
+  // A note needs no confirmation: it is sent at once.
+  const action = useConfirmed("POST", `/staff/orders/${orderId}/notes`, () => {
+    setText("");
+    done();
+  });
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    try {
-      await api(`/staff/orders/${orderId}/notes`, { method: "POST", body: { note: text } });
-      setText("");
-      setError(null);
-      done();
-    } catch (err) {
-      setError(err as ApiError);
-    } finally {
-      setBusy(false);
-    }
+    void action.confirm({ note: text });
   };
   return (
     <form class="row" onSubmit={submit}>
       <input class="grow" value={text} maxLength={300} placeholder={t("ord.note-placeholder")} onInput={(e) => setText((e.target as HTMLInputElement).value)} />
-      <button class="btn small" disabled={busy || text.trim() === ""}>
+      <button class="btn small" disabled={action.busy || text.trim() === ""}>
         {t("ord.note-add")}
       </button>
-      {error && <ErrorBox error={error} />}
+      {action.error && <ErrorBox error={action.error} />}
     </form>
   );
 }
 
-/** A POST from the card behind a confirmation: asking → busy → reloaded, or the server's refusal shown. */
-function useConfirmed(path: string, done: () => void) {
-  const [asking, setAsking] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const confirm = async (body?: unknown) => {
-    setBusy(true);
-    try {
-      await api(path, { method: "POST", ...(body !== undefined ? { body } : {}) });
-      setError(null);
-      done();
-    } catch (err) {
-      setError(err as ApiError);
-    } finally {
-      setBusy(false);
-      setAsking(false);
-    }
-  };
-  return { asking, ask: () => setAsking(true), dismiss: () => setAsking(false), busy, error, confirm };
-}
-
 function CancelForm({ orderId, reference, done }: { orderId: number; reference: string; done: () => void }) {
   const [reason, setReason] = useState("");
-  const action = useConfirmed(`/staff/orders/${orderId}/cancel`, done);
+  const action = useConfirmed("POST", `/staff/orders/${orderId}/cancel`, done);
   return (
     <Section title={t("ord.cancel")}>
       <div class="row">
@@ -178,7 +149,7 @@ function CancelForm({ orderId, reference, done }: { orderId: number; reference: 
 
 /** One of the card's actions behind a confirmation (retry provisioning, refund to the wallet); the answer reloads the card. */
 function ActionButton(props: { orderId: number; action: "retry" | "refund"; title: string; text: string; label: string; done: () => void }) {
-  const action = useConfirmed(`/staff/orders/${props.orderId}/${props.action}`, props.done);
+  const action = useConfirmed("POST", `/staff/orders/${props.orderId}/${props.action}`, props.done);
   return (
     <div class="section">
       <button class="btn secondary" onClick={action.ask} data-testid={`order-${props.action}`}>
