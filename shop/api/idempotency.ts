@@ -7,9 +7,13 @@
  * exactly one runs. Records are kept 24 hours; after that the key may be used again. A request
  * cut off mid-way (the process died) leaves its key "in flight" until then: the caller looks at
  * GET /orders and, if nothing was placed, retries with a new key.
+ *
+ * Stored answers are sealed with DATA_ENCRYPTION_KEY (shop/crypto/secretbox.ts): some carry a
+ * secret shown once (a webhook signing secret), and a database copy must not hold it in clear.
  */
 import { createHash } from "node:crypto";
 import type { Prisma, PrismaClient } from "../../db/client.js";
+import { open, ready, seal } from "../crypto/secretbox.js";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 /** Printable ASCII without spaces, like Stripe's; UUIDs fit. */
@@ -43,10 +47,26 @@ export function requestFingerprint(method: string, path: string, rawBody: string
   return createHash("sha256").update(`${method.toUpperCase()} ${path}\n${body}`).digest("hex");
 }
 
-/** Claims `idemKey` for this request, or says what to answer instead. */
+/** How an answer is kept in api_idempotency.response: sealed, never in clear. */
+interface SealedAnswer {
+  sealed: string;
+}
+
+async function sealAnswer(encryptionKey: Uint8Array, body: unknown): Promise<SealedAnswer> {
+  await ready();
+  return { sealed: Buffer.from(seal(encryptionKey, Buffer.from(JSON.stringify({ body: body ?? null }), "utf8"))).toString("base64") };
+}
+
+async function openAnswer(encryptionKey: Uint8Array, stored: unknown): Promise<unknown> {
+  await ready();
+  const { sealed } = stored as SealedAnswer;
+  return (JSON.parse(Buffer.from(open(encryptionKey, Buffer.from(sealed, "base64"))).toString("utf8")) as { body: unknown }).body;
+}
+
+/** Claims `idemKey` for this request, or says what to answer instead (a stored answer opened with `encryptionKey`). */
 export async function claimIdempotencyKey(
   prisma: PrismaClient,
-  input: { apiKeyId: number; idemKey: string; method: string; path: string; requestHash: string; now?: Date },
+  input: { apiKeyId: number; idemKey: string; method: string; path: string; requestHash: string; encryptionKey: Uint8Array; now?: Date },
 ): Promise<IdempotencyClaim> {
   const now = input.now ?? new Date();
   // This key's records past their 24 hours go first (one indexed delete): the table holds at most
@@ -67,14 +87,15 @@ export async function claimIdempotencyKey(
     }
     if (existing.requestHash !== input.requestHash) return { kind: "conflict", reason: "other_request" };
     if (existing.statusCode === null) return { kind: "conflict", reason: "in_flight" };
-    return { kind: "replay", statusCode: existing.statusCode, body: existing.response };
+    return { kind: "replay", statusCode: existing.statusCode, body: await openAnswer(input.encryptionKey, existing.response) };
   }
   return { kind: "conflict", reason: "in_flight" };
 }
 
-/** Stores the response the claimed request produced; later requests with the key get it back. */
-export async function finishIdempotencyKey(prisma: PrismaClient, recordId: number, statusCode: number, body: unknown): Promise<void> {
-  await prisma.apiIdempotency.update({ where: { id: recordId }, data: { statusCode, response: (body ?? null) as Prisma.InputJsonValue } });
+/** Stores the response the claimed request produced (sealed); later requests with the key get it back. */
+export async function finishIdempotencyKey(prisma: PrismaClient, encryptionKey: Uint8Array, recordId: number, statusCode: number, body: unknown): Promise<void> {
+  const response = (await sealAnswer(encryptionKey, body)) as unknown as Prisma.InputJsonValue;
+  await prisma.apiIdempotency.update({ where: { id: recordId }, data: { statusCode, response } });
 }
 
 /**

@@ -230,6 +230,23 @@ describe("webhook endpoint", () => {
   });
 });
 
+describe("idempotency records", () => {
+  it("an answer carrying a webhook secret is not kept in clear under its Idempotency-Key; the replay still gives it back", async () => {
+    const { token, keyId } = await resellerWithKey(t.service.prisma, 7_100_040);
+    expect((await call(api, token, "PUT", "/webhook-endpoint", { body: { url: "http://127.0.0.1:9/hook" } })).status).toBe(200);
+    const key = randomUUID();
+    const rotated = await call(api, token, "POST", "/webhook-endpoint/rotate-secret", { idempotencyKey: key });
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    const stored = await t.service.prisma.$queryRaw<Array<{ response: string }>>`SELECT response::text AS response FROM api_idempotency WHERE api_key_id = ${keyId}`;
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.response).not.toContain("whsec_");
+    expect(stored[0]!.response).not.toContain(String(rotated.body.secret).slice(6));
+    const replayed = await call(api, token, "POST", "/webhook-endpoint/rotate-secret", { idempotencyKey: key });
+    expect(replayed).toMatchObject({ status: 200, body: { secret: rotated.body.secret } });
+    expect(replayed.headers.get("idempotent-replayed")).toBe("true");
+  });
+});
+
 describe("document and reference page", () => {
   it("serves openapi.json and a self-contained reference page without a key", async () => {
     const doc = await call(api, undefined, "GET", "/openapi.json");

@@ -57,7 +57,7 @@ export function buildApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   });
 
   app.use("*", apiKeyAuth({ prisma: deps.prisma, redis: deps.redis, queuePrefix: deps.settings.queuePrefix }));
-  app.use("*", idempotent(deps.prisma));
+  app.use("*", idempotent(deps.prisma, deps.settings.encryptionKey));
   app.route("/catalog", catalogRoutes(deps));
   app.route("/orders", orderRoutes(deps));
   app.route("/instances", instanceRoutes(deps));

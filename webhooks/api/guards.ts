@@ -59,9 +59,10 @@ export function requireScope(scope: ApiScope): MiddlewareHandler<ApiEnv> {
  * Idempotency-Key on POST: the first request runs and its response is stored; the same key and
  * body replays it (header `Idempotent-Replayed: true`); another body, or the first still
  * running, is a 409. A request refused before it did anything (its body, 400; the key's scope,
- * 403) stores nothing, so it may be fixed and sent again with the same key.
+ * 403) stores nothing, so it may be fixed and sent again with the same key. Stored answers are
+ * sealed (a rotation's answer carries the webhook secret).
  */
-export function idempotent(prisma: PrismaClient): MiddlewareHandler<ApiEnv> {
+export function idempotent(prisma: PrismaClient, encryptionKey: Uint8Array): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     if (c.req.method !== "POST") return next();
     const idemKey = c.req.header("idempotency-key");
@@ -74,6 +75,7 @@ export function idempotent(prisma: PrismaClient): MiddlewareHandler<ApiEnv> {
       method: c.req.method,
       path: c.req.path,
       requestHash: requestFingerprint(c.req.method, c.req.path, raw),
+      encryptionKey,
     });
     if (claim.kind === "conflict") {
       return claim.reason === "in_flight"
@@ -94,7 +96,7 @@ export function idempotent(prisma: PrismaClient): MiddlewareHandler<ApiEnv> {
       return;
     }
     const body: unknown = c.res.headers.get("content-type")?.includes("json") ? await c.res.clone().json() : null;
-    await finishIdempotencyKey(prisma, claim.recordId, c.res.status, body);
+    await finishIdempotencyKey(prisma, encryptionKey, claim.recordId, c.res.status, body);
   };
 }
 
