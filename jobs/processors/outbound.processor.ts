@@ -54,9 +54,10 @@ export function outboundFailureHandler(deps: Pick<OutboundDeps, "prisma">) {
 
 async function emailAttempt(deps: OutboundDeps, deliveryId: number, dueAt: Date | undefined): Promise<{ outcome: string; error?: string }> {
   if (deps.email) return deps.email(deliveryId, dueAt);
-  // Recorded while SMTP was configured, and it is not any more: nothing can send it.
+  // Recorded while SMTP was configured, and it is not any more: nothing can send it. The owner
+  // turned email off on purpose, so this is no mail failure to alert about.
   await deps.prisma.emailDelivery.updateMany({ where: { id: deliveryId, status: "PENDING" }, data: { status: "FAILED", lastError: "SMTP_URL is not set" } });
-  return { outcome: "failed", error: "SMTP_URL is not set" };
+  return { outcome: "cancelled", error: "SMTP_URL is not set" };
 }
 
 /** The job id of one attempt: the delivery and the due time it was queued for. */

@@ -10,7 +10,7 @@ import { claimDelivery, nextAttemptAt, RETRY_DELAYS_MS } from "../events/attempt
 import type { DeliveryResult } from "../events/webhook-delivery.js";
 import { eventEmail } from "./event-mail.js";
 import type { Config } from "../platform/config.js";
-import { isPermanentSmtpError, mailerFor, smtpErrorText, type Mailer } from "./transport.js";
+import { isPermanentSmtpError, isRecipientRefusal, mailerFor, smtpErrorText, type Mailer } from "./transport.js";
 import type { Translate } from "./verification.js";
 
 export interface EmailDeliveryDeps {
@@ -44,6 +44,8 @@ export async function deliverEmail(deps: EmailDeliveryDeps, deliveryId: number, 
     const sent = await deps.mailer.send(email);
     return finish({ messageId: sent.messageId });
   } catch (err) {
+    // A mailbox that does not exist is the customer's address to fix: FAILED, but no alert for the owner.
+    if (isRecipientRefusal(err)) return finish({ error: `address refused: ${smtpErrorText(err)}`, cancelled: true });
     return finish({ error: smtpErrorText(err), giveUp: isPermanentSmtpError(err) });
   }
 }

@@ -74,6 +74,15 @@ export function isPermanentSmtpError(err: unknown): boolean {
 }
 
 /**
+ * Whether the server refused the customer's address for good (a 5xx to RCPT TO: no such mailbox,
+ * domain gone): the address is the customer's to fix, not the shop's SMTP settings.
+ */
+export function isRecipientRefusal(err: unknown): boolean {
+  const command = (err as { command?: unknown } | null)?.command;
+  return isPermanentSmtpError(err) && typeof command === "string" && command.toUpperCase().startsWith("RCPT");
+}
+
+/**
  * An SMTP error as it may be stored or logged: the server's reply or the error's message,
  * without anything that looks like credentials of a URL, cut to a readable length.
  */

@@ -161,6 +161,15 @@ describe("the delivery row", () => {
     expect(await row(refused)).toMatchObject({ status: "FAILED", attempts: 1 });
   });
 
+  it("a mailbox the server refuses at RCPT TO is the customer's to fix: FAILED, cancelled (no owner alert)", async () => {
+    const { p } = await paidOrderOf();
+    const id = await orderPaidDelivery(p);
+    const to = (await row(id)).toEmail;
+    sink.refuseRecipient(to);
+    expect(await deliverEmail(deps, id)).toMatchObject({ outcome: "cancelled", reason: expect.stringMatching(/address refused.*550/) });
+    expect(await row(id)).toMatchObject({ status: "FAILED", attempts: 1 });
+  });
+
   it("uses up the schedule, then FAILED", async () => {
     const { p } = await paidOrderOf();
     const id = await orderPaidDelivery(p);

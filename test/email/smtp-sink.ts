@@ -16,6 +16,8 @@ export interface SmtpSink {
   waitFor(match: (mail: ParsedMail) => boolean, timeoutMs?: number): Promise<ParsedMail>;
   /** The next `count` messages get this reply (e.g. 451 try later, 550 no such mailbox). */
   refuseNext(count: number, responseCode: number, message?: string): void;
+  /** Refuses this recipient at RCPT TO with 550, as a server does for a mailbox that does not exist. */
+  refuseRecipient(address: string): void;
   stop(): Promise<void>;
 }
 
@@ -23,10 +25,15 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const mails: ParsedMail[] = [];
   const waiters = new Set<() => void>();
   let refuse: { count: number; responseCode: number; message: string } | undefined;
+  const refusedRecipients = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (refusedRecipients.has(address.address.toLowerCase())) return callback(Object.assign(new Error("5.1.1 no such mailbox"), { responseCode: 550 }));
+      callback();
+    },
     onData(stream, _session, callback) {
       const refusal = refuse && refuse.count > 0 ? refuse : undefined;
       if (refusal) refusal.count -= 1;
@@ -70,6 +77,9 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     },
     refuseNext(count, responseCode, message = "refused by the test") {
       refuse = { count, responseCode, message };
+    },
+    refuseRecipient(address) {
+      refusedRecipients.add(address.toLowerCase());
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
