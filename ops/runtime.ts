@@ -35,6 +35,7 @@ import { provisioningFailureHandler, provisioningProcessor } from "../jobs/proce
 import { instanceActionFailureHandler, instanceActionsProcessor } from "../jobs/processors/instance-actions.processor.js";
 import { outboundFailureHandler, outboundProcessor } from "../jobs/processors/outbound.processor.js";
 import { emailDelivery } from "../shop/email/deliver.js";
+import { purgeEmailVerifications } from "../shop/email/verification.js";
 import { startShopId } from "../shop/provisioning/shop-id.js";
 import { cloudAvailability, createProviders } from "../shop/cloud/providers.js";
 import { paymentWebhookRoutes } from "../webhooks/routes/payments.js";
@@ -301,10 +302,11 @@ export async function startService(
         concurrency: 4,
       },
       [QueueName.ScreenshotPurge]: {
-        // The daily retention run: transfer screenshots, then payment callbacks and gateway event keys.
+        // The daily retention run: transfer screenshots, then payment callbacks and gateway event keys, then old email codes.
         process: async () => ({
           purged: await purgeProofs(prisma, { dataDir: config.dataDir, olderThan: new Date(Date.now() - config.screenshotRetentionDays * 86_400_000) }),
           ...(await purgePaymentRecords(prisma)),
+          emailCodes: await purgeEmailVerifications(prisma),
         }),
         concurrency: 1,
       },
@@ -366,7 +368,7 @@ export async function startService(
     webhookSql.on("error", (err) => logger.warn({ err: err.message }, "webhook pg pool error"));
     const settler = new SettlementBatcher(webhookSql, { maxInFlight: WEBHOOK_SETTLEMENTS_IN_FLIGHT, onBatch: (n) => metrics.settlementBatchSize.observe(n) });
     extraRoutes.push({ path: "/webhooks", app: paymentWebhookRoutes({ config, prisma, queues, metrics, settler }) });
-    extraRoutes.push({ path: "/app", app: miniAppRoutes({ prisma, users: core.users, providers: core.providers, queues, checkout: core.checkout, config }, [{ path: "/staff", app: staffApi({ prisma, queues, providers: core.providers, config }) }]) });
+    extraRoutes.push({ path: "/app", app: miniAppRoutes({ prisma, users: core.users, providers: core.providers, queues, checkout: core.checkout, config }, [{ path: "/staff", app: staffApi({ prisma, queues, providers: core.providers, config, users: core.users }) }]) });
     extraRoutes.push({
       path: "/api/v1",
       app: apiRoutes({
