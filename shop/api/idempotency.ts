@@ -21,7 +21,7 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 export type IdempotencyClaim =
   | { kind: "run"; recordId: number }
-  | { kind: "replay"; statusCode: number; body: unknown }
+  | { kind: "replay"; statusCode: number; body: unknown; headers: Record<string, string> }
   | { kind: "conflict"; reason: "other_request" | "in_flight" };
 
 /** JSON with object keys sorted, so the same body written in another key order is the same request. */
@@ -52,15 +52,21 @@ interface SealedAnswer {
   sealed: string;
 }
 
-async function sealAnswer(encryptionKey: Uint8Array, body: unknown): Promise<SealedAnswer> {
-  await ready();
-  return { sealed: Buffer.from(seal(encryptionKey, Buffer.from(JSON.stringify({ body: body ?? null }), "utf8"))).toString("base64") };
+/** What a replay gives back besides the status: the JSON body and the headers a client acts on. */
+export interface StoredAnswer {
+  body: unknown;
+  headers: Record<string, string>;
 }
 
-async function openAnswer(encryptionKey: Uint8Array, stored: unknown): Promise<unknown> {
+async function sealAnswer(encryptionKey: Uint8Array, answer: StoredAnswer): Promise<SealedAnswer> {
+  await ready();
+  return { sealed: Buffer.from(seal(encryptionKey, Buffer.from(JSON.stringify({ body: answer.body ?? null, headers: answer.headers }), "utf8"))).toString("base64") };
+}
+
+async function openAnswer(encryptionKey: Uint8Array, stored: unknown): Promise<StoredAnswer> {
   await ready();
   const { sealed } = stored as SealedAnswer;
-  return (JSON.parse(Buffer.from(open(encryptionKey, Buffer.from(sealed, "base64"))).toString("utf8")) as { body: unknown }).body;
+  return JSON.parse(Buffer.from(open(encryptionKey, Buffer.from(sealed, "base64"))).toString("utf8")) as StoredAnswer;
 }
 
 /** Claims `idemKey` for this request, or says what to answer instead (a stored answer opened with `encryptionKey`). */
@@ -87,20 +93,21 @@ export async function claimIdempotencyKey(
     }
     if (existing.requestHash !== input.requestHash) return { kind: "conflict", reason: "other_request" };
     if (existing.statusCode === null) return { kind: "conflict", reason: "in_flight" };
-    return { kind: "replay", statusCode: existing.statusCode, body: await openAnswer(input.encryptionKey, existing.response) };
+    return { kind: "replay", statusCode: existing.statusCode, ...(await openAnswer(input.encryptionKey, existing.response)) };
   }
   return { kind: "conflict", reason: "in_flight" };
 }
 
 /** Stores the response the claimed request produced (sealed); later requests with the key get it back. */
-export async function finishIdempotencyKey(prisma: PrismaClient, encryptionKey: Uint8Array, recordId: number, statusCode: number, body: unknown): Promise<void> {
-  const response = (await sealAnswer(encryptionKey, body)) as unknown as Prisma.InputJsonValue;
+export async function finishIdempotencyKey(prisma: PrismaClient, encryptionKey: Uint8Array, recordId: number, statusCode: number, answer: StoredAnswer): Promise<void> {
+  const response = (await sealAnswer(encryptionKey, answer)) as unknown as Prisma.InputJsonValue;
   await prisma.apiIdempotency.update({ where: { id: recordId }, data: { statusCode, response } });
 }
 
 /**
- * Lets the key go without a stored response: for a request refused before it did anything
- * (its body failed validation), so the caller may fix the body and send it again with the same key.
+ * Lets the key go without a stored response: for a request refused without changing anything
+ * (its body failed validation, the balance was short, a limit was reached), so the caller may
+ * send it again with the same key once the cause is gone.
  */
 export async function releaseIdempotencyKey(prisma: PrismaClient, recordId: number): Promise<void> {
   await prisma.apiIdempotency.deleteMany({ where: { id: recordId, statusCode: null } });

@@ -12,6 +12,7 @@ import { revokeApiKey } from "../../shop/api/keys.js";
 import { setMaintenance } from "../../shop/maintenance/index.js";
 import { walletBalance } from "../../shop/wallet/ledger.js";
 import { startTestService, type TestService } from "../support/service.js";
+import { fundWallet } from "../bot/reseller-chat.js";
 import { call, resellerWithKey } from "./support.js";
 
 let t: TestService;
@@ -244,6 +245,49 @@ describe("idempotency records", () => {
     const replayed = await call(api, token, "POST", "/webhook-endpoint/rotate-secret", { idempotencyKey: key });
     expect(replayed).toMatchObject({ status: 200, body: { secret: rotated.body.secret } });
     expect(replayed.headers.get("idempotent-replayed")).toBe("true");
+  });
+
+  it("a refusal that changed nothing keeps no answer: after the order limit's window (429) or a top-up (402), the same Idempotency-Key places the order", async () => {
+    const { token, user, keyId } = await resellerWithKey(t.service.prisma, 7_100_041, { balanceIdr: UNIT - 1 });
+    const { redis, config } = t.service;
+    const key = randomUUID();
+    const poor = await call(api, token, "POST", "/orders", { body: order(), idempotencyKey: key });
+    expect(poor).toMatchObject({ status: 402, body: { error: "insufficient_balance" } });
+    await fundWallet(t.service.prisma, user.id, UNIT, `api-test-topup:${key}`);
+
+    // The chat's order limit used up in this minute (ten VPS): 429 with Retry-After, nothing kept.
+    const limitKey = `${config.queuePrefix}:order-rate:${user.id}:${Math.floor(Date.now() / 60_000)}`;
+    await redis.set(limitKey, "10", "EX", 120);
+    const limited = await call(api, token, "POST", "/orders", { body: order(), idempotencyKey: key });
+    expect(limited).toMatchObject({ status: 429, body: { error: "rate_limited" } });
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(await t.service.prisma.apiIdempotency.count({ where: { apiKeyId: keyId } })).toBe(0);
+
+    // The window has turned (its counter gone): the same key and body now place the order.
+    await redis.del(limitKey);
+    const placed = await call(api, token, "POST", "/orders", { body: order(), idempotencyKey: key });
+    expect(placed.status).toBe(201);
+    expect(placed.headers.get("idempotent-replayed")).toBeNull();
+    expect(await t.service.prisma.order.count({ where: { userId: user.id, status: "PAID" } })).toBe(1);
+    // From now on the key replays the placed order.
+    const again = await call(api, token, "POST", "/orders", { body: order(), idempotencyKey: key });
+    expect(again).toMatchObject({ status: 201, body: placed.body });
+  });
+
+  it("a VPS busy with another action (409) keeps no answer: the same key runs once the action is done", async () => {
+    const { token, user, keyId } = await resellerWithKey(t.service.prisma, 7_100_042, { balanceIdr: 500_000 });
+    const placed = await call(api, token, "POST", "/orders", { body: order(), idempotencyKey: randomUUID() });
+    const row = await t.service.prisma.order.findUniqueOrThrow({ where: { reference: (placed.body.orders as Array<{ reference: string }>)[0]!.reference } });
+    const instance = await t.service.prisma.instance.create({
+      data: { orderId: row.id, userId: user.id, providerCode: "DIGITALOCEAN", providerInstanceId: "4343", label: "vps-busy", region: "sgp1", planCode: PLAN, imageCode: "ubuntu-22.04", status: "ACTIVE", expiresAt: new Date(Date.now() + 30 * 86_400_000) },
+    });
+    expect((await call(api, token, "POST", `/instances/${instance.id}/actions`, { body: { action: "reboot" }, idempotencyKey: randomUUID() })).status).toBe(202);
+    const before = await t.service.prisma.apiIdempotency.count({ where: { apiKeyId: keyId } });
+    const key = randomUUID();
+    expect(await call(api, token, "POST", `/instances/${instance.id}/actions`, { body: { action: "reboot" }, idempotencyKey: key })).toMatchObject({ status: 409, body: { error: "busy" } });
+    expect(await t.service.prisma.apiIdempotency.count({ where: { apiKeyId: keyId } })).toBe(before);
+    await t.service.prisma.instanceAction.updateMany({ where: { instanceId: instance.id }, data: { status: "DONE", finishedAt: new Date() } });
+    expect((await call(api, token, "POST", `/instances/${instance.id}/actions`, { body: { action: "reboot" }, idempotencyKey: key })).status).toBe(202);
   });
 });
 

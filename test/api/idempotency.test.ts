@@ -32,14 +32,14 @@ it("of ten concurrent requests with one key exactly one runs; the rest are in fl
   const runs = claims.filter((c) => c.kind === "run");
   expect(runs).toHaveLength(1);
   expect(claims.filter((c) => c.kind === "conflict" && c.reason === "in_flight")).toHaveLength(9);
-  await finishIdempotencyKey(db.prisma, encryptionKey, (runs[0] as { recordId: number }).recordId, 201, { ok: 1 });
-  expect(await claimIdempotencyKey(db.prisma, request("race", "{}"))).toEqual({ kind: "replay", statusCode: 201, body: { ok: 1 } });
+  await finishIdempotencyKey(db.prisma, encryptionKey, (runs[0] as { recordId: number }).recordId, 201, { body: { ok: 1 }, headers: {} });
+  expect(await claimIdempotencyKey(db.prisma, request("race", "{}"))).toEqual({ kind: "replay", statusCode: 201, body: { ok: 1 }, headers: {} });
   expect(await claimIdempotencyKey(db.prisma, request("race", '{"a":1}'))).toEqual({ kind: "conflict", reason: "other_request" });
 });
 
 it("after 24 hours the key is free again (its old record removed)", async () => {
   const first = await claimIdempotencyKey(db.prisma, request("old", "{}"));
-  await finishIdempotencyKey(db.prisma, encryptionKey, (first as { recordId: number }).recordId, 201, { n: 1 });
+  await finishIdempotencyKey(db.prisma, encryptionKey, (first as { recordId: number }).recordId, 201, { body: { n: 1 }, headers: {} });
   const later = new Date(Date.now() + 25 * 3600_000);
   const again = await claimIdempotencyKey(db.prisma, request("old", '{"other":true}', later));
   expect(again.kind).toBe("run");

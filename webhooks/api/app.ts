@@ -19,7 +19,7 @@ export const API_BASE_PATH = "/api/v1";
 const DESCRIPTION = [
   "The reseller API of the shop: the catalog at your prices, orders paid from your wallet, your VPS and their actions, invoices, and signed webhooks.",
   "Authenticate with `Authorization: Bearer vsk_…` (keys are made in the chat: /apikeys). A missing, malformed, unknown, forged or revoked key gets 401 with `error` saying which; a key without the route's scope gets 403; over the key's rate, 429 with `Retry-After`.",
-  "Every POST needs an `Idempotency-Key` header: the same key with the same body returns the first answer again (header `Idempotent-Replayed: true`); the same key with another body, or while the first request runs, is 409. Keys are kept 24 hours; a request cut off before it answered (a network or server failure) keeps its key busy until then, so look at GET /orders before retrying such an order with a new key.",
+  "Every POST needs an `Idempotency-Key` header: the same key with the same body returns the first answer again (header `Idempotent-Replayed: true`); the same key with another body, or while the first request runs, is 409. A refusal that changed nothing and whose cause may pass (400, 402, 403, 409 busy or price_changed, 429, 503) is not kept: send the same request again with the same key once the cause is gone. Keys are kept 24 hours; a request cut off before it answered (a network or server failure) keeps its key busy until then, so look at GET /orders before retrying such an order with a new key.",
   "Errors are JSON `{error, message}`. Money is integer rupiah.",
 ].join("\n\n");
 

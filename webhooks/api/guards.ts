@@ -56,11 +56,22 @@ export function requireScope(scope: ApiScope): MiddlewareHandler<ApiEnv> {
 }
 
 /**
+ * Which answers are kept under the Idempotency-Key: what changed something (2xx) and refusals a
+ * retry cannot change (404 no such plan or VPS, 422 not allowed). Every other refusal changed
+ * nothing and its cause may pass (a fixed body 400, a scope 403, a top-up 402, a finished action
+ * or a moved price 409, the limit's next window 429, the end of maintenance 503), so the key is
+ * let go and the same request may be sent again with it.
+ */
+const keepsAnswer = (status: number): boolean => status < 300 || status === 404 || status === 422 || status >= 500;
+
+/** Headers of a kept answer that a replay repeats (what a client acts on). */
+const REPLAYED_HEADERS = ["location", "retry-after"];
+
+/**
  * Idempotency-Key on POST: the first request runs and its response is stored; the same key and
  * body replays it (header `Idempotent-Replayed: true`); another body, or the first still
- * running, is a 409. A request refused before it did anything (its body, 400; the key's scope,
- * 403) stores nothing, so it may be fixed and sent again with the same key. Stored answers are
- * sealed (a rotation's answer carries the webhook secret).
+ * running, is a 409. A refusal that changed nothing stores nothing (keepsAnswer). Stored answers
+ * are sealed (a rotation's answer carries the webhook secret).
  */
 export function idempotent(prisma: PrismaClient, encryptionKey: Uint8Array): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
@@ -82,7 +93,7 @@ export function idempotent(prisma: PrismaClient, encryptionKey: Uint8Array): Mid
         ? apiError(c, 409, "idempotency_request_in_flight", "a request with this Idempotency-Key is still being processed; retry in a moment")
         : apiError(c, 409, "idempotency_key_reused", "this Idempotency-Key was used with another request (method, path or body); use a new key");
     }
-    if (claim.kind === "replay") return c.json(claim.body as object, claim.statusCode as 200, { "idempotent-replayed": "true" });
+    if (claim.kind === "replay") return c.json(claim.body as object, claim.statusCode as 200, { ...claim.headers, "idempotent-replayed": "true" });
     try {
       await next();
     } catch (err) {
@@ -91,12 +102,13 @@ export function idempotent(prisma: PrismaClient, encryptionKey: Uint8Array): Mid
     }
     // A 5xx is stored like any answer (as Stripe does): the request may have done its work before
     // failing, so running it again under the same key could place a second order.
-    if (c.res.status === 400 || c.res.status === 403) {
+    if (!keepsAnswer(c.res.status)) {
       await releaseIdempotencyKey(prisma, claim.recordId);
       return;
     }
     const body: unknown = c.res.headers.get("content-type")?.includes("json") ? await c.res.clone().json() : null;
-    await finishIdempotencyKey(prisma, encryptionKey, claim.recordId, c.res.status, body);
+    const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (c.res.headers.has(h) ? [[h, c.res.headers.get(h)!]] : [])));
+    await finishIdempotencyKey(prisma, encryptionKey, claim.recordId, c.res.status, { body, headers });
   };
 }
 
