@@ -5,8 +5,10 @@
  * anything else is refused (409), and so is a second request while the first is still running.
  * The claim is one INSERT on the unique (api_key_id, idem_key), so of two concurrent requests
  * exactly one runs. Records are kept 24 hours; after that the key may be used again. A request
- * cut off mid-way (the process died) leaves its key "in flight" until then: the caller looks at
- * GET /orders and, if nothing was placed, retries with a new key.
+ * cut off mid-way (the process died) leaves its key "in flight": when it had not yet changed
+ * anything (no markIdempotencyChanged), the key is taken over by a retry after
+ * IN_FLIGHT_TAKEOVER_MS; when it had (an order paid), it stays busy for the 24 hours, since
+ * running it again would do the change twice: the caller looks at GET /orders instead.
  *
  * Stored answers are sealed with DATA_ENCRYPTION_KEY (shop/crypto/secretbox.ts): some carry a
  * secret shown once (a webhook signing secret), and a database copy must not hold it in clear.
@@ -16,6 +18,8 @@ import type { Prisma, PrismaClient } from "../../db/client.js";
 import { open, ready, seal } from "../crypto/secretbox.js";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+/** After this, a claim still in flight that changed nothing belongs to a request that died: a retry takes it over. */
+export const IN_FLIGHT_TAKEOVER_MS = 5 * 60_000;
 /** Printable ASCII without spaces, like Stripe's; UUIDs fit. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
@@ -92,10 +96,25 @@ export async function claimIdempotencyKey(
       continue;
     }
     if (existing.requestHash !== input.requestHash) return { kind: "conflict", reason: "other_request" };
-    if (existing.statusCode === null) return { kind: "conflict", reason: "in_flight" };
+    if (existing.statusCode === null) {
+      if (existing.response !== null || existing.createdAt.getTime() > now.getTime() - IN_FLIGHT_TAKEOVER_MS) return { kind: "conflict", reason: "in_flight" };
+      // Of several retries at once, the one whose update finds the old claim unchanged takes it.
+      const taken = await prisma.$executeRaw`
+        UPDATE api_idempotency SET created_at = ${now}
+        WHERE id = ${existing.id} AND status_code IS NULL AND response IS NULL AND created_at = ${existing.createdAt}`;
+      return taken === 1 ? { kind: "run", recordId: existing.id } : { kind: "conflict", reason: "in_flight" };
+    }
     return { kind: "replay", statusCode: existing.statusCode, ...(await openAnswer(input.encryptionKey, existing.response)) };
   }
   return { kind: "conflict", reason: "in_flight" };
+}
+
+/**
+ * Notes that the claimed request has changed something (its order is paid): from then on the
+ * claim is never taken over, even if the request dies before its answer is stored.
+ */
+export async function markIdempotencyChanged(prisma: PrismaClient, recordId: number): Promise<void> {
+  await prisma.$executeRaw`UPDATE api_idempotency SET response = '{"changed":true}'::jsonb WHERE id = ${recordId} AND status_code IS NULL`;
 }
 
 /** Stores the response the claimed request produced (sealed); later requests with the key get it back. */

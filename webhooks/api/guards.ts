@@ -7,13 +7,19 @@ import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "../../db/client.js";
-import { claimIdempotencyKey, finishIdempotencyKey, IDEMPOTENCY_KEY_PATTERN, releaseIdempotencyKey, requestFingerprint } from "../../shop/api/idempotency.js";
+import { claimIdempotencyKey, finishIdempotencyKey, IDEMPOTENCY_KEY_PATTERN, markIdempotencyChanged, releaseIdempotencyKey, requestFingerprint } from "../../shop/api/idempotency.js";
 import { authenticateApiKey, touchApiKey, type ApiScope, type AuthenticatedKey, type KeyRefusal } from "../../shop/api/keys.js";
 import { takeApiRequest } from "../../shop/api/rate-limit.js";
 import { maintenanceState } from "../../shop/maintenance/index.js";
-import type { AppEnv } from "../http.js";
+import { requestLog, type AppEnv } from "../http.js";
 
-export type ApiEnv = { Bindings: AppEnv["Bindings"]; Variables: AppEnv["Variables"] & { apiKey: AuthenticatedKey } };
+/** A POST's claim of its Idempotency-Key, as its handler sees it (changeCommitted). */
+interface IdempotencyMark {
+  changed: boolean;
+  persist: () => Promise<void>;
+}
+
+export type ApiEnv = { Bindings: AppEnv["Bindings"]; Variables: AppEnv["Variables"] & { apiKey: AuthenticatedKey; idempotency?: IdempotencyMark } };
 
 /** The one error shape of the API. */
 export const apiError = <S extends 400 | 401 | 402 | 403 | 404 | 409 | 422 | 429 | 503>(c: Context, status: S, error: string, message: string, headers?: Record<string, string>) =>
@@ -56,13 +62,31 @@ export function requireScope(scope: ApiScope): MiddlewareHandler<ApiEnv> {
 }
 
 /**
- * Which answers are kept under the Idempotency-Key: what changed something (2xx) and refusals a
- * retry cannot change (404 no such plan or VPS, 422 not allowed). Every other refusal changed
- * nothing and its cause may pass (a fixed body 400, a scope 403, a top-up 402, a finished action
- * or a moved price 409, the limit's next window 429, the end of maintenance 503), so the key is
- * let go and the same request may be sent again with it.
+ * Which answers are kept under the Idempotency-Key: what changed something (2xx, or a failure
+ * after the handler's change was committed) and refusals a retry cannot change (404 no such plan
+ * or VPS, 422 not allowed). Every other answer changed nothing and its cause may pass (a fixed
+ * body 400, a scope 403, a top-up 402, a finished action or a moved price 409, the limit's next
+ * window 429, the end of maintenance 503, a failure before any change 5xx), so the key is let go
+ * and the same request may be sent again with it.
  */
-const keepsAnswer = (status: number): boolean => status < 300 || status === 404 || status === 422 || status >= 500;
+const keepsAnswer = (status: number, changed: boolean): boolean => status < 300 || status === 404 || status === 422 || (status >= 500 && changed);
+
+/**
+ * Said by a POST handler as soon as its change is committed (orders paid, an action queued, a
+ * secret rotated): a failure after it keeps the key (stored, or in flight for good) instead of
+ * letting it go, so a retry with the key cannot make the change a second time.
+ */
+export async function changeCommitted(c: Context<ApiEnv>): Promise<void> {
+  const mark = c.get("idempotency");
+  if (!mark) return;
+  mark.changed = true;
+  await mark.persist().catch((err: unknown) => logProblem(c, err, "could not mark the Idempotency-Key's request as changed"));
+}
+
+/** The guard's own failures are logged and do not replace the handler's answer. */
+function logProblem(c: Context<ApiEnv>, err: unknown, msg: string): void {
+  if (c.get("baseLog")) requestLog(c as unknown as Context<AppEnv>).error({ err }, msg);
+}
 
 /** Headers of a kept answer that a replay repeats (what a client acts on). */
 const REPLAYED_HEADERS = ["location", "retry-after"];
@@ -94,21 +118,23 @@ export function idempotent(prisma: PrismaClient, encryptionKey: Uint8Array): Mid
         : apiError(c, 409, "idempotency_key_reused", "this Idempotency-Key was used with another request (method, path or body); use a new key");
     }
     if (claim.kind === "replay") return c.json(claim.body as object, claim.statusCode as 200, { ...claim.headers, "idempotent-replayed": "true" });
+    const mark: IdempotencyMark = { changed: false, persist: () => markIdempotencyChanged(prisma, claim.recordId) };
+    c.set("idempotency", mark);
+    // A handler's throw never reaches here: Hono has already made it the onError answer (a 5xx).
+    await next();
     try {
-      await next();
+      if (!keepsAnswer(c.res.status, mark.changed)) {
+        await releaseIdempotencyKey(prisma, claim.recordId);
+        return;
+      }
+      const body: unknown = c.res.headers.get("content-type")?.includes("json") ? await c.res.clone().json() : null;
+      const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (c.res.headers.has(h) ? [[h, c.res.headers.get(h)!]] : [])));
+      await finishIdempotencyKey(prisma, encryptionKey, claim.recordId, c.res.status, { body, headers });
     } catch (err) {
-      await releaseIdempotencyKey(prisma, claim.recordId);
-      throw err;
+      // The answer goes out as it is: the request did what it says. Its key stays in flight
+      // (taken over later only if nothing was changed).
+      logProblem(c, err, "could not store or release the Idempotency-Key's answer");
     }
-    // A 5xx is stored like any answer (as Stripe does): the request may have done its work before
-    // failing, so running it again under the same key could place a second order.
-    if (!keepsAnswer(c.res.status)) {
-      await releaseIdempotencyKey(prisma, claim.recordId);
-      return;
-    }
-    const body: unknown = c.res.headers.get("content-type")?.includes("json") ? await c.res.clone().json() : null;
-    const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (c.res.headers.has(h) ? [[h, c.res.headers.get(h)!]] : [])));
-    await finishIdempotencyKey(prisma, encryptionKey, claim.recordId, c.res.status, { body, headers });
   };
 }
 

@@ -3,7 +3,7 @@ import { dispatchSettlement } from "../../../jobs/dispatch-settlement.js";
 import { placeApiOrder, type PlaceOrderResult } from "../../../shop/api/place-order.js";
 import { apiOrder, apiOrdersByIds, listApiOrders } from "../../../shop/api/views.js";
 import type { ApiDeps } from "../deps.js";
-import { apiError, keyedRoute, type ApiEnv } from "../guards.js";
+import { apiError, changeCommitted, keyedRoute, type ApiEnv } from "../guards.js";
 import { COMMON_ERRORS, CreatedOrdersSchema, CreateOrderBody, errorResponse, IdempotencyHeaders, json, OrderListSchema, OrderSchema, PageQuery, POST_ERRORS } from "../schemas.js";
 
 const createOrderRoute = keyedRoute("order", {
@@ -95,6 +95,7 @@ export function orderRoutes(deps: ApiDeps): OpenAPIHono<ApiEnv> {
       // (`as 422`: a union of statuses defeats the per-status typing of the route's answers.)
       return apiError(c, status as 422, result.reason, detail, retry);
     }
+    await changeCommitted(c);
     // After the commit, one settlement per order, exactly as the chat's "pay all from balance".
     for (const order of result.orders) await dispatchSettlement(deps.queues, { result: "paid", orderId: order.id, paymentId: order.paymentId });
     const orders = await apiOrdersByIds(deps.prisma, user.id, result.orders.map((o) => o.id));
