@@ -92,10 +92,8 @@ manage.callbackQuery(/^cu:ts:(\d+):(\d+)$/, async (ctx) => {
   const staff = staffActor(ctx.shopUser, "customers.manage")!;
   const customerId = Number(ctx.match[1]);
   const tierId = Number(ctx.match[2]) || null;
-  const result = await setResellerTier(ctx.deps.prisma, { customerId, tierId, staff });
+  const result = await setResellerTier(ctx.deps.prisma, ctx.deps.users, { customerId, tierId, staff });
   if (!result.ok) return answer(ctx, ctx.t(`cust-tier-refused-${result.reason}`));
-  // The customer's next update must see their new prices, not a cached copy.
-  if (result.changed) await ctx.deps.users.forget(result.telegramId);
   await showCard(ctx, customerId, ctx.t(result.changed ? "cust-tier-set" : "cust-tier-unchanged"));
 });
 

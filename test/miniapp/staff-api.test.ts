@@ -291,6 +291,17 @@ describe("pending, coupons, customers, stats", () => {
     expect((await h.call(tokens.support, "PUT", `/app/api/staff/customers/${customerId}/tier`, { tierId: null })).status).toBe(403);
   });
 
+  it("a tier set or taken away in the app reaches the chat at once (the cached copy is dropped)", async () => {
+    const profile = { id: 7_100_021, first_name: "Wati" };
+    const user = await userRow(h.prisma, profile.id, profile.first_name);
+    const tier = await h.prisma.resellerTier.findFirstOrThrow({ where: { active: true } });
+    await h.prisma.user.update({ where: { id: user.id }, data: { resellerTierId: tier.id } });
+    // The chat has seen the reseller (its copy sits in Redis for minutes).
+    expect((await h.chatUsers().fresh(profile)).resellerTierId).toBe(tier.id);
+    expect((await h.call(tokens.owner, "PUT", `/app/api/staff/customers/${user.id}/tier`, { tierId: null })).status).toBe(200);
+    expect((await h.chatUsers().resolve(profile)).resellerTierId).toBeNull();
+  });
+
   it("bans a customer with a reason (audited; their session is refused at once) and lifts the ban", async () => {
     const other = { id: 7_100_020, first_name: "Joko" };
     const token = await h.login(other);

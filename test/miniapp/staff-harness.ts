@@ -47,6 +47,8 @@ export interface StaffHarness {
   login(profile: { id: number; first_name: string; username?: string }): Promise<string>;
   /** A request to the app with the bearer token. */
   call(token: string, method: string, path: string, body?: unknown): Promise<Response>;
+  /** A user directory of another process on the same Redis (the chat's), with an empty in-process copy: what the shared cache says. */
+  chatUsers(): UserDirectory;
   /** Makes `telegramId` a member with exactly `permissions` (a role of its own). */
   grant(telegramId: number, roleName: string, permissions: string[]): Promise<void>;
   close(): Promise<void>;
@@ -109,6 +111,7 @@ export async function staffHarness(): Promise<StaffHarness> {
       );
     },
     grant,
+    chatUsers: () => new UserDirectory(db.prisma, redis, prefix, configRoster({ ownerIds: [OWNER.id], sellerIds: [] })),
     async close() {
       redis.disconnect();
       await deleteKeys(prefix);

@@ -13,6 +13,8 @@ import { createTestDatabase, type TestDatabase } from "../support/db.js";
 
 let db: TestDatabase;
 let prisma: PrismaClient;
+/** No user directory here: nothing is cached to drop. */
+const noCache = { forget: async () => undefined };
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -110,9 +112,9 @@ describe("tiers", () => {
     const buyer = await person(7_300_002, "Pembeli");
     const staff = { userId: owner.id, role: "OWNER" as const };
     const old = await prisma.resellerTier.create({ data: { code: "t-old", name: "Lama", active: false } });
-    expect(await setResellerTier(prisma, { customerId: buyer.id, tierId: old.id, staff })).toEqual({ ok: false, reason: "tier_not_found" });
-    expect(await setResellerTier(prisma, { customerId: buyer.id, tierId: 2_000_000, staff })).toEqual({ ok: false, reason: "tier_not_found" });
-    expect(await setResellerTier(prisma, { customerId: buyer.id, tierId: null, staff })).toEqual({ ok: true, changed: false, telegramId: 7_300_002 });
+    expect(await setResellerTier(prisma, noCache, { customerId: buyer.id, tierId: old.id, staff })).toEqual({ ok: false, reason: "tier_not_found" });
+    expect(await setResellerTier(prisma, noCache, { customerId: buyer.id, tierId: 2_000_000, staff })).toEqual({ ok: false, reason: "tier_not_found" });
+    expect(await setResellerTier(prisma, noCache, { customerId: buyer.id, tierId: null, staff })).toEqual({ ok: true, changed: false, telegramId: 7_300_002 });
     expect((await prisma.user.findUniqueOrThrow({ where: { id: buyer.id } })).resellerTierId).toBeNull();
     expect(await prisma.auditLog.count({ where: { action: "customer.tier.set" } })).toBe(0);
   });

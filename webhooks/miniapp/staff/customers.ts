@@ -47,7 +47,7 @@ export function customersApi(deps: { prisma: PrismaClient; users: Pick<UserDirec
     const id = idParam(c.req.param("id"));
     const body = z.object({ tierId: z.number().int().positive().nullable() }).safeParse(await jsonBody(c));
     if (!id || !body.success) return appError(c, 400, "bad_request", "Send {\"tierId\": <id> | null}.");
-    const done = await setResellerTier(deps.prisma, { customerId: id, tierId: body.data.tierId, staff: actorFor(c, "customers.manage") });
+    const done = await setResellerTier(deps.prisma, deps.users, { customerId: id, tierId: body.data.tierId, staff: actorFor(c, "customers.manage") });
     return done.ok ? c.json({ ok: true, changed: done.changed }) : appError(c, 404, done.reason, done.reason === "not_found" ? "No such customer." : "No such active tier.");
   });
 
