@@ -63,6 +63,9 @@ export async function setWebhookEndpoint(
   const secret = newSecret();
   const secretEnc = await sealSecret(policy.encryptionKey, secret);
   return prisma.$transaction(async (tx) => {
+    // The owner's row is the lock: of two first PUTs at once, the second waits and then finds
+    // the first's endpoint (an update, secret kept) instead of failing on the unique user_id.
+    await tx.$queryRaw`SELECT id FROM users WHERE id = ${input.userId} FOR UPDATE`;
     const before = await tx.webhookEndpoint.findUnique({ where: { userId: input.userId }, select: { url: true, disabledAt: true } });
     const row = before
       ? await tx.webhookEndpoint.update({ where: { userId: input.userId }, data: { url: checked.url, disabledAt: null } })

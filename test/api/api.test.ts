@@ -231,6 +231,21 @@ describe("webhook endpoint", () => {
   });
 });
 
+describe("webhook endpoint, first PUTs at once", () => {
+  it("two first PUTs at the same moment both answer 200; exactly one carries the secret, and it is the stored one", async () => {
+    const { webhookSecret } = await import("../../shop/api/webhook-endpoint.js");
+    for (let i = 0; i < 5; i++) {
+      const { token, user } = await resellerWithKey(t.service.prisma, 7_100_050 + i);
+      const answers = await Promise.all([0, 1].map((n) => call(api, token, "PUT", "/webhook-endpoint", { body: { url: `http://127.0.0.1:9/hook-${n}` } })));
+      expect(answers.map((a) => a.status)).toEqual([200, 200]);
+      const secrets = answers.map((a) => a.body.secret).filter((x) => x !== undefined);
+      expect(secrets).toHaveLength(1);
+      const row = await t.service.prisma.webhookEndpoint.findUniqueOrThrow({ where: { userId: user.id } });
+      expect(await webhookSecret(row.secretEnc, t.config.encryptionKey)).toBe(secrets[0]);
+    }
+  });
+});
+
 describe("idempotency records", () => {
   it("an answer carrying a webhook secret is not kept in clear under its Idempotency-Key; the replay still gives it back", async () => {
     const { token, keyId } = await resellerWithKey(t.service.prisma, 7_100_040);
