@@ -92,8 +92,11 @@ export async function revokeApiKey(prisma: PrismaClient, input: { userId: number
   });
 }
 
-/** Why a request's key was not accepted (the 401's reason). */
-export type KeyRefusal = "missing" | "malformed" | "unknown" | "forged" | "revoked";
+/**
+ * Why a request's key was not accepted (the 401's reason). An unknown prefix and a wrong secret
+ * are one reason, "invalid": telling them apart would let anyone find which prefixes exist.
+ */
+export type KeyRefusal = "missing" | "malformed" | "invalid" | "revoked";
 
 export interface AuthenticatedKey {
   id: number;
@@ -112,10 +115,10 @@ export async function authenticateApiKey(prisma: PrismaClient, presented: string
     where: { prefix: match[1]! },
     select: { id: true, prefix: true, secretHash: true, scopes: true, ratePerMinute: true, revokedAt: true, user: { select: { id: true, resellerTierId: true, bannedAt: true, blocked: true, language: true } } },
   });
-  if (!row) return { ok: false, reason: "unknown" };
+  if (!row) return { ok: false, reason: "invalid" };
   const given = Buffer.from(sha256(match[2]!), "hex");
   const stored = Buffer.from(row.secretHash, "hex");
-  if (given.length !== stored.length || !timingSafeEqual(given, stored)) return { ok: false, reason: "forged" };
+  if (given.length !== stored.length || !timingSafeEqual(given, stored)) return { ok: false, reason: "invalid" };
   if (row.revokedAt) return { ok: false, reason: "revoked" };
   return { ok: true, key: { id: row.id, prefix: row.prefix, scopes: row.scopes.filter(isApiScope), ratePerMinute: row.ratePerMinute, user: row.user } };
 }

@@ -11,6 +11,27 @@ const WINDOW_MS = 60_000;
 export async function takeApiRequest(redis: Redis, prefix: string, key: { id: number; ratePerMinute: number }, now = Date.now()): Promise<{ ok: true } | { ok: false; retryAfterS: number }> {
   const allowed = await allowWithinWindow(redis, prefix, { kind: "api-rate", userId: key.id, limit: key.ratePerMinute, windowMs: WINDOW_MS, now });
   if (allowed) return { ok: true };
-  const windowEnds = (Math.floor(now / WINDOW_MS) + 1) * WINDOW_MS;
-  return { ok: false, retryAfterS: Math.max(1, Math.ceil((windowEnds - now) / 1000)) };
+  return { ok: false, retryAfterS: secondsToNextWindow(now) };
+}
+
+const secondsToNextWindow = (now: number): number => Math.max(1, Math.ceil(((Math.floor(now / WINDOW_MS) + 1) * WINDOW_MS - now) / 1000));
+
+/** Keys one address may have refused in a minute before its requests are refused without a look (429). */
+export const FAILED_KEYS_PER_MINUTE = 30;
+
+const failedKeysKey = (prefix: string, address: string, now: number) => `${prefix}:api-failed-keys:${address}:${Math.floor(now / WINDOW_MS)}`;
+
+/**
+ * Whether `address` may present a key now: past FAILED_KEYS_PER_MINUTE refused keys in this
+ * minute it may not (guessing keys costs a database lookup each), until the window turns.
+ */
+export async function mayPresentKey(redis: Redis, prefix: string, address: string, now = Date.now()): Promise<{ ok: true } | { ok: false; retryAfterS: number }> {
+  const count = Number((await redis.get(failedKeysKey(prefix, address, now))) ?? 0);
+  return count < FAILED_KEYS_PER_MINUTE ? { ok: true } : { ok: false, retryAfterS: secondsToNextWindow(now) };
+}
+
+/** Counts one refused key from `address` in the current minute. */
+export async function countFailedKey(redis: Redis, prefix: string, address: string, now = Date.now()): Promise<void> {
+  const key = failedKeysKey(prefix, address, now);
+  await redis.multi().incr(key).expire(key, Math.ceil((2 * WINDOW_MS) / 1000)).exec();
 }

@@ -32,15 +32,15 @@ afterAll(async () => {
 const order = (extra: Record<string, unknown> = {}) => ({ plan: PLAN, duration_months: 1, image: "ubuntu-22.04", ...extra });
 
 describe("keys", () => {
-  it("refuses a missing, malformed, unknown, forged or revoked key with 401 and says which", async () => {
+  it("refuses a missing, malformed, unknown, forged or revoked key with 401; an unknown prefix and a wrong secret get the same reason", async () => {
     const { token, keyId, user } = await resellerWithKey(t.service.prisma, 7_100_001);
     const forged = token.slice(0, -4) + (token.endsWith("AAAA") ? "BBBB" : "AAAA");
     const unknown = `vsk_0000000000_${token.slice(-43)}`;
     for (const [key, error] of [
       [undefined, "api_key_missing"],
       ["nonsense", "api_key_malformed"],
-      [unknown, "api_key_unknown"],
-      [forged, "api_key_forged"],
+      [unknown, "api_key_invalid"],
+      [forged, "api_key_invalid"],
     ] as const) {
       const res = await call(api, key, "GET", "/orders");
       expect(res.status, String(key)).toBe(401);
@@ -57,6 +57,27 @@ describe("keys", () => {
     const audits = await t.service.prisma.auditLog.findMany({ where: { targetType: "api_key", targetId: String(keyId) } });
     expect(audits.map((a) => a.action).sort()).toEqual(["api_key.create", "api_key.revoke"]);
     expect(JSON.stringify(audits)).not.toContain(token.slice(-43));
+  });
+
+  it("keys refused from one address are limited: past 30 in a minute it gets 429 with Retry-After, even with a good key; other addresses are not affected", async () => {
+    const { token } = await resellerWithKey(t.service.prisma, 7_100_005);
+    const wrong = `vsk_0000000000_${token.slice(-43)}`;
+    const fromB = { "x-forwarded-for": "198.51.100.200" };
+    // The count is per clock minute: a run that straddles a minute's turn is done again from another address.
+    for (let n = 0; ; n++) {
+      const fromA = { "x-forwarded-for": `198.51.100.${10 + n}` };
+      const minute = Math.floor(Date.now() / 60_000);
+      const answers = [];
+      for (let i = 0; i < 31; i++) answers.push(await call(api, wrong, "GET", "/orders", { headers: fromA }));
+      const good = await call(api, token, "GET", "/orders", { headers: fromA });
+      if (Math.floor(Date.now() / 60_000) !== minute) continue;
+      expect(answers.slice(0, 30).every((a) => a.status === 401)).toBe(true);
+      expect(answers[30]).toMatchObject({ status: 429, body: { error: "too_many_failed_keys" } });
+      expect(Number(answers[30]!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect(good.status).toBe(429);
+      break;
+    }
+    expect((await call(api, token, "GET", "/orders", { headers: fromB })).status).toBe(200);
   });
 
   it("403 for a key without the route's scope, and for an owner who lost the reseller tier", async () => {

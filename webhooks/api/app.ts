@@ -18,7 +18,7 @@ export const API_BASE_PATH = "/api/v1";
 
 const DESCRIPTION = [
   "The reseller API of the shop: the catalog at your prices, orders paid from your wallet, your VPS and their actions, invoices, and signed webhooks.",
-  "Authenticate with `Authorization: Bearer vsk_…` (keys are made in the chat: /apikeys). A missing, malformed, unknown, forged or revoked key gets 401 with `error` saying which; a key without the route's scope gets 403; over the key's rate, 429 with `Retry-After`.",
+  "Authenticate with `Authorization: Bearer vsk_…` (keys are made in the chat: /apikeys). A missing, malformed, invalid (unknown or wrong secret) or revoked key gets 401 with `error` saying which; more than 30 refused keys from one address in a minute, and its requests get 429 with `Retry-After` until the minute turns; a key without the route's scope gets 403; over the key's rate, 429 with `Retry-After`.",
   "Every POST needs an `Idempotency-Key` header: the same key with the same body returns the first answer again (header `Idempotent-Replayed: true`); the same key with another body, or while the first request runs, is 409. A refusal that changed nothing and whose cause may pass (400, 402, 403, 409 busy or price_changed, 429, 503) is not kept: send the same request again with the same key once the cause is gone. Keys are kept 24 hours; a server failure before anything was done lets the key go; a request cut off after its change was made (a paid order) keeps its key busy until then (one cut off before any change frees it after 5 minutes), so look at GET /orders before retrying such an order with a new key.",
   "Errors are JSON `{error, message}`. Money is integer rupiah.",
 ].join("\n\n");

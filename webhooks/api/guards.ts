@@ -9,9 +9,9 @@ import type { Redis } from "ioredis";
 import type { PrismaClient } from "../../db/client.js";
 import { claimIdempotencyKey, finishIdempotencyKey, IDEMPOTENCY_KEY_PATTERN, markIdempotencyChanged, releaseIdempotencyKey, requestFingerprint } from "../../shop/api/idempotency.js";
 import { authenticateApiKey, touchApiKey, type ApiScope, type AuthenticatedKey, type KeyRefusal } from "../../shop/api/keys.js";
-import { takeApiRequest } from "../../shop/api/rate-limit.js";
+import { countFailedKey, mayPresentKey, takeApiRequest } from "../../shop/api/rate-limit.js";
 import { maintenanceState } from "../../shop/maintenance/index.js";
-import { requestLog, type AppEnv } from "../http.js";
+import { header, requestLog, type AppEnv } from "../http.js";
 
 /** A POST's claim of its Idempotency-Key, as its handler sees it (changeCommitted). */
 interface IdempotencyMark {
@@ -28,16 +28,31 @@ export const apiError = <S extends 400 | 401 | 402 | 403 | 404 | 409 | 422 | 429
 const KEY_MESSAGES: Record<KeyRefusal, string> = {
   missing: "send your API key as Authorization: Bearer vsk_…",
   malformed: "the API key is not in the form vsk_<prefix>_<secret>",
-  unknown: "no API key has this prefix",
-  forged: "the API key's secret does not match",
+  invalid: "no such API key (unknown prefix or wrong secret)",
   revoked: "this API key was revoked",
 };
+
+/**
+ * The caller's address: the last X-Forwarded-For entry (the one Caddy, in front of the web role,
+ * writes from the connection) or else the connection's own.
+ */
+function clientAddress(c: Context<ApiEnv>): string {
+  const forwarded = header(c as unknown as Context<AppEnv>, "x-forwarded-for")?.split(",").at(-1)?.trim();
+  return forwarded || c.env?.incoming?.socket.remoteAddress || "unknown";
+}
 
 export function apiKeyAuth(deps: { prisma: PrismaClient; redis: Redis; queuePrefix: string }): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const given = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
+    // An address that had many keys refused this minute is not heard until the minute turns.
+    const address = given ? clientAddress(c) : "";
+    const budget = given ? await mayPresentKey(deps.redis, deps.queuePrefix, address) : { ok: true as const };
+    if (!budget.ok) return apiError(c, 429, "too_many_failed_keys", "too many refused API keys from this address; wait Retry-After seconds", { "retry-after": String(budget.retryAfterS) });
     const auth = await authenticateApiKey(deps.prisma, given);
-    if (!auth.ok) return apiError(c, 401, `api_key_${auth.reason}`, KEY_MESSAGES[auth.reason], { "www-authenticate": 'Bearer realm="api"' });
+    if (!auth.ok) {
+      if (given) await countFailedKey(deps.redis, deps.queuePrefix, address);
+      return apiError(c, 401, `api_key_${auth.reason}`, KEY_MESSAGES[auth.reason], { "www-authenticate": 'Bearer realm="api"' });
+    }
     const { key } = auth;
     // The bot's guard stops the same two (a staff ban, the shop's restriction) before any feature.
     if (key.user.bannedAt || key.user.blocked) return apiError(c, 403, "account_banned", "this account may not use the shop");

@@ -173,9 +173,9 @@ const err = (description: string) => ({ content: { "application/json": { schema:
 
 /** The answers every authenticated route can give besides its own. */
 export const COMMON_ERRORS = {
-  401: err("Missing, malformed, unknown, forged or revoked API key (`error` says which)."),
+  401: err("Missing, malformed, invalid (unknown or wrong secret) or revoked API key (`error` says which)."),
   403: err("The key lacks the route's scope, or the account is banned or no longer a reseller."),
-  429: err("Over the key's requests per minute; wait `Retry-After` seconds."),
+  429: err("Over the key's requests per minute (`rate_limited`), or too many refused keys from your address (`too_many_failed_keys`); wait `Retry-After` seconds."),
 } as const;
 
 export const POST_ERRORS = {
