@@ -5,6 +5,8 @@
  * and the customer pages' data comes from the bot's own functions.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setMaintenance } from "../../shop/maintenance/index.js";
+import { OWNER_ID } from "../support/service.js";
 import { launch, startMiniApp, type MiniAppRig } from "./support.js";
 
 let rig: MiniAppRig;
@@ -179,5 +181,37 @@ describe("customer API", () => {
     expect((await fetch(rig.url(forgedUser))).status).toBe(403);
     const expired = url.replace(/exp=\d+/, "exp=1000");
     expect((await fetch(rig.url(expired))).status).toBe(403);
+  });
+});
+
+describe("customer writes", () => {
+  it("are refused with 503 while the shop is in maintenance (nothing paid, nothing queued); staff keep working", async () => {
+    const a = await rig.customerWithVps();
+    const token = await rig.tokenFor(a.user);
+    const renewal = await rig.call(token, `/vps/${a.instanceId}/renew`, { method: "POST", body: { months: 1 } });
+    expect(renewal.status).toBe(201);
+    const orderId = renewal.body.orderId as number;
+    await rig.fundWallet(a.user.id, (renewal.body.totalIdr as number) + 1_000);
+    const balance = (await rig.call(token, "/wallet")).body.balanceIdr;
+    const owner = await rig.tokenFor({ telegramId: OWNER_ID });
+    const prisma = rig.t.service.prisma;
+    await setMaintenance(prisma, { on: true, message: "upgrade", actor: {} });
+    try {
+      const paid = await rig.call(token, `/orders/${orderId}/pay-wallet`, { method: "POST" });
+      expect(paid).toMatchObject({ status: 503, body: { error: "maintenance", message: expect.stringContaining("upgrade") } });
+      expect(await rig.call(token, `/vps/${a.instanceId}/actions`, { method: "POST", body: { action: "reboot", confirm: true } })).toMatchObject({ status: 503, body: { error: "maintenance" } });
+      expect(await rig.call(token, `/vps/${a.instanceId}/renew`, { method: "POST", body: { months: 1 } })).toMatchObject({ status: 503, body: { error: "maintenance" } });
+      // Reading stays possible, as on the reseller API.
+      expect((await rig.call(token, `/vps/${a.instanceId}`)).status).toBe(200);
+      // Staff work on: their console and their own customer side, as in the chat.
+      expect((await rig.call(owner, `/staff/customers/${a.user.id}/tier`, { method: "PUT", body: { tierId: null } })).status).toBe(200);
+      expect((await rig.call(owner, "/orders/999999999/pay-wallet", { method: "POST" })).status).toBe(404);
+    } finally {
+      await setMaintenance(prisma, { on: false, actor: {} });
+    }
+    expect(await rig.call(token, "/wallet")).toMatchObject({ body: { balanceIdr: balance } });
+    expect(await prisma.order.findUniqueOrThrow({ where: { id: orderId } })).toMatchObject({ status: "PENDING_PAYMENT" });
+    expect(await prisma.instanceAction.count({ where: { instanceId: a.instanceId } })).toBe(0);
+    expect(await prisma.order.count({ where: { userId: a.user.id, kind: "RENEWAL" } })).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 
 /** The one error shape of the Mini App's API (customer and staff routes): `{ error, message }`. */
-export function appError(c: Context, status: 400 | 401 | 403 | 404 | 409 | 422 | 429, error: string, message: string, headers?: Record<string, string>) {
+export function appError(c: Context, status: 400 | 401 | 403 | 404 | 409 | 422 | 429 | 503, error: string, message: string, headers?: Record<string, string>) {
   return c.json({ error, message }, status, headers);
 }
 

@@ -9,6 +9,7 @@ import type { AppEnv } from "../http.js";
 import { accountRoutes } from "./customer/account.js";
 import { invoiceFileRoutes, orderRoutes } from "./customer/orders.js";
 import { vpsRoutes } from "./customer/vps.js";
+import { customerWriteGuard } from "./customer/write-guard.js";
 import { appSession, sessionRoutes, type MiniAppEnv } from "./session.js";
 import { staticBundle } from "./static.js";
 
@@ -23,6 +24,9 @@ export interface MiniAppDeps {
   staticDir?: string;
 }
 
+/** The customer routes whose writes pass customerWriteGuard (staff routes have their own checks). */
+const CUSTOMER_WRITES = ["/vps/*", "/orders/*", "/me/*", "/api-keys", "/api-keys/*", "/webhook-endpoint", "/webhook-endpoint/*"];
+
 /** More JSON routes under `/app/api` behind the same session (the staff side mounts `/staff`). */
 export interface MiniAppApiRoutes {
   path: string;
@@ -32,8 +36,8 @@ export interface MiniAppApiRoutes {
 /**
  * The Telegram Mini App, mounted at `/app`: the page and its bundle, `POST /api/session` (a
  * verified launch opens a session), and the JSON API under `/api/*`, every route of which runs
- * behind `appSession` (the user loaded fresh per request). Invoice PDFs come from signed links
- * under `/files`.
+ * behind `appSession` (the user loaded fresh per request); the customer's writes also behind
+ * `customerWriteGuard` (maintenance). Invoice PDFs come from signed links under `/files`.
  */
 export function miniAppRoutes(deps: MiniAppDeps, extraApi: MiniAppApiRoutes[] = []): Hono<AppEnv> {
   const botToken = deps.config.telegram.token;
@@ -42,6 +46,8 @@ export function miniAppRoutes(deps: MiniAppDeps, extraApi: MiniAppApiRoutes[] = 
 
   const api = new Hono<MiniAppEnv>();
   api.use("*", appSession(deps));
+  // Every customer write (not logout, not an invoice link: those change nothing of the shop's).
+  api.on(["POST", "PUT", "PATCH", "DELETE"], CUSTOMER_WRITES, customerWriteGuard({ prisma: deps.prisma }));
   api.route("/", accountRoutes(deps));
   api.route("/", orderRoutes({ ...deps, shopName: deps.config.shopName, botToken }));
   api.route("/vps", vpsRoutes({ ...deps, orderPaymentTtlHours: deps.config.orderPaymentTtlHours }));

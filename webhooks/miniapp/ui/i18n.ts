@@ -111,6 +111,7 @@ const strings: Record<Lang, Dict> = {
     "error.sold_out": "Paket ini tidak bisa dibuat sekarang.",
     "error.not_payable": "Pesanan ini tidak bisa dibayar sekarang.",
     "error.network": "Tidak terhubung. Coba lagi.",
+    "error.maintenance": "Toko sedang dalam pemeliharaan. Coba lagi beberapa menit lagi.",
   },
   en: {
     "app.title": "VPS Shop",
@@ -217,6 +218,7 @@ const strings: Record<Lang, Dict> = {
     "error.sold_out": "This plan cannot be created right now.",
     "error.not_payable": "This order cannot be paid now.",
     "error.network": "No connection. Try again.",
+    "error.maintenance": "The shop is under maintenance. Try again in a few minutes.",
   },
 };
 
