@@ -1,15 +1,15 @@
 import type { Redis } from "ioredis";
 
 /**
- * Counts one attempt of `kind` by `userId` (or `units` of them, e.g. one per VPS of a checkout) in
- * the current fixed window of `windowMs`, in Redis so the limit holds across processes. Returns
+ * Counts one attempt of `kind` by `userId` (or another subject, e.g. an address), or `units` of
+ * them (e.g. one per VPS of a checkout), in the current fixed window of `windowMs`, in Redis so the limit holds across processes. Returns
  * whether this attempt is within `limit`. (A fixed
  * window lets up to twice the limit through around a window's edge; enough against floods.)
  */
 export async function allowWithinWindow(
   redis: Redis,
   prefix: string,
-  input: { kind: string; userId: number; limit: number; windowMs: number; now?: number; units?: number },
+  input: { kind: string; userId: number | string; limit: number; windowMs: number; now?: number; units?: number },
 ): Promise<boolean> {
   const window = Math.floor((input.now ?? Date.now()) / input.windowMs);
   const key = `${prefix}:${input.kind}:${input.userId}:${window}`;

@@ -214,4 +214,20 @@ describe("customer writes", () => {
     expect(await prisma.instanceAction.count({ where: { instanceId: a.instanceId } })).toBe(0);
     expect(await prisma.order.count({ where: { userId: a.user.id, kind: "RENEWAL" } })).toBe(1);
   });
+
+  it("are limited per user: a burst of 50 renewals gets 429 with Retry-After, and not 50 orders", async () => {
+    const a = await rig.customerWithVps();
+    const token = await rig.tokenFor(a.user);
+    const answers = await Promise.all(Array.from({ length: 50 }, () => rig.rawCall(token, `/vps/${a.instanceId}/renew`, { method: "POST", body: { months: 1 } })));
+    const limited = answers.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(Number(limited[0]!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(await limited[0]!.json()).toMatchObject({ error: "rate_limited" });
+    const created = answers.filter((r) => r.status === 201).length;
+    expect(await rig.t.db.prisma.order.count({ where: { userId: a.user.id, kind: "RENEWAL" } })).toBe(created);
+    expect(created).toBeLessThan(50);
+    // Someone else is not slowed down by it.
+    const b = await rig.customerWithVps();
+    expect((await rig.call(await rig.tokenFor(b.user), `/vps/${b.instanceId}/renew`, { method: "POST", body: { months: 1 } })).status).toBe(201);
+  });
 });

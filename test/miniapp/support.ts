@@ -35,6 +35,8 @@ export interface MiniAppRig {
   tokenFor(user: { telegramId: bigint | number }): Promise<string>;
   /** JSON call to /app/api with a bearer token. */
   call(token: string | null, path: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** The same call, its Response as it came (headers, status). */
+  rawCall(token: string | null, path: string, init?: { method?: string; body?: unknown }): Promise<Response>;
   /** Money in the user's wallet, as a paid Tripay top-up credits it. */
   fundWallet(userId: number, amountIdr: number): Promise<void>;
   /** A customer with an ACTIVE DigitalOcean VPS on the fake cloud, its order paid (with an invoice). */
@@ -58,11 +60,14 @@ export async function startMiniApp(): Promise<MiniAppRig> {
       if (res.status !== 201) throw new Error(`session refused: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { token: string }).token;
     },
-    async call(token, path, init = {}) {
+    rawCall(token, path, init = {}) {
       const headers: Record<string, string> = {};
       if (token) headers.authorization = `Bearer ${token}`;
       if (init.body !== undefined) headers["content-type"] = "application/json";
-      const res = await fetch(url(`/app/api${path}`), { method: init.method ?? "GET", headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+      return fetch(url(`/app/api${path}`), { method: init.method ?? "GET", headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+    },
+    async call(token, path, init = {}) {
+      const res = await rig.rawCall(token, path, init);
       const text = await res.text();
       return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
     },

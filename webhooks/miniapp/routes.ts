@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { Redis } from "ioredis";
 import type { PrismaClient } from "../../db/client.js";
 import type { Queues } from "../../jobs/queues.js";
 import type { CloudProviders } from "../../shop/cloud/providers.js";
@@ -15,17 +16,22 @@ import { staticBundle } from "./static.js";
 
 export interface MiniAppDeps {
   prisma: PrismaClient;
+  /** Request limits (customer writes). */
+  redis: Redis;
   users: UserDirectory;
   providers: CloudProviders;
   queues: Queues;
   checkout: Checkout;
-  config: Pick<Config, "telegram" | "miniAppInitDataMaxAgeS" | "shopName" | "orderPaymentTtlHours">;
+  config: Pick<Config, "telegram" | "miniAppInitDataMaxAgeS" | "shopName" | "orderPaymentTtlHours" | "queuePrefix" | "botRateLimitPer10s">;
   /** Where the built bundle is (default dist/miniapp). */
   staticDir?: string;
 }
 
-/** The customer routes whose writes pass customerWriteGuard (staff routes have their own checks). */
-const CUSTOMER_WRITES = ["/vps/*", "/orders/*", "/me/*", "/api-keys", "/api-keys/*", "/webhook-endpoint", "/webhook-endpoint/*"];
+/**
+ * The customer routes whose writes pass customerWriteGuard (staff routes have their own checks).
+ * "/x/*" also matches "/x" itself: listing both would run the guard twice and count a write twice.
+ */
+const CUSTOMER_WRITES = ["/vps/*", "/orders/*", "/me/*", "/api-keys/*", "/webhook-endpoint/*"];
 
 /** More JSON routes under `/app/api` behind the same session (the staff side mounts `/staff`). */
 export interface MiniAppApiRoutes {
@@ -37,17 +43,19 @@ export interface MiniAppApiRoutes {
  * The Telegram Mini App, mounted at `/app`: the page and its bundle, `POST /api/session` (a
  * verified launch opens a session), and the JSON API under `/api/*`, every route of which runs
  * behind `appSession` (the user loaded fresh per request); the customer's writes also behind
- * `customerWriteGuard` (maintenance). Invoice PDFs come from signed links under `/files`.
+ * `customerWriteGuard` (maintenance, a per-user limit). Invoice PDFs come from signed links under `/files`.
  */
 export function miniAppRoutes(deps: MiniAppDeps, extraApi: MiniAppApiRoutes[] = []): Hono<AppEnv> {
   const botToken = deps.config.telegram.token;
   const app = new Hono<AppEnv>();
-  app.route("/api/session", sessionRoutes({ prisma: deps.prisma, users: deps.users, botToken, initDataMaxAgeS: deps.config.miniAppInitDataMaxAgeS }));
+  const { redis, config } = deps;
+  app.route("/api/session", sessionRoutes({ prisma: deps.prisma, users: deps.users, botToken, initDataMaxAgeS: config.miniAppInitDataMaxAgeS }));
 
   const api = new Hono<MiniAppEnv>();
   api.use("*", appSession(deps));
   // Every customer write (not logout, not an invoice link: those change nothing of the shop's).
-  api.on(["POST", "PUT", "PATCH", "DELETE"], CUSTOMER_WRITES, customerWriteGuard({ prisma: deps.prisma }));
+  const guard = customerWriteGuard({ prisma: deps.prisma, redis, queuePrefix: config.queuePrefix, perTenSeconds: config.botRateLimitPer10s });
+  api.on(["POST", "PUT", "PATCH", "DELETE"], CUSTOMER_WRITES, guard);
   api.route("/", accountRoutes(deps));
   api.route("/", orderRoutes({ ...deps, shopName: deps.config.shopName, botToken }));
   api.route("/vps", vpsRoutes({ ...deps, orderPaymentTtlHours: deps.config.orderPaymentTtlHours }));

@@ -112,6 +112,7 @@ const strings: Record<Lang, Dict> = {
     "error.not_payable": "Pesanan ini tidak bisa dibayar sekarang.",
     "error.network": "Tidak terhubung. Coba lagi.",
     "error.maintenance": "Toko sedang dalam pemeliharaan. Coba lagi beberapa menit lagi.",
+    "error.rate_limited": "Terlalu banyak permintaan. Tunggu sebentar, lalu coba lagi.",
   },
   en: {
     "app.title": "VPS Shop",
@@ -219,6 +220,7 @@ const strings: Record<Lang, Dict> = {
     "error.not_payable": "This order cannot be paid now.",
     "error.network": "No connection. Try again.",
     "error.maintenance": "The shop is under maintenance. Try again in a few minutes.",
+    "error.rate_limited": "Too many requests. Wait a moment, then try again.",
   },
 };
 
