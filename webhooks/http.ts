@@ -38,3 +38,18 @@ export function requestLog(c: Context<AppEnv>): Logger {
   }
   return log;
 }
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/**
+ * The client's address, for per-address limits. Behind the local Caddy (the peer is loopback)
+ * it is the last X-Forwarded-For entry: Caddy drops what a client sent in that header and
+ * writes the address it saw. A direct peer is taken as it is, so a client cannot pick its own.
+ * Under `app.request()` (tests, no socket) the header is read as if from the proxy.
+ */
+export function clientAddress(c: Context<AppEnv>): string {
+  const peer = c.env?.incoming?.socket.remoteAddress;
+  if (peer && !LOOPBACK.test(peer)) return peer;
+  const forwarded = header(c, "x-forwarded-for")?.split(",").at(-1)?.trim();
+  return forwarded || peer || "unknown";
+}

@@ -231,3 +231,30 @@ describe("customer writes", () => {
     expect((await rig.call(await rig.tokenFor(b.user), `/vps/${b.instanceId}/renew`, { method: "POST", body: { months: 1 } })).status).toBe(201);
   });
 });
+
+describe("POST /app/api/session limits", () => {
+  const from = (ip: string, initData: string) =>
+    fetch(rig.url("/app/api/session"), { method: "POST", headers: { "content-type": "application/json", "x-forwarded-for": ip }, body: JSON.stringify({ initData }) });
+
+  it("answers 429 with Retry-After to one address sending launches in a flood (forged ones count too); other addresses go on", async () => {
+    // Twice the per-minute budget and one more: a burst crossing a minute's turn still meets the limit.
+    const answers = await Promise.all(Array.from({ length: 2 * 60 + 1 }, () => from("203.0.113.7", "user=%7B%7D&hash=zz")));
+    const limited = answers.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(Number(limited[0]!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(await limited[0]!.json()).toMatchObject({ error: "rate_limited" });
+    const { user } = await rig.customerWithVps();
+    expect((await from("203.0.113.8", launch(user))).status).toBe(201);
+  });
+
+  it("answers 429 to one Telegram user opening sessions in a flood, from any address; someone else still logs in", async () => {
+    const { user } = await rig.customerWithVps();
+    const answers = await Promise.all(Array.from({ length: 2 * 10 + 1 }, (_, i) => from(`198.51.100.${i + 1}`, launch(user))));
+    const limited = answers.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(Number(limited[0]!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(await rig.t.db.prisma.appSession.count({ where: { userId: user.id } })).toBe(answers.filter((r) => r.status === 201).length);
+    const other = await rig.customerWithVps();
+    expect((await from("198.51.100.1", launch(other.user))).status).toBe(201);
+  });
+});

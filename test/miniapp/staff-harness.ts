@@ -71,7 +71,7 @@ export async function staffHarness(): Promise<StaffHarness> {
   };
   const config = { pending: { secondStaffAboveIdr: SECOND_STAFF_ABOVE_IDR }, ownerIds: [OWNER.id], sellerIds: [], encryptionKey: new Uint8Array(randomBytes(32)), dataDir: mkdtempSync(path.join(os.tmpdir(), "mini-staff-")) };
   const app = new Hono();
-  const deps = { prisma: db.prisma, users, botToken: BOT_TOKEN, initDataMaxAgeS: 3600 };
+  const deps = { prisma: db.prisma, users, botToken: BOT_TOKEN, initDataMaxAgeS: 3600, redis, queuePrefix: prefix };
   app.route("/app/api/session", sessionRoutes(deps));
   const staff = new Hono();
   staff.use("*", appSession(deps));

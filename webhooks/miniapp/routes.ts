@@ -16,7 +16,7 @@ import { staticBundle } from "./static.js";
 
 export interface MiniAppDeps {
   prisma: PrismaClient;
-  /** Request limits (customer writes). */
+  /** Request limits (launches, customer writes). */
   redis: Redis;
   users: UserDirectory;
   providers: CloudProviders;
@@ -49,7 +49,7 @@ export function miniAppRoutes(deps: MiniAppDeps, extraApi: MiniAppApiRoutes[] = 
   const botToken = deps.config.telegram.token;
   const app = new Hono<AppEnv>();
   const { redis, config } = deps;
-  app.route("/api/session", sessionRoutes({ prisma: deps.prisma, users: deps.users, botToken, initDataMaxAgeS: config.miniAppInitDataMaxAgeS }));
+  app.route("/api/session", sessionRoutes({ prisma: deps.prisma, users: deps.users, botToken, initDataMaxAgeS: config.miniAppInitDataMaxAgeS, redis, queuePrefix: config.queuePrefix }));
 
   const api = new Hono<MiniAppEnv>();
   api.use("*", appSession(deps));

@@ -1,9 +1,11 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
+import type { Redis } from "ioredis";
 import type { PrismaClient } from "../../db/client.js";
 import { verifyInitData, type InitDataRefusal } from "../../shop/miniapp/init-data.js";
+import { SESSIONS_PER_ADDRESS_PER_MINUTE, SESSIONS_PER_USER_PER_MINUTE, takeRequest, type Taken } from "../../shop/miniapp/request-limits.js";
 import { openSession, sessionOf } from "../../shop/miniapp/sessions.js";
 import type { ShopUser, UserDirectory } from "../../shop/users/directory.js";
-import { requestLog, type AppEnv } from "../http.js";
+import { clientAddress, requestLog, type AppEnv } from "../http.js";
 import { appError, jsonBody } from "./reply.js";
 
 /**
@@ -28,6 +30,9 @@ export interface MiniAppAuthDeps {
   botToken: string;
   /** MINIAPP_INITDATA_MAX_AGE_S. */
   initDataMaxAgeS: number;
+  /** Where launches are counted (per address, per Telegram user), and the keys' prefix (QUEUE_PREFIX). */
+  redis: Redis;
+  queuePrefix: string;
 }
 
 /** What the app may know about its user (the shell shows staff pages by these permissions). */
@@ -63,10 +68,20 @@ export function appSession(deps: Pick<MiniAppAuthDeps, "prisma" | "users">): Mid
   };
 }
 
-/** `POST /` opens a session from `{ initData }` (the caller's `DELETE /app/api/session` ends it, in accountRoutes). */
+const tooMany = (c: Context, taken: Extract<Taken, { ok: false }>) =>
+  appError(c, 429, "rate_limited", "too many launches: wait a moment, then open the app again", { "retry-after": String(taken.retryAfterS) });
+
+/**
+ * `POST /` opens a session from `{ initData }` (the caller's `DELETE /app/api/session` ends it, in
+ * accountRoutes). Launches are limited per address (forged ones count: before any work) and,
+ * once verified, per Telegram user (a valid launch cannot be spent to lock someone else out).
+ */
 export function sessionRoutes(deps: MiniAppAuthDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const take = (kind: string, subject: number | string, limit: number) => takeRequest(deps.redis, deps.queuePrefix, { kind, subject, limit, windowMs: 60_000 });
   app.post("/", async (c) => {
+    const byAddress = await take("app-launch-ip", clientAddress(c), SESSIONS_PER_ADDRESS_PER_MINUTE);
+    if (!byAddress.ok) return tooMany(c, byAddress);
     const body = await jsonBody(c);
     const initData = typeof body?.initData === "string" ? body.initData : undefined;
     const verified = verifyInitData(initData, deps.botToken, { maxAgeS: deps.initDataMaxAgeS });
@@ -74,6 +89,8 @@ export function sessionRoutes(deps: MiniAppAuthDeps): Hono<AppEnv> {
       requestLog(c).info({ reason: verified.reason }, "mini app launch refused");
       return appError(c, 401, REFUSALS[verified.reason].error, REFUSALS[verified.reason].message);
     }
+    const byUser = await take("app-launch-user", verified.user.id, SESSIONS_PER_USER_PER_MINUTE);
+    if (!byUser.ok) return tooMany(c, byUser);
     const user = await deps.users.fresh(verified.user);
     if (user.blocked) return refused(c, user);
     const opened = await openSession(deps.prisma, { userId: user.id, initHash: verified.hash, replayWindowMs: deps.initDataMaxAgeS * 1000 });
