@@ -28,7 +28,7 @@ export function languageConversation(deps: BotDeps) {
     await choice.answerCallbackQuery();
     await choice.editMessageText(deps.i18n.t(locale, "language-changed"));
     choice.i18n.useLocale(locale);
-    await choice.reply(choice.t("main-menu-title"), { reply_markup: mainMenuKeyboard(choice) });
+    await choice.reply(choice.t("main-menu-title"), { reply_markup: mainMenuKeyboard(choice, deps.config.telegram.publicBaseUrl) });
   };
 }
 

@@ -19,15 +19,16 @@ const ENTRIES: Array<{ key: string; data: string }> = [
 
 /**
  * Builds the main menu in the user's language, two buttons per row, and (with PUBLIC_BASE_URL)
- * an "Open app" button that opens the Mini App. A context without `deps` (a conversation's) gets no app button.
+ * an "Open app" button that opens the Mini App. The base URL is asked for, not read from the
+ * context: a conversation's context carries no `deps`, and the menu must be the same everywhere.
  */
-export function mainMenuKeyboard(ctx: Pick<I18nFlavor, "t"> & { deps?: { config: { telegram: { publicBaseUrl?: string } } } }): InlineKeyboard {
+export function mainMenuKeyboard(ctx: Pick<I18nFlavor, "t">, publicBaseUrl: string | undefined): InlineKeyboard {
   const kb = new InlineKeyboard();
   ENTRIES.forEach((entry, i) => {
     kb.text(ctx.t(entry.key), entry.data);
     if (i % 2 === 1) kb.row();
   });
-  const app = miniAppUrl(ctx.deps?.config.telegram.publicBaseUrl);
+  const app = miniAppUrl(publicBaseUrl);
   if (app) kb.row().webApp(ctx.t("menu-open-app"), app);
   return kb;
 }
@@ -35,6 +36,6 @@ export function mainMenuKeyboard(ctx: Pick<I18nFlavor, "t"> & { deps?: { config:
 /** Greets and shows the menu as a fresh message (used by /start). */
 export async function sendMainMenu(ctx: BotContext): Promise<void> {
   const greeting = ctx.t("start-greeting", { name: ctx.from?.first_name ?? "", shop: ctx.me.first_name });
-  const sent = await ctx.reply(`${greeting}\n\n${ctx.t("main-menu-title")}`, { reply_markup: mainMenuKeyboard(ctx) });
+  const sent = await ctx.reply(`${greeting}\n\n${ctx.t("main-menu-title")}`, { reply_markup: mainMenuKeyboard(ctx, ctx.deps.config.telegram.publicBaseUrl) });
   (await ctx.session).menuMessageId = sent.message_id;
 }

@@ -76,7 +76,8 @@ startFeature.callbackQuery(/^menu:/, async (ctx, next) => {
 privateChat.callbackQuery("menu:main", async (ctx) => {
   await ctx.answerCallbackQuery();
   const text = ctx.t("main-menu-title");
-  await ctx.editMessageText(text, { reply_markup: mainMenuKeyboard(ctx) }).catch(() => ctx.reply(text, { reply_markup: mainMenuKeyboard(ctx) }));
+  const menu = mainMenuKeyboard(ctx, ctx.deps.config.telegram.publicBaseUrl);
+  await ctx.editMessageText(text, { reply_markup: menu }).catch(() => ctx.reply(text, { reply_markup: menu }));
 });
 
 privateChat.command("cancel", async (ctx) => {

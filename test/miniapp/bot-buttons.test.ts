@@ -31,6 +31,14 @@ describe("Mini App buttons in the bot", () => {
     expect(buttons(without).length).toBeGreaterThan(0);
   });
 
+  it("the menu shown after /language (from a conversation) has the Open app button too, in the language just chosen", async () => {
+    const user = { id: 7_400_003, first_name: "Citra" };
+    await withUrl.bot.handleUpdate(updates.text(user, "/language"));
+    await withUrl.bot.handleUpdate(updates.callback(user, "lang:en"));
+    expect(withUrl.calls.findLast((c) => c.method === "sendMessage")?.payload.text).toBe(withUrl.core.i18n.t("en", "main-menu-title"));
+    expect(buttons(withUrl)).toContainEqual({ text: withUrl.core.i18n.t("en", "menu-open-app"), web_app: { url: "https://shop.example.id/app" } });
+  });
+
   it("the chat menu button opens the app at start-up, or stays Telegram's default without PUBLIC_BASE_URL", async () => {
     await publishMenuButton(withUrl.bot.api, withUrl.core.i18n, withUrl.config.telegram.publicBaseUrl);
     expect(withUrl.calls.findLast((c) => c.method === "setChatMenuButton")?.payload).toEqual({ menu_button: { type: "web_app", text: "Aplikasi", web_app: { url: "https://shop.example.id/app" } } });
