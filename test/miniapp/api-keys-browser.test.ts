@@ -1,7 +1,8 @@
 /**
  * The reseller API page in a real headless Chromium: reached from Settings (only by a reseller), a
  * key made with a name and scopes is shown once (gone after "I have saved it" and after a reload)
- * and works on /api/v1; revoking asks first, and then the key gets 401. Screenshot
+ * and works on /api/v1; revoking asks first, and then the key gets 401; a webhook address set shows
+ * its signing secret once. Screenshot
  * test-output/miniapp/api-keys.png at phone size.
  */
 import path from "node:path";
@@ -69,6 +70,19 @@ describe("API keys page in Chromium", () => {
     await item.getByRole("button", { name: "Cabut" }).waitFor({ state: "detached" });
     expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: row.id } })).revokedAt).not.toBeNull();
     expect(await catalogStatus(key)).toBe(401);
+
+    // The webhook: a refused address says why; a saved one shows its signing secret once.
+    await page.getByTestId("webhook-input").fill("http://203.0.113.10/hook");
+    await page.getByTestId("webhook-save").click();
+    await page.getByText("Alamat webhook harus diawali https://").waitFor();
+    await page.getByTestId("webhook-input").fill("https://203.0.113.10/hook");
+    await page.getByTestId("webhook-save").click();
+    const secret = page.getByTestId("webhook-secret");
+    expect((await secret.textContent())!.trim()).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    await page.getByTestId("webhook-url").getByText("https://203.0.113.10/hook").waitFor();
+    await page.getByTestId("webhook-secret-done").click();
+    await secret.waitFor({ state: "detached" });
+    expect(await prisma.webhookEndpoint.findUniqueOrThrow({ where: { userId: user.id } })).toMatchObject({ url: "https://203.0.113.10/hook", disabledAt: null });
     await page.close();
   });
 

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_RESELLER_TIER } from "../../db/seed.js";
 import { createApiKey } from "../../shop/api/keys.js";
+import { recordCustomerEvent } from "../../shop/events/record.js";
 import { newUser } from "../provisioning/fixtures.js";
 import { startMiniApp, type MiniAppRig } from "./support.js";
 
@@ -156,6 +157,9 @@ describe("webhook endpoint", () => {
     expect(first).toMatchObject({ status: 200, body: { endpoint: { url: "https://203.0.113.10/hook", enabled: true } } });
     const secret = String(first.body.secret);
     expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    // The recent deliveries come with the endpoint (the log the API pages through).
+    await recordCustomerEvent(rig.t.db.prisma, { userId: user.id, type: "VPS_ACTIVE", subjectKey: `miniapp-keys-${user.id}`, data: { instance_id: 1 } });
+    expect((await rig.call(token, "/webhook-endpoint")).body).toMatchObject({ totalDeliveries: 1, deliveries: [{ type: "vps.active", url: "https://203.0.113.10/hook", attempts: expect.any(Number) }] });
     const second = await rig.call(token, "/webhook-endpoint", { method: "PUT", body: { url: "https://203.0.113.10/other" } });
     expect(second.status).toBe(200);
     expect(second.body).not.toHaveProperty("secret");
