@@ -12,6 +12,7 @@ import { authenticateApiKey, touchApiKey, type ApiScope, type AuthenticatedKey, 
 import { countFailedKey, mayPresentKey, takeApiRequest } from "../../shop/api/rate-limit.js";
 import { maintenanceState } from "../../shop/maintenance/index.js";
 import { header, requestLog, type AppEnv } from "../http.js";
+import { IDEMPOTENT_REPLAYED } from "./schemas.js";
 
 /** A POST's claim of its Idempotency-Key, as its handler sees it (changeCommitted). */
 interface IdempotencyMark {
@@ -129,7 +130,7 @@ export function idempotent(prisma: PrismaClient, encryptionKey: Uint8Array): Mid
     });
     if (claim.kind === "conflict") {
       return claim.reason === "in_flight"
-        ? apiError(c, 409, "idempotency_request_in_flight", "a request with this Idempotency-Key is still being processed; retry in a moment")
+        ? apiError(c, 409, "idempotency_request_in_flight", "a request with this Idempotency-Key is still being processed; retry in a moment", { "retry-after": "1" })
         : apiError(c, 409, "idempotency_key_reused", "this Idempotency-Key was used with another request (method, path or body); use a new key");
     }
     if (claim.kind === "replay") return c.json(claim.body as object, claim.statusCode as 200, { ...claim.headers, "idempotent-replayed": "true" });
@@ -153,6 +154,16 @@ export function idempotent(prisma: PrismaClient, encryptionKey: Uint8Array): Mid
   };
 }
 
+/** A POST's answers that the Idempotency-Key keeps (keepsAnswer) declare the replay's header. */
+function replayable<T extends RouteConfig["responses"]>(responses: T): T {
+  const out: RouteConfig["responses"] = {};
+  for (const [status, response] of Object.entries(responses)) {
+    const kept = /^2/.test(status) || status === "404" || status === "422";
+    out[status] = kept && !("$ref" in response) ? { ...response, headers: { ...(response.headers as object | undefined), ...IDEMPOTENT_REPLAYED } } : response;
+  }
+  return out as T;
+}
+
 /**
  * A route of the API: `createRoute` plus what every keyed route carries, the bearer key in the
  * document, the scope check, and the scope named in its description and as `x-scope` (so the
@@ -161,6 +172,7 @@ export function idempotent(prisma: PrismaClient, encryptionKey: Uint8Array): Mid
 export function keyedRoute<P extends string, R extends Omit<RouteConfig, "path" | "security" | "middleware"> & { path: P }>(scope: ApiScope, route: R) {
   return createRoute({
     ...route,
+    ...(route.method === "post" ? { responses: replayable(route.responses) } : {}),
     description: `${route.description ?? ""} Scope: \`${scope}\`.`.trim(),
     security: [{ ApiKey: [] }],
     middleware: [requireScope(scope)] as [MiddlewareHandler<ApiEnv>],

@@ -169,20 +169,34 @@ export const DeliverySchema = z
 
 export const DeliveryListSchema = z.object({ total: z.number().int(), deliveries: z.array(DeliverySchema) }).openapi("WebhookDeliveryList");
 
-const err = (description: string) => ({ content: { "application/json": { schema: ErrorSchema } }, description });
+/** Response headers a client acts on, declared where the answer carries them. */
+type Headers = Record<string, { description: string; schema: { type: "string" | "integer"; minimum?: number; enum?: string[] } }>;
+export const RETRY_AFTER: Headers = { "Retry-After": { description: "Seconds to wait before sending the request again.", schema: { type: "integer", minimum: 1 } } };
+const WWW_AUTHENTICATE: Headers = { "WWW-Authenticate": { description: 'Always `Bearer realm="api"`.', schema: { type: "string" } } };
+export const IDEMPOTENT_REPLAYED: Headers = {
+  "Idempotent-Replayed": { description: "`true` when this is the kept answer of an earlier request with the same Idempotency-Key and body.", schema: { type: "string", enum: ["true"] } },
+};
+const err = (description: string, headers?: Headers) => ({ content: { "application/json": { schema: ErrorSchema } }, description, ...(headers ? { headers } : {}) });
 
 /** The answers every authenticated route can give besides its own. */
 export const COMMON_ERRORS = {
-  401: err("Missing, malformed, invalid (unknown or wrong secret) or revoked API key (`error` says which)."),
+  401: err("Missing, malformed, invalid (unknown or wrong secret) or revoked API key (`error` says which).", WWW_AUTHENTICATE),
   403: err("The key lacks the route's scope, or the account is banned or no longer a reseller."),
-  429: err("Over the key's requests per minute (`rate_limited`), or too many refused keys from your address (`too_many_failed_keys`); wait `Retry-After` seconds."),
+  429: err("Over the key's requests per minute (`rate_limited`), or too many refused keys from your address (`too_many_failed_keys`); wait `Retry-After` seconds.", RETRY_AFTER),
 } as const;
+
+/** A write refused during maintenance. */
+export const MAINTENANCE_ERROR = err("The shop is in maintenance (`maintenance`); try again after `Retry-After` seconds.", RETRY_AFTER);
+
+/** The Idempotency-Key conflicts, plus what else a route's 409 may say. */
+export const conflict = (more = "") =>
+  err(`\`idempotency_key_reused\`: the key was used with another request; \`idempotency_request_in_flight\`: that request is still running, retry after \`Retry-After\` seconds.${more ? ` ${more}` : ""}`, RETRY_AFTER);
 
 export const POST_ERRORS = {
   ...COMMON_ERRORS,
   400: err("Invalid body, or the Idempotency-Key header is missing."),
-  409: err("Idempotency-Key reused with another request, or that request is still running."),
-  503: err("The shop is in maintenance."),
+  409: conflict(),
+  503: MAINTENANCE_ERROR,
 } as const;
 
 export const errorResponse = err;

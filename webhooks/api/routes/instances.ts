@@ -4,7 +4,7 @@ import { apiInstance, listApiInstances } from "../../../shop/api/views.js";
 import { requestAction } from "../../../shop/vps/actions.js";
 import type { ApiDeps } from "../deps.js";
 import { apiError, changeCommitted, keyedRoute, type ApiEnv } from "../guards.js";
-import { ActionBody, ActionSchema, COMMON_ERRORS, errorResponse, IdempotencyHeaders, InstanceListSchema, InstanceSchema, json, PageQuery, POST_ERRORS } from "../schemas.js";
+import { ActionBody, ActionSchema, COMMON_ERRORS, conflict, errorResponse, IdempotencyHeaders, InstanceListSchema, InstanceSchema, json, PageQuery, POST_ERRORS } from "../schemas.js";
 
 const IdParam = z.object({ id: z.coerce.number().int().positive().openapi({ param: { name: "id", in: "path" }, example: 7 }) });
 
@@ -40,6 +40,7 @@ const actionRoute = keyedRoute("vps", {
   responses: {
     202: json(ActionSchema, "Queued."),
     ...POST_ERRORS,
+    409: conflict("`busy`: another action on this VPS is still running; send it again (same key) once that one is done."),
     404: errorResponse("Not one of your VPS."),
     422: errorResponse("The VPS is not running or off, the provider does not support the action, or it needs the VPS off first."),
   },

@@ -4,7 +4,7 @@ import { placeApiOrder, type PlaceOrderResult } from "../../../shop/api/place-or
 import { apiOrder, apiOrdersByIds, listApiOrders } from "../../../shop/api/views.js";
 import type { ApiDeps } from "../deps.js";
 import { apiError, changeCommitted, keyedRoute, type ApiEnv } from "../guards.js";
-import { COMMON_ERRORS, CreatedOrdersSchema, CreateOrderBody, errorResponse, IdempotencyHeaders, json, OrderListSchema, OrderSchema, PageQuery, POST_ERRORS } from "../schemas.js";
+import { COMMON_ERRORS, conflict, CreatedOrdersSchema, CreateOrderBody, errorResponse, IdempotencyHeaders, json, OrderListSchema, OrderSchema, PageQuery, POST_ERRORS, RETRY_AFTER } from "../schemas.js";
 
 const createOrderRoute = keyedRoute("order", {
   operationId: "createOrder",
@@ -18,6 +18,11 @@ const createOrderRoute = keyedRoute("order", {
   responses: {
     201: json(CreatedOrdersSchema, "Placed and paid."),
     ...POST_ERRORS,
+    409: conflict("`price_changed`: each VPS costs another price than `expected_unit_price_idr` now (the message says how much)."),
+    429: errorResponse(
+      "Over the key's requests per minute (`rate_limited`), too many refused keys from your address (`too_many_failed_keys`), or more than 10 VPS ordered in a minute (`rate_limited`, the chat's limit too); wait `Retry-After` seconds.",
+      RETRY_AFTER,
+    ),
     402: errorResponse("Wallet balance too low (`insufficient_balance`), or the wallet is on hold."),
     404: errorResponse("No such plan, or the image is not offered for it."),
     422: errorResponse("The plan, duration or image cannot be bought now, the region does not match, or the label is not allowed."),

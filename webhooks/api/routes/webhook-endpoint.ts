@@ -2,7 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { disableWebhookEndpoint, getWebhookEndpoint, listWebhookDeliveries, rotateWebhookSecret, setWebhookEndpoint, type EndpointView, type UrlRejection } from "../../../shop/api/webhook-endpoint.js";
 import type { ApiDeps } from "../deps.js";
 import { apiError, changeCommitted, keyedRoute, type ApiEnv } from "../guards.js";
-import { COMMON_ERRORS, DeliveryListSchema, errorResponse, IdempotencyHeaders, json, PageQuery, POST_ERRORS, WebhookEndpointBody, WebhookEndpointSchema } from "../schemas.js";
+import { COMMON_ERRORS, DeliveryListSchema, errorResponse, IdempotencyHeaders, json, MAINTENANCE_ERROR, PageQuery, POST_ERRORS, WebhookEndpointBody, WebhookEndpointSchema } from "../schemas.js";
 
 const SIGNING = [
   "Events (`order.paid`, `vps.active`, `vps.provision_failed`, `vps.expiring`, `vps.action_done`) are POSTed as JSON `{id, type, created_at, data}`; `data` carries ids, the order reference and client label, never a password.",
@@ -33,7 +33,7 @@ const putRoute = keyedRoute("order", {
     ...COMMON_ERRORS,
     400: errorResponse("Invalid body."),
     422: errorResponse("Not an https URL, or a private/loopback host."),
-    503: errorResponse("The shop is in maintenance."),
+    503: MAINTENANCE_ERROR,
   },
 });
 
@@ -44,7 +44,7 @@ const deleteRoute = keyedRoute("order", {
   tags: ["Webhooks"],
   summary: "Switch the webhook endpoint off",
   description: "No new deliveries; the delivery log stays.",
-  responses: { 204: { description: "Switched off." }, ...COMMON_ERRORS, 404: errorResponse("No endpoint switched on."), 503: errorResponse("The shop is in maintenance.") },
+  responses: { 204: { description: "Switched off." }, ...COMMON_ERRORS, 404: errorResponse("No endpoint switched on."), 503: MAINTENANCE_ERROR },
 });
 
 const rotateRoute = keyedRoute("order", {
