@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resellerPrice, seedDemoCatalog } from "../../db/seed.js";
-import { revokeApiKey } from "../../shop/api/keys.js";
+import { createApiKey, revokeApiKey } from "../../shop/api/keys.js";
 import { setMaintenance } from "../../shop/maintenance/index.js";
 import { walletBalance } from "../../shop/wallet/ledger.js";
 import { startTestService, type TestService } from "../support/service.js";
@@ -104,6 +104,15 @@ describe("keys", () => {
     expect(await t.service.prisma.order.count({ where: { userId: user.id } })).toBe(0);
     await t.service.prisma.user.update({ where: { id: user.id }, data: { bannedAt: new Date(), banReason: "test" } });
     expect(await call(api, token, "GET", "/orders")).toMatchObject({ status: 403, body: { error: "account_banned" } });
+  });
+
+  it("a reseller the shop restricted (users.blocked) is refused like a banned one: 403 account_banned, and no new key", async () => {
+    const { token, user } = await resellerWithKey(t.service.prisma, 7_100_006);
+    expect((await call(api, token, "GET", "/catalog")).status).toBe(200);
+    await t.service.prisma.user.update({ where: { id: user.id }, data: { blocked: true } });
+    expect(await call(api, token, "GET", "/catalog")).toMatchObject({ status: 403, body: { error: "account_banned" } });
+    expect(await createApiKey(t.service.prisma, { userId: user.id, name: "after block", scopes: ["read"] })).toEqual({ ok: false, reason: "banned" });
+    expect(await t.service.prisma.apiKey.count({ where: { userId: user.id } })).toBe(1);
   });
 
   it("429 with Retry-After past the key's requests per minute", async () => {
