@@ -368,7 +368,7 @@ export async function startService(
     webhookSql.on("error", (err) => logger.warn({ err: err.message }, "webhook pg pool error"));
     const settler = new SettlementBatcher(webhookSql, { maxInFlight: WEBHOOK_SETTLEMENTS_IN_FLIGHT, onBatch: (n) => metrics.settlementBatchSize.observe(n) });
     extraRoutes.push({ path: "/webhooks", app: paymentWebhookRoutes({ config, prisma, queues, metrics, settler }) });
-    extraRoutes.push({ path: "/app", app: miniAppRoutes({ prisma, users: core.users, providers: core.providers, queues, checkout: core.checkout, config }, [{ path: "/staff", app: staffApi({ prisma, queues, providers: core.providers, config, users: core.users }) }]) });
+    extraRoutes.push({ path: "/app", app: miniAppRoutes({ prisma, redis, users: core.users, providers: core.providers, queues, checkout: core.checkout, config }, [{ path: "/staff", app: staffApi({ prisma, queues, providers: core.providers, config, users: core.users }) }]) });
     extraRoutes.push({
       path: "/api/v1",
       app: apiRoutes({

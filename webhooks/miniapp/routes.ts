@@ -8,6 +8,7 @@ import type { Config } from "../../shop/platform/config.js";
 import type { UserDirectory } from "../../shop/users/directory.js";
 import type { AppEnv } from "../http.js";
 import { accountRoutes } from "./customer/account.js";
+import { apiKeyRoutes } from "./customer/api-keys.js";
 import { invoiceFileRoutes, orderRoutes } from "./customer/orders.js";
 import { vpsRoutes } from "./customer/vps.js";
 import { customerWriteGuard } from "./customer/write-guard.js";
@@ -22,7 +23,7 @@ export interface MiniAppDeps {
   providers: CloudProviders;
   queues: Queues;
   checkout: Checkout;
-  config: Pick<Config, "telegram" | "miniAppInitDataMaxAgeS" | "shopName" | "orderPaymentTtlHours" | "queuePrefix" | "botRateLimitPer10s">;
+  config: Pick<Config, "telegram" | "miniAppInitDataMaxAgeS" | "shopName" | "orderPaymentTtlHours" | "queuePrefix" | "botRateLimitPer10s" | "encryptionKey" | "webhooks">;
   /** Where the built bundle is (default dist/miniapp). */
   staticDir?: string;
 }
@@ -59,6 +60,7 @@ export function miniAppRoutes(deps: MiniAppDeps, extraApi: MiniAppApiRoutes[] = 
   api.route("/", accountRoutes(deps));
   api.route("/", orderRoutes({ ...deps, shopName: deps.config.shopName, botToken }));
   api.route("/vps", vpsRoutes({ ...deps, orderPaymentTtlHours: deps.config.orderPaymentTtlHours }));
+  api.route("/", apiKeyRoutes(deps));
   for (const extra of extraApi) api.route(extra.path, extra.app);
   app.route("/api", api);
 

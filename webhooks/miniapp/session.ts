@@ -37,7 +37,7 @@ export interface MiniAppAuthDeps {
 
 /** What the app may know about its user (the shell shows staff pages by these permissions). */
 export function publicUser(user: ShopUser) {
-  return { id: user.id, firstName: user.firstName, language: user.language, role: user.role, staffRole: user.staffRole, permissions: user.permissions };
+  return { id: user.id, firstName: user.firstName, language: user.language, role: user.role, staffRole: user.staffRole, permissions: user.permissions, reseller: user.resellerTierId !== null };
 }
 
 const REFUSALS: Record<InitDataRefusal | "replayed", { error: string; message: string }> = {

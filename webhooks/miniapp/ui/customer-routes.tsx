@@ -1,3 +1,4 @@
+import { ApiKeysPage } from "./pages/api-keys";
 import { OrdersPage } from "./pages/orders";
 import { SettingsPage } from "./pages/settings";
 import { VpsDetailPage } from "./pages/vps-detail";
@@ -19,4 +20,5 @@ export const customerRoutes: PageRoute[] = [
   { path: "orders", title: "orders.title", render: () => <OrdersPage /> },
   { path: "wallet", title: "wallet.title", render: () => <WalletPage /> },
   { path: "settings", title: "settings.title", render: () => <SettingsPage /> },
+  { path: "settings/api-keys", title: "apikeys.title", render: () => <ApiKeysPage /> },
 ];

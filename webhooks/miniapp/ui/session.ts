@@ -10,6 +10,8 @@ export interface AppUser {
   role: string;
   staffRole: string | null;
   permissions: string[];
+  /** Holds a reseller tier: the API keys page is offered (its routes check again). */
+  reseller?: boolean;
 }
 
 export const UserContext = createContext<{ user: AppUser; setUser: (u: AppUser) => void } | null>(null);

@@ -38,6 +38,14 @@ export function SettingsPage() {
           ))}
         </div>
       </Section>
+      {user.reseller && (
+        <Section>
+          <a href="#/settings/api-keys" class="list-item" data-testid="open-api-keys">
+            {t("apikeys.entry")}
+          </a>
+          <p class="muted small">{t("apikeys.entry-hint")}</p>
+        </Section>
+      )}
       <Section title={t("settings.account")}>
         <Row label="Telegram">{user.firstName}</Row>
         {user.staffRole && <Row label={t("nav.staff")}>{user.staffRole}</Row>}
