@@ -9,7 +9,8 @@ import type { BotContext } from "../context.js";
  * `/apikeys` (resellers): the reseller API's keys and webhook from the chat. Make a key with the
  * scopes ticked (read / order / vps) — the whole key is shown once, in that message only —, list
  * the keys (prefix, scopes, last use), revoke one (asked first), and set the webhook URL with
- * `/apikeys webhook <url>` (its signing secret shown once), rotate its secret, or switch it off.
+ * `/apikeys webhook <url>` (its signing secret shown once, in a message "I saved it" clears),
+ * rotate its secret, or switch it off.
  * Every button names ids only; ownership and the reseller tier are checked by the shop functions
  * on each tap. Callback prefix `ak:`.
  */
@@ -63,7 +64,9 @@ chat.command("apikeys", async (ctx) => {
   const result = await setWebhookEndpoint(ctx.deps.prisma, { encryptionKey: ctx.deps.config.encryptionKey, allowPrivate: ctx.deps.config.webhooks.allowPrivate }, { userId: ctx.shopUser.id, url });
   if (!result.ok) return render(ctx, ctx.t(`api-webhook-bad-${result.reason}`));
   const saved = ctx.t("api-webhook-saved", { url: escapeHtml(result.endpoint.url) });
-  await render(ctx, result.secret ? `${saved}\n\n${ctx.t("api-webhook-secret", { secret: result.secret })}` : saved);
+  if (!result.secret) return render(ctx, saved);
+  // Like a new key: "I saved it" puts the menu in this message's place, so the secret leaves the chat.
+  await render(ctx, `${saved}\n\n${ctx.t("api-webhook-secret", { secret: result.secret })}`, new InlineKeyboard().text(ctx.t("api-btn-saved"), "ak:menu"));
 });
 
 chat.callbackQuery("ak:menu", async (ctx) => {

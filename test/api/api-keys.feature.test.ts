@@ -83,13 +83,20 @@ describe("/apikeys", () => {
     expect(await h.prisma.auditLog.count({ where: { action: "api_key.revoke", targetId: String(key.id) } })).toBe(1);
   });
 
-  it("sets the webhook URL (secret shown once), rotates the secret, switches it off", async () => {
+  it("sets the webhook URL (secret shown once, removable with \"I saved it\"), rotates the secret, switches it off", async () => {
     const { user, row } = await person(7_400_004, true);
     expect((await send(updates.text(user, "/apikeys webhook ftp://example.com/x"))).text).toContain("bukan alamat web");
     const set = await send(updates.text(user, "/apikeys webhook http://127.0.0.1:9/hook"));
     expect(set.text).toContain("Webhook diatur: http://127.0.0.1:9/hook");
     const secret = /whsec_[A-Za-z0-9_-]{43}/.exec(set.text)?.[0];
     expect(secret).toBeDefined();
+    // The secret's message can be cleared like a new key's: "I saved it" edits it into the menu.
+    expect(buttonsOf(set.last).map((b) => b.data)).toEqual(["ak:menu"]);
+    const setId = chat.lastSentId(h);
+    const cleared = await send(updates.callback(user, "ak:menu", setId));
+    expect(cleared.last).toMatchObject({ method: "editMessageText", payload: { message_id: setId } });
+    expect(cleared.text).not.toContain("whsec_");
+    expect(cleared.text).toContain("Webhook: http://127.0.0.1:9/hook");
     expect((await send(updates.text(user, "/apikeys webhook http://127.0.0.1:9/other"))).text).not.toContain("whsec_");
 
     const menu = await send(updates.text(user, "/apikeys"));
@@ -99,6 +106,11 @@ describe("/apikeys", () => {
     const next = /whsec_[A-Za-z0-9_-]{43}/.exec(rotated.text)?.[0];
     expect(next).toBeDefined();
     expect(next).not.toBe(secret);
+    // "I saved it" on the rotation's message puts the menu in its place: the secret is gone from the chat.
+    expect(buttonsOf(rotated.last).map((b) => b.data)).toEqual(["ak:menu"]);
+    const afterRotation = await send(updates.callback(user, "ak:menu", 70));
+    expect(afterRotation.last).toMatchObject({ method: "editMessageText", payload: { message_id: 70 } });
+    expect(afterRotation.text).not.toContain("whsec_");
     await send(updates.callback(user, "ak:whx", 70));
     expect((await h.prisma.webhookEndpoint.findUniqueOrThrow({ where: { userId: row.id } })).disabledAt).not.toBeNull();
   });
