@@ -39,6 +39,11 @@ export interface PlaceOrderInput {
   expectedUnitPriceIdr?: number;
   /** The API key's prefix, recorded in the audit row so staff can tell which tool placed it. */
   keyPrefix: string;
+  /**
+   * Called as soon as the money is taken, before anything else can fail: the caller's
+   * Idempotency-Key must then never let a retry place the order again.
+   */
+  onPaid?: () => Promise<void>;
 }
 
 export type PlaceOrderResult =
@@ -99,6 +104,7 @@ export async function placeApiOrder(deps: PlaceOrderDeps, input: PlaceOrderInput
     if (paid.reason === "unpayable" && paid.check.reason === "sold_out") return { ok: false, reason: "sold_out" };
     return { ok: false, reason: "not_payable" };
   }
+  await input.onPaid?.();
   await audit(prisma, {
     actorUserId: userId,
     actorType: "CUSTOMER",

@@ -2,8 +2,9 @@
  * Idempotency-Key when something breaks (real HTTP, Postgres, Redis; the two failures injected by
  * mocking one function each): a handler that throws before changing anything lets the key go, so
  * the same request may be sent again with it; storing the answer failing does not turn a placed
- * order's 201 into a 500; a claim left in flight by a request that died before changing anything
- * is taken over after a few minutes, one that died after placing an order is not.
+ * order's 201 into a 500; a failure after the orders were paid keeps the key (the retry is told,
+ * nothing more is placed); a claim left in flight by a request that died before changing
+ * anything is taken over after a few minutes, one that died after placing an order is not.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
@@ -12,7 +13,7 @@ import { requestFingerprint } from "../../shop/api/idempotency.js";
 import { startTestService, type TestService } from "../support/service.js";
 import { call, resellerWithKey } from "./support.js";
 
-const fail = vi.hoisted(() => ({ finish: 0, place: 0 }));
+const fail = vi.hoisted(() => ({ finish: 0, place: 0, placedAudit: 0 }));
 /** shop/api/idempotency.ts IN_FLIGHT_TAKEOVER_MS (the mock below keeps the real module's exports). */
 const TAKEOVER_MS = 5 * 60_000;
 
@@ -33,6 +34,17 @@ vi.mock("../../shop/api/place-order.js", async (importOriginal) => {
     placeApiOrder: async (...args: Parameters<typeof real.placeApiOrder>) => {
       if (fail.place > 0 && fail.place--) throw new Error("injected: the catalog failed");
       return real.placeApiOrder(...args);
+    },
+  };
+});
+
+vi.mock("../../shop/audit.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../shop/audit.js")>();
+  return {
+    ...real,
+    audit: async (...args: Parameters<typeof real.audit>) => {
+      if (args[1].action === "api.order.place" && fail.placedAudit > 0 && fail.placedAudit--) throw new Error("injected: the audit write failed");
+      return real.audit(...args);
     },
   };
 });
@@ -79,5 +91,17 @@ it("a claim left in flight is taken over after a few minutes, unless its request
   await t.service.prisma.apiIdempotency.create({ data: { apiKeyId: keyId, idemKey: diedAfterOrder, method: "POST", path: "/api/v1/orders", requestHash, createdAt: old, response: { changed: true } } });
   expect((await call(api, token, "POST", "/orders", { body: order, idempotencyKey: died })).status).toBe(201);
   expect(await call(api, token, "POST", "/orders", { body: order, idempotencyKey: diedAfterOrder })).toMatchObject({ status: 409, body: { error: "idempotency_request_in_flight" } });
+  expect(await t.service.prisma.order.count({ where: { userId: user.id } })).toBe(1);
+});
+
+it("a failure after the orders were paid keeps the key: a retry with it places nothing more", async () => {
+  const { token, user } = await resellerWithKey(t.service.prisma, 7_600_004, { balanceIdr: 500_000 });
+  const key = randomUUID();
+  fail.placedAudit = 1;
+  expect((await call(api, token, "POST", "/orders", { body: order, idempotencyKey: key })).status).toBe(500);
+  expect(fail.placedAudit).toBe(0);
+  const retry = await call(api, token, "POST", "/orders", { body: order, idempotencyKey: key });
+  expect(retry.status).toBe(500);
+  expect(retry.headers.get("idempotent-replayed")).toBe("true");
   expect(await t.service.prisma.order.count({ where: { userId: user.id } })).toBe(1);
 });

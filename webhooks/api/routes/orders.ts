@@ -84,6 +84,7 @@ export function orderRoutes(deps: ApiDeps): OpenAPIHono<ApiEnv> {
         imageCode: body.image,
         quantity: body.quantity,
         keyPrefix: prefix,
+        onPaid: () => changeCommitted(c),
         ...(body.region !== undefined ? { region: body.region } : {}),
         ...(body.client_label !== undefined ? { clientLabel: body.client_label } : {}),
         ...(body.expected_unit_price_idr !== undefined ? { expectedUnitPriceIdr: body.expected_unit_price_idr } : {}),
@@ -100,7 +101,6 @@ export function orderRoutes(deps: ApiDeps): OpenAPIHono<ApiEnv> {
       // (`as 422`: a union of statuses defeats the per-status typing of the route's answers.)
       return apiError(c, status as 422, result.reason, detail, retry);
     }
-    await changeCommitted(c);
     // After the commit, one settlement per order, exactly as the chat's "pay all from balance".
     for (const order of result.orders) await dispatchSettlement(deps.queues, { result: "paid", orderId: order.id, paymentId: order.paymentId });
     const orders = await apiOrdersByIds(deps.prisma, user.id, result.orders.map((o) => o.id));
