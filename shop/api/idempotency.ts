@@ -7,7 +7,7 @@
  * exactly one runs. Records are kept 24 hours; after that the key may be used again. A request
  * cut off mid-way (the process died) leaves its key "in flight": when it had not yet changed
  * anything (no markIdempotencyChanged), the key is taken over by a retry after
- * IN_FLIGHT_TAKEOVER_MS; when it had (an order paid), it stays busy for the 24 hours, since
+ * IN_FLIGHT_TAKEOVER_MS; when it had (an order paid), it stays refused ("unfinished") for the 24 hours, since
  * running it again would do the change twice: the caller looks at GET /orders instead.
  *
  * Stored answers are sealed with DATA_ENCRYPTION_KEY (shop/crypto/secretbox.ts): some carry a
@@ -26,7 +26,8 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 export type IdempotencyClaim =
   | { kind: "run"; recordId: number }
   | { kind: "replay"; statusCode: number; body: unknown; headers: Record<string, string> }
-  | { kind: "conflict"; reason: "other_request" | "in_flight" };
+  /** unfinished: its request changed something (an order paid) long ago and never stored its answer. */
+  | { kind: "conflict"; reason: "other_request" | "in_flight" | "unfinished" };
 
 /** JSON with object keys sorted, so the same body written in another key order is the same request. */
 function canonical(value: unknown): string {
@@ -97,7 +98,8 @@ export async function claimIdempotencyKey(
     }
     if (existing.requestHash !== input.requestHash) return { kind: "conflict", reason: "other_request" };
     if (existing.statusCode === null) {
-      if (existing.response !== null || existing.createdAt.getTime() > now.getTime() - IN_FLIGHT_TAKEOVER_MS) return { kind: "conflict", reason: "in_flight" };
+      if (existing.createdAt.getTime() > now.getTime() - IN_FLIGHT_TAKEOVER_MS) return { kind: "conflict", reason: "in_flight" };
+      if (existing.response !== null) return { kind: "conflict", reason: "unfinished" };
       // Of several retries at once, the one whose update finds the old claim unchanged takes it.
       const taken = await prisma.$executeRaw`
         UPDATE api_idempotency SET created_at = ${now}

@@ -90,7 +90,10 @@ it("a claim left in flight is taken over after a few minutes, unless its request
   await t.service.prisma.apiIdempotency.create({ data: { apiKeyId: keyId, idemKey: died, method: "POST", path: "/api/v1/orders", requestHash, createdAt: old } });
   await t.service.prisma.apiIdempotency.create({ data: { apiKeyId: keyId, idemKey: diedAfterOrder, method: "POST", path: "/api/v1/orders", requestHash, createdAt: old, response: { changed: true } } });
   expect((await call(api, token, "POST", "/orders", { body: order, idempotencyKey: died })).status).toBe(201);
-  expect(await call(api, token, "POST", "/orders", { body: order, idempotencyKey: diedAfterOrder })).toMatchObject({ status: 409, body: { error: "idempotency_request_in_flight" } });
+  const unfinished = await call(api, token, "POST", "/orders", { body: order, idempotencyKey: diedAfterOrder });
+  // Not "retry in a second": that request did its change; the caller is sent to look at it instead.
+  expect(unfinished).toMatchObject({ status: 409, body: { error: "idempotency_request_unfinished", message: expect.stringContaining("GET /orders") } });
+  expect(unfinished.headers.get("retry-after")).toBeNull();
   expect(await t.service.prisma.order.count({ where: { userId: user.id } })).toBe(1);
 });
 

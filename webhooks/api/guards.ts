@@ -129,9 +129,11 @@ export function idempotent(prisma: PrismaClient, encryptionKey: Uint8Array): Mid
       encryptionKey,
     });
     if (claim.kind === "conflict") {
-      return claim.reason === "in_flight"
-        ? apiError(c, 409, "idempotency_request_in_flight", "a request with this Idempotency-Key is still being processed; retry in a moment", { "retry-after": "1" })
-        : apiError(c, 409, "idempotency_key_reused", "this Idempotency-Key was used with another request (method, path or body); use a new key");
+      if (claim.reason === "in_flight") return apiError(c, 409, "idempotency_request_in_flight", "a request with this Idempotency-Key is still being processed; retry in a moment", { "retry-after": "1" });
+      if (claim.reason === "unfinished") {
+        return apiError(c, 409, "idempotency_request_unfinished", "the request with this Idempotency-Key made its change but its answer was lost; look at GET /orders (or GET /instances) instead of sending it again");
+      }
+      return apiError(c, 409, "idempotency_key_reused", "this Idempotency-Key was used with another request (method, path or body); use a new key");
     }
     if (claim.kind === "replay") return c.json(claim.body as object, claim.statusCode as 200, { ...claim.headers, "idempotent-replayed": "true" });
     const mark: IdempotencyMark = { changed: false, persist: () => markIdempotencyChanged(prisma, claim.recordId) };

@@ -190,7 +190,7 @@ export const MAINTENANCE_ERROR = err("The shop is in maintenance (`maintenance`)
 
 /** The Idempotency-Key conflicts, plus what else a route's 409 may say. */
 export const conflict = (more = "") =>
-  err(`\`idempotency_key_reused\`: the key was used with another request; \`idempotency_request_in_flight\`: that request is still running, retry after \`Retry-After\` seconds.${more ? ` ${more}` : ""}`, RETRY_AFTER);
+  err(`\`idempotency_key_reused\`: the key was used with another request; \`idempotency_request_in_flight\`: that request is still running, retry after \`Retry-After\` seconds; \`idempotency_request_unfinished\`: that request made its change (an order paid) but its answer was lost, look at GET /orders instead.${more ? ` ${more}` : ""}`, RETRY_AFTER);
 
 export const POST_ERRORS = {
   ...COMMON_ERRORS,
