@@ -40,10 +40,12 @@ export interface PlaceOrderInput {
   /** The API key's prefix, recorded in the audit row so staff can tell which tool placed it. */
   keyPrefix: string;
   /**
-   * Called as soon as the money is taken, before anything else can fail: the caller's
-   * Idempotency-Key must then never let a retry place the order again.
+   * Called right before the wallet is charged; if it throws, nothing is charged. The caller's
+   * Idempotency-Key then never lets a retry place the order again, even if the process dies
+   * between the payment and the stored answer (the unpaid orders of a payment that did not
+   * happen expire like any unpaid order).
    */
-  onPaid?: () => Promise<void>;
+  beforePayment?: () => Promise<void>;
 }
 
 export type PlaceOrderResult =
@@ -94,6 +96,7 @@ export async function placeApiOrder(deps: PlaceOrderDeps, input: PlaceOrderInput
   if (created.status === "unavailable") return { ok: false, reason: created.reason };
   if (created.status !== "created") return { ok: false, reason: "quantity_not_allowed" };
 
+  await input.beforePayment?.();
   const paid = await payGroupFromWallet(prisma, { userId, anchorOrderId: created.order.id, now, payable: deps.payable });
   if (!paid.ok) {
     for (const order of created.orders) {
@@ -104,7 +107,6 @@ export async function placeApiOrder(deps: PlaceOrderDeps, input: PlaceOrderInput
     if (paid.reason === "unpayable" && paid.check.reason === "sold_out") return { ok: false, reason: "sold_out" };
     return { ok: false, reason: "not_payable" };
   }
-  await input.onPaid?.();
   await audit(prisma, {
     actorUserId: userId,
     actorType: "CUSTOMER",

@@ -13,7 +13,7 @@ import { requestFingerprint } from "../../shop/api/idempotency.js";
 import { startTestService, type TestService } from "../support/service.js";
 import { call, resellerWithKey } from "./support.js";
 
-const fail = vi.hoisted(() => ({ finish: 0, place: 0, placedAudit: 0 }));
+const fail = vi.hoisted(() => ({ finish: 0, place: 0, placedAudit: 0, mark: 0, markedAtPayment: [] as unknown[] }));
 /** shop/api/idempotency.ts IN_FLIGHT_TAKEOVER_MS (the mock below keeps the real module's exports). */
 const TAKEOVER_MS = 5 * 60_000;
 
@@ -21,6 +21,10 @@ vi.mock("../../shop/api/idempotency.js", async (importOriginal) => {
   const real = await importOriginal<typeof import("../../shop/api/idempotency.js")>();
   return {
     ...real,
+    markIdempotencyChanged: async (...args: Parameters<typeof real.markIdempotencyChanged>) => {
+      if (fail.mark > 0 && fail.mark--) throw new Error("injected: the mark could not be written");
+      return real.markIdempotencyChanged(...args);
+    },
     finishIdempotencyKey: async (...args: Parameters<typeof real.finishIdempotencyKey>) => {
       if (fail.finish > 0 && fail.finish--) throw new Error("injected: the database refused the write");
       return real.finishIdempotencyKey(...args);
@@ -34,6 +38,19 @@ vi.mock("../../shop/api/place-order.js", async (importOriginal) => {
     placeApiOrder: async (...args: Parameters<typeof real.placeApiOrder>) => {
       if (fail.place > 0 && fail.place--) throw new Error("injected: the catalog failed");
       return real.placeApiOrder(...args);
+    },
+  };
+});
+
+// What the Idempotency-Key's record says at the moment the wallet is charged.
+vi.mock("../../shop/resellers/group-orders.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../shop/resellers/group-orders.js")>();
+  return {
+    ...real,
+    payGroupFromWallet: async (...args: Parameters<typeof real.payGroupFromWallet>) => {
+      const rows = await args[0].$queryRaw<{ response: unknown }[]>`SELECT response FROM api_idempotency ORDER BY id DESC LIMIT 1`;
+      fail.markedAtPayment.push(rows[0]?.response ?? null);
+      return real.payGroupFromWallet(...args);
     },
   };
 });
@@ -107,4 +124,20 @@ it("a failure after the orders were paid keeps the key: a retry with it places n
   expect(retry.status).toBe(500);
   expect(retry.headers.get("idempotent-replayed")).toBe("true");
   expect(await t.service.prisma.order.count({ where: { userId: user.id } })).toBe(1);
+});
+
+it("the key is marked before the wallet is charged (a crash after the payment cannot free it); a mark that cannot be written charges nothing", async () => {
+  const { token, user } = await resellerWithKey(t.service.prisma, 7_600_005, { balanceIdr: 500_000 });
+  fail.markedAtPayment.length = 0;
+  expect((await call(api, token, "POST", "/orders", { body: order, idempotencyKey: randomUUID() })).status).toBe(201);
+  expect(fail.markedAtPayment).toEqual([{ changed: true }]);
+
+  const key = randomUUID();
+  fail.mark = 1;
+  expect((await call(api, token, "POST", "/orders", { body: order, idempotencyKey: key })).status).toBe(500);
+  expect(fail.mark).toBe(0);
+  expect(await t.service.prisma.order.count({ where: { userId: user.id, status: "PAID" } })).toBe(1);
+  // Nothing was charged, so the key is free: the same request places the order.
+  expect((await call(api, token, "POST", "/orders", { body: order, idempotencyKey: key })).status).toBe(201);
+  expect(await t.service.prisma.order.count({ where: { userId: user.id, status: "PAID" } })).toBe(2);
 });

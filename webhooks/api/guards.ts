@@ -14,7 +14,7 @@ import { maintenanceState } from "../../shop/maintenance/index.js";
 import { header, requestLog, type AppEnv } from "../http.js";
 import { IDEMPOTENT_REPLAYED } from "./schemas.js";
 
-/** A POST's claim of its Idempotency-Key, as its handler sees it (changeCommitted). */
+/** A POST's claim of its Idempotency-Key, as its handler sees it (beforeChange). */
 interface IdempotencyMark {
   changed: boolean;
   persist: () => Promise<void>;
@@ -88,15 +88,18 @@ export function requireScope(scope: ApiScope): MiddlewareHandler<ApiEnv> {
 const keepsAnswer = (status: number, changed: boolean): boolean => status < 300 || status === 404 || status === 422 || (status >= 500 && changed);
 
 /**
- * Said by a POST handler as soon as its change is committed (orders paid, an action queued, a
- * secret rotated): a failure after it keeps the key (stored, or in flight for good) instead of
- * letting it go, so a retry with the key cannot make the change a second time.
+ * Said by a POST handler right before its change commits (orders paid, an action recorded, a
+ * secret rotated): from then on a failure keeps the key (stored, or in flight for good) instead
+ * of letting it go, so a retry with the key cannot make the change a second time — also when the
+ * process dies between the commit and the stored answer. The mark is written first; if it cannot
+ * be, this throws and the change is not made (the key is then free: nothing changed). A refusal
+ * the handler answers after the mark (402, 409 busy) changed nothing and still frees the key.
  */
-export async function changeCommitted(c: Context<ApiEnv>): Promise<void> {
+export async function beforeChange(c: Context<ApiEnv>): Promise<void> {
   const mark = c.get("idempotency");
   if (!mark) return;
+  await mark.persist();
   mark.changed = true;
-  await mark.persist().catch((err: unknown) => logProblem(c, err, "could not mark the Idempotency-Key's request as changed"));
 }
 
 /** The guard's own failures are logged and do not replace the handler's answer. */

@@ -3,7 +3,7 @@ import { jobId, QueueName } from "../../../jobs/queues.js";
 import { apiInstance, listApiInstances } from "../../../shop/api/views.js";
 import { requestAction } from "../../../shop/vps/actions.js";
 import type { ApiDeps } from "../deps.js";
-import { apiError, changeCommitted, keyedRoute, type ApiEnv } from "../guards.js";
+import { apiError, beforeChange, keyedRoute, type ApiEnv } from "../guards.js";
 import { ActionBody, ActionSchema, COMMON_ERRORS, conflict, errorResponse, IdempotencyHeaders, InstanceListSchema, InstanceSchema, json, PageQuery, POST_ERRORS } from "../schemas.js";
 
 const IdParam = z.object({ id: z.coerce.number().int().positive().openapi({ param: { name: "id", in: "path" }, example: 7 }) });
@@ -74,13 +74,13 @@ export function instanceRoutes(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     const userId = c.get("apiKey").user.id;
     const current = await apiInstance(deps.prisma, userId, id);
     if (!current) return apiError(c, 404, "not_found", "no such VPS");
+    await beforeChange(c);
     const result = await requestAction(deps.prisma, deps.providers, { userId, instanceId: id, action, ...(current.status === "OFF" ? { liveStatus: "off" as const } : {}) });
     if (!result.ok) {
       if (result.reason === "not_found") return apiError(c, 404, "not_found", "no such VPS");
       const refusal = ACTION_REFUSALS[result.reason];
       return apiError(c, refusal.status as 422, result.reason, refusal.message);
     }
-    await changeCommitted(c);
     await deps.queues.enqueue(QueueName.InstanceActions, { actionId: result.actionId }, { jobId: jobId("action", result.actionId) });
     return c.json({ action_id: result.actionId, instance_id: id, action, status: "QUEUED" as const }, 202);
   });

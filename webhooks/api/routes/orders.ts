@@ -3,7 +3,7 @@ import { dispatchSettlement } from "../../../jobs/dispatch-settlement.js";
 import { placeApiOrder, type PlaceOrderResult } from "../../../shop/api/place-order.js";
 import { apiOrder, apiOrdersByIds, listApiOrders } from "../../../shop/api/views.js";
 import type { ApiDeps } from "../deps.js";
-import { apiError, changeCommitted, keyedRoute, type ApiEnv } from "../guards.js";
+import { apiError, beforeChange, keyedRoute, type ApiEnv } from "../guards.js";
 import { COMMON_ERRORS, conflict, CreatedOrdersSchema, CreateOrderBody, errorResponse, IdempotencyHeaders, json, OrderListSchema, OrderSchema, PageQuery, POST_ERRORS, RETRY_AFTER } from "../schemas.js";
 
 const createOrderRoute = keyedRoute("order", {
@@ -84,7 +84,7 @@ export function orderRoutes(deps: ApiDeps): OpenAPIHono<ApiEnv> {
         imageCode: body.image,
         quantity: body.quantity,
         keyPrefix: prefix,
-        onPaid: () => changeCommitted(c),
+        beforePayment: () => beforeChange(c),
         ...(body.region !== undefined ? { region: body.region } : {}),
         ...(body.client_label !== undefined ? { clientLabel: body.client_label } : {}),
         ...(body.expected_unit_price_idr !== undefined ? { expectedUnitPriceIdr: body.expected_unit_price_idr } : {}),

@@ -1,7 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { disableWebhookEndpoint, getWebhookEndpoint, listWebhookDeliveries, rotateWebhookSecret, setWebhookEndpoint, type EndpointView, type UrlRejection } from "../../../shop/api/webhook-endpoint.js";
 import type { ApiDeps } from "../deps.js";
-import { apiError, changeCommitted, keyedRoute, type ApiEnv } from "../guards.js";
+import { apiError, beforeChange, keyedRoute, type ApiEnv } from "../guards.js";
 import { COMMON_ERRORS, DeliveryListSchema, errorResponse, IdempotencyHeaders, json, MAINTENANCE_ERROR, PageQuery, POST_ERRORS, WebhookEndpointBody, WebhookEndpointSchema } from "../schemas.js";
 
 const SIGNING = [
@@ -108,9 +108,9 @@ export function webhookEndpointRoutes(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   });
 
   app.openapi(rotateRoute, async (c) => {
+    await beforeChange(c);
     const result = await rotateWebhookSecret(deps.prisma, policy, c.get("apiKey").user.id);
     if (!result.ok) return apiError(c, 404, "not_found", "no webhook endpoint set");
-    await changeCommitted(c);
     return c.json(endpointJson(result.endpoint, result.secret), 200);
   });
 
