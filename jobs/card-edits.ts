@@ -1,5 +1,5 @@
 import type { Db } from "../db/client.js";
-import { closeCards, type CardActor, type CardOutcome } from "../shop/pending/cards.js";
+import { closeCards, paymentCardKeys, type CardActor, type CardOutcome } from "../shop/pending/cards.js";
 import { QueueName, jobId, type Queues } from "./queues.js";
 
 /**
@@ -21,4 +21,18 @@ export async function queueCardEdits(queues: Queues, cards: ReadonlyArray<{ key:
     const id = round ? jobId("card-edit", card.key, card.version, round) : jobId("card-edit", card.key, card.version);
     await queues.enqueue(QueueName.Notifications, { cardKey: card.key, version: card.version }, { jobId: id });
   }
+}
+
+/**
+ * A decision about a payment: its screenshot cards close, and its review card when the decision
+ * ended money under review (`endedReview`; see paymentCardKeys); every copy is edited.
+ */
+export async function paymentDecided(deps: { prisma: Db; queues: Queues }, paymentId: number, outcome: CardOutcome, actor: CardActor, endedReview: boolean): Promise<void> {
+  await closeCardsAndEdit(deps, await paymentCardKeys(deps.prisma, paymentId, { review: endedReview }), outcome, actor);
+}
+
+/** A decision about a failed or stuck order: its provisioning cards close, every copy is edited. */
+export async function orderDecided(deps: { prisma: Db; queues: Queues }, orderId: number, outcome: CardOutcome, actor: CardActor): Promise<void> {
+  const rows = await deps.prisma.staffCard.findMany({ where: { key: { startsWith: `prov:${orderId}:` }, outcome: null }, select: { key: true } });
+  await closeCardsAndEdit(deps, rows.map((r) => r.key), outcome, actor);
 }

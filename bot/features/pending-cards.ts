@@ -1,34 +1,17 @@
 /**
- * What the review and provisioning buttons do with staff cards around a decision (the decision
- * itself stays the domain's): close the cards it ended and have every copy edited, and tell a
- * late tap who handled it ("already handled by Rina 12:03").
+ * What the review and provisioning buttons say about staff cards around a decision: tell a late
+ * tap who handled it ("already handled by Rina 12:03"). Closing the cards a decision ended is
+ * jobs/card-edits.ts (paymentDecided, orderDecided), shared with the Mini App's staff routes.
  */
 import type { PrismaClient } from "../../db/client.js";
-import { closeCardsAndEdit } from "../../jobs/card-edits.js";
-import type { Queues } from "../../jobs/queues.js";
-import { cardKeys, handledBy, paymentCardKeys, type CardOutcome } from "../../shop/pending/cards.js";
+import { cardKeys, handledBy, paymentCardKeys } from "../../shop/pending/cards.js";
 import { clock } from "../../shop/pending/card-view.js";
 import type { ShopUser } from "../../shop/users/directory.js";
 
-type Deps = { prisma: PrismaClient; queues: Queues };
 type Translate = (key: string, params?: Record<string, string | number>) => string;
 
 /** The name a decision is shown under: the staff member's first name as the shop knows it. */
 export const actorOf = (user: ShopUser, fallback: string) => ({ userId: user.id, name: user.firstName || fallback });
-
-/**
- * A decision about a payment: its screenshot cards close, and its review card when the decision
- * ended money under review (`endedReview`; see paymentCardKeys); every copy is edited.
- */
-export async function paymentDecided(deps: Deps, paymentId: number, outcome: CardOutcome, actor: { userId: number; name: string }, endedReview: boolean): Promise<void> {
-  await closeCardsAndEdit(deps, await paymentCardKeys(deps.prisma, paymentId, { review: endedReview }), outcome, actor);
-}
-
-/** A decision about a failed or stuck order: its provisioning cards close, every copy is edited. */
-export async function orderDecided(deps: Deps, orderId: number, outcome: CardOutcome, actor: { userId: number; name: string }): Promise<void> {
-  const rows = await deps.prisma.staffCard.findMany({ where: { key: { startsWith: `prov:${orderId}:` }, outcome: null }, select: { key: true } });
-  await closeCardsAndEdit(deps, rows.map((r) => r.key), outcome, actor);
-}
 
 /** Whether a payment still waits for a decision (what the Approve/Reject buttons act on). */
 export async function paymentOpen(prisma: PrismaClient, paymentId: number): Promise<boolean> {

@@ -5,7 +5,8 @@ import { refundFailedOrder, retryProvisioning, type StaffActionResult } from "..
 import { staffActor } from "../../shop/users/staff.js";
 import type { BotContext } from "../context.js";
 import { allowedTo } from "../middlewares/permission.filter.js";
-import { actorOf, orderDecided, orderHandledNote } from "./pending-cards.js";
+import { orderDecided } from "../../jobs/card-edits.js";
+import { actorOf, orderHandledNote } from "./pending-cards.js";
 
 /**
  * Seller tools for failed provisioning: `/retry <order>` (from PROVISIONING_FAILED

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { PrismaClient } from "../../../db/client.js";
-import { orderDecided } from "../../../bot/features/pending-cards.js";
+import { orderDecided } from "../../../jobs/card-edits.js";
 import { jobId, QueueName, type Queues } from "../../../jobs/queues.js";
 import type { CloudProviders } from "../../../shop/cloud/providers.js";
 import { formatIdr } from "../../../shop/money.js";

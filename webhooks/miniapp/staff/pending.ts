@@ -1,6 +1,5 @@
 import { Hono } from "hono";
-import { paymentDecided } from "../../../bot/features/pending-cards.js";
-import { queueCardEdits } from "../../../jobs/card-edits.js";
+import { paymentDecided, queueCardEdits } from "../../../jobs/card-edits.js";
 import { dispatchSettlement } from "../../../jobs/dispatch-settlement.js";
 import type { Queues } from "../../../jobs/queues.js";
 import type { PrismaClient } from "../../../db/client.js";
