@@ -1,8 +1,8 @@
 import { Composer, InlineKeyboard } from "grammy";
 import { QueueName, jobId } from "../../jobs/queues.js";
 import type { CloudServer, ServerAction } from "../../shop/cloud/provider.js";
-import { audit } from "../../shop/audit.js";
 import { DESTRUCTIVE, availableActions, requestAction, userInstance } from "../../shop/vps/actions.js";
+import { setAutoRenew } from "../../shop/vps/auto-renew.js";
 import type { BotContext } from "../context.js";
 import { escapeHtml, formatDate, formatMemory } from "../../shop/messages/format.js";
 import { isLocale, type Locale } from "../../shop/messages/locale.js";
@@ -73,11 +73,9 @@ vpsFeature.callbackQuery(/^vps:view:(\d+)$/, async (ctx) => {
 vpsFeature.callbackQuery(/^vps:auto:(\d+)$/, async (ctx) => {
   const instance = await userInstance(ctx.deps.prisma, ctx.shopUser.id, Number(ctx.match[1]));
   if (!instance) return ctx.answerCallbackQuery({ text: ctx.t("vps-not-yours"), show_alert: true });
-  const autoRenew = !instance.autoRenew;
-  await ctx.deps.prisma.$transaction(async (tx) => {
-    await tx.instance.update({ where: { id: instance.id }, data: { autoRenew } });
-    await audit(tx, { actorUserId: ctx.shopUser.id, actorType: "CUSTOMER", action: autoRenew ? "vps.auto_renew.on" : "vps.auto_renew.off", targetType: "instance", targetId: instance.id });
-  });
+  const changed = await setAutoRenew(ctx.deps.prisma, { userId: ctx.shopUser.id, instanceId: instance.id, autoRenew: "toggle" });
+  if (!changed.ok) return ctx.answerCallbackQuery({ text: ctx.t("vps-not-yours"), show_alert: true });
+  const autoRenew = changed.autoRenew;
   await ctx.answerCallbackQuery({ text: ctx.t(autoRenew ? "vps-auto-renew-on" : "vps-auto-renew-off") });
   await showDetail(ctx, { ...instance, autoRenew });
 });

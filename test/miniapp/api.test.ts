@@ -152,6 +152,35 @@ describe("customer API", () => {
     expect((await rig.call(token, `/orders/${orderId}/pay-wallet`, { method: "POST" })).status).toBe(409);
   });
 
+  it("turns auto-renew on and off by the chat's rule: audited per change, someone else's VPS is 404, the write guard applies", async () => {
+    const a = await rig.customerWithVps();
+    const b = await rig.customerWithVps();
+    const token = await rig.tokenFor(a.user);
+    const prisma = rig.t.db.prisma;
+    const audits = (action: string) => prisma.auditLog.count({ where: { action, targetId: String(a.instanceId), actorUserId: a.user.id, actorType: "CUSTOMER" } });
+    expect(await rig.call(token, `/vps/${a.instanceId}/auto-renew`, { method: "PUT", body: { autoRenew: "yes" } })).toMatchObject({ status: 400, body: { error: "bad_auto_renew" } });
+    expect(await rig.call(token, `/vps/${a.instanceId}/auto-renew`, { method: "PUT", body: { autoRenew: true } })).toMatchObject({ status: 200, body: { autoRenew: true } });
+    expect((await prisma.instance.findUniqueOrThrow({ where: { id: a.instanceId } })).autoRenew).toBe(true);
+    expect(await rig.call(token, `/vps/${a.instanceId}`)).toMatchObject({ body: { autoRenew: true } });
+    // The same value again changes nothing and audits nothing more.
+    expect((await rig.call(token, `/vps/${a.instanceId}/auto-renew`, { method: "PUT", body: { autoRenew: true } })).status).toBe(200);
+    expect(await audits("vps.auto_renew.on")).toBe(1);
+    expect(await rig.call(token, `/vps/${a.instanceId}/auto-renew`, { method: "PUT", body: { autoRenew: false } })).toMatchObject({ status: 200, body: { autoRenew: false } });
+    expect(await audits("vps.auto_renew.off")).toBe(1);
+    // Someone else's VPS: not found, untouched, no trace.
+    expect(await rig.call(token, `/vps/${b.instanceId}/auto-renew`, { method: "PUT", body: { autoRenew: true } })).toMatchObject({ status: 404, body: { error: "vps_not_found" } });
+    expect((await prisma.instance.findUniqueOrThrow({ where: { id: b.instanceId } })).autoRenew).toBe(false);
+    expect(await prisma.auditLog.count({ where: { action: { startsWith: "vps.auto_renew" }, targetId: String(b.instanceId) } })).toBe(0);
+    // The write guard: refused in maintenance, nothing changed.
+    await setMaintenance(rig.t.service.prisma, { on: true, message: "upgrade", actor: {} });
+    try {
+      expect(await rig.call(token, `/vps/${a.instanceId}/auto-renew`, { method: "PUT", body: { autoRenew: true } })).toMatchObject({ status: 503, body: { error: "maintenance" } });
+    } finally {
+      await setMaintenance(rig.t.service.prisma, { on: false, actor: {} });
+    }
+    expect((await prisma.instance.findUniqueOrThrow({ where: { id: a.instanceId } })).autoRenew).toBe(false);
+  });
+
   it("changes the language the bot speaks too, and shows the wallet", async () => {
     const a = await rig.customerWithVps();
     const token = await rig.tokenFor(a.user);

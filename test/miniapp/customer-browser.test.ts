@@ -60,6 +60,22 @@ describe("customer Mini App in Chromium", () => {
     await page.close();
   });
 
+  it("switches auto-renew on and off on the VPS page, as the chat's button does", async () => {
+    const dave = await rig.customerWithVps();
+    const page = await phone.open(rig.t.baseUrl, launch(dave.user));
+    await page.getByTestId(`vps-${dave.instanceId}`).click();
+    const toggle = page.getByTestId("auto-renew");
+    expect(await toggle.isChecked()).toBe(false);
+    await toggle.click();
+    await expect.poll(() => toggle.isChecked()).toBe(true);
+    await expect.poll(async () => (await rig.t.db.prisma.instance.findUniqueOrThrow({ where: { id: dave.instanceId } })).autoRenew).toBe(true);
+    await page.getByText("aktif", { exact: true }).waitFor();
+    await toggle.click();
+    await expect.poll(async () => (await rig.t.db.prisma.instance.findUniqueOrThrow({ where: { id: dave.instanceId } })).autoRenew).toBe(false);
+    expect(await rig.t.db.prisma.auditLog.count({ where: { action: { startsWith: "vps.auto_renew." }, targetId: String(dave.instanceId), actorUserId: dave.user.id } })).toBe(2);
+    await page.close();
+  });
+
   it("renews a VPS for a month, paid from the wallet", async () => {
     const carol = await rig.customerWithVps();
     await rig.fundWallet(carol.user.id, 100_000);

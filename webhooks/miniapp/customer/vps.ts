@@ -6,6 +6,7 @@ import type { CloudProviders } from "../../../shop/cloud/providers.js";
 import type { CloudServer, ServerAction } from "../../../shop/cloud/provider.js";
 import { createRenewalOrder, renewalOptions } from "../../../shop/lifecycle/renewal.js";
 import { DESTRUCTIVE, availableActions, requestAction, userInstance } from "../../../shop/vps/actions.js";
+import { setAutoRenew } from "../../../shop/vps/auto-renew.js";
 import { appError, idParam, jsonBody } from "../reply.js";
 import type { MiniAppEnv } from "../session.js";
 
@@ -124,6 +125,17 @@ export function vpsRoutes(deps: VpsRouteDeps): Hono<MiniAppEnv> {
     const row = id === null || actionId === null ? null : await deps.prisma.instanceAction.findFirst({ where: { id: actionId, instanceId: id, userId: user.id }, select: { id: true, type: true, status: true, finishedAt: true } });
     if (!row) return appError(c, 404, "action_not_found", "no such action on your VPS");
     return c.json(row);
+  });
+
+  // Auto-renew from the wallet on or off, by the chat's own rule (`setAutoRenew`: owner only, audited).
+  app.put("/:id/auto-renew", async (c) => {
+    const user = c.get("appUser");
+    const id = idParam(c.req.param("id"));
+    const body = await jsonBody(c);
+    if (typeof body?.autoRenew !== "boolean") return appError(c, 400, "bad_auto_renew", "body must be { autoRenew: true | false }");
+    const result = id === null ? null : await setAutoRenew(deps.prisma, { userId: user.id, instanceId: id, autoRenew: body.autoRenew });
+    if (!result?.ok) return notFound(c);
+    return c.json({ autoRenew: result.autoRenew });
   });
 
   app.post("/:id/renew", async (c) => {

@@ -52,6 +52,37 @@ function useActionWatch(vpsId: string, onFinished: () => void) {
   return { watching: watch, notice, setNotice, start: (id: number, name: string) => setWatch({ id, name }) };
 }
 
+/** Auto-renew from the wallet, on or off at a tap (no confirmation, as in the chat); the server's answer is what shows. */
+function AutoRenewSwitch({ vps }: { vps: VpsDetail }) {
+  const [on, setOn] = useState(vps.autoRenew);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const flip = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const saved = await api<{ autoRenew: boolean }>(`/vps/${vps.id}/auto-renew`, { method: "PUT", body: { autoRenew: !on } });
+      setOn(saved.autoRenew);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <label class="kv">
+        <span class="muted">{t("vps.autorenew")}</span>
+        <span class="row">
+          <span>{t(on ? "vps.on" : "vps.off")}</span>
+          <input type="checkbox" role="switch" checked={on} disabled={busy} onChange={flip} data-testid="auto-renew" aria-label={t("vps.autorenew")} />
+        </span>
+      </label>
+      {error && <p class="notice error">{error}</p>}
+    </>
+  );
+}
+
 function Renew({ vps }: { vps: VpsDetail }) {
   const [order, setOrder] = useState<{ orderId: number; reference: string; totalIdr: number } | null>(null);
   const [notice, setNotice] = useState<Notice>(null);
@@ -144,7 +175,7 @@ export function VpsDetailPage({ id }: { id: string }) {
             <Row label={t("vps.region")}>{vps.region}</Row>
             <Row label={t("vps.created")}>{date(vps.createdAt)}</Row>
             <Row label={t("vps.expiry")}>{date(vps.expiresAt)}</Row>
-            <Row label={t("vps.autorenew")}>{t(vps.autoRenew ? "vps.on" : "vps.off")}</Row>
+            {["ACTIVE", "OFF", "SUSPENDED"].includes(vps.status) ? <AutoRenewSwitch vps={vps} /> : <Row label={t("vps.autorenew")}>{t(vps.autoRenew ? "vps.on" : "vps.off")}</Row>}
           </Section>
           <Section title={t("vps.actions")}>
             {notice && (
