@@ -14,6 +14,27 @@ export function nextAttemptAt(attemptsMade: number, now: Date, delays: readonly 
   return delay === undefined ? null : new Date(now.getTime() + delay);
 }
 
+/** The longest a receiver's Retry-After may hold back the next attempt (the schedule's longest wait). */
+export const RETRY_AFTER_CAP_MS = 6 * 3_600_000;
+
+/**
+ * A `Retry-After` header (RFC 9110 §10.2.3: delay-seconds, or an HTTP-date) as milliseconds from
+ * `now`, capped at `capMs`; null when absent or unreadable. A date in the past is 0.
+ */
+export function retryAfterMs(header: string | null | undefined, now: Date, capMs = RETRY_AFTER_CAP_MS): number | null {
+  const value = header?.trim();
+  if (!value) return null;
+  let ms: number;
+  if (/^\d+$/.test(value)) ms = Number(value) * 1000;
+  else {
+    const at = Date.parse(value);
+    // HTTP-dates name their weekday and GMT; a bare number-ish string that Date.parse accepts is not one.
+    if (Number.isNaN(at) || !/GMT$/i.test(value)) return null;
+    ms = Math.max(0, at - now.getTime());
+  }
+  return Math.min(ms, capMs);
+}
+
 export type DeliveryTable = "webhook_deliveries" | "email_deliveries";
 
 export interface Claim {

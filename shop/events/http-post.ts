@@ -31,8 +31,14 @@ const publicOnly: LookupFunction = (hostname, options, callback) => {
   });
 };
 
-/** POSTs `body` and resolves with the answer's status; rejects with a PostError on timeout or a refused address. */
-export function postOnce(url: string, headers: Record<string, string>, body: string, opts: { timeoutMs: number; allowPrivate: boolean }): Promise<number> {
+/** What a POST was answered: the status, and the receiver's Retry-After header when it sent one. */
+export interface PostAnswer {
+  status: number;
+  retryAfter: string | null;
+}
+
+/** POSTs `body` and resolves with the answer's status (and Retry-After); rejects with a PostError on timeout or a refused address. */
+export function postOnce(url: string, headers: Record<string, string>, body: string, opts: { timeoutMs: number; allowPrivate: boolean }): Promise<PostAnswer> {
   const target = new URL(url);
   const client = target.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
@@ -44,9 +50,10 @@ export function postOnce(url: string, headers: Record<string, string>, body: str
     const timer = setTimeout(() => req.destroy(new PostError("ETIMEDOUT", `timeout after ${opts.timeoutMs} ms`)), opts.timeoutMs);
     req.on("response", (res) => {
       clearTimeout(timer);
-      // Only the status matters; the body is not read.
+      // Only the status (and Retry-After) matters; the body is not read.
       res.destroy();
-      resolve(res.statusCode ?? 0);
+      const retryAfter = res.headers["retry-after"];
+      resolve({ status: res.statusCode ?? 0, retryAfter: typeof retryAfter === "string" ? retryAfter : null });
     });
     req.on("error", (err) => {
       clearTimeout(timer);

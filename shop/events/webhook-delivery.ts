@@ -2,11 +2,13 @@
  * One attempt at a reseller webhook: POST the event as JSON, signed with the endpoint's secret,
  * with a hard timeout (http-post.ts); any 2xx is delivered, anything else (another status, a timeout, a refused
  * connection, a URL that now points at a private host) is recorded on the delivery row and
- * retried on the schedule of attempts.ts until it runs out.
+ * retried on the schedule of attempts.ts until it runs out. A receiver answering 429 or 503 with
+ * Retry-After (seconds or an HTTP-date) gets its next attempt no sooner than it asked (capped at
+ * RETRY_AFTER_CAP_MS), never sooner than the schedule; the wait it asked for is noted in last_error.
  */
 import type { PrismaClient } from "../../db/client.js";
 import { open, ready } from "../crypto/secretbox.js";
-import { claimDelivery, nextAttemptAt, RETRY_DELAYS_MS } from "./attempts.js";
+import { claimDelivery, nextAttemptAt, RETRY_AFTER_CAP_MS, RETRY_DELAYS_MS, retryAfterMs } from "./attempts.js";
 import { EVENT_WIRE_TYPES } from "./record.js";
 import { SIGNATURE_HEADER, signWebhook } from "./signature.js";
 import { postOnce } from "./http-post.js";
@@ -42,7 +44,7 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, deliveryId: numb
   if (!claim) return { outcome: "skipped", reason: "not pending, not due, or taken by another attempt" };
   const delivery = await deps.prisma.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId }, include: { event: true, endpoint: { include: { user: { select: { resellerTierId: true, bannedAt: true, blocked: true } } } } } });
   const { event, endpoint } = delivery;
-  const finish = (outcome: { status?: number; error?: string; delivered?: boolean; giveUp?: boolean }) =>
+  const finish = (outcome: Outcome) =>
     record(deps, { id: deliveryId, attempts: claim.attempts + 1, leaseUntil: claim.leaseUntil, url: endpoint.url }, outcome);
 
   if (endpoint.disabledAt) return finish({ error: "endpoint disabled", giveUp: true });
@@ -63,7 +65,7 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, deliveryId: numb
   }
   const t = Math.floor(Date.now() / 1000);
   try {
-    const status = await postOnce(
+    const { status, retryAfter } = await postOnce(
       checked.url,
       {
         "Content-Type": "application/json",
@@ -76,6 +78,8 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, deliveryId: numb
       { timeoutMs, allowPrivate: deps.policy.allowPrivate },
     );
     if (status >= 200 && status < 300) return finish({ status, delivered: true });
+    const waitMs = status === 429 || status === 503 ? retryAfterMs(retryAfter, new Date(), RETRY_AFTER_CAP_MS) : null;
+    if (waitMs !== null) return finish({ status, error: `HTTP ${status} (Retry-After ${Math.ceil(waitMs / 1000)} s)`, notBeforeMs: waitMs });
     return finish({ status, error: `HTTP ${status}` });
   } catch (err) {
     const code = (err as { code?: string }).code;
@@ -84,14 +88,15 @@ export async function deliverWebhook(deps: WebhookDeliveryDeps, deliveryId: numb
   }
 }
 
+/** One attempt's outcome; `notBeforeMs`: the receiver's Retry-After (capped), the least wait before the next. */
+type Outcome = { status?: number; error?: string; delivered?: boolean; giveUp?: boolean; notBeforeMs?: number };
+
 /** Writes the attempt on the row while the claim still holds: delivered, retry later, or FAILED. */
-async function record(
-  deps: WebhookDeliveryDeps,
-  attempt: { id: number; attempts: number; leaseUntil: Date; url: string },
-  outcome: { status?: number; error?: string; delivered?: boolean; giveUp?: boolean },
-): Promise<DeliveryResult> {
+async function record(deps: WebhookDeliveryDeps, attempt: { id: number; attempts: number; leaseUntil: Date; url: string }, outcome: Outcome): Promise<DeliveryResult> {
   const now = new Date();
-  const next = outcome.delivered || outcome.giveUp ? null : nextAttemptAt(attempt.attempts, now, deps.retryDelaysMs ?? RETRY_DELAYS_MS);
+  const scheduled = outcome.delivered || outcome.giveUp ? null : nextAttemptAt(attempt.attempts, now, deps.retryDelaysMs ?? RETRY_DELAYS_MS);
+  // Retry-After moves a retry later, never earlier, and never revives a schedule that has run out.
+  const next = scheduled && outcome.notBeforeMs ? new Date(Math.max(scheduled.getTime(), now.getTime() + outcome.notBeforeMs)) : scheduled;
   const error = outcome.error?.slice(0, 500) ?? null;
   const { count } = await deps.prisma.webhookDelivery.updateMany({
     where: { id: attempt.id, status: "PENDING", nextAttemptAt: attempt.leaseUntil },

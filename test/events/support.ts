@@ -16,8 +16,8 @@ export interface Received {
   at: number;
 }
 
-/** The status to answer, or "hang" to never answer (the sender's timeout must end it). */
-export type Responder = (req: Received, nth: number) => number | "hang";
+/** The status to answer (with extra headers), or "hang" to never answer (the sender's timeout must end it). */
+export type Responder = (req: Received, nth: number) => number | { status: number; headers: Record<string, string> } | "hang";
 
 export interface Receiver {
   url: string;
@@ -48,12 +48,13 @@ export async function startReceiver(): Promise<Receiver> {
     req.on("end", () => {
       const r: Received = { headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), at: Date.now() };
       received.push(r);
-      const status = receiver.respond(r, received.length);
-      if (status === "hang") {
+      const answer = receiver.respond(r, received.length);
+      if (answer === "hang") {
         hanging.add(res);
         return;
       }
-      res.writeHead(status, { "content-type": "text/plain" }).end(status < 300 ? "ok" : "nope");
+      const { status, headers } = typeof answer === "number" ? { status: answer, headers: {} } : answer;
+      res.writeHead(status, { "content-type": "text/plain", ...headers }).end(status < 300 ? "ok" : "nope");
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
