@@ -60,6 +60,21 @@ describe("customer Mini App in Chromium", () => {
     await page.close();
   });
 
+  it("an action already running when the page opens (started in the chat) is followed until it ends", async () => {
+    const erin = await rig.customerWithVps();
+    const prisma = rig.t.db.prisma;
+    // Opened as the chat opens it (the worker has not finished it): the page finds it open.
+    const open = await prisma.instanceAction.create({ data: { instanceId: erin.instanceId, userId: erin.user.id, type: "REBOOT", status: "RUNNING" } });
+    const page = await phone.open(rig.t.baseUrl, launch(erin.user));
+    await page.getByTestId(`vps-${erin.instanceId}`).click();
+    await page.getByText('Tindakan "Reboot" sedang berjalan…').waitFor();
+    expect(await page.getByRole("button", { name: "Reboot" }).count()).toBe(0);
+    await prisma.instanceAction.update({ where: { id: open.id }, data: { status: "DONE", finishedAt: new Date() } });
+    await page.getByText('"Reboot" selesai.').waitFor({ timeout: 20_000 });
+    await page.getByRole("button", { name: "Reboot" }).waitFor();
+    await page.close();
+  });
+
   it("switches auto-renew on and off on the VPS page, as the chat's button does", async () => {
     const dave = await rig.customerWithVps();
     const page = await phone.open(rig.t.baseUrl, launch(dave.user));

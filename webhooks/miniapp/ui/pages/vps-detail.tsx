@@ -27,7 +27,10 @@ const memory = (mb: number) => (mb >= 1024 ? `${+(mb / 1024).toFixed(1)} GB` : `
 
 type Notice = { kind: "ok" | "error"; text: string } | null;
 
-/** Polls an action until it is DONE or FAILED (the worker runs it; the chat gets the result too). */
+/**
+ * Polls an action until it is DONE or FAILED (the worker runs it; the chat gets the result too):
+ * one this page started, or one already open when the page loaded (e.g. started from the chat).
+ */
 function useActionWatch(vpsId: string, onFinished: () => void) {
   const [watch, setWatch] = useState<{ id: number; name: string } | null>(null);
   const [notice, setNotice] = useState<Notice>(null);
@@ -36,7 +39,13 @@ function useActionWatch(vpsId: string, onFinished: () => void) {
     let stop = false;
     const poll = async () => {
       while (!stop) {
-        const row = await api<{ status: string }>(`/vps/${vpsId}/actions/${watch.id}`).catch(() => null);
+        const row = await api<{ status: string }>(`/vps/${vpsId}/actions/${watch.id}`).catch((err: unknown) => (err instanceof ApiError && err.status === 404 ? "gone" : null));
+        if (row === "gone") {
+          // Not an action this page may read (no longer the caller's): stop asking, show the VPS as it is now.
+          setWatch(null);
+          onFinished();
+          return;
+        }
         if (row && (row.status === "DONE" || row.status === "FAILED")) {
           setNotice({ kind: row.status === "DONE" ? "ok" : "error", text: t(row.status === "DONE" ? "vps.done" : "vps.failed", { action: t(`action.${watch.name}`) }) });
           setWatch(null);
@@ -142,6 +151,11 @@ export function VpsDetailPage({ id }: { id: string }) {
   const [asking, setAsking] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const { watching, notice, setNotice, start } = useActionWatch(id, result.reload);
+  // An action already running when the page (re)loads is followed like one started here.
+  const open = result.data?.openAction ?? null;
+  useEffect(() => {
+    if (open && !watching) start(open.id, open.type.toLowerCase());
+  }, [open?.id]);
 
   const run = async (name: string, confirm: boolean) => {
     setBusy(true);
