@@ -34,7 +34,6 @@ import type http from "node:http";
 import { availableParallelism, loadavg } from "node:os";
 import type { Job } from "bullmq";
 import type { ProviderCode } from "../../db/client.js";
-import { createPrisma } from "../../db/client.js";
 import { seedDemoCatalog } from "../../db/seed.js";
 import { QueueName, jobId } from "../../jobs/queues.js";
 import type { FakeCloud } from "../../ops/fakes/clouds/index.js";
@@ -42,10 +41,9 @@ import { createLogger } from "../../shop/platform/logger.js";
 import { createCore } from "../../ops/runtime.js";
 import { createOrder } from "../../shop/orders/create-order.js";
 import { orderTag } from "../../shop/provisioning/provision.js";
-import type { TestDatabase } from "../support/db.js";
-import { startTestService, type TestService } from "../support/service.js";
+import type { TestService } from "../support/service.js";
 import { fmt, latencyStats, table, target, type BenchReport, type LatencyStats } from "./report.js";
-import { createBenchDatabase } from "./support.js";
+import { startBenchService } from "./bench-service.js";
 
 const TARGET_MS = 1_000;
 const IP_DELAY_MS = 50;
@@ -155,31 +153,11 @@ export async function run(): Promise<BenchReport> {
   const bootMs = envInt("BENCH_PROVISION_BOOT_MS", 400, 0);
   const readyDelay = bootMs + IP_DELAY_MS;
 
-  const benchDb = await createBenchDatabase();
-  const database = async (): Promise<TestDatabase> => {
-    const prisma = createPrisma(benchDb.url, { max: 2, applicationName: "vps-shop:bench" });
-    return {
-      name: benchDb.name,
-      url: benchDb.url,
-      prisma,
-      drop: async () => {
-        await prisma.$disconnect();
-        await benchDb.drop();
-      },
-    };
-  };
-  let t: TestService;
-  try {
-    t = await startTestService({
-      database,
-      gateways: true,
-      clouds: true,
-      env: { PROVISION_POLL_MS: String(pollMs), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "silent", BOT_RATE_LIMIT_PER_10S: "100000" },
-    });
-  } catch (error) {
-    await benchDb.drop().catch(() => undefined);
-    throw error;
-  }
+  const t: TestService = await startBenchService({
+    gateways: true,
+    clouds: true,
+    env: { PROVISION_POLL_MS: String(pollMs), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "silent", BOT_RATE_LIMIT_PER_10S: "100000" },
+  });
   const cleanups: Array<() => unknown> = [];
   try {
     const prisma = t.service.prisma;
