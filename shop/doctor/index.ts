@@ -5,6 +5,7 @@
 import { backupChecks } from "./backups.check.js";
 import { cloudChecks } from "./clouds.check.js";
 import { databaseChecks } from "./database.check.js";
+import { emailChecks } from "./email.check.js";
 import { gatewayChecks } from "./gateways.check.js";
 import { hostChecks } from "./host.check.js";
 import { maintenanceChecks } from "./maintenance.check.js";
@@ -24,6 +25,7 @@ export const DOCTOR_CHECKS: Array<[group: string, check: DoctorCheck]> = [
   ["backups", backupChecks],
   ["maintenance", maintenanceChecks],
   ["owners", ownerChecks],
+  ["email", emailChecks],
   ["clouds", cloudChecks],
   ["host", hostChecks],
 ];
