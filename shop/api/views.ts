@@ -103,32 +103,26 @@ export async function apiInstance(prisma: PrismaClient, userId: number, id: numb
 
 /** Every plan on sale with the buyer's prices (tier and promos applied) and its images. */
 export async function apiCatalog(catalog: Catalog, buyer: Buyer, now = new Date()) {
-  const plans = [];
-  for (const provider of await catalog.providers()) {
-    for (const plan of await catalog.plans(provider.code, buyer, now)) {
-      const offer = await catalog.offer(plan.id, buyer, now);
-      if (!offer) continue;
-      plans.push({
-        code: plan.code,
-        name: plan.name,
-        provider: plan.providerCode,
-        provider_name: plan.providerName,
-        region: plan.region,
-        vcpu: plan.vcpu,
-        memory_mb: plan.memoryMb,
-        disk_gb: plan.diskGb,
-        bandwidth_gb: plan.bandwidthGb,
-        available: plan.available,
-        prices: offer.prices.map((p) => ({
-          duration_months: p.durationMonths,
-          price_idr: p.subtotalIdr,
-          public_price_idr: p.publicPriceIdr,
-          source: p.source,
-          ...(p.promo ? { promo: { label: p.promo.label, ends_at: p.promo.endsAt } } : {}),
-        })),
-        images: offer.images.map((i) => ({ code: i.code, name: i.name })),
-      });
-    }
-  }
+  // The whole catalog in one read (a read per provider and per plan was 18 round trips).
+  const plans = (await catalog.offers(buyer, now)).map(({ plan, prices, images }) => ({
+    code: plan.code,
+    name: plan.name,
+    provider: plan.providerCode,
+    provider_name: plan.providerName,
+    region: plan.region,
+    vcpu: plan.vcpu,
+    memory_mb: plan.memoryMb,
+    disk_gb: plan.diskGb,
+    bandwidth_gb: plan.bandwidthGb,
+    available: plan.available,
+    prices: prices.map((p) => ({
+      duration_months: p.durationMonths,
+      price_idr: p.subtotalIdr,
+      public_price_idr: p.publicPriceIdr,
+      source: p.source,
+      ...(p.promo ? { promo: { label: p.promo.label, ends_at: p.promo.endsAt } } : {}),
+    })),
+    images: images.map((i) => ({ code: i.code, name: i.name })),
+  }));
   return { plans };
 }

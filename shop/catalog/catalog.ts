@@ -101,6 +101,8 @@ type PlanRow = {
   resellerPrices: Array<{ durationMonths: number; priceIdr: number; tierId: number }>;
 };
 
+type OfferRow = PlanRow & { images: Array<{ image: { id: number; code: string; name: string; active: boolean; sortOrder: number } }> };
+
 /**
  * The catalog as customers see it: only configured, active providers; prices
  * per duration with promos and reseller tiers applied; sold-out plans marked.
@@ -232,7 +234,6 @@ export class Catalog {
 
   /** One plan with every duration's price and its OS images; null if it cannot be bought. */
   async offer(planId: number, buyer: Buyer, now: Date): Promise<PlanOffer | null> {
-    type OfferRow = PlanRow & { images: Array<{ image: { id: number; code: string; name: string; active: boolean; sortOrder: number } }> };
     await this.fresh();
     // Only plans that exist are kept: ids come from callback data, which anyone can forge.
     const row = await this.cache.get(
@@ -244,6 +245,30 @@ export class Catalog {
         })) as OfferRow | null,
       (found) => found !== null,
     );
+    return this.offerOf(row, buyer, now);
+  }
+
+  /**
+   * Every plan on sale with its offer, in display order (providers, then plans): the whole
+   * catalog in one read, for a full listing (the reseller API's catalog) instead of a read per
+   * provider and per plan. The same rows and rules as `offer()`.
+   */
+  async offers(buyer: Buyer, now: Date): Promise<PlanOffer[]> {
+    await this.fresh();
+    const rows = await this.cache.get(
+      "offers:all",
+      async () =>
+        (await this.prisma.plan.findMany({
+          where: { active: true, provider: { active: true, code: { in: this.opts.providers } } },
+          orderBy: [{ provider: { sortOrder: "asc" } }, { provider: { id: "asc" } }, { sortOrder: "asc" }, { id: "asc" }],
+          include: { ...this.planInclude(), images: { include: { image: true } } },
+        })) as OfferRow[],
+    );
+    const offers = await Promise.all(rows.map((row) => this.offerOf(row, buyer, now)));
+    return offers.filter((o): o is PlanOffer => o !== null);
+  }
+
+  private async offerOf(row: OfferRow | null, buyer: Buyer, now: Date): Promise<PlanOffer | null> {
     if (!row || !row.active || !row.provider.active || !this.offered(row.provider.code)) return null;
     const images = row.images
       .map((i) => i.image)

@@ -409,3 +409,27 @@ describe("the browsing cache", () => {
     expect(cached.cachedEntries).toBe(1);
   });
 });
+
+describe("the whole catalog in one read (offers)", () => {
+  /** The walk a chat customer makes: providers, each one's plans, each plan's offer. */
+  async function walk(c: Catalog, buyer: Buyer) {
+    const out = [];
+    for (const provider of await c.providers()) for (const plan of await c.plans(provider.code, buyer, NOW)) out.push(await c.offer(plan.id, buyer, NOW));
+    return out.filter((o) => o !== null);
+  }
+
+  it("gives exactly the offers, in the order, the provider → plan → offer walk gives, for public and reseller buyers", async () => {
+    for (const buyer of [publicBuyer, resellerBuyer]) {
+      const all = await catalog.offers(buyer, NOW);
+      expect(all.length).toBeGreaterThan(3);
+      expect(all).toEqual(await walk(catalog, buyer));
+    }
+  });
+
+  it("reads the plans once, however many plans and providers there are", async () => {
+    let planReads = 0;
+    const counting = prisma.$extends({ query: { plan: { async $allOperations({ args, query }) { planReads += 1; return query(args); } } } }) as unknown as PrismaClient;
+    await new Catalog(counting, { providers: ["DIGITALOCEAN", "VULTR"] }).offers(publicBuyer, NOW);
+    expect(planReads).toBe(1);
+  });
+});
