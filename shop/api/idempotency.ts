@@ -74,6 +74,15 @@ async function openAnswer(encryptionKey: Uint8Array, stored: unknown): Promise<S
   return JSON.parse(Buffer.from(open(encryptionKey, Buffer.from(sealed, "base64"))).toString("utf8")) as StoredAnswer;
 }
 
+/**
+ * Deletes every record past its 24 hours, of every key (the daily retention run): claims prune
+ * only their own key's records, so a key never used again would keep its sealed answers for good.
+ */
+export async function purgeExpiredIdempotency(prisma: PrismaClient, now = new Date()): Promise<number> {
+  const { count } = await prisma.apiIdempotency.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - IDEMPOTENCY_TTL_MS) } } });
+  return count;
+}
+
 /** Claims `idemKey` for this request, or says what to answer instead (a stored answer opened with `encryptionKey`). */
 export async function claimIdempotencyKey(
   prisma: PrismaClient,

@@ -16,6 +16,22 @@ const sha256 = (text: string): string => createHash("sha256").update(text).diges
 export type OpenedSession = { ok: true; token: string; sessionId: number; expiresAt: Date } | { ok: false; reason: "replayed" };
 
 /**
+ * Sessions that ended (expired or revoked) and were opened long enough ago that their launch could
+ * no longer be presented: `replayWindowMs`, the initData freshness window, and never less than a
+ * day. Their init_hash no longer guards against a replay, so the row may go.
+ */
+function endedLongAgo(now: Date, replayWindowMs: number) {
+  const keepSince = new Date(now.getTime() - Math.max(replayWindowMs, 24 * 60 * 60_000));
+  return { createdAt: { lt: keepSince }, OR: [{ expiresAt: { lt: keepSince } }, { revokedAt: { lt: keepSince } }] };
+}
+
+/** Deletes every user's sessions that ended long ago (the daily retention run; openSession prunes only its user's). */
+export async function purgeEndedSessions(prisma: PrismaClient, input: { replayWindowMs: number; now?: Date }): Promise<number> {
+  const { count } = await prisma.appSession.deleteMany({ where: endedLongAgo(input.now ?? new Date(), input.replayWindowMs) });
+  return count;
+}
+
+/**
  * Opens the session of one verified launch; the same launch a second time is `replayed`. The
  * user's sessions that ended long ago are dropped on the way: a row is only needed while its
  * launch could still be presented (`replayWindowMs`, the initData freshness window), and never less than a day.
@@ -27,8 +43,7 @@ export async function openSession(
   const now = input.now ?? new Date();
   const token = randomBytes(32).toString("base64url");
   const expiresAt = new Date(now.getTime() + (input.ttlMs ?? SESSION_TTL_MS));
-  const keepSince = new Date(now.getTime() - Math.max(input.replayWindowMs, 24 * 60 * 60_000));
-  await prisma.appSession.deleteMany({ where: { userId: input.userId, expiresAt: { lt: keepSince }, createdAt: { lt: keepSince } } });
+  await prisma.appSession.deleteMany({ where: { userId: input.userId, ...endedLongAgo(now, input.replayWindowMs) } });
   try {
     const row = await prisma.appSession.create({
       data: { tokenHash: sha256(token), userId: input.userId, initHash: sha256(input.initHash), createdAt: now, expiresAt },
