@@ -36,6 +36,9 @@ import { instanceActionFailureHandler, instanceActionsProcessor } from "../jobs/
 import { outboundFailureHandler, outboundProcessor } from "../jobs/processors/outbound.processor.js";
 import { emailDelivery } from "../shop/email/deliver.js";
 import { purgeEmailVerifications } from "../shop/email/verification.js";
+import { purgeCustomerEvents } from "../shop/events/retention.js";
+import { purgeExpiredIdempotency } from "../shop/api/idempotency.js";
+import { purgeEndedSessions } from "../shop/miniapp/sessions.js";
 import { startShopId } from "../shop/provisioning/shop-id.js";
 import { cloudAvailability, createProviders } from "../shop/cloud/providers.js";
 import { paymentWebhookRoutes } from "../webhooks/routes/payments.js";
@@ -302,11 +305,15 @@ export async function startService(
         concurrency: 4,
       },
       [QueueName.ScreenshotPurge]: {
-        // The daily retention run: transfer screenshots, then payment callbacks and gateway event keys, then old email codes.
+        // The daily retention run: transfer screenshots, then payment callbacks and gateway event keys, then old email codes,
+        // then customer events with their deliveries, expired API idempotency records and ended Mini App sessions.
         process: async () => ({
           purged: await purgeProofs(prisma, { dataDir: config.dataDir, olderThan: new Date(Date.now() - config.screenshotRetentionDays * 86_400_000) }),
           ...(await purgePaymentRecords(prisma)),
           emailCodes: await purgeEmailVerifications(prisma),
+          customerEvents: await purgeCustomerEvents(prisma),
+          apiIdempotency: await purgeExpiredIdempotency(prisma),
+          appSessions: await purgeEndedSessions(prisma, { replayWindowMs: config.miniAppInitDataMaxAgeS * 1000 }),
         }),
         concurrency: 1,
       },
