@@ -29,11 +29,22 @@ async function firstPlan() {
   return h.prisma.plan.findFirstOrThrow({ orderBy: { id: "asc" }, include: { prices: { orderBy: { durationMonths: "asc" } } } });
 }
 
+/** An open manual transfer with a screenshot waiting for review. */
+async function transferWithScreenshot(uniqueCodeIdr: number) {
+  const transfer = await openTransfer(h.prisma, customerId, { uniqueCodeIdr });
+  const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#aa3366" } }).jpeg().toBuffer();
+  const prepared = await prepareProofImage(jpeg);
+  if (!prepared.ok) throw new Error(prepared.reason);
+  const proof = await storeProof(h.prisma, { key: h.config.encryptionKey, dataDir: h.config.dataDir, orderId: transfer.orderId, userId: customerId, paymentId: transfer.id, image: prepared.image });
+  return { transfer, proof };
+}
+
 /** Every staff route, with the permission the bot's command for the same screen checks. */
 const ROUTES: Array<{ method: string; path: string; body?: unknown; permission: string }> = [
   { method: "GET", path: "/app/api/staff/pending", permission: "payments.review" },
   { method: "GET", path: "/app/api/staff/pending/proofs/1/image", permission: "payments.review" },
   { method: "POST", path: "/app/api/staff/pending/payments/1/approve", permission: "payments.review" },
+  { method: "POST", path: "/app/api/staff/pending/payments/1/reject", body: { reason: "blurry" }, permission: "payments.review" },
   { method: "GET", path: "/app/api/staff/orders", permission: "orders.view" },
   { method: "GET", path: "/app/api/staff/orders/1", permission: "orders.view" },
   { method: "POST", path: "/app/api/staff/orders/1/notes", body: { note: "x" }, permission: "orders.manage" },
@@ -254,12 +265,46 @@ describe("pending, coupons, customers, stats", () => {
     expect(await json(await h.call(tokens.owner, "POST", `/app/api/staff/pending/payments/${review.id}/approve`))).toEqual({ result: "paid" });
   });
 
+  it("refuses a transfer screenshot with a reason as the card's ❌ does: audited, the cards edited, the customer told; a reason is required", async () => {
+    const { transfer, proof } = await transferWithScreenshot(314);
+    const path = `/app/api/staff/pending/payments/${transfer.id}/reject`;
+    expect((await h.call(tokens.viewer, "POST", path, { reason: "blurry" })).status).toBe(403);
+    for (const body of [{}, { reason: "   " }, { reason: "x".repeat(501) }]) {
+      const bad = await h.call(tokens.support, "POST", path, body);
+      expect(bad.status).toBe(400);
+      expect(await json(bad)).toMatchObject({ error: "bad_reason" });
+    }
+    expect((await h.prisma.transferProof.findUniqueOrThrow({ where: { id: proof.proofId } })).status).toBe("PENDING");
+    const res = await h.call(tokens.support, "POST", path, { reason: "  amount not visible  " });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({ result: "rejected" });
+    expect(await h.prisma.transferProof.findUniqueOrThrow({ where: { id: proof.proofId } })).toMatchObject({ status: "REJECTED", rejectReason: "amount not visible" });
+    expect((await h.prisma.payment.findUniqueOrThrow({ where: { id: transfer.id } })).status).toBe("PENDING");
+    const audit = await h.prisma.auditLog.findFirstOrThrow({ where: { action: "payment.reject", targetId: String(transfer.id) } });
+    expect(audit.details).toMatchObject({ reason: "amount not visible" });
+    expect(h.queued.some((j) => j.name === "notifications" && (j.payload as { key?: string }).key === "notify-proof-rejected")).toBe(true);
+    const again = await h.call(tokens.support, "POST", path, { reason: "again" });
+    expect(again.status).toBe(409);
+    expect(await json(again)).toMatchObject({ error: "not_possible" });
+  });
+
+  it("gives money under review back with a reason (to the wallet), never just refuses it; one person is enough", async () => {
+    const review = await paymentUnderReview(h.prisma, customerId, { amountIdr: 260_000, uniqueCodeIdr: 315 });
+    const path = `/app/api/staff/pending/payments/${review.id}/reject`;
+    const plain = await h.call(tokens.support, "POST", path, { reason: "not ours" });
+    expect(plain.status).toBe(409);
+    expect(await json(plain)).toMatchObject({ error: "not_possible", message: expect.stringContaining("given back") });
+    expect((await h.call(tokens.support, "POST", path, { reason: "x", to: "bank" })).status).toBe(400);
+    const res = await h.call(tokens.support, "POST", path, { reason: "paid twice", to: "wallet" });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({ result: "returned", to: "wallet", amountIdr: 260_315 });
+    expect((await h.prisma.payment.findUniqueOrThrow({ where: { id: review.id } })).status).toBe("REFUNDED");
+    expect(await h.prisma.auditLog.count({ where: { action: "payment.refund_wallet", targetId: String(review.id) } })).toBe(1);
+    expect(h.queued.some((j) => j.name === "notifications" && j.jobId === `review-returned-${review.id}`)).toBe(true);
+  });
+
   it("shows a transfer screenshot to a reviewer only", async () => {
-    const transfer = await openTransfer(h.prisma, customerId, { uniqueCodeIdr: 313 });
-    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#aa3366" } }).jpeg().toBuffer();
-    const prepared = await prepareProofImage(jpeg);
-    if (!prepared.ok) throw new Error(prepared.reason);
-    const proof = await storeProof(h.prisma, { key: h.config.encryptionKey, dataDir: h.config.dataDir, orderId: transfer.orderId, userId: customerId, paymentId: transfer.id, image: prepared.image });
+    const { proof } = await transferWithScreenshot(313);
     const res = await h.call(tokens.support, "GET", `/app/api/staff/pending/proofs/${proof.proofId}/image`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("image/jpeg");

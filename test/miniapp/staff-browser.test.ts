@@ -166,6 +166,27 @@ describe("staff pages in Chromium", () => {
     await page.close();
   });
 
+  it("gives money under review back from the pending queue with a typed reason and the confirmation", async () => {
+    const prisma = rig.t.db.prisma;
+    const customer = await prisma.user.findUniqueOrThrow({ where: { telegramId: BigInt(CUSTOMER) } });
+    const review = await paymentUnderReview(prisma, customer.id, { amountIdr: 90_000, uniqueCodeIdr: 213 });
+    const page = await openApp(OWNER_ID, "light", "staff/pending");
+    const refuse = page.getByTestId(`refuse-${review.id}`);
+    await refuse.waitFor();
+    expect(await refuse.isDisabled()).toBe(true); // no reason yet
+    await page.getByTestId(`reason-${review.id}`).fill("sent twice by mistake");
+    await page.getByTestId(`refund-to-${review.id}`).selectOption("wallet");
+    await refuse.click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByText('"sent twice by mistake"', { exact: false }).waitFor();
+    await page.getByTestId("confirm").click();
+    await expect.poll(async () => (await prisma.payment.findUniqueOrThrow({ where: { id: review.id } })).status, { timeout: 10_000 }).toBe("REFUNDED");
+    await expect.poll(() => page.getByTestId(`refuse-${review.id}`).count(), { timeout: 10_000 }).toBe(0);
+    const audit = await prisma.auditLog.findFirstOrThrow({ where: { action: "payment.refund_wallet", targetId: String(review.id) } });
+    expect(audit.details).toMatchObject({ reason: "sent twice by mistake" });
+    await page.close();
+  });
+
   it("gives a customer no staff tab, no staff page and 403 from the staff API", async () => {
     const page = await openApp(CUSTOMER, "light", "staff/orders");
     await page.getByText("404").waitFor();

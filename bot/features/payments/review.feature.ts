@@ -1,7 +1,6 @@
 import type { Conversation } from "@grammyjs/conversations";
 import { Composer, InlineKeyboard, InputFile } from "grammy";
-import { dispatchSettlement } from "../../../jobs/dispatch-settlement.js";
-import { QueueName, jobId } from "../../../jobs/queues.js";
+import { tellReviewOutcome } from "../../../jobs/review-outcome.js";
 import { formatIdr } from "../../../shop/money.js";
 import { ProofUnavailableError, readProof } from "../../../shop/payments/proofs/transfer-proofs.js";
 import { refundReviewedPayment, rejectPayment, type ReviewResult, type Reviewer } from "../../../shop/payments/review.js";
@@ -29,24 +28,7 @@ type ReasonFor = "reject" | "wallet" | "outside";
 const reviewerOf = (user: ShopUser): Reviewer | null => staffActor(user, "payments.review");
 
 /** Tells the customer what happened to their payment (in their language, once). */
-async function tellCustomer(deps: BotDeps, result: ReviewResult, reason?: string) {
-  // A transfer approved late goes to review: its follow-up puts it in front of the sellers.
-  if (result.result === "paid" || result.result === "review") return dispatchSettlement(deps.queues, result);
-  if (result.result !== "rejected" && result.result !== "returned") return;
-  const order = await deps.prisma.order.findUniqueOrThrow({ where: { id: result.orderId }, include: { user: true } });
-  const chatId = Number(order.user.telegramId);
-  if (result.result === "returned") {
-    const params = { reference: order.reference, amount: formatIdr(result.amountIdr), reason: reason ?? "-", balance: formatIdr(result.balanceAfterIdr ?? 0) };
-    const key = result.to === "wallet" ? "notify-review-refunded-wallet" : "notify-review-refunded-outside";
-    await deps.queues.enqueue(QueueName.Notifications, { chatId, key, params }, { jobId: jobId("review-returned", result.paymentId) });
-    return;
-  }
-  await deps.queues.enqueue(
-    QueueName.Notifications,
-    { chatId, key: "notify-proof-rejected", params: { reference: order.reference, reason: reason ?? "-" } },
-    { jobId: jobId("rejected", result.paymentId, Date.now()) },
-  );
-}
+const tellCustomer = (deps: BotDeps, result: ReviewResult, reason?: string) => tellReviewOutcome(deps, result, reason);
 
 function explain(ctx: { t: (k: string, v?: Record<string, string | number>) => string }, result: ReviewResult): string | undefined {
   if (result.result === "not_reviewable") return ctx.t("review-not-possible", { why: result.why });

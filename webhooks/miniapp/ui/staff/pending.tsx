@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { api, ApiError } from "../api";
 import { Confirm, ErrorBox, Loaded, useApi } from "../components";
 import { idr, t } from "../i18n";
-import { useCan } from "./kit";
+import { useCan, useConfirmed } from "./kit";
 import type { PendingItem } from "./types";
 
 /** The pending queue, oldest first, as /pending lists it for this member; a row opens the order, money rows can be approved here. */
@@ -54,7 +54,7 @@ function PendingRow({ item, done }: { item: PendingItem; done: () => void }) {
   );
 }
 
-/** The screenshot (fetched with the session, shown as a data URL: the page allows no other image source) and the approval. */
+/** The screenshot (fetched with the session, shown as a data URL: the page allows no other image source), the approval and the refusal. */
 function MoneyActions({ item, done }: { item: PendingItem; done: () => void }) {
   const [image, setImage] = useState<string | null>(null);
   const [asking, setAsking] = useState(false);
@@ -97,10 +97,49 @@ function MoneyActions({ item, done }: { item: PendingItem; done: () => void }) {
           {t("pend.approve")}
         </button>
       </div>
+      <RefuseForm item={item} done={done} />
       {image && <img class="proof" src={image} alt={t("pend.kind.proof")} />}
       {note && <p class="ok small">{note}</p>}
       {error && <ErrorBox error={error} />}
       {asking && <Confirm title={t("pend.approve-title", { reference: item.reference })} text={t("pend.approve-text", { amount })} busy={busy} onCancel={() => setAsking(false)} onConfirm={approve} />}
+    </>
+  );
+}
+
+/**
+ * The card's ❌ with the reason the customer reads (as the chat asks for it): a screenshot is
+ * refused, money under review is given back (to the wallet or marked as returned outside), after a confirmation.
+ */
+function RefuseForm({ item, done }: { item: PendingItem; done: () => void }) {
+  const [reason, setReason] = useState("");
+  const [to, setTo] = useState<"wallet" | "outside">("wallet");
+  const action = useConfirmed("POST", `/staff/pending/payments/${item.paymentId}/reject`, done);
+  const review = item.kind === "review";
+  const amount = idr(item.receivedIdr ?? item.expectedIdr);
+  return (
+    <>
+      <div class="row">
+        <input class="grow" value={reason} maxLength={500} placeholder={t("pend.reason")} aria-label={t("pend.reason")} data-testid={`reason-${item.paymentId}`} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+        {review && (
+          <select value={to} aria-label={t("pend.refund-to")} data-testid={`refund-to-${item.paymentId}`} onChange={(e) => setTo((e.target as HTMLSelectElement).value === "outside" ? "outside" : "wallet")}>
+            <option value="wallet">{t("pend.to-wallet")}</option>
+            <option value="outside">{t("pend.to-outside")}</option>
+          </select>
+        )}
+        <button class="btn danger small" disabled={reason.trim() === ""} onClick={action.ask} data-testid={`refuse-${item.paymentId}`}>
+          {t(review ? "pend.refund" : "pend.reject")}
+        </button>
+      </div>
+      {action.error && <ErrorBox error={action.error} />}
+      {action.asking && (
+        <Confirm
+          title={t(review ? "pend.refund-title" : "pend.reject-title", { reference: item.reference })}
+          text={review ? t(`pend.refund-text-${to}`, { amount, reason: reason.trim() }) : t("pend.reject-text", { reason: reason.trim() })}
+          busy={action.busy}
+          onCancel={action.dismiss}
+          onConfirm={() => void action.confirm(review ? { reason, to } : { reason })}
+        />
+      )}
     </>
   );
 }
