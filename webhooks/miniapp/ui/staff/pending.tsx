@@ -120,6 +120,8 @@ function RefuseForm({ item, done }: { item: PendingItem; done: () => void }) {
     <>
       <div class="row">
         <input class="grow" value={reason} maxLength={500} placeholder={t("pend.reason")} aria-label={t("pend.reason")} data-testid={`reason-${item.paymentId}`} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+      </div>
+      <div class="row">
         {review && (
           <select value={to} aria-label={t("pend.refund-to")} data-testid={`refund-to-${item.paymentId}`} onChange={(e) => setTo((e.target as HTMLSelectElement).value === "outside" ? "outside" : "wallet")}>
             <option value="wallet">{t("pend.to-wallet")}</option>
