@@ -26,7 +26,8 @@ afterAll(async () => {
 
 const catalogStatus = async (key: string) => (await fetch(rig.url("/api/v1/catalog"), { headers: { authorization: `Bearer ${key}` } })).status;
 
-describe("API keys page in Chromium", () => {
+// A real browser on a shared 2-core machine: generous limits (these wait for states, they time nothing).
+describe("API keys page in Chromium", { timeout: 120_000 }, () => {
   it("a reseller makes a key (shown once, works on /api/v1) and revokes it after a confirmation", async () => {
     const prisma = rig.t.db.prisma;
     const tier = await prisma.resellerTier.findUniqueOrThrow({ where: { code: DEMO_RESELLER_TIER.code } });

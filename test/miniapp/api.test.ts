@@ -35,8 +35,10 @@ describe("POST /app/api/session", () => {
   });
 
   it("refuses forged, tampered, expired and missing initData with 401 and a reason; no session, no user", async () => {
-    const before = await rig.t.db.prisma.user.count();
     const stranger = { telegramId: 555_000_111 };
+    // Only the stranger's own rows: the service's other roles may add users meanwhile.
+    const strangerRows = () => rig.t.db.prisma.user.count({ where: { telegramId: BigInt(stranger.telegramId) } });
+    const before = await strangerRows();
     const cases: Array<[string, string]> = [
       [launch(stranger, { token: "999:FORGED-token-bbbbbbbbbbbbbbbbbbbbb" }), "initdata_invalid"],
       [launch(stranger).replace(/auth_date=\d+/, (m) => `${m.slice(0, -1)}0`), "initdata_invalid"],
@@ -49,7 +51,7 @@ describe("POST /app/api/session", () => {
       expect(res.status, error).toBe(401);
       expect(await res.json()).toMatchObject({ error, message: expect.any(String) });
     }
-    expect(await rig.t.db.prisma.user.count()).toBe(before);
+    expect(await strangerRows()).toBe(before);
     expect(await rig.t.db.prisma.appSession.count({ where: { user: { telegramId: BigInt(stranger.telegramId) } } })).toBe(0);
   });
 

@@ -26,7 +26,8 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-describe("customer Mini App in Chromium", () => {
+// A real browser on a shared 2-core machine: generous limits (these wait for states, they time nothing).
+describe("customer Mini App in Chromium", { timeout: 120_000 }, () => {
   it("renders my VPS at phone size in Telegram's light and dark themes (screenshots)", async () => {
     for (const theme of ["light", "dark"] as const) {
       const page = await phone.open(rig.t.baseUrl, launch(alice.user), theme);
@@ -54,7 +55,7 @@ describe("customer Mini App in Chromium", () => {
     expect(await rig.t.db.prisma.instanceAction.count({ where: { instanceId: alice.instanceId } })).toBe(0);
     await page.getByRole("button", { name: "Reboot" }).click();
     await page.getByTestId("confirm").click();
-    await page.getByText('"Reboot" selesai.').waitFor({ timeout: 20_000 });
+    await page.getByText('"Reboot" selesai.').waitFor({ timeout: 30_000 });
     const action = await rig.t.db.prisma.instanceAction.findFirstOrThrow({ where: { instanceId: alice.instanceId } });
     expect(action).toMatchObject({ type: "REBOOT", status: "DONE", userId: alice.user.id });
     await page.close();
@@ -70,7 +71,7 @@ describe("customer Mini App in Chromium", () => {
     await page.getByText('Tindakan "Reboot" sedang berjalan…').waitFor();
     expect(await page.getByRole("button", { name: "Reboot" }).count()).toBe(0);
     await prisma.instanceAction.update({ where: { id: open.id }, data: { status: "DONE", finishedAt: new Date() } });
-    await page.getByText('"Reboot" selesai.').waitFor({ timeout: 20_000 });
+    await page.getByText('"Reboot" selesai.').waitFor({ timeout: 30_000 });
     await page.getByRole("button", { name: "Reboot" }).waitFor();
     await page.close();
   });
@@ -126,7 +127,7 @@ describe("customer Mini App in Chromium", () => {
     await page.getByRole("link", { name: "Pesanan" }).click();
     await page.getByRole("tab", { name: "Faktur" }).click();
     await page.getByTestId(`invoice-${alice.orderId}`).click();
-    await expect.poll(async () => (await events()).some(([type]) => type === "web_app_request_file_download"), { timeout: 10_000 }).toBe(true);
+    await expect.poll(async () => (await events()).some(([type]) => type === "web_app_request_file_download"), { timeout: 30_000 }).toBe(true);
     const [, download] = (await events()).find(([type]) => type === "web_app_request_file_download")!;
     expect(download.file_name).toMatch(/^invoice-.+\.pdf$/);
     const pdf = await fetch(String(download.url));

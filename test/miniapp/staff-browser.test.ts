@@ -71,7 +71,8 @@ async function openApp(telegramId: number, theme: keyof typeof THEMES, route: st
   return page;
 }
 
-describe("staff pages in Chromium", () => {
+// A real browser on a shared 2-core machine: generous limits (these wait for states, they time nothing).
+describe("staff pages in Chromium", { timeout: 120_000 }, () => {
   it("shows the owner the orders table at phone width, light and dark (screenshots)", async () => {
     for (const theme of ["light", "dark"] as const) {
       const page = await openApp(OWNER_ID, theme, "staff/orders");
@@ -105,10 +106,10 @@ describe("staff pages in Chromium", () => {
     await page.getByTestId("confirm").click();
     const prisma = rig.t.db.prisma;
     const order = await prisma.order.findUniqueOrThrow({ where: { reference: failedRef } });
-    await expect.poll(() => prisma.auditLog.count({ where: { action: "provisioning.retry", targetId: String(order.id) } }), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => prisma.auditLog.count({ where: { action: "provisioning.retry", targetId: String(order.id) } }), { timeout: 30_000 }).toBe(1);
     const retried = await prisma.orderStatusHistory.findFirstOrThrow({ where: { orderId: order.id, fromStatus: "PROVISIONING_FAILED", toStatus: "PROVISIONING" } });
     expect(retried).toMatchObject({ actorType: "OWNER" });
-    await expect.poll(() => timeline.locator("li").count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
+    await expect.poll(() => timeline.locator("li").count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(5);
     await page.close();
   });
 
@@ -161,8 +162,8 @@ describe("staff pages in Chromium", () => {
     await page.getByTestId(`approve-${reviewPaymentId}`).click();
     await page.getByTestId("confirm").click();
     const prisma = rig.t.db.prisma;
-    await expect.poll(async () => (await prisma.payment.findUniqueOrThrow({ where: { id: reviewPaymentId } })).status, { timeout: 10_000 }).toBe("PAID");
-    await expect.poll(() => page.getByTestId(`approve-${reviewPaymentId}`).count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(async () => (await prisma.payment.findUniqueOrThrow({ where: { id: reviewPaymentId } })).status, { timeout: 30_000 }).toBe("PAID");
+    await expect.poll(() => page.getByTestId(`approve-${reviewPaymentId}`).count(), { timeout: 30_000 }).toBe(0);
     await page.close();
   });
 
@@ -180,8 +181,8 @@ describe("staff pages in Chromium", () => {
     const dialog = page.getByRole("dialog");
     await dialog.getByText('"sent twice by mistake"', { exact: false }).waitFor();
     await page.getByTestId("confirm").click();
-    await expect.poll(async () => (await prisma.payment.findUniqueOrThrow({ where: { id: review.id } })).status, { timeout: 10_000 }).toBe("REFUNDED");
-    await expect.poll(() => page.getByTestId(`refuse-${review.id}`).count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(async () => (await prisma.payment.findUniqueOrThrow({ where: { id: review.id } })).status, { timeout: 30_000 }).toBe("REFUNDED");
+    await expect.poll(() => page.getByTestId(`refuse-${review.id}`).count(), { timeout: 30_000 }).toBe(0);
     const audit = await prisma.auditLog.findFirstOrThrow({ where: { action: "payment.refund_wallet", targetId: String(review.id) } });
     expect(audit.details).toMatchObject({ reason: "sent twice by mistake" });
     await page.close();
