@@ -179,6 +179,9 @@ async function main(argv) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  // `npm run db:migrate` after `cp .env.example .env`: the project's .env is read, as `npm start`
+  // and the CLIs read it; a variable already in the environment wins.
+  if (existsSync(".env")) process.loadEnvFile(".env");
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error) => {

@@ -5,6 +5,7 @@
  * transaction, so running it again refreshes prices/names without duplicating rows. It never
  * touches counters that real use changes (coupon `usedCount`, plan `stock` once created).
  */
+import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { createPrisma, DEFAULT_DATABASE_URL, DiscountKind, ProviderCode, type Prisma, type PrismaClient } from "./client.js";
 
@@ -268,6 +269,8 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // The project's .env, as db:migrate and npm start read it; a variable already in the environment wins.
+  if (existsSync(".env")) process.loadEnvFile(".env");
   main().catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;

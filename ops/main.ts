@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { CONFIG_EXIT_CODE, ConfigError, loadConfig } from "../shop/platform/config.js";
 import { configSecrets, createLogger } from "../shop/platform/logger.js";
 import { initSentry } from "../shop/platform/sentry.js";
@@ -9,6 +10,9 @@ import { recordUncaughtErrors } from "./watchdog.js";
  * (or ROLES=...). No roles means all four in one process, for small installs.
  */
 async function main(): Promise<void> {
+  // `npm start` after `cp .env.example .env`: the project's .env is read (as the doctor and backup
+  // CLIs read it); a variable already in the environment (systemd's EnvironmentFile, PM2) wins.
+  if (existsSync(".env")) process.loadEnvFile(".env");
   let roles;
   try {
     roles = parseRoles(process.argv.slice(2).join(",") || process.env.ROLES);

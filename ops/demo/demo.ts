@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   out(`• payments: fake Tripay at ${tripay.url}, fake Midtrans at ${midtrans.url} (type :pay to pay)`);
   const fakeClouds = [["DigitalOcean", "DO_API_TOKEN"], ["Vultr", "VULTR_API_KEY"], ["Linode", "LINODE_API_TOKEN"]].filter(([, key]) => !process.env[key!]).map(([name]) => name);
   if (fakeClouds.length > 0) out(`• clouds: local fakes for ${fakeClouds.join(", ")}`);
-  out(`• http: ${shopUrl}/health (readiness and metrics: set METRICS_TOKEN, send it as a bearer token) · logs: ${path.relative(process.cwd(), logFile)}`);
+  out(`• http: ${shopUrl}/health (readiness and metrics: set METRICS_TOKEN, send it as a bearer token) · reseller API: ${shopUrl}/api/v1/docs · logs: ${path.relative(process.cwd(), logFile)}`);
   out(`\nAnda adalah ${DEMO_USER.firstName} (id ${DEMO_USER.id}, owner). Ketik /start. (:help untuk bantuan, :quit untuk keluar)\n`);
 
   let stopping = false;

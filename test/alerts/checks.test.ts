@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Api } from "grammy";
@@ -11,7 +12,7 @@ import { startFakeTelegram, type FakeTelegram } from "../../ops/fakes/telegram/i
 import { paymentsCheck } from "../../shop/alerts/checks/payments.check.js";
 import { provisioningCheck } from "../../shop/alerts/checks/provisioning.check.js";
 import { queueAgeCheck } from "../../shop/alerts/checks/queue-age.check.js";
-import { resourcesCheck } from "../../shop/alerts/checks/resources.check.js";
+import { resourcesCheck, statfsNearest } from "../../shop/alerts/checks/resources.check.js";
 import { rolesCheck } from "../../shop/alerts/checks/roles.check.js";
 import { secretsCheck } from "../../shop/alerts/checks/secrets.check.js";
 import { signaturesCheck, tallyBadSignatures } from "../../shop/alerts/checks/signatures.check.js";
@@ -247,6 +248,13 @@ describe("each alert kind: raised once, de-duplicated, muted, resolved", () => {
       async () => (big = await heartbeat(["web"], { rssMb: 512 })),
       () => db.prisma.$executeRaw`UPDATE heartbeats SET rss_bytes = 100 * 1048576 WHERE instance_id = ${big}`,
     );
+  });
+
+  it("a DATA_DIR not created yet (a fresh install) is measured on its nearest existing parent, not a failed check", async () => {
+    const missing = `${tmpdir()}/vps-shop-no-such-dir-${process.pid}/data`;
+    const fs = await statfsNearest(missing);
+    expect(fs.blocks).toBeGreaterThan(0);
+    expect(fs.blocks).toBe((await statfsNearest(tmpdir())).blocks);
   });
 
   it("credential rotation reminder at 90 days, with the runbook's steps; resolved when the date moves", async () => {

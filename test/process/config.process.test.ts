@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { TEST_REDIS_URL } from "../support/redis.js";
-import { killAll, spawnService } from "./helpers.js";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT, killAll, spawnService, spawnTracked } from "./helpers.js";
 
 afterEach(async () => {
   await killAll();
@@ -33,6 +36,21 @@ describe("configuration errors stop the real process with exit code 78", () => {
     expect(output).not.toContain("abc");
     // The service never got as far as logging.
     expect(child.stdout()).toBe("");
+  });
+
+  it("`npm start` reads the .env of the directory it runs in; a variable already in the environment wins", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vps-shop-dotenv-"));
+    try {
+      symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+      // Everything required is in .env but for a bad port; the environment's DATABASE_URL replaces .env's bad one.
+      writeFileSync(join(dir, ".env"), ["TELEGRAM_BOT_TOKEN=123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", `REDIS_URL=${TEST_REDIS_URL}`, "DATABASE_URL=not-a-url", "DATA_ENCRYPTION_KEY=" + "ab".repeat(32), "HTTP_PORT=abc", ""].join("\n"));
+      const child = spawnTracked(process.execPath, ["--import", "tsx", join(ROOT, "ops/main.ts"), "web"], { cwd: dir, env: { PATH: process.env.PATH ?? "", DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/none" } });
+      const exit = await child.waitForExit(15_000);
+      expect(exit, child.describe()).toEqual({ code: CONFIG_EXIT_CODE, signal: null });
+      expect(child.stderr().split("\n").filter(Boolean), child.describe()).toEqual(["config error: HTTP_PORT: must be a port number 1-65535"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("rejects an unknown role with exit code 78 before reading the rest of the config", async () => {

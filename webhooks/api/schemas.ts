@@ -3,6 +3,7 @@
  * document is generated from, so the two cannot drift. Field names are snake_case, money is
  * integer rupiah (`*_idr`), times are ISO 8601 UTC.
  */
+import { MAX_LABEL_CHARS } from "../../shop/resellers/labels.js";
 import { z } from "@hono/zod-openapi";
 
 export const ErrorSchema = z
@@ -81,7 +82,7 @@ export const CreateOrderBody = z
     image: z.string().min(1).max(100).openapi({ example: "ubuntu-22.04", description: "An image code of the plan." }),
     region: z.string().min(1).max(50).optional().openapi({ description: "When given, must be the plan's region." }),
     quantity: z.number().int().min(1).max(10).default(1).openapi({ description: "Identical VPS, one order each." }),
-    client_label: z.string().min(1).max(64).optional().openapi({ example: "PT Maju & Co.", description: "Up to 32 letters, digits, spaces and . , - _ & ( ) # / + ' @" }),
+    client_label: z.string().min(1).max(MAX_LABEL_CHARS).optional().openapi({ example: "PT Maju & Co.", description: "Up to 32 letters, digits, spaces and . , - _ & ( ) # / + ' @" }),
     expected_unit_price_idr: z.number().int().min(0).optional().openapi({ description: "Refuse (409 price_changed) unless each VPS costs exactly this." }),
   })
   .openapi("CreateOrder");

@@ -1,5 +1,7 @@
+import type { StatsFs } from "node:fs";
 import { statfs } from "node:fs/promises";
 import os from "node:os";
+import { dirname, resolve } from "node:path";
 import type { AlertCheck, AlertCondition } from "../types.js";
 
 /** A process above this RSS is worth a look on a 1–2 GB machine (roles idle near 150 MiB). */
@@ -13,7 +15,7 @@ export const resourcesCheck: AlertCheck = {
   kind: "resources",
   async evaluate({ prisma, config }) {
     const out: AlertCondition[] = [];
-    const fs = await statfs(config.dataDir);
+    const fs = await statfsNearest(config.dataDir);
     const freePct = (fs.bavail / fs.blocks) * 100;
     if (freePct < config.alerts.diskFreePct) {
       out.push({
@@ -60,3 +62,20 @@ export const resourcesCheck: AlertCheck = {
     return out;
   },
 };
+
+/**
+ * The filesystem DATA_DIR is (or will be) on: the directory itself, or its nearest existing parent
+ * while nothing has been written there yet (a fresh install has no ./data until the first upload).
+ */
+export async function statfsNearest(path: string): Promise<StatsFs> {
+  let dir = resolve(path);
+  for (;;) {
+    try {
+      return await statfs(dir);
+    } catch (err) {
+      const parent = dirname(dir);
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT" || parent === dir) throw err;
+      dir = parent;
+    }
+  }
+}
