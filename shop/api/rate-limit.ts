@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { allowWithinWindow } from "../orders/order-rate-limit.js";
+import { secondsToWindowEnd, takeRequest, type Taken } from "../orders/order-rate-limit.js";
 
 const WINDOW_MS = 60_000;
 
@@ -8,13 +8,9 @@ const WINDOW_MS = 60_000;
  * in Redis so every web process shares it. Over the budget: how many seconds until the window
  * turns (the 429's Retry-After).
  */
-export async function takeApiRequest(redis: Redis, prefix: string, key: { id: number; ratePerMinute: number }, now = Date.now()): Promise<{ ok: true } | { ok: false; retryAfterS: number }> {
-  const allowed = await allowWithinWindow(redis, prefix, { kind: "api-rate", userId: key.id, limit: key.ratePerMinute, windowMs: WINDOW_MS, now });
-  if (allowed) return { ok: true };
-  return { ok: false, retryAfterS: secondsToNextWindow(now) };
+export function takeApiRequest(redis: Redis, prefix: string, key: { id: number; ratePerMinute: number }, now = Date.now()): Promise<Taken> {
+  return takeRequest(redis, prefix, { kind: "api-rate", subject: key.id, limit: key.ratePerMinute, windowMs: WINDOW_MS }, now);
 }
-
-const secondsToNextWindow = (now: number): number => Math.max(1, Math.ceil(((Math.floor(now / WINDOW_MS) + 1) * WINDOW_MS - now) / 1000));
 
 /** Keys one address may have refused in a minute before its requests are refused without a look (429). */
 export const FAILED_KEYS_PER_MINUTE = 30;
@@ -25,9 +21,9 @@ const failedKeysKey = (prefix: string, address: string, now: number) => `${prefi
  * Whether `address` may present a key now: past FAILED_KEYS_PER_MINUTE refused keys in this
  * minute it may not (guessing keys costs a database lookup each), until the window turns.
  */
-export async function mayPresentKey(redis: Redis, prefix: string, address: string, now = Date.now()): Promise<{ ok: true } | { ok: false; retryAfterS: number }> {
+export async function mayPresentKey(redis: Redis, prefix: string, address: string, now = Date.now()): Promise<Taken> {
   const count = Number((await redis.get(failedKeysKey(prefix, address, now))) ?? 0);
-  return count < FAILED_KEYS_PER_MINUTE ? { ok: true } : { ok: false, retryAfterS: secondsToNextWindow(now) };
+  return count < FAILED_KEYS_PER_MINUTE ? { ok: true } : { ok: false, retryAfterS: secondsToWindowEnd(now, WINDOW_MS) };
 }
 
 /** Counts one refused key from `address` in the current minute. */

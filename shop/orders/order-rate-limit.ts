@@ -18,6 +18,25 @@ export async function allowWithinWindow(
   return count <= input.limit;
 }
 
+export type Taken = { ok: true } | { ok: false; retryAfterS: number };
+
+/** Whole seconds (at least 1) until the fixed window of `windowMs` holding `now` turns: a 429's Retry-After. */
+export const secondsToWindowEnd = (now: number, windowMs: number): number => Math.max(1, Math.ceil(((Math.floor(now / windowMs) + 1) * windowMs - now) / 1000));
+
+/**
+ * Counts one request of `subject` against `limit` per fixed window of `windowMs` (allowWithinWindow);
+ * over the limit, the seconds until the window turns (the 429's Retry-After).
+ */
+export async function takeRequest(
+  redis: Redis,
+  prefix: string,
+  input: { kind: string; subject: number | string; limit: number; windowMs: number },
+  now = Date.now(),
+): Promise<Taken> {
+  if (await allowWithinWindow(redis, prefix, { kind: input.kind, userId: input.subject, limit: input.limit, windowMs: input.windowMs, now })) return { ok: true };
+  return { ok: false, retryAfterS: secondsToWindowEnd(now, input.windowMs) };
+}
+
 /**
  * At most `limit` orders created per user per minute; a checkout of `units` identical VPS creates
  * that many orders and spends that many. Returns whether this attempt may proceed.

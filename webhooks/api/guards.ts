@@ -11,7 +11,7 @@ import { claimIdempotencyKey, finishIdempotencyKey, IDEMPOTENCY_KEY_PATTERN, mar
 import { authenticateApiKey, touchApiKey, type ApiScope, type AuthenticatedKey, type KeyRefusal } from "../../shop/api/keys.js";
 import { countFailedKey, mayPresentKey, takeApiRequest } from "../../shop/api/rate-limit.js";
 import { maintenanceState } from "../../shop/maintenance/index.js";
-import { header, requestLog, type AppEnv } from "../http.js";
+import { clientAddress, requestLog, type AppEnv } from "../http.js";
 import { IDEMPOTENT_REPLAYED } from "./schemas.js";
 
 /** A POST's claim of its Idempotency-Key, as its handler sees it (beforeChange). */
@@ -33,20 +33,11 @@ const KEY_MESSAGES: Record<KeyRefusal, string> = {
   revoked: "this API key was revoked",
 };
 
-/**
- * The caller's address: the last X-Forwarded-For entry (the one Caddy, in front of the web role,
- * writes from the connection) or else the connection's own.
- */
-function clientAddress(c: Context<ApiEnv>): string {
-  const forwarded = header(c as unknown as Context<AppEnv>, "x-forwarded-for")?.split(",").at(-1)?.trim();
-  return forwarded || c.env?.incoming?.socket.remoteAddress || "unknown";
-}
-
 export function apiKeyAuth(deps: { prisma: PrismaClient; redis: Redis; queuePrefix: string }): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const given = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
     // An address that had many keys refused this minute is not heard until the minute turns.
-    const address = given ? clientAddress(c) : "";
+    const address = given ? clientAddress(c as unknown as Context<AppEnv>) : "";
     const budget = given ? await mayPresentKey(deps.redis, deps.queuePrefix, address) : { ok: true as const };
     if (!budget.ok) return apiError(c, 429, "too_many_failed_keys", "too many refused API keys from this address; wait Retry-After seconds", { "retry-after": String(budget.retryAfterS) });
     const auth = await authenticateApiKey(deps.prisma, given);

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "../../../db/client.js";
 import { maintenanceState } from "../../../shop/maintenance/index.js";
-import { takeRequest } from "../../../shop/miniapp/request-limits.js";
+import { takeRequest } from "../../../shop/orders/order-rate-limit.js";
 import { appError } from "../reply.js";
 import type { MiniAppEnv } from "../session.js";
 
