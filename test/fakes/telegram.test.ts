@@ -456,6 +456,78 @@ describe("webhook mode", () => {
   });
 });
 
+describe("webhook delivery like Telegram: concurrent across chats, one at a time per chat", () => {
+  /** A webhook that holds every request until the test answers it. */
+  async function heldWebhook() {
+    const held: Array<{ update: Update; answer: (status: number) => void }> = [];
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => held.push({ update: JSON.parse(Buffer.concat(chunks).toString()) as Update, answer: (status) => res.writeHead(status).end() }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    cleanups.push(() => new Promise((r) => server.close(r)));
+    cleanups.push(() => server.closeAllConnections());
+    const take = async (updateId: number | undefined) => {
+      await vi.waitFor(() => expect(held.map((h) => h.update.update_id)).toContain(updateId));
+      const i = held.findIndex((h) => h.update.update_id === updateId);
+      return held.splice(i, 1)[0]!;
+    };
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/tg`, held, take };
+  }
+
+  it("sends different chats at once, a chat's next update only after the previous answer, within max_connections", async () => {
+    const fake = await fakeServer();
+    const hook = await heldWebhook();
+    await rawCall(fake, "setWebhook", { url: hook.url, max_connections: 2 });
+    const [a, b, c] = [fake.user(201), fake.user(202), fake.user(203)];
+    const a1 = await a.sendText("a1");
+    const a2 = await a.sendText("a2");
+    const b1 = await b.sendText("b1");
+    const c1 = await c.sendText("c1");
+    // a1 and b1 go together; a2 waits for a1's answer, c1 for a free connection.
+    const first = await hook.take(a1.updateId);
+    const second = await hook.take(b1.updateId);
+    expect(hook.held).toEqual([]);
+    second.answer(200);
+    const third = await hook.take(c1.updateId);
+    expect(hook.held).toEqual([]);
+    first.answer(200);
+    (await hook.take(a2.updateId)).answer(200);
+    third.answer(200);
+    await vi.waitFor(() => expect(fake.pendingUpdates()).toEqual([]));
+    expect(fake.webhookDeliveries.map((d) => [d.updateId, d.chat, d.ok])).toEqual([
+      [b1.updateId, "chat:202", true],
+      [a1.updateId, "chat:201", true],
+      [a2.updateId, "chat:201", true],
+      [c1.updateId, "chat:203", true],
+    ]);
+  });
+
+  it("a failed delivery holds its chat until the retry succeeds, while other chats go on", async () => {
+    const fake = await fakeServer({ webhook: { retryDelayMs: 50, maxAttempts: 5 } });
+    const hook = await heldWebhook();
+    await rawCall(fake, "setWebhook", { url: hook.url });
+    const [a, b] = [fake.user(211), fake.user(212)];
+    const a1 = await a.sendText("a1");
+    const a2 = await a.sendText("a2");
+    (await hook.take(a1.updateId)).answer(502);
+    const b1 = await b.sendText("b1");
+    (await hook.take(b1.updateId)).answer(200);
+    // The retry of a1 comes before a2 ever goes.
+    (await hook.take(a1.updateId)).answer(200);
+    (await hook.take(a2.updateId)).answer(200);
+    await vi.waitFor(() => expect(fake.pendingUpdates()).toEqual([]));
+    const chatA = fake.webhookDeliveries.filter((d) => d.chat === "chat:211").map((d) => [d.updateId, d.attempt, d.ok]);
+    expect(chatA).toEqual([
+      [a1.updateId, 1, false],
+      [a1.updateId, 2, true],
+      [a2.updateId, 1, true],
+    ]);
+    expect(fake.webhookInfo().last_error_message).toBe("Wrong response from the webhook: 502 Bad Gateway");
+  });
+});
+
 describe("HTTP control API (/_fake)", () => {
   it("drives a polling bot over HTTP, as a child-process test would", async () => {
     const fake = await fakeServer();

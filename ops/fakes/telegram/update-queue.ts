@@ -70,6 +70,11 @@ export class UpdateQueue {
     return this.pending.slice(0, Math.max(1, Math.min(100, limit)));
   }
 
+  /** Every pending update in update_id order (a copy; the webhook dispatcher scans it for chats it may serve). */
+  all(): Update[] {
+    return [...this.pending];
+  }
+
   /** Removes one update (after successful webhook delivery or when it is dropped). */
   remove(updateId: number): void {
     this.pending = this.pending.filter((u) => u.update_id !== updateId);

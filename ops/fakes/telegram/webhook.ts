@@ -14,7 +14,11 @@ export interface WebhookConfig {
 /** One delivery attempt, kept so tests can see retries and the secret header that was sent. */
 export interface WebhookDelivery {
   updateId: number;
+  /** The chat the update belongs to ("chat:<id>", or "update:<id>" for one without a chat or user). */
+  chat: string;
   attempt: number;
+  /** When the POST was sent and when its outcome was known (the fake's clock). */
+  startedAt: number;
   at: number;
   url: string;
   headers: Record<string, string>;
@@ -30,20 +34,50 @@ interface PostResult {
   reply?: Record<string, unknown>;
 }
 
+/** A chat's delivery state: at most one update in flight, and a failed one holds the chat until its retry. */
+interface Lane {
+  busy: boolean;
+  /** The update the attempts below belong to. */
+  updateId: number;
+  attempts: number;
+  /** Date.now() before which the failed update is not sent again. */
+  retryAt: number;
+}
+
 /**
- * Pushes queued updates to the bot's webhook like Telegram: JSON POST, secret header,
- * one at a time in order, retried with backoff on non-2xx/network errors and then
- * dropped; a JSON body with a `method` field is executed as a "webhook reply".
+ * Which chat an update belongs to, as Telegram orders them: the chat of a message, edit, post,
+ * callback's message or membership change; else the user (inline queries, a callback on an
+ * inline message); an update with neither is a lane of its own.
+ */
+export function updateChatKey(update: Update): string {
+  for (const [field, value] of Object.entries(update)) {
+    if (field === "update_id" || typeof value !== "object" || value === null) continue;
+    const v = value as { chat?: { id?: unknown }; message?: { chat?: { id?: unknown } }; from?: { id?: unknown }; user?: { id?: unknown } };
+    const id = v.chat?.id ?? v.message?.chat?.id ?? v.from?.id ?? v.user?.id;
+    if (typeof id === "number") return `chat:${id}`;
+  }
+  return `update:${update.update_id}`;
+}
+
+/**
+ * Pushes queued updates to the bot's webhook like Telegram: JSON POST with the secret header;
+ * up to `max_connections` requests at once, but one at a time per chat and in update_id order
+ * within a chat (Telegram waits for the answer before it sends the chat's next update; other
+ * chats go concurrently). A failed delivery (non-2xx, connection error, timeout) is retried
+ * with backoff and holds that chat's later updates meanwhile; after `maxAttempts` it is dropped.
+ * A JSON body with a `method` field is executed as a "webhook reply".
  */
 export class WebhookDispatcher {
   config: WebhookConfig | undefined;
   lastErrorDate: number | undefined;
   lastErrorMessage: string | undefined;
   readonly deliveries: WebhookDelivery[] = [];
-  private running = false;
   private stopped = false;
-  private inflight: http.ClientRequest | undefined;
-  private sleepTimer: { timer: NodeJS.Timeout; done: () => void } | undefined;
+  /** Bumped by remove()/stop(): an answer to a request of an earlier generation changes nothing. */
+  private generation = 0;
+  private readonly lanes = new Map<string, Lane>();
+  private readonly inflight = new Set<http.ClientRequest>();
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly queue: UpdateQueue,
@@ -60,16 +94,41 @@ export class WebhookDispatcher {
     this.kick();
   }
 
-  /** Removes the webhook; an in-flight delivery is abandoned and its update stays queued. */
+  /** Removes the webhook; deliveries in flight are abandoned and their updates stay queued. */
   remove(): void {
     this.config = undefined;
-    this.inflight?.destroy();
-    this.wakeSleeper();
+    this.abandon();
   }
 
-  /** Starts the delivery loop if a webhook is set and it is idle. */
+  /** Requests in flight right now. */
+  get inFlight(): number {
+    let n = 0;
+    for (const lane of this.lanes.values()) if (lane.busy) n++;
+    return n;
+  }
+
+  /**
+   * Starts every delivery that may go now: the oldest pending update of each chat that has
+   * nothing in flight and no retry waiting, oldest first, up to max_connections at once.
+   */
   kick(): void {
-    if (!this.running && this.config !== undefined && !this.stopped && this.queue.size > 0) void this.loop();
+    const config = this.config;
+    if (config === undefined || this.stopped || this.queue.size === 0) return;
+    let free = config.maxConnections - this.inFlight;
+    if (free <= 0) return;
+    const seen = new Set<string>();
+    const wallNow = Date.now();
+    for (const update of this.queue.all()) {
+      const key = updateChatKey(update);
+      // Only a chat's oldest pending update may go: the later ones wait for its answer.
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const lane = this.lanes.get(key);
+      if (lane?.busy) continue;
+      if (lane !== undefined && lane.updateId === update.update_id && lane.retryAt > wallNow) continue;
+      void this.deliver(config, key, update);
+      if (--free <= 0) break;
+    }
   }
 
   /** getWebhookInfo's answer. */
@@ -93,48 +152,58 @@ export class WebhookDispatcher {
   /** Stops delivering (used by `fake.stop()`). */
   stop(): void {
     this.stopped = true;
-    this.inflight?.destroy();
-    this.wakeSleeper();
+    this.abandon();
   }
 
-  private async loop(): Promise<void> {
-    this.running = true;
-    let currentId: number | undefined;
-    let attempts = 0;
-    try {
-      while (!this.stopped && this.config !== undefined && this.queue.size > 0) {
-        const config = this.config;
-        const update = this.queue.peek(1)[0] as Update;
-        if (update.update_id !== currentId) {
-          currentId = update.update_id;
-          attempts = 0;
-        }
-        attempts += 1;
-        const headers: Record<string, string> = { "content-type": "application/json" };
-        if (config.secretToken !== undefined) headers["x-telegram-bot-api-secret-token"] = config.secretToken;
-        const result = await this.post(config.url, headers, update);
-        const delivery: WebhookDelivery = {
-          updateId: update.update_id, attempt: attempts, at: this.now(), url: config.url, headers, ok: result.ok,
-        };
-        if (result.status !== undefined) delivery.status = result.status;
-        if (result.error !== undefined) delivery.error = result.error;
-        this.deliveries.push(delivery);
-        if (this.stopped || this.config === undefined) break;
-        if (result.ok) {
-          this.queue.remove(update.update_id);
-          if (result.reply !== undefined) await this.onReply(result.reply).catch(() => undefined);
-          continue;
-        }
-        this.lastErrorDate = Math.floor(this.now() / 1000);
-        this.lastErrorMessage = result.error ?? "Unknown error";
-        if (attempts >= this.opts.maxAttempts) {
-          this.queue.remove(update.update_id);
-          continue;
-        }
-        await this.sleep(Math.min(this.opts.retryDelayMs * 2 ** (attempts - 1), 30_000));
+  private abandon(): void {
+    this.generation += 1;
+    for (const req of this.inflight) req.destroy();
+    this.inflight.clear();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.lanes.clear();
+  }
+
+  private async deliver(config: WebhookConfig, key: string, update: Update): Promise<void> {
+    const generation = this.generation;
+    let lane = this.lanes.get(key);
+    if (lane === undefined || lane.updateId !== update.update_id) {
+      lane = { busy: false, updateId: update.update_id, attempts: 0, retryAt: 0 };
+      this.lanes.set(key, lane);
+    }
+    lane.busy = true;
+    lane.attempts += 1;
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (config.secretToken !== undefined) headers["x-telegram-bot-api-secret-token"] = config.secretToken;
+    const startedAt = this.now();
+    const result = await this.post(config.url, headers, update);
+    const delivery: WebhookDelivery = {
+      updateId: update.update_id, chat: key, attempt: lane.attempts, startedAt, at: this.now(), url: config.url, headers, ok: result.ok,
+    };
+    if (result.status !== undefined) delivery.status = result.status;
+    if (result.error !== undefined) delivery.error = result.error;
+    this.deliveries.push(delivery);
+    lane.busy = false;
+    if (generation !== this.generation || this.stopped || this.config === undefined) return;
+    if (result.ok) {
+      this.queue.remove(update.update_id);
+      this.lanes.delete(key);
+      if (result.reply !== undefined) await this.onReply(result.reply).catch(() => undefined);
+    } else {
+      this.lastErrorDate = Math.floor(this.now() / 1000);
+      this.lastErrorMessage = result.error ?? "Unknown error";
+      if (lane.attempts >= this.opts.maxAttempts) {
+        this.queue.remove(update.update_id);
+        this.lanes.delete(key);
+      } else {
+        const delay = Math.min(this.opts.retryDelayMs * 2 ** (lane.attempts - 1), 30_000);
+        lane.retryAt = Date.now() + delay;
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          this.kick();
+        }, delay);
+        this.timers.add(timer);
       }
-    } finally {
-      this.running = false;
     }
     this.kick();
   }
@@ -157,12 +226,12 @@ export class WebhookDispatcher {
         timeout: this.opts.timeoutMs,
         rejectUnauthorized: false,
       });
-      this.inflight = req;
+      this.inflight.add(req);
       let settled = false;
       const finish = (r: PostResult) => {
         if (settled) return;
         settled = true;
-        if (this.inflight === req) this.inflight = undefined;
+        this.inflight.delete(req);
         resolve(r);
       };
       req.on("timeout", () => {
@@ -172,6 +241,7 @@ export class WebhookDispatcher {
       req.on("error", (err: NodeJS.ErrnoException) => {
         finish({ ok: false, error: err.code === "ECONNREFUSED" ? "Connection refused" : err.message });
       });
+      req.on("close", () => finish({ ok: false, error: "Connection closed" }));
       req.on("response", (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -197,21 +267,5 @@ export class WebhookDispatcher {
       });
       req.end(body);
     });
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.sleepTimer = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.sleepTimer = { timer, done };
-    });
-  }
-
-  private wakeSleeper(): void {
-    this.sleepTimer?.done();
   }
 }
