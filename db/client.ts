@@ -23,6 +23,7 @@
  * Money is integer rupiah (`number`); Telegram ids are `bigint`.
  */
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { Prisma, PrismaClient } from "./generated/client.js";
 
 export * from "./generated/client.js";
@@ -92,6 +93,87 @@ class LeakProofPrismaPg extends PrismaPg {
   }
 }
 
+/**
+ * URL parameters that become startup parameters of every connection; PgBouncer 1.18 refuses a
+ * connection carrying one it does not know ("unsupported startup parameter").
+ */
+const SESSION_PARAMS = ["statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout", "options"];
+
+/**
+ * `?pgbouncer=true` in a postgresql:// URL (Prisma's convention) says a PgBouncer in transaction
+ * mode sits in front of PostgreSQL: each transaction may run on another server connection, so
+ * nothing may live in the session. What changes then:
+ * - no startup parameters: `statement_timeout` and `idle_in_transaction_session_timeout` are set on
+ *   every server connection by PgBouncer itself (`connect_query` in ops/pgbouncer/pgbouncer.ini.example),
+ *   so per-pool values (the settlement pool's 10 s) give way to the pooler's (30 s / 60 s); a
+ *   transaction that needs less uses `SET LOCAL statement_timeout`;
+ * - no named prepared statements: PgBouncer 1.18 cannot follow them from one server connection to
+ *   the next (`prepared statement "…" does not exist`), so the `name` of a query is dropped and pg
+ *   sends it unnamed (Parse/Bind/Execute in one go; Prisma's adapter never names its statements).
+ * The parameter itself is removed before pg (or libpq) sees the URL.
+ * pg-connection-string 2.14 (pg 8.23) also reads `sslmode` and `sslrootcert` from the URL: `sslrootcert`
+ * is read as the CA file; `verify-full` checks the CA and the host name; `require`, `prefer` and
+ * `verify-ca` are (for now, with a warning) aliases of `verify-full`, unlike libpq where `require`
+ * only encrypts — add `uselibpqcompat=true` for libpq's meaning; `sslmode=disable` turns TLS off.
+ */
+export function pgTarget(databaseUrl: string): { connectionString: string; viaPgBouncer: boolean } {
+  const u = new URL(databaseUrl);
+  const viaPgBouncer = u.searchParams.get("pgbouncer") === "true";
+  if (!u.searchParams.has("pgbouncer")) return { connectionString: databaseUrl, viaPgBouncer };
+  u.searchParams.delete("pgbouncer");
+  for (const name of SESSION_PARAMS) u.searchParams.delete(name);
+  return { connectionString: u.toString(), viaPgBouncer };
+}
+
+/** A pg client that sends every statement unnamed (see pgTarget: PgBouncer in transaction mode). */
+class UnnamedStatementsClient extends pg.Client {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pg's overloads, forwarded as they are
+  override query(...args: unknown[]): any {
+    const [config, ...rest] = args;
+    const forward = super.query.bind(this) as (...a: unknown[]) => unknown;
+    if (config && typeof config === "object" && "name" in config) {
+      const { name: _name, ...unnamed } = config as { name?: string };
+      return forward(unnamed, ...rest);
+    }
+    return forward(...args);
+  }
+}
+
+export interface PgPoolSettings {
+  max: number;
+  connectionTimeoutMillis: number;
+  idleTimeoutMillis: number;
+  applicationName: string;
+  /** Postgres cancels a statement running longer than this (a startup parameter; the pooler's without one). */
+  statementTimeoutMs: number;
+  /** Postgres ends a session left idle inside a transaction this long. */
+  idleInTransactionTimeoutMs?: number;
+  /** The driver gives up on a silent server after this long (client side, so it holds behind a pooler too). */
+  queryTimeoutMs?: number;
+}
+
+/**
+ * The one place a pg pool's settings come from a URL (createPrisma and the web role's settlement
+ * pool): bounded, with timeouts, and right for a direct server or a PgBouncer (pgTarget).
+ */
+export function pgPoolConfig(databaseUrl: string, s: PgPoolSettings): pg.PoolConfig {
+  const { connectionString, viaPgBouncer } = pgTarget(databaseUrl);
+  return {
+    connectionString,
+    max: s.max,
+    connectionTimeoutMillis: s.connectionTimeoutMillis,
+    idleTimeoutMillis: s.idleTimeoutMillis,
+    application_name: s.applicationName,
+    ...(s.queryTimeoutMs ? { query_timeout: s.queryTimeoutMs } : {}),
+    ...(viaPgBouncer
+      ? { Client: UnnamedStatementsClient }
+      : {
+          statement_timeout: s.statementTimeoutMs,
+          ...(s.idleInTransactionTimeoutMs ? { idle_in_transaction_session_timeout: s.idleInTransactionTimeoutMs } : {}),
+        }),
+  };
+}
+
 export interface CreatePrismaOptions {
   /** Max pooled connections for this client (default 10). */
   max?: number;
@@ -101,7 +183,7 @@ export interface CreatePrismaOptions {
   idleTimeoutMillis?: number;
   /** Shown in pg_stat_activity (e.g. "vps-shop:worker"). */
   applicationName?: string;
-  /** Postgres cancels a statement running longer than this (default 30000 ms). */
+  /** Postgres cancels a statement running longer than this (default 30000 ms; behind PgBouncer the pooler's value applies). */
   statementTimeoutMs?: number;
 }
 
@@ -110,18 +192,19 @@ export interface CreatePrismaOptions {
  * One client per process; pass `max` to size it for the process role.
  */
 export function createPrisma(databaseUrl: string, opts: CreatePrismaOptions = {}): PrismaClient {
-  const adapter = new LeakProofPrismaPg({
-    connectionString: databaseUrl,
-    max: opts.max ?? 10,
-    connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 5_000,
-    idleTimeoutMillis: opts.idleTimeoutMillis ?? 30_000,
-    application_name: opts.applicationName ?? "vps-shop",
-    // No statement of ours runs for seconds: one stuck on a lock must fail (the update, job or
-    // request answers with an error and can be retried) rather than hang its caller forever.
-    statement_timeout: opts.statementTimeoutMs ?? 30_000,
-    // A session left idle inside a transaction (a crashed caller) would hold its locks; end it.
-    idle_in_transaction_session_timeout: 60_000,
-  });
+  const adapter = new LeakProofPrismaPg(
+    pgPoolConfig(databaseUrl, {
+      max: opts.max ?? 10,
+      connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 5_000,
+      idleTimeoutMillis: opts.idleTimeoutMillis ?? 30_000,
+      applicationName: opts.applicationName ?? "vps-shop",
+      // No statement of ours runs for seconds: one stuck on a lock must fail (the update, job or
+      // request answers with an error and can be retried) rather than hang its caller forever.
+      statementTimeoutMs: opts.statementTimeoutMs ?? 30_000,
+      // A session left idle inside a transaction (a crashed caller) would hold its locks; end it.
+      idleInTransactionTimeoutMs: 60_000,
+    }),
+  );
   return new PrismaClient({ adapter });
 }
 

@@ -16,7 +16,8 @@
  *
  *   npm run db:migrate:dev -- --name add_foo [--create-only]
  *
- * DATABASE_URL comes from the environment (default: the local development database).
+ * DATABASE_DIRECT_URL, else DATABASE_URL, comes from the environment (default: the local
+ * development database).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from "node:fs";
@@ -50,7 +51,9 @@ export function prismaCliEnv(base = process.env) {
   return {
     ...base,
     ...placeholderEngineFiles(),
-    DATABASE_URL: base.DATABASE_URL || DEFAULT_DATABASE_URL,
+    // Migrations take a session advisory lock, which a transaction-mode PgBouncer cannot keep:
+    // DATABASE_DIRECT_URL (a direct connection) wins over DATABASE_URL.
+    DATABASE_URL: base.DATABASE_DIRECT_URL || base.DATABASE_URL || DEFAULT_DATABASE_URL,
     PRISMA_HIDE_UPDATE_MESSAGE: "1",
     CHECKPOINT_DISABLE: "1", // no telemetry/update check over the (absent) network
   };

@@ -37,6 +37,7 @@
  * Only the `public` schema is supported (a `?schema=` URL parameter is ignored).
  */
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { defineConfig } from "prisma/config";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
@@ -70,12 +71,24 @@ function poolConfigFromUrl(databaseUrl: string): pg.PoolConfig & { database: str
     user: decodeURIComponent(u.username) || "postgres",
     password: u.password ? decodeURIComponent(u.password) : undefined,
     database,
+    ...tlsFromUrl(u),
     max: 4,
     connectionTimeoutMillis: 10_000,
     // Idle pooled connections must never keep the CLI process alive.
     idleTimeoutMillis: 500,
     allowExitOnIdle: true,
   };
+}
+
+/**
+ * The discrete fields above lose the URL's TLS parameters; read them back as pg 8.23 itself does
+ * (db/client.ts pgTarget): `sslrootcert` is the CA file, any sslmode but `disable` verifies it.
+ */
+function tlsFromUrl(u: URL): Pick<pg.PoolConfig, "ssl"> {
+  const mode = u.searchParams.get("sslmode");
+  const ca = u.searchParams.get("sslrootcert");
+  if (mode === "disable" || (!mode && !ca)) return {};
+  return { ssl: { ...(ca ? { ca: readFileSync(ca, "utf8") } : {}), ...(mode === "no-verify" ? { rejectUnauthorized: false } : {}) } };
 }
 
 const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;

@@ -1,19 +1,71 @@
+import { readFileSync } from "node:fs";
 import { Redis, type RedisOptions } from "ioredis";
 
 /**
  * Why three kinds: BullMQ's production guide wants workers to wait forever for
  * Redis (`maxRetriesPerRequest: null`) while producers and health checks must fail
- * fast so an HTTP request or a chat reply never hangs on a dead Redis.
+ * fast so an HTTP request or a chat reply never hangs on a dead Redis. The same holds
+ * in Sentinel mode: BullMQ refuses a worker connection without `maxRetriesPerRequest: null`
+ * whatever the connector, and a producer that fails fast during a failover loses nothing,
+ * since durable jobs are in `job_outbox` first and the recovery sweep pushes them again.
  */
 export type RedisKind = "worker" | "producer" | "general";
 
+/**
+ * Where Redis is: a single node (`url` only) or a Sentinel group (`sentinels` + `masterName`).
+ * In Sentinel mode `url` still carries the data nodes' password, db and TLS (`rediss://`); its
+ * host and port are not used: the sentinels say which node is the master.
+ */
+export interface RedisTarget {
+  url: string;
+  sentinels?: { host: string; port: number }[];
+  /** The master's name in the sentinels' configuration (REDIS_SENTINEL_MASTER). */
+  masterName?: string;
+  sentinelPassword?: string;
+  /** The sentinels themselves speak TLS (REDIS_SENTINEL_TLS). */
+  sentinelTls?: boolean;
+  /** PEM CA that signed the Redis (and TLS sentinels') certificates, for self-signed setups. */
+  tlsCaFile?: string;
+}
+
 const retryStrategy = (times: number) => Math.min(200 * 2 ** Math.min(times, 6), 10_000);
 
+/**
+ * After a failover the old master may come back as a replica while a client is still on it
+ * (a network blip rather than a crash): its writes get READONLY. Reconnecting sends the client
+ * to the sentinels for the new master, and `2` resends the refused command there.
+ */
+export const reconnectOnReadonly = (err: Error): 2 | false => (err.message.startsWith("READONLY") ? 2 : false);
+
+/** The ioredis options that say where to connect (everything but the per-kind behaviour). */
+export function redisTargetOptions(target: RedisTarget): RedisOptions {
+  const tls = target.url.startsWith("rediss://");
+  const ca = target.tlsCaFile ? readFileSync(target.tlsCaFile, "utf8") : undefined;
+  const tlsOptions = ca ? { ca } : {};
+  const options: RedisOptions = tls ? { tls: tlsOptions } : {};
+  if (!target.sentinels?.length) return options;
+  return {
+    ...options,
+    sentinels: target.sentinels,
+    name: target.masterName ?? "mymaster",
+    role: "master",
+    ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
+    // ioredis's names: `enableTLSForSentinelMode` makes the connection to the *data nodes* the
+    // sentinels hand out use `tls`; `sentinelTLS` is the TLS of the connection to the sentinels.
+    ...(tls ? { enableTLSForSentinelMode: true } : {}),
+    ...(target.sentinelTls ? { sentinelTLS: tlsOptions } : {}),
+    // A sentinel that does not answer within this is skipped for the next one.
+    sentinelCommandTimeout: 3_000,
+  };
+}
+
 /** Opens an ioredis connection configured for its kind of use. */
-export function createRedis(url: string, kind: RedisKind, extra: RedisOptions = {}): Redis {
+export function createRedis(target: string | RedisTarget, kind: RedisKind, extra: RedisOptions = {}): Redis {
+  const where: RedisTarget = typeof target === "string" ? { url: target } : target;
   const base: RedisOptions = {
     connectTimeout: 5_000,
     retryStrategy,
+    reconnectOnError: reconnectOnReadonly,
     lazyConnect: false,
     connectionName: `vpsbot-${kind}`,
   };
@@ -22,7 +74,18 @@ export function createRedis(url: string, kind: RedisKind, extra: RedisOptions = 
     producer: { maxRetriesPerRequest: 2, enableOfflineQueue: false },
     general: { maxRetriesPerRequest: 2, commandTimeout: 3_000 },
   };
-  return new Redis(url, { ...base, ...byKind[kind], ...extra });
+  return new Redis(where.url, { ...base, ...redisTargetOptions(where), ...byKind[kind], ...extra });
+}
+
+/**
+ * Which node a connection reached, for health and the doctor: "host:port", with the master's
+ * name in Sentinel mode ("mymaster at 10.0.0.5:6379"). Empty while not connected.
+ */
+export function reachedNode(conn: Redis): string {
+  const stream = (conn as unknown as { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
+  if (!stream?.remoteAddress) return "";
+  const at = `${stream.remoteAddress}:${stream.remotePort}`;
+  return conn.options.sentinels ? `${conn.options.name ?? "mymaster"} at ${at}` : at;
 }
 
 /** Closes a connection politely, falling back to a hard disconnect. */

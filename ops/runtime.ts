@@ -10,7 +10,7 @@ import { BroadcastLimiter } from "../shop/broadcasts/limiter.js";
 import { broadcastEnqueuer } from "../jobs/broadcast-runs.js";
 import { broadcastFailureHandler, broadcastProcessor } from "../jobs/processors/broadcast.processor.js";
 import { LocaleCache, createI18n } from "../bot/i18n.js";
-import { createPrisma, type PrismaClient } from "../db/client.js";
+import { createPrisma, pgPoolConfig, type PrismaClient } from "../db/client.js";
 import { QueueName, Queues, jobId } from "../jobs/queues.js";
 import { JobOutbox } from "../jobs/outbox.js";
 import { startRecovery } from "../jobs/recovery.js";
@@ -74,18 +74,11 @@ export const WEBHOOK_SETTLEMENTS_IN_FLIGHT = 2;
 /**
  * The settlement pool's settings. Timeouts: a callback must not hang on a stuck database (the
  * gateway retries a failed callback; it cannot retry one that never answers): Postgres cancels a
- * settlement after 10 s, the driver gives up on a silent server after 15 s.
+ * settlement after 10 s (behind PgBouncer: the pooler's 30 s, see db/client.ts pgTarget), the
+ * driver gives up on a silent server after 15 s.
  */
 export function webhookPoolConfig(databaseUrl: string, max = WEBHOOK_POOL_SIZE): pg.PoolConfig {
-  return {
-    connectionString: databaseUrl,
-    max,
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 30_000,
-    statement_timeout: 10_000,
-    query_timeout: 15_000,
-    application_name: "vps-shop:webhooks",
-  };
+  return pgPoolConfig(databaseUrl, { max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, statementTimeoutMs: 10_000, queryTimeoutMs: 15_000, applicationName: "vps-shop:webhooks" });
 }
 export type Role = (typeof ROLES)[number];
 
@@ -176,9 +169,9 @@ export function scheduleTable(queues: Queues): ScheduleEntry[] {
 export function createCore(config: Config, logger: Logger, opts: { poolSize?: number } = {}) {
   const metrics = createMetrics();
   const prisma = createPrisma(config.databaseUrl, { max: opts.poolSize ?? 5 });
-  const redis = createRedis(config.redisUrl, "general");
+  const redis = createRedis(config.redis, "general");
   redis.on("error", (err) => logger.warn({ err: err.message }, "redis (general) error"));
-  const producerRedis = createRedis(config.redisUrl, "producer");
+  const producerRedis = createRedis(config.redis, "producer");
   producerRedis.on("error", (err) => logger.warn({ err: err.message }, "redis (producer) error"));
   // Keyed jobs of the durable queues are recorded in Postgres first (jobs/outbox.ts).
   const queues = new Queues(producerRedis, config.queuePrefix, logger, new JobOutbox(prisma));
@@ -244,7 +237,7 @@ export async function startService(
 
   if (roles.includes("worker")) {
     const api = createTelegramApi(config);
-    workerRedis = createRedis(config.redisUrl, "worker");
+    workerRedis = createRedis(config.redis, "worker");
     workerRedis.on("error", (err) => logger.warn({ err: err.message }, "redis (worker) error"));
     const base: ProcessorMap = {
       [QueueName.Notifications]: {

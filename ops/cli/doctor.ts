@@ -25,7 +25,7 @@ async function main(): Promise<DoctorResult[]> {
     return [{ name: "configuration", status: "FAIL", detail: err.problems.join("; "), fix: "Fix these variables in .env (see .env.example), then run npm run doctor again." }];
   }
   const prisma = createPrisma(config.databaseUrl, { max: 3, applicationName: "vps-shop:doctor" });
-  const redis = createRedis(config.redisUrl, "general", { commandTimeout: TIMEOUT_MS, retryStrategy: () => null });
+  const redis = createRedis(config.redis, "general", { commandTimeout: TIMEOUT_MS, retryStrategy: () => null });
   redis.on("error", () => undefined);
   const telegram = new Api(config.telegram.token, { apiRoot: config.telegram.apiRoot, timeoutSeconds: Math.ceil(TIMEOUT_MS / 1000) });
   try {

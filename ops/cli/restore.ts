@@ -44,7 +44,8 @@ try {
 if (args.files.length === 0) fail(USAGE);
 const secretKey = args.keyFile ? readFileSync(args.keyFile, "utf8") : process.env.BACKUP_SECRET_KEY;
 if (!secretKey?.trim()) fail("no secret key: pass --key-file <file> or set BACKUP_SECRET_KEY (the key npm run backup:keygen printed, kept off the server)");
-const targetUrl = args.target ?? process.env.DATABASE_URL;
+// pg_restore and the migrations need a direct connection: DATABASE_DIRECT_URL when DATABASE_URL goes through PgBouncer.
+const targetUrl = args.target ?? (process.env.DATABASE_DIRECT_URL || process.env.DATABASE_URL);
 if (!args.verifyOnly && !targetUrl) fail("no target database: set DATABASE_URL or pass --target postgresql://…");
 const dataDir = process.env.DATA_DIR?.trim() || "./data";
 

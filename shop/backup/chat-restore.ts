@@ -212,7 +212,7 @@ export async function inboxRecipient(dir: string): Promise<string | undefined> {
 }
 
 /**
- * Restores the inbox's backup over the live database (DATABASE_URL) and DATA_DIR: the chat
+ * Restores the inbox's backup over the live database (DATABASE_DIRECT_URL, else DATABASE_URL) and DATA_DIR: the chat
  * restore replaces the shop's data by design (after a fresh backup and the typed confirmation).
  *
  * Users who joined after the backup was taken are gone from the restored data, but their cached
@@ -220,14 +220,14 @@ export async function inboxRecipient(dir: string): Promise<string | undefined> {
  * again: another customer's id. Their copies are dropped once the restore is done.
  */
 export async function restoreFromInbox(
-  deps: { config: Pick<Config, "databaseUrl" | "dataDir">; prisma: PrismaClient; users: Pick<UserDirectory, "forget"> },
+  deps: { config: Pick<Config, "databaseDirectUrl" | "dataDir">; prisma: PrismaClient; users: Pick<UserDirectory, "forget"> },
   dir: string,
   secretKey: string,
 ): Promise<{ ok: boolean; text: string; backupId: string }> {
   const manifest = await inboxManifest(dir);
   const joinedSince = manifest ? await deps.prisma.user.findMany({ where: { createdAt: { gte: new Date(manifest.createdAt) } }, select: { telegramId: true } }) : [];
   const { restoreBackup } = await import("./restore.js");
-  const report = await restoreBackup({ files: [dir], secretKey, targetUrl: deps.config.databaseUrl, dataDir: deps.config.dataDir, allowNonEmpty: true });
+  const report = await restoreBackup({ files: [dir], secretKey, targetUrl: deps.config.databaseDirectUrl, dataDir: deps.config.dataDir, allowNonEmpty: true });
   for (const user of joinedSince) await deps.users.forget(Number(user.telegramId));
   return { ok: report.ok, text: report.text, backupId: report.backupId };
 }

@@ -106,14 +106,15 @@ async function drillUnderLease(deps: DrillDeps): Promise<DrillResult> {
   let outcome: { backupId: string; tables: TableComparison[]; text: string } | undefined;
   let error: string | undefined;
   try {
-    await adminQuery(config.databaseUrl, `CREATE DATABASE "${scratch}"`);
-    const scratchUrl = withDatabase(config.databaseUrl, scratch);
+    // Direct (DATABASE_DIRECT_URL): pg_restore and a database PgBouncer does not know.
+    await adminQuery(config.databaseDirectUrl, `CREATE DATABASE "${scratch}"`);
+    const scratchUrl = withDatabase(config.databaseDirectUrl, scratch);
     outcome = config.backup.secretKey ? await drillFromParts(config, config.backup.secretKey, scratchUrl) : await drillFromDump(config, scratchUrl);
     if (!outcome.tables.every((t) => t.ok)) error = "restored data differs from the manifest";
   } catch (err) {
     error = (err as Error).message;
   } finally {
-    await adminQuery(config.databaseUrl, `DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`).catch((err: unknown) => logger.error({ err, scratch }, "could not drop the drill's scratch database"));
+    await adminQuery(config.databaseDirectUrl, `DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`).catch((err: unknown) => logger.error({ err, scratch }, "could not drop the drill's scratch database"));
   }
   const durationMs = Date.now() - started;
   const ok = error === undefined;

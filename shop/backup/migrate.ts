@@ -12,7 +12,8 @@ export function migrateDeploy(databaseUrl: string): Promise<{ ok: boolean; outpu
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(projectRoot, "db", "prisma-cli.mjs"), "migrate", "deploy"], {
       cwd: projectRoot,
-      env: { ...process.env, DATABASE_URL: databaseUrl },
+      // db/prisma-cli.mjs prefers DATABASE_DIRECT_URL: the target must win over the service's own.
+      env: { ...process.env, DATABASE_URL: databaseUrl, DATABASE_DIRECT_URL: databaseUrl },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

@@ -104,7 +104,7 @@ async function backupUnderLease(deps: BackupDeps, publicKey: Uint8Array): Promis
   let record: RunUpdate = {};
   try {
     const created = await createBackup({
-      databaseUrl: config.databaseUrl,
+      databaseUrl: config.databaseDirectUrl, // pg_dump's session settings need a direct connection, not PgBouncer
       dataDir: config.dataDir,
       outDir: config.backup.dir,
       publicKey,

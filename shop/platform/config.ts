@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import cron from "node-cron";
 import { z } from "zod";
@@ -66,6 +67,25 @@ const encryptionKey = z.string().transform((raw, ctx) => {
   return new Uint8Array(bytes);
 });
 
+/** REDIS_SENTINELS: `host:port,host:port` (IPv6 as `[::1]:26379`). */
+const hostPortList = z.string().transform((raw, ctx) => {
+  const out: { host: string; port: number }[] = [];
+  for (const part of raw.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(part);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+      ctx.addIssue({ code: "custom", message: "must be comma-separated host:port pairs, e.g. 10.0.0.1:26379,10.0.0.2:26379" });
+      return z.NEVER;
+    }
+    out.push({ host: m[1]!, port: Number(m[2]) });
+  }
+  return out;
+});
+
+const readableFile = z.string().refine((v) => existsSync(v), "must be the path of an existing file (a PEM CA certificate)");
+
+/** `?pgbouncer=true` in DATABASE_URL (db/client.ts): a transaction-mode pooler sits in front of PostgreSQL. */
+const viaPgBouncer = (url: string): boolean => URL.canParse(url) && new URL(url).searchParams.get("pgbouncer") === "true";
+
 const envSchema = z.object({
   TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "must look like 123456:ABC… (from @BotFather)"),
   TELEGRAM_API_ROOT: url.default("https://api.telegram.org"),
@@ -78,7 +98,15 @@ const envSchema = z.object({
   OWNER_IDS: idList,
   SELLER_IDS: idList,
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL"),
+  /** Migrations and pg_dump/pg_restore: a direct connection when DATABASE_URL goes through PgBouncer. */
+  DATABASE_DIRECT_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL").refine((v) => !viaPgBouncer(v), "must reach PostgreSQL directly (no pgbouncer=true)").optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL"),
+  // Redis Sentinel (jobs/redis.ts): with REDIS_SENTINELS set, REDIS_URL gives only the data nodes' password, db and TLS.
+  REDIS_SENTINELS: hostPortList.optional(),
+  REDIS_SENTINEL_MASTER: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be the master's name in sentinel.conf (A-Z a-z 0-9 . _ -)").default("mymaster"),
+  REDIS_SENTINEL_PASSWORD: optionalSecret,
+  REDIS_SENTINEL_TLS: bool,
+  REDIS_TLS_CA_FILE: readableFile.optional(),
   HTTP_HOST: z.string().min(1).default("127.0.0.1"),
   HTTP_PORT: port.default(3000),
   /** Bearer token for GET /metrics and /health/ready; unset = both off (they are not for the public). */
@@ -211,7 +239,11 @@ export interface Config {
   ownerIds: number[];
   sellerIds: number[];
   databaseUrl: string;
+  /** DATABASE_DIRECT_URL, else DATABASE_URL: for migrations (a session advisory lock) and pg_dump/pg_restore. */
+  databaseDirectUrl: string;
   redisUrl: string;
+  /** Where Redis is (jobs/redis.ts RedisTarget): `url` is REDIS_URL; the rest only with Sentinel or a private CA. */
+  redis: { url: string; sentinels?: { host: string; port: number }[]; masterName?: string; sentinelPassword?: string; sentinelTls?: boolean; tlsCaFile?: string };
   http: { host: string; port: number; metricsToken?: string };
   tripay?: { apiKey: string; privateKey: string; merchantCode: string; mode: "sandbox" | "production"; apiUrl: string };
   midtrans?: { serverKey: string; clientKey?: string; isProduction: boolean; apiUrl: string; snapUrl: string };
@@ -310,6 +342,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (raw.MIDTRANS_CLIENT_KEY !== undefined) need("MIDTRANS_SERVER_KEY", "when MIDTRANS_CLIENT_KEY is set");
   const s3Names = ["S3_ENDPOINT", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"];
   if (s3Names.some((n) => raw[n] !== undefined)) for (const n of s3Names) need(n, "when any of S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY is set");
+  if (raw.DATABASE_URL !== undefined && viaPgBouncer(raw.DATABASE_URL)) need("DATABASE_DIRECT_URL", "when DATABASE_URL has pgbouncer=true (migrations and pg_dump need a direct connection)");
+  if (raw.REDIS_SENTINEL_TLS !== undefined && bool.safeParse(raw.REDIS_SENTINEL_TLS).data === true && raw.REDIS_SENTINELS === undefined) need("REDIS_SENTINELS", "when REDIS_SENTINEL_TLS is set");
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
 
@@ -325,7 +359,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ownerIds: e.OWNER_IDS,
     sellerIds: e.SELLER_IDS,
     databaseUrl: e.DATABASE_URL,
+    databaseDirectUrl: e.DATABASE_DIRECT_URL ?? e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redis: {
+      url: e.REDIS_URL,
+      ...(e.REDIS_SENTINELS?.length
+        ? { sentinels: e.REDIS_SENTINELS, masterName: e.REDIS_SENTINEL_MASTER, sentinelTls: e.REDIS_SENTINEL_TLS, ...(e.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: e.REDIS_SENTINEL_PASSWORD } : {}) }
+        : {}),
+      ...(e.REDIS_TLS_CA_FILE ? { tlsCaFile: e.REDIS_TLS_CA_FILE } : {}),
+    },
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT, ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}) },
     tripay:
       tripaySet === 3
