@@ -92,7 +92,8 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
 
   const protectedBot = bot.errorBoundary(handleBotError);
   protectedBot.use(sequentialize(chatKey));
-  protectedBot.use(admitUpdates(config.botRateLimitPer10s));
+  // In webhook mode the inbox (bot/inbox.ts) de-duplicates, durably and across processes.
+  protectedBot.use(admitUpdates(config.botRateLimitPer10s, { dedupe: config.telegram.mode !== "webhook" }));
   protectedBot.use(maintenanceGate(config));
   // Lazy: most updates never touch the session, so they never pay its Redis round trips.
   protectedBot.use(

@@ -4,6 +4,7 @@ import type { UserFromGetMe } from "grammy/types";
 import type { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { createBot } from "../bot/index.js";
+import { UpdateInbox } from "../bot/inbox.js";
 import type { BotDeps } from "../bot/context.js";
 import { createBroadcastApi, createTelegramApi } from "../shop/messages/telegram-api.js";
 import { BroadcastLimiter } from "../shop/broadcasts/limiter.js";
@@ -215,6 +216,7 @@ export async function startService(
 
   let server: ServerType | undefined;
   let botStartup: BotStartup | undefined;
+  let inbox: UpdateInbox | undefined;
   const components = new StartupComponents();
   let scheduler: { stop(): Promise<void> } | undefined;
   let workers: Worker[] = [];
@@ -229,10 +231,17 @@ export async function startService(
   if (roles.includes("bot")) {
     if (config.telegram.mode === "webhook" && !roles.includes("web")) throw new Error("BOT_MODE=webhook needs the web role in the same process (run roles: web bot)");
     const bot = createBot(core.botDeps, { botInfo: opts.botInfo });
-    // Mounted now: the route answers 503 until the bot has reached Telegram.
-    if (config.telegram.mode === "webhook") extraRoutes.push({ path: "/telegram", app: telegramWebhookRoutes(bot, config.telegram.webhookSecret!, metrics) });
+    if (config.telegram.mode === "webhook") {
+      // Several bot processes may sit behind the load balancer: updates go through the Postgres
+      // inbox, which keeps each chat's updates one at a time and in order across all of them.
+      inbox = new UpdateInbox(prisma, (update) => bot.handleUpdate(update), logger, metrics);
+      // Mounted now: the route answers 503 until the bot has reached Telegram.
+      extraRoutes.push({ path: "/telegram", app: telegramWebhookRoutes(bot, inbox, config.telegram.webhookSecret!, metrics) });
+    }
     // In the background: a Telegram outage must not stop the other roles (payment webhooks above all).
     botStartup = startBot({ bot, config, prisma, i18n, logger, queues, components }, opts.telegramRetry);
+    const started = inbox;
+    if (started) void botStartup.ready.then((ok) => ok && started.start());
   }
 
   if (roles.includes("worker")) {
@@ -420,6 +429,8 @@ export async function startService(
             : undefined,
         ]);
       });
+      // Updates being handled finish; what is left waits in Postgres for the other bot processes.
+      await step("inbox", () => inbox?.stop());
       await step("cron", () => scheduler?.stop());
       await step("alerts", () => alerting.stop());
       await step("metrics", () => monitoring.stop());

@@ -7,7 +7,7 @@ import type { BotContext } from "../context.js";
  * update id seen before, else this user's count in the current 10 s window.
  */
 const ADMIT_LUA = `
-if not redis.call('SET', KEYS[1], '1', 'EX', 86400, 'NX') then return -1 end
+if KEYS[1] ~= '' and not redis.call('SET', KEYS[1], '1', 'EX', 86400, 'NX') then return -1 end
 if KEYS[2] == '' then return 0 end
 redis.call('SET', KEYS[2], '0', 'PX', 10000, 'NX')
 return redis.call('INCR', KEYS[2])`;
@@ -23,13 +23,16 @@ function admitCommand(redis: Redis): (updateKey: string, rateKey: string) => Pro
 /**
  * The first gate for every update, in ONE Redis round trip (one script):
  * - de-duplication: Telegram redelivers webhook updates we answered slowly, and
- *   a restarted poller can see an update twice; the first copy wins;
+ *   a restarted poller can see an update twice; the first copy wins. Not in webhook mode, where
+ *   the inbox (bot/inbox.ts) keeps each update_id once in Postgres and must be able to hand an
+ *   update to the bot AGAIN after the process that started it died (this key would drop it);
  * - anti-spam: at most `perTenSeconds` updates per user in a fixed 10 s window,
  *   counted in Redis so it holds across restarts; the polite reply is sent once
  *   per window, not once per dropped update. Owners are not counted: a restore from the chat
  *   means forwarding a manifest and many backup parts at once, and an owner is no spammer.
  */
-export function admitUpdates(perTenSeconds: number): Middleware<BotContext> {
+export function admitUpdates(perTenSeconds: number, opts: { dedupe?: boolean } = {}): Middleware<BotContext> {
+  const dedupe = opts.dedupe ?? true;
   let admit: ((updateKey: string, rateKey: string) => Promise<number>) | undefined;
   return async (ctx, next) => {
     const { redis, config, metrics, i18n, locales } = ctx.deps;
@@ -37,7 +40,7 @@ export function admitUpdates(perTenSeconds: number): Middleware<BotContext> {
     const prefix = config.queuePrefix;
     const userId = ctx.from?.id;
     const counted = userId !== undefined && !config.ownerIds.includes(userId);
-    const count = await admit(`${prefix}:upd:${ctx.update.update_id}`, counted ? `${prefix}:rl:${userId}` : "");
+    const count = await admit(dedupe ? `${prefix}:upd:${ctx.update.update_id}` : "", counted ? `${prefix}:rl:${userId}` : "");
     if (count === -1) {
       metrics.botUpdates.inc({ outcome: "duplicate" });
       ctx.logger.info("duplicate update dropped");

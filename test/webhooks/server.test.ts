@@ -11,6 +11,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../webhooks/http.js";
 import { createServer } from "../../webhooks/server.js";
 import { telegramWebhookRoutes } from "../../webhooks/routes/telegram.js";
+import { UpdateInbox } from "../../bot/inbox.js";
 import { recordingFetch, TEST_BOT_INFO, updates } from "../support/bot-harness.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from "../support/redis.js";
@@ -193,8 +194,10 @@ describe("POST /telegram/webhook", () => {
     const core = createCore(config, logger);
     const { fetch, calls } = recordingFetch();
     const bot = createBot(core.botDeps, { botInfo: TEST_BOT_INFO, fetch });
+    const inbox = new UpdateInbox(core.prisma, (u) => bot.handleUpdate(u), logger, core.metrics);
+    inbox.start();
     const app = createServer({ logger, metrics: core.metrics, prisma: core.prisma, redis: core.redis }, [
-      { path: "/telegram", app: telegramWebhookRoutes(bot, secret, core.metrics) },
+      { path: "/telegram", app: telegramWebhookRoutes(bot, inbox, secret, core.metrics) },
     ]);
     const update = updates.text({ id: 5_200_001, first_name: "Wahyu" }, "/start");
     const post = (headers: Record<string, string>, body = JSON.stringify(update)) =>
@@ -211,7 +214,15 @@ describe("POST /telegram/webhook", () => {
 
     const ok = await post({ "x-telegram-bot-api-secret-token": secret });
     expect(ok.status).toBe(200);
+    // Answered once stored; the bot handles it right after, in the background.
+    await expect.poll(() => calls.length, { timeout: 20_000 }).toBe(1);
     expect(calls.map((c) => c.method)).toEqual(["sendMessage"]);
+    // The same update again (Telegram's redelivery) is stored once and handled once.
+    expect((await post({ "x-telegram-bot-api-secret-token": secret })).status).toBe(200);
+    const row = await core.prisma.telegramUpdate.findUniqueOrThrow({ where: { updateId: BigInt(update.update_id) } });
+    expect(row).toMatchObject({ status: "DONE", attempts: 1, chatKey: "5200001" });
+    await inbox.stop();
+    expect(calls).toHaveLength(1);
     expect(String(calls[0]?.payload.text)).toContain("Halo, Wahyu!");
     const metrics = await core.metrics.registry.metrics();
     expect(metrics).toMatch(/webhook_rejected_total\{source="telegram",reason="bad_secret"\} 2/);

@@ -1,19 +1,21 @@
-import { webhookCallback, type Bot } from "grammy";
+import type { Bot } from "grammy";
+import type { Update } from "grammy/types";
 import { Hono } from "hono";
 import type { BotContext } from "../../bot/context.js";
+import type { UpdateInbox } from "../../bot/inbox.js";
 import type { Metrics } from "../../shop/platform/metrics.js";
 import { sameSecret } from "../auth.js";
 import { header, type AppEnv } from "../http.js";
 
 /**
- * `POST /telegram/webhook`: checks Telegram's secret header in constant time
- * and hands the update to the bot. Telegram retries slow answers, so the
- * handler returns before its timeout and the dedupe middleware drops replays. Mounted before
- * the bot has reached Telegram (start-up retries in the background): until then it answers 503.
+ * `POST /telegram/webhook`: checks Telegram's secret header in constant time, records the update
+ * in the bot's inbox (bot/inbox.ts: once per update_id, whichever process behind the load balancer
+ * it reached) and answers 200 once it is stored; this process then handles the chat's waiting
+ * updates in order unless another process already is. Mounted before the bot has reached Telegram
+ * (start-up retries in the background): until then it answers 503 and Telegram keeps the update.
  */
-export function telegramWebhookRoutes(bot: Bot<BotContext>, secret: string, metrics: Metrics): Hono<AppEnv> {
+export function telegramWebhookRoutes(bot: Bot<BotContext>, inbox: UpdateInbox, secret: string, metrics: Metrics): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const handle = webhookCallback(bot, "hono", { secretToken: secret, timeoutMilliseconds: 9_000, onTimeout: "return" });
   app.post("/webhook", async (c) => {
     if (!sameSecret(header(c, "x-telegram-bot-api-secret-token"), secret)) {
       metrics.webhookRejected.inc({ source: "telegram", reason: "bad_secret" });
@@ -25,7 +27,6 @@ export function telegramWebhookRoutes(bot: Bot<BotContext>, secret: string, metr
     }
     let update: unknown;
     try {
-      // Hono caches the parsed body, so grammY's own c.req.json() reuses it.
       update = await c.req.json();
     } catch {
       metrics.webhookRejected.inc({ source: "telegram", reason: "malformed_json" });
@@ -37,7 +38,11 @@ export function telegramWebhookRoutes(bot: Bot<BotContext>, secret: string, metr
       metrics.webhookRejected.inc({ source: "telegram", reason: "not_an_update" });
       return c.json({ error: "bad_request", message: "body is not a Telegram update" }, 400);
     }
-    return handle(c);
+    // Stored before the answer: once Telegram hears 200 it forgets the update, so it must survive
+    // this process dying the next moment. A failure here (Postgres down) is a 500 Telegram retries.
+    const { chatKey } = await inbox.receive(update as Update);
+    inbox.kick(chatKey);
+    return c.json({ ok: true });
   });
   return app;
 }

@@ -13,7 +13,7 @@ CREATE SEQUENCE "telegram_updates_handled_seq";
 CREATE TABLE "telegram_updates" (
     "update_id" BIGINT NOT NULL,
     "chat_key" TEXT NOT NULL,
-    "payload" JSONB NOT NULL,
+    "payload" TEXT NOT NULL,
     "status" "telegram_update_status" NOT NULL DEFAULT 'PENDING',
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "received_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,

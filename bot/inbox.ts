@@ -1,0 +1,265 @@
+import { hostname } from "node:os";
+import type { Update } from "grammy/types";
+import type { PrismaClient } from "../db/client.js";
+import { acquireLease, releaseLease, renewLease, type Lease } from "../shop/leases.js";
+import type { Logger } from "../shop/platform/logger.js";
+import type { Metrics } from "../shop/platform/metrics.js";
+
+/**
+ * The bot's inbox in webhook mode, for several bot processes behind a load balancer.
+ *
+ * Why: grammY's `sequentialize` orders one chat's updates inside ONE process. With two processes,
+ * Telegram's next update of a chat (sent as soon as the previous request was answered) may reach
+ * the other process while the first is still being handled: two handlers then read and write the
+ * same session and conversation state at once, and the chat sees its answers out of order. A
+ * redelivery (Telegram retries an update it saw no answer for) may also land on another process.
+ *
+ * How:
+ * - `receive` writes the update to `telegram_updates` (its update_id is the primary key: a copy
+ *   arriving at any process is a no-op) and the webhook answers 200 only after that commit. Telegram
+ *   sends a chat's updates one at a time, each after the previous one was answered, so within a chat
+ *   update_id order is arrival order.
+ * - `kick` drains the chat: whoever takes the Postgres lease `tg-chat:<key>` handles the chat's
+ *   PENDING rows one at a time, lowest update_id first, and marks each DONE (with its place in a
+ *   global sequence, so the order can be checked afterwards). A process that cannot take the lease
+ *   does nothing: the holder sees the new row, because it releases the lease and only THEN looks
+ *   for more rows (a row committed before our failed attempt is visible to that last look).
+ * - A process that dies mid-update leaves its row PENDING and its lease lapses (LEASE_TTL_MS): the
+ *   sweeper of any bot process picks the chat up, the update is handled again (at least once;
+ *   everything that moves money or servers is idempotent in shop/), and after MAX_ATTEMPTS starts
+ *   that never finished it is set aside as FAILED so one poison update cannot block its chat.
+ * Postgres, not Redis, holds the inbox: Redis may lose everything at any moment; an update Telegram
+ * was told we have must not be lost with it.
+ */
+export const LEASE_TTL_MS = 20_000;
+/** Starts of one update that never finished (the process died each time) before it is set aside. */
+export const MAX_ATTEMPTS = 3;
+/** How often every bot process looks for chats whose rows nobody is draining. */
+export const SWEEP_EVERY_MS = 3_000;
+/** A PENDING row younger than this is left to the process that received it. */
+const STRANDED_AFTER_MS = 2_000;
+/** Handled rows are kept this long: Telegram's redeliveries arrive within minutes; a day is ample. */
+const KEEP_HANDLED_MS = 24 * 3_600_000;
+const PURGE_EVERY_MS = 10 * 60_000;
+/** Rows read per round trip while draining one chat. */
+const BATCH = 10;
+
+/**
+ * The key a chat's updates are ordered by: the chat, else the user (an inline callback has no
+ * chat), else the update alone (no order to keep). The bot's session key (bot/index.ts chatKey) is
+ * the chat id, so one lease covers everything that shares state.
+ */
+export function updateChatKey(update: Update): string {
+  const u = update as unknown as Record<string, { chat?: { id: number }; from?: { id: number }; message?: { chat?: { id: number } }; user?: { id: number } } | undefined>;
+  for (const kind of ["message", "edited_message", "channel_post", "edited_channel_post", "business_message", "edited_business_message", "my_chat_member", "chat_member", "chat_join_request", "message_reaction", "chat_boost"]) {
+    const id = u[kind]?.chat?.id;
+    if (id !== undefined) return String(id);
+  }
+  const cb = u.callback_query;
+  if (cb?.message?.chat?.id !== undefined) return String(cb.message.chat.id);
+  for (const value of Object.values(u)) {
+    if (typeof value !== "object" || value === null) continue;
+    const from = value.from?.id ?? value.user?.id;
+    if (from !== undefined) return `u${from}`;
+  }
+  return `x${update.update_id}`;
+}
+
+export interface InboxOptions {
+  /** Shown in `handled_by`, e.g. "web-1:4242". */
+  holder?: string;
+  leaseTtlMs?: number;
+  sweepEveryMs?: number;
+  maxAttempts?: number;
+}
+
+interface Row {
+  update_id: bigint;
+  /** JSON text: jsonb would refuse a \u0000 or a lone surrogate that a user may well type. */
+  payload: string;
+}
+
+export class UpdateInbox {
+  private readonly holder: string;
+  private readonly leaseTtlMs: number;
+  private readonly sweepEveryMs: number;
+  private readonly maxAttempts: number;
+  /** Chats this process is draining now (one drain per chat per process). */
+  private readonly draining = new Map<string, Promise<void>>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private lastPurge = 0;
+  private stopped = false;
+  private ready = false;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly handle: (update: Update) => Promise<void>,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+    opts: InboxOptions = {},
+  ) {
+    this.holder = (opts.holder ?? `${hostname()}:${process.pid}`).slice(0, 120);
+    this.leaseTtlMs = opts.leaseTtlMs ?? LEASE_TTL_MS;
+    this.sweepEveryMs = opts.sweepEveryMs ?? SWEEP_EVERY_MS;
+    this.maxAttempts = opts.maxAttempts ?? MAX_ATTEMPTS;
+  }
+
+  /**
+   * Records an update once. Returns false for an update_id already recorded (a redelivery, here or
+   * at another process): it is handled, or will be, by whoever holds its chat.
+   */
+  async receive(update: Update): Promise<{ fresh: boolean; chatKey: string }> {
+    const chatKey = updateChatKey(update);
+    const n = await this.prisma.$executeRaw`
+      INSERT INTO telegram_updates (update_id, chat_key, payload)
+      VALUES (${BigInt(update.update_id)}, ${chatKey}, ${JSON.stringify(update)})
+      ON CONFLICT (update_id) DO NOTHING`;
+    if (n === 0) this.metrics.botUpdates.inc({ outcome: "duplicate" });
+    return { fresh: n > 0, chatKey };
+  }
+
+  /** Starts handling: drains whatever is waiting, then sweeps every few seconds. Call once the bot can handle updates. */
+  start(): void {
+    if (this.ready || this.stopped) return;
+    this.ready = true;
+    const tick = () => {
+      this.sweepTimer = setTimeout(() => {
+        void this.sweep().finally(() => {
+          if (!this.stopped) tick();
+        });
+      }, this.sweepEveryMs);
+      this.sweepTimer.unref();
+    };
+    void this.sweep(0).finally(() => {
+      if (!this.stopped) tick();
+    });
+  }
+
+  /** Drains the chat in the background unless this process is already draining it. */
+  kick(chatKey: string): void {
+    if (!this.ready || this.stopped) return;
+    const running = this.draining.get(chatKey);
+    if (running) {
+      // That drain releases its lease and then looks again, so it finds this chat's new row.
+      return;
+    }
+    const drain = this.drain(chatKey)
+      .catch((err: unknown) => this.logger.error({ err, chatKey }, "inbox drain failed; the sweeper retries"))
+      .finally(() => this.draining.delete(chatKey));
+    this.draining.set(chatKey, drain);
+  }
+
+  /** Stops taking new chats and waits for the drains in progress (each finishes its current update). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    await Promise.allSettled([...this.draining.values()]);
+  }
+
+  /** Chats with rows nobody has started for a while (their process died, or a kick was lost). */
+  private async sweep(olderThanMs = STRANDED_AFTER_MS): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const chats = await this.prisma.$queryRaw<{ chat_key: string }[]>`
+        SELECT DISTINCT chat_key FROM telegram_updates
+        WHERE status = 'PENDING' AND received_at < now() - ${olderThanMs} * interval '1 millisecond'
+        LIMIT 200`;
+      for (const { chat_key } of chats) this.kick(chat_key);
+      if (Date.now() - this.lastPurge > PURGE_EVERY_MS) {
+        this.lastPurge = Date.now();
+        const purged = await this.prisma.$executeRaw`
+          DELETE FROM telegram_updates WHERE update_id IN (
+            SELECT update_id FROM telegram_updates
+            WHERE status <> 'PENDING' AND received_at < now() - ${KEEP_HANDLED_MS} * interval '1 millisecond'
+            LIMIT 5000)`;
+        if (purged > 0) this.logger.debug({ purged }, "old handled updates purged from the inbox");
+      }
+    } catch (err) {
+      this.logger.warn({ err }, "inbox sweep failed; next one in a few seconds");
+    }
+  }
+
+  private async drain(chatKey: string): Promise<void> {
+    for (;;) {
+      const lease = await acquireLease(this.prisma, `tg-chat:${chatKey}`, this.leaseTtlMs);
+      if (!lease) return; // Another process drains this chat and will see our row (see the class comment).
+      let blocked = false;
+      try {
+        blocked = await this.drainHeld(chatKey, lease);
+      } finally {
+        await releaseLease(this.prisma, lease).catch(() => undefined);
+      }
+      // A row handled with an error outside the bot's boundary (Postgres down) waits for the sweeper.
+      if (blocked || this.stopped) return;
+      const more = await this.prisma.$queryRaw<{ more: boolean }[]>`
+        SELECT EXISTS (SELECT 1 FROM telegram_updates WHERE chat_key = ${chatKey} AND status = 'PENDING') AS more`;
+      if (!more[0]?.more) return;
+    }
+  }
+
+  /** Handles the chat's rows in order while the lease holds; true when it had to stop early. */
+  private async drainHeld(chatKey: string, lease: Lease): Promise<boolean> {
+    let lost = false;
+    const renew = setInterval(() => {
+      renewLease(this.prisma, lease, this.leaseTtlMs).then(
+        (held) => {
+          if (!held) lost = true;
+        },
+        () => {
+          lost = true;
+        },
+      );
+    }, Math.max(500, Math.floor(this.leaseTtlMs / 3)));
+    renew.unref();
+    try {
+      for (;;) {
+        const rows = await this.prisma.$queryRaw<Row[]>`
+          SELECT update_id, payload FROM telegram_updates
+          WHERE chat_key = ${chatKey} AND status = 'PENDING'
+          ORDER BY update_id LIMIT ${BATCH}`;
+        if (rows.length === 0) return false;
+        for (const row of rows) {
+          // Lost (a renewal failed or another process took over): stop before the next update; the
+          // current one, if any, has finished. Shutting down: the rest is left for the others.
+          if (lost || this.stopped) return true;
+          if (!(await this.handleRow(row))) return true;
+        }
+      }
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  /** One update; false when it could not be finished (it stays PENDING for a later attempt). */
+  private async handleRow(row: Row): Promise<boolean> {
+    const started = await this.prisma.$queryRaw<{ attempts: number }[]>`
+      UPDATE telegram_updates SET attempts = attempts + 1
+      WHERE update_id = ${row.update_id} AND status = 'PENDING' RETURNING attempts`;
+    const attempts = started[0]?.attempts;
+    if (attempts === undefined) return true; // finished meanwhile
+    if (attempts > this.maxAttempts) {
+      await this.prisma.$executeRaw`
+        UPDATE telegram_updates SET status = 'FAILED', handled_at = now(), handled_by = ${this.holder},
+          last_error = ${`set aside after ${attempts - 1} starts that never finished (the process handling it stopped each time)`}
+        WHERE update_id = ${row.update_id} AND status = 'PENDING'`;
+      this.metrics.botUpdates.inc({ outcome: "set_aside" });
+      this.logger.error({ updateId: Number(row.update_id), attempts: attempts - 1 }, "update set aside: every attempt to handle it ended with its process");
+      return true;
+    }
+    if (attempts > 1) this.logger.warn({ updateId: Number(row.update_id), attempt: attempts }, "handling an update again: the process that started it stopped");
+    try {
+      await this.handle(JSON.parse(row.payload) as Update);
+    } catch (err) {
+      // The bot's error boundary catches what handlers throw; what reaches here failed around it.
+      this.logger.error({ err, updateId: Number(row.update_id) }, "update could not be handled; it stays in the inbox");
+      await this.prisma.$executeRaw`
+        UPDATE telegram_updates SET last_error = ${String((err as Error)?.message ?? err).slice(0, 500)} WHERE update_id = ${row.update_id}`.catch(() => undefined);
+      return false;
+    }
+    await this.prisma.$executeRaw`
+      UPDATE telegram_updates SET status = 'DONE', handled_at = now(), handled_by = ${this.holder},
+        handled_seq = nextval('telegram_updates_handled_seq')
+      WHERE update_id = ${row.update_id} AND status = 'PENDING'`;
+    return true;
+  }
+}

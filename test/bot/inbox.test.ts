@@ -1,0 +1,172 @@
+/**
+ * The bot's webhook inbox (bot/inbox.ts) with two "processes": two UpdateInbox instances, each on
+ * its own Prisma pool, sharing one database, as two bot processes behind a load balancer do.
+ */
+import type { Update } from "grammy/types";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UpdateInbox, updateChatKey } from "../../bot/inbox.js";
+import { createPrisma, type PrismaClient } from "../../db/client.js";
+import { acquireLease } from "../../shop/leases.js";
+import { createLogger } from "../../shop/platform/logger.js";
+import { createMetrics } from "../../shop/platform/metrics.js";
+import { createTestDatabase, type TestDatabase } from "../support/db.js";
+
+const logger = createLogger({ role: "test", level: "silent" });
+let db: TestDatabase;
+const pools: PrismaClient[] = [];
+let nextId = 900_000_000;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.$disconnect()));
+  await db?.drop();
+});
+
+function textUpdate(chatId: number, text: string): Update {
+  nextId += 1;
+  return {
+    update_id: nextId,
+    message: { message_id: nextId, date: 1_700_000_000, chat: { id: chatId, type: "private", first_name: "U" }, from: { id: chatId, is_bot: false, first_name: "U" }, text },
+  } as Update;
+}
+
+/** A process's inbox whose "bot" records what it handled, taking `delayMs` per update. */
+function processInbox(name: string, seen: { proc: string; chat: string; text: string; at: number }[], active: Map<string, number>, overlaps: string[], opts: { delayMs?: number; handle?: (u: Update) => Promise<void>; leaseTtlMs?: number; sweepEveryMs?: number } = {}) {
+  const prisma = createPrisma(db.url, { max: 4 });
+  pools.push(prisma);
+  const handle =
+    opts.handle ??
+    (async (u: Update) => {
+      const chat = updateChatKey(u);
+      const n = (active.get(chat) ?? 0) + 1;
+      active.set(chat, n);
+      if (n > 1) overlaps.push(`${chat}:${u.update_id}`);
+      await new Promise((r) => setTimeout(r, opts.delayMs ?? 5));
+      seen.push({ proc: name, chat, text: u.message?.text ?? "", at: seen.length });
+      active.set(chat, (active.get(chat) ?? 1) - 1);
+    });
+  const inbox = new UpdateInbox(prisma, handle, logger, createMetrics(), { holder: name, leaseTtlMs: opts.leaseTtlMs ?? 2_000, sweepEveryMs: opts.sweepEveryMs ?? 300 });
+  return { inbox, prisma };
+}
+
+async function deliver(inbox: UpdateInbox, u: Update): Promise<boolean> {
+  const { fresh, chatKey } = await inbox.receive(u);
+  inbox.kick(chatKey);
+  return fresh;
+}
+
+describe("the webhook inbox across two processes", () => {
+  it("keeps each chat's updates one at a time and in update_id order, wherever they arrive, and handles a duplicate once", async () => {
+    const seen: { proc: string; chat: string; text: string; at: number }[] = [];
+    const active = new Map<string, number>();
+    const overlaps: string[] = [];
+    const a = processInbox("A", seen, active, overlaps, { delayMs: 15 });
+    const b = processInbox("B", seen, active, overlaps, { delayMs: 15 });
+    a.inbox.start();
+    b.inbox.start();
+    const chats = [610_001, 610_002, 610_003, 610_004, 610_005];
+    const perChat = 12;
+    const sent: Update[] = [];
+    // Like Telegram: each chat's next update is sent once the previous one was answered (stored);
+    // chats run concurrently; the load balancer alternates between the two processes.
+    let turn = 0;
+    await Promise.all(
+      chats.map(async (chat) => {
+        for (let i = 0; i < perChat; i += 1) {
+          const u = textUpdate(chat, `m${i}`);
+          sent.push(u);
+          const target = turn++ % 2 === 0 ? a.inbox : b.inbox;
+          expect(await deliver(target, u)).toBe(true);
+          // A redelivery of every third update reaches the other process.
+          if (i % 3 === 0) expect(await deliver(target === a.inbox ? b.inbox : a.inbox, u)).toBe(false);
+        }
+      }),
+    );
+    await expect.poll(() => seen.length, { timeout: 60_000, interval: 50 }).toBe(chats.length * perChat);
+    expect(overlaps).toEqual([]);
+    for (const chat of chats) {
+      expect(seen.filter((s) => s.chat === String(chat)).map((s) => s.text)).toEqual(Array.from({ length: perChat }, (_, i) => `m${i}`));
+    }
+    // Both processes did some of the work, and the recorded order matches the handling order.
+    expect(new Set(seen.map((s) => s.proc))).toEqual(new Set(["A", "B"]));
+    const rows = await db.prisma.telegramUpdate.findMany({ where: { updateId: { in: sent.map((u) => BigInt(u.update_id)) } }, orderBy: { updateId: "asc" } });
+    expect(rows).toHaveLength(sent.length);
+    expect(rows.every((r) => r.status === "DONE" && r.attempts === 1 && r.handledSeq !== null)).toBe(true);
+    for (const chat of chats) {
+      const seqs = rows.filter((r) => r.chatKey === String(chat)).map((r) => Number(r.handledSeq));
+      expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    }
+    await Promise.all([a.inbox.stop(), b.inbox.stop()]);
+  });
+
+  it("hands an update whose process died to another process once the chat's lease lapses, in order, and sets aside an update that killed every process", async () => {
+    const chat = 620_001;
+    const first = textUpdate(chat, "was being handled when its process died");
+    const second = textUpdate(chat, "came next");
+    // Process A stored both, took the chat's lease and started `first` (attempt 1), then died.
+    await db.prisma.telegramUpdate.createMany({
+      data: [
+        { updateId: BigInt(first.update_id), chatKey: String(chat), payload: JSON.stringify(first), attempts: 1 },
+        { updateId: BigInt(second.update_id), chatKey: String(chat), payload: JSON.stringify(second) },
+      ],
+    });
+    expect(await acquireLease(db.prisma, `tg-chat:${chat}`, 1_500, "dead-process-A")).not.toBeNull();
+    const poisonChat = 620_002;
+    const poison = textUpdate(poisonChat, "crashes its process every time");
+    const after = textUpdate(poisonChat, "must not wait forever behind it");
+    await db.prisma.telegramUpdate.createMany({
+      data: [
+        { updateId: BigInt(poison.update_id), chatKey: String(poisonChat), payload: JSON.stringify(poison), attempts: 3 },
+        { updateId: BigInt(after.update_id), chatKey: String(poisonChat), payload: JSON.stringify(after) },
+      ],
+    });
+
+    const seen: { proc: string; chat: string; text: string; at: number }[] = [];
+    const b = processInbox("B", seen, new Map(), []);
+    b.inbox.start();
+    await expect.poll(() => seen.length, { timeout: 30_000, interval: 50 }).toBe(3);
+    expect(seen.filter((s) => s.chat === String(chat)).map((s) => s.text)).toEqual([first.message!.text, second.message!.text]);
+    expect(seen.filter((s) => s.chat === String(poisonChat)).map((s) => s.text)).toEqual([after.message!.text]);
+    const rows = await db.prisma.telegramUpdate.findMany({ where: { chatKey: { in: [String(chat), String(poisonChat)] } }, orderBy: { updateId: "asc" } });
+    expect(rows.map((r) => [r.status, r.attempts, r.handledBy])).toEqual([
+      ["DONE", 2, "B"],
+      ["DONE", 1, "B"],
+      ["FAILED", 4, "B"],
+      ["DONE", 1, "B"],
+    ]);
+    expect(rows[2]?.lastError).toMatch(/set aside after 3 starts/);
+    await b.inbox.stop();
+  });
+
+  it("leaves an update it could not finish in the inbox and finishes it later", async () => {
+    const chat = 630_001;
+    let failNext = true;
+    const handled: string[] = [];
+    const c = processInbox("C", [], new Map(), [], {
+      handle: async (u) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error("database connection lost");
+        }
+        handled.push(u.message?.text ?? "");
+      },
+    });
+    c.inbox.start();
+    const u1 = textUpdate(chat, "one");
+    const u2 = textUpdate(chat, "two");
+    await deliver(c.inbox, u1);
+    await deliver(c.inbox, u2);
+    await expect.poll(() => handled, { timeout: 30_000, interval: 50 }).toEqual(["one", "two"]);
+    const row = await db.prisma.telegramUpdate.findUniqueOrThrow({ where: { updateId: BigInt(u1.update_id) } });
+    expect(row).toMatchObject({ status: "DONE", attempts: 2 });
+    await c.inbox.stop();
+  });
+
+  it("orders by chat, else by user, else not at all", () => {
+    expect(updateChatKey({ update_id: 1, callback_query: { id: "q", from: { id: 7, is_bot: false, first_name: "x" }, chat_instance: "c", message: { message_id: 1, date: 0, chat: { id: -100, type: "group", title: "g" } } } } as Update)).toBe("-100");
+    expect(updateChatKey({ update_id: 2, callback_query: { id: "q", from: { id: 7, is_bot: false, first_name: "x" }, chat_instance: "c", inline_message_id: "i" } } as Update)).toBe("u7");
+    expect(updateChatKey({ update_id: 3, poll: { id: "p" } } as unknown as Update)).toBe("x3");
+  });
+});
