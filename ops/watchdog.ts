@@ -11,6 +11,7 @@ import { tallyBadSignatures } from "../shop/alerts/checks/signatures.check.js";
 import type { AlertCheck, AlertCondition } from "../shop/alerts/types.js";
 import { createTelegramApi } from "../shop/messages/telegram-api.js";
 import type { Config } from "../shop/platform/config.js";
+import { runAsLeader } from "../shop/leases.js";
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS, recordProcessError, startHeartbeat } from "../shop/platform/heartbeat.js";
 import { scrubSecrets, type Logger } from "../shop/platform/logger.js";
 import type { Metrics } from "../shop/platform/metrics.js";
@@ -136,9 +137,23 @@ export function startAlerting(deps: AlertingDeps): { stop(): Promise<void> } {
     stops.push(async () => clearInterval(timer));
   }
   if (roles.includes("bot") && config.alerts.botToken) {
-    const alertBot = createAlertBot(deps.botDeps, config.alerts.botToken);
-    alertBot.start({ allowed_updates: ["callback_query"] }).catch((err: unknown) => logger.error({ err }, "alert bot stopped polling; its Mute buttons do not work until restart"));
-    stops.push(() => alertBot.stop());
+    // Exactly one process polls the alert bot (two pollers get 409 Conflict): with bot processes on
+    // several hosts, one holds a Postgres lease and polls; another takes over if that host dies.
+    const token = config.alerts.botToken;
+    const poller = runAsLeader(
+      deps.prisma,
+      "alert-bot-poller",
+      async (signal) => {
+        const alertBot = createAlertBot(deps.botDeps, token);
+        const polling = alertBot.start({ allowed_updates: ["callback_query"] });
+        const ended = new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+        // Polling that ends by itself (bad token, 409 from a poller outside this shop) hands the lease back.
+        await Promise.race([polling.catch((err: unknown) => logger.error({ err }, "alert bot stopped polling; another attempt in a few seconds")), ended]);
+        await alertBot.stop().catch(() => undefined);
+      },
+      { ttlMs: 30_000, retryMs: 10_000, onError: (err) => logger.error({ err }, "alert bot poller failed") },
+    );
+    stops.push(() => poller.stop());
   }
   return {
     async stop() {

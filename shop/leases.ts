@@ -96,3 +96,54 @@ export async function withLease<T>(db: Db, key: string, ttlMs: number, work: (le
     await releaseLease(db, lease).catch(() => undefined);
   }
 }
+
+/**
+ * Runs `work` in at most one process at a time across every host, and keeps it running: the
+ * others try for the lease every `retryMs` and the first to find it free (its holder stopped, or
+ * died and let it lapse after `ttlMs`) takes over. For what must have exactly one instance but
+ * must not die with one host: e.g. long-polling a second bot (two pollers get 409 Conflict).
+ * `work` gets a signal that fires when the lease is lost or `stop()` is called; it must then wind
+ * down and return. Errors from `work` are reported and the loop carries on.
+ */
+export function runAsLeader(
+  db: Db,
+  key: string,
+  work: (signal: AbortSignal) => Promise<void>,
+  opts: { ttlMs?: number; retryMs?: number; onError?: (err: unknown) => void } = {},
+): { stop(): Promise<void>; isLeader(): boolean } {
+  const ttlMs = opts.ttlMs ?? 30_000;
+  const retryMs = opts.retryMs ?? Math.max(1_000, Math.floor(ttlMs / 3));
+  const stopping = new AbortController();
+  let leader = false;
+  const loop = (async () => {
+    while (!stopping.signal.aborted) {
+      try {
+        await withLease(db, key, ttlMs, async (_lease, lost) => {
+          leader = true;
+          try {
+            await work(AbortSignal.any([lost, stopping.signal]));
+          } finally {
+            leader = false;
+          }
+        });
+      } catch (err) {
+        if (!(err instanceof LeaseBusyError)) opts.onError?.(err);
+      }
+      if (stopping.signal.aborted) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, retryMs);
+        stopping.signal.addEventListener("abort", () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      });
+    }
+  })();
+  return {
+    isLeader: () => leader,
+    async stop() {
+      stopping.abort();
+      await loop;
+    },
+  };
+}
