@@ -144,8 +144,7 @@ export function parsePayload<Q extends QueueName>(queue: Q, data: unknown): Payl
 /**
  * Queues whose keyed jobs are durable: recorded in Postgres (`job_outbox`) before they reach
  * Redis. These are the jobs a customer or the money depends on: a provisioning run, a payment
- * follow-up, a customer message, an owner alert, a VPS action. Scheduler ticks are not here:
- * the next tick redoes their work anyway.
+ * follow-up, a customer message, an owner alert, a VPS action.
  */
 export const DURABLE_QUEUES: ReadonlySet<QueueName> = new Set<QueueName>([
   QueueName.Provisioning,
@@ -156,11 +155,19 @@ export const DURABLE_QUEUES: ReadonlySet<QueueName> = new Set<QueueName>([
   QueueName.Outbound,
 ]);
 
-/** Whether a job is kept in the Postgres outbox: a durable queue and a job id to key it by. */
+/** A scheduler tick id (jobs/scheduler.ts tickId): the minute, or the second for a six-field cron. */
+const SCHEDULER_TICK = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
+
+/**
+ * Whether a job is kept in the Postgres outbox: a durable queue and a job id to key it by, or
+ * any queue's job made by a scheduler tick. A tick is claimed once across every scheduler
+ * (scheduler_ticks) and its job recorded in the claim's transaction: the outbox is what keeps a
+ * claimed tick from being lost to a crash or a Redis wipe, and from running twice after one.
+ */
 export function isDurableJob(queue: QueueName, jobId: string | undefined, payload?: unknown): jobId is string {
-  if (!jobId || !DURABLE_QUEUES.has(queue)) return false;
-  // The reconcile run is a scheduler tick like the others: the next tick redoes it.
-  return !(queue === QueueName.PaymentFollowups && (payload as { kind?: string } | undefined)?.kind === "reconcile");
+  if (!jobId) return false;
+  const tick = (payload as { tick?: unknown } | undefined)?.tick;
+  return DURABLE_QUEUES.has(queue) || (typeof tick === "string" && SCHEDULER_TICK.test(tick));
 }
 
 /**

@@ -12,12 +12,13 @@ import { broadcastEnqueuer } from "../jobs/broadcast-runs.js";
 import { broadcastFailureHandler, broadcastProcessor } from "../jobs/processors/broadcast.processor.js";
 import { LocaleCache, createI18n } from "../bot/i18n.js";
 import { createPrisma, pgPoolConfig, type PrismaClient } from "../db/client.js";
-import { QueueName, Queues, jobId } from "../jobs/queues.js";
+import { QueueName, Queues } from "../jobs/queues.js";
 import { JobOutbox } from "../jobs/outbox.js";
 import { startRecovery } from "../jobs/recovery.js";
 import { lifecycleProcessor } from "../jobs/processors/lifecycle.processor.js";
 import { closeRedis, createRedis, waitForRedis } from "../jobs/redis.js";
-import { startScheduler, type ScheduleEntry } from "../jobs/scheduler.js";
+import { startScheduler, tickEntry, type ScheduleEntry } from "../jobs/scheduler.js";
+import { TickClaims, purgeSchedulerTicks } from "../jobs/scheduler-ticks.js";
 import { closeWorkers, registerWorkers, type ProcessorMap } from "../jobs/workers.js";
 import { notificationsProcessor } from "../jobs/processors/notifications.processor.js";
 import { ownerAlertsProcessor } from "../jobs/processors/owner-alerts.processor.js";
@@ -42,6 +43,7 @@ import { purgeExpiredIdempotency } from "../shop/api/idempotency.js";
 import { purgeEndedSessions } from "../shop/miniapp/sessions.js";
 import { startShopId } from "../shop/provisioning/shop-id.js";
 import { cloudAvailability, createProviders } from "../shop/cloud/providers.js";
+import { CloudRateGate, VENDOR_RATE_LIMITS } from "../shop/cloud/rate-gate.js";
 import { paymentWebhookRoutes } from "../webhooks/routes/payments.js";
 import { SettlementBatcher } from "../shop/payments/settle-batch.js";
 import type { ProviderCode } from "../db/client.js";
@@ -123,43 +125,15 @@ export function configuredProviders(config: Config): ProviderCode[] {
  */
 export function scheduleTable(queues: Queues): ScheduleEntry[] {
   return [
-    {
-      name: "order-expiry",
-      cron: "* * * * *",
-      run: (tick) => queues.enqueue(QueueName.Lifecycle, { task: "order-expiry", tick }, { jobId: jobId("order-expiry", tick) }),
-    },
-    {
-      name: "renewal-reminders",
-      cron: "0 9 * * *",
-      run: (tick) => queues.enqueue(QueueName.Lifecycle, { task: "renewal-reminders", tick }, { jobId: jobId("renewal-reminders", tick) }),
-    },
-    {
-      name: "instance-expiry",
-      cron: "5 * * * *",
-      run: (tick) => queues.enqueue(QueueName.Lifecycle, { task: "instance-expiry", tick }, { jobId: jobId("instance-expiry", tick) }),
-    },
-    {
-      name: "orphan-sweep",
-      cron: "*/15 * * * *",
-      run: (tick) => queues.enqueue(QueueName.Lifecycle, { task: "orphan-sweep", tick }, { jobId: jobId("orphan-sweep", tick) }),
-    },
-    {
-      name: "payment-reconcile",
-      cron: "*/5 * * * *",
-      run: (tick) => queues.enqueue(QueueName.PaymentFollowups, { kind: "reconcile", tick }, { jobId: jobId("payment-reconcile", tick) }),
-    },
-    {
-      // Overdue pending items remind the staff who can act on them (PENDING_REMIND_*), and staff
-      // card copies an edit never reached are caught up.
-      name: "pending-reminders",
-      cron: "*/5 * * * *",
-      run: (tick) => queues.enqueue(QueueName.Lifecycle, { task: "pending-reminders", tick }, { jobId: jobId("pending-reminders", tick) }),
-    },
-    {
-      name: "screenshot-purge",
-      cron: "15 3 * * *",
-      run: (tick) => queues.enqueue(QueueName.ScreenshotPurge, { tick }, { jobId: jobId("screenshot-purge", tick) }),
-    },
+    tickEntry(queues, "order-expiry", "* * * * *", QueueName.Lifecycle, (tick) => ({ task: "order-expiry", tick })),
+    tickEntry(queues, "renewal-reminders", "0 9 * * *", QueueName.Lifecycle, (tick) => ({ task: "renewal-reminders", tick })),
+    tickEntry(queues, "instance-expiry", "5 * * * *", QueueName.Lifecycle, (tick) => ({ task: "instance-expiry", tick })),
+    tickEntry(queues, "orphan-sweep", "*/15 * * * *", QueueName.Lifecycle, (tick) => ({ task: "orphan-sweep", tick })),
+    tickEntry(queues, "payment-reconcile", "*/5 * * * *", QueueName.PaymentFollowups, (tick) => ({ kind: "reconcile", tick })),
+    // Overdue pending items remind the staff who can act on them (PENDING_REMIND_*), and staff
+    // card copies an edit never reached are caught up.
+    tickEntry(queues, "pending-reminders", "*/5 * * * *", QueueName.Lifecycle, (tick) => ({ task: "pending-reminders", tick })),
+    tickEntry(queues, "screenshot-purge", "15 3 * * *", QueueName.ScreenshotPurge, (tick) => ({ tick })),
   ];
 }
 
@@ -179,7 +153,11 @@ export function createCore(config: Config, logger: Logger, opts: { poolSize?: nu
   const locales = new LocaleCache();
   const i18n = createI18n(locales);
   const users = new UserDirectory(prisma, redis, config.queuePrefix, configRoster(config));
-  const providers = createProviders(config.providers);
+  // Every process on every host shares each cloud account's API budget and its 429 holds (Redis).
+  const rateGate = new CloudRateGate(redis, config.queuePrefix, { ...VENDOR_RATE_LIMITS, ...config.cloudRateLimits }, (err) =>
+    logger.warn({ err }, "cloud rate gate: Redis did not answer; cloud calls go ungated for 10 s"),
+  );
+  const providers = createProviders(config.providers, { rateGate });
   const availability = pauseAwareAvailability(cloudAvailability(providers), prisma);
   const catalog = new Catalog(prisma, { providers: configuredProviders(config), cacheTtlMs: 15_000, availability });
   const tripay = config.tripay ? new TripayClient(config.tripay, { redis, cachePrefix: `${config.queuePrefix}:tripay:` }) : undefined;
@@ -308,7 +286,7 @@ export async function startService(
       },
       [QueueName.ScreenshotPurge]: {
         // The daily retention run: transfer screenshots, then payment callbacks and gateway event keys, then old email codes,
-        // then customer events with their deliveries, expired API idempotency records and ended Mini App sessions.
+        // then customer events with their deliveries, expired API idempotency records, ended Mini App sessions and week-old scheduler claims.
         process: async () => ({
           purged: await purgeProofs(prisma, { dataDir: config.dataDir, olderThan: new Date(Date.now() - config.screenshotRetentionDays * 86_400_000) }),
           ...(await purgePaymentRecords(prisma)),
@@ -316,6 +294,7 @@ export async function startService(
           customerEvents: await purgeCustomerEvents(prisma),
           apiIdempotency: await purgeExpiredIdempotency(prisma),
           appSessions: await purgeEndedSessions(prisma, { replayWindowMs: config.miniAppInitDataMaxAgeS * 1000 }),
+          schedulerTicks: await purgeSchedulerTicks(prisma),
         }),
         concurrency: 1,
       },
@@ -368,7 +347,11 @@ export async function startService(
     recovery = startRecovery({ prisma, queues, processors, logger });
   }
 
-  if (roles.includes("scheduler")) scheduler = startScheduler([...scheduleTable(queues), ...backupSchedules(config, queues), ...statsReportSchedules(queues)], logger);
+  if (roles.includes("scheduler")) {
+    // Each tick is claimed in Postgres (scheduler_ticks): several schedulers (one per host) enqueue it once.
+    const claims = new TickClaims(prisma, queues, logger);
+    scheduler = startScheduler([...scheduleTable(queues), ...backupSchedules(config, queues), ...statsReportSchedules(queues)], logger, { claims, overrides: config.schedulerCronOverrides });
+  }
 
   if (roles.includes("web")) {
     // The gateway webhook's settlement runs on a small plain pg pool, as prepared statements;

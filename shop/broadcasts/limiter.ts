@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
+import { HOLD_SCRIPT, REDIS_NOW as NOW } from "../platform/shared-rate.js";
 
 /**
  * Telegram's broadcast limits, shared by every worker through Redis. One number sets them:
@@ -20,11 +21,6 @@ import type { Redis } from "ioredis";
  * clocks agree. Redis losing these keys only loses pacing history: the next slot is "now".
  */
 export const WINDOW_MS = 1_025;
-
-const NOW = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-`;
 
 /** KEYS: pace, hold, chat. ARGV: interval, chat gap. → {wait ms, 0} or {-1, chat busy ms}. */
 const ACQUIRE = `${NOW}
@@ -69,16 +65,6 @@ if redis.call('ZCARD', KEYS[1]) < limit then
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return {1, math.max(1, math.ceil(tonumber(oldest[2]) + window - now) + 1)}
-`;
-
-const HOLD = `${NOW}
-local untilMs = now + tonumber(ARGV[1])
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-if untilMs > cur then
-  redis.call('SET', KEYS[1], tostring(untilMs), 'PX', tonumber(ARGV[1]) + 1000)
-  cur = untilMs
-end
-return math.max(0, cur - now)
 `;
 
 export type Slot = { waitMs: number } | { chatBusyMs: number };
@@ -161,6 +147,6 @@ export class BroadcastLimiter {
 
   /** Everyone holds for `ms` (a 429's retry_after); returns how long the hold now lasts. */
   async hold(ms: number): Promise<number> {
-    return Number(await this.redis.eval(HOLD, 1, this.key("hold"), String(Math.max(0, Math.ceil(ms)))));
+    return Number(await this.redis.eval(HOLD_SCRIPT, 1, this.key("hold"), String(Math.max(0, Math.ceil(ms)))));
   }
 }

@@ -20,6 +20,7 @@ import { ExternalServiceError, requestJson, type JsonResponse, type RequestDefau
 import { newCryptSalt, sha512Crypt } from "../crypto/sha512-crypt.js";
 import { CloudError, type CloudErrorCode, type ProviderCode } from "./provider.js";
 import { dependencyHealth } from "../maintenance/dependency-health.js";
+import { CloudRateGate } from "./rate-gate.js";
 
 /** Options every adapter constructor accepts. */
 export interface CloudAdapterOptions {
@@ -31,6 +32,8 @@ export interface CloudAdapterOptions {
   now?: () => number;
   /** Page size for list calls (tests use a small one to exercise pagination). */
   pageSize?: number;
+  /** The API budget shared with every other process (Redis); without it only this process's retries pace the calls. */
+  rateGate?: CloudRateGate;
 }
 
 export interface CloudCredentials {
@@ -103,15 +106,18 @@ export function isConflictMessage(message: string): boolean {
 export class CloudHttp {
   private readonly name: string;
   private readonly defaults: RequestDefaults;
+  private readonly account: string;
 
   constructor(
     readonly provider: ProviderCode,
     private readonly creds: CloudCredentials,
     fetchOptions: RequestDefaults | undefined,
     private readonly vendorMessage: (data: unknown) => string | undefined,
+    private readonly rateGate?: CloudRateGate,
   ) {
     this.name = PROVIDER_NAMES[provider];
     this.defaults = { timeoutMs: DEFAULT_TIMEOUT_MS, retries: DEFAULT_RETRIES, ...fetchOptions };
+    this.account = CloudRateGate.account(provider, creds.token);
   }
 
   /** Calls the API; every failure becomes a CloudError. */
@@ -122,11 +128,20 @@ export class CloudHttp {
     const maxRetryAfter = this.defaults.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
     const sleep = this.defaults.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const random = this.defaults.random ?? Math.random;
+    const gate = this.rateGate;
+    // Every attempt waits for the account's shared budget: the first one here, requestJson's own
+    // retries after their backoff (its sleep), outside the per-attempt timeout either way. A 429
+    // any attempt gets holds every process (reportingFetch).
+    const turn = () => gate?.turn(this.provider, this.account, { sleep, maxWaitMs: maxRetryAfter });
+    const paced: RequestDefaults = gate
+      ? { ...this.defaults, sleep: async (ms) => { await sleep(ms); await turn(); }, fetch: gate.reportingFetch(this.account, this.defaults.fetch ?? fetch) }
+      : this.defaults;
     let rateRetries = 0;
     for (;;) {
       try {
+        await turn();
         return await dependencyHealth.observe(`PROVIDER:${this.provider}`, requestJson<T>({
-          ...this.defaults,
+          ...paced,
           service: this.provider.toLowerCase(),
           method,
           url: `${this.creds.apiUrl}${c.path}`,

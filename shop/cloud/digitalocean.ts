@@ -96,7 +96,7 @@ export class DigitalOceanProvider implements CloudProvider {
   private readonly pageSize: number;
 
   constructor(cfg: CloudCredentials, opts: CloudAdapterOptions = {}) {
-    this.http = new CloudHttp("DIGITALOCEAN", cfg, opts.fetchOptions, doMessage);
+    this.http = new CloudHttp("DIGITALOCEAN", cfg, opts.fetchOptions, doMessage, opts.rateGate);
     this.cache = new TtlCache(opts.availabilityTtlMs ?? 60_000, opts.now);
     this.pageSize = Math.min(200, Math.max(1, opts.pageSize ?? 200));
   }

@@ -106,7 +106,7 @@ export class LinodeProvider implements CloudProvider {
   private readonly pageSize: number;
 
   constructor(cfg: CloudCredentials, opts: CloudAdapterOptions = {}) {
-    this.http = new CloudHttp("LINODE", cfg, opts.fetchOptions, linodeMessage);
+    this.http = new CloudHttp("LINODE", cfg, opts.fetchOptions, linodeMessage, opts.rateGate);
     this.cache = new TtlCache(opts.availabilityTtlMs ?? 60_000, opts.now);
     // Linode accepts page_size 25–500; smaller values are only for tests against the fake.
     this.pageSize = Math.min(500, Math.max(1, opts.pageSize ?? 500));

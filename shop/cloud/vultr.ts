@@ -97,7 +97,7 @@ export class VultrProvider implements CloudProvider {
   private readonly pageSize: number;
 
   constructor(cfg: CloudCredentials, opts: CloudAdapterOptions = {}) {
-    this.http = new CloudHttp("VULTR", cfg, opts.fetchOptions, vultrMessage);
+    this.http = new CloudHttp("VULTR", cfg, opts.fetchOptions, vultrMessage, opts.rateGate);
     this.cache = new TtlCache(opts.availabilityTtlMs ?? 60_000, opts.now);
     this.pageSize = Math.min(500, Math.max(1, opts.pageSize ?? 500));
   }

@@ -54,6 +54,50 @@ const backupKey = z.string().transform((raw, ctx) => {
 });
 /** A cron expression node-cron accepts (5 or 6 fields), checked at start instead of at the first tick. */
 const cronExpression = z.string().trim().refine((v) => cron.validate(v), "must be a cron expression like 30 2 * * * (minute hour day month weekday)");
+/**
+ * `name=value` entries separated by ";" (values such as cron expressions hold spaces and commas),
+ * each value checked by `valid`; an empty string is no entry.
+ */
+function namedList(valid: (value: string) => boolean, message: string) {
+  return z
+    .string()
+    .default("")
+    .transform((raw, ctx) => {
+      const out: Record<string, string> = {};
+      for (const part of raw.split(";").map((p) => p.trim()).filter(Boolean)) {
+        const at = part.indexOf("=");
+        const name = part.slice(0, at).trim();
+        const value = part.slice(at + 1).trim();
+        if (at <= 0 || !valid(value)) {
+          ctx.addIssue({ code: "custom", message });
+          return z.NEVER;
+        }
+        out[name] = value;
+      }
+      return out;
+    });
+}
+/** CLOUD_RATE_LIMITS: `PROVIDER=limit/seconds[,limit/seconds]` per provider. */
+const cloudRateLimits = namedList((v) => /^\d+\/\d+(\.\d+)?(,\d+\/\d+(\.\d+)?)*$/.test(v.replace(/\s/g, "")), "must be PROVIDER=limit/seconds entries separated by ';', e.g. DIGITALOCEAN=250/60,5000/3600;VULTR=30/1").transform((byName, ctx) => {
+  const out: Partial<Record<"DIGITALOCEAN" | "VULTR" | "LINODE", { limit: number; windowMs: number }[]>> = {};
+  for (const [name, value] of Object.entries(byName)) {
+    const code = name.toUpperCase();
+    if (code !== "DIGITALOCEAN" && code !== "VULTR" && code !== "LINODE") {
+      ctx.addIssue({ code: "custom", message: "provider must be DIGITALOCEAN, VULTR or LINODE" });
+      return z.NEVER;
+    }
+    const windows = value.replace(/\s/g, "").split(",").map((w) => {
+      const [limit, seconds] = w.split("/").map(Number) as [number, number];
+      return { limit, windowMs: Math.round(seconds * 1000) };
+    });
+    if (windows.some((w) => w.limit < 1 || w.windowMs < 100)) {
+      ctx.addIssue({ code: "custom", message: "each window needs a limit of at least 1 and at least 0.1 s" });
+      return z.NEVER;
+    }
+    out[code] = windows;
+  }
+  return out;
+});
 const keepCount = z.coerce.number({ error: "must be a whole number (0 or more)" }).int("must be a whole number (0 or more)").min(0, "must be a whole number (0 or more)");
 
 /** A 32-byte libsodium secretbox key, given as 64 hex chars or standard base64. */
@@ -218,6 +262,14 @@ const envSchema = z.object({
   ALERT_MEMORY_FREE_PCT: positiveInt.max(99).default(5),
   ALERT_DB_SIZE_MB: positiveInt.default(20_480),
   ALERT_QUEUE_AGE_MINUTES: positiveInt.default(15),
+  /**
+   * Scheduler: `task=cron` entries (";"-separated) replacing the table's expressions, e.g.
+   * `order-expiry=0-59/5 * * * * *` (six fields: seconds first) for tests and drills. Unknown task
+   * names stop the scheduler at start.
+   */
+  SCHEDULER_CRON_OVERRIDES: namedList((v) => cron.validate(v), "must be task=cron entries separated by ';', e.g. order-expiry=*/5 * * * * *"),
+  /** The cloud APIs' shared budgets (shop/cloud/rate-gate.ts), overriding the vendors' documented ones. */
+  CLOUD_RATE_LIMITS: cloudRateLimits,
   SECRETS_ROTATED_AT: z
     .string()
     .default("")
@@ -292,6 +344,10 @@ export interface Config {
   };
   /** When the daily backup and restore drill run (cron, Asia/Jakarta) and after how many hours without a good one the owner is alerted. */
   backupSchedule: { cron: string; drillCron: string; staleHours: number };
+  /** SCHEDULER_CRON_OVERRIDES: task name → cron expression (five fields, or six with seconds first). */
+  schedulerCronOverrides: Record<string, string>;
+  /** CLOUD_RATE_LIMITS: per provider, the request windows replacing the vendor's documented ones. */
+  cloudRateLimits: Partial<Record<"DIGITALOCEAN" | "VULTR" | "LINODE", { limit: number; windowMs: number }[]>>;
   /** Where the roles without the web server serve /metrics (ports: worker instances add NODE_APP_INSTANCE), and Sentry. */
   monitoring: { host: string; ports: { bot: number; worker: number; scheduler: number }; sentryDsn?: string };
   /** Owner alerts: see shop/alerts/ (`secretsRotatedAt`: secret name → YYYY-MM-DD of its last rotation). */
@@ -421,6 +477,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : {}),
     },
     backupSchedule: { cron: e.BACKUP_CRON, drillCron: e.BACKUP_DRILL_CRON, staleHours: e.BACKUP_STALE_HOURS },
+    schedulerCronOverrides: e.SCHEDULER_CRON_OVERRIDES,
+    cloudRateLimits: e.CLOUD_RATE_LIMITS,
     monitoring: { host: e.METRICS_HOST, ports: { bot: e.METRICS_PORT_BOT, worker: e.METRICS_PORT_WORKER, scheduler: e.METRICS_PORT_SCHEDULER }, ...(e.SENTRY_DSN ? { sentryDsn: e.SENTRY_DSN } : {}) },
     alerts: {
       ...(e.ALERT_BOT_TOKEN ? { botToken: e.ALERT_BOT_TOKEN } : {}),

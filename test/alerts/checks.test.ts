@@ -98,11 +98,11 @@ async function lifecycle(
   return alert;
 }
 
-async function heartbeat(roles: string[], opts: { beatAgoS?: number; startedAgoS?: number; stopped?: boolean; rssMb?: number } = {}) {
+async function heartbeat(roles: string[], opts: { beatAgoS?: number; startedAgoS?: number; stopped?: boolean; rssMb?: number; host?: string } = {}) {
   const id = `hb-${Math.random().toString(36).slice(2)}`;
   await db.prisma.$executeRaw`
     INSERT INTO heartbeats (instance_id, roles, pid, host, started_at, beat_at, rss_bytes, stopped_at)
-    VALUES (${id}, ${roles}::text[], 4242, 'test', now() - ${opts.startedAgoS ?? 3600} * interval '1 second', now() - ${opts.beatAgoS ?? 0} * interval '1 second',
+    VALUES (${id}, ${roles}::text[], 4242, ${opts.host ?? "test"}, now() - ${opts.startedAgoS ?? 3600} * interval '1 second', now() - ${opts.beatAgoS ?? 0} * interval '1 second',
       ${BigInt((opts.rssMb ?? 120) * 1048576)}, ${opts.stopped ? new Date() : null})`;
   return id;
 }
@@ -125,12 +125,31 @@ describe("each alert kind: raised once, de-duplicated, muted, resolved", () => {
     const ids: string[] = [];
     await lifecycle(
       rolesCheck,
-      /^crash-loop:worker$/,
+      /^crash-loop:worker@test$/,
       async () => {
         for (const s of [500, 300, 120, 30]) ids.push(await heartbeat(["worker"], { startedAgoS: s, beatAgoS: s > 30 ? s - 5 : 0, stopped: s > 30 }));
       },
       () => db.prisma.$executeRaw`UPDATE heartbeats SET started_at = started_at - interval '1 hour' WHERE instance_id = ANY(${ids}::text[])`,
     );
+  });
+
+  it("several hosts: starting a role on four hosts is no crash loop; a role that died on one host while another runs it is a warning", async () => {
+    const ids: string[] = [];
+    for (const host of ["vps-a", "vps-b", "vps-c", "vps-d"]) ids.push(await heartbeat(["web"], { host, startedAgoS: 60 }));
+    expect((await rolesCheck.evaluate({ prisma: db.prisma, redis, config, now: new Date() })).map((c) => c.fingerprint)).toEqual([]);
+    const alert = await lifecycle(
+      rolesCheck,
+      /^role-lost:web@vps-b$/,
+      () => db.prisma.$executeRaw`UPDATE heartbeats SET beat_at = now() - interval '5 minutes' WHERE instance_id = ${ids[1]!}`,
+      // Restarted there (a fresh process on vps-b carries the role again).
+      () => heartbeat(["web"], { host: "vps-b", startedAgoS: 1 }),
+    );
+    expect(alert).toMatchObject({ severity: "warning" });
+    expect(alert.title).toContain("vps-b");
+    // Stopped on purpose (a host taken out of the pool): no alert.
+    await db.prisma.$executeRaw`UPDATE heartbeats SET beat_at = now() - interval '5 minutes', stopped_at = now() WHERE instance_id = ${ids[2]!}`;
+    expect((await rolesCheck.evaluate({ prisma: db.prisma, redis, config, now: new Date() })).map((c) => c.fingerprint)).toEqual([]);
+    await db.prisma.$executeRaw`DELETE FROM heartbeats WHERE instance_id = ANY(${ids}::text[]) OR host = 'vps-b'`;
   });
 
   it("uncaught errors: grouped by class and top frame across roles", async () => {
