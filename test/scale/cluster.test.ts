@@ -1,0 +1,339 @@
+/**
+ * Scale-out, the issue's first "done when": three hosts on this machine — loopback addresses of
+ * their own (127.0.0.2 = host A, 127.0.0.3 = host B, 127.0.0.4 = host C) — run web ×2,
+ * bot-in-webhook ×2 (`web bot`, BOT_MODE=webhook), worker ×2 and one scheduler as real processes
+ * against one Postgres database and one Redis prefix. A round-robin proxy (test/support/cluster.ts)
+ * sits in front: /telegram/* to the two bot processes, the rest (gateway callbacks, /health) to
+ * the two web processes; PUBLIC_BASE_URL is the proxy, so the fake Telegram delivers its webhooks
+ * through it, up to max_connections at once and one at a time per chat like Telegram does.
+ *
+ * Concurrent customers order through the real conversations (buttons and typed text, a burst of
+ * typed messages in each chat) and pay from the wallet, by QRIS (Tripay) or Midtrans (signed
+ * callbacks through the proxy). In the middle — chats mid-conversation, provisioning running —
+ * host A dies (SIGKILL to its three processes at once). Then:
+ *   (a) per-chat order: in the bot's inbox (`telegram_updates`) every update once, DONE, and per
+ *       chat `handled_seq` grows with `update_id`; and what each customer saw came in order;
+ *   (b) every paid order is ACTIVE exactly once: one server per order at the fake clouds, one
+ *       settlement, one instance, the credentials told once;
+ *   (c) the scheduler ticked once per tick.
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedDemoCatalog } from "../../db/seed.js";
+import { startFakeClouds, type FakeClouds } from "../../ops/fakes/clouds/index.js";
+import { startFakeTelegram, type FakeTelegram, type FakeUser } from "../../ops/fakes/telegram/index.js";
+import { GatewayDriver } from "../chaos/gateway.js";
+import { loadPlans, type ChaosPlan } from "../chaos/journeys.js";
+import { fundWallet } from "../bot/reseller-chat.js";
+import { killAll, ROOT } from "../process/helpers.js";
+import { freePortOn, loopbackAliasesWork, selfSignedCertificate, startHost, startRoundRobinProxy, waitHostsStarted, writeHostLogs, type Host, type RoundRobinProxy } from "../support/cluster.js";
+import { createTestDatabase, type TestDatabase } from "../support/db.js";
+import { deleteKeys, uniquePrefix } from "../support/redis.js";
+import { OWNER_ID, SELLER_ID, startFakeGateways, testEnv, TEST_TOKEN } from "../support/service.js";
+
+const CHATS = 9;
+const WEBHOOK_SECRET = "cluster-webhook-secret-0123456789";
+/** One step of a conversation may wait out a dead host's chat lease (~30 s) plus a busy machine. */
+const STEP = { timeoutMs: 90_000 };
+const REFERENCE = /✅ Pesanan (ORD-\d{8}-[A-Z0-9]{5}) dibuat\./;
+/** Where the processes run from: the project, or (CLUSTER_SOURCE) another checkout, e.g. an older commit to compare. */
+const SOURCE = process.env.CLUSTER_SOURCE;
+
+let db: TestDatabase;
+let prefix: string;
+let fake: FakeTelegram;
+let gateways: Awaited<ReturnType<typeof startFakeGateways>>;
+let clouds: FakeClouds;
+let proxy: RoundRobinProxy;
+let hosts: Host[] = [];
+let dataDir: string;
+
+const log = (msg: string) => console.log(`[cluster ${new Date().toISOString().slice(11, 23)}] ${msg}`);
+
+beforeAll(async () => {
+  if (!(await loopbackAliasesWork())) throw new Error("this machine cannot bind 127.0.0.2 (Linux routes 127.0.0.0/8 to lo; a sandbox without it cannot run this test)");
+  db = await createTestDatabase();
+  await seedDemoCatalog(db.prisma);
+  prefix = uniquePrefix("cluster");
+  dataDir = mkdtempSync(path.join(os.tmpdir(), "vpsbot-cluster-data-"));
+}, 60_000);
+
+afterAll(async () => {
+  if (hosts.length > 0 && process.env.CLUSTER_LOGS !== undefined) writeHostLogs(hosts, process.env.CLUSTER_LOGS);
+  await killAll();
+  await proxy?.stop();
+  await gateways?.stop();
+  await clouds?.stop();
+  await fake?.stop();
+  if (prefix) await deleteKeys(prefix);
+  await db?.drop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+/** Starts the fakes, the proxy and the three hosts; resolves once every process runs and the webhook is set. */
+async function startCluster(): Promise<{ hostA: Host; hostB: Host; hostC: Host }> {
+  // Telegram keeps retrying a chat's failed update (for hours); 100 tries with a capped backoff here.
+  fake = await startFakeTelegram({ token: TEST_TOKEN, allowLocalhostUrls: true, webhook: { maxAttempts: 100, retryDelayMs: 250, timeoutMs: 30_000 } });
+  // Owner and seller have chats, so alerts and review cards have somewhere to land.
+  fake.user(OWNER_ID, { firstName: "Pemilik" });
+  fake.user(SELLER_ID, { firstName: "Penjual" });
+  gateways = await startFakeGateways();
+  // Boots of ~2 s: provisioning polls a few times, so the kill lands while some is running.
+  clouds = await startFakeClouds({ bootDelayMs: 2_000, ipDelayMs: 200, actionDelayMs: 100 });
+  const [A, B, C] = ["127.0.0.2", "127.0.0.3", "127.0.0.4"] as const;
+  // The web origins are needed by the proxy before the processes start: pick the ports first.
+  const ports = { aWeb: await freePortOn(A), aBot: await freePortOn(A), bWeb: await freePortOn(B), bBot: await freePortOn(B) };
+  proxy = await startRoundRobinProxy({
+    tls: selfSignedCertificate(),
+    routes: [
+      { prefix: "/telegram/", upstreams: [`http://${A}:${ports.aBot}`, `http://${B}:${ports.bBot}`] },
+      { prefix: "", upstreams: [`http://${A}:${ports.aWeb}`, `http://${B}:${ports.bWeb}`] },
+    ],
+  });
+  const env = testEnv(db, prefix, 1, fake.url, {
+    ...gateways.env,
+    ...clouds.env,
+    BOT_MODE: "webhook",
+    PUBLIC_BASE_URL: proxy.tlsUrl!,
+    TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    LOG_LEVEL: "info",
+    BOT_RATE_LIMIT_PER_10S: "1000",
+    // A killed worker's provisioning job is taken over after 10 s (production: 2 min).
+    PROVISION_JOB_LOCK_MS: "10000",
+    PROVISION_POLL_MS: "300",
+    SHUTDOWN_TIMEOUT_MS: "5000",
+    // The expiry sweep ticks every few seconds here (every minute in production), so the run spans many ticks.
+    SCHEDULER_CRON_OVERRIDES: `order-expiry=*/${TICK_SECONDS} * * * * *`,
+  });
+  const hostEnv = (name: string) => ({ ...env, DATA_DIR: path.join(dataDir, name) });
+  const source = SOURCE !== undefined ? { source: SOURCE } : {};
+  const hostA = await startHost({
+    name: "A", address: A, env: hostEnv("a"), ...source,
+    processes: [
+      { name: "web", roles: ["web"], port: ports.aWeb },
+      { name: "bot", roles: ["web", "bot"], port: ports.aBot },
+      { name: "worker", roles: ["worker"] },
+    ],
+  });
+  const hostB = await startHost({
+    name: "B", address: B, env: hostEnv("b"), ...source,
+    processes: [
+      { name: "web", roles: ["web"], port: ports.bWeb },
+      { name: "bot", roles: ["web", "bot"], port: ports.bBot },
+      { name: "worker", roles: ["worker"] },
+    ],
+  });
+  const hostC = await startHost({ name: "C", address: C, env: hostEnv("c"), ...source, processes: [{ name: "scheduler", roles: ["scheduler"] }] });
+  hosts = [hostA, hostB, hostC];
+  await waitHostsStarted(hosts, 120_000);
+  const hook = `${proxy.tlsUrl}/telegram/webhook`;
+  await waitFor(async () => fake.webhookInfo().url === hook, 60_000, "the bot processes to set the webhook to the proxy");
+  return { hostA, hostB, hostC };
+}
+
+/** Polls `check` until it is true (tiny pauses), or fails with `what`. */
+async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+type Pay = "wallet" | "qris" | "midtrans";
+
+interface Chat {
+  id: number;
+  user: FakeUser;
+  plan: ChaosPlan;
+  pay: Pay;
+  /** The journey's progress, for the kill's timing and the failure message. */
+  stage: "waiting" | "browsing" | "ordered" | "paid" | "active";
+  reference?: string;
+  /** The bot's answers to the burst of typed coupon codes, in the order they appeared. */
+  burstAnswers?: string[];
+  error?: string;
+}
+
+const BURST = ["SALAH1", "SALAH2", "SALAH3"];
+/** The order-expiry sweep's period in this run (a six-field cron: seconds first). */
+const TICK_SECONDS = 3;
+
+/** One customer: the catalog walk with a burst of typed codes, the order, the payment, the VPS. */
+async function journey(chat: Chat, gateway: GatewayDriver): Promise<void> {
+  const { user, plan } = chat;
+  const step = async (press: () => Promise<unknown>, answer: RegExp) => {
+    await press();
+    return user.waitForMessage(answer, STEP);
+  };
+  chat.stage = "browsing";
+  await step(() => user.sendText("/start"), /Halo, /);
+  await step(() => user.sendText("/catalog"), /Pilih penyedia cloud/);
+  await step(() => user.pressButton(plan.providerButton), /pilih paket/);
+  await step(() => user.pressButton(plan.planButton), /Pilih durasi sewa/);
+  await step(() => user.pressButton(/^1 bulan · /), /Pilih sistem operasi/);
+  await step(() => user.pressButton("Ubuntu 22.04 LTS"), /Punya kode kupon\?/);
+  // Three codes typed without waiting: Telegram queues them; the bot must answer them in order.
+  const since = user.mark();
+  for (const code of BURST) await user.sendText(code);
+  await user.waitFor(() => user.messages().filter((m) => /tidak dikenal/.test(m.text ?? "")).length >= BURST.length, { ...STEP, since });
+  chat.burstAnswers = user
+    .messages()
+    .filter((m) => /Kode kupon \S+ tidak dikenal/.test(m.text ?? ""))
+    .map((m) => /Kode kupon (\S+) tidak dikenal/.exec(m.text!)![1]!);
+  await step(() => user.pressButton("Lewati"), /Ringkasan pesanan/);
+  const created = await step(() => user.pressButton("✅ Konfirmasi pesanan"), REFERENCE);
+  chat.reference = REFERENCE.exec(created.text ?? "")![1]!;
+  chat.stage = "ordered";
+  await step(() => user.pressButton({ messageId: created.messageId, text: "💳 Bayar sekarang" }), new RegExp(`Pilih cara bayar — pesanan ${chat.reference}`));
+  if (chat.pay === "wallet") {
+    await step(() => user.pressButton(/^💰 Saldo Rp [\d.]+ · bayar /), /dari saldo Anda\?/);
+    await step(() => user.pressButton("✅ Ya, bayar dari saldo"), /dibayar dari saldo/);
+  } else {
+    const order = await db.prisma.order.findUniqueOrThrow({ where: { reference: chat.reference } });
+    if (chat.pay === "qris") {
+      await user.pressButton(/^QRIS by ShopeePay · /);
+      await user.waitFor((m) => m.media?.kind === "photo" && (m.caption ?? "").includes("QRIS — pindai"), STEP);
+    } else await step(() => user.pressButton("💳 Midtrans (kartu, e-wallet, VA)"), /Tekan tombol di bawah/);
+    const gatewayName = chat.pay === "qris" ? "TRIPAY" : "MIDTRANS";
+    const shown = await db.prisma.payment.findFirstOrThrow({ where: { orderId: order.id, gateway: gatewayName, status: "PENDING" }, orderBy: { id: "desc" } });
+    if (chat.pay === "qris") await gateway.payTripay(shown.gatewayReference!);
+    else await gateway.payMidtrans(shown.attemptRef);
+  }
+  chat.stage = "paid";
+  await user.waitForMessage(/VPS aktif!/, { timeoutMs: 150_000 });
+  chat.stage = "active";
+}
+
+describe("three hosts, one Postgres and one Redis, a round-robin proxy, and host A killed mid-traffic", () => {
+  it("keeps per-chat order, activates every paid order exactly once, and ticks the scheduler once per tick", { timeout: 300_000 }, async () => {
+    const started = Date.now();
+    const { hostA, hostB, hostC } = await startCluster();
+    log(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s: proxy ${proxy.url} / ${proxy.tlsUrl}`);
+    const runStart = new Date();
+
+    const plans = await loadPlans(db.prisma);
+    const pays: Pay[] = ["wallet", "qris", "midtrans"];
+    const chats: Chat[] = [];
+    for (let i = 0; i < CHATS; i++) {
+      const id = 7_700_001 + i;
+      const name = `Pelanggan ${i + 1}`;
+      const user = fake.user(id, { firstName: name, languageCode: "id" });
+      const chat: Chat = { id, user, plan: plans[i % plans.length]!, pay: pays[i % pays.length]!, stage: "waiting" };
+      if (chat.pay === "wallet") {
+        const row = await db.prisma.user.upsert({ where: { telegramId: BigInt(id) }, create: { telegramId: BigInt(id), firstName: name, language: "id" }, update: {} });
+        await fundWallet(db.prisma, row.id, 500_000, `cluster-fund-${id}`);
+      }
+      chats.push(chat);
+    }
+    let random = 42;
+    const gateway = new GatewayDriver(gateways.tripay, gateways.midtrans, proxy.url, () => ((random = (random * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31), () => Date.now() + 120_000);
+
+    // Customers arrive a little apart, so at any moment some browse while others already pay.
+    const journeys = chats.map(async (chat, i) => {
+      await new Promise((r) => setTimeout(r, i * 600));
+      try {
+        await journey(chat, gateway);
+      } catch (err) {
+        chat.error = err instanceof Error ? err.message : String(err);
+        throw err;
+      }
+    });
+    const all = Promise.allSettled(journeys);
+
+    // Kill host A once chats are mid-conversation and some provisioning runs.
+    await waitFor(
+      async () => {
+        const provisioning = await db.prisma.order.count({ where: { status: "PROVISIONING" } });
+        const browsing = chats.filter((c) => c.stage === "browsing" || c.stage === "ordered").length;
+        return provisioning >= 1 && browsing >= 4;
+      },
+      150_000,
+      `provisioning to run while chats are mid-conversation (stages: ${chats.map((c) => c.stage).join(", ")})`,
+    );
+    log(`killing host A (stages: ${chats.map((c) => c.stage).join(", ")})`);
+    const killedAt = Date.now();
+    await hostA.kill();
+    expect(hostA.processes.map((p) => p.child.exitInfo()?.signal)).toEqual(["SIGKILL", "SIGKILL", "SIGKILL"]);
+
+    const outcomes = await all;
+    const failed = chats.filter((c) => c.error !== undefined);
+    expect(failed.map((c) => `${c.id} (${c.pay}, stage ${c.stage}): ${c.error}`), hostB.describe().slice(-6_000)).toEqual([]);
+    expect(outcomes.every((o) => o.status === "fulfilled")).toBe(true);
+    log(`every chat done ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
+    expect(hostB.up() && hostC.up(), "host B and C must survive").toBe(true);
+
+    // ── (a) per-chat order, as the customers saw it
+    for (const chat of chats) {
+      expect(chat.burstAnswers, `chat ${chat.id}: the burst of typed codes answered in order`).toEqual(BURST);
+      expect(chat.user.messages().filter((m) => /VPS aktif!/.test(m.text ?? "")), `chat ${chat.id}: the VPS told once`).toHaveLength(1);
+    }
+
+    // ── (a) per-chat order, in the bot's inbox
+    const delivered = new Map<number, number[]>();
+    for (const d of fake.webhookDeliveries.filter((x) => x.ok)) {
+      const chatId = Number(d.chat.slice("chat:".length));
+      if (!chats.some((c) => c.id === chatId)) continue;
+      const list = delivered.get(chatId) ?? [];
+      if (!list.includes(d.updateId)) list.push(d.updateId);
+      delivered.set(chatId, list);
+    }
+    if (existsSync(path.join(SOURCE ?? ROOT, "bot/inbox.ts"))) {
+      const rows = await db.prisma.$queryRaw<Array<{ update_id: bigint; chat_key: string; status: string; handled_seq: bigint | null; handled_by: string | null }>>`
+        SELECT update_id, chat_key, status, handled_seq, handled_by FROM telegram_updates ORDER BY update_id`;
+      for (const chat of chats) {
+        const ids = delivered.get(chat.id) ?? [];
+        const mine = rows.filter((r) => ids.includes(Number(r.update_id)));
+        expect(mine.map((r) => Number(r.update_id)).sort(), `chat ${chat.id}: every delivered update stored once`).toEqual([...ids].sort());
+        expect(new Set(mine.map((r) => r.chat_key)).size, `chat ${chat.id}: one chat key`).toBe(1);
+        expect(mine.filter((r) => r.status !== "DONE"), `chat ${chat.id}: every update handled`).toEqual([]);
+        const seqs = mine.map((r) => Number(r.handled_seq));
+        expect(seqs, `chat ${chat.id}: handled in update_id order`).toEqual([...seqs].sort((x, y) => x - y));
+      }
+      const handlers = new Set(rows.map((r) => r.handled_by?.split(":")[0]));
+      log(`inbox: ${rows.length} updates handled by ${[...handlers].join(", ")}`);
+    }
+
+    // ── (b) every paid order ACTIVE exactly once
+    const references = chats.map((c) => c.reference!);
+    const orders = await db.prisma.order.findMany({ where: { reference: { in: references } }, include: { payments: true, statusHistory: true, createdInstance: true } });
+    expect(orders).toHaveLength(CHATS);
+    const servers = [clouds.digitalocean, clouds.vultr, clouds.linode].flatMap((c) => c.servers());
+    for (const order of orders) {
+      expect(order.status, order.reference).toBe("ACTIVE");
+      expect(order.payments.filter((p) => p.status === "PAID"), `${order.reference}: one settled payment`).toHaveLength(1);
+      expect(order.statusHistory.filter((h) => h.toStatus === "PAID"), `${order.reference}: settled once`).toHaveLength(1);
+      expect(order.statusHistory.filter((h) => h.toStatus === "ACTIVE"), `${order.reference}: activated once`).toHaveLength(1);
+      expect(order.createdInstance?.status, `${order.reference}: its VPS`).toBe("ACTIVE");
+      const tagged = servers.filter((s) => s.tags.some((t) => t.endsWith(order.reference.toLowerCase())));
+      expect(tagged.map((s) => s.id), `${order.reference}: one server at the cloud`).toHaveLength(1);
+    }
+
+    // ── (c) the scheduler ticked once per tick: every slot of the run has its claim, and each
+    // claim's job is in the outbox once and ran once (one "job completed" over both workers).
+    const tickJob = (tick: string) => `order-expiry-${tick.replace(/[^A-Za-z0-9_.-]/g, "-")}`;
+    const claims = async () =>
+      (await db.prisma.$queryRaw<Array<{ tick: string }>>`SELECT tick FROM scheduler_ticks WHERE task = 'order-expiry' ORDER BY tick`).map((r) => r.tick);
+    await waitFor(async () => (await claims()).length >= 3, 60_000, "three order-expiry ticks");
+    const ticks = (await claims()).filter((t) => Date.parse(`${t}Z`) >= runStart.getTime());
+    const last = ticks.at(-1)!;
+    const outbox = async () =>
+      db.prisma.jobOutbox.findMany({ where: { jobId: { in: ticks.map(tickJob) } }, select: { jobId: true, status: true } });
+    await waitFor(async () => (await outbox()).filter((j) => j.status === "DONE").length === ticks.length, 60_000, `the jobs of ticks up to ${last} to run`);
+    const slots: string[] = [];
+    for (let t = Date.parse(`${ticks[0]}Z`); t <= Date.parse(`${last}Z`); t += TICK_SECONDS * 1000) slots.push(new Date(t).toISOString().slice(0, 19));
+    expect(ticks, "one claim per tick, none missing, host A's death included").toEqual(slots);
+    const jobs = await outbox();
+    expect(jobs.map((j) => j.jobId).sort(), "each tick's job recorded once").toEqual(ticks.map(tickJob).sort());
+    const completions = new Map<string, number>();
+    for (const h of [hostA, hostB]) {
+      for (const line of h.processes.find((p) => p.roles.includes("worker"))!.child.logs()) {
+        if (line.msg === "job completed" && typeof line.jobId === "string") completions.set(line.jobId, (completions.get(line.jobId) ?? 0) + 1);
+      }
+    }
+    expect(ticks.map((t) => completions.get(tickJob(t)) ?? 0), "each tick's job ran once").toEqual(ticks.map(() => 1));
+    log(`scheduler: ${ticks.length} ticks (${ticks[0]} … ${last}) claimed once, each job run once; proxy ${JSON.stringify(proxy.stats())}, unanswered ${proxy.unanswered}`);
+  });
+});

@@ -1,0 +1,295 @@
+/**
+ * Several "hosts" of the service on this machine, for the scale-out test and benchmark: each host
+ * is a loopback address of its own (Linux routes all of 127.0.0.0/8 to `lo`, so 127.0.0.2,
+ * 127.0.0.3, … can be bound without any set-up) whose processes (`node --import tsx ops/main.ts
+ * <roles>`) listen only there, each in a process group of its own, so "the host dies" is one
+ * SIGKILL per group at the same moment. In front of them a round-robin reverse proxy plays the
+ * load balancer (HTTP for the gateways, HTTPS for Telegram, which insists on it), with the
+ * retry-on-another-upstream that Caddy (lb_try_duration) and HAProxy (redispatch) do.
+ *
+ * The outside world (the fake Telegram, Tripay, Midtrans and clouds) runs in the test process.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { baseEnv, MAIN_TS, ROOT, spawnTracked, type ServiceProcess } from "../process/helpers.js";
+
+// ───────────────────────────── addresses and ports ─────────────────────────────
+
+/** A free TCP port on `address` (the kernel picks one, then it is released for the child to bind). */
+export function freePortOn(address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, address, () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether this machine lets us bind (and reach) a loopback address other than 127.0.0.1. */
+export async function loopbackAliasesWork(address = "127.0.0.2"): Promise<boolean> {
+  try {
+    await freePortOn(address);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A self-signed certificate for 127.0.0.1 (openssl, in a temp dir): the proxy's HTTPS side. */
+export function selfSignedCertificate(): { key: string; cert: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "vpsbot-cluster-tls-"));
+  try {
+    execFileSync(
+      "openssl",
+      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+        "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")],
+      { stdio: "ignore", timeout: 30_000 },
+    );
+    return { key: readFileSync(path.join(dir, "key.pem"), "utf8"), cert: readFileSync(path.join(dir, "cert.pem"), "utf8") };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ───────────────────────────── round-robin proxy ─────────────────────────────
+
+export interface ProxyRoute {
+  /** Path prefix, e.g. "/telegram/"; the first matching route wins, "" matches everything. */
+  prefix: string;
+  /** Upstream origins, e.g. "http://127.0.0.2:41000". */
+  upstreams: string[];
+}
+
+export interface UpstreamStats {
+  /** Requests answered by this upstream (any status). */
+  answered: number;
+  /** Attempts that failed before a response (refused, reset, timed out), each retried elsewhere. */
+  failed: number;
+}
+
+export interface RoundRobinProxy {
+  /** http://127.0.0.1:port */
+  readonly url: string;
+  /** https://127.0.0.1:port (self-signed), when started with `tls`. */
+  readonly tlsUrl: string | undefined;
+  stats(): Record<string, UpstreamStats>;
+  /** Requests that no upstream answered (the client got 502). */
+  readonly unanswered: number;
+  stop(): Promise<void>;
+}
+
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer"]);
+
+/**
+ * A reverse proxy that spreads requests over each route's upstreams in turn. Like a real load
+ * balancer with retries (Caddy's `lb_policy round_robin` + `lb_try_duration`, HAProxy's
+ * `retry-on all-retryable-errors` + `option redispatch`) a request whose upstream refused or
+ * dropped the connection before any response is sent to the next upstream; only when every
+ * upstream failed does the client get 502. The body is buffered for that (webhooks are small).
+ * An upstream that failed is skipped for `downMs` while another one is left (passive health check).
+ */
+export async function startRoundRobinProxy(opts: {
+  routes: ProxyRoute[];
+  host?: string;
+  tls?: { key: string; cert: string };
+  /** How long one upstream may take to answer (default 30 s). */
+  upstreamTimeoutMs?: number;
+  downMs?: number;
+}): Promise<RoundRobinProxy> {
+  const host = opts.host ?? "127.0.0.1";
+  const timeoutMs = opts.upstreamTimeoutMs ?? 30_000;
+  const downMs = opts.downMs ?? 2_000;
+  const stats: Record<string, UpstreamStats> = {};
+  const downUntil = new Map<string, number>();
+  const cursors = new Map<ProxyRoute, number>();
+  for (const r of opts.routes) for (const u of r.upstreams) stats[u] = { answered: 0, failed: 0 };
+  let unanswered = 0;
+
+  /** The route's upstreams from its next turn on, healthy ones first. */
+  const order = (route: ProxyRoute): string[] => {
+    const start = cursors.get(route) ?? 0;
+    cursors.set(route, start + 1);
+    const n = route.upstreams.length;
+    const turn = Array.from({ length: n }, (_, i) => route.upstreams[(start + i) % n]!);
+    const now = Date.now();
+    return [...turn.filter((u) => (downUntil.get(u) ?? 0) <= now), ...turn.filter((u) => (downUntil.get(u) ?? 0) > now)];
+  };
+
+  const forward = (upstream: string, req: http.IncomingMessage, body: Buffer, forwardedProto: string) =>
+    new Promise<http.IncomingMessage>((resolve, reject) => {
+      const target = new URL(upstream);
+      const headers: http.OutgoingHttpHeaders = {};
+      for (const [k, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) headers[k] = v;
+      headers.host = target.host;
+      headers["content-length"] = String(body.length);
+      headers["x-forwarded-for"] = req.socket.remoteAddress ?? "";
+      headers["x-forwarded-proto"] = forwardedProto;
+      // A fresh connection per request (agent: false): a kept-alive socket to a dead host would
+      // only fail when written to, and the proxy could not tell that from a failure mid-request.
+      const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent: false, timeout: timeoutMs });
+      up.once("response", resolve);
+      up.once("timeout", () => up.destroy(new Error("upstream timed out")));
+      up.once("error", reject);
+      up.end(body);
+    });
+
+  const handler = (forwardedProto: string) => (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("error", () => res.destroy());
+    req.on("end", () => {
+      void (async () => {
+        const body = Buffer.concat(chunks);
+        const route = opts.routes.find((r) => (req.url ?? "/").startsWith(r.prefix));
+        if (route === undefined || route.upstreams.length === 0) {
+          res.writeHead(404).end();
+          return;
+        }
+        let lastError = "no upstream";
+        for (const upstream of order(route)) {
+          let upRes: http.IncomingMessage;
+          try {
+            upRes = await forward(upstream, req, body, forwardedProto);
+          } catch (err) {
+            stats[upstream]!.failed++;
+            downUntil.set(upstream, Date.now() + downMs);
+            lastError = err instanceof Error ? err.message : String(err);
+            continue;
+          }
+          stats[upstream]!.answered++;
+          const headers: http.OutgoingHttpHeaders = {};
+          for (const [k, v] of Object.entries(upRes.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) headers[k] = v;
+          res.writeHead(upRes.statusCode ?? 502, headers);
+          upRes.pipe(res);
+          upRes.on("error", () => res.destroy());
+          return;
+        }
+        unanswered++;
+        if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" }).end(`bad gateway: ${lastError}`);
+      })();
+    });
+  };
+
+  const listen = (server: http.Server | https.Server) =>
+    new Promise<number>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, host, () => resolve((server.address() as net.AddressInfo).port));
+    });
+  const plain = http.createServer(handler("http"));
+  const secure = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler("https")) : undefined;
+  const port = await listen(plain);
+  const tlsPort = secure ? await listen(secure) : undefined;
+  const close = (server: http.Server | https.Server) =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return {
+    url: `http://${host}:${port}`,
+    tlsUrl: tlsPort !== undefined ? `https://${host}:${tlsPort}` : undefined,
+    stats: () => structuredClone(stats),
+    get unanswered() {
+      return unanswered;
+    },
+    async stop() {
+      await Promise.all([close(plain), ...(secure ? [close(secure)] : [])]);
+    },
+  };
+}
+
+// ───────────────────────────── hosts ─────────────────────────────
+
+export interface HostProcessSpec {
+  /** e.g. "web", "bot", "worker" (unique per host). */
+  name: string;
+  roles: string[];
+  env?: Record<string, string>;
+  /** HTTP_PORT of a web process (default: a free one on the host's address). */
+  port?: number;
+}
+
+export interface HostProcess {
+  name: string;
+  roles: string[];
+  /** The process's HTTP origin (processes with the web role), e.g. http://127.0.0.2:41234. */
+  origin?: string;
+  child: ServiceProcess;
+}
+
+export interface Host {
+  name: string;
+  address: string;
+  processes: HostProcess[];
+  /** Whether every process of the host is running. */
+  up(): boolean;
+  /** The host dies: SIGKILL to every process group at the same moment, then waits for them to go. */
+  kill(): Promise<void>;
+  /** Every process's output so far, for failure messages and the logs folder. */
+  describe(): string;
+}
+
+/**
+ * Starts one host's processes from `source` (the project root by default) with `env` plus its own
+ * HTTP_HOST / HTTP_PORT (web processes) and METRICS_HOST (the others' metrics listeners, on a port
+ * the kernel picks), each in its own process group.
+ */
+export async function startHost(opts: { name: string; address: string; env: Record<string, string>; processes: HostProcessSpec[]; source?: string }): Promise<Host> {
+  const source = opts.source ?? ROOT;
+  const mainTs = path.join(source, path.relative(ROOT, MAIN_TS));
+  const processes: HostProcess[] = [];
+  for (const spec of opts.processes) {
+    const web = spec.roles.includes("web");
+    // Every process gets a port (the config wants one), only web processes bind it.
+    const port = spec.port ?? (await freePortOn(opts.address));
+    const env = {
+      ...baseEnv(),
+      ...opts.env,
+      HTTP_HOST: opts.address,
+      HTTP_PORT: String(port),
+      METRICS_HOST: opts.address,
+      METRICS_PORT_BOT: "0",
+      METRICS_PORT_WORKER: "0",
+      METRICS_PORT_SCHEDULER: "0",
+      ...spec.env,
+    };
+    const child = spawnTracked(process.execPath, ["--import", "tsx", mainTs, ...spec.roles], { env, cwd: source, group: true });
+    processes.push({ name: `${opts.name}/${spec.name}`, roles: spec.roles, child, ...(web ? { origin: `http://${opts.address}:${port}` } : {}) });
+  }
+  return {
+    name: opts.name,
+    address: opts.address,
+    processes,
+    up: () => processes.every((p) => p.child.exitInfo() === undefined),
+    async kill() {
+      for (const p of processes) {
+        try {
+          process.kill(-p.child.pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+      await Promise.all(processes.map((p) => p.child.exited));
+    },
+    describe: () => processes.map((p) => `═══ ${p.name} (${p.roles.join(" ")}, pid ${p.child.pid}) ═══\n${p.child.describe()}`).join("\n"),
+  };
+}
+
+/** Waits until every process of the hosts has logged "service started" (in parallel). */
+export async function waitHostsStarted(hosts: Host[], timeoutMs: number): Promise<void> {
+  await Promise.all(hosts.flatMap((h) => h.processes.map((p) => p.child.waitForLog("service started", timeoutMs))));
+}
+
+/** Writes each process's full output under `dir/<host>-<process>.log` (kept after a failed run). */
+export function writeHostLogs(hosts: Host[], dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const h of hosts) {
+    for (const p of h.processes) writeFileSync(path.join(dir, `${p.name.replace(/\//g, "-")}.log`), `${p.child.stdout()}\n--- stderr ---\n${p.child.stderr()}`);
+  }
+}
