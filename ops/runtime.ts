@@ -56,7 +56,7 @@ import type { Config } from "../shop/platform/config.js";
 import type { Logger } from "../shop/platform/logger.js";
 import { createMetrics, type Metrics } from "../shop/platform/metrics.js";
 import { StartupComponents } from "../shop/platform/readiness.js";
-import { pauseAwareAvailability, startMaintenanceWatch } from "../shop/maintenance/index.js";
+import { dependencyHealth, pauseAwareAvailability, startMaintenanceWatch } from "../shop/maintenance/index.js";
 import { startBot, type BotStartup, type StartupRetryPolicy } from "./bot-startup.js";
 import { startAlerting } from "./watchdog.js";
 import { startMonitoring } from "./monitoring/metrics-listener.js";
@@ -183,6 +183,8 @@ export async function startService(
   // Heartbeat (first, so a start that crashes still counts toward a crash loop), alert checks and the alert bot, by role (ops/watchdog.ts).
   const alerting = startAlerting({ roles, config, logger, prisma, redis, queues, metrics, i18n, botDeps: core.botDeps });
   const maintenance = startMaintenanceWatch({ ...core, logger, probe: roles.includes("worker") });
+  // The breaker's failure streaks are counted across every process (each sees only part of the calls).
+  dependencyHealth.share(redis, config.queuePrefix);
   if (!(await waitForRedis(producerRedis))) logger.error("Redis is not reachable; starting anyway, queue writes will fail until it is back");
   // OWNER_IDS / SELLER_IDS are authoritative: whoever they no longer list is demoted before anyone taps.
   if (roles.includes("bot") || roles.includes("worker")) {

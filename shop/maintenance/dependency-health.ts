@@ -1,6 +1,8 @@
+import type { Redis } from "ioredis";
 import type { PrismaClient } from "../../db/client.js";
 import { ExternalServiceError } from "../http/resilient-fetch.js";
 import type { Logger } from "../platform/logger.js";
+import { REDIS_NOW } from "../platform/shared-rate.js";
 import { maintenanceState, setScope, type MaintenanceScope } from "./state.js";
 
 /** A provider's or gateway's scope: `PROVIDER:VULTR`, `GATEWAY:TRIPAY`. */
@@ -37,13 +39,18 @@ export function isOutage(err: unknown): boolean {
  * its plans unavailable and checkout refuses it while the others keep selling. The first
  * success afterwards (a real call, or the probe that asks the paused ones) resumes it.
  *
- * One per process (`dependencyHealth`): counts are in memory, the pause is in Postgres so every
- * process honours it. Until `attach` gives it a database it only counts.
+ * One per process (`dependencyHealth`); the pause is in Postgres so every process honours it.
+ * The streaks are shared through Redis once `share` gives it a connection (runtime): with several
+ * processes each sees only part of the calls, and a process that calls a cloud rarely (the web
+ * role's catalog) would otherwise trip on two blips an hour apart while the workers' thousand
+ * successes in between went unseen. Without Redis (or while it does not answer) each process
+ * counts its own calls. Until `attach` gives it a database it only counts.
  */
 export class DependencyHealth {
   private readonly streaks = new Map<string, { failures: number; since: number; lastError: string }>();
   private deps?: { prisma: PrismaClient; logger?: Logger };
   private readonly pending = new Set<Promise<unknown>>();
+  private shared?: { redis: Redis; prefix: string };
 
   constructor(
     private policy: BreakerPolicy = DEFAULT_BREAKER,
@@ -60,7 +67,17 @@ export class DependencyHealth {
   detach(prisma?: PrismaClient): void {
     if (prisma && this.deps?.prisma !== prisma) return;
     this.deps = undefined;
+    this.shared = undefined;
     this.streaks.clear();
+  }
+
+  /** Counts the streaks in Redis under `prefix`, together with every other process (runtime, after `attach`). */
+  share(redis: Redis, prefix: string): void {
+    this.shared = { redis, prefix };
+  }
+
+  private streakKey(scope: DependencyScope): string {
+    return `${this.shared!.prefix}:dependency-streak:${scope}`;
   }
 
   /** Runs an API call and records how it went; the call's result or error passes through unchanged. */
@@ -78,6 +95,8 @@ export class DependencyHealth {
 
   succeeded(scope: DependencyScope): void {
     this.streaks.delete(scope);
+    // Redis down: the streak lapses on its own (its TTL); not worth a warning per successful call.
+    if (this.shared) this.track(this.shared.redis.del(this.streakKey(scope)).catch(() => 0));
     const deps = this.deps;
     if (!deps) return;
     this.track(
@@ -98,6 +117,27 @@ export class DependencyHealth {
     streak.failures += 1;
     streak.lastError = message;
     this.streaks.set(scope, streak);
+    if (!this.shared) return this.judge(scope, streak, at, message);
+    this.track(
+      this.sharedFailure(scope, message).then(
+        (fleet) => {
+          this.streaks.set(scope, { failures: fleet.failures, since: fleet.since - fleet.now + at, lastError: message });
+          this.judge(scope, fleet, fleet.now, message);
+        },
+        () => this.judge(scope, streak, at, message),
+      ),
+    );
+  }
+
+  /** Adds a failure to the fleet's streak; Redis' clock for `since` and `now`, so hosts agree. */
+  private async sharedFailure(scope: DependencyScope, message: string): Promise<{ failures: number; since: number; now: number }> {
+    // A streak nobody added to for this long is not "in a row" any more.
+    const ttlMs = Math.max(600_000, 5 * this.policy.failingForMs);
+    const [failures, since, now] = (await this.shared!.redis.eval(STREAK_FAILURE, 1, this.streakKey(scope), message, String(ttlMs))) as [number, number, number];
+    return { failures, since, now };
+  }
+
+  private judge(scope: DependencyScope, streak: { failures: number; since: number }, at: number, message: string): void {
     const { consecutiveFailures, failingForMs } = this.policy;
     const trip = streak.failures >= consecutiveFailures || (streak.failures >= 2 && at - streak.since >= failingForMs);
     const deps = this.deps;
@@ -127,7 +167,18 @@ export class DependencyHealth {
   }
 }
 
-/** The process's breaker; clients record into it, runtime attaches the database. */
+/** KEYS: the streak's hash. ARGV: last error, ttl ms. → {failures, since, now}. */
+const STREAK_FAILURE = `${REDIS_NOW}
+local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+if failures == 1 then
+  redis.call('HSET', KEYS[1], 'since', now)
+end
+redis.call('HSET', KEYS[1], 'last_error', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+return {failures, tonumber(redis.call('HGET', KEYS[1], 'since')), now}
+`;
+
+/** The process's breaker; clients record into it, runtime attaches the database (and Redis, to share the streaks). */
 export const dependencyHealth = new DependencyHealth();
 
 /**
