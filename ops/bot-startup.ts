@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import type { I18n } from "@grammyjs/i18n";
 import { run, type RunnerHandle } from "@grammyjs/runner";
 import { GrammyError, HttpError, type Bot, type Context } from "grammy";
@@ -6,11 +7,15 @@ import type { PrismaClient } from "../db/client.js";
 import { publishCommands } from "../bot/commands.js";
 import { publishMenuButton } from "../bot/miniapp-button.js";
 import { configRoster, staffPowers } from "../shop/users/staff.js";
+import { runAsLeader } from "../shop/leases.js";
 import { QueueName, jobId, type Queues } from "../jobs/queues.js";
 import type { Config } from "../shop/platform/config.js";
 import { scrubSecrets, type Logger } from "../shop/platform/logger.js";
 import { logPollingErrors } from "./polling-errors.js";
 import type { StartupComponents } from "../shop/platform/readiness.js";
+
+/** A polling process that died hands polling to a standby bot process after this long. */
+export const POLLER_LEASE_MS = 30_000;
 
 /** The name `/health/ready` reports the bot's connection under. */
 export const TELEGRAM_COMPONENT = "telegram";
@@ -37,6 +42,8 @@ export interface BotStartupDeps {
   logger: Logger;
   queues: Queues;
   components: StartupComponents;
+  /** Who holds the poller lease (tests running two bots in one process give each its own). */
+  pollerHolder?: string;
 }
 
 export interface BotStartup {
@@ -101,6 +108,7 @@ export function startBot(deps: BotStartupDeps, policy: StartupRetryPolicy = TELE
   ];
   const alertKey = jobId("telegram-unreachable", process.pid, Date.now());
   let runner: RunnerHandle | undefined;
+  let poller: { stop(): Promise<void> } | undefined;
   let reportFirst: (ok: boolean) => void = () => undefined;
   const firstAttempt = new Promise<boolean>((resolve) => (reportFirst = resolve));
   components.pending(TELEGRAM_COMPONENT, "connecting");
@@ -145,10 +153,33 @@ export function startBot(deps: BotStartupDeps, policy: StartupRetryPolicy = TELE
     if (!webhook) {
       // Silent: the runner would print its fetch errors (bot<token> in the URL) to stderr.
       logPollingErrors(bot, logger);
-      runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "callback_query"] }, silent: true } });
+      // Telegram allows one poller per bot (a second gets 409 Conflict). Bot processes on several
+      // hosts elect one through a Postgres lease; the others stand by and take over within
+      // POLLER_LEASE_MS if its host dies (at once if it stops cleanly).
+      poller = runAsLeader(
+        prisma,
+        "bot-poller",
+        async (lost) => {
+          logger.info("this process polls Telegram for updates");
+          const handle = run(bot, { runner: { fetch: { allowed_updates: ["message", "callback_query"] }, silent: true } });
+          runner = handle;
+          const ended = new Promise<void>((resolve) => lost.addEventListener("abort", () => resolve(), { once: true }));
+          await Promise.race([handle.task()?.catch((err: unknown) => logger.error({ err }, "polling ended with an error")), ended]);
+          if (handle.isRunning()) await handle.stop();
+          if (!signal.aborted) logger.warn("this process stopped polling (lease lost or polling ended); standing by");
+        },
+        {
+          ttlMs: POLLER_LEASE_MS,
+          retryMs: Math.floor(POLLER_LEASE_MS / 6),
+          // The machine and the supervisor (PM2, systemd) that restarts this process: a bot
+          // restarted after a crash polls again at once instead of waiting for its own lease to lapse.
+          holder: deps.pollerHolder ?? `${hostname()}:${process.ppid}:bot-poller`,
+          onError: (err) => logger.error({ err }, "bot poller failed; trying again"),
+        },
+      );
     }
     components.ready(TELEGRAM_COMPONENT);
-    logger.info({ username: bot.botInfo.username, mode: config.telegram.mode, failedAttempts: failures }, webhook ? "bot receives updates by webhook" : "bot polling started");
+    logger.info({ username: bot.botInfo.username, mode: config.telegram.mode, failedAttempts: failures }, webhook ? "bot receives updates by webhook" : "bot connected; polling from whichever bot process holds the poller lease");
     if (failures >= policy.alertAfterFailures) {
       void alertOwner("info", "Bot kembali terhubung ke Telegram", `Setelah ${failures} percobaan gagal sejak ${since.toISOString()}.`, `${alertKey}-ok`);
     }
@@ -162,6 +193,7 @@ export function startBot(deps: BotStartupDeps, policy: StartupRetryPolicy = TELE
     async stop() {
       abort.abort();
       await ready;
+      await poller?.stop();
       if (runner?.isRunning()) await runner.stop();
     },
   };

@@ -76,8 +76,8 @@ export class LeaseLostError extends Error {
  * lease may lapse before the next one, and another process may take it) or finds the lease
  * taken. Work that must never run twice at once (provisioning) checks it between steps and stops.
  */
-export async function withLease<T>(db: Db, key: string, ttlMs: number, work: (lease: Lease, signal: AbortSignal) => Promise<T>): Promise<T> {
-  const lease = await acquireLease(db, key, ttlMs);
+export async function withLease<T>(db: Db, key: string, ttlMs: number, work: (lease: Lease, signal: AbortSignal) => Promise<T>, holder?: string): Promise<T> {
+  const lease = await acquireLease(db, key, ttlMs, holder);
   if (!lease) throw new LeaseBusyError(key, Math.max(1_000, await leaseRemainingMs(db, key)));
   const lost = new AbortController();
   const renew = setInterval(() => {
@@ -109,7 +109,17 @@ export function runAsLeader(
   db: Db,
   key: string,
   work: (signal: AbortSignal) => Promise<void>,
-  opts: { ttlMs?: number; retryMs?: number; onError?: (err: unknown) => void } = {},
+  opts: {
+    ttlMs?: number;
+    retryMs?: number;
+    onError?: (err: unknown) => void;
+    /**
+     * Who holds it. Default: a new id per call, so a crashed holder's successor waits out the TTL.
+     * A stable id (the host plus its process supervisor) lets a process restarted after a crash on
+     * the same machine take its predecessor's lease back at once.
+     */
+    holder?: string;
+  } = {},
 ): { stop(): Promise<void>; isLeader(): boolean } {
   const ttlMs = opts.ttlMs ?? 30_000;
   const retryMs = opts.retryMs ?? Math.max(1_000, Math.floor(ttlMs / 3));
@@ -125,7 +135,7 @@ export function runAsLeader(
           } finally {
             leader = false;
           }
-        });
+        }, opts.holder);
       } catch (err) {
         if (!(err instanceof LeaseBusyError)) opts.onError?.(err);
       }
