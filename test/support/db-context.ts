@@ -8,6 +8,14 @@ import { hostname } from "node:os";
 /** Admin connection used to create/drop test databases (any existing database works). */
 export const TEST_DATABASE_ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
+/**
+ * Set (by test/scale/pgbouncer.test.ts) to a PgBouncer base URL such as
+ * `postgresql://postgres@127.0.0.1:6432/?pgbouncer=true&sslmode=verify-full&sslrootcert=…`: every test
+ * file's database URL and Prisma client then go through that PgBouncer (its `* =` entry serves the
+ * cloned database); creating, dropping and migrating databases stays on the direct admin URL.
+ */
+export const PGBOUNCER_ENV = "VPS_TEST_PGBOUNCER_URL";
+
 /** Env var that also carries the template name (for processes outside vitest's inject). */
 export const TEMPLATE_ENV = "VPS_TEST_DB_TEMPLATE";
 

@@ -13,13 +13,15 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
 import { createPrisma, type PrismaClient } from "../../db/client.js";
-import { TEMPLATE_ENV, TEST_DATABASE_ADMIN_URL, TEST_DB_PREFIX, databaseUrl, quoteIdent, type TestDbContext } from "./db-context.js";
+import { PGBOUNCER_ENV, TEMPLATE_ENV, TEST_DATABASE_ADMIN_URL, TEST_DB_PREFIX, databaseUrl, quoteIdent, type TestDbContext } from "./db-context.js";
 
 export interface TestDatabase {
   /** Name of the cloned database. */
   name: string;
-  /** postgresql:// URL of the cloned database (for code that builds its own client or pool). */
+  /** postgresql:// URL of the cloned database (for code that builds its own client or pool); through PgBouncer when VPS_TEST_PGBOUNCER_URL is set. */
   url: string;
+  /** Always a direct connection (DATABASE_DIRECT_URL: migrations, pg_dump, pg_restore); set by createTestDatabase. */
+  directUrl?: string;
   /** Client for the cloned database (pool of 5). */
   prisma: PrismaClient;
   /** Disconnects `prisma` and drops the database WITH (FORCE). Safe to call twice. */
@@ -54,6 +56,14 @@ async function admin<T>(adminUrl: string, fn: (client: pg.Client) => Promise<T>)
 
 const OBJECT_IN_USE = "55006";
 
+/**
+ * DATABASE_DIRECT_URL for a test database: its `directUrl`, or (for a bare `{ url }`) the same
+ * database on the admin URL's server, so a URL through PgBouncer still has a direct twin.
+ */
+export function directUrlOf(db: Pick<TestDatabase, "url" | "directUrl">): string {
+  return db.directUrl ?? databaseUrl(TEST_DATABASE_ADMIN_URL, decodeURIComponent(new URL(db.url).pathname.slice(1)));
+}
+
 /** Clones the migrated template into a new database for the calling test file. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const { template, runId, adminUrl } = context();
@@ -71,12 +81,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     }
   });
 
-  const url = databaseUrl(adminUrl, name);
+  const directUrl = databaseUrl(adminUrl, name);
+  const viaPooler = process.env[PGBOUNCER_ENV];
+  const url = viaPooler ? databaseUrl(viaPooler, name) : directUrl;
   const prisma = createPrisma(url, { max: 5, applicationName: "vps-shop:test" });
   let dropped = false;
   return {
     name,
     url,
+    directUrl,
     prisma,
     async drop() {
       if (dropped) return;

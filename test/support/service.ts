@@ -13,7 +13,7 @@ import { createLogger, type Logger } from "../../shop/platform/logger.js";
 import type { ProcessorMap } from "../../jobs/workers.js";
 import { createCore, startService, type Role, type Service } from "../../ops/runtime.js";
 import { recordingFetch, TEST_BOT_INFO } from "./bot-harness.js";
-import { createTestDatabase, type TestDatabase } from "./db.js";
+import { createTestDatabase, directUrlOf, type TestDatabase } from "./db.js";
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from "./redis.js";
 
 export const TEST_TOKEN = "424242:TEST-token-aaaaaaaaaaaaaaaaaaaaaaaa";
@@ -38,6 +38,7 @@ export function testEnv(db: TestDatabase, prefix: string, port: number, apiRoot:
     TELEGRAM_BOT_TOKEN: TEST_TOKEN,
     TELEGRAM_API_ROOT: apiRoot,
     DATABASE_URL: db.url,
+    DATABASE_DIRECT_URL: directUrlOf(db),
     REDIS_URL: TEST_REDIS_URL,
     QUEUE_PREFIX: prefix,
     HTTP_PORT: String(port),
