@@ -19,6 +19,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrisma, type PrismaClient } from "../../db/client.js";
 import { webhookPoolConfig } from "../../ops/runtime.js";
+import { loadConfig } from "../../shop/platform/config.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { PGBOUNCER_ENV, TEST_DATABASE_ADMIN_URL, TEST_DB_PREFIX } from "../support/db-context.js";
 import { startPgBouncer, type RunningPgBouncer } from "../support/pgbouncer.js";
@@ -111,15 +112,28 @@ describe("PgBouncer in transaction mode, TLS verify-full", () => {
   });
 
   it("the settlement pool's named statements go through unnamed, on whichever server connection", async () => {
-    const pool = new pg.Pool(webhookPoolConfig(bouncer.url(db.name), 4));
+    const named = (pool: pg.Pool) =>
+      Promise.allSettled(Array.from({ length: 40 }, (_, i) => pool.query<{ n: number }>({ name: "settle_like_v1", text: "SELECT $1::int AS n", values: [i] })));
+    // What the settlement pool would do without the switch: PgBouncer 1.18 hands the statement to
+    // another server connection, which never saw (or already has) the name.
+    const plain = new pg.Pool({ connectionString: bouncer.url(db.name), max: 4 });
+    const app = new pg.Pool(webhookPoolConfig(bouncer.url(db.name), 4));
     try {
-      const rounds = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => pool.query<{ n: number }>({ name: "settle_like_v1", text: "SELECT $1::int AS n", values: [i] })),
-      );
-      expect(rounds.map((r) => r.rows[0]!.n)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      const broken = (await named(plain)).filter((r) => r.status === "rejected");
+      expect(broken.length).toBeGreaterThan(0);
+      expect(String((broken[0] as PromiseRejectedResult).reason)).toMatch(/prepared statement "settle_like_v1" (already exists|does not exist)/);
+      const rounds = await named(app);
+      expect(rounds.map((r) => (r.status === "fulfilled" ? r.value.rows[0]!.n : String(r.reason)))).toEqual(Array.from({ length: 40 }, (_, i) => i));
     } finally {
-      await pool.end();
+      await Promise.all([plain.end(), app.end()]);
     }
+  });
+
+  it("the configuration asks for a direct URL next to a PgBouncer one (migrations, pg_dump)", () => {
+    const env = { TELEGRAM_BOT_TOKEN: "123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", REDIS_URL: "redis://127.0.0.1:6379", DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"), DATABASE_URL: bouncer.url(db.name) };
+    expect(() => loadConfig(env)).toThrow(/DATABASE_DIRECT_URL: is required when DATABASE_URL has pgbouncer=true/);
+    expect(() => loadConfig({ ...env, DATABASE_DIRECT_URL: bouncer.url(db.name) })).toThrow(/DATABASE_DIRECT_URL: must reach PostgreSQL directly/);
+    expect(loadConfig({ ...env, DATABASE_DIRECT_URL: db.directUrl }).databaseDirectUrl).toBe(db.directUrl);
   });
 
   it("runs the payment and provisioning suites through PgBouncer", { timeout: 1_200_000 }, async () => {
