@@ -171,6 +171,17 @@ export function isDurableJob(queue: QueueName, jobId: string | undefined, payloa
 }
 
 /**
+ * Queues whose jobs run at most this many at a time across every worker process (BullMQ's global
+ * concurrency, kept in Redis), whatever each worker's own concurrency. Lifecycle: its sweeps (order
+ * and instance expiry, the orphan sweep, reminders) ran one at a time when there was one worker;
+ * with a worker per host a backlog of ticks (the worker role down for a while) would otherwise run
+ * two orphan sweeps at once, both deleting the same orphan and both telling the owner.
+ */
+export const GLOBAL_CONCURRENCY: Partial<Record<QueueName, number>> = {
+  [QueueName.Lifecycle]: 1,
+};
+
+/**
  * Producer side of every queue. One instance per process; queues are created
  * lazily so a role that never enqueues to a queue never opens it.
  *
@@ -225,6 +236,15 @@ export class Queues {
   /** Pushes a recorded job to Redis again (recovery). BullMQ ignores it if the id is still known. */
   async push(name: QueueName, jobId: string, data: unknown, delayMs: number) {
     return this.get(name).add(name, data, { jobId, ...(delayMs > 0 ? { delay: delayMs } : {}) });
+  }
+
+  /**
+   * Writes GLOBAL_CONCURRENCY into Redis (the worker role, at start). Redis wiped meanwhile loses
+   * it until a worker starts again; the lifecycle's work stays safe run twice at once (state
+   * machine compare-and-sets, claims in Postgres), only a sweep's report may then come twice.
+   */
+  async applyGlobalConcurrency(): Promise<void> {
+    await Promise.all(Object.entries(GLOBAL_CONCURRENCY).map(([name, n]) => this.get(name as QueueName).setGlobalConcurrency(n)));
   }
 
   async close(): Promise<void> {

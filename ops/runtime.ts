@@ -345,6 +345,8 @@ export async function startService(
     const processors = opts.processors ? opts.processors(base) : base;
     workers = registerWorkers({ connection: workerRedis, prefix: config.queuePrefix, processors, logger, metrics, queues });
     logger.info({ queues: workers.map((w) => w.name) }, "workers started");
+    // One lifecycle job at a time across every worker host (jobs/queues.ts GLOBAL_CONCURRENCY).
+    queues.applyGlobalConcurrency().catch((err: unknown) => logger.warn({ err }, "could not set the queues' global concurrency; lifecycle jobs may overlap across hosts"));
     // Postgres is the truth: at start and every minute, push again whatever Redis lost.
     recovery = startRecovery({ prisma, queues, processors, logger });
   }

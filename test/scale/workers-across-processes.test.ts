@@ -6,10 +6,13 @@
  *   duplicate run would be) at once; with 10 jobs at a time per worker the 12 jobs are spread
  *   over both processes, so some orders have a run in each. The per-order Postgres lease lets
  *   one run build: exactly one server per order, every order ACTIVE.
+ * - the lifecycle queue runs one job at a time across processes (its global concurrency), as it
+ *   did with one worker;
  * - broadcasts: four broadcasts at once (two runs per worker at most, so both processes send)
  *   share one pace in Redis: the fake Telegram, whose flood control is on 10 % above the workers'
  *   rate, never answers 429, and no second of the sends exceeds its limit.
  */
+import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoCatalog } from "../../db/seed.js";
@@ -75,7 +78,7 @@ describe("provisioning with two worker processes", () => {
     const env = testEnv(db, prefix, await freePort(), telegram.url, { ...clouds.env, LOG_LEVEL: "info", PROVISION_POLL_MS: "100", PROVISION_DEADLINE_MINUTES: "30" });
     const workers = await startedWorkers(env);
 
-    const orders = [];
+    const orders: Array<Awaited<ReturnType<typeof newPaidOrder>>> = [];
     for (let i = 0; i < 6; i++) {
       const order = await newPaidOrder(db.prisma, { provider: "DIGITALOCEAN" });
       const user = await db.prisma.user.findUniqueOrThrow({ where: { id: order.userId } });
@@ -106,6 +109,42 @@ describe("provisioning with two worker processes", () => {
     const split = orders.filter((o) => byWorker.every((ids) => ids.some((id) => id.startsWith(`provision-${o.id}-`))));
     console.log(`provisioning: runs per worker ${byWorker.map((ids) => ids.length).join(" / ")}, orders with a run in both processes: ${split.length}`);
     expect(split.length).toBeGreaterThan(0);
+  });
+});
+
+describe("lifecycle jobs one at a time across workers", () => {
+  it("two workers on separate connections never run two lifecycle jobs at once", { timeout: 60_000 }, async () => {
+    const prefix = uniquePrefix("global-conc");
+    const producer = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 2 });
+    const queues = new Queues(producer, prefix, createLogger({ role: "test", level: "silent" }));
+    await queues.applyGlobalConcurrency();
+    let running = 0;
+    let most = 0;
+    let done = 0;
+    const connections = [new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null }), new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null })];
+    const workers = connections.map(
+      (connection) =>
+        new Worker(
+          QueueName.Lifecycle,
+          async () => {
+            most = Math.max(most, ++running);
+            await new Promise((r) => setTimeout(r, 150));
+            running--;
+            done++;
+          },
+          { connection, prefix, concurrency: 4 },
+        ),
+    );
+    try {
+      for (let i = 0; i < 6; i++) await queues.enqueue(QueueName.Lifecycle, { task: "orphan-sweep", tick: `test-${i}` }, { jobId: jobId("orphan-sweep", "test", i) });
+      await pollUntil(async () => done >= 6 || undefined, 30_000, "6 lifecycle jobs done", 50);
+      expect(most).toBe(1);
+    } finally {
+      await Promise.all(workers.map((w) => w.close()));
+      await queues.close();
+      for (const c of [producer, ...connections]) c.disconnect();
+      await deleteKeys(prefix);
+    }
   });
 });
 
