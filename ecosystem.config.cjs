@@ -1,7 +1,10 @@
 // PM2 process file. Build first (`npm run build`), put settings in .env, then:
 //   pm2 start ecosystem.config.cjs && pm2 save
-// One process per role. Exactly one polling bot (two pollers get 409 Conflict from
-// Telegram) and one scheduler (node-cron runs once per process). Workers may scale.
+// One process per role. Workers may scale (VPS_WORKERS=n). On several hosts (ops/TOPOLOGY.md)
+// each host starts the apps it runs: `pm2 start ecosystem.config.cjs --only vps-web,vps-worker`.
+// A second polling bot only stands by (bot processes elect one poller in Postgres; Telegram
+// answers a second poller 409 Conflict), and each scheduler tick is claimed once in Postgres,
+// so one scheduler per host is safe.
 // For BOT_MODE=webhook, run the bot inside the web process instead: set
 // VPS_WEBHOOK_MODE=1 when starting PM2 and the "web" app gets both roles.
 // On a 1 GB machine run the four roles in one process: VPS_LAYOUT=all (ops/install.sh picks it).
