@@ -48,6 +48,7 @@ import { paymentWebhookRoutes } from "../webhooks/routes/payments.js";
 import { SettlementBatcher } from "../shop/payments/settle-batch.js";
 import type { ProviderCode } from "../db/client.js";
 import { createServer, type ExtraRoutes } from "../webhooks/server.js";
+import { trustedProxies } from "../webhooks/http.js";
 import { apiRoutes } from "../webhooks/api/app.js";
 import { miniAppRoutes } from "../webhooks/miniapp/routes.js";
 import { staffApi } from "../webhooks/miniapp/staff/index.js";
@@ -377,7 +378,7 @@ export async function startService(
         settings: { queuePrefix: config.queuePrefix, paymentTtlHours: config.orderPaymentTtlHours, shopName: config.shopName, encryptionKey: config.encryptionKey, allowPrivateWebhooks: config.webhooks.allowPrivate },
       }),
     });
-    const app = createServer({ logger, metrics, prisma, redis, components, metricsToken: config.http.metricsToken }, extraRoutes);
+    const app = createServer({ logger, metrics, prisma, redis, components, metricsToken: config.http.metricsToken, trustedProxy: trustedProxies(config.http.trustedProxies) }, extraRoutes);
     await new Promise<void>((resolve, reject) => {
       server = serve({ fetch: app.fetch, hostname: config.http.host, port: config.http.port }, (info) => {
         httpPort = info.port;

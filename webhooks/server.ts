@@ -22,6 +22,8 @@ export interface ServerDeps {
   components?: StartupComponents;
   /** Bearer token for /metrics and /health/ready (METRICS_TOKEN); without it both are off. */
   metricsToken?: string;
+  /** Peers whose X-Forwarded-For is believed (loopback, plus TRUSTED_PROXIES): see clientAddress. */
+  trustedProxy?: (address: string) => boolean;
 }
 
 /** Largest request body the server accepts (webhooks carry small JSON bodies). */
@@ -62,6 +64,7 @@ export function createServer(deps: ServerDeps, extra: ExtraRoutes[] = []): Hono<
     const requestId = incoming && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
     c.set("requestId", requestId);
     c.set("baseLog", deps.logger);
+    if (deps.trustedProxy) c.set("trustedProxy", deps.trustedProxy);
     // Before next(): it then goes out with whatever response the route builds. (Set on a
     // finished response, Hono would rebuild that response and its body stream.) On Node it goes
     // straight onto the outgoing response, which merges it with the route's headers.

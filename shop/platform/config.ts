@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import cron from "node-cron";
@@ -153,6 +154,12 @@ const envSchema = z.object({
   REDIS_TLS_CA_FILE: readableFile.optional(),
   HTTP_HOST: z.string().min(1).default("127.0.0.1"),
   HTTP_PORT: port.default(3000),
+  /** Load balancers whose X-Forwarded-For is believed (besides loopback): addresses or CIDR ranges. */
+  TRUSTED_PROXIES: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((x) => x.trim()).filter(Boolean))
+    .refine((list) => list.every((e) => { const [a, b] = e.split("/"); return isIP(a ?? "") !== 0 && (b === undefined || (/^\d{1,3}$/.test(b) && Number(b) <= (isIP(a ?? "") === 6 ? 128 : 32))); }), "must be a comma list of IP addresses or CIDR ranges (e.g. 10.0.0.5,10.0.1.0/24)"),
   /** Bearer token for GET /metrics and /health/ready; unset = both off (they are not for the public). */
   METRICS_TOKEN: z
     .string()
@@ -296,7 +303,7 @@ export interface Config {
   redisUrl: string;
   /** Where Redis is (jobs/redis.ts RedisTarget): `url` is REDIS_URL; the rest only with Sentinel or a private CA. */
   redis: { url: string; sentinels?: { host: string; port: number }[]; masterName?: string; sentinelPassword?: string; sentinelTls?: boolean; tlsCaFile?: string };
-  http: { host: string; port: number; metricsToken?: string };
+  http: { host: string; port: number; metricsToken?: string; trustedProxies: string[] };
   tripay?: { apiKey: string; privateKey: string; merchantCode: string; mode: "sandbox" | "production"; apiUrl: string };
   midtrans?: { serverKey: string; clientKey?: string; isProduction: boolean; apiUrl: string; snapUrl: string };
   providers: {
@@ -424,7 +431,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : {}),
       ...(e.REDIS_TLS_CA_FILE ? { tlsCaFile: e.REDIS_TLS_CA_FILE } : {}),
     },
-    http: { host: e.HTTP_HOST, port: e.HTTP_PORT, ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}) },
+    http: { host: e.HTTP_HOST, port: e.HTTP_PORT, trustedProxies: e.TRUSTED_PROXIES, ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}) },
     tripay:
       tripaySet === 3
         ? {

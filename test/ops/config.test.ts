@@ -22,7 +22,7 @@ describe("config", () => {
   it("starts with only the required variables and documented defaults", () => {
     const config = loadConfig(valid);
     expect(config.telegram).toMatchObject({ apiRoot: "https://api.telegram.org", mode: "polling" });
-    expect(config.http).toEqual({ host: "127.0.0.1", port: 3000 });
+    expect(config.http).toEqual({ host: "127.0.0.1", port: 3000, trustedProxies: [] });
     expect(config.tripay).toBeUndefined();
     expect(config.midtrans).toBeUndefined();
     expect(config.providers).toEqual({ digitalocean: undefined, vultr: undefined, linode: undefined });
