@@ -25,6 +25,24 @@ export const QueueName = {
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
+/**
+ * The queues a worker takes, from WORKER_QUEUES: `all`, names, and `-name` to leave one out,
+ * applied left to right (a list without `all` starts empty). Throws on an unknown name, so a typo
+ * cannot leave a queue with no worker anywhere without anyone noticing.
+ */
+export function selectQueues(spec: readonly string[]): Set<QueueName> {
+  const known = new Set<string>(Object.values(QueueName));
+  const unknown = spec.map((s) => s.replace(/^-/, "")).filter((n) => n !== "all" && !known.has(n));
+  if (unknown.length > 0) throw new Error(`WORKER_QUEUES names unknown queue(s): ${unknown.join(", ")} (known: ${[...known].join(", ")})`);
+  const chosen = new Set<QueueName>();
+  for (const s of spec) {
+    if (s === "all") for (const q of Object.values(QueueName)) chosen.add(q);
+    else if (s.startsWith("-")) chosen.delete(s.slice(1) as QueueName);
+    else chosen.add(s as QueueName);
+  }
+  return chosen;
+}
+
 const id = z.number().int().positive();
 const tick = z.string().min(1).describe("ISO minute of the scheduler tick that produced the job");
 

@@ -12,7 +12,7 @@ import { broadcastEnqueuer } from "../jobs/broadcast-runs.js";
 import { broadcastFailureHandler, broadcastProcessor } from "../jobs/processors/broadcast.processor.js";
 import { LocaleCache, createI18n } from "../bot/i18n.js";
 import { createPrisma, pgPoolConfig, type PrismaClient } from "../db/client.js";
-import { QueueName, Queues } from "../jobs/queues.js";
+import { QueueName, Queues, selectQueues } from "../jobs/queues.js";
 import { JobOutbox } from "../jobs/outbox.js";
 import { startRecovery } from "../jobs/recovery.js";
 import { lifecycleProcessor } from "../jobs/processors/lifecycle.processor.js";
@@ -344,7 +344,11 @@ export async function startService(
       },
     };
     const processors = opts.processors ? opts.processors(base) : base;
-    workers = registerWorkers({ connection: workerRedis, prefix: config.queuePrefix, processors, logger, metrics, queues });
+    // WORKER_QUEUES: a host may leave queues to others (the backups to the host whose BACKUP_DIR
+    // holds them). The recovery sweep still knows every queue's final-failure handling.
+    const taken = selectQueues(config.workerQueues);
+    const here = Object.fromEntries(Object.entries(processors).filter(([name]) => taken.has(name as QueueName))) as ProcessorMap;
+    workers = registerWorkers({ connection: workerRedis, prefix: config.queuePrefix, processors: here, logger, metrics, queues });
     logger.info({ queues: workers.map((w) => w.name) }, "workers started");
     // One lifecycle job at a time across every worker host (jobs/queues.ts GLOBAL_CONCURRENCY).
     queues.applyGlobalConcurrency().catch((err: unknown) => logger.warn({ err }, "could not set the queues' global concurrency; lifecycle jobs may overlap across hosts"));

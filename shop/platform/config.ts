@@ -233,6 +233,15 @@ const envSchema = z.object({
   // Broadcasts (shop/broadcasts/): Telegram's bulk limit (~30/s; the limiter keeps to it with a 25 ms margin per second), paid mode's limit, parallel requests, progress edits, run lock.
   BROADCAST_RATE_PER_SECOND: z.coerce.number({ error: "must be a number of messages per second" }).positive().max(1000).default(30),
   BROADCAST_PAID_RATE_PER_SECOND: z.coerce.number({ error: "must be a number of messages per second" }).positive().max(1000).default(1000),
+  /**
+   * Queues this host's worker takes: `all` (default), names, or `-name` to leave one out (e.g.
+   * `all,-backups` on every host but the one whose BACKUP_DIR holds the backups and their drills).
+   */
+  WORKER_QUEUES: z
+    .string()
+    .default("all")
+    .transform((v) => v.split(",").map((x) => x.trim()).filter(Boolean))
+    .refine((list) => list.length > 0 && list.every((q) => /^(all|-?[a-z][a-z-]{0,40})$/.test(q)), "must be a comma list of queue names, `all`, or `-name` to leave one out (e.g. all,-backups)"),
   BROADCAST_CONCURRENCY: z.coerce.number({ error: "must be a whole number" }).int().min(1).max(64).default(8),
   BROADCAST_PROGRESS_EVERY_MS: z.coerce.number({ error: "must be a whole number of milliseconds" }).int().min(500).default(5_000),
   BROADCAST_JOB_LOCK_MS: z.coerce.number({ error: "must be a whole number of milliseconds" }).int().min(2_000).default(15_000),
@@ -340,6 +349,8 @@ export interface Config {
   pending: { secondStaffAboveIdr: number; remindAfterMs: number; remindEveryMs: number };
   /** Broadcasts: messages per second (normal, and with allow_paid_broadcast), parallel requests, progress edit interval, job lock (a killed worker's run is taken over after it). */
   broadcast: { ratePerSecond: number; paidRatePerSecond: number; concurrency: number; progressEveryMs: number; jobLockMs: number };
+  /** WORKER_QUEUES as written (resolved against the queue names by jobs/queues.ts selectQueues). */
+  workerQueues: string[];
   /** Backups: `dir` holds the local copies (BACKUP_DIR, default DATA_DIR/../backups); `partBytes` from BACKUP_PART_MB. */
   backup: {
     publicKey?: Uint8Array;
@@ -472,6 +483,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     provisioning: { deadlineMs: e.PROVISION_DEADLINE_MINUTES * 60_000, credentialsTtlMs: e.CREDENTIALS_MESSAGE_TTL_MINUTES * 60_000, jobLockMs: e.PROVISION_JOB_LOCK_MS, pollIntervalMs: e.PROVISION_POLL_MS },
     lifecycle: { reminderDays: e.EXPIRY_REMINDER_DAYS, graceDays: e.GRACE_DAYS, deleteAfterDays: e.DELETE_AFTER_DAYS },
     pending: { secondStaffAboveIdr: e.APPROVAL_SECOND_STAFF_ABOVE_IDR, remindAfterMs: e.PENDING_REMIND_AFTER_MINUTES * 60_000, remindEveryMs: e.PENDING_REMIND_EVERY_MINUTES * 60_000 },
+    workerQueues: e.WORKER_QUEUES,
     broadcast: { ratePerSecond: e.BROADCAST_RATE_PER_SECOND, paidRatePerSecond: e.BROADCAST_PAID_RATE_PER_SECOND, concurrency: e.BROADCAST_CONCURRENCY, progressEveryMs: e.BROADCAST_PROGRESS_EVERY_MS, jobLockMs: e.BROADCAST_JOB_LOCK_MS },
     backup: {
       ...(e.BACKUP_PUBLIC_KEY ? { publicKey: e.BACKUP_PUBLIC_KEY } : {}),
