@@ -4,7 +4,9 @@
  * hosts), run the same table at a seconds cadence (a six-field cron, as SCHEDULER_CRON_OVERRIDES
  * allows) and every tick is claimed once, recorded once in the outbox and queued once. A tick
  * claimed and recorded whose push never reached Redis (the process died, Redis refused) is pushed
- * by the recovery sweep; a Redis wipe after a tick ran does not let it be queued again.
+ * by the recovery sweep; a Redis wipe after a tick ran does not let it be queued again. Then the
+ * same with real processes: two `scheduler` roles and a `worker` (node ops/main.ts), the order
+ * expiry every 2 s through SCHEDULER_CRON_OVERRIDES: each tick claimed once and run once.
  */
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +19,8 @@ import { TickClaims, purgeSchedulerTicks } from "../../jobs/scheduler-ticks.js";
 import { createLogger } from "../../shop/platform/logger.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { TEST_REDIS_URL, deleteKeys, uniquePrefix } from "../support/redis.js";
+import { freePort, testEnv } from "../support/service.js";
+import { killAll, spawnService } from "../process/helpers.js";
 
 const logger = createLogger({ role: "test", level: "silent" });
 let db: TestDatabase;
@@ -65,6 +69,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
 });
 afterAll(async () => {
+  await killAll();
   await Promise.allSettled(hosts.map((h) => h.close()));
   await deleteKeys(prefix);
   await db?.drop();
@@ -142,5 +147,37 @@ describe("scheduler ticks across processes", () => {
     await db.prisma.$executeRaw`INSERT INTO scheduler_ticks (task, tick, claimed_by, claimed_at) VALUES ('old', '2026-01-01T00:00', 'x', now() - interval '8 days'), ('recent', '2026-01-01T00:00', 'x', now() - interval '6 days')`;
     expect(await purgeSchedulerTicks(db.prisma)).toBe(1);
     expect(await db.prisma.schedulerTick.count({ where: { task: { in: ["old", "recent"] } } })).toBe(1);
+  });
+
+  it("two scheduler processes and a worker: every tick of SCHEDULER_CRON_OVERRIDES claimed once and run once", { timeout: 120_000 }, async () => {
+    const processPrefix = uniquePrefix("ticks-proc");
+    const env = testEnv(db, processPrefix, await freePort(), "http://127.0.0.1:9", {
+      LOG_LEVEL: "info",
+      SCHEDULER_CRON_OVERRIDES: "order-expiry=*/2 * * * * *",
+      METRICS_PORT_SCHEDULER: "0",
+      METRICS_PORT_WORKER: "0",
+    });
+    const since = new Date();
+    const roles = [spawnService(["scheduler"], env), spawnService(["scheduler"], env), spawnService(["worker"], env)];
+    try {
+      await Promise.all(roles.map((r) => r.waitForLog("service started", 90_000).catch((e: Error) => Promise.reject(new Error(`${e.message}\n${r.describe()}`)))));
+      const claimed = () => db.prisma.schedulerTick.findMany({ where: { task: "order-expiry", claimedAt: { gte: since } }, orderBy: { tick: "asc" } });
+      await until("4 seconds-ticks claimed by the processes", async () => (await claimed()).filter((c) => c.tick.length === 19).length >= 4 || undefined, 60_000);
+      const ticks = (await claimed()).filter((c) => c.tick.length === 19);
+      const holders = new Set(ticks.map((c) => c.claimedBy.split(":")[1]));
+      const schedulerPids = new Set(roles.slice(0, 2).map((r) => String(r.pid)));
+      expect([...holders].every((pid) => schedulerPids.has(pid!))).toBe(true);
+      // Every claimed tick's job ran once: its outbox row DONE (the worker marks it before BullMQ completes it).
+      const ids = ticks.map((c) => `order-expiry-${c.tick.replace(/:/g, "-")}`);
+      await until("the claimed ticks' jobs done", async () => {
+        const rows = await db.prisma.$queryRaw<{ status: string }[]>`SELECT status::text FROM job_outbox WHERE queue = 'lifecycle' AND job_id = ANY(${ids})`;
+        return (rows.length === ids.length && rows.every((r) => r.status === "DONE")) || undefined;
+      });
+      const runs = roles[2]!.logs().filter((l) => l.msg === "job completed" && l.queue === "lifecycle" && ids.includes(String(l.jobId)));
+      expect(runs.map((l) => l.jobId).sort()).toEqual([...ids].sort());
+    } finally {
+      await killAll();
+      await deleteKeys(processPrefix);
+    }
   });
 });
