@@ -97,7 +97,7 @@ const age = (t: Translate, since: Date, now: Date) => {
 };
 
 async function proofBody(db: Db, proofId: number, t: Translate, locale: Locale, now: Date): Promise<Body | null> {
-  const proof = await db.transferProof.findUnique({ where: { id: proofId }, include: { payment: true, order: { include: { user: true } } } });
+  const proof = await db.transferProof.findUnique({ where: { id: proofId }, omit: { sealed: true }, include: { payment: true, order: { include: { user: true } } } });
   if (!proof?.payment) return null;
   const { order, payment } = proof;
   const open = proof.status === "PENDING" && payment.gateway === "MANUAL_TRANSFER" && (payment.status === "PENDING" || payment.status === "EXPIRED");

@@ -54,6 +54,7 @@ export async function pendingItems(db: Db, permissions: readonly Permission[], n
 async function proofItems(db: Db, now: Date): Promise<PendingItem[]> {
   const proofs = await db.transferProof.findMany({
     where: { status: "PENDING", payment: { gateway: "MANUAL_TRANSFER", status: { in: ["PENDING", "EXPIRED"] } } },
+    omit: { sealed: true }, // the screenshot's bytes: the queue only lists it
     include: { payment: true, order: { select: { id: true, reference: true, status: true, paymentDeadline: true } } },
     orderBy: { createdAt: "asc" },
     take: MAX_PER_KIND,

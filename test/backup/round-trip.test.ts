@@ -1,7 +1,8 @@
 /**
  * Backup → wipe the database and DATA_DIR → restore from the parts fetched back from the owner's
- * chat → the same orders, wallets, VPS and transfer proofs, and counts/checksums equal to the
- * manifest. Once with everything in one part, once split into several (BACKUP_PART_MB=1).
+ * chat → the same orders, wallets, VPS and transfer proofs (sealed in their rows, and one legacy
+ * proof file in DATA_DIR, as older backups hold them), and counts/checksums equal to the manifest.
+ * Once with everything in one part, once split into several (BACKUP_PART_MB=1).
  */
 import { rm } from "node:fs/promises";
 import { Api } from "grammy";
@@ -29,7 +30,7 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-async function roundTrip(extraEnv: Record<string, string>, seed: { customers: number; proofBytes: number }) {
+async function roundTrip(extraEnv: Record<string, string>, seed: { customers: number; proofBytes: number; legacyProof?: boolean }) {
   const db = await createTestDatabase();
   dbs.push(db);
   const world = await backupWorld(db, fake.url, extraEnv);
@@ -59,11 +60,12 @@ async function roundTrip(extraEnv: Record<string, string>, seed: { customers: nu
 }
 
 describe("backup and restore", () => {
-  it("restores the same orders, wallets, VPS and transfer proofs from the parts in the owner's chat", async () => {
-    const { result } = await roundTrip({}, { customers: 3, proofBytes: 2_000 });
+  it("restores the same orders, wallets, VPS and transfer proofs (in their rows, and one stored as a file before) from the parts in the owner's chat", async () => {
+    const { result } = await roundTrip({}, { customers: 3, proofBytes: 2_000, legacyProof: true });
     expect(result.parts).toHaveLength(1);
     expect(result.manifest.tables.orders!.count).toBe(9);
-    expect(result.manifest.blobs.count).toBe(3);
+    expect(result.manifest.tables.transfer_proofs!.count).toBe(3);
+    expect(result.manifest.blobs.count).toBe(1); // DATA_DIR holds only the legacy proof's file
   }, 120_000);
 
   it("a backup larger than one part arrives as several parts and restores", async () => {

@@ -105,7 +105,8 @@ describe.skipIf(!isCheckout)("RUNBOOK: total loss of the VPS", () => {
     let run;
     let references: string[];
     try {
-      await seedShop(oldDb.prisma, world.config, { customers: 2 });
+      // One proof still a file in DATA_DIR, as an old VPS has them: the restore must bring it back there.
+      await seedShop(oldDb.prisma, world.config, { customers: 2, legacyProof: true });
       listed("npm run backup");
       const backup = await npm(clone, ["run", "--silent", "backup"], world.env);
       expect(backup.code, backup.err).toBe(0);

@@ -1,6 +1,6 @@
 /**
  * What the backup tests share: a shop with money in it (orders, a paid top-up credited to a
- * wallet, a running VPS, a transfer proof sealed in DATA_DIR), a picture of it to compare after
+ * wallet, a running VPS, sealed transfer proofs), a picture of it to compare after
  * a restore, the config of a backing-up service, and fetching delivered parts back from the chat.
  */
 import { randomBytes } from "node:crypto";
@@ -16,6 +16,7 @@ import { readProof, storeProof } from "../../shop/payments/proofs/transfer-proof
 import { loadConfig, type Config } from "../../shop/platform/config.js";
 import { creditTopUp, walletBalance } from "../../shop/wallet/ledger.js";
 import type { TestDatabase } from "../support/db.js";
+import { legacyProof } from "../payments/proofs/legacy.js";
 import { failedVpsOrder, openTransfer, paymentUnderReview, userRow } from "../support/factories.js";
 import { testEnv } from "../support/service.js";
 
@@ -43,8 +44,12 @@ function jpeg(bytes: number): Buffer {
   return Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(bytes)]);
 }
 
-/** Orders, a credited top-up, a running VPS and transfer proofs (`proofBytes` each) for `customers` customers. */
-export async function seedShop(prisma: PrismaClient, config: Config, opts: { customers?: number; proofBytes?: number } = {}): Promise<void> {
+/**
+ * Orders, a credited top-up, a running VPS and transfer proofs (`proofBytes` each, sealed in
+ * their rows) for `customers` customers; with `legacyProof`, the first customer's proof is a
+ * sealed file in DATA_DIR instead, as proofs were stored before issue 14.
+ */
+export async function seedShop(prisma: PrismaClient, config: Config, opts: { customers?: number; proofBytes?: number; legacyProof?: boolean } = {}): Promise<void> {
   for (let i = 0; i < (opts.customers ?? 2); i++) {
     const user = await userRow(prisma, 7_100_000 + i, `Pembeli ${i}`);
     const topup = await paymentUnderReview(prisma, user.id, { amountIdr: 50_000 + i });
@@ -57,14 +62,16 @@ export async function seedShop(prisma: PrismaClient, config: Config, opts: { cus
       data: { orderId: vps.id, userId: user.id, providerCode: "DIGITALOCEAN", providerInstanceId: `do-${i}`, label: `vps-${i}`, region: "sgp1", planCode: "do-s-1vcpu-1gb-sgp1", imageCode: "ubuntu-22.04", ipv4: `203.0.113.${i + 1}`, status: "ACTIVE", expiresAt: new Date(Date.now() + 30 * 86_400_000) },
     });
     const transfer = await openTransfer(prisma, user.id, { uniqueCodeIdr: 100 + i });
-    await storeProof(prisma, { key: config.encryptionKey, dataDir: config.dataDir, orderId: transfer.orderId, userId: user.id, paymentId: transfer.id, image: jpeg(opts.proofBytes ?? 2_000) });
+    const proof = { key: config.encryptionKey, orderId: transfer.orderId, userId: user.id, paymentId: transfer.id, image: jpeg(opts.proofBytes ?? 2_000) };
+    if (opts.legacyProof && i === 0) await legacyProof(prisma, { ...proof, dataDir: config.dataDir });
+    else await storeProof(prisma, proof);
   }
 }
 
 /** What the bot would show: orders, wallet balances, VPS and the transfer proofs' bytes. */
 export async function shopPicture(prisma: PrismaClient, config: Config): Promise<unknown> {
   const users = await prisma.user.findMany({ orderBy: { id: "asc" }, select: { id: true, telegramId: true } });
-  const proofs = await prisma.transferProof.findMany({ orderBy: { id: "asc" } });
+  const proofs = await prisma.transferProof.findMany({ orderBy: { id: "asc" }, select: { id: true } });
   return {
     orders: await prisma.order.findMany({ orderBy: { id: "asc" }, select: { id: true, reference: true, status: true, totalIdr: true, userId: true } }),
     wallets: await Promise.all(users.map(async (u) => [String(u.telegramId), await walletBalance(prisma, u.id)])),

@@ -35,7 +35,7 @@ async function transferWithScreenshot(uniqueCodeIdr: number) {
   const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#aa3366" } }).jpeg().toBuffer();
   const prepared = await prepareProofImage(jpeg);
   if (!prepared.ok) throw new Error(prepared.reason);
-  const proof = await storeProof(h.prisma, { key: h.config.encryptionKey, dataDir: h.config.dataDir, orderId: transfer.orderId, userId: customerId, paymentId: transfer.id, image: prepared.image });
+  const proof = await storeProof(h.prisma, { key: h.config.encryptionKey, orderId: transfer.orderId, userId: customerId, paymentId: transfer.id, image: prepared.image });
   return { transfer, proof };
 }
 

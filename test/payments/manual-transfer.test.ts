@@ -3,10 +3,7 @@
  * amount. Against a real Postgres (the partial unique index on open manual transfers decides),
  * codes held by orders nobody can pay any more come back; codes still in play do not.
  */
-import { mkdtemp, rm } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "../../db/client.js";
 import { expireUnpaidOrders } from "../../shop/orders/expire-orders.js";
@@ -161,14 +158,7 @@ describe("manual-transfer unique codes", () => {
 });
 
 describe("a transfer whose order ended before the money came (its code released)", () => {
-  let dataDir: string;
   const key = new Uint8Array(randomBytes(32));
-  beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "vps-late-transfer-"));
-  });
-  afterAll(async () => {
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
 
   /** A transfer started in time, then ended by the order expiry (no screenshot yet: its code is released). */
   async function endedTransfer(totalIdr: number) {
@@ -184,7 +174,7 @@ describe("a transfer whose order ended before the money came (its code released)
     const { order, transfer } = await endedTransfer(96_000);
     const late = await openTransferFor(prisma, userId, order.reference);
     expect(late?.id).toBe(transfer.paymentId);
-    const stored = await storeProof(prisma, { key, dataDir, orderId: order.id, userId, paymentId: transfer.paymentId, image: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00]) });
+    const stored = await storeProof(prisma, { key, orderId: order.id, userId, paymentId: transfer.paymentId, image: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00]) });
 
     const approved = await approvePayment(prisma, { paymentId: transfer.paymentId, reviewer: { userId: sellerId, role: "SELLER" } });
     expect(approved).toMatchObject({ result: "review", why: "late_payment", paymentId: transfer.paymentId });

@@ -64,7 +64,7 @@ async function transferWithProof(w: StaffBot) {
   const prepared = await prepareProofImage(jpeg);
   if (!prepared.ok) throw new Error(`test image refused: ${prepared.reason}`);
   const { config } = w;
-  const proof = await storeProof(w.prisma, { key: config.encryptionKey, dataDir: config.dataDir, orderId: payment.orderId, userId: payment.order.userId, paymentId: payment.id, image: prepared.image });
+  const proof = await storeProof(w.prisma, { key: config.encryptionKey, orderId: payment.orderId, userId: payment.order.userId, paymentId: payment.id, image: prepared.image });
   return { paymentId: payment.id, proofId: proof.proofId };
 }
 

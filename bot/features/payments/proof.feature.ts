@@ -83,7 +83,6 @@ proofFeature.chatType("private").on(["message:photo", "message:document"], async
   try {
     stored = await storeProof(prisma, {
       key: config.encryptionKey,
-      dataDir: config.dataDir,
       orderId: payment.order.id,
       userId: ctx.shopUser.id,
       paymentId: payment.id,

@@ -43,3 +43,14 @@ CREATE INDEX "telegram_updates_status_received_at_idx" ON "telegram_updates"("st
 
 -- CreateIndex
 CREATE INDEX "scheduler_ticks_claimed_at_idx" ON "scheduler_ticks"("claimed_at");
+
+-- Transfer screenshots in the row (issue 14): the sealed bytes (secretbox nonce ‖ ciphertext,
+-- as the files held) move into Postgres, so a screenshot received by one host can be shown and
+-- purged by any other; rows from before keep storage_path, a sealed file under DATA_DIR.
+-- STORAGE EXTERNAL: ciphertext does not compress, so TOAST stores it out of line without trying.
+ALTER TABLE "transfer_proofs" ADD COLUMN "sealed" BYTEA,
+    ALTER COLUMN "storage_path" DROP NOT NULL;
+ALTER TABLE "transfer_proofs" ALTER COLUMN "sealed" SET STORAGE EXTERNAL;
+-- A live proof has its bytes in exactly one place; a purged one has none left in the database.
+ALTER TABLE "transfer_proofs" ADD CONSTRAINT "transfer_proofs_one_place" CHECK ("sealed" IS NULL OR "storage_path" IS NULL);
+ALTER TABLE "transfer_proofs" ADD CONSTRAINT "transfer_proofs_bytes_until_purged" CHECK (CASE WHEN "purged_at" IS NULL THEN "sealed" IS NOT NULL OR "storage_path" IS NOT NULL ELSE "sealed" IS NULL END);

@@ -1,7 +1,8 @@
 /**
  * Transfer screenshots (shop/payments/proofs/*): real images made with sharp — one carrying
- * EXIF with a GPS position — are cleaned, sealed, stored, read back, tampered with and purged
- * against a real Postgres and a temporary data directory.
+ * EXIF with a GPS position — are cleaned, sealed, stored in the row, read back and purged by
+ * other "hosts" (their own Prisma client and an empty DATA_DIR), tampered with; proofs stored as
+ * files before the bytes moved into the database are still read and purged. Real Postgres.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from "node:fs/promises";
@@ -10,11 +11,12 @@ import { join } from "node:path";
 import { crc32, deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PrismaClient } from "../../../db/client.js";
+import { createPrisma, type PrismaClient } from "../../../db/client.js";
 import { SecretboxError, open, ready, seal } from "../../../shop/crypto/secretbox.js";
 import { newOrderReference } from "../../../shop/orders/reference.js";
 import { prepareProofImage, ProofUnavailableError, purgeProofs, readProof, storeProof } from "../../../shop/payments/proofs/transfer-proofs.js";
 import { createTestDatabase, type TestDatabase } from "../../support/db.js";
+import { legacyProof } from "./legacy.js";
 
 let db: TestDatabase;
 let prisma: PrismaClient;
@@ -23,6 +25,7 @@ let userId: number;
 let orderId: number;
 let paymentId: number;
 const key = new Uint8Array(randomBytes(32));
+const hosts: Array<{ prisma: PrismaClient; dataDir: string }> = [];
 
 const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff]);
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
@@ -54,6 +57,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const host of hosts) {
+    await host.prisma.$disconnect();
+    await rm(host.dataDir, { recursive: true, force: true });
+  }
   await db?.drop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
@@ -207,98 +214,115 @@ describe("prepareProofImage", () => {
   });
 });
 
+/** Another "host" of the same shop: its own Prisma client (pool) and its own, empty DATA_DIR. */
+async function otherHost(): Promise<{ prisma: PrismaClient; dataDir: string }> {
+  const host = { prisma: createPrisma(db.url, { max: 2 }), dataDir: await mkdtemp(join(tmpdir(), "vps-proofs-host-")) };
+  hosts.push(host);
+  return host;
+}
+
 describe("storeProof / readProof", () => {
-  it("writes only ciphertext (0600, random name, no temp files) and reads back the clean JPEG", async () => {
+  it("keeps only ciphertext, in the row, and another host with an empty DATA_DIR reads back the clean JPEG", async () => {
     const image = await prepared(await photoWithGps());
-    const stored = await storeProof(prisma, { key, dataDir, orderId, userId, paymentId, image });
-    expect(stored.storagePath).toMatch(/^proofs\/[0-9a-f]{32}\.bin$/);
+    const stored = await storeProof(prisma, { key, orderId, userId, paymentId, image });
     expect(stored.sizeBytes).toBe(image.length + 40);
 
     const row = await prisma.transferProof.findUniqueOrThrow({ where: { id: stored.proofId } });
-    expect(row).toMatchObject({ orderId, userId, paymentId, storagePath: stored.storagePath, sizeBytes: stored.sizeBytes, mimeType: "image/jpeg", status: "PENDING", purgedAt: null });
+    expect(row).toMatchObject({ orderId, userId, paymentId, storagePath: null, sizeBytes: stored.sizeBytes, mimeType: "image/jpeg", status: "PENDING", purgedAt: null });
+    const sealed = Buffer.from(row.sealed!);
+    expect(sealed.length).toBe(stored.sizeBytes);
+    // Nothing readable in the database: no image header, no EXIF, no identifying strings.
+    expect(await sharp(sealed).metadata().catch(() => "undecodable")).toBe("undecodable");
+    expect(sealed.subarray(0, 3).equals(JPEG_MAGIC) || sealed.subarray(0, 4).equals(PNG_MAGIC)).toBe(false);
+    for (const marker of SECRET_MARKERS) expect(sealed.includes(marker)).toBe(false);
+    expect(await filesUnder(dataDir)).toEqual([]);
 
-    const path = join(dataDir, stored.storagePath);
-    const onDisk = await readFile(path);
-    expect(onDisk.length).toBe(stored.sizeBytes);
-    expect((await stat(path)).mode & 0o777).toBe(0o600);
-    expect((await stat(join(dataDir, "proofs"))).mode & 0o777).toBe(0o700);
-    expect(await sharp(onDisk).metadata().catch(() => "undecodable")).toBe("undecodable");
-    // Nothing readable anywhere under dataDir: no image header, no EXIF, no identifying strings.
-    const files = await filesUnder(dataDir);
-    expect(files.every((f) => f.endsWith(".bin"))).toBe(true);
-    for (const f of files) {
-      const bytes = await readFile(f);
-      expect(bytes.subarray(0, 3).equals(JPEG_MAGIC) || bytes.subarray(0, 4).equals(PNG_MAGIC)).toBe(false);
-      for (const marker of SECRET_MARKERS) expect(bytes.includes(marker)).toBe(false);
-    }
-
-    const back = await readProof(prisma, { key, dataDir, proofId: stored.proofId });
+    const seller = await otherHost();
+    const back = await readProof(seller.prisma, { key, dataDir: seller.dataDir, proofId: stored.proofId });
     expect(back.equals(image)).toBe(true);
     const meta = await sharp(back).metadata();
     expect(meta).toMatchObject({ format: "jpeg", width: 1200, height: 900 });
     expect(meta.exif).toBeUndefined();
     expect(back.includes("Exif")).toBe(false);
+    expect(await filesUnder(seller.dataDir)).toEqual([]);
 
-    // two stores of the same picture do not look alike on disk
-    const again = await storeProof(prisma, { key, dataDir, orderId, userId, image });
-    expect((await readFile(join(dataDir, again.storagePath))).equals(onDisk)).toBe(false);
+    // two stores of the same picture do not look alike
+    const again = await storeProof(prisma, { key, orderId, userId, image });
+    expect(Buffer.from((await prisma.transferProof.findUniqueOrThrow({ where: { id: again.proofId }, select: { sealed: true } })).sealed!).equals(sealed)).toBe(false);
   });
 
-  it("a tampered file or a wrong key fails to open; unknown proofs are reported", async () => {
+  it("tampered bytes or a wrong key fail to open; unknown proofs are reported", async () => {
     const image = await prepared(await sharp({ create: { width: 320, height: 640, channels: 3, background: "#1abc9c" } }).png().toBuffer());
-    const stored = await storeProof(prisma, { key, dataDir, orderId, userId, image });
-    const path = join(dataDir, stored.storagePath);
-    const bytes = await readFile(path);
+    const stored = await storeProof(prisma, { key, orderId, userId, image });
+    const { sealed } = await prisma.transferProof.findUniqueOrThrow({ where: { id: stored.proofId }, select: { sealed: true } });
+    const bytes = new Uint8Array(sealed!);
     bytes[bytes.length - 100]! ^= 0x80;
-    await writeFile(path, bytes);
+    await prisma.transferProof.update({ where: { id: stored.proofId }, data: { sealed: bytes } });
     await expect(readProof(prisma, { key, dataDir, proofId: stored.proofId })).rejects.toBeInstanceOf(SecretboxError);
 
-    const fresh = await storeProof(prisma, { key, dataDir, orderId, userId, image });
+    const fresh = await storeProof(prisma, { key, orderId, userId, image });
     await expect(readProof(prisma, { key: new Uint8Array(randomBytes(32)), dataDir, proofId: fresh.proofId })).rejects.toThrow(/tampered with or sealed under a different key/);
     await expect(readProof(prisma, { key, dataDir, proofId: 999_999 })).rejects.toMatchObject({ reason: "not_found" });
+  });
 
-    await unlink(join(dataDir, fresh.storagePath));
-    await expect(readProof(prisma, { key, dataDir, proofId: fresh.proofId })).rejects.toMatchObject({ reason: "file_missing" });
+  it("a proof stored as a file before the bytes moved into the row is still read where its file is, never outside DATA_DIR/proofs", async () => {
+    const image = await prepared(await photoWithGps());
+    const legacy = await legacyProof(prisma, { key, dataDir, orderId, userId, image });
+    expect((await readProof(prisma, { key, dataDir, proofId: legacy.proofId })).equals(image)).toBe(true);
+    const elsewhere = await otherHost();
+    await expect(readProof(elsewhere.prisma, { key, dataDir: elsewhere.dataDir, proofId: legacy.proofId })).rejects.toMatchObject({ reason: "file_missing" });
+
+    // A row pointing outside the proofs folder is refused before any file is opened.
+    await writeFile(join(dataDir, "outside.bin"), await readFile(join(dataDir, legacy.storagePath)));
+    for (const storagePath of ["outside.bin", "proofs/../outside.bin", "../outside.bin", `${dataDir}/outside.bin`, "proofs/sub/x.bin", "proofs"]) {
+      await prisma.transferProof.update({ where: { id: legacy.proofId }, data: { storagePath } });
+      await expect(readProof(prisma, { key, dataDir, proofId: legacy.proofId })).rejects.toThrow(/invalid proof storage path/);
+    }
+    await rm(join(dataDir, "outside.bin"));
+  });
+
+  it("a row has its bytes in one place until it is purged, and none after", async () => {
+    const image = await prepared(await photoWithGps());
+    const stored = await storeProof(prisma, { key, orderId, userId, image });
+    await expect(prisma.transferProof.update({ where: { id: stored.proofId }, data: { storagePath: "proofs/x.bin" } })).rejects.toThrow(/transfer_proofs_one_place/);
+    await expect(prisma.transferProof.update({ where: { id: stored.proofId }, data: { sealed: null } })).rejects.toThrow(/transfer_proofs_bytes_until_purged/);
+    await expect(prisma.transferProof.update({ where: { id: stored.proofId }, data: { purgedAt: new Date() } })).rejects.toThrow(/transfer_proofs_bytes_until_purged/);
   });
 
   it("refuses raw uploads: only prepareProofImage output is stored", async () => {
     const count = await prisma.transferProof.count();
-    await expect(storeProof(prisma, { key, dataDir, orderId, userId, image: await photoWithGps() })).rejects.toThrow(TypeError);
-    await expect(storeProof(prisma, { key, dataDir, orderId, userId, image: await sharp({ create: { width: 8, height: 8, channels: 3, background: "#000" } }).png().toBuffer() })).rejects.toThrow(TypeError);
+    await expect(storeProof(prisma, { key, orderId, userId, image: await photoWithGps() })).rejects.toThrow(TypeError);
+    await expect(storeProof(prisma, { key, orderId, userId, image: await sharp({ create: { width: 8, height: 8, channels: 3, background: "#000" } }).png().toBuffer() })).rejects.toThrow(TypeError);
     expect(await prisma.transferProof.count()).toBe(count);
-  });
-
-  it("removes the file again when the row cannot be written", async () => {
-    const before = (await filesUnder(dataDir)).length;
-    const image = await prepared(await photoWithGps());
-    await expect(storeProof(prisma, { key, dataDir, orderId: 987_654, userId, image })).rejects.toThrow(); // no such order (FK)
-    expect((await filesUnder(dataDir)).length).toBe(before);
   });
 });
 
 describe("purgeProofs", () => {
-  it("deletes only proofs older than the cut-off, marks them purged, and is idempotent", async () => {
+  it("a third host purges only proofs older than the cut-off (rows and legacy files), marks them purged, and is idempotent", async () => {
     const purgeDir = await mkdtemp(join(tmpdir(), "vps-proofs-purge-"));
     try {
       const image = await prepared(await photoWithGps());
-      const store = () => storeProof(prisma, { key, dataDir: purgeDir, orderId, userId, image });
+      const store = () => storeProof(prisma, { key, orderId, userId, image });
       const [old1, old2, old3, recent] = [await store(), await store(), await store(), await store()];
+      const [oldFile, goneFile, recentFile] = [await legacyProof(prisma, { key, dataDir: purgeDir, orderId, userId, image }), await legacyProof(prisma, { key, dataDir: purgeDir, orderId, userId, image }), await legacyProof(prisma, { key, dataDir: purgeDir, orderId, userId, image })];
+      const old = [old1, old2, old3, oldFile, goneFile];
       const now = new Date();
-      const longAgo = new Date(now.getTime() - 40 * 24 * 3600_000);
-      await prisma.transferProof.updateMany({ where: { id: { in: [old1.proofId, old2.proofId, old3.proofId] } }, data: { createdAt: longAgo } });
+      await prisma.transferProof.updateMany({ where: { id: { in: old.map((p) => p.proofId) } }, data: { createdAt: new Date(now.getTime() - 40 * 24 * 3600_000) } });
       const cutoff = new Date(now.getTime() - 30 * 24 * 3600_000);
-      await unlink(join(purgeDir, old3.storagePath)); // already gone (e.g. a crash mid-purge)
+      await unlink(join(purgeDir, goneFile.storagePath)); // already gone (e.g. a crash mid-purge)
 
-      expect(await purgeProofs(prisma, { dataDir: purgeDir, olderThan: cutoff, batchSize: 2 })).toBe(3);
-      for (const p of [old1, old2, old3]) {
-        await expect(stat(join(purgeDir, p.storagePath))).rejects.toMatchObject({ code: "ENOENT" });
-        expect((await prisma.transferProof.findUniqueOrThrow({ where: { id: p.proofId } })).purgedAt).toBeInstanceOf(Date);
+      const purger = await otherHost();
+      expect(await purgeProofs(purger.prisma, { dataDir: purgeDir, olderThan: cutoff, batchSize: 2 })).toBe(5);
+      await expect(stat(join(purgeDir, oldFile.storagePath))).rejects.toMatchObject({ code: "ENOENT" });
+      for (const p of old) {
+        expect(await prisma.transferProof.findUniqueOrThrow({ where: { id: p.proofId }, select: { purgedAt: true, sealed: true } })).toEqual({ purgedAt: expect.any(Date), sealed: null });
         await expect(readProof(prisma, { key, dataDir: purgeDir, proofId: p.proofId })).rejects.toBeInstanceOf(ProofUnavailableError);
         await expect(readProof(prisma, { key, dataDir: purgeDir, proofId: p.proofId })).rejects.toMatchObject({ reason: "purged" });
       }
-      expect((await readProof(prisma, { key, dataDir: purgeDir, proofId: recent.proofId })).equals(image)).toBe(true);
-      expect(await purgeProofs(prisma, { dataDir: purgeDir, olderThan: cutoff })).toBe(0);
-      expect(await filesUnder(purgeDir)).toEqual([join(purgeDir, recent.storagePath)]);
+      expect((await readProof(prisma, { key, dataDir, proofId: recent.proofId })).equals(image)).toBe(true);
+      expect((await readProof(prisma, { key, dataDir: purgeDir, proofId: recentFile.proofId })).equals(image)).toBe(true);
+      expect(await purgeProofs(purger.prisma, { dataDir: purgeDir, olderThan: cutoff })).toBe(0);
+      expect(await filesUnder(purgeDir)).toEqual([join(purgeDir, recentFile.storagePath)]);
     } finally {
       await rm(purgeDir, { recursive: true, force: true });
     }

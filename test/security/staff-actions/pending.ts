@@ -19,7 +19,7 @@ async function transferWithProof(w: StaffBot) {
   const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#33aa66" } }).jpeg().toBuffer();
   const prepared = await prepareProofImage(jpeg);
   if (!prepared.ok) throw new Error(`test image refused: ${prepared.reason}`);
-  const proof = await storeProof(w.prisma, { key: w.config.encryptionKey, dataDir: w.config.dataDir, orderId: payment.orderId, userId: payment.order.userId, paymentId: payment.id, image: prepared.image });
+  const proof = await storeProof(w.prisma, { key: w.config.encryptionKey, orderId: payment.orderId, userId: payment.order.userId, paymentId: payment.id, image: prepared.image });
   return { payment, proofId: proof.proofId };
 }
 
