@@ -30,6 +30,11 @@ export class TickClaims {
     return n > 0;
   }
 
+  /** Gives back a claim this scheduler made and could not act on (its enqueue failed before recording anything). */
+  async release(task: string, tick: string): Promise<void> {
+    await this.prisma.$executeRaw`DELETE FROM scheduler_ticks WHERE task = ${task} AND tick = ${tick} AND claimed_by = ${this.holder}`;
+  }
+
   /**
    * Claims a tick and records its job in the durable outbox in one transaction, then pushes the
    * job to Redis. If this process dies after the commit, or Redis refuses the push, the job is

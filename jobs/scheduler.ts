@@ -52,6 +52,9 @@ export interface SchedulerOptions {
   claims?: TickClaims;
   /** Task name → cron expression replacing the table's (SCHEDULER_CRON_OVERRIDES). Unknown names are refused. */
   overrides?: Record<string, string>;
+  /** Tries per tick when claiming or enqueueing fails (default 3), waiting `retryDelayMs` × the try between them (default 2 s). */
+  attempts?: number;
+  retryDelayMs?: number;
 }
 
 /**
@@ -60,7 +63,10 @@ export interface SchedulerOptions {
  * runs, so all of them name a tick alike, and the claim lets exactly one of them enqueue it.
  */
 export function startScheduler(entries: ScheduleEntry[], logger: Logger, opts: SchedulerOptions = {}): { stop(): Promise<void> } {
+  let stopped = false;
   const overrides = opts.overrides ?? {};
+  const attempts = opts.attempts ?? 3;
+  const retryDelayMs = opts.retryDelayMs ?? 2_000;
   const unknown = Object.keys(overrides).filter((name) => !entries.some((e) => e.name === name));
   if (unknown.length) throw new Error(`SCHEDULER_CRON_OVERRIDES names unknown task(s): ${unknown.join(", ")} (known: ${entries.map((e) => e.name).join(", ")})`);
   const table = entries.map((e) => ({ ...e, cron: overrides[e.name] ?? e.cron }));
@@ -70,11 +76,19 @@ export function startScheduler(entries: ScheduleEntry[], logger: Logger, opts: S
       entry.cron,
       async (context) => {
         const tick = tickId(context.date, seconds);
-        try {
-          const enqueued = await fire(entry, tick, opts.claims);
-          logger.debug({ task: entry.name, tick, enqueued }, enqueued ? "scheduled work enqueued" : "tick claimed by another scheduler");
-        } catch (err) {
-          logger.error({ err, task: entry.name, tick }, "scheduled task could not enqueue its work");
+        // A claim is idempotent and all-or-nothing, so a tick that met a database or Redis blip
+        // is tried again a few times: a lost daily tick (the backup) would wait a whole day.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const enqueued = await fire(entry, tick, opts.claims);
+            logger.debug({ task: entry.name, tick, enqueued }, enqueued ? "scheduled work enqueued" : "tick claimed by another scheduler");
+            return;
+          } catch (err) {
+            const last = attempt >= attempts || stopped;
+            logger[last ? "error" : "warn"]({ err, task: entry.name, tick, attempt }, last ? "scheduled task could not enqueue its work" : "scheduled task could not enqueue its work; trying again");
+            if (last) return;
+            await new Promise((r) => setTimeout(r, retryDelayMs * attempt));
+          }
         }
       },
       // A firing late by up to 30 s (a busy event loop) still runs under its own tick; node-cron's
@@ -85,6 +99,7 @@ export function startScheduler(entries: ScheduleEntry[], logger: Logger, opts: S
   logger.info({ tasks: table.map((e) => `${e.name} (${e.cron})`), claims: opts.claims?.holder ?? "off" }, "scheduler started");
   return {
     async stop() {
+      stopped = true;
       await Promise.allSettled(tasks.map((t) => t.stop()));
     },
   };
@@ -98,6 +113,12 @@ async function fire(entry: ScheduleEntry, tick: string, claims: TickClaims | und
   }
   if (entry.job) return claims.claimAndRecord(entry.name, tick, entry.job(tick));
   if (!(await claims.claim(entry.name, tick))) return false;
-  await entry.run(tick);
+  try {
+    await entry.run(tick);
+  } catch (err) {
+    // Nothing was recorded: give the tick back so the next try (here or in another scheduler) can take it.
+    await claims.release(entry.name, tick).catch(() => undefined);
+    throw err;
+  }
   return true;
 }

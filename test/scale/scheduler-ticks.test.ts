@@ -139,6 +139,47 @@ describe("scheduler ticks across processes", () => {
     expect(await b.queues.get(QueueName.Lifecycle).getJobState(job.jobId)).toBe("unknown");
   });
 
+  it("a tick that met a database blip is tried again; a failed run gives its claim back", async () => {
+    const a = host("host-f:6");
+    // The transaction fails once (Postgres restarting), then works.
+    const claimAndRecord = a.claims.claimAndRecord.bind(a.claims);
+    let failures = 0;
+    let failedTick = "";
+    a.claims.claimAndRecord = async (...args) => {
+      if (failures++ === 0) {
+        failedTick = args[1];
+        throw new Error("connection terminated");
+      }
+      return claimAndRecord(...args);
+    };
+    // A `run` entry whose enqueue fails once after its claim.
+    const runs: string[] = [];
+    const flaky: ScheduleEntry = {
+      name: "flaky-run",
+      cron: "* * * * * *",
+      run: async (tick) => {
+        runs.push(tick);
+        if (runs.length === 1) throw new Error("redis refused");
+      },
+    };
+    const table = [tickEntry(a.queues, "pending-reminders", "* * * * * *", QueueName.Lifecycle, (tick) => ({ task: "pending-reminders", tick })), flaky];
+    const scheduler = startScheduler(table, logger, { claims: a.claims, retryDelayMs: 50 });
+    try {
+      await until("both failed ticks tried again", async () => {
+        const retried = failedTick !== "" && runs.filter((t) => t === runs[0]).length === 2;
+        return (retried && (await db.prisma.schedulerTick.count({ where: { OR: [{ task: "pending-reminders", tick: failedTick }, { task: "flaky-run", tick: runs[0] }] } })) === 2) || undefined;
+      });
+    } finally {
+      await scheduler.stop();
+    }
+    // The tick whose first try failed was claimed and recorded on its next try, not skipped.
+    expect(await db.prisma.schedulerTick.count({ where: { task: "pending-reminders", tick: failedTick } })).toBe(1);
+    expect(await db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM job_outbox WHERE job_id = ${`pending-reminders-${failedTick.replace(/:/g, "-")}`}`).toEqual([{ n: 1 }]);
+    // The run that failed gave its claim back and the same tick ran again (claimed once).
+    expect(runs.filter((t) => t === runs[0])).toHaveLength(2);
+    expect(await db.prisma.schedulerTick.count({ where: { task: "flaky-run", tick: runs[0] } })).toBe(1);
+  });
+
   it("an unknown task in the overrides stops the scheduler at start; old claims are purged", async () => {
     const a = host("host-e:5");
     const table = [tickEntry(a.queues, "order-expiry", "* * * * *", QueueName.Lifecycle, (tick) => ({ task: "order-expiry", tick }))];
