@@ -138,7 +138,7 @@ describe.skipIf(!isCheckout)("RUNBOOK: total loss of the VPS", () => {
     expect(spawnSync("createdb", ["-h", admin.hostname, "-p", admin.port || "5432", "-U", decodeURIComponent(admin.username) || "postgres", newDbName]).status).toBe(0);
     const newDbUrl = databaseUrl(TEST_DATABASE_ADMIN_URL, newDbName);
     const newDataDir = path.join(clone, "data");
-    const newEnv = { ...world.env, DATABASE_URL: newDbUrl, DATA_DIR: newDataDir, BACKUP_DIR: path.join(clone, "backups") };
+    const newEnv = { ...world.env, DATABASE_URL: newDbUrl, DATABASE_DIRECT_URL: newDbUrl, DATA_DIR: newDataDir, BACKUP_DIR: path.join(clone, "backups") };
 
     // The owner's test decrypt first (touches nothing).
     listed("npm run restore -- ~/restore --key-file ~/backup-secret.txt --verify-only");
