@@ -8,12 +8,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueueName, Queues } from "../../jobs/queues.js";
-import { closeRedis, createRedis, waitForRedis } from "../../jobs/redis.js";
+import { closeRedis, createRedis, reachedNode, waitForRedis } from "../../jobs/redis.js";
 import { closeWorkers, registerWorkers } from "../../jobs/workers.js";
 import { freePort, waitFor } from "../../ops/demo/local-services.js";
 import { loadConfig } from "../../shop/platform/config.js";
 import { createLogger } from "../../shop/platform/logger.js";
 import { createMetrics } from "../../shop/platform/metrics.js";
+import { startSentinelGroup } from "../support/sentinel.js";
 import { makeTestCerts, type TestCerts } from "../support/tls-certs.js";
 
 const logger = createLogger({ role: "test", level: "silent" });
@@ -22,13 +23,14 @@ let server: ChildProcess | undefined;
 let port: number;
 const opened: Redis[] = [];
 
-function configFor(caFile: string) {
+function configFor(caFile: string, extra: Record<string, string> = {}) {
   return loadConfig({
     TELEGRAM_BOT_TOKEN: "123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
     DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/x",
     REDIS_URL: `rediss://127.0.0.1:${port}`,
     REDIS_TLS_CA_FILE: caFile,
     DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
+    ...extra,
   });
 }
 
@@ -87,5 +89,23 @@ describe("Redis over TLS (rediss:// + REDIS_TLS_CA_FILE)", () => {
     expect(error.message).toMatch(/certificate/i);
     expect((error as NodeJS.ErrnoException).code).toMatch(/^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT)$/);
     expect(wrong.status).not.toBe("ready");
+  });
+
+  it("reaches a TLS-only master through TLS-only sentinels (REDIS_SENTINEL_TLS) with the same CA", { timeout: 120_000 }, async () => {
+    // One TLS master and one TLS sentinel (quorum 1): the example's TLS lines switched on.
+    const group = await startSentinelGroup({ replica: false, sentinels: 1, tls: certs });
+    try {
+      const config = configFor(certs.caFile, { REDIS_URL: `rediss://${group.masterName}/0`, REDIS_SENTINELS: group.sentinelsEnv, REDIS_SENTINEL_MASTER: group.masterName, REDIS_SENTINEL_TLS: "1" });
+      expect(config.redis).toMatchObject({ sentinels: [{ host: "127.0.0.1", port: group.sentinelPorts[0] }], sentinelTls: true, tlsCaFile: certs.caFile });
+      const conn = track(createRedis(config.redis, "general"));
+      conn.on("error", () => undefined);
+      expect(await waitForRedis(conn, 20_000)).toBe(true);
+      await conn.set("tls-sentinel-probe", "ok");
+      expect(await conn.get("tls-sentinel-probe")).toBe("ok");
+      expect(reachedNode(conn)).toBe(`${group.masterName} at 127.0.0.1:${group.masterPort}`);
+      await closeRedis(conn);
+    } finally {
+      await group.stop();
+    }
   });
 });

@@ -11,6 +11,7 @@
  * the recovery sweep from job_outbox (called directly here, as the worker role does every minute).
  */
 import type { Redis } from "ioredis";
+import { createPrisma } from "../../db/client.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobOutbox } from "../../jobs/outbox.js";
 import { QueueName, Queues, jobId } from "../../jobs/queues.js";
@@ -62,16 +63,23 @@ describe("Redis Sentinel failover during a load of durable jobs", () => {
     expect(reachedNode(general)).toBe(`${group.masterName} at 127.0.0.1:${group.masterPort}`);
 
     const prefix = "sentinel-test";
+    // The worker role's own pool (15, as ops/runtime.ts gives it); the producers and the sweep use the test's.
+    const workerDb = createPrisma(db.url, { max: 15 });
     const queues = new Queues(producer, prefix, logger, new JobOutbox(db.prisma));
-    let duplicates = 0;
+    const workerQueues = new Queues(producer, prefix, logger, new JobOutbox(workerDb));
+    // Runs that found their effect already there: a retry after an attempt that failed between the
+    // effect and the outbox's DONE (at least once, hence idempotent effects), or a job run twice
+    // after the failover (must not happen).
+    const rerunsAfterFailedAttempt: string[] = [];
+    const duplicates: string[] = [];
     const processors: ProcessorMap = {
       [QueueName.Notifications]: {
-        // The effect a real notification has (a message recorded once), in Postgres.
+        // The effect a real notification has (a message recorded once, idempotent), in Postgres.
         process: async (_payload, job) => {
           await new Promise((r) => setTimeout(r, 15)); // a Telegram call's worth of time, so a backlog builds up in Redis
-          const rows = await db.prisma.$queryRaw<{ key: string }[]>`
+          const rows = await workerDb.$queryRaw<{ key: string }[]>`
             INSERT INTO processed_events (source, key) VALUES ('sentinel-load', ${job.id!}) ON CONFLICT DO NOTHING RETURNING key`;
-          if (rows.length === 0) duplicates++;
+          if (rows.length === 0) (job.attemptsMade > 0 ? rerunsAfterFailedAttempt : duplicates).push(job.id!);
         },
         concurrency: 8,
         // A job that was running on the dead master is taken over once its lock lapses: short here, so the test is quick.
@@ -79,7 +87,7 @@ describe("Redis Sentinel failover during a load of durable jobs", () => {
         stalledInterval: 5_000,
       },
     };
-    const workers = registerWorkers({ connection: workerConn, prefix, processors, logger, metrics: createMetrics(), queues });
+    const workers = registerWorkers({ connection: workerConn, prefix, processors, logger, metrics: createMetrics(), queues: workerQueues });
     const sweep = () => recoverJobs({ prisma: db.prisma, queues, processors, logger, graceMs: 0 });
 
     const pushed = new Set<string>();
@@ -103,7 +111,7 @@ describe("Redis Sentinel failover during a load of durable jobs", () => {
       const atKill = { produced, done: await effects() };
       group.killNode(group.masterPort);
 
-      await expect.poll(() => group.currentMaster(), { timeout: 90_000, interval: 250 }).toBe(`127.0.0.1:${group.replicaPort}`);
+      await expect.poll(() => group.currentMaster(), { timeout: 90_000, interval: 250 }).toBe(`127.0.0.1:${group.replicaPort!}`);
       // The same connection objects, no restart: they asked the sentinels and reached the promoted replica.
       await expect.poll(() => producer.status === "ready" && general.status === "ready" && reachedNode(general), { timeout: 60_000, interval: 200 }).toBe(`${group.masterName} at 127.0.0.1:${group.replicaPort}`);
       expect(await general.call("ROLE").then((r) => (r as string[])[0])).toBe("master");
@@ -117,29 +125,30 @@ describe("Redis Sentinel failover during a load of durable jobs", () => {
       }
 
       let repushed = 0;
+      const outboxLeft = async () =>
+        (await db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM job_outbox WHERE queue = ${QueueName.Notifications} AND status <> 'DONE'`)[0]!.n;
       await expect
         .poll(
           async () => {
             repushed += (await sweep()).repushed.length;
-            return effects();
+            return { effects: await effects(), outboxLeft: await outboxLeft() };
           },
           { timeout: 120_000, interval: 1_000 },
         )
-        .toBe(JOBS);
-      const outboxLeft = await db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM job_outbox WHERE queue = ${QueueName.Notifications} AND status <> 'DONE'`;
+        .toEqual({ effects: JOBS, outboxLeft: 0 });
       console.log(
         `sentinel failover: master killed after ${atKill.produced}/${JOBS} jobs produced and ${atKill.done} done; ` +
           `${notPushed.size} pushes failed while no master answered, ${lostByRedis.length} jobs acknowledged by the old master were lost by Redis; ` +
-          `the recovery sweep pushed ${repushed} again; ${JOBS} effects in Postgres, ${duplicates} duplicate runs`,
+          `the recovery sweep pushed ${repushed} again; ${JOBS} effects in Postgres; ${rerunsAfterFailedAttempt.length} retries after a failed attempt found their effect done, ${duplicates.length} other repeats`,
       );
-      expect(duplicates).toBe(0);
-      expect(outboxLeft[0]!.n).toBe(0);
+      expect(duplicates).toEqual([]);
       // Every lost or unpushed job came back through the outbox, none through luck.
       expect(repushed).toBeGreaterThanOrEqual(lostByRedis.length);
     } finally {
       await production.catch(() => undefined);
       await closeWorkers(workers);
-      await queues.close();
+      await Promise.all([queues.close(), workerQueues.close()]);
+      await workerDb.$disconnect();
     }
   });
 });
