@@ -32,6 +32,10 @@ import type { Metrics } from "../shop/platform/metrics.js";
  * was told we have must not be lost with it.
  */
 export const LEASE_TTL_MS = 20_000;
+/** This process, as `handled_by` and pins name it. */
+export const PROCESS_HOLDER = `${hostname()}:${process.pid}`.slice(0, 120);
+/** A pinned chat goes back to every process this long after its process stopped renewing the pin. */
+export const PIN_TTL_MS = 60_000;
 /** Starts of one update that never finished (the process died each time) before it is set aside. */
 export const MAX_ATTEMPTS = 3;
 /** How often every bot process looks for chats whose rows nobody is draining. */
@@ -98,7 +102,7 @@ export class UpdateInbox {
     private readonly metrics: Metrics,
     opts: InboxOptions = {},
   ) {
-    this.holder = (opts.holder ?? `${hostname()}:${process.pid}`).slice(0, 120);
+    this.holder = (opts.holder ?? PROCESS_HOLDER).slice(0, 120);
     this.leaseTtlMs = opts.leaseTtlMs ?? LEASE_TTL_MS;
     this.sweepEveryMs = opts.sweepEveryMs ?? SWEEP_EVERY_MS;
     this.maxAttempts = opts.maxAttempts ?? MAX_ATTEMPTS;
@@ -164,6 +168,10 @@ export class UpdateInbox {
         SELECT DISTINCT chat_key FROM telegram_updates
         WHERE status = 'PENDING' AND received_at < now() - ${olderThanMs} * interval '1 millisecond'
         LIMIT 200`;
+      // Pins this process holds stay while it lives (renewed here), and lapse PIN_TTL_MS after it dies.
+      await this.prisma.$executeRaw`
+        UPDATE leases SET expires_at = now() + ${PIN_TTL_MS} * interval '1 millisecond'
+        WHERE key LIKE 'tg-pin:%' AND holder = ${this.holder} AND expires_at > now()`;
       for (const { chat_key } of chats) this.kick(chat_key);
       if (Date.now() - this.lastPurge > PURGE_EVERY_MS) {
         this.lastPurge = Date.now();
@@ -180,6 +188,11 @@ export class UpdateInbox {
   }
 
   private async drain(chatKey: string): Promise<void> {
+    // A chat pinned to another live process (a restore from the chat keeps the pasted key and the
+    // forwarded parts in that process) is left to it: its sweeper picks the update up.
+    const pin = await this.prisma.$queryRaw<{ holder: string }[]>`
+      SELECT holder FROM leases WHERE key = ${`tg-pin:${chatKey}`} AND expires_at > now()`;
+    if (pin[0] && pin[0].holder !== this.holder) return;
     for (;;) {
       const lease = await acquireLease(this.prisma, `tg-chat:${chatKey}`, this.leaseTtlMs);
       if (!lease) return; // Another process drains this chat and will see our row (see the class comment).
@@ -262,4 +275,17 @@ export class UpdateInbox {
       WHERE update_id = ${row.update_id} AND status = 'PENDING'`;
     return true;
   }
+}
+
+/**
+ * Keeps a chat's updates in THIS process until `unpinChat` (or PIN_TTL_MS after this process dies):
+ * for a flow that holds something only this process has, like the backup secret key pasted into a
+ * restore, which is never written anywhere. Without several bot processes it changes nothing.
+ */
+export async function pinChat(prisma: PrismaClient, chatId: number, holder = PROCESS_HOLDER): Promise<boolean> {
+  return (await acquireLease(prisma, `tg-pin:${chatId}`, PIN_TTL_MS, holder)) !== null;
+}
+
+export async function unpinChat(prisma: PrismaClient, chatId: number, holder = PROCESS_HOLDER): Promise<void> {
+  await releaseLease(prisma, { key: `tg-pin:${chatId}`, holder });
 }

@@ -23,6 +23,7 @@ import { createTelegramApi } from "../../shop/messages/telegram-api.js";
 import { can } from "../../shop/users/staff.js";
 import type { BotContext, BotDeps, ConvContext } from "../context.js";
 import { allowedTo } from "../middlewares/permission.filter.js";
+import { pinChat, unpinChat } from "../inbox.js";
 
 export const RESTORE_CONVERSATION = "restore";
 
@@ -38,7 +39,10 @@ const MAX_CONFIRM_ATTEMPTS = 3;
 /** What the conversation sees instead of the pasted key (the real text never reaches its stored state). */
 export const KEY_PLACEHOLDER = "\u2063[backup secret key]";
 
-/** The pasted keys, in this process's memory only (the bot process runs both the intake and the flow). */
+/**
+ * The pasted keys, in this process's memory only (the bot process runs both the intake and the
+ * flow; with several bot processes the restore pins its chat to this one: bot/inbox.ts pinChat).
+ */
 const vault = new SecretKeyVault(RESTORE_KEY_TIMEOUT_MS + RESTORE_CONFIRM_TIMEOUT_MS);
 
 const awaitingKey = (deps: BotDeps, chatId: number) => `${deps.config.queuePrefix}:restore-key:${chatId}`;
@@ -66,6 +70,7 @@ export const restoreKeyIntake: Middleware<BotContext> = async (ctx, next) => {
     vault.clear(chatId);
     await ctx.deps.redis.del(awaitingKey(ctx.deps, chatId));
     await discardInboxes(ctx.deps.config, chatId);
+    await unpinChat(ctx.deps.prisma, chatId);
     return next();
   }
   if (text === undefined) return next();
@@ -153,12 +158,16 @@ export function restoreConversation(deps: BotDeps) {
       await ctx.reply(t("restore-not-allowed"));
       return;
     }
+    // The pasted key (memory) and the forwarded parts (this host's disk) live in this process only:
+    // with several bot processes, this chat's next updates must come here too.
+    await conversation.external(() => pinChat(deps.prisma, chatId));
     const inbox = await conversation.external(() => openInbox(deps.config, chatId));
     const cleanup = () =>
       conversation.external(async () => {
         vault.clear(chatId);
         await deps.redis.del(awaitingKey(deps, chatId));
         await closeInbox(inbox);
+        await unpinChat(deps.prisma, chatId);
       });
     const idleSince = async (since: number, limitMs: number) => (await conversation.now()) - since > limitMs;
     const endWith = async (answer: ConvContext, key: string, step: string): Promise<never> => {

@@ -4,7 +4,7 @@
  */
 import type { Update } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UpdateInbox, updateChatKey } from "../../bot/inbox.js";
+import { UpdateInbox, pinChat, unpinChat, updateChatKey } from "../../bot/inbox.js";
 import { createPrisma, type PrismaClient } from "../../db/client.js";
 import { acquireLease } from "../../shop/leases.js";
 import { createLogger } from "../../shop/platform/logger.js";
@@ -162,6 +162,35 @@ describe("the webhook inbox across two processes", () => {
     const row = await db.prisma.telegramUpdate.findUniqueOrThrow({ where: { updateId: BigInt(u1.update_id) } });
     expect(row).toMatchObject({ status: "DONE", attempts: 2 });
     await c.inbox.stop();
+  });
+
+  it("a chat pinned to one process (a restore holding the pasted key) is handled there, wherever its updates arrive; the pin lapses when that process is gone", async () => {
+    const seen: { proc: string; chat: string; text: string; at: number }[] = [];
+    const a = processInbox("A", seen, new Map(), []);
+    const b = processInbox("B", seen, new Map(), []);
+    a.inbox.start();
+    b.inbox.start();
+    const chat = 640_001;
+    expect(await pinChat(db.prisma, chat, "A")).toBe(true);
+    for (const text of ["RESTORE step 1", "RESTORE step 2"]) await deliver(b.inbox, textUpdate(chat, text));
+    await expect.poll(() => seen.length, { timeout: 30_000, interval: 50 }).toBe(2);
+    expect(seen.map((s) => [s.proc, s.text])).toEqual([
+      ["A", "RESTORE step 1"],
+      ["A", "RESTORE step 2"],
+    ]);
+    await unpinChat(db.prisma, chat, "A");
+    await deliver(b.inbox, textUpdate(chat, "after the restore"));
+    await expect.poll(() => seen.length, { timeout: 30_000, interval: 50 }).toBe(3);
+    expect(seen[2]).toMatchObject({ proc: "B" });
+    await a.inbox.stop();
+
+    // Pinned to a process that died: nobody renews the pin, it lapses, and B handles the chat.
+    const orphan = 640_002;
+    await acquireLease(db.prisma, `tg-pin:${orphan}`, 1_500, "dead-process");
+    await deliver(b.inbox, textUpdate(orphan, "waits for the pin to lapse"));
+    await expect.poll(() => seen.length, { timeout: 30_000, interval: 50 }).toBe(4);
+    expect(seen[3]).toMatchObject({ proc: "B", chat: String(orphan) });
+    await b.inbox.stop();
   });
 
   it("orders by chat, else by user, else not at all", () => {

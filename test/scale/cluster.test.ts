@@ -33,7 +33,7 @@ import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { deleteKeys, uniquePrefix } from "../support/redis.js";
 import { OWNER_ID, SELLER_ID, startFakeGateways, testEnv, TEST_TOKEN } from "../support/service.js";
 
-const CHATS = 9;
+const CHATS = 12;
 const WEBHOOK_SECRET = "cluster-webhook-secret-0123456789";
 /** One step of a conversation may wait out a dead host's chat lease (~30 s) plus a busy machine. */
 const STEP = { timeoutMs: 90_000 };
@@ -80,8 +80,8 @@ async function startCluster(): Promise<{ hostA: Host; hostB: Host; hostC: Host }
   fake.user(OWNER_ID, { firstName: "Pemilik" });
   fake.user(SELLER_ID, { firstName: "Penjual" });
   gateways = await startFakeGateways();
-  // Boots of ~2 s: provisioning polls a few times, so the kill lands while some is running.
-  clouds = await startFakeClouds({ bootDelayMs: 2_000, ipDelayMs: 200, actionDelayMs: 100 });
+  // Boots of ~6 s: provisioning polls for a while, so the kill lands while some is running.
+  clouds = await startFakeClouds({ bootDelayMs: 6_000, ipDelayMs: 200, actionDelayMs: 100 });
   const [A, B, C] = ["127.0.0.2", "127.0.0.3", "127.0.0.4"] as const;
   // The web origins are needed by the proxy before the processes start: pick the ports first.
   const ports = { aWeb: await freePortOn(A), aBot: await freePortOn(A), bWeb: await freePortOn(B), bBot: await freePortOn(B) };
@@ -134,10 +134,10 @@ async function startCluster(): Promise<{ hostA: Host; hostB: Host; hostC: Host }
 }
 
 /** Polls `check` until it is true (tiny pauses), or fails with `what`. */
-async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string | (() => string)): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === "string" ? what : what()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -158,15 +158,20 @@ interface Chat {
 }
 
 const BURST = ["SALAH1", "SALAH2", "SALAH3"];
+/** The bot's notices that something went wrong (an error, a button it no longer knows). */
+const BOT_ERROR = /terjadi kesalahan|sudah tidak berlaku|sudah kedaluwarsa\. Berikut/;
 /** The order-expiry sweep's period in this run (a six-field cron: seconds first). */
 const TICK_SECONDS = 3;
 
 /** One customer: the catalog walk with a burst of typed codes, the order, the payment, the VPS. */
 async function journey(chat: Chat, gateway: GatewayDriver): Promise<void> {
   const { user, plan } = chat;
+  // Waits for the answer, or fails at once on the bot's error notice (no use waiting it out).
   const step = async (press: () => Promise<unknown>, answer: RegExp) => {
     await press();
-    return user.waitForMessage(answer, STEP);
+    const shown = await user.waitFor((m) => !m.deleted && (answer.test(m.text ?? m.caption ?? "") || BOT_ERROR.test(m.text ?? "")), STEP);
+    if (BOT_ERROR.test(shown.text ?? "")) throw new Error(`the bot answered ${JSON.stringify(shown.text)} instead of ${String(answer)}`);
+    return shown;
   };
   chat.stage = "browsing";
   await step(() => user.sendText("/start"), /Halo, /);
@@ -233,7 +238,7 @@ describe("three hosts, one Postgres and one Redis, a round-robin proxy, and host
 
     // Customers arrive a little apart, so at any moment some browse while others already pay.
     const journeys = chats.map(async (chat, i) => {
-      await new Promise((r) => setTimeout(r, i * 600));
+      await new Promise((r) => setTimeout(r, i * 500));
       try {
         await journey(chat, gateway);
       } catch (err) {
@@ -243,17 +248,26 @@ describe("three hosts, one Postgres and one Redis, a round-robin proxy, and host
     });
     const all = Promise.allSettled(journeys);
 
-    // Kill host A once chats are mid-conversation and some provisioning runs.
+    // Kill host A once chats are mid-conversation and some paid order waits for its VPS (each boot
+    // takes ~6 s at the fake cloud, so its provisioning job is running or about to).
     await waitFor(
-      async () => {
-        const provisioning = await db.prisma.order.count({ where: { status: "PROVISIONING" } });
+      () => {
         const browsing = chats.filter((c) => c.stage === "browsing" || c.stage === "ordered").length;
-        return provisioning >= 1 && browsing >= 4;
+        return chats.some((c) => c.stage === "paid") && browsing >= 3;
       },
       150_000,
-      `provisioning to run while chats are mid-conversation (stages: ${chats.map((c) => c.stage).join(", ")})`,
+      () => `a paid order waiting for its VPS while chats are mid-conversation (stages: ${chats.map((c) => c.stage).join(", ")})`,
     );
-    log(`killing host A (stages: ${chats.map((c) => c.stage).join(", ")})`);
+    // Then, for a few seconds, aim at a moment when an update is being handled (started, not done):
+    // about half the time host A's bot has it, the case a dead process must hand on.
+    const aimUntil = Date.now() + 5_000;
+    while (Date.now() < aimUntil) {
+      const [busy] = await db.prisma.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM telegram_updates WHERE status = 'PENDING' AND attempts > 0`;
+      if (Number(busy?.n ?? 0) > 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const provisioning = await db.prisma.order.count({ where: { status: { in: ["PAID", "PROVISIONING"] } } });
+    log(`killing host A (stages: ${chats.map((c) => c.stage).join(", ")}; ${provisioning} order(s) PAID/PROVISIONING)`);
     const killedAt = Date.now();
     await hostA.kill();
     expect(hostA.processes.map((p) => p.child.exitInfo()?.signal)).toEqual(["SIGKILL", "SIGKILL", "SIGKILL"]);
@@ -267,6 +281,8 @@ describe("three hosts, one Postgres and one Redis, a round-robin proxy, and host
 
     // ── (a) per-chat order, as the customers saw it
     for (const chat of chats) {
+      const errors = chat.user.messages().filter((m) => BOT_ERROR.test(m.text ?? ""));
+      expect(errors.map((m) => m.text), `chat ${chat.id}: no error or stale-button notice`).toEqual([]);
       expect(chat.burstAnswers, `chat ${chat.id}: the burst of typed codes answered in order`).toEqual(BURST);
       expect(chat.user.messages().filter((m) => /VPS aktif!/.test(m.text ?? "")), `chat ${chat.id}: the VPS told once`).toHaveLength(1);
     }
@@ -281,19 +297,25 @@ describe("three hosts, one Postgres and one Redis, a round-robin proxy, and host
       delivered.set(chatId, list);
     }
     if (existsSync(path.join(SOURCE ?? ROOT, "bot/inbox.ts"))) {
-      const rows = await db.prisma.$queryRaw<Array<{ update_id: bigint; chat_key: string; status: string; handled_seq: bigint | null; handled_by: string | null }>>`
-        SELECT update_id, chat_key, status, handled_seq, handled_by FROM telegram_updates ORDER BY update_id`;
+      const rows = await db.prisma.$queryRaw<Array<{ update_id: bigint; chat_key: string; status: string; attempts: number; handled_seq: bigint | null; handled_by: string | null }>>`
+        SELECT update_id, chat_key, status, attempts, handled_seq, handled_by FROM telegram_updates ORDER BY update_id`;
       for (const chat of chats) {
         const ids = delivered.get(chat.id) ?? [];
         const mine = rows.filter((r) => ids.includes(Number(r.update_id)));
         expect(mine.map((r) => Number(r.update_id)).sort(), `chat ${chat.id}: every delivered update stored once`).toEqual([...ids].sort());
-        expect(new Set(mine.map((r) => r.chat_key)).size, `chat ${chat.id}: one chat key`).toBe(1);
+        expect([...new Set(mine.map((r) => r.chat_key))], `chat ${chat.id}: its chat key`).toEqual([String(chat.id)]);
         expect(mine.filter((r) => r.status !== "DONE"), `chat ${chat.id}: every update handled`).toEqual([]);
         const seqs = mine.map((r) => Number(r.handled_seq));
         expect(seqs, `chat ${chat.id}: handled in update_id order`).toEqual([...seqs].sort((x, y) => x - y));
       }
-      const handlers = new Set(rows.map((r) => r.handled_by?.split(":")[0]));
-      log(`inbox: ${rows.length} updates handled by ${[...handlers].join(", ")}`);
+      // Both bot processes did the work (round robin), and host A's did some before it died.
+      const aBot = hostA.processes.find((p) => p.roles.includes("bot"))!.child.pid;
+      const byProcess = new Map<string, number>();
+      for (const r of rows) byProcess.set(r.handled_by ?? "?", (byProcess.get(r.handled_by ?? "?") ?? 0) + 1);
+      expect([...byProcess.keys()].some((k) => k.endsWith(`:${aBot}`)), `host A's bot handled updates: ${JSON.stringify([...byProcess])}`).toBe(true);
+      expect(byProcess.size, "updates handled by both bot processes").toBeGreaterThanOrEqual(2);
+      const again = rows.filter((r) => r.attempts > 1).length;
+      log(`inbox: ${rows.length} updates, by process ${JSON.stringify(Object.fromEntries(byProcess))}; ${again} handled again after host A died`);
     }
 
     // ── (b) every paid order ACTIVE exactly once
