@@ -112,20 +112,35 @@ describe("PgBouncer in transaction mode, TLS verify-full", () => {
   });
 
   it("the settlement pool's named statements go through unnamed, on whichever server connection", async () => {
-    const named = (pool: pg.Pool) =>
-      Promise.allSettled(Array.from({ length: 40 }, (_, i) => pool.query<{ n: number }>({ name: "settle_like_v1", text: "SELECT $1::int AS n", values: [i] })));
-    // What the settlement pool would do without the switch: PgBouncer 1.18 hands the statement to
-    // another server connection, which never saw (or already has) the name.
-    const plain = new pg.Pool({ connectionString: bouncer.url(db.name), max: 4 });
-    const app = new pg.Pool(webhookPoolConfig(bouncer.url(db.name), 4));
+    const statement = (n: number) => ({ name: "settle_like_v1", text: "SELECT $1::int AS n", values: [n] });
+    const other = new pg.Client({ connectionString: bouncer.url(db.name) });
+    const plain = new pg.Client({ connectionString: bouncer.url(db.name) });
+    const app = new pg.Pool(webhookPoolConfig(bouncer.url(db.name), 1));
+    await Promise.all([other.connect(), plain.connect()]);
+    /** Runs `second` while another client's open transaction holds the server connection `first` ran on (PgBouncer reuses the last one released). */
+    const acrossServers = async (first: () => Promise<unknown>, second: () => Promise<unknown>) => {
+      await first();
+      await other.query("BEGIN");
+      await other.query("SELECT 1");
+      try {
+        return await second();
+      } finally {
+        await other.query("COMMIT");
+      }
+    };
     try {
-      const broken = (await named(plain)).filter((r) => r.status === "rejected");
-      expect(broken.length).toBeGreaterThan(0);
-      expect(String((broken[0] as PromiseRejectedResult).reason)).toMatch(/prepared statement "settle_like_v1" (already exists|does not exist)/);
-      const rounds = await named(app);
-      expect(rounds.map((r) => (r.status === "fulfilled" ? r.value.rows[0]!.n : String(r.reason)))).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      // What the settlement pool would do without the switch: pg prepares the name once per
+      // client, then sends only Bind/Execute, which PgBouncer hands to another server connection.
+      await expect(acrossServers(() => plain.query(statement(1)), () => plain.query(statement(2)))).rejects.toThrow(/prepared statement "settle_like_v1" does not exist/);
+      const answer = (await acrossServers(() => app.query(statement(1)), () => app.query(statement(2)))) as pg.QueryResult<{ n: number }>;
+      expect(answer.rows).toEqual([{ n: 2 }]);
+      // And under load: 40 at once on 4 clients.
+      const many = new pg.Pool(webhookPoolConfig(bouncer.url(db.name), 4));
+      const rounds = await Promise.all(Array.from({ length: 40 }, (_, i) => many.query<{ n: number }>(statement(i))));
+      await many.end();
+      expect(rounds.map((r) => r.rows[0]!.n)).toEqual(Array.from({ length: 40 }, (_, i) => i));
     } finally {
-      await Promise.all([plain.end(), app.end()]);
+      await Promise.all([other.end(), plain.end(), app.end()]);
     }
   });
 
