@@ -6,8 +6,8 @@ import { BACKUP_FAILED_FINGERPRINT, backupFailedCondition, drillFailedCondition,
 import { createTelegramApi } from "../../shop/messages/telegram-api.js";
 import type { Config } from "../../shop/platform/config.js";
 import type { Logger } from "../../shop/platform/logger.js";
-import { QueueName, jobId, type Payload, type Queues } from "../queues.js";
-import type { ScheduleEntry } from "../scheduler.js";
+import { QueueName, type Payload, type Queues } from "../queues.js";
+import { tickEntry, type ScheduleEntry } from "../scheduler.js";
 import type { ProcessorMap } from "../workers.js";
 import { alertDeps } from "./owner-alerts.processor.js";
 
@@ -25,16 +25,8 @@ export interface BackupJobDeps {
  */
 export function backupSchedules(config: Config, queues: Queues): ScheduleEntry[] {
   return [
-    {
-      name: "backup",
-      cron: config.backupSchedule.cron,
-      run: (tick) => queues.enqueue(QueueName.Backups, { task: "backup", tick }, { jobId: jobId("backup", tick) }),
-    },
-    {
-      name: "backup-drill",
-      cron: config.backupSchedule.drillCron,
-      run: (tick) => queues.enqueue(QueueName.Backups, { task: "drill", tick }, { jobId: jobId("backup-drill", tick) }),
-    },
+    tickEntry(queues, "backup", config.backupSchedule.cron, QueueName.Backups, (tick) => ({ task: "backup", tick })),
+    tickEntry(queues, "backup-drill", config.backupSchedule.drillCron, QueueName.Backups, (tick) => ({ task: "drill", tick })),
   ];
 }
 

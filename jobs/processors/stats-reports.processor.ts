@@ -4,8 +4,8 @@ import { sendWeeklySummary } from "../../shop/stats/charts/weekly.js";
 import type { Translator } from "../../shop/alerts/render.js";
 import type { Logger } from "../../shop/platform/logger.js";
 import type { StaffRoster } from "../../shop/users/staff.js";
-import { QueueName, jobId, type Queues } from "../queues.js";
-import type { ScheduleEntry } from "../scheduler.js";
+import { QueueName, type Queues } from "../queues.js";
+import { tickEntry, type ScheduleEntry } from "../scheduler.js";
 import type { ProcessorMap } from "../workers.js";
 
 /**
@@ -14,13 +14,7 @@ import type { ProcessorMap } from "../workers.js";
  * after 08:00 on Monday sends it, and a shop that was down then sends it at its next tick that week.
  */
 export function statsReportSchedules(queues: Queues): ScheduleEntry[] {
-  return [
-    {
-      name: "weekly-summary",
-      cron: "0 * * * *",
-      run: (tick) => queues.enqueue(QueueName.StatsReports, { task: "weekly-summary", tick }, { jobId: jobId("weekly-summary", tick) }),
-    },
-  ];
+  return [tickEntry(queues, "weekly-summary", "0 * * * *", QueueName.StatsReports, (tick) => ({ task: "weekly-summary", tick }))];
 }
 
 /** The worker's entry for the `stats-reports` queue: one domain call (shop/stats/charts/weekly.ts). */
