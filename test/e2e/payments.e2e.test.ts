@@ -155,9 +155,11 @@ async function expectPaidOnce(orderId: number, opts: { provisioning?: boolean } 
   expect(order.statusHistory.filter((h) => h.toStatus === "PAID")).toHaveLength(1);
   if (opts.provisioning !== false) {
     expect(order.status).toBe("PAID");
-    const job = await t.service.queues.get("provisioning").getJob(`provision-${orderId}`);
-    expect(job?.data).toMatchObject({ orderId });
-    expect(await job?.getState()).toBe("waiting");
+    // The follow-up queues the invoice before the provisioning job: the invoice's arrival does not
+    // mean the job is there yet, so wait for it (a state, not a time).
+    const queue = t.service.queues.get("provisioning");
+    await expect.poll(async () => (await queue.getJob(`provision-${orderId}`))?.data, { timeout: 20_000 }).toMatchObject({ orderId });
+    expect(await (await queue.getJob(`provision-${orderId}`))?.getState()).toBe("waiting");
   }
   return order;
 }
