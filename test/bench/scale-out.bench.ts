@@ -5,7 +5,7 @@
  * ordering costs per update.
  *
  *   npm run bench -- scale-out
- *   BENCH_SCALE_REQUESTS=3000   payment callbacks per measured scenario (default 3000, after 500 warm-up)
+ *   BENCH_SCALE_REQUESTS=2000   payment callbacks per measured row (default 2000, after 500 warm-up)
  *   BENCH_SCALE_SECONDS=10      seconds per bot scenario (default 10, after 3 s warm-up)
  *
  *   (a) payment webhook: verified Tripay PAID callbacks (each a real PENDING_PAYMENT → PAID
@@ -25,7 +25,7 @@
  */
 import { availableParallelism, loadavg } from "node:os";
 import http from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createPrisma, type PrismaClient } from "../../db/client.js";
@@ -38,13 +38,15 @@ import { testEnv, TEST_TOKEN } from "../support/service.js";
 import { createPendingTripayOrders, TRIPAY_CREDS, tripayCallbackBody, tripayHeaders, type PendingOrder } from "../webhooks/payments/harness.js";
 import type { TestDatabase } from "../support/db.js";
 import { fmt, latencyStats, table, type BenchReport, type LatencyStats } from "./report.js";
-import { createBenchDatabase } from "./support.js";
+import { cpuSnapshot, createBenchDatabase } from "./support.js";
 
 const envInt = (name: string, fallback: number) => {
   const v = Number(process.env[name]);
   return Number.isInteger(v) && v > 0 ? v : fallback;
 };
-const REQUESTS = envInt("BENCH_SCALE_REQUESTS", 3000);
+const REQUESTS = envInt("BENCH_SCALE_REQUESTS", 2000);
+/** One and two processes measured in turn, this many times each: a busy shared machine drifts. */
+const ROUNDS = 2;
 const WARMUP = 500;
 const CONNECTIONS = 20;
 const BOT_SECONDS = envInt("BENCH_SCALE_SECONDS", 10);
@@ -55,7 +57,34 @@ const [A, B] = ["127.0.0.2", "127.0.0.3"] as const;
 
 // ───────────────────────────── (a) load: closed loops over keep-alive sockets ─────────────────────────────
 
+/** CPU seconds used so far by these processes (Linux /proc: utime + stime). */
+function processCpuSeconds(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += (Number(rest[11]) + Number(rest[12])) / 100;
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+/** CPU ms per request while `fn` ran: the service processes, this process (proxy + load), Postgres. */
+async function withCpu<T extends { count: number }>(pids: number[], fn: () => Promise<T>): Promise<T & { cpuMs: { services: number; bench: number; postgres: number } }> {
+  const s0 = processCpuSeconds(pids);
+  const c0 = cpuSnapshot();
+  const r = await fn();
+  const c1 = cpuSnapshot();
+  const per = (sec: number) => (sec * 1000) / Math.max(1, r.count);
+  return { ...r, cpuMs: { services: per(processCpuSeconds(pids) - s0), bench: per(c1.self - c0.self), postgres: per(c1.postgres - c0.postgres) } };
+}
+
 interface HttpLoad {
+  count: number;
+  cpuMs?: { services: number; bench: number; postgres: number };
   rate: number;
   latency: LatencyStats;
   statuses: Record<string, number>;
@@ -95,7 +124,7 @@ async function httpLoad(origin: string, requests: Array<{ path: string; headers:
   );
   const elapsedMs = performance.now() - started;
   agent.destroy();
-  return { rate: (requests.length / elapsedMs) * 1000, latency: latencyStats(latencies), statuses, elapsedMs };
+  return { count: requests.length, rate: (requests.length / elapsedMs) * 1000, latency: latencyStats(latencies), statuses, elapsedMs };
 }
 
 const callback = (p: PendingOrder) => {
@@ -106,6 +135,8 @@ const callback = (p: PendingOrder) => {
 // ───────────────────────────── (b)/(c) load: customers at the fake Telegram ─────────────────────────────
 
 interface ChatLoad {
+  count: number;
+  cpuMs?: { services: number; bench: number; postgres: number };
   handled: number;
   rate: number;
   latency: LatencyStats;
@@ -134,8 +165,12 @@ async function chatLoad(fake: FakeTelegram, firstId: number, chats: number, seco
       }
     }),
   );
-  return { handled, rate: handled / seconds, latency: latencyStats(latencies), slow: latencies.filter((ms) => ms > 1_000).length };
+  return { count: handled, handled, rate: handled / seconds, latency: latencyStats(latencies), slow: latencies.filter((ms) => ms > 1_000).length };
 }
+
+const cpuCells = (x: { cpuMs?: { services: number; bench: number; postgres: number } }) =>
+  // Postgres is summed over its live processes: a backend that exits meanwhile takes its CPU along (then "?").
+  x.cpuMs ? [x.cpuMs.services, x.cpuMs.bench].map((v) => v.toFixed(2)).concat(x.cpuMs.postgres >= 0 ? x.cpuMs.postgres.toFixed(2) : "?").join(" ") : "-";
 
 async function setWebhook(fake: FakeTelegram, url: string): Promise<void> {
   const res = await fetch(fake.apiUrl("setWebhook"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ url, secret_token: SECRET }) });
@@ -189,17 +224,23 @@ export async function run(): Promise<BenchReport> {
     await waitHostsStarted(hosts, 120_000);
 
     // ── (a) payment webhook
-    const orders = await createPendingTripayOrders(prisma, 4 * WARMUP + 3 * REQUESTS);
+    const orders = await createPendingTripayOrders(prisma, 4 * WARMUP + (1 + 2 * ROUNDS) * REQUESTS);
     let cursor = 0;
     const take = (n: number) => orders.slice(cursor, (cursor += n)).map(callback);
     await httpLoad(origin(A, ports.aWeb), take(WARMUP));
     await httpLoad(origin(B, ports.bWeb), take(WARMUP));
-    const direct = await httpLoad(origin(A, ports.aWeb), take(REQUESTS));
+    const webPids = [hosts[0]!, hosts[1]!].map((h) => h.processes.find((p) => p.name.endsWith("/web"))!.child.pid);
+    const botPids = [hosts[0]!, hosts[1]!].map((h) => h.processes.find((p) => p.name.endsWith("/bot"))!.child.pid);
+    const direct = await withCpu(webPids, () => httpLoad(origin(A, ports.aWeb), take(REQUESTS)));
     await httpLoad(proxies.web1.url, take(WARMUP));
-    const web1 = await httpLoad(proxies.web1.url, take(REQUESTS));
     await httpLoad(proxies.web2.url, take(WARMUP));
-    const web2 = await httpLoad(proxies.web2.url, take(REQUESTS));
-    for (const [label, r] of [["direct", direct], ["1 web", web1], ["2 web", web2]] as const) {
+    const web1s: HttpLoad[] = [];
+    const web2s: HttpLoad[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      web1s.push(await withCpu(webPids, () => httpLoad(proxies.web1.url, take(REQUESTS))));
+      web2s.push(await withCpu(webPids, () => httpLoad(proxies.web2.url, take(REQUESTS))));
+    }
+    for (const [label, r] of [["direct", direct], ...web1s.map((x) => ["1 web", x] as const), ...web2s.map((x) => ["2 web", x] as const)] as const) {
       if (r.statuses["200"] !== REQUESTS) throw new Error(`(a) ${label}: not every callback answered 200: ${JSON.stringify(r.statuses)}`);
     }
     const paid = await prisma.order.count({ where: { status: "PAID" } });
@@ -207,56 +248,55 @@ export async function run(): Promise<BenchReport> {
     const web2Split = proxies.web2.stats();
 
     // ── (b) bot in webhook mode, end to end
-    await setWebhook(fake, `${proxies.bot1.tlsUrl}/telegram/webhook`);
-    const bot1 = await chatLoad(fake, 8_800_001, CHATS, BOT_SECONDS, BOT_WARMUP_SECONDS);
-    await setWebhook(fake, `${proxies.bot2.tlsUrl}/telegram/webhook`);
-    const bot2 = await chatLoad(fake, 8_800_101, CHATS, BOT_SECONDS, BOT_WARMUP_SECONDS);
+    const bot1s: ChatLoad[] = [];
+    const bot2s: ChatLoad[] = [];
+    let chatBase = 8_800_001;
+    for (let round = 0; round < ROUNDS; round++) {
+      await setWebhook(fake, `${proxies.bot1.tlsUrl}/telegram/webhook`);
+      bot1s.push(await withCpu(botPids, () => chatLoad(fake, chatBase, CHATS, BOT_SECONDS, BOT_WARMUP_SECONDS)));
+      await setWebhook(fake, `${proxies.bot2.tlsUrl}/telegram/webhook`);
+      bot2s.push(await withCpu(botPids, () => chatLoad(fake, chatBase + 100, CHATS, BOT_SECONDS, BOT_WARMUP_SECONDS)));
+      chatBase += 1_000;
+    }
     const bot2Split = proxies.bot2.stats();
 
     // ── (c) one customer, serial: through the inbox vs the direct (polling) path
     await setWebhook(fake, `${proxies.bot1.tlsUrl}/telegram/webhook`);
-    const serialInbox = await chatLoad(fake, 8_800_201, 1, BOT_SECONDS, BOT_WARMUP_SECONDS);
-    const serialDirect = await chatLoad(pollFake, 8_800_301, 1, BOT_SECONDS, BOT_WARMUP_SECONDS);
+    const serialInbox = await chatLoad(fake, 8_809_001, 1, BOT_SECONDS, BOT_WARMUP_SECONDS);
+    const serialDirect = await chatLoad(pollFake, 8_809_101, 1, BOT_SECONDS, BOT_WARMUP_SECONDS);
     const inboxRows = await prisma.$queryRaw<Array<{ ms: number }>>`
       SELECT EXTRACT(EPOCH FROM (handled_at - received_at)) * 1000 AS ms FROM telegram_updates
-      WHERE status = 'DONE' AND chat_key = '8800201'`;
+      WHERE status = 'DONE' AND chat_key = '8809001'`;
     const inboxWait = latencyStats(inboxRows.map((r) => Number(r.ms)));
     const busyRows = await prisma.$queryRaw<Array<{ ms: number }>>`
       SELECT EXTRACT(EPOCH FROM (handled_at - received_at)) * 1000 AS ms FROM telegram_updates
-      WHERE status = 'DONE' AND chat_key LIKE '88001%'`;
+      WHERE status = 'DONE' AND (chat_key LIKE '88001%' OR chat_key LIKE '88011%')`;
     const inboxWaitBusy = latencyStats(busyRows.map((r) => Number(r.ms)));
 
     const cores = availableParallelism();
     const lines = [
       `Real processes (node --import tsx ops/main.ts), host A = ${A}, host B = ${B}; the proxy and the load run in this process;`,
       `Postgres and Redis on this machine; ${cores} cores, 1-min load average ${loadavg()[0]!.toFixed(1)} at the end.`,
+      "CPU ms per request/update: the service processes measured (both web, or both bot, processes), this process (proxy, load, and in (b) the fake Telegram), all of Postgres.",
       "",
       `(a) payment webhook: ${fmt.int(REQUESTS)} verified Tripay PAID callbacks per row (each settles an order), ${CONNECTIONS} keep-alive connections, after ${WARMUP} warm-up`,
       ...table(
-        ["path", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms"],
+        ["path", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "CPU ms/req: web bench pg"],
         [
-          ["straight to 1 web process (no proxy)", direct],
-          ["proxy → 1 web process", web1],
-          ["proxy → 2 web processes (round robin)", web2],
-        ].map(([label, r]) => {
-          const x = r as HttpLoad;
-          return [label as string, fmt.rate(x.rate), fmt.ms(x.latency.p50), fmt.ms(x.latency.p95), fmt.ms(x.latency.p99), fmt.ms(x.latency.max)];
-        }),
+          ["straight to 1 web process (no proxy)", direct] as const,
+          ...web1s.flatMap((r, i) => [[`proxy → 1 web process (round ${i + 1})`, r] as const, [`proxy → 2 web processes (round ${i + 1})`, web2s[i]!] as const]),
+        ].map(([label, x]) => [label, fmt.rate(x.rate), fmt.ms(x.latency.p50), fmt.ms(x.latency.p95), fmt.ms(x.latency.p99), fmt.ms(x.latency.max), cpuCells(x)]),
       ),
-      `  2 ÷ 1 processes: ${(web2.rate / web1.rate).toFixed(2)}× the throughput; split ${Object.values(web2Split).map((s) => s.answered).join(" / ")} requests.`,
+      `  2 ÷ 1 processes, by round: ${web1s.map((r, i) => `${(web2s[i]!.rate / r.rate).toFixed(2)}×`).join(", ")} the throughput; split ${Object.values(web2Split).map((s) => s.answered).join(" / ")} requests.`,
       "",
       `(b) bot, webhook mode, end to end (typed /help → the answer at the fake Telegram): ${CHATS} customers in closed loops, ${BOT_SECONDS} s after ${BOT_WARMUP_SECONDS} s warm-up`,
       ...table(
-        ["bot processes", "updates/s", "p50 ms", "p95 ms", "p99 ms", "max ms"],
-        [
-          ["1 (web bot, inbox)", bot1],
-          ["2 (web bot ×2, inbox, round robin)", bot2],
-        ].map(([label, r]) => {
-          const x = r as ChatLoad;
-          return [label as string, fmt.rate(x.rate), fmt.ms(x.latency.p50), fmt.ms(x.latency.p95), fmt.ms(x.latency.p99), fmt.ms(x.latency.max)];
-        }),
+        ["bot processes", "updates/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "CPU ms/update: bot bench pg"],
+        bot1s
+          .flatMap((r, i) => [[`1 (web bot, inbox), round ${i + 1}`, r] as const, [`2 (web bot ×2, round robin), round ${i + 1}`, bot2s[i]!] as const])
+          .map(([label, x]) => [label, fmt.rate(x.rate), fmt.ms(x.latency.p50), fmt.ms(x.latency.p95), fmt.ms(x.latency.p99), fmt.ms(x.latency.max), cpuCells(x)]),
       ),
-      `  2 ÷ 1 processes: ${(bot2.rate / bot1.rate).toFixed(2)}× the throughput; split ${Object.values(bot2Split).map((s) => s.answered).join(" / ")} webhook requests.`,
+      `  2 ÷ 1 processes, by round: ${bot1s.map((r, i) => `${(bot2s[i]!.rate / r.rate).toFixed(2)}×`).join(", ")} the throughput; split ${Object.values(bot2Split).map((s) => s.answered).join(" / ")} webhook requests.`,
       "",
       `(c) the cost of cross-process ordering, one customer, serial (${BOT_SECONDS} s each):`,
       ...table(
@@ -277,7 +317,7 @@ export async function run(): Promise<BenchReport> {
       name: "scale-out",
       title: "Scale-out: one vs two processes behind a round-robin proxy, and the bot inbox's cost",
       lines,
-      data: { cores, requests: REQUESTS, connections: CONNECTIONS, chats: CHATS, botSeconds: BOT_SECONDS, direct, web1, web2, bot1, bot2, serialInbox, serialDirect, inboxWait, inboxWaitBusy },
+      data: { cores, requests: REQUESTS, rounds: ROUNDS, connections: CONNECTIONS, chats: CHATS, botSeconds: BOT_SECONDS, direct, web1: web1s, web2: web2s, bot1: bot1s, bot2: bot2s, serialInbox, serialDirect, inboxWait, inboxWaitBusy },
       targets: [],
     };
   } finally {
