@@ -161,7 +161,7 @@ const BURST = ["SALAH1", "SALAH2", "SALAH3"];
 /** The bot's notices that something went wrong (an error, a button it no longer knows). */
 const BOT_ERROR = /terjadi kesalahan|sudah tidak berlaku|sudah kedaluwarsa\. Berikut/;
 /** The order-expiry sweep's period in this run (a six-field cron: seconds first). */
-const TICK_SECONDS = 3;
+const TICK_SECONDS = 5;
 
 /** One customer: the catalog walk with a burst of typed codes, the order, the payment, the VPS. */
 async function journey(chat: Chat, gateway: GatewayDriver): Promise<void> {
