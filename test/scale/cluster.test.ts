@@ -170,7 +170,13 @@ async function journey(chat: Chat, gateway: GatewayDriver): Promise<void> {
   const step = async (press: () => Promise<unknown>, answer: RegExp) => {
     await press();
     const shown = await user.waitFor((m) => !m.deleted && (answer.test(m.text ?? m.caption ?? "") || BOT_ERROR.test(m.text ?? "")), STEP);
-    if (BOT_ERROR.test(shown.text ?? "")) throw new Error(`the bot answered ${JSON.stringify(shown.text)} instead of ${String(answer)}`);
+    if (BOT_ERROR.test(shown.text ?? "")) {
+      // What the Bot API refused around then (the usual cause of the notice), for the failure message.
+      const refused = fake.calls
+        .filter((c) => c.status >= 400 && c.at >= Date.now() - 120_000)
+        .map((c) => `${c.method}: ${String((c.response as { description?: string }).description)}`);
+      throw new Error(`the bot answered ${JSON.stringify(shown.text)} instead of ${String(answer)}; Bot API calls refused lately: ${JSON.stringify([...new Set(refused)])}`);
+    }
     return shown;
   };
   chat.stage = "browsing";
