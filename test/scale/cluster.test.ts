@@ -264,13 +264,16 @@ describe("three hosts, one Postgres and one Redis, a round-robin proxy, and host
       150_000,
       () => `a paid order waiting for its VPS while chats are mid-conversation (stages: ${chats.map((c) => c.stage).join(", ")})`,
     );
-    // Then, for a few seconds, aim at a moment when an update is being handled (started, not done):
-    // about half the time host A's bot has it, the case a dead process must hand on.
+    // Then, for a few seconds, aim at a moment when an update is being handled: started in the
+    // inbox and not done (about half the time host A's bot has it), or a webhook request open at
+    // host A's bot (grammY's webhookCallback, before the inbox, answered only after handling).
+    const aBotOrigin = hostA.processes.find((p) => p.roles.includes("bot"))!.origin!;
     const aimUntil = Date.now() + 5_000;
     while (Date.now() < aimUntil) {
+      if ((proxy.stats()[aBotOrigin]?.inFlight ?? 0) > 0) break;
       const [busy] = await db.prisma.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM telegram_updates WHERE status = 'PENDING' AND attempts > 0`;
       if (Number(busy?.n ?? 0) > 0) break;
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 10));
     }
     const provisioning = await db.prisma.order.count({ where: { status: { in: ["PAID", "PROVISIONING"] } } });
     log(`killing host A (stages: ${chats.map((c) => c.stage).join(", ")}; ${provisioning} order(s) PAID/PROVISIONING)`);

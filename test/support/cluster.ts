@@ -72,6 +72,8 @@ export interface UpstreamStats {
   answered: number;
   /** Attempts that failed before a response (refused, reset, timed out), each retried elsewhere. */
   failed: number;
+  /** Requests sent to it and not answered yet. */
+  inFlight: number;
 }
 
 export interface RoundRobinProxy {
@@ -109,7 +111,7 @@ export async function startRoundRobinProxy(opts: {
   const stats: Record<string, UpstreamStats> = {};
   const downUntil = new Map<string, number>();
   const cursors = new Map<ProxyRoute, number>();
-  for (const r of opts.routes) for (const u of r.upstreams) stats[u] = { answered: 0, failed: 0 };
+  for (const r of opts.routes) for (const u of r.upstreams) stats[u] = { answered: 0, failed: 0, inFlight: 0 };
   let unanswered = 0;
 
   /** The route's upstreams from its next turn on, healthy ones first. */
@@ -155,14 +157,17 @@ export async function startRoundRobinProxy(opts: {
         let lastError = "no upstream";
         for (const upstream of order(route)) {
           let upRes: http.IncomingMessage;
+          stats[upstream]!.inFlight++;
           try {
             upRes = await forward(upstream, req, body, forwardedProto);
           } catch (err) {
+            stats[upstream]!.inFlight--;
             stats[upstream]!.failed++;
             downUntil.set(upstream, Date.now() + downMs);
             lastError = err instanceof Error ? err.message : String(err);
             continue;
           }
+          stats[upstream]!.inFlight--;
           stats[upstream]!.answered++;
           const headers: http.OutgoingHttpHeaders = {};
           for (const [k, v] of Object.entries(upRes.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) headers[k] = v;
