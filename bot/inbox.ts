@@ -27,7 +27,7 @@ import type { Metrics } from "../shop/platform/metrics.js";
  * - A process that dies mid-update leaves its row PENDING and its lease lapses (LEASE_TTL_MS): the
  *   sweeper of any bot process picks the chat up, the update is handled again (at least once;
  *   everything that moves money or servers is idempotent in shop/), and after MAX_ATTEMPTS starts
- *   that never finished it is set aside as FAILED so one poison update cannot block its chat.
+ *   that did not finish it is set aside as FAILED so one poison update cannot block its chat.
  * Postgres, not Redis, holds the inbox: Redis may lose everything at any moment; an update Telegram
  * was told we have must not be lost with it.
  */
@@ -36,7 +36,7 @@ export const LEASE_TTL_MS = 20_000;
 export const PROCESS_HOLDER = `${hostname()}:${process.pid}`.slice(0, 120);
 /** A pinned chat goes back to every process this long after its process stopped renewing the pin. */
 export const PIN_TTL_MS = 60_000;
-/** Starts of one update that never finished (the process died each time) before it is set aside. */
+/** Starts of one update that did not finish (its process died, or it failed outside the bot's error boundary) before it is set aside. */
 export const MAX_ATTEMPTS = 3;
 /** How often every bot process looks for chats whose rows nobody is draining. */
 export const SWEEP_EVERY_MS = 3_000;
@@ -90,6 +90,8 @@ export class UpdateInbox {
   private readonly maxAttempts: number;
   /** Chats this process is draining now (one drain per chat per process). */
   private readonly draining = new Map<string, Promise<void>>();
+  /** Chats kicked while their drain was running: that drain may be past its last look, so it runs again. */
+  private readonly kickedAgain = new Set<string>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private lastPurge = 0;
   private stopped = false;
@@ -142,14 +144,19 @@ export class UpdateInbox {
   /** Drains the chat in the background unless this process is already draining it. */
   kick(chatKey: string): void {
     if (!this.ready || this.stopped) return;
-    const running = this.draining.get(chatKey);
-    if (running) {
-      // That drain releases its lease and then looks again, so it finds this chat's new row.
+    if (this.draining.has(chatKey)) {
+      // The running drain may already be past its last look for rows (or about to give up the
+      // chat to another holder): it runs once more when it ends, so this row is not left waiting
+      // for the sweeper. (Telegram sends a chat's next update right after the previous answer.)
+      this.kickedAgain.add(chatKey);
       return;
     }
-    const drain = this.drain(chatKey)
-      .catch((err: unknown) => this.logger.error({ err, chatKey }, "inbox drain failed; the sweeper retries"))
-      .finally(() => this.draining.delete(chatKey));
+    const drain = (async () => {
+      do {
+        this.kickedAgain.delete(chatKey);
+        await this.drain(chatKey).catch((err: unknown) => this.logger.error({ err, chatKey }, "inbox drain failed; the sweeper retries"));
+      } while (this.kickedAgain.has(chatKey) && !this.stopped);
+    })().finally(() => this.draining.delete(chatKey));
     this.draining.set(chatKey, drain);
   }
 
@@ -188,16 +195,15 @@ export class UpdateInbox {
   }
 
   private async drain(chatKey: string): Promise<void> {
-    // A chat pinned to another live process (a restore from the chat keeps the pasted key and the
-    // forwarded parts in that process) is left to it: its sweeper picks the update up.
-    const pin = await this.prisma.$queryRaw<{ holder: string }[]>`
-      SELECT holder FROM leases WHERE key = ${`tg-pin:${chatKey}`} AND expires_at > now()`;
-    if (pin[0] && pin[0].holder !== this.holder) return;
     for (;;) {
       const lease = await acquireLease(this.prisma, `tg-chat:${chatKey}`, this.leaseTtlMs);
       if (!lease) return; // Another process drains this chat and will see our row (see the class comment).
       let blocked = false;
       try {
+        // Checked under the chat's lease: a chat pinned to another live process (a restore from
+        // the chat keeps the pasted key and the forwarded parts there) is left to it; its sweeper
+        // picks the update up. (Pinning happens while handling an update, i.e. under this lease.)
+        if (await this.pinnedElsewhere(chatKey)) return;
         blocked = await this.drainHeld(chatKey, lease);
       } finally {
         await releaseLease(this.prisma, lease).catch(() => undefined);
@@ -208,6 +214,12 @@ export class UpdateInbox {
         SELECT EXISTS (SELECT 1 FROM telegram_updates WHERE chat_key = ${chatKey} AND status = 'PENDING') AS more`;
       if (!more[0]?.more) return;
     }
+  }
+
+  private async pinnedElsewhere(chatKey: string): Promise<boolean> {
+    const pin = await this.prisma.$queryRaw<{ holder: string }[]>`
+      SELECT holder FROM leases WHERE key = ${`tg-pin:${chatKey}`} AND expires_at > now()`;
+    return pin[0] !== undefined && pin[0].holder !== this.holder;
   }
 
   /** Handles the chat's rows in order while the lease holds; true when it had to stop early. */
@@ -253,13 +265,13 @@ export class UpdateInbox {
     if (attempts > this.maxAttempts) {
       await this.prisma.$executeRaw`
         UPDATE telegram_updates SET status = 'FAILED', handled_at = now(), handled_by = ${this.holder},
-          last_error = ${`set aside after ${attempts - 1} starts that never finished (the process handling it stopped each time)`}
+          last_error = ${`set aside after ${attempts - 1} starts that did not finish (the process handling it stopped, or handling failed outside the bot's error boundary)`}
         WHERE update_id = ${row.update_id} AND status = 'PENDING'`;
       this.metrics.botUpdates.inc({ outcome: "set_aside" });
-      this.logger.error({ updateId: Number(row.update_id), attempts: attempts - 1 }, "update set aside: every attempt to handle it ended with its process");
+      this.logger.error({ updateId: Number(row.update_id), attempts: attempts - 1 }, "update set aside: no attempt to handle it finished");
       return true;
     }
-    if (attempts > 1) this.logger.warn({ updateId: Number(row.update_id), attempt: attempts }, "handling an update again: the process that started it stopped");
+    if (attempts > 1) this.logger.warn({ updateId: Number(row.update_id), attempt: attempts }, "handling an update again: an earlier start did not finish");
     try {
       await this.handle(JSON.parse(row.payload) as Update);
     } catch (err) {

@@ -179,10 +179,10 @@ describe("the webhook inbox across two processes", () => {
       ["A", "RESTORE step 2"],
     ]);
     await unpinChat(db.prisma, chat, "A");
+    await a.inbox.stop();
     await deliver(b.inbox, textUpdate(chat, "after the restore"));
     await expect.poll(() => seen.length, { timeout: 30_000, interval: 50 }).toBe(3);
     expect(seen[2]).toMatchObject({ proc: "B" });
-    await a.inbox.stop();
 
     // Pinned to a process that died: nobody renews the pin, it lapses, and B handles the chat.
     const orphan = 640_002;
@@ -191,6 +191,41 @@ describe("the webhook inbox across two processes", () => {
     await expect.poll(() => seen.length, { timeout: 30_000, interval: 50 }).toBe(4);
     expect(seen[3]).toMatchObject({ proc: "B", chat: String(orphan) });
     await b.inbox.stop();
+  });
+
+  it("an update kicked while the chat's drain is past its last look is drained at once, not left for the sweeper", async () => {
+    const prisma = createPrisma(db.url, { max: 4 });
+    pools.push(prisma);
+    const handled: string[] = [];
+    const chat = 650_001;
+    const second = textUpdate(chat, "sent right after the first was answered");
+    let inbox!: UpdateInbox;
+    let injected = false;
+    // Right after the drain's final look for rows found none, the next update of the chat is stored
+    // and kicked, as Telegram's next webhook request does the moment the previous one was answered.
+    const wrapped = new Proxy(prisma, {
+      get(target, prop, receiver) {
+        if (prop === "$queryRaw") {
+          return async (strings: TemplateStringsArray, ...values: unknown[]) => {
+            const result = await (target.$queryRaw as (s: TemplateStringsArray, ...v: unknown[]) => Promise<unknown>)(strings, ...values);
+            if (!injected && strings.join("?").includes("SELECT EXISTS")) {
+              injected = true;
+              await deliver(inbox, second);
+            }
+            return result;
+          };
+        }
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    }) as PrismaClient;
+    // No sweeper to rescue it within the test's bound.
+    inbox = new UpdateInbox(wrapped, async (u) => void handled.push(u.message?.text ?? ""), logger, createMetrics(), { holder: "A", sweepEveryMs: 600_000 });
+    inbox.start();
+    await deliver(inbox, textUpdate(chat, "first"));
+    await expect.poll(() => handled, { timeout: 15_000, interval: 50 }).toEqual(["first", "sent right after the first was answered"]);
+    expect(injected).toBe(true);
+    await inbox.stop();
   });
 
   it("orders by chat, else by user, else not at all", () => {

@@ -219,8 +219,10 @@ describe("POST /telegram/webhook", () => {
     expect(calls.map((c) => c.method)).toEqual(["sendMessage"]);
     // The same update again (Telegram's redelivery) is stored once and handled once.
     expect((await post({ "x-telegram-bot-api-secret-token": secret })).status).toBe(200);
-    const row = await core.prisma.telegramUpdate.findUniqueOrThrow({ where: { updateId: BigInt(update.update_id) } });
-    expect(row).toMatchObject({ status: "DONE", attempts: 1, chatKey: "5200001" });
+    // Marked DONE right after the handler's reply went out.
+    const row = () => core.prisma.telegramUpdate.findUniqueOrThrow({ where: { updateId: BigInt(update.update_id) } });
+    await expect.poll(async () => (await row()).status, { timeout: 20_000 }).toBe("DONE");
+    expect(await row()).toMatchObject({ status: "DONE", attempts: 1, chatKey: "5200001" });
     await inbox.stop();
     expect(calls).toHaveLength(1);
     expect(String(calls[0]?.payload.text)).toContain("Halo, Wahyu!");

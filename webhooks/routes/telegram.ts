@@ -41,6 +41,9 @@ export function telegramWebhookRoutes(bot: Bot<BotContext>, inbox: UpdateInbox, 
     // Stored before the answer: once Telegram hears 200 it forgets the update, so it must survive
     // this process dying the next moment. A failure here (Postgres down) is a 500 Telegram retries.
     const { chatKey } = await inbox.receive(update as Update);
+    // The bot can handle updates once it knows itself (getMe): start the inbox now rather than after
+    // the rest of start-up (command menus, setWebhook) has also gone through. Idempotent.
+    inbox.start();
     inbox.kick(chatKey);
     return c.json({ ok: true });
   });
