@@ -16,6 +16,11 @@
  *   (b) every paid order is ACTIVE exactly once: one server per order at the fake clouds, one
  *       settlement, one instance, the credentials told once;
  *   (c) the scheduler ticked once per tick.
+ *
+ * CLUSTER_LOGS=<dir> writes every process's log there. CLUSTER_SOURCE=<dir> runs the processes from
+ * another checkout (`git archive <commit> | tar -x -C dir`, then link node_modules and copy
+ * db/generated) to compare commits: on the commit before the bot inbox ("Bot inbox:") this test
+ * fails, the taps host A was handling when it died are dropped as Redis "duplicates" on host B.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
