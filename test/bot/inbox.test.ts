@@ -199,7 +199,7 @@ describe("the webhook inbox across two processes", () => {
     const handled: string[] = [];
     const chat = 650_001;
     const second = textUpdate(chat, "sent right after the first was answered");
-    let inbox!: UpdateInbox;
+    const ref: { inbox?: UpdateInbox } = {};
     let injected = false;
     // Right after the drain's final look for rows found none, the next update of the chat is stored
     // and kicked, as Telegram's next webhook request does the moment the previous one was answered.
@@ -210,7 +210,7 @@ describe("the webhook inbox across two processes", () => {
             const result = await (target.$queryRaw as (s: TemplateStringsArray, ...v: unknown[]) => Promise<unknown>)(strings, ...values);
             if (!injected && strings.join("?").includes("SELECT EXISTS")) {
               injected = true;
-              await deliver(inbox, second);
+              await deliver(ref.inbox!, second);
             }
             return result;
           };
@@ -220,7 +220,8 @@ describe("the webhook inbox across two processes", () => {
       },
     }) as PrismaClient;
     // No sweeper to rescue it within the test's bound.
-    inbox = new UpdateInbox(wrapped, async (u) => void handled.push(u.message?.text ?? ""), logger, createMetrics(), { holder: "A", sweepEveryMs: 600_000 });
+    const inbox = new UpdateInbox(wrapped, async (u) => void handled.push(u.message?.text ?? ""), logger, createMetrics(), { holder: "A", sweepEveryMs: 600_000 });
+    ref.inbox = inbox;
     inbox.start();
     await deliver(inbox, textUpdate(chat, "first"));
     await expect.poll(() => handled, { timeout: 15_000, interval: 50 }).toEqual(["first", "sent right after the first was answered"]);
