@@ -80,7 +80,7 @@ export function adminQuery(url: string, sql: string): Promise<void> {
 }
 
 /**
- * After a restore: the leases and running backups in the copy belonged to processes of the old
+ * After a restore: the leases, running backups and waiting Telegram updates in the copy belonged to processes of the old
  * machine, which are gone. Left alone, the restored "backup" lease would refuse the new machine's
  * first backup for up to 10 minutes, and the run that was taking this very backup would show as
  * running forever.
@@ -88,6 +88,11 @@ export function adminQuery(url: string, sql: string): Promise<void> {
 export async function forgetOldProcesses(url: string): Promise<void> {
   await withClient(url, async (client) => {
     if ((await client.query<{ t: string | null }>("SELECT to_regclass('public.leases')::text AS t")).rows[0]?.t) await client.query("DELETE FROM leases");
+    // Telegram updates still waiting when the backup was taken are hours or days old now: handling
+    // them would answer old buttons and messages. Kept for the record, not replayed.
+    if ((await client.query<{ t: string | null }>("SELECT to_regclass('public.telegram_updates')::text AS t")).rows[0]?.t) {
+      await client.query("UPDATE telegram_updates SET status = 'FAILED', handled_at = now(), last_error = 'waiting when the restored backup was taken; not replayed' WHERE status = 'PENDING'");
+    }
     if ((await client.query<{ t: string | null }>("SELECT to_regclass('public.backup_runs')::text AS t")).rows[0]?.t) {
       await client.query("UPDATE backup_runs SET status = 'FAILED', finished_at = now(), error = 'still running when the restored backup was taken; its outcome is not in this copy' WHERE status = 'RUNNING'");
     }

@@ -35,6 +35,8 @@ async function roundTrip(extraEnv: Record<string, string>, seed: { customers: nu
   dbs.push(db);
   const world = await backupWorld(db, fake.url, extraEnv);
   await seedShop(db.prisma, world.config, seed);
+  // A Telegram update still waiting in the inbox when the backup is taken.
+  await db.prisma.telegramUpdate.create({ data: { updateId: 990_000_001n, chatKey: "123", payload: JSON.stringify({ update_id: 990_000_001 }) } });
   const before = await shopPicture(db.prisma, world.config);
 
   const result = await runBackup({ prisma: db.prisma, config: world.config, api, logger, trigger: "command", requestedBy: OWNER_ID });
@@ -56,6 +58,8 @@ async function roundTrip(extraEnv: Record<string, string>, seed: { customers: nu
   // The copy was taken while its own backup ran under the "backup" lease: neither outlives the old machine.
   expect(await db.prisma.lease.count()).toBe(0);
   expect(await db.prisma.backupRun.count({ where: { status: "RUNNING" } })).toBe(0);
+  // Old by now: kept for the record, never replayed by the bot's inbox.
+  expect(await db.prisma.telegramUpdate.findUniqueOrThrow({ where: { updateId: 990_000_001n } })).toMatchObject({ status: "FAILED", lastError: expect.stringMatching(/not replayed/) });
   return { result, report };
 }
 
