@@ -235,7 +235,8 @@ const envSchema = z.object({
   BROADCAST_PAID_RATE_PER_SECOND: z.coerce.number({ error: "must be a number of messages per second" }).positive().max(1000).default(1000),
   /**
    * Queues this host's worker takes: `all` (default), names, or `-name` to leave one out (e.g.
-   * `all,-backups` on every host but the one whose BACKUP_DIR holds the backups and their drills).
+   * `all,-backups,-screenshot-purge` on every host but the one whose BACKUP_DIR holds the backups and
+   * their drills, and whose DATA_DIR any screenshot files from before they moved into Postgres).
    */
   WORKER_QUEUES: z
     .string()
