@@ -70,26 +70,33 @@ export function startScheduler(entries: ScheduleEntry[], logger: Logger, opts: S
   const unknown = Object.keys(overrides).filter((name) => !entries.some((e) => e.name === name));
   if (unknown.length) throw new Error(`SCHEDULER_CRON_OVERRIDES names unknown task(s): ${unknown.join(", ")} (known: ${entries.map((e) => e.name).join(", ")})`);
   const table = entries.map((e) => ({ ...e, cron: overrides[e.name] ?? e.cron }));
+  /** Firings in progress: stop() waits for them, so no claim is left half done when connections close. */
+  const inFlight = new Set<Promise<void>>();
   const tasks: ScheduledTask[] = table.map((entry) => {
     const seconds = hasSecondsField(entry.cron);
     return cron.schedule(
       entry.cron,
       async (context) => {
+        if (stopped) return;
         const tick = tickId(context.date, seconds);
-        // A claim is idempotent and all-or-nothing, so a tick that met a database or Redis blip
-        // is tried again a few times: a lost daily tick (the backup) would wait a whole day.
-        for (let attempt = 1; ; attempt++) {
-          try {
-            const enqueued = await fire(entry, tick, opts.claims);
-            logger.debug({ task: entry.name, tick, enqueued }, enqueued ? "scheduled work enqueued" : "tick claimed by another scheduler");
-            return;
-          } catch (err) {
-            const last = attempt >= attempts || stopped;
-            logger[last ? "error" : "warn"]({ err, task: entry.name, tick, attempt }, last ? "scheduled task could not enqueue its work" : "scheduled task could not enqueue its work; trying again");
-            if (last) return;
-            await new Promise((r) => setTimeout(r, retryDelayMs * attempt));
+        const firing = (async () => {
+          // A claim is idempotent and all-or-nothing, so a tick that met a database or Redis blip
+          // is tried again a few times: a lost daily tick (the backup) would wait a whole day.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              const enqueued = await fire(entry, tick, opts.claims);
+              logger.debug({ task: entry.name, tick, enqueued }, enqueued ? "scheduled work enqueued" : "tick claimed by another scheduler");
+              return;
+            } catch (err) {
+              const last = attempt >= attempts || stopped;
+              logger[last ? "error" : "warn"]({ err, task: entry.name, tick, attempt }, last ? "scheduled task could not enqueue its work" : "scheduled task could not enqueue its work; trying again");
+              if (last) return;
+              await new Promise((r) => setTimeout(r, retryDelayMs * attempt));
+            }
           }
-        }
+        })();
+        inFlight.add(firing);
+        await firing.finally(() => inFlight.delete(firing));
       },
       // A firing late by up to 30 s (a busy event loop) still runs under its own tick; node-cron's
       // default of 1 s would drop it. Never later than the next slot (node-cron's own rule).
@@ -101,6 +108,7 @@ export function startScheduler(entries: ScheduleEntry[], logger: Logger, opts: S
     async stop() {
       stopped = true;
       await Promise.allSettled(tasks.map((t) => t.stop()));
+      await Promise.allSettled([...inFlight]);
     },
   };
 }

@@ -82,7 +82,11 @@ describe("cloud API budget shared across hosts", () => {
     const first = a.findByTag("t"); // gets the 429, retries after 2 s
     while (!arrivals.slice(from).some((r) => r.status === 429)) await new Promise((r) => setTimeout(r, 10));
     const limitedAt = arrivals.find((r, i) => i >= from && r.status === 429)!.at;
-    await new Promise((r) => setTimeout(r, 50)); // the hold is recorded as the 429 is read
+    // B starts once A's hold is in Redis (A records it as it reads the 429), not after a guessed delay.
+    const watcher = new Redis(TEST_REDIS_URL);
+    connections.push(watcher);
+    const holdKey = `${prefix}:cloud-rate:${CloudRateGate.account("DIGITALOCEAN", TOKEN)}:hold`;
+    while ((await watcher.exists(holdKey)) === 0) await new Promise((r) => setTimeout(r, 10));
     await Promise.all([first, b.findByTag("t")]);
     const after = arrivals.slice(from).filter((r) => r.status === 200);
     expect(after).toHaveLength(2);

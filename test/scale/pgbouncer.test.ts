@@ -11,7 +11,7 @@
  *    database URL and Prisma client going through PgBouncer (test/support/db.ts,
  *    VPS_TEST_PGBOUNCER_URL), must pass; PgBouncer's SHOW STATS proves it carried them.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,6 +30,8 @@ let certs: TestCerts;
 let bouncer: RunningPgBouncer;
 let db: TestDatabase;
 let prisma: PrismaClient;
+/** The nested vitest run while it lasts. */
+let nested: ChildProcess | undefined;
 
 beforeAll(async () => {
   certs = makeTestCerts();
@@ -39,6 +41,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (nested?.pid) {
+    try {
+      process.kill(-nested.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
   await prisma?.$disconnect();
   await db?.drop();
   await bouncer?.stop();
@@ -163,12 +172,18 @@ describe("PgBouncer in transaction mode, TLS verify-full", () => {
         cwd: root,
         env: { ...process.env, [PGBOUNCER_ENV]: base.toString(), VPS_TEST_DB_TEMPLATE: "" },
         stdio: ["ignore", "pipe", "pipe"],
+        // Its own process group, killed whole if this test ends first (timeout, failure).
+        detached: true,
       });
+      nested = child;
       let out = "";
       const keep = (c: Buffer) => (out = (out + c.toString()).slice(-200_000));
       child.stdout.on("data", keep);
       child.stderr.on("data", keep);
-      child.on("close", (c) => resolve({ code: c, output: out }));
+      child.on("close", (c) => {
+        nested = undefined;
+        resolve({ code: c, output: out });
+      });
     });
     const seconds = Math.round((Date.now() - started) / 1000);
     const summary = output.split("\n").filter((l) => /Test Files|Tests\s|Duration/.test(l)).join("\n");
