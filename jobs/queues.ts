@@ -1,3 +1,4 @@
+import { ConfigError } from "../shop/platform/config.js";
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
@@ -33,7 +34,7 @@ export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 export function selectQueues(spec: readonly string[]): Set<QueueName> {
   const known = new Set<string>(Object.values(QueueName));
   const unknown = spec.map((s) => s.replace(/^-/, "")).filter((n) => n !== "all" && !known.has(n));
-  if (unknown.length > 0) throw new Error(`WORKER_QUEUES names unknown queue(s): ${unknown.join(", ")} (known: ${[...known].join(", ")})`);
+  if (unknown.length > 0) throw new ConfigError([`WORKER_QUEUES: unknown queue(s) ${unknown.join(", ")} (known: ${[...known].join(", ")})`]);
   const chosen = new Set<QueueName>();
   for (const s of spec) {
     if (s === "all") for (const q of Object.values(QueueName)) chosen.add(q);

@@ -1,3 +1,4 @@
+import { ConfigError } from "../shop/platform/config.js";
 import cron, { type ScheduledTask } from "node-cron";
 import type { Logger } from "../shop/platform/logger.js";
 import { QueueName, jobId, type PayloadInput, type Queues } from "./queues.js";
@@ -68,7 +69,7 @@ export function startScheduler(entries: ScheduleEntry[], logger: Logger, opts: S
   const attempts = opts.attempts ?? 3;
   const retryDelayMs = opts.retryDelayMs ?? 2_000;
   const unknown = Object.keys(overrides).filter((name) => !entries.some((e) => e.name === name));
-  if (unknown.length) throw new Error(`SCHEDULER_CRON_OVERRIDES names unknown task(s): ${unknown.join(", ")} (known: ${entries.map((e) => e.name).join(", ")})`);
+  if (unknown.length) throw new ConfigError([`SCHEDULER_CRON_OVERRIDES: unknown task(s) ${unknown.join(", ")} (known: ${entries.map((e) => e.name).join(", ")})`]);
   const table = entries.map((e) => ({ ...e, cron: overrides[e.name] ?? e.cron }));
   /** Firings in progress: stop() waits for them, so no claim is left half done when connections close. */
   const inFlight = new Set<Promise<void>>();

@@ -64,6 +64,13 @@ async function main(): Promise<void> {
     // Uncaught errors also go to Postgres, grouped, for the owner's alert (ops/watchdog.ts).
     recordUncaughtErrors(running.service.prisma, roles, logger);
   } catch (err) {
+    // A setting only checkable against the code (a WORKER_QUEUES queue, a scheduler task name):
+    // the same exit as a bad .env, which PM2 and systemd do not restart in a loop.
+    if (err instanceof ConfigError) {
+      for (const line of err.problems) process.stderr.write(`config error: ${line}\n`);
+      await running.service?.stop();
+      process.exit(CONFIG_EXIT_CODE);
+    }
     // e.g. the HTTP port taken. (Telegram unreachable is not fatal: the bot keeps retrying in the
     // background, /health/ready names it, and the owner is alerted; see ops/bot-startup.ts.)
     logger.fatal({ err }, "service failed to start");

@@ -19,7 +19,7 @@ describe("WORKER_QUEUES", () => {
     expect(allButBackups.has(QueueName.Backups)).toBe(false);
     expect(allButBackups.has(QueueName.Provisioning)).toBe(true);
     expect([...selectQueues(["backups", "stats-reports"])].sort()).toEqual(["backups", "stats-reports"]);
-    expect(() => selectQueues(["all", "-backup"])).toThrow(/unknown queue\(s\): backup/);
+    expect(() => selectQueues(["all", "-backup"])).toThrow(/WORKER_QUEUES: unknown queue\(s\) backup/);
   });
 
   it("a worker started with some queues takes only those", { timeout: 60_000 }, async () => {

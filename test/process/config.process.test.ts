@@ -60,6 +60,21 @@ describe("configuration errors stop the real process with exit code 78", () => {
     expect(child.stderr().trim()).toMatch(/^config error: ROLES: unknown role\(s\): bogus \(expected web, bot, worker, scheduler or all\)$/);
   });
 
+  it("a WORKER_QUEUES name that is no queue stops the worker with exit code 78, not a restart loop", async () => {
+    const child = spawnService(["worker"], {
+      TELEGRAM_BOT_TOKEN: "123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+      DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/none",
+      REDIS_URL: TEST_REDIS_URL,
+      DATA_ENCRYPTION_KEY: "ab".repeat(32),
+      DATA_DIR: mkdtempSync(join(tmpdir(), "vps-shop-queues-")),
+      WORKER_QUEUES: "all,-backup",
+      LOG_LEVEL: "silent",
+    });
+    const exit = await child.waitForExit(30_000);
+    expect(exit, child.describe()).toEqual({ code: CONFIG_EXIT_CODE, signal: null });
+    expect(child.stderr(), child.describe()).toMatch(/^config error: WORKER_QUEUES: unknown queue\(s\) backup \(known: /m);
+  });
+
   it("rejects an unknown role given through ROLES too", async () => {
     const child = spawnService([], { ROLES: "web,nonsense" });
     const exit = await child.waitForExit(15_000);
