@@ -28,7 +28,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoCatalog } from "../../db/seed.js";
 import { startFakeClouds, type FakeClouds } from "../../ops/fakes/clouds/index.js";
-import { startFakeTelegram, type FakeTelegram, type FakeUser } from "../../ops/fakes/telegram/index.js";
+import { startFakeTelegram, type BotMessageState, type FakeTelegram, type FakeUser } from "../../ops/fakes/telegram/index.js";
 import { GatewayDriver } from "../chaos/gateway.js";
 import { loadPlans, type ChaosPlan } from "../chaos/journeys.js";
 import { fundWallet } from "../bot/reseller-chat.js";
@@ -171,18 +171,21 @@ const TICK_SECONDS = 5;
 /** One customer: the catalog walk with a burst of typed codes, the order, the payment, the VPS. */
 async function journey(chat: Chat, gateway: GatewayDriver): Promise<void> {
   const { user, plan } = chat;
-  // Waits for the answer, or fails at once on the bot's error notice (no use waiting it out).
-  const step = async (press: () => Promise<unknown>, answer: RegExp) => {
-    await press();
-    const shown = await user.waitFor((m) => !m.deleted && (answer.test(m.text ?? m.caption ?? "") || BOT_ERROR.test(m.text ?? "")), STEP);
-    if (BOT_ERROR.test(shown.text ?? "")) {
+  // Waits for what the customer expects, or fails at once on the bot's error notice (no use waiting it out).
+  const shown = async (want: (m: BotMessageState) => boolean, what: string, since?: number) => {
+    const m = await user.waitFor((x) => !x.deleted && (want(x) || BOT_ERROR.test(x.text ?? "")), { ...STEP, ...(since !== undefined ? { since } : {}) });
+    if (BOT_ERROR.test(m.text ?? "")) {
       // What the Bot API refused around then (the usual cause of the notice), for the failure message.
       const refused = fake.calls
         .filter((c) => c.status >= 400 && c.at >= Date.now() - 120_000)
         .map((c) => `${c.method}: ${String((c.response as { description?: string }).description)}`);
-      throw new Error(`the bot answered ${JSON.stringify(shown.text)} instead of ${String(answer)}; Bot API calls refused lately: ${JSON.stringify([...new Set(refused)])}`);
+      throw new Error(`the bot answered ${JSON.stringify(m.text)} instead of ${what}; Bot API calls refused lately: ${JSON.stringify([...new Set(refused)])}`);
     }
-    return shown;
+    return m;
+  };
+  const step = async (press: () => Promise<unknown>, answer: RegExp) => {
+    await press();
+    return shown((m) => answer.test(m.text ?? m.caption ?? ""), String(answer));
   };
   chat.stage = "browsing";
   await step(() => user.sendText("/start"), /Halo, /);
@@ -194,7 +197,7 @@ async function journey(chat: Chat, gateway: GatewayDriver): Promise<void> {
   // Three codes typed without waiting: Telegram queues them; the bot must answer them in order.
   const since = user.mark();
   for (const code of BURST) await user.sendText(code);
-  await user.waitFor(() => user.messages().filter((m) => /tidak dikenal/.test(m.text ?? "")).length >= BURST.length, { ...STEP, since });
+  await shown(() => user.messages().filter((m) => /tidak dikenal/.test(m.text ?? "")).length >= BURST.length, "the three codes' answers", since);
   chat.burstAnswers = user
     .messages()
     .filter((m) => /Kode kupon \S+ tidak dikenal/.test(m.text ?? ""))
@@ -211,12 +214,12 @@ async function journey(chat: Chat, gateway: GatewayDriver): Promise<void> {
     const order = await db.prisma.order.findUniqueOrThrow({ where: { reference: chat.reference } });
     if (chat.pay === "qris") {
       await user.pressButton(/^QRIS by ShopeePay · /);
-      await user.waitFor((m) => m.media?.kind === "photo" && (m.caption ?? "").includes("QRIS — pindai"), STEP);
+      await shown((m) => m.media?.kind === "photo" && (m.caption ?? "").includes("QRIS — pindai"), "the QRIS picture");
     } else await step(() => user.pressButton("💳 Midtrans (kartu, e-wallet, VA)"), /Tekan tombol di bawah/);
     const gatewayName = chat.pay === "qris" ? "TRIPAY" : "MIDTRANS";
-    const shown = await db.prisma.payment.findFirstOrThrow({ where: { orderId: order.id, gateway: gatewayName, status: "PENDING" }, orderBy: { id: "desc" } });
-    if (chat.pay === "qris") await gateway.payTripay(shown.gatewayReference!);
-    else await gateway.payMidtrans(shown.attemptRef);
+    const attempt = await db.prisma.payment.findFirstOrThrow({ where: { orderId: order.id, gateway: gatewayName, status: "PENDING" }, orderBy: { id: "desc" } });
+    if (chat.pay === "qris") await gateway.payTripay(attempt.gatewayReference!);
+    else await gateway.payMidtrans(attempt.attemptRef);
   }
   chat.stage = "paid";
   await user.waitForMessage(/VPS aktif!/, { timeoutMs: 150_000 });

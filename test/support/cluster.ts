@@ -9,14 +9,13 @@
  *
  * The outside world (the fake Telegram, Tripay, Midtrans and clouds) runs in the test process.
  */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { baseEnv, MAIN_TS, ROOT, spawnTracked, type ServiceProcess } from "../process/helpers.js";
+import { makeTestCerts } from "./tls-certs.js";
 
 // ───────────────────────────── addresses and ports ─────────────────────────────
 
@@ -42,19 +41,13 @@ export async function loopbackAliasesWork(address = "127.0.0.2"): Promise<boolea
   }
 }
 
-/** A self-signed certificate for 127.0.0.1 (openssl, in a temp dir): the proxy's HTTPS side. */
+/** A certificate for 127.0.0.1 (test/support/tls-certs.ts, the machine's openssl): the proxy's HTTPS side. */
 export function selfSignedCertificate(): { key: string; cert: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "vpsbot-cluster-tls-"));
+  const certs = makeTestCerts();
   try {
-    execFileSync(
-      "openssl",
-      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-        "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")],
-      { stdio: "ignore", timeout: 30_000 },
-    );
-    return { key: readFileSync(path.join(dir, "key.pem"), "utf8"), cert: readFileSync(path.join(dir, "cert.pem"), "utf8") };
+    return { key: readFileSync(certs.keyFile, "utf8"), cert: readFileSync(certs.certFile, "utf8") };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    certs.remove();
   }
 }
 
