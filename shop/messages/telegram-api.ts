@@ -42,7 +42,25 @@ export function boundedNetworkRetry(opts: { retries: number; delayMs: number }):
 export function botRetry(api: Api): void {
   api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 20, rethrowHttpErrors: true }));
   api.config.use(boundedNetworkRetry({ retries: 2, delayMs: 1_000 }));
+  api.config.use(expiredCallbackAnswers);
 }
+
+const EXPIRED_QUERY = /query is too old|query id is invalid/i;
+
+/**
+ * Answering a callback query only stops the button's spinner, and Telegram refuses an answer
+ * after about 15 s (or a second one) with 400 "query is too old … or query ID is invalid". An
+ * update handled late, or handled again because the bot process that started it died (the webhook
+ * inbox hands it to another process), must still do its work and show its screen rather than
+ * fail into the error boundary over a spinner that is long gone.
+ */
+const expiredCallbackAnswers: Transformer = async (prev, method, payload, signal) => {
+  const res = await prev(method, payload, signal);
+  if (method === "answerCallbackQuery" && !res.ok && res.error_code === 400 && EXPIRED_QUERY.test(res.description)) {
+    return { ok: true, result: true } as unknown as typeof res;
+  }
+  return res;
+};
 
 /**
  * A Bot API client for processes that send but do not receive (workers). A network failure
