@@ -4,6 +4,7 @@ import type { PrismaClient } from "../db/client.js";
 import { acquireLease, releaseLease, renewLease, type Lease } from "../shop/leases.js";
 import type { Logger } from "../shop/platform/logger.js";
 import type { Metrics } from "../shop/platform/metrics.js";
+import { handlingUpdate } from "./storage.js";
 
 /**
  * The bot's inbox in webhook mode, for several bot processes behind a load balancer.
@@ -70,6 +71,12 @@ export function updateChatKey(update: Update): string {
 }
 
 export interface InboxOptions {
+  /**
+   * Whether an earlier, unfinished start of this update already wrote the chat's stored state
+   * (bot/storage.ts stamps each write with the update being handled). Then it is not handled again:
+   * a conversation would take the same answer twice. Its replies went out before that write.
+   */
+  stateWritten?: (chatKey: string, updateId: number) => Promise<boolean>;
   /** Shown in `handled_by`, e.g. "web-1:4242". */
   holder?: string;
   leaseTtlMs?: number;
@@ -88,6 +95,7 @@ export class UpdateInbox {
   private readonly leaseTtlMs: number;
   private readonly sweepEveryMs: number;
   private readonly maxAttempts: number;
+  private readonly stateWritten: InboxOptions["stateWritten"];
   /** Chats this process is draining now (one drain per chat per process). */
   private readonly draining = new Map<string, Promise<void>>();
   /** Chats kicked while their drain was running: that drain may be past its last look, so it runs again. */
@@ -108,6 +116,7 @@ export class UpdateInbox {
     this.leaseTtlMs = opts.leaseTtlMs ?? LEASE_TTL_MS;
     this.sweepEveryMs = opts.sweepEveryMs ?? SWEEP_EVERY_MS;
     this.maxAttempts = opts.maxAttempts ?? MAX_ATTEMPTS;
+    this.stateWritten = opts.stateWritten;
   }
 
   /**
@@ -247,7 +256,7 @@ export class UpdateInbox {
           // Lost (a renewal failed or another process took over): stop before the next update; the
           // current one, if any, has finished. Shutting down: the rest is left for the others.
           if (lost || this.stopped) return true;
-          if (!(await this.handleRow(row))) return true;
+          if (!(await this.handleRow(chatKey, row))) return true;
         }
       }
     } finally {
@@ -256,7 +265,7 @@ export class UpdateInbox {
   }
 
   /** One update; false when it could not be finished (it stays PENDING for a later attempt). */
-  private async handleRow(row: Row): Promise<boolean> {
+  private async handleRow(chatKey: string, row: Row): Promise<boolean> {
     const started = await this.prisma.$queryRaw<{ attempts: number }[]>`
       UPDATE telegram_updates SET attempts = attempts + 1
       WHERE update_id = ${row.update_id} AND status = 'PENDING' RETURNING attempts`;
@@ -271,9 +280,17 @@ export class UpdateInbox {
       this.logger.error({ updateId: Number(row.update_id), attempts: attempts - 1 }, "update set aside: no attempt to handle it finished");
       return true;
     }
-    if (attempts > 1) this.logger.warn({ updateId: Number(row.update_id), attempt: attempts }, "handling an update again: an earlier start did not finish");
+    const updateId = Number(row.update_id);
+    if (attempts > 1) {
+      if (await this.stateWritten?.(chatKey, updateId)) {
+        await this.markDone(row.update_id, "an earlier start wrote the chat's state before its process stopped; not applied twice");
+        this.logger.warn({ updateId, attempt: attempts }, "update already applied by an earlier start; marked done");
+        return true;
+      }
+      this.logger.warn({ updateId, attempt: attempts }, "handling an update again: an earlier start did not finish");
+    }
     try {
-      await this.handle(JSON.parse(row.payload) as Update);
+      await handlingUpdate.run(updateId, () => this.handle(JSON.parse(row.payload) as Update));
     } catch (err) {
       // The bot's error boundary catches what handlers throw; what reaches here failed around it.
       this.logger.error({ err, updateId: Number(row.update_id) }, "update could not be handled; it stays in the inbox");
@@ -281,11 +298,15 @@ export class UpdateInbox {
         UPDATE telegram_updates SET last_error = ${String((err as Error)?.message ?? err).slice(0, 500)} WHERE update_id = ${row.update_id}`.catch(() => undefined);
       return false;
     }
+    await this.markDone(row.update_id, null);
+    return true;
+  }
+
+  private async markDone(updateId: bigint, note: string | null): Promise<void> {
     await this.prisma.$executeRaw`
       UPDATE telegram_updates SET status = 'DONE', handled_at = now(), handled_by = ${this.holder},
-        handled_seq = nextval('telegram_updates_handled_seq')
-      WHERE update_id = ${row.update_id} AND status = 'PENDING'`;
-    return true;
+        handled_seq = nextval('telegram_updates_handled_seq'), last_error = ${note}
+      WHERE update_id = ${updateId} AND status = 'PENDING'`;
   }
 }
 

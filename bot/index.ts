@@ -57,6 +57,9 @@ const conversationApiRetry: MiddlewareFn<ConvContext> = (ctx, next) => {
   return next();
 };
 
+/** Where a chat's session and conversation state live in Redis (keys: prefix + chat key). */
+export const stateKeyPrefixes = (queuePrefix: string) => ({ session: `${queuePrefix}:sess:`, conversation: `${queuePrefix}:conv:` });
+
 /** Updates that share a chat share session and conversation state: one key for both. */
 export const chatKey = (ctx: Context): string | undefined => ctx.chat?.id.toString();
 
@@ -100,7 +103,7 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
     lazySession<SessionData, BotContext>({
       initial: () => ({}),
       getSessionKey: chatKey,
-      storage: new RedisStorage<SessionData>(redis, `${config.queuePrefix}:sess:`, 30 * 86_400),
+      storage: new RedisStorage<SessionData>(redis, stateKeyPrefixes(config.queuePrefix).session, 30 * 86_400),
     }),
   );
   protectedBot.use(loadUser());
@@ -115,7 +118,7 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
         type: "key",
         version: CONVERSATION_VERSION,
         getStorageKey: chatKey,
-        adapter: new RedisStorage(redis, `${config.queuePrefix}:conv:`, 7 * 86_400),
+        adapter: new RedisStorage(redis, stateKeyPrefixes(config.queuePrefix).conversation, 7 * 86_400),
       },
     }),
   );

@@ -3,7 +3,8 @@ import pg from "pg";
 import type { UserFromGetMe } from "grammy/types";
 import type { Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { createBot } from "../bot/index.js";
+import { createBot, stateKeyPrefixes } from "../bot/index.js";
+import { stateAlreadyWritten } from "../bot/storage.js";
 import { UpdateInbox } from "../bot/inbox.js";
 import type { BotDeps } from "../bot/context.js";
 import { createBroadcastApi, createTelegramApi } from "../shop/messages/telegram-api.js";
@@ -215,7 +216,10 @@ export async function startService(
     if (config.telegram.mode === "webhook") {
       // Several bot processes may sit behind the load balancer: updates go through the Postgres
       // inbox, which keeps each chat's updates one at a time and in order across all of them.
-      inbox = new UpdateInbox(prisma, (update) => bot.handleUpdate(update), logger, metrics);
+      const prefixes = stateKeyPrefixes(config.queuePrefix);
+      inbox = new UpdateInbox(prisma, (update) => bot.handleUpdate(update), logger, metrics, {
+        stateWritten: (chatKey, updateId) => stateAlreadyWritten(redis, [prefixes.session, prefixes.conversation], chatKey, updateId),
+      });
       // Mounted now: the route answers 503 until the bot has reached Telegram.
       extraRoutes.push({ path: "/telegram", app: telegramWebhookRoutes(bot, inbox, config.telegram.webhookSecret!, metrics) });
     }

@@ -4,7 +4,10 @@
  */
 import type { Update } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
 import { UpdateInbox, pinChat, unpinChat, updateChatKey } from "../../bot/inbox.js";
+import { RedisStorage, stateAlreadyWritten } from "../../bot/storage.js";
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from "../support/redis.js";
 import { createPrisma, type PrismaClient } from "../../db/client.js";
 import { acquireLease } from "../../shop/leases.js";
 import { createLogger } from "../../shop/platform/logger.js";
@@ -227,6 +230,55 @@ describe("the webhook inbox across two processes", () => {
     await expect.poll(() => handled, { timeout: 15_000, interval: 50 }).toEqual(["first", "sent right after the first was answered"]);
     expect(injected).toBe(true);
     await inbox.stop();
+  });
+
+  it("an update whose earlier start already moved the chat's stored state on is not applied twice; one that stopped before is handled again", async () => {
+    const redis = new Redis(TEST_REDIS_URL);
+    const prefix = `${uniquePrefix("inbox-stamp")}:conv:`;
+    const storage = new RedisStorage<{ step: number }>(redis, prefix, 60);
+    const applied: string[] = [];
+    // Which update's first start "dies", and where (each only once).
+    const crash = new Map<string, "after-write" | "before-write">([
+      ["SALAH1", "after-write"],
+      ["first", "before-write"],
+    ]);
+    const prisma = createPrisma(db.url, { max: 4 });
+    pools.push(prisma);
+    // A conversation step: read the state, reply, write the next state; "dies" where the test says.
+    const inbox = new UpdateInbox(
+      prisma,
+      async (u) => {
+        const key = updateChatKey(u);
+        const text = u.message?.text ?? "";
+        const dies = crash.get(text);
+        crash.delete(text);
+        const state = (await storage.read(key)) ?? { step: 0 };
+        if (dies === "before-write") throw new Error("process died before the state was written");
+        applied.push(`${text} at step ${state.step}`);
+        await storage.write(key, { step: state.step + 1 });
+        if (dies === "after-write") throw new Error("process died after the state was written");
+      },
+      logger,
+      createMetrics(),
+      { holder: "S", sweepEveryMs: 200, stateWritten: (chatKey, updateId) => stateAlreadyWritten(redis, [prefix], chatKey, updateId) },
+    );
+    inbox.start();
+    const chat = 660_001;
+    await deliver(inbox, textUpdate(chat, "SALAH1"));
+    await deliver(inbox, textUpdate(chat, "SALAH2"));
+    await expect.poll(() => applied, { timeout: 20_000, interval: 50 }).toEqual(["SALAH1 at step 0", "SALAH2 at step 1"]);
+    const chat2 = 660_002;
+    await deliver(inbox, textUpdate(chat2, "first"));
+    await expect.poll(() => applied.filter((a) => a.startsWith("first")), { timeout: 20_000, interval: 50 }).toEqual(["first at step 0"]);
+    const rows = await db.prisma.telegramUpdate.findMany({ where: { chatKey: { in: [String(chat), String(chat2)] } }, orderBy: { updateId: "asc" } });
+    expect(rows.map((r) => [r.status, r.attempts, r.lastError?.slice(0, 22) ?? null])).toEqual([
+      ["DONE", 2, "an earlier start wrote"],
+      ["DONE", 1, null],
+      ["DONE", 2, null],
+    ]);
+    await inbox.stop();
+    await deleteKeys(prefix.replace(/:conv:$/, ""));
+    redis.disconnect();
   });
 
   it("orders by chat, else by user, else not at all", () => {
