@@ -77,16 +77,7 @@ export function createRedis(target: string | RedisTarget, kind: RedisKind, extra
   return new Redis(where.url, { ...base, ...redisTargetOptions(where), ...byKind[kind], ...extra });
 }
 
-/**
- * Which node a connection reached, for health and the doctor: "host:port", with the master's
- * name in Sentinel mode ("mymaster at 10.0.0.5:6379"). Empty while not connected.
- */
-export function reachedNode(conn: Redis): string {
-  const stream = (conn as unknown as { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
-  if (!stream?.remoteAddress) return "";
-  const at = `${stream.remoteAddress}:${stream.remotePort}`;
-  return conn.options.sentinels ? `${conn.options.name ?? "mymaster"} at ${at}` : at;
-}
+export { reachedNode } from "../shop/platform/redis-node.js";
 
 /** Closes a connection politely, falling back to a hard disconnect. */
 export async function closeRedis(conn: Redis): Promise<void> {

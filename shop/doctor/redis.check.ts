@@ -1,4 +1,5 @@
 import { withTimeout } from "../maintenance/timeout.js";
+import { reachedNode } from "../platform/redis-node.js";
 import { fail, pass, reason, warn, type DoctorCheck } from "./types.js";
 
 /**
@@ -10,9 +11,24 @@ export const redisChecks: DoctorCheck = async ({ redis, timeoutMs }) => {
     const answer = (await withTimeout(redis.config("GET", key), timeoutMs)) as string[];
     return answer[1];
   };
+  const replication = async () => {
+    // Sentinel mode: a master with no replica has nowhere to fail over to.
+    if (!redis.options.sentinels?.length) return [];
+    const info = String(await withTimeout(redis.info("replication"), timeoutMs));
+    const role = /^role:(\w+)/m.exec(info)?.[1];
+    const replicas = Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0);
+    const where = reachedNode(redis) || `master ${redis.options.name ?? "?"}`;
+    if (role !== "master") return [fail("Redis Sentinel", `${where} answers as ${role ?? "?"}, not master`, "Check the sentinels (redis-cli -p 26379 SENTINEL masters) and REDIS_SENTINEL_MASTER.")];
+    return [
+      replicas > 0
+        ? pass("Redis Sentinel", `${where}, ${replicas} replica${replicas === 1 ? "" : "s"} connected`)
+        : warn("Redis Sentinel", `${where} has no replica connected: a failover has nothing to promote`, "Start the replica (replicaof in its redis.conf) and check it with redis-cli INFO replication on the master."),
+    ];
+  };
   try {
     const [policy, aof] = [await get("maxmemory-policy"), await get("appendonly")];
     return [
+      ...(await replication()),
       policy === "noeviction"
         ? pass("Redis noeviction", "maxmemory-policy noeviction")
         : fail("Redis noeviction", `maxmemory-policy ${policy ?? "?"}: Redis may drop queued jobs when full`, "In redis.conf: maxmemory-policy noeviction (then: redis-cli CONFIG SET maxmemory-policy noeviction)."),

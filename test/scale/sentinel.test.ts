@@ -23,6 +23,8 @@ import { createLogger } from "../../shop/platform/logger.js";
 import { createMetrics } from "../../shop/platform/metrics.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { startSentinelGroup, type SentinelGroup } from "../support/sentinel.js";
+import { redisChecks } from "../../shop/doctor/redis.check.js";
+import type { DoctorContext } from "../../shop/doctor/types.js";
 
 const JOBS = 400;
 const logger = createLogger({ role: "test", level: "silent" });
@@ -61,6 +63,9 @@ describe("Redis Sentinel failover during a load of durable jobs", () => {
     expect(await waitForRedis(producer, 20_000)).toBe(true);
     expect(await waitForRedis(general, 20_000)).toBe(true);
     expect(reachedNode(general)).toBe(`${group.masterName} at 127.0.0.1:${group.masterPort}`);
+    // The doctor names the master it reached and its replica.
+    const doctorLine = async () => (await redisChecks({ redis: general, timeoutMs: 5_000 } as DoctorContext)).find((l) => l.name === "Redis Sentinel");
+    await expect.poll(doctorLine, { timeout: 30_000 }).toMatchObject({ status: "PASS", detail: `${group.masterName} at 127.0.0.1:${group.masterPort}, 1 replica connected` });
 
     const prefix = "sentinel-test";
     // The worker role's own pool (15, as ops/runtime.ts gives it); the producers and the sweep use the test's.
@@ -144,6 +149,8 @@ describe("Redis Sentinel failover during a load of durable jobs", () => {
       expect(duplicates).toEqual([]);
       // Every lost or unpushed job came back through the outbox, none through luck.
       expect(repushed).toBeGreaterThanOrEqual(lostByRedis.length);
+      // The promoted master has no replica left (the old master is dead): the doctor says so.
+      expect(await doctorLine()).toMatchObject({ status: "WARN", detail: expect.stringMatching(/no replica connected: a failover has nothing to promote/) });
     } finally {
       await production.catch(() => undefined);
       await closeWorkers(workers);
