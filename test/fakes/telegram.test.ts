@@ -72,6 +72,9 @@ function installShopHandlers(bot: Bot, fake: FakeTelegram): void {
   });
 }
 
+/** vi.waitFor waits 1 s by default: too short for a delivery on a busy 2-core machine. */
+const WAIT = { timeout: 20_000, interval: 20 };
+
 describe("fake Telegram with a real grammY bot (long polling)", () => {
   it("answers /start, then a button press becomes a callback_query whose edit is reflected in state", async () => {
     const fake = await fakeServer();
@@ -421,7 +424,7 @@ describe("webhook mode", () => {
     expect(seenSecrets).toEqual(["s3cret_token-1", "s3cret_token-1"]);
     expect(fake.webhookDeliveries.every((d) => d.ok && d.headers["x-telegram-bot-api-secret-token"] === "s3cret_token-1")).toBe(true);
     // An update leaves the queue only once the webhook has answered 2xx (after the handler finished).
-    await vi.waitFor(() => expect(fake.pendingUpdates()).toEqual([]));
+    await vi.waitFor(() => expect(fake.pendingUpdates()).toEqual([]), WAIT);
 
     const deleted = await rawCall(fake, "deleteWebhook");
     expect(deleted.json).toEqual({ ok: true, result: true, description: "Webhook was deleted" });
@@ -469,7 +472,7 @@ describe("webhook delivery like Telegram: concurrent across chats, one at a time
     cleanups.push(() => new Promise((r) => server.close(r)));
     cleanups.push(() => server.closeAllConnections());
     const take = async (updateId: number | undefined) => {
-      await vi.waitFor(() => expect(held.map((h) => h.update.update_id)).toContain(updateId));
+      await vi.waitFor(() => expect(held.map((h) => h.update.update_id)).toContain(updateId), WAIT);
       const i = held.findIndex((h) => h.update.update_id === updateId);
       return held.splice(i, 1)[0]!;
     };
@@ -495,7 +498,7 @@ describe("webhook delivery like Telegram: concurrent across chats, one at a time
     first.answer(200);
     (await hook.take(a2.updateId)).answer(200);
     third.answer(200);
-    await vi.waitFor(() => expect(fake.pendingUpdates()).toEqual([]));
+    await vi.waitFor(() => expect(fake.pendingUpdates()).toEqual([]), WAIT);
     expect(fake.webhookDeliveries.map((d) => [d.updateId, d.chat, d.ok])).toEqual([
       [b1.updateId, "chat:202", true],
       [a1.updateId, "chat:201", true],
@@ -517,7 +520,7 @@ describe("webhook delivery like Telegram: concurrent across chats, one at a time
     // The retry of a1 comes before a2 ever goes.
     (await hook.take(a1.updateId)).answer(200);
     (await hook.take(a2.updateId)).answer(200);
-    await vi.waitFor(() => expect(fake.pendingUpdates()).toEqual([]));
+    await vi.waitFor(() => expect(fake.pendingUpdates()).toEqual([]), WAIT);
     const chatA = fake.webhookDeliveries.filter((d) => d.chat === "chat:211").map((d) => [d.updateId, d.attempt, d.ok]);
     expect(chatA).toEqual([
       [a1.updateId, 1, false],

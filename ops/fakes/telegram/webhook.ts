@@ -198,8 +198,12 @@ export class WebhookDispatcher {
       } else {
         const delay = Math.min(this.opts.retryDelayMs * 2 ** (lane.attempts - 1), 30_000);
         lane.retryAt = Date.now() + delay;
+        const due = lane;
         const timer = setTimeout(() => {
           this.timers.delete(timer);
+          // Due now, whatever Date.now() says: a timer may fire a millisecond before the wall
+          // clock reaches retryAt, and kick() would then skip the chat with no timer left to wake it.
+          due.retryAt = 0;
           this.kick();
         }, delay);
         this.timers.add(timer);
