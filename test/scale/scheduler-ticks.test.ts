@@ -213,8 +213,10 @@ describe("scheduler ticks across processes", () => {
         const rows = await db.prisma.$queryRaw<{ status: string }[]>`SELECT status::text FROM job_outbox WHERE queue = 'lifecycle' AND job_id = ANY(${ids})`;
         return (rows.length === ids.length && rows.every((r) => r.status === "DONE")) || undefined;
       });
-      const runs = roles[2]!.logs().filter((l) => l.msg === "job completed" && l.queue === "lifecycle" && ids.includes(String(l.jobId)));
-      expect(runs.map((l) => l.jobId).sort()).toEqual([...ids].sort());
+      // BullMQ completes (and the worker logs) a job just after its outbox row is marked DONE.
+      const runs = () => roles[2]!.logs().filter((l) => l.msg === "job completed" && l.queue === "lifecycle" && ids.includes(String(l.jobId)));
+      await until("the worker to log each claimed tick's job completed", async () => ids.every((id) => runs().some((l) => l.jobId === id)) || undefined);
+      expect(runs().map((l) => l.jobId).sort()).toEqual([...ids].sort());
     } finally {
       await killAll();
       await deleteKeys(processPrefix);
