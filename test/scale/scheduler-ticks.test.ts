@@ -20,7 +20,7 @@ import { createLogger } from "../../shop/platform/logger.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { TEST_REDIS_URL, deleteKeys, uniquePrefix } from "../support/redis.js";
 import { freePort, testEnv } from "../support/service.js";
-import { killAll, spawnService } from "../process/helpers.js";
+import { killAll, pollUntil, spawnService } from "../process/helpers.js";
 
 const logger = createLogger({ role: "test", level: "silent" });
 let db: TestDatabase;
@@ -55,16 +55,6 @@ function host(name: string): Host {
   return h;
 }
 
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 beforeAll(async () => {
   db = await createTestDatabase();
 });
@@ -92,10 +82,10 @@ describe("scheduler ticks across processes", () => {
     const first = startScheduler(table(a), logger, { claims: a.claims });
     const second = startScheduler(table(b), logger, { claims: b.claims });
     try {
-      await until("5 ticks claimed", async () => {
+      await pollUntil(async () => {
         const rows = await db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM scheduler_ticks WHERE task = 'order-expiry'`;
-        return (rows[0]?.n ?? 0) >= 5;
-      });
+        return (rows[0]?.n ?? 0) >= 5 || undefined;
+      }, 30_000, "5 ticks claimed");
     } finally {
       await Promise.all([first.stop(), second.stop()]);
     }
@@ -164,10 +154,10 @@ describe("scheduler ticks across processes", () => {
     const table = [tickEntry(a.queues, "pending-reminders", "* * * * * *", QueueName.Lifecycle, (tick) => ({ task: "pending-reminders", tick })), flaky];
     const scheduler = startScheduler(table, logger, { claims: a.claims, retryDelayMs: 50 });
     try {
-      await until("both failed ticks tried again", async () => {
+      await pollUntil(async () => {
         const retried = failedTick !== "" && runs.filter((t) => t === runs[0]).length === 2;
         return (retried && (await db.prisma.schedulerTick.count({ where: { OR: [{ task: "pending-reminders", tick: failedTick }, { task: "flaky-run", tick: runs[0] }] } })) === 2) || undefined;
-      });
+      }, 30_000, "both failed ticks tried again");
     } finally {
       await scheduler.stop();
     }
@@ -202,20 +192,20 @@ describe("scheduler ticks across processes", () => {
     try {
       await Promise.all(roles.map((r) => r.waitForLog("service started", 90_000).catch((e: Error) => Promise.reject(new Error(`${e.message}\n${r.describe()}`)))));
       const claimed = () => db.prisma.schedulerTick.findMany({ where: { task: "order-expiry", claimedAt: { gte: since } }, orderBy: { tick: "asc" } });
-      await until("4 seconds-ticks claimed by the processes", async () => (await claimed()).filter((c) => c.tick.length === 19).length >= 4 || undefined, 60_000);
+      await pollUntil(async () => (await claimed()).filter((c) => c.tick.length === 19).length >= 4 || undefined, 60_000, "4 seconds-ticks claimed by the processes");
       const ticks = (await claimed()).filter((c) => c.tick.length === 19);
       const holders = new Set(ticks.map((c) => c.claimedBy.split(":")[1]));
       const schedulerPids = new Set(roles.slice(0, 2).map((r) => String(r.pid)));
       expect([...holders].every((pid) => schedulerPids.has(pid!))).toBe(true);
       // Every claimed tick's job ran once: its outbox row DONE (the worker marks it before BullMQ completes it).
       const ids = ticks.map((c) => `order-expiry-${c.tick.replace(/:/g, "-")}`);
-      await until("the claimed ticks' jobs done", async () => {
+      await pollUntil(async () => {
         const rows = await db.prisma.$queryRaw<{ status: string }[]>`SELECT status::text FROM job_outbox WHERE queue = 'lifecycle' AND job_id = ANY(${ids})`;
         return (rows.length === ids.length && rows.every((r) => r.status === "DONE")) || undefined;
-      });
+      }, 30_000, "the claimed ticks' jobs done");
       // BullMQ completes (and the worker logs) a job just after its outbox row is marked DONE.
       const runs = () => roles[2]!.logs().filter((l) => l.msg === "job completed" && l.queue === "lifecycle" && ids.includes(String(l.jobId)));
-      await until("the worker to log each claimed tick's job completed", async () => ids.every((id) => runs().some((l) => l.jobId === id)) || undefined);
+      await pollUntil(async () => ids.every((id) => runs().some((l) => l.jobId === id)) || undefined, 30_000, "the worker to log each claimed tick's job completed");
       expect(runs().map((l) => l.jobId).sort()).toEqual([...ids].sort());
     } finally {
       await killAll();
