@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import type { Update } from "grammy/types";
-import type { PrismaClient } from "../db/client.js";
+import { Prisma, type PrismaClient } from "../db/client.js";
 import { acquireLease, releaseLease, renewLease, type Lease } from "../shop/leases.js";
 import type { Logger } from "../shop/platform/logger.js";
 import type { Metrics } from "../shop/platform/metrics.js";
@@ -209,10 +209,6 @@ export class UpdateInbox {
       if (!lease) return; // Another process drains this chat and will see our row (see the class comment).
       let blocked = false;
       try {
-        // Checked under the chat's lease: a chat pinned to another live process (a restore from
-        // the chat keeps the pasted key and the forwarded parts there) is left to it; its sweeper
-        // picks the update up. (Pinning happens while handling an update, i.e. under this lease.)
-        if (await this.pinnedElsewhere(chatKey)) return;
         blocked = await this.drainHeld(chatKey, lease);
       } finally {
         await releaseLease(this.prisma, lease).catch(() => undefined);
@@ -220,15 +216,19 @@ export class UpdateInbox {
       // A row handled with an error outside the bot's boundary (Postgres down) waits for the sweeper.
       if (blocked || this.stopped) return;
       const more = await this.prisma.$queryRaw<{ more: boolean }[]>`
-        SELECT EXISTS (SELECT 1 FROM telegram_updates WHERE chat_key = ${chatKey} AND status = 'PENDING') AS more`;
+        SELECT EXISTS (SELECT 1 FROM telegram_updates WHERE chat_key = ${chatKey} AND status = 'PENDING') AND NOT ${this.pinnedElsewhere(chatKey)} AS more`;
       if (!more[0]?.more) return;
     }
   }
 
-  private async pinnedElsewhere(chatKey: string): Promise<boolean> {
-    const pin = await this.prisma.$queryRaw<{ holder: string }[]>`
-      SELECT holder FROM leases WHERE key = ${`tg-pin:${chatKey}`} AND expires_at > now()`;
-    return pin[0] !== undefined && pin[0].holder !== this.holder;
+  /**
+   * SQL: the chat is pinned to another live process (a restore from the chat keeps the pasted key
+   * and the forwarded parts there), which its sweeper picks the updates up for. Read under the
+   * chat's lease, in the same statement as the rows: a pin is only taken while handling an update,
+   * i.e. under this lease, so it cannot appear between two reads of one drain.
+   */
+  private pinnedElsewhere(chatKey: string): Prisma.Sql {
+    return Prisma.sql`EXISTS (SELECT 1 FROM leases WHERE key = ${`tg-pin:${chatKey}`} AND expires_at > now() AND holder <> ${this.holder})`;
   }
 
   /** Handles the chat's rows in order while the lease holds; true when it had to stop early. */
@@ -249,7 +249,7 @@ export class UpdateInbox {
       for (;;) {
         const rows = await this.prisma.$queryRaw<Row[]>`
           SELECT update_id, payload FROM telegram_updates
-          WHERE chat_key = ${chatKey} AND status = 'PENDING'
+          WHERE chat_key = ${chatKey} AND status = 'PENDING' AND NOT ${this.pinnedElsewhere(chatKey)}
           ORDER BY update_id LIMIT ${BATCH}`;
         if (rows.length === 0) return false;
         for (const row of rows) {
