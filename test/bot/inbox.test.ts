@@ -270,6 +270,8 @@ describe("the webhook inbox across two processes", () => {
     const chat2 = 660_002;
     await deliver(inbox, textUpdate(chat2, "first"));
     await expect.poll(() => applied.filter((a) => a.startsWith("first")), { timeout: 20_000, interval: 50 }).toEqual(["first at step 0"]);
+    // The handler records its step before the inbox marks the row DONE: wait for that state.
+    await expect.poll(async () => (await db.prisma.telegramUpdate.count({ where: { chatKey: { in: [String(chat), String(chat2)] }, status: "PENDING" } })), { timeout: 20_000 }).toBe(0);
     const rows = await db.prisma.telegramUpdate.findMany({ where: { chatKey: { in: [String(chat), String(chat2)] } }, orderBy: { updateId: "asc" } });
     expect(rows.map((r) => [r.status, r.attempts, r.lastError?.slice(0, 22) ?? null])).toEqual([
       ["DONE", 2, "an earlier start wrote"],
