@@ -41,7 +41,8 @@ describe("POST /app/api/session", () => {
     const before = await strangerRows();
     const cases: Array<[string, string]> = [
       [launch(stranger, { token: "999:FORGED-token-bbbbbbbbbbbbbbbbbbbbb" }), "initdata_invalid"],
-      [launch(stranger).replace(/auth_date=\d+/, (m) => `${m.slice(0, -1)}0`), "initdata_invalid"],
+      // Tampered: the last digit of auth_date changed to a different one (always different, so never the signed value).
+      [launch(stranger).replace(/auth_date=\d+/, (m) => `${m.slice(0, -1)}${(Number(m.at(-1)) + 1) % 10}`), "initdata_invalid"],
       [launch(stranger, { authDate: new Date(Date.now() - 2 * 3600_000) }), "initdata_expired"],
       ["", "initdata_missing"],
       ["user=%7B%7D&hash=zz", "initdata_malformed"],
