@@ -18,6 +18,18 @@
 #   VPSSHOP_SSH_PORT (default 22), VPSSHOP_SKIP_FIREWALL=1, VPSSHOP_SKIP_DOCTOR=1.
 # INSTALL_ROOT=/some/dir writes every file under that directory instead of / (the tests run the
 # script in such a sandbox with stand-ins for apt-get, systemctl, ufw, …).
+#
+# Several hosts (ops/TOPOLOGY.md, "From one VPS to two"), all addresses on one private network:
+# - The first host (PostgreSQL, Redis, Caddy, the backups) lets app hosts in:
+#     VPSSHOP_PRIVATE_ADDRESS=10.0.0.11 VPSSHOP_APP_HOSTS="10.0.0.12" ops/install.sh
+#   PostgreSQL and Redis also listen on the private address (Redis with a password), only the app
+#   hosts may reach them (pg_hba, ufw), and Caddy balances over this host and the app hosts.
+# - Each app host runs the app only, with the first host's settings and secrets:
+#     scp first:/opt/vps-shop/.env /root/shop.env   # then, on the app host:
+#     VPSSHOP_JOIN_ENV=/root/shop.env VPSSHOP_PRIVATE_ADDRESS=10.0.0.12 VPSSHOP_PRIMARY_ADDRESS=10.0.0.11 ops/install.sh
+#   No PostgreSQL, Redis or Caddy there, no migrations (it checks the database is at this code's
+#   migrations instead), no backups (WORKER_QUEUES), the app port open to the balancer only
+#   (VPSSHOP_LB_ADDRESS, default the first host).
 set -euo pipefail
 
 ROOT="${INSTALL_ROOT:-}"
@@ -29,12 +41,25 @@ SRC_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # 1 GB machines (which report ~960 MiB) get the all-in-one process; 2 GB and up one per role.
 SPLIT_FROM_MB=1536
 CHANGED=0
+# Several hosts (see the top): this host's private address, the app hosts the first host lets in,
+# and on an app host the first host's .env, the first host's address and the load balancer's.
+PRIVATE_ADDRESS="${VPSSHOP_PRIVATE_ADDRESS:-}"
+APP_HOSTS="${VPSSHOP_APP_HOSTS:-}"
+JOIN_ENV="${VPSSHOP_JOIN_ENV:-}"
+PRIMARY_ADDRESS="${VPSSHOP_PRIMARY_ADDRESS:-}"
+LB_ADDRESS="${VPSSHOP_LB_ADDRESS:-}"
+# What the workers of an app host leave to the first host: the backups (its BACKUP_DIR keeps the
+# copies the drill restores) and the purge of screenshot files stored there before PostgreSQL held them.
+APP_HOST_QUEUES="all,-backups,-screenshot-purge"
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
 ok() { printf '    %s\n' "$*"; }
 warn() { printf '\033[33m !  %s\033[0m\n' "$*" >&2; }
+JOIN_TMP=""
 die() {
   printf '\033[31m✗  %s\033[0m\n' "$*" >&2
+  # A half-made copy of the first host's .env holds its secrets: never left behind.
+  [[ -z "$JOIN_TMP" ]] || rm -f "$JOIN_TMP"
   exit 1
 }
 # A path on the target system (under INSTALL_ROOT in a sandbox).
@@ -104,23 +129,40 @@ as_app() { runuser -u "$SERVICE_USER" -- env HOME="$APP_DIR" npm_config_cache="$
 # ───────────────────────────── .env helpers ─────────────────────────────
 ENV_FILE=""
 env_get() { sed -n "s/^$1=//p" "$ENV_FILE" | tail -n1; }
-# Sets KEY only when .env has no non-empty value for it (never overwrites).
-env_default() {
+# Writes KEY=VALUE into .env: in place of its first KEY= line (later ones dropped), or appended.
+env_write() {
   local key="$1" value="$2"
-  if [[ -n "$(env_get "$key")" ]]; then
-    return 1
-  fi
   if grep -q "^$key=" "$ENV_FILE"; then
     local tmp
     tmp="$(mktemp)"
-    awk -v k="$key" -v v="$value" 'BEGIN { FS = OFS = "=" } $1 == k && !done { print k "=" v; done = 1; next } { print }' "$ENV_FILE" >"$tmp"
+    awk -v k="$key" -v v="$value" 'BEGIN { FS = OFS = "=" } $1 == k { if (!done) print k "=" v; done = 1; next } { print }' "$ENV_FILE" >"$tmp"
     cat "$tmp" >"$ENV_FILE"
     rm -f "$tmp"
   else
     printf '%s=%s\n' "$key" "$value" >>"$ENV_FILE"
   fi
   CHANGED=1
-  return 0
+}
+# Sets KEY only when .env has no non-empty value for it (never overwrites).
+env_default() {
+  [[ -z "$(env_get "$1")" ]] || return 1
+  env_write "$1" "$2"
+}
+# Sets KEY to VALUE, replacing what .env has: only for values that belong to this host (its address).
+env_set() {
+  [[ "$(env_get "$1")" != "$2" ]] || return 1
+  env_write "$1" "$2"
+}
+# The host of a postgresql:// or redis:// URL (user, password, port, path and query left out).
+url_host() { sed -E 's|^[a-z]+://([^@/]*@)?([^:/?]*).*$|\2|' <<<"$1"; }
+is_loopback() { [[ "$1" == 127.* || "$1" == localhost || "$1" == "::1" || "$1" == "[::1]" ]]; }
+# The same URL with its host replaced.
+url_with_host() { sed -E "s|^([a-z]+://([^@/]*@)?)[^:/?]*|\1$2|" <<<"$1"; }
+is_ipv4() { [[ "$1" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]]; }
+http_port() {
+  local port
+  port="$(env_get HTTP_PORT)"
+  printf '%s' "${port:-3000}"
 }
 secret_b64() { head -c 32 /dev/urandom | base64 | tr -d '\n'; }
 secret_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
@@ -162,11 +204,65 @@ preflight() {
   else
     ok "memory: ${MEMORY_MB} MiB → one process per role (vps-shop@web, @bot, @worker, @scheduler)"
   fi
+  preflight_hosts
+}
+
+# Checks the several-hosts answers before anything changes, and keeps them for the next run: a
+# re-run without them (an update after git pull) keeps the host's place (HOST_ROLE: single, first, app).
+HOST_ROLE=single
+preflight_hosts() {
+  local saved a
+  saved="$(p "$APP_DIR/.install-stamps/hosts")"
+  if [[ -z "$JOIN_ENV$APP_HOSTS$PRIVATE_ADDRESS$PRIMARY_ADDRESS$LB_ADDRESS" && -f "$saved" ]]; then
+    HOST_ROLE="$(sed -n 's/^role=//p' "$saved")"
+    PRIVATE_ADDRESS="$(sed -n 's/^private=//p' "$saved")"
+    APP_HOSTS="$(sed -n 's/^app_hosts=//p' "$saved")"
+    PRIMARY_ADDRESS="$(sed -n 's/^primary=//p' "$saved")"
+    LB_ADDRESS="$(sed -n 's/^lb=//p' "$saved")"
+    ok "several hosts: the answers of the previous run ($APP_DIR/.install-stamps/hosts)"
+  elif [[ -n "$JOIN_ENV" && -n "$APP_HOSTS" ]]; then
+    die "VPSSHOP_JOIN_ENV (this is an app host) and VPSSHOP_APP_HOSTS (this is the first host) exclude each other"
+  elif [[ -n "$JOIN_ENV" ]]; then
+    HOST_ROLE=app
+  elif [[ -n "$APP_HOSTS" ]]; then
+    HOST_ROLE=first
+  fi
+  case "$HOST_ROLE" in
+    single) return 0 ;;
+    first | app) ;;
+    *) die "$saved: unknown role '$HOST_ROLE' (delete the file and re-run with the several-hosts answers)" ;;
+  esac
+  [[ -n "$PRIVATE_ADDRESS" ]] || die "VPSSHOP_PRIVATE_ADDRESS is required with several hosts: this host's address on the private network (e.g. 10.0.0.12)"
+  for a in $PRIVATE_ADDRESS $APP_HOSTS $PRIMARY_ADDRESS $LB_ADDRESS; do
+    is_ipv4 "$a" || die "'$a' is not an IPv4 address (VPSSHOP_PRIVATE_ADDRESS, VPSSHOP_APP_HOSTS, VPSSHOP_PRIMARY_ADDRESS and VPSSHOP_LB_ADDRESS take private IPv4 addresses)"
+  done
+  for a in $APP_HOSTS; do
+    [[ "$a" != "$PRIVATE_ADDRESS" ]] || die "VPSSHOP_APP_HOSTS lists this host's own address ($a); list the other hosts"
+  done
+  if [[ "$HOST_ROLE" == app ]]; then
+    if [[ -n "$JOIN_ENV" ]]; then
+      [[ -f "$JOIN_ENV" ]] || die "VPSSHOP_JOIN_ENV=$JOIN_ENV: no such file (copy /opt/vps-shop/.env from the first host, e.g. with scp)"
+    elif [[ ! -s "$(p "$APP_DIR/.env")" ]]; then
+      die "this app host has no $APP_DIR/.env yet: give the first host's as VPSSHOP_JOIN_ENV"
+    fi
+    LB_ADDRESS="${LB_ADDRESS:-$PRIMARY_ADDRESS}"
+    [[ -n "$LB_ADDRESS" ]] || die "VPSSHOP_PRIMARY_ADDRESS (the first host's private address) is required on an app host; VPSSHOP_LB_ADDRESS too when the balancer is elsewhere"
+    ok "app host $PRIVATE_ADDRESS${JOIN_ENV:+, joining with the settings in $JOIN_ENV}"
+  else
+    ok "first host $PRIVATE_ADDRESS; app hosts let in: $APP_HOSTS"
+  fi
+  printf 'role=%s\nprivate=%s\napp_hosts=%s\nprimary=%s\nlb=%s\n' "$HOST_ROLE" "$PRIVATE_ADDRESS" "$APP_HOSTS" "$PRIMARY_ADDRESS" "$LB_ADDRESS" |
+    write_if_changed "$saved" 0644 || true
 }
 
 install_packages() {
   say "System packages"
-  apt_install ca-certificates curl gnupg rsync openssl postgresql redis-server logrotate fonts-dejavu-core fontconfig
+  if [[ "$HOST_ROLE" == app ]]; then
+    # An app host reaches the first host's PostgreSQL and Redis; it keeps no data of its own.
+    apt_install ca-certificates curl gnupg rsync openssl logrotate fonts-dejavu-core fontconfig
+  else
+    apt_install ca-certificates curl gnupg rsync openssl postgresql redis-server logrotate fonts-dejavu-core fontconfig
+  fi
 }
 
 install_node() {
@@ -207,20 +303,27 @@ setup_redis() {
     ok "using $VPSSHOP_REDIS_URL (VPSSHOP_REDIS_URL): set appendonly yes and maxmemory-policy noeviction there; the doctor checks"
     return 0
   fi
+  if set_redis_options appendonly yes maxmemory-policy noeviction; then
+    ok "updated /etc/redis/redis.conf, restarted redis-server"
+  else
+    ok "already set in /etc/redis/redis.conf"
+  fi
+  svc ensure redis-server
+}
+
+# Sets redis.conf options (key value key value …); restarts Redis and returns 0 when the file changed.
+set_redis_options() {
   local conf before
   conf="$(p /etc/redis/redis.conf)"
   [[ -f "$conf" ]] || die "$conf not found (is redis-server installed?)"
   before="$(sha256sum "$conf")"
-  set_redis_option "$conf" appendonly yes
-  set_redis_option "$conf" maxmemory-policy noeviction
-  if [[ "$(sha256sum "$conf")" != "$before" ]]; then
-    CHANGED=1
-    svc restart redis-server
-    ok "updated $conf, restarted redis-server"
-  else
-    ok "already set in $conf"
-  fi
-  svc ensure redis-server
+  while [[ $# -ge 2 ]]; do
+    set_redis_option "$conf" "$1" "$2"
+    shift 2
+  done
+  [[ "$(sha256sum "$conf")" != "$before" ]] || return 1
+  CHANGED=1
+  svc restart redis-server
 }
 
 # Sets "key value" in redis.conf: edits the active line, or adds one; never duplicates.
@@ -319,6 +422,63 @@ write_env() {
   BOT_MODE="$(env_get BOT_MODE)"
 }
 
+# An app host's .env: the first host's file (the same token, secrets and keys: DATA_ENCRYPTION_KEY
+# must be the one the data was sealed with), with what belongs to this host changed. Copied once:
+# a re-run keeps the file (move it away and re-run to copy the first host's settings again).
+write_join_env() {
+  say "Settings: $APP_DIR/.env from the first host${JOIN_ENV:+ ($JOIN_ENV)}"
+  local dest
+  dest="$(p "$APP_DIR/.env")"
+  if [[ -s "$dest" ]]; then
+    ENV_FILE="$dest"
+    ok "exists: kept (to copy the first host's settings again, move it away and re-run)"
+  else
+    local key
+    for key in TELEGRAM_BOT_TOKEN DATABASE_URL REDIS_URL DATA_ENCRYPTION_KEY; do
+      grep -q "^$key=." "$JOIN_ENV" || die "$JOIN_ENV has no $key: it must be the first host's /opt/vps-shop/.env"
+    done
+    # Edited in a private copy and put in place whole, so a stop halfway leaves no half-made .env.
+    ENV_FILE="$(mktemp)"
+    JOIN_TMP="$ENV_FILE"
+    chmod 0600 "$ENV_FILE"
+    cat "$JOIN_ENV" >"$ENV_FILE"
+    # PostgreSQL and Redis are on the first host: a loopback address in its URLs means that host.
+    local url host
+    for key in DATABASE_URL DATABASE_DIRECT_URL REDIS_URL; do
+      url="$(env_get "$key")"
+      [[ -n "$url" ]] || continue
+      host="$(url_host "$url")"
+      is_loopback "$host" || continue
+      [[ -n "$PRIMARY_ADDRESS" ]] || die "$key in $JOIN_ENV points at the first host's loopback ($host): give that host's private address as VPSSHOP_PRIMARY_ADDRESS"
+      env_set "$key" "$(url_with_host "$url" "$PRIMARY_ADDRESS")"
+      ok "$key → $PRIMARY_ADDRESS"
+    done
+    env_set HTTP_HOST "$PRIVATE_ADDRESS" || true
+    if [[ -n "$LB_ADDRESS" ]]; then env_set TRUSTED_PROXIES "$LB_ADDRESS" || true; fi
+    if [[ -z "$(env_get WORKER_QUEUES)" ]]; then
+      env_set WORKER_QUEUES "$APP_HOST_QUEUES" || true
+      ok "WORKER_QUEUES=$APP_HOST_QUEUES (the backups stay on the first host)"
+    else
+      warn "WORKER_QUEUES=$(env_get WORKER_QUEUES) came from the first host: an app host must leave out backups and screenshot-purge ($APP_HOST_QUEUES)"
+    fi
+    install -m 0600 "$ENV_FILE" "$dest"
+    rm -f "$ENV_FILE"
+    JOIN_TMP=""
+    ENV_FILE="$dest"
+    CHANGED=1
+    ok "copied, with this host's values (the first host's token, secrets and keys)"
+  fi
+  chown "$SERVICE_USER:$SERVICE_USER" "$ENV_FILE"
+  chmod 0600 "$ENV_FILE"
+  local redis_url
+  redis_url="$(env_get REDIS_URL)"
+  if [[ -z "$(env_get REDIS_SENTINELS)" && "$redis_url" != *"@"* ]] && ! is_loopback "$(url_host "$redis_url")"; then
+    warn "REDIS_URL has no password while Redis is on another host: on the first host re-run ops/install.sh with VPSSHOP_APP_HOSTS (it sets one), then copy its .env again"
+  fi
+  DOMAIN="$(env_get PUBLIC_BASE_URL | sed -E 's|^https?://||; s|/.*$||')"
+  BOT_MODE="$(env_get BOT_MODE)"
+}
+
 setup_postgres() {
   say "PostgreSQL: role $SERVICE_USER and database $DB_NAME"
   svc ensure postgresql
@@ -331,6 +491,69 @@ setup_postgres() {
   fi
   pg_ensure "role" "SELECT 1 FROM pg_roles WHERE rolname = '$SERVICE_USER'" "CREATE ROLE $SERVICE_USER LOGIN PASSWORD '$password'"
   pg_ensure "database" "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" "CREATE DATABASE $DB_NAME OWNER $SERVICE_USER"
+}
+
+# The first host of several: PostgreSQL and Redis also listen on its private address, for the app
+# hosts only (pg_hba, Redis' password, ufw below), and the app binds that address, where the
+# balancer reaches it like the app hosts' processes.
+open_to_app_hosts() {
+  [[ -n "$APP_HOSTS" ]] || return 0
+  say "Several hosts: letting $APP_HOSTS in"
+  env_set HTTP_HOST "$PRIVATE_ADDRESS" && ok "HTTP_HOST=$PRIVATE_ADDRESS (the balancer reaches this host's app like the others')"
+  env_set TRUSTED_PROXIES "$PRIVATE_ADDRESS" && ok "TRUSTED_PROXIES=$PRIVATE_ADDRESS (Caddy here now connects from that address)"
+  open_redis
+  open_postgres
+}
+
+open_redis() {
+  local url password
+  url="$(env_get REDIS_URL)"
+  if [[ -n "${VPSSHOP_REDIS_URL:-}" ]] || ! is_loopback "$(url_host "$url")"; then
+    ok "Redis is not on this host: let the app hosts reach it there"
+    return 0
+  fi
+  password="$(sed -nE 's|^rediss?://[^:@/]*:([^@]+)@.*$|\1|p' <<<"$url")"
+  if [[ -z "$password" ]]; then
+    # Reachable from the network now: never without a password.
+    password="$(secret_hex 24)"
+    env_set REDIS_URL "$(sed -E "s|^(rediss?://)|\1:$password@|" <<<"$url")"
+    ok "Redis password generated (in REDIS_URL)"
+  fi
+  if set_redis_options bind "127.0.0.1 -::1 $PRIVATE_ADDRESS" requirepass "$password"; then
+    ok "Redis listens on $PRIVATE_ADDRESS too, with a password; restarted"
+  else
+    ok "Redis already listens on $PRIVATE_ADDRESS with a password"
+  fi
+}
+
+open_postgres() {
+  local conf_dir hba host line changed=0
+  if [[ "$(env_get DATABASE_URL)" != "postgresql://$SERVICE_USER:"*"@127.0.0.1:"* ]]; then
+    ok "DATABASE_URL points elsewhere: let the app hosts reach that PostgreSQL there"
+    return 0
+  fi
+  conf_dir="$(find "$(p /etc/postgresql)" -mindepth 2 -maxdepth 2 -type d -name main 2>/dev/null | sort -V | tail -n1)"
+  [[ -n "$conf_dir" && -f "$conf_dir/pg_hba.conf" ]] || die "no /etc/postgresql/<version>/main/pg_hba.conf (is postgresql installed?)"
+  # Debian's postgresql.conf reads conf.d/ (include_dir).
+  if write_if_changed "$conf_dir/conf.d/vps-shop.conf" 0644 <<<"# vps-shop (ops/install.sh): the app hosts connect over the private network
+listen_addresses = 'localhost,$PRIVATE_ADDRESS'"; then
+    changed=1
+  fi
+  hba="$conf_dir/pg_hba.conf"
+  for host in $APP_HOSTS; do
+    line="host $DB_NAME $SERVICE_USER $host/32 scram-sha-256"
+    if ! grep -qxF "$line" "$hba"; then
+      printf '# vps-shop app host (ops/install.sh)\n%s\n' "$line" >>"$hba"
+      changed=1
+      CHANGED=1
+    fi
+  done
+  if [[ $changed -eq 1 ]]; then
+    svc restart postgresql
+    ok "PostgreSQL listens on $PRIVATE_ADDRESS too, for $SERVICE_USER from $APP_HOSTS only; restarted"
+  else
+    ok "PostgreSQL already lets $APP_HOSTS in"
+  fi
 }
 
 # Runs `create` unless the query `exists` answers 1 (as the postgres superuser, over the local socket).
@@ -374,8 +597,15 @@ build_app() {
     stamp_write build "$code"
     CHANGED=1
   fi
-  # prisma migrate deploy applies only what is missing (a no-op when up to date).
-  (cd "$app" && as_app node --env-file="$APP_DIR/.env" db/prisma-cli.mjs migrate deploy)
+  if [[ "$HOST_ROLE" == app ]]; then
+    # Migrations run once, on the first host, before new code starts anywhere: here only a check
+    # that the database is at exactly this code's migrations (and reachable from this host).
+    (cd "$app" && as_app node --env-file="$APP_DIR/.env" db/prisma-cli.mjs migrate status) ||
+      die "the database is not at this code's migrations, or not reachable from here (above): run the same commit on every host, 'npm run db:migrate' on the first host, and check that it lets this host in (VPSSHOP_APP_HOSTS there)"
+  else
+    # prisma migrate deploy applies only what is missing (a no-op when up to date).
+    (cd "$app" && as_app node --env-file="$APP_DIR/.env" db/prisma-cli.mjs migrate deploy)
+  fi
   chown -R "$SERVICE_USER:$SERVICE_USER" "$app/.install-stamps"
 }
 
@@ -461,23 +691,42 @@ setup_logrotate() {
   fi
 }
 
+# Allows one ufw rule ("22/tcp", "from 10.0.0.12 to any port 5432 proto tcp") unless it is there.
+ufw_allow() {
+  local rule="$1"
+  if grep -qxF "ufw allow $rule" <<<"$FIREWALL_RULES"; then
+    ok "allowed: $rule"
+  else
+    # shellcheck disable=SC2086 # the rule is several words on purpose
+    ufw allow $rule
+    CHANGED=1
+  fi
+}
+
+FIREWALL_RULES=""
 setup_firewall() {
-  say "Firewall: SSH, HTTP and HTTPS only"
+  if [[ "$HOST_ROLE" == app ]]; then
+    say "Firewall: SSH, and the app's port from the load balancer ($LB_ADDRESS) only"
+  else
+    say "Firewall: SSH, HTTP and HTTPS only${APP_HOSTS:+, PostgreSQL and Redis from the app hosts}"
+  fi
   if [[ "${VPSSHOP_SKIP_FIREWALL:-0}" == "1" ]]; then
     ok "skipped (VPSSHOP_SKIP_FIREWALL=1)"
     return 0
   fi
   apt_install ufw
-  local ssh_port="${VPSSHOP_SSH_PORT:-22}" rules port
-  rules="$(ufw show added 2>/dev/null || true)"
-  for port in "$ssh_port" 80 443; do
-    if grep -Eq "^ufw allow $port/tcp$" <<<"$rules"; then
-      ok "$port/tcp allowed"
-    else
-      ufw allow "$port/tcp"
-      CHANGED=1
-    fi
-  done
+  local ssh_port="${VPSSHOP_SSH_PORT:-22}" port host
+  FIREWALL_RULES="$(ufw show added 2>/dev/null || true)"
+  ufw_allow "$ssh_port/tcp"
+  if [[ "$HOST_ROLE" == app ]]; then
+    [[ -z "$LB_ADDRESS" ]] || ufw_allow "from $LB_ADDRESS to any port $(http_port) proto tcp"
+  else
+    for port in 80 443; do ufw_allow "$port/tcp"; done
+    for host in $APP_HOSTS; do
+      ufw_allow "from $host to any port 5432 proto tcp"
+      ufw_allow "from $host to any port 6379 proto tcp"
+    done
+  fi
   if ufw status | grep -q "^Status: active"; then
     ok "ufw active"
   else
@@ -491,6 +740,10 @@ setup_firewall() {
 
 setup_caddy() {
   say "Caddy: HTTPS reverse proxy"
+  if [[ "$HOST_ROLE" == app ]]; then
+    ok "app host: the balancer on the first host proxies to $PRIVATE_ADDRESS:$(http_port) (re-run ops/install.sh there with this address in VPSSHOP_APP_HOSTS)"
+    return 0
+  fi
   if [[ -z "$DOMAIN" ]]; then
     ok "no domain: skipped (the bot polls Telegram; set PUBLIC_BASE_URL and re-run to add HTTPS webhooks)"
     return 0
@@ -502,12 +755,27 @@ setup_caddy() {
     cp -p "$file" "$file.before-vps-shop"
     ok "kept the previous Caddyfile as Caddyfile.before-vps-shop"
   fi
-  local port
-  port="$(env_get HTTP_PORT)"
-  if sed -e "s|__DOMAIN__|$DOMAIN|g" -e "s|__UPSTREAM__|127.0.0.1:${port:-3000}|g" "$SRC_DIR/ops/caddy/Caddyfile" | write_if_changed "$file" 0644; then
+  local port upstreams host
+  port="$(http_port)"
+  if [[ -n "$APP_HOSTS" ]]; then
+    # Several hosts: round robin over this host's app and the app hosts', with health checks. Every
+    # host runs the same roles (one .env), so the bot's upstreams are the same list.
+    upstreams="$PRIVATE_ADDRESS:$port"
+    for host in $APP_HOSTS; do upstreams="$upstreams $host:$port"; done
+    if sed -e "s|__DOMAIN__|$DOMAIN|g" -e "s|__WEB_UPSTREAMS__|$upstreams|g" -e "s|__BOT_UPSTREAMS__|$upstreams|g" "$SRC_DIR/ops/caddy/Caddyfile.cluster" |
+      write_if_changed "$file" 0644; then
+      svc ensure caddy
+      svc reload-or-restart caddy
+      ok "https://$DOMAIN → $upstreams (round robin; a host whose /health fails is left out)"
+    else
+      ok "up to date (https://$DOMAIN → $upstreams)"
+    fi
+    return 0
+  fi
+  if sed -e "s|__DOMAIN__|$DOMAIN|g" -e "s|__UPSTREAM__|127.0.0.1:$port|g" "$SRC_DIR/ops/caddy/Caddyfile" | write_if_changed "$file" 0644; then
     svc ensure caddy
     svc reload-or-restart caddy
-    ok "https://$DOMAIN → 127.0.0.1:${port:-3000} (certificate from Let's Encrypt on first request)"
+    ok "https://$DOMAIN → 127.0.0.1:$port (certificate from Let's Encrypt on first request)"
   else
     ok "up to date (https://$DOMAIN)"
   fi
@@ -534,8 +802,17 @@ summary() {
   else
     ok "deployment: one process per role (${MEMORY_MB} MiB of memory): ${UNITS[*]}"
   fi
-  ok "settings: $APP_DIR/.env (back up DATA_ENCRYPTION_KEY somewhere else: without it stored data cannot be read)"
-  [[ -n "$(env_get BACKUP_PUBLIC_KEY)" ]] || warn "backups need BACKUP_PUBLIC_KEY: run 'npm run backup:keygen' on your own computer, put the public line in $APP_DIR/.env, re-run this script"
+  if [[ "$HOST_ROLE" == app ]]; then
+    ok "settings: $APP_DIR/.env (the first host's, with this host's address); the backups run on the first host"
+    ok "check from the first host: curl -fsS http://$PRIVATE_ADDRESS:$(http_port)/health"
+  else
+    ok "settings: $APP_DIR/.env (back up DATA_ENCRYPTION_KEY somewhere else: without it stored data cannot be read)"
+    [[ -n "$(env_get BACKUP_PUBLIC_KEY)" ]] || warn "backups need BACKUP_PUBLIC_KEY: run 'npm run backup:keygen' on your own computer, put the public line in $APP_DIR/.env, re-run this script"
+  fi
+  if [[ -n "$APP_HOSTS" ]]; then
+    ok "next, on each app host: copy this host's $APP_DIR/.env there (scp; it holds the secrets, keep it mode 600), then"
+    ok "  VPSSHOP_JOIN_ENV=<that copy> VPSSHOP_PRIVATE_ADDRESS=<its address> VPSSHOP_PRIMARY_ADDRESS=$PRIVATE_ADDRESS $SRC_DIR/ops/install.sh"
+  fi
   if have_systemd; then ok "logs: journalctl -u 'vps-shop@*' -f"; else ok "logs: /var/log/vps-shop/"; fi
   ok "re-run this script any time (after git pull to update): it changes only what differs"
 }
@@ -544,11 +821,18 @@ main() {
   preflight
   install_packages
   install_node
-  setup_redis
-  setup_user
-  install_app
-  write_env
-  setup_postgres
+  if [[ "$HOST_ROLE" == app ]]; then
+    setup_user
+    install_app
+    write_join_env
+  else
+    setup_redis
+    setup_user
+    install_app
+    write_env
+    setup_postgres
+    open_to_app_hosts
+  fi
   build_app
   setup_logrotate
   setup_services

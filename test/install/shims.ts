@@ -23,7 +23,7 @@ if [[ "$1" == install ]]; then for a in "$@"; do [[ "$a" == -* || "$a" == instal
   "apt-cache": `log "$@"; printf 'nodejs:\\n  Installed: (none)\\n  Candidate: %s\\n' "\${SHIM_NODEJS_CANDIDATE:-18.19.1+dfsg-6ubuntu5}"`,
   node: `if [[ "$1" == --version ]]; then
   if [[ -e "$STATE/pkg/nodejs" || -z "\${SHIM_NO_NODE:-}" ]]; then echo v20.19.2; else exit 127; fi
-else log "$@"; fi`,
+else log "$@"; [[ "$*" != *"migrate status"* ]] || exit "\${SHIM_MIGRATE_STATUS_EXIT:-0}"; fi`,
   systemctl: `log "$@"
 args=(); for a in "$@"; do [[ "$a" == --* ]] || args+=("$a"); done
 case "\${args[0]}" in
@@ -34,7 +34,7 @@ esac`,
   ufw: `log "$@"
 case "$1" in
   show) echo "Added user rules (see 'ufw status' for running firewall):"; cat "$STATE/ufw-rules" 2>/dev/null ;;
-  allow) echo "ufw allow $2" >>"$STATE/ufw-rules" ;;
+  allow) echo "ufw $*" >>"$STATE/ufw-rules" ;;
   status) if [[ -e "$STATE/ufw-on" ]]; then echo "Status: active"; else echo "Status: inactive"; fi ;;
   --force) touch "$STATE/ufw-on" ;;
 esac`,
@@ -75,7 +75,7 @@ export interface Sandbox {
   remove(): void;
 }
 
-/** A fresh Debian 12 in a directory: os-release, redis.conf and Caddy's default Caddyfile as the packages leave them. */
+/** A fresh Debian 12 in a directory: os-release, redis.conf, PostgreSQL's config and Caddy's default Caddyfile as the packages leave them. */
 export function createSandbox(): Sandbox {
   const dir = mkdtempSync(path.join(os.tmpdir(), "vpsshop-install-"));
   const root = path.join(dir, "root");
@@ -98,6 +98,9 @@ export function createSandbox(): Sandbox {
   put("/etc/os-release", 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n');
   put("/etc/redis/redis.conf", "bind 127.0.0.1 -::1\nport 6379\n# maxmemory-policy noeviction\nappendonly no\nappendfilename \"appendonly.aof\"\n");
   put("/etc/caddy/Caddyfile", ":80 {\n\troot * /usr/share/caddy\n\tfile_server\n}\n");
+  put("/etc/postgresql/15/main/pg_hba.conf", "local   all             postgres                                peer\nhost    all             all             127.0.0.1/32            scram-sha-256\n");
+  put("/etc/postgresql/15/main/postgresql.conf", "include_dir = 'conf.d'\nport = 5432\n");
+  mkdirSync(path.join(root, "/etc/postgresql/15/main/conf.d"), { recursive: true });
   const log = path.join(dir, "calls.log");
   return {
     dir,
