@@ -46,7 +46,8 @@ staffFeature
   .command("health", async (ctx) => {
     const { prisma, redis, queues } = ctx.deps;
     const ready = await checkReadiness({ prisma, redis });
-    const show = (c: DependencyCheck) => (c.ok ? ctx.t("health-ok", { ms: c.latencyMs }) : ctx.t("health-fail", { error: c.error ?? "?" }));
+    const show = (c: DependencyCheck) =>
+      !c.ok ? ctx.t("health-fail", { error: c.error ?? "?" }) : c.node ? ctx.t("health-ok-at", { ms: c.latencyMs, node: c.node }) : ctx.t("health-ok", { ms: c.latencyMs });
     const lines = await Promise.all(
       Object.values(QueueName).map(async (name) => {
         try {

@@ -65,6 +65,7 @@ health-text =
     Queues (waiting / failed):
     { $queues }
 health-ok = OK ({ $ms } ms)
+health-ok-at = OK ({ $ms } ms, { $node })
 health-fail = FAILING — { $error }
 
 # --- Catalog and ordering ---

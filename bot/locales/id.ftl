@@ -65,6 +65,7 @@ health-text =
     Antrean (menunggu / gagal):
     { $queues }
 health-ok = OK ({ $ms } md)
+health-ok-at = OK ({ $ms } md, { $node })
 health-fail = GAGAL — { $error }
 
 # --- Catalog and ordering ---

@@ -1,10 +1,13 @@
 import type { Redis } from "ioredis";
 import type { PrismaClient } from "../../db/client.js";
+import { reachedNode } from "./redis-node.js";
 
 export interface DependencyCheck {
   ok: boolean;
   latencyMs: number;
   error?: string;
+  /** The server that answered, where several could (Redis behind Sentinel: "mymaster at 10.0.0.5:6379"). */
+  node?: string;
 }
 
 export interface Readiness {
@@ -77,6 +80,9 @@ export async function checkReadiness(deps: { prisma: PrismaClient; redis: Redis;
       await deps.redis.ping();
     }, timeoutMs),
   ]);
+  // Which Redis answered: after a Sentinel failover, the promoted replica (the one this process follows).
+  const node = redis.ok ? reachedNode(deps.redis) : "";
+  if (node) redis.node = node;
   const parts = deps.components?.checks() ?? {};
   return { ok: postgres.ok && redis.ok && Object.values(parts).every((p) => p.ok), checks: { ...parts, postgres, redis } };
 }

@@ -138,7 +138,8 @@ describe("staff commands", () => {
     await h.bot.handleUpdate(updates.text(owner, "/health"));
     const text = String(lastCall("sendMessage")?.payload.text);
     expect(text).toMatch(/PostgreSQL: OK \(\d+ md\)/);
-    expect(text).toMatch(/Redis: OK \(\d+ md\)/);
+    // The Redis node that answered (with Sentinel: the master this process follows).
+    expect(text).toMatch(/Redis: OK \(\d+ md, (127\.0\.0\.1|::1|::ffff:127\.0\.0\.1):6379\)/);
     expect(text).toContain("provisioning: 0 / 0");
     const seller: TestUser = { id: SELLER_ID, first_name: "Penjual" };
     await h.bot.handleUpdate(updates.text(seller, "/health"));

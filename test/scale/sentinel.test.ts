@@ -17,6 +17,7 @@ import { JobOutbox } from "../../jobs/outbox.js";
 import { QueueName, Queues, jobId } from "../../jobs/queues.js";
 import { recoverJobs } from "../../jobs/recovery.js";
 import { closeRedis, createRedis, reachedNode, waitForRedis } from "../../jobs/redis.js";
+import { checkReadiness } from "../../shop/platform/readiness.js";
 import { closeWorkers, registerWorkers, type ProcessorMap } from "../../jobs/workers.js";
 import { loadConfig } from "../../shop/platform/config.js";
 import { createLogger } from "../../shop/platform/logger.js";
@@ -120,6 +121,8 @@ describe("Redis Sentinel failover during a load of durable jobs", () => {
       // The same connection objects, no restart: they asked the sentinels and reached the promoted replica.
       await expect.poll(() => producer.status === "ready" && general.status === "ready" && reachedNode(general), { timeout: 60_000, interval: 200 }).toBe(`${group.masterName} at 127.0.0.1:${group.replicaPort}`);
       expect(await general.call("ROLE").then((r) => (r as string[])[0])).toBe("master");
+      // Readiness (/health/ready, the owner's /health) names the master this process now follows.
+      expect((await checkReadiness({ prisma: db.prisma, redis: general })).checks.redis).toMatchObject({ ok: true, node: `${group.masterName} at 127.0.0.1:${group.replicaPort}` });
       await production;
 
       // Jobs Redis acknowledged but the replica never received (asynchronous replication).

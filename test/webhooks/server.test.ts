@@ -63,6 +63,8 @@ describe("health and metrics", () => {
     const { status, body } = await readiness(app, (r) => r.status === 200);
     expect(status).toBe(200);
     expect(body).toMatchObject({ status: "ready", failing: [], checks: { postgres: { ok: true }, redis: { ok: true } } });
+    // The Redis node that answered (with Sentinel, the current master: test/scale/sentinel.test.ts).
+    expect((body.checks as { redis: { node?: string } }).redis.node).toMatch(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1):6379$/);
   });
 
   it("GET /health/ready is 503 naming redis when Redis is down", async () => {
