@@ -2,19 +2,29 @@
  * Running pg_dump / pg_restore against a postgresql:// URL.
  *
  * The password goes through PGPASSWORD, not the command line (where `ps` would show it), and
- * query parameters libpq does not know (Prisma's `schema`, `connection_limit`…) are dropped,
- * since libpq refuses a URL carrying them.
+ * query parameters libpq does not know (Prisma's `schema`, `connection_limit`, pg's
+ * `uselibpqcompat`…) are dropped, since libpq refuses a URL carrying them.
  */
 import { spawn } from "node:child_process";
 
 const LIBPQ_PARAMS = new Set(["sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "connect_timeout", "application_name", "options", "target_session_attrs", "host", "port", "user", "dbname", "gssencmode", "channel_binding"]);
+
+/**
+ * Values pg accepts that libpq refuses ("invalid sslmode value"), as libpq's nearest equivalent:
+ * pg's `no-verify` encrypts without checking the certificate, which is libpq's `require` (libpq
+ * still checks it when a CA is given, by sslrootcert or ~/.postgresql/root.crt).
+ */
+const LIBPQ_VALUES: Record<string, Record<string, string>> = { sslmode: { "no-verify": "require" } };
 
 /** The URL libpq tools accept, and the environment carrying its password. */
 export function libpqTarget(databaseUrl: string): { url: string; env: Record<string, string> } {
   const u = new URL(databaseUrl);
   const password = decodeURIComponent(u.password);
   u.password = "";
-  for (const key of [...u.searchParams.keys()]) if (!LIBPQ_PARAMS.has(key)) u.searchParams.delete(key);
+  // Written out by hand: URLSearchParams would write a space as "+", which libpq reads literally
+  // (a CA file under "/etc/our ca/" would not be found); libpq decodes only %XX.
+  const kept = [...u.searchParams].filter(([key]) => LIBPQ_PARAMS.has(key));
+  u.search = kept.map(([key, value]) => `${key}=${encodeURIComponent(LIBPQ_VALUES[key]?.[value] ?? value)}`).join("&");
   return { url: u.toString(), env: password ? { PGPASSWORD: password } : {} };
 }
 
