@@ -37,10 +37,10 @@
  * Only the `public` schema is supported (a `?schema=` URL parameter is ignored).
  */
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { defineConfig } from "prisma/config";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
+import { parseIntoClientConfig } from "pg-connection-string";
 
 const DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/vps_shop";
 
@@ -71,7 +71,7 @@ function poolConfigFromUrl(databaseUrl: string): pg.PoolConfig & { database: str
     user: decodeURIComponent(u.username) || "postgres",
     password: u.password ? decodeURIComponent(u.password) : undefined,
     database,
-    ...tlsFromUrl(u),
+    ...tlsFromUrl(databaseUrl),
     max: 4,
     connectionTimeoutMillis: 10_000,
     // Idle pooled connections must never keep the CLI process alive.
@@ -81,14 +81,14 @@ function poolConfigFromUrl(databaseUrl: string): pg.PoolConfig & { database: str
 }
 
 /**
- * The discrete fields above lose the URL's TLS parameters; read them back as pg 8.23 itself does
- * (db/client.ts pgTarget): `sslrootcert` is the CA file, any sslmode but `disable` verifies it.
+ * The discrete fields above lose the URL's TLS parameters; they are read back by pg's own URL
+ * parser (what the app's pools do with the same URL, db/client.ts pgTarget), not by a copy of its
+ * rules: `sslrootcert`, `sslcert`/`sslkey`, every sslmode and `uselibpqcompat=true`. Without TLS
+ * parameters `ssl` stays unset and pg falls back to PGSSLMODE, as the app does.
  */
-function tlsFromUrl(u: URL): Pick<pg.PoolConfig, "ssl"> {
-  const mode = u.searchParams.get("sslmode");
-  const ca = u.searchParams.get("sslrootcert");
-  if (mode === "disable" || (!mode && !ca)) return {};
-  return { ssl: { ...(ca ? { ca: readFileSync(ca, "utf8") } : {}), ...(mode === "no-verify" ? { rejectUnauthorized: false } : {}) } };
+function tlsFromUrl(databaseUrl: string): Pick<pg.PoolConfig, "ssl"> {
+  const { ssl } = parseIntoClientConfig(databaseUrl);
+  return ssl === undefined ? {} : { ssl };
 }
 
 const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
