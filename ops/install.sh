@@ -211,7 +211,7 @@ preflight() {
 # re-run without them (an update after git pull) keeps the host's place (HOST_ROLE: single, first, app).
 HOST_ROLE=single
 preflight_hosts() {
-  local saved a
+  local saved a addresses
   saved="$(p "$APP_DIR/.install-stamps/hosts")"
   if [[ -z "$JOIN_ENV$APP_HOSTS$PRIVATE_ADDRESS$PRIMARY_ADDRESS$LB_ADDRESS" && -f "$saved" ]]; then
     HOST_ROLE="$(sed -n 's/^role=//p' "$saved")"
@@ -239,6 +239,12 @@ preflight_hosts() {
   for a in $APP_HOSTS; do
     [[ "$a" != "$PRIVATE_ADDRESS" ]] || die "VPSSHOP_APP_HOSTS lists this host's own address ($a); list the other hosts"
   done
+  # The app (and on the first host Redis, which will not start otherwise) binds this address.
+  # Read whole first: with pipefail, `ip … | grep -q` fails when grep stops reading early (SIGPIPE).
+  addresses="$(ip -4 -o addr show 2>/dev/null || true)"
+  if ! grep -qF " $PRIVATE_ADDRESS/" <<<"$addresses"; then
+    die "VPSSHOP_PRIVATE_ADDRESS=$PRIVATE_ADDRESS is not an address of this machine (ip -4 addr show): give this host's own address on the private network"
+  fi
   if [[ "$HOST_ROLE" == app ]]; then
     if [[ -n "$JOIN_ENV" ]]; then
       [[ -f "$JOIN_ENV" ]] || die "VPSSHOP_JOIN_ENV=$JOIN_ENV: no such file (copy /opt/vps-shop/.env from the first host, e.g. with scp)"
@@ -727,7 +733,7 @@ setup_firewall() {
       ufw_allow "from $host to any port 6379 proto tcp"
     done
   fi
-  if ufw status | grep -q "^Status: active"; then
+  if [[ "$(ufw status)" == "Status: active"* ]]; then
     ok "ufw active"
   else
     ufw default deny incoming

@@ -271,6 +271,7 @@ describe("ops/install.sh on several hosts", () => {
       [{ VPSSHOP_PRIMARY_ADDRESS: "10.0.0" }, "'10.0.0' is not an IPv4 address"],
       [{ VPSSHOP_PRIMARY_ADDRESS: "10.0.0.11", VPSSHOP_JOIN_ENV: "/nonexistent/shop.env" }, "VPSSHOP_JOIN_ENV=/nonexistent/shop.env: no such file"],
       [{ VPSSHOP_PRIMARY_ADDRESS: "10.0.0.11", VPSSHOP_PRIVATE_ADDRESS: "" }, "VPSSHOP_PRIVATE_ADDRESS is required with several hosts"],
+      [{ VPSSHOP_PRIMARY_ADDRESS: "10.0.0.11", SHIM_ADDRESSES: "10.0.0.99" }, "VPSSHOP_PRIVATE_ADDRESS=10.0.0.12 is not an address of this machine"],
     ];
     for (const [extra, message] of cases) {
       const box = sandbox();

@@ -2,7 +2,7 @@
  * A sandbox for running ops/install.sh without touching the machine: INSTALL_ROOT points every
  * file the script writes into a temporary directory, and a PATH of stand-ins replaces the
  * commands that would change the system (apt-get, dpkg-query, apt-cache, systemctl, ufw,
- * useradd, getent, chown, runuser, psql, npm, node, curl, gpg). Each stand-in appends its
+ * useradd, getent, chown, runuser, psql, npm, node, curl, gpg) or that read it (ip). Each stand-in appends its
  * command line to calls.log and keeps what it "did" in state/ (packages installed, units
  * enabled, firewall rules, the PostgreSQL role), so a second run sees the first run's effects
  * the way the real commands would show them. Everything else (rsync, sed, install, sha256sum…)
@@ -38,6 +38,8 @@ case "$1" in
   status) if [[ -e "$STATE/ufw-on" ]]; then echo "Status: active"; else echo "Status: inactive"; fi ;;
   --force) touch "$STATE/ufw-on" ;;
 esac`,
+  // The machine's IPv4 addresses (\`ip -4 -o addr show\`): SHIM_ADDRESSES, else loopback and the test network's three hosts.
+  ip: `n=1; for a in 127.0.0.1 \${SHIM_ADDRESSES:-10.0.0.11 10.0.0.12 10.0.0.13}; do printf '%s: eth0    inet %s/24 brd 10.0.0.255 scope global eth0\\n' "$n" "$a"; n=$((n + 1)); done`,
   getent: `[[ "$1" == passwd && -e "$STATE/user-$2" ]] && echo "$2:x:999:999::/opt/vps-shop:/usr/sbin/nologin"`,
   useradd: `log "$@"; touch "$STATE/user-\${*: -1}"`,
   chown: `log "$@"`,
