@@ -29,6 +29,11 @@ import { handlingUpdate } from "./storage.js";
  *   sweeper of any bot process picks the chat up, the update is handled again (at least once;
  *   everything that moves money or servers is idempotent in shop/), and after MAX_ATTEMPTS starts
  *   that did not finish it is set aside as FAILED so one poison update cannot block its chat.
+ * - A process that stalls past its lease (a long pause, cut off from Postgres) and wakes up: before
+ *   each next update it confirms the lease when its renewals have gone unheard for too long, and
+ *   stops if another process took the chat. What it was writing when it stalled carries the lease's
+ *   fencing token (`Lease.fence`), older than its successor's: the chat's stored state refuses it
+ *   (bot/storage.ts), so a late write cannot put an older conversation step back.
  * Postgres, not Redis, holds the inbox: Redis may lose everything at any moment; an update Telegram
  * was told we have must not be lost with it.
  */
@@ -82,6 +87,8 @@ export interface InboxOptions {
   leaseTtlMs?: number;
   sweepEveryMs?: number;
   maxAttempts?: number;
+  /** Monotonic milliseconds (performance.now); a test moves it to stand for a long pause of this process. */
+  clock?: () => number;
 }
 
 interface Row {
@@ -96,6 +103,7 @@ export class UpdateInbox {
   private readonly sweepEveryMs: number;
   private readonly maxAttempts: number;
   private readonly stateWritten: InboxOptions["stateWritten"];
+  private readonly clock: () => number;
   /** Chats this process is draining now (one drain per chat per process). */
   private readonly draining = new Map<string, Promise<void>>();
   /** Chats kicked while their drain was running: that drain may be past its last look, so it runs again. */
@@ -117,6 +125,7 @@ export class UpdateInbox {
     this.sweepEveryMs = opts.sweepEveryMs ?? SWEEP_EVERY_MS;
     this.maxAttempts = opts.maxAttempts ?? MAX_ATTEMPTS;
     this.stateWritten = opts.stateWritten;
+    this.clock = opts.clock ?? (() => performance.now());
   }
 
   /**
@@ -205,11 +214,12 @@ export class UpdateInbox {
 
   private async drain(chatKey: string): Promise<void> {
     for (;;) {
+      const asked = this.clock();
       const lease = await acquireLease(this.prisma, `tg-chat:${chatKey}`, this.leaseTtlMs);
       if (!lease) return; // Another process drains this chat and will see our row (see the class comment).
       let blocked = false;
       try {
-        blocked = await this.drainHeld(chatKey, lease);
+        blocked = await this.drainHeld(chatKey, lease, asked + this.leaseTtlMs);
       } finally {
         await releaseLease(this.prisma, lease).catch(() => undefined);
       }
@@ -231,14 +241,21 @@ export class UpdateInbox {
     return Prisma.sql`EXISTS (SELECT 1 FROM leases WHERE key = ${`tg-pin:${chatKey}`} AND expires_at > now() AND holder <> ${this.holder})`;
   }
 
-  /** Handles the chat's rows in order while the lease holds; true when it had to stop early. */
-  private async drainHeld(chatKey: string, lease: Lease): Promise<boolean> {
+  /**
+   * Handles the chat's rows in order while the lease holds; true when it had to stop early.
+   * `heldUntil`: when the lease lapses unless renewed, on this process' clock (counted from before
+   * it was asked for, so never later than Postgres' own expiry).
+   */
+  private async drainHeld(chatKey: string, lease: Lease, heldUntil: number): Promise<boolean> {
     let lost = false;
+    const renewed = (held: boolean, asked: number) => {
+      if (!held) lost = true;
+      else heldUntil = Math.max(heldUntil, asked + this.leaseTtlMs);
+    };
     const renew = setInterval(() => {
+      const asked = this.clock();
       renewLease(this.prisma, lease, this.leaseTtlMs).then(
-        (held) => {
-          if (!held) lost = true;
-        },
+        (held) => renewed(held, asked),
         () => {
           lost = true;
         },
@@ -256,7 +273,15 @@ export class UpdateInbox {
           // Lost (a renewal failed or another process took over): stop before the next update; the
           // current one, if any, has finished. Shutting down: the rest is left for the others.
           if (lost || this.stopped) return true;
-          if (!(await this.handleRow(chatKey, row))) return true;
+          // Close to lapsing with no renewal heard of: this process was paused (a long GC, a stopped
+          // VM) or Postgres is slow, and the timer's renewal may not even have been sent. Another
+          // process may have taken the chat meanwhile: ask before handling one more update under it.
+          if (this.clock() >= heldUntil - this.leaseTtlMs / 3) {
+            const asked = this.clock();
+            renewed(await renewLease(this.prisma, lease, this.leaseTtlMs).catch(() => false), asked);
+            if (lost) return true;
+          }
+          if (!(await this.handleRow(chatKey, row, lease.fence))) return true;
         }
       }
     } finally {
@@ -265,7 +290,7 @@ export class UpdateInbox {
   }
 
   /** One update; false when it could not be finished (it stays PENDING for a later attempt). */
-  private async handleRow(chatKey: string, row: Row): Promise<boolean> {
+  private async handleRow(chatKey: string, row: Row, fence: number): Promise<boolean> {
     const started = await this.prisma.$queryRaw<{ attempts: number }[]>`
       UPDATE telegram_updates SET attempts = attempts + 1
       WHERE update_id = ${row.update_id} AND status = 'PENDING' RETURNING attempts`;
@@ -290,7 +315,7 @@ export class UpdateInbox {
       this.logger.warn({ updateId, attempt: attempts }, "handling an update again: an earlier start did not finish");
     }
     try {
-      await handlingUpdate.run(updateId, () => this.handle(JSON.parse(row.payload) as Update));
+      await handlingUpdate.run({ updateId, fence }, () => this.handle(JSON.parse(row.payload) as Update));
     } catch (err) {
       // The bot's error boundary catches what handlers throw; what reaches here failed around it.
       this.logger.error({ err, updateId: Number(row.update_id) }, "update could not be handled; it stays in the inbox");

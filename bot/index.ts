@@ -93,6 +93,9 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
     if (debug) ctx.logger.debug({ ms: Math.round(performance.now() - started) }, "update handled");
   });
 
+  // A late write of a process that lost the chat's lease (bot/storage.ts): refused, the newer state stays.
+  const fencedWrite = (key: string, updateId: number) =>
+    deps.logger.warn({ chatKey: key, updateId }, "chat state write refused: this process lost the chat's lease while handling, another handled the chat since");
   const protectedBot = bot.errorBoundary(handleBotError);
   protectedBot.use(sequentialize(chatKey));
   // In webhook mode the inbox (bot/inbox.ts) de-duplicates, durably and across processes.
@@ -103,7 +106,7 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
     lazySession<SessionData, BotContext>({
       initial: () => ({}),
       getSessionKey: chatKey,
-      storage: new RedisStorage<SessionData>(redis, stateKeyPrefixes(config.queuePrefix).session, 30 * 86_400),
+      storage: new RedisStorage<SessionData>(redis, stateKeyPrefixes(config.queuePrefix).session, 30 * 86_400, fencedWrite),
     }),
   );
   protectedBot.use(loadUser());
@@ -118,7 +121,7 @@ export function createBot(deps: BotDeps, opts: { botInfo?: UserFromGetMe; fetch?
         type: "key",
         version: CONVERSATION_VERSION,
         getStorageKey: chatKey,
-        adapter: new RedisStorage(redis, stateKeyPrefixes(config.queuePrefix).conversation, 7 * 86_400),
+        adapter: new RedisStorage(redis, stateKeyPrefixes(config.queuePrefix).conversation, 7 * 86_400, fencedWrite),
       },
     }),
   );

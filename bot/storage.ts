@@ -4,12 +4,29 @@ import type { Redis } from "ioredis";
 
 /**
  * The update being handled, as the webhook inbox (bot/inbox.ts) runs it: storage writes made while
- * handling it are stamped with its update_id, in the same Redis transaction as the write.
+ * handling it are stamped with its update_id, in the same Redis step as the write, and fenced with
+ * the token of the chat's lease under which it is handled (shop/leases.ts `Lease.fence`).
  */
-export const handlingUpdate = new AsyncLocalStorage<number>();
+export const handlingUpdate = new AsyncLocalStorage<{ updateId: number; fence: number }>();
 
 /** The key beside a chat's stored value that names the last update whose handling wrote it. */
 export const stampKey = (prefix: string, key: string) => `${prefix}${key}:u`;
+/** The key beside a chat's stored value that holds the largest lease token written with it. */
+export const fenceKey = (prefix: string, key: string) => `${prefix}${key}:f`;
+
+/**
+ * Writes (ARGV[4] "set") or deletes ("del") the value, stamps it with the update, and records the
+ * lease token; refuses (returns 0) when a larger token was already recorded: a process that lost
+ * the chat's lease must not put back an older state over its successor's.
+ * KEYS: value, stamp, fence. ARGV: value, update id, token, "set" | "del", TTL seconds.
+ */
+const FENCED_WRITE = `
+local last = tonumber(redis.call('GET', KEYS[3]) or '0')
+if last > tonumber(ARGV[3]) then return 0 end
+if ARGV[4] == 'del' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[5]) end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[5])
+redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[5])
+return 1`;
 
 /**
  * Redis-backed storage for sessions and conversation state, so a restart (even
@@ -17,15 +34,19 @@ export const stampKey = (prefix: string, key: string) => `${prefix}${key}:u`;
  * A TTL keeps abandoned chats from growing Redis forever.
  *
  * Inside an inbox update, each write (and delete) also records that update's id (`stampKey`), in
- * one MULTI with the value: if the process dies after the state moved on but before the update was
- * marked done, the process that takes the update over sees that its state change already happened
- * and does not apply it a second time (a conversation would take the same answer twice).
+ * one Redis step with the value: if the process dies after the state moved on but before the update
+ * was marked done, the process that takes the update over sees that its state change already
+ * happened and does not apply it a second time (a conversation would take the same answer twice).
+ * The same step refuses a write fenced with an older lease token than the last one (`fenceKey`):
+ * that process lost the chat's lease while handling (paused or cut off past the lease's TTL), and
+ * another has handled the chat since; `onFenced` is told, and the newer state stays.
  */
 export class RedisStorage<T> implements StorageAdapter<T> {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly ttlSeconds: number,
+    private readonly onFenced?: (key: string, updateId: number) => void,
   ) {}
 
   async read(key: string): Promise<T | undefined> {
@@ -34,35 +55,28 @@ export class RedisStorage<T> implements StorageAdapter<T> {
   }
 
   async write(key: string, value: T): Promise<void> {
-    const updateId = handlingUpdate.getStore();
-    if (updateId === undefined) {
+    const handling = handlingUpdate.getStore();
+    if (handling === undefined) {
       await this.redis.set(this.prefix + key, JSON.stringify(value), "EX", this.ttlSeconds);
       return;
     }
-    failed(
-      await this.redis
-        .multi()
-        .set(this.prefix + key, JSON.stringify(value), "EX", this.ttlSeconds)
-        .set(stampKey(this.prefix, key), String(updateId), "EX", this.ttlSeconds)
-        .exec(),
-    );
+    await this.fenced(key, "set", JSON.stringify(value), handling);
   }
 
   async delete(key: string): Promise<void> {
-    const updateId = handlingUpdate.getStore();
-    if (updateId === undefined) {
+    const handling = handlingUpdate.getStore();
+    if (handling === undefined) {
       await this.redis.del(this.prefix + key);
       return;
     }
-    failed(await this.redis.multi().del(this.prefix + key).set(stampKey(this.prefix, key), String(updateId), "EX", this.ttlSeconds).exec());
+    await this.fenced(key, "del", "", handling);
   }
-}
 
-/** MULTI reports each command's error in its reply instead of throwing: throw the first. */
-function failed(replies: [Error | null, unknown][] | null): void {
-  const error = replies?.find(([err]) => err)?.[0];
-  if (error) throw error;
-  if (replies === null) throw new Error("Redis discarded the transaction");
+  private async fenced(key: string, op: "set" | "del", value: string, { updateId, fence }: { updateId: number; fence: number }): Promise<void> {
+    const keys = [this.prefix + key, stampKey(this.prefix, key), fenceKey(this.prefix, key)];
+    const applied = await this.redis.eval(FENCED_WRITE, keys.length, ...keys, value, String(updateId), String(fence), op, String(this.ttlSeconds));
+    if (applied !== 1) this.onFenced?.(key, updateId);
+  }
 }
 
 /**

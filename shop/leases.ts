@@ -11,26 +11,36 @@ import type { Db } from "../db/client.js";
 export interface Lease {
   key: string;
   holder: string;
+  /**
+   * Fencing token of this acquisition: Postgres' clock when it was taken, in microseconds. A holder
+   * that lost the lease without noticing (paused longer than the TTL, cut off from Postgres) still
+   * carries its token; whoever took the lease over took it only once it had lapsed, at least the
+   * TTL later, so with a larger token (unless Postgres' clock stepped back by more than the TTL).
+   * A store that remembers the largest token written to it can refuse such a holder's late writes
+   * (bot/storage.ts). A clock rather than a sequence: restoring a backup rolls a sequence back,
+   * while the tokens already written to Redis stay.
+   */
+  fence: number;
 }
 
 /** Takes the lease if it is free or lapsed; returns it, or null when someone else holds it. */
 export async function acquireLease(db: Db, key: string, ttlMs: number, holder: string = randomUUID()): Promise<Lease | null> {
-  const rows = await db.$queryRaw<{ holder: string }[]>`
+  const rows = await db.$queryRaw<{ fence: bigint }[]>`
     INSERT INTO leases (key, holder, expires_at) VALUES (${key}, ${holder}, now() + ${ttlMs} * interval '1 millisecond')
     ON CONFLICT (key) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
       WHERE leases.expires_at <= now() OR leases.holder = EXCLUDED.holder
-    RETURNING holder`;
-  return rows.length > 0 ? { key, holder } : null;
+    RETURNING (EXTRACT(EPOCH FROM now()) * 1000000)::bigint AS fence`;
+  return rows.length > 0 ? { key, holder, fence: Number(rows[0]!.fence) } : null;
 }
 
 /** Extends a held lease; false when it was lost meanwhile (lapsed and taken by another). */
-export async function renewLease(db: Db, lease: Lease, ttlMs: number): Promise<boolean> {
+export async function renewLease(db: Db, lease: Pick<Lease, "key" | "holder">, ttlMs: number): Promise<boolean> {
   const n = await db.$executeRaw`
     UPDATE leases SET expires_at = now() + ${ttlMs} * interval '1 millisecond' WHERE key = ${lease.key} AND holder = ${lease.holder}`;
   return n > 0;
 }
 
-export async function releaseLease(db: Db, lease: Lease): Promise<void> {
+export async function releaseLease(db: Db, lease: Pick<Lease, "key" | "holder">): Promise<void> {
   await db.$executeRaw`DELETE FROM leases WHERE key = ${lease.key} AND holder = ${lease.holder}`;
 }
 

@@ -6,7 +6,7 @@ import type { Update } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { UpdateInbox, pinChat, unpinChat, updateChatKey } from "../../bot/inbox.js";
-import { RedisStorage, stateAlreadyWritten } from "../../bot/storage.js";
+import { handlingUpdate, RedisStorage, stateAlreadyWritten } from "../../bot/storage.js";
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from "../support/redis.js";
 import { createPrisma, type PrismaClient } from "../../db/client.js";
 import { acquireLease } from "../../shop/leases.js";
@@ -281,6 +281,89 @@ describe("the webhook inbox across two processes", () => {
     await inbox.stop();
     await deleteKeys(prefix.replace(/:conv:$/, ""));
     redis.disconnect();
+  });
+
+  it("a process that stalled past the chat's lease cannot put an older state back, and stops before its next update", async () => {
+    const redis = new Redis(TEST_REDIS_URL);
+    const prefix = `${uniquePrefix("inbox-fence")}:conv:`;
+    const chat = 670_001;
+    const key = String(chat);
+    /** What each start did: update text, process, the lease token it ran under, the step it read. */
+    const starts: { text: string; updateId: number; proc: string; fence: number; read: number }[] = [];
+    const fenced: string[] = [];
+    let atGate: () => void = () => undefined;
+    const reachedGate = new Promise<void>((r) => (atGate = r));
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (openGate = r));
+    // Process A's clock: moved forward by the test to stand for A being stopped for a minute.
+    let aClockShift = 0;
+    const processWith = (proc: "A" | "B") => {
+      const storage = new RedisStorage<{ step: number }>(redis, prefix, 60, (_k, updateId) => fenced.push(`${proc}:${updateId}`));
+      const prisma = createPrisma(db.url, { max: 4 });
+      pools.push(prisma);
+      return new UpdateInbox(
+        prisma,
+        async (u) => {
+          const text = u.message?.text ?? "";
+          const state = (await storage.read(key)) ?? { step: 0 };
+          starts.push({ text, updateId: u.update_id, proc, fence: handlingUpdate.getStore()!.fence, read: state.step });
+          if (proc === "A" && text === "slow" && starts.filter((s) => s.text === "slow").length === 1) {
+            atGate();
+            await gate;
+          }
+          await storage.write(key, { step: state.step + 1 });
+        },
+        logger,
+        createMetrics(),
+        // A's renewal timer would not fire within the test (60 s lease): as if A were stopped, not
+        // merely slow. B takes the lease over once the test lets it lapse.
+        proc === "A"
+          ? { holder: "A", leaseTtlMs: 60_000, sweepEveryMs: 200, clock: () => performance.now() + aClockShift }
+          : { holder: "B", leaseTtlMs: 60_000, sweepEveryMs: 200 },
+      );
+    };
+    const a = processWith("A");
+    const b = processWith("B");
+    a.start();
+    const state = async () => JSON.parse((await redis.get(prefix + key)) ?? "null") as { step: number } | null;
+    try {
+      await deliver(a, textUpdate(chat, "first"));
+      await expect.poll(state, { timeout: 20_000 }).toEqual({ step: 1 });
+      await deliver(a, textUpdate(chat, "slow"));
+      await reachedGate;
+      // A stalls holding the chat's lease; its lease lapses; B's sweeper takes the chat over and
+      // handles "slow" again (A never wrote its state), to step 2.
+      await db.prisma.$executeRaw`UPDATE leases SET expires_at = now() - interval '1 second' WHERE key = ${`tg-chat:${key}`}`;
+      b.start();
+      await expect.poll(state, { timeout: 20_000 }).toEqual({ step: 2 });
+      // The chat goes on at B meanwhile: step 3.
+      await deliver(b, textUpdate(chat, "more"));
+      await expect.poll(state, { timeout: 20_000 }).toEqual({ step: 3 });
+      await expect.poll(() => db.prisma.telegramUpdate.count({ where: { chatKey: key, status: "PENDING" } }), { timeout: 20_000 }).toBe(0);
+      await b.stop();
+      // The customer's next message arrives while A is still stalled; then A wakes up, a minute later on its clock.
+      const third = textUpdate(chat, "third");
+      await a.receive(third);
+      aClockShift = 60_000;
+      openGate();
+      // A's late write (step 2 from the step 1 it read) is refused: B's step 3 stays. A then asks
+      // for its lease before "third", finds it gone, and handles "third" only under a new lease.
+      await expect.poll(state, { timeout: 20_000 }).toEqual({ step: 4 });
+      const slowA = starts.find((s) => s.text === "slow" && s.proc === "A")!;
+      const slowB = starts.find((s) => s.text === "slow" && s.proc === "B")!;
+      const third3 = starts.find((s) => s.text === "third")!;
+      expect(fenced).toEqual([`A:${slowA.updateId}`]);
+      expect(slowB.fence).toBeGreaterThan(slowA.fence);
+      expect(third3).toMatchObject({ proc: "A", read: 3 });
+      expect(third3.fence).toBeGreaterThan(slowB.fence);
+      expect(starts.map((s) => `${s.text}:${s.proc}:${s.read}`)).toEqual(["first:A:0", "slow:A:1", "slow:B:1", "more:B:2", "third:A:3"]);
+    } finally {
+      openGate();
+      await a.stop();
+      await b.stop();
+      await deleteKeys(prefix.replace(/:conv:$/, ""));
+      redis.disconnect();
+    }
   });
 
   it("orders by chat, else by user, else not at all", () => {
