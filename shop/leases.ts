@@ -85,22 +85,38 @@ export class LeaseLostError extends Error {
  * `signal` fires (reason: LeaseLostError) as soon as a renewal fails (Postgres unreachable: the
  * lease may lapse before the next one, and another process may take it) or finds the lease
  * taken. Work that must never run twice at once (provisioning) checks it between steps and stops.
+ *
+ * `confirm()` renews the lease now and throws that LeaseLostError (firing the signal) when it is
+ * gone: for just before a step that cannot be undone (creating a server). The signal alone cannot
+ * tell a process that was stopped past the TTL (a long pause, a suspended VM): its timer's
+ * renewal, overdue, has not even been sent when the work resumes, and another process may own the
+ * lease by then.
  */
-export async function withLease<T>(db: Db, key: string, ttlMs: number, work: (lease: Lease, signal: AbortSignal) => Promise<T>, holder?: string): Promise<T> {
+export async function withLease<T>(
+  db: Db,
+  key: string,
+  ttlMs: number,
+  work: (lease: Lease, signal: AbortSignal, confirm: () => Promise<void>) => Promise<T>,
+  holder?: string,
+): Promise<T> {
   const lease = await acquireLease(db, key, ttlMs, holder);
   if (!lease) throw new LeaseBusyError(key, Math.max(1_000, await leaseRemainingMs(db, key)));
   const lost = new AbortController();
-  const renew = setInterval(() => {
+  const renewNow = () =>
     renewLease(db, lease, ttlMs).then(
       (held) => {
         if (!held) lost.abort(new LeaseLostError(key, "taken by another holder"));
       },
       (err: unknown) => lost.abort(new LeaseLostError(key, `renewal failed (${err instanceof Error ? err.message : String(err)})`)),
     );
-  }, Math.max(1_000, Math.floor(ttlMs / 3)));
+  const renew = setInterval(() => void renewNow(), Math.max(1_000, Math.floor(ttlMs / 3)));
   renew.unref();
+  const confirm = async () => {
+    if (!lost.signal.aborted) await renewNow();
+    lost.signal.throwIfAborted();
+  };
   try {
-    return await work(lease, lost.signal);
+    return await work(lease, lost.signal, confirm);
   } finally {
     clearInterval(renew);
     await releaseLease(db, lease).catch(() => undefined);

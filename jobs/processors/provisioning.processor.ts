@@ -73,7 +73,7 @@ export function provisioningProcessor(deps: ProvisioningDeps) {
       deps.metrics?.provisioningDuration.observe({ provider: (order.providerCode ?? "unknown").toLowerCase(), outcome }, (Date.now() - (order.paidAt ?? order.createdAt).getTime()) / 1000);
 
     try {
-      return await withLease(deps.prisma, provisioningLeaseKey(order.id), lockTtlMs, async (_lease, leaseSignal) => {
+      return await withLease(deps.prisma, provisioningLeaseKey(order.id), lockTtlMs, async (_lease, leaseSignal, confirmLease) => {
         // One progress message per order, edited in place ("Menyiapkan VPS… 45 dtk").
         const progressKey = `${deps.prefix}:provision-progress:${order.id}`;
         let progressId = Number(await deps.redis.get(progressKey)) || undefined;
@@ -102,6 +102,7 @@ export function provisioningProcessor(deps: ProvisioningDeps) {
               pollIntervalMs: deps.pollIntervalMs ?? 3_000,
               onProgress: progress,
               signal: leaseSignal,
+              confirmLease,
               afterCreate: async (server) => {
                 deps.logger.info({ orderId: order.id, serverId: server.id, provider: order.providerCode }, "provider accepted create");
                 if (pauseAfterCreateMs > 0) await new Promise((r) => setTimeout(r, pauseAfterCreateMs));

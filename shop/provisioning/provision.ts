@@ -82,6 +82,12 @@ export interface ProvisionDeps {
    * now, so this one stops before its next provider call (a retryable "lease_lost").
    */
   signal?: AbortSignal;
+  /**
+   * Asks Postgres, right before the create, whether the order lease is still this run's (withLease's
+   * `confirm`): a run stopped past the lease's TTL (a long pause) wakes up with its signal not yet
+   * fired, while another run may own the order and have built its server. Throws when it is lost.
+   */
+  confirmLease?: () => Promise<void>;
 }
 
 /** Cloud errors that mean the provider refused a create before doing anything. */
@@ -110,6 +116,13 @@ export async function provisionOrder(deps: ProvisionDeps, orderId: number): Prom
   const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const stillOurs = () => {
     if (deps.signal?.aborted) throw new ProvisioningError("lease_lost", `provisioning of order ${orderId} stopped: its lease was lost (${String(deps.signal.reason)})`, true);
+  };
+  /** stillOurs, asked of Postgres now rather than of the last renewal heard. */
+  const confirmedOurs = async () => {
+    await deps.confirmLease?.().catch((err: unknown) => {
+      throw new ProvisioningError("lease_lost", `provisioning of order ${orderId} stopped: its lease was lost (${String(err)})`, true);
+    });
+    stillOurs();
   };
   const order = await prisma.order.findUnique({ where: { id: orderId }, include: { createdInstance: true } });
   if (!order || order.kind !== "NEW_VPS") return { status: "skipped", why: "not a new-VPS order" };
@@ -168,7 +181,8 @@ export async function provisionOrder(deps: ProvisionDeps, orderId: number): Prom
     if (existing) {
       serverId = existing.id;
     } else {
-      stillOurs();
+      // Nothing found, and what follows cannot be undone: is the order still this run's?
+      await confirmedOurs();
       // Remembered before sending: a timeout, a reset connection or a crash can each hide a create that happened.
       await prisma.provisioningTask.update({ where: { orderId }, data: { createAttemptedAt: now() } });
       let created: CloudServer;

@@ -2,7 +2,9 @@
  * A run that lost its lease stops (shop/leases.ts withLease's signal, shop/provisioning/provision.ts):
  * the signal fires when a renewal finds the lease taken by another holder or cannot reach
  * Postgres, and a provisioning run checks it before each provider call, so two runs of one order
- * never both build (a Postgres blip longer than the TTL let a second run take the lease).
+ * never both build (a Postgres blip longer than the TTL let a second run take the lease). Right
+ * before a create it asks Postgres itself (withLease's `confirm`): a run that was stopped past the
+ * TTL wakes up before its overdue renewal has even been sent.
  */
 import { describe, expect, it } from "vitest";
 import { acquireLease, LeaseLostError, withLease } from "../../shop/leases.js";
@@ -77,6 +79,35 @@ describe("provisioning that lost its lease", () => {
     expect((await suite.prisma.order.findUniqueOrThrow({ where: { id: order.id } })).status).toBe("PROVISIONING");
     // It had created its server before; the run taking over adopts that one by tag.
     expect(serversTagged(fake, orderTag(order.reference))).toHaveLength(1);
+  });
+
+  it("a run stopped past its lease (its signal not fired yet) asks Postgres before the create, and creates nothing when another run owns the order", async () => {
+    const order = await newPaidOrder(suite.prisma, { provider: "DIGITALOCEAN" });
+    const key = provisioningLeaseKey(order.id);
+    const stopped = async () => {
+      // Stopped for longer than the lease while the timer's renewals waited (60 s TTL: none due
+      // within the test): it lapsed, and another run took the order over.
+      await suite.prisma.$executeRaw`UPDATE leases SET expires_at = now() - interval '1 second' WHERE key = ${key}`;
+      expect(await acquireLease(suite.prisma, key, 60_000, "another-run")).not.toBeNull();
+    };
+    const err = await withLease(suite.prisma, key, 60_000, async (_lease, signal, confirm) =>
+      provisionWith({ prisma: suite.prisma, providers: suite.providers }, order.id, {
+        signal,
+        // Called right before the create: the stall happens just before it.
+        confirmLease: async () => {
+          await stopped();
+          expect(signal.aborted).toBe(false);
+          return confirm();
+        },
+      }).then(
+        () => null,
+        (e: unknown) => e,
+      ),
+    );
+    expect(err).toMatchObject({ code: "lease_lost", retryable: true });
+    expect(String((err as Error).message)).toMatch(/taken by another holder/);
+    expect(serversTagged(fakeOf(suite.clouds, "DIGITALOCEAN"), orderTag(order.reference))).toHaveLength(0);
+    expect((await suite.prisma.provisioningTask.findUniqueOrThrow({ where: { orderId: order.id } })).createAttemptedAt).toBeNull();
   });
 
   it("a run whose signal already fired asks the provider for nothing", async () => {
