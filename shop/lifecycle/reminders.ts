@@ -75,7 +75,7 @@ export async function renewalReminders(
  * One run per VPS at a time (a Postgres lease), so two overlapping runs cannot both pay.
  */
 export async function autoRenewOnce(prisma: PrismaClient, input: { instanceId: number; userId: number; paymentTtlHours: number }): Promise<{ orderId: number; paymentId: number } | null> {
-  return withLease(prisma, `auto-renew:${input.instanceId}`, 60_000, async () => {
+  return withLease(prisma, `auto-renew:${input.instanceId}`, 60_000, async (_lease, _signal, confirm) => {
     const instance = await prisma.instance.findUniqueOrThrow({ where: { id: input.instanceId }, select: { expiresAt: true } });
     const earlier = await prisma.order.findFirst({
       where: { kind: "RENEWAL", instanceId: input.instanceId, status: { in: ["PENDING_PAYMENT", "PAID", "PROVISIONING", "ACTIVE"] }, snapshot: { path: ["expiresAtBefore"], equals: instance.expiresAt.toISOString() } },
@@ -84,6 +84,8 @@ export async function autoRenewOnce(prisma: PrismaClient, input: { instanceId: n
     });
     if (earlier && earlier.status !== "PENDING_PAYMENT" && earlier.payments[0]) return { orderId: earlier.id, paymentId: earlier.payments[0].id };
     if (earlier?.status === "PENDING_PAYMENT") return payRenewalOrCancel(prisma, earlier.id, input.userId);
+    // None found: still the only run? (One stopped past the lease would otherwise make a second order and pay it.)
+    await confirm();
     return autoRenewFromWallet(prisma, input);
   });
 }

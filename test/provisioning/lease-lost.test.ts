@@ -38,6 +38,25 @@ describe("withLease", () => {
     expect(String(reason)).toMatch(/taken/);
   });
 
+  it("confirm() asks Postgres now: passes while the lease is held, throws (and fires the signal) once another holder took it", async () => {
+    const key = `test-lease-confirm-${Date.now()}`;
+    const reason = await withLease(suite.prisma, key, 60_000, async (_lease, signal, confirm) => {
+      await confirm();
+      expect(signal.aborted).toBe(false);
+      // No renewal due for 20 s: only confirm() can notice the takeover now.
+      await suite.prisma.$executeRaw`UPDATE leases SET expires_at = now() - interval '1 second' WHERE key = ${key}`;
+      expect(await acquireLease(suite.prisma, key, 60_000, "another-run")).not.toBeNull();
+      const err = await confirm().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(signal.aborted).toBe(true);
+      return err;
+    });
+    expect(reason).toBeInstanceOf(LeaseLostError);
+    expect(String(reason)).toMatch(/taken by another holder/);
+  });
+
   it("fires the signal when a renewal cannot reach Postgres", async () => {
     const key = `test-lease-blip-${Date.now()}`;
     let unreachable = false;
