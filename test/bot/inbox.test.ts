@@ -54,6 +54,15 @@ function processInbox(name: string, seen: { proc: string; chat: string; text: st
   return { inbox, prisma };
 }
 
+/**
+ * Waits until none of these chats' rows is PENDING. A handler records what it saw just before the
+ * inbox marks its row DONE, so a test reading the rows right after `seen` filled up may catch the
+ * last one still PENDING (seen in a busy CI run).
+ */
+async function settled(chatKeys: string[]): Promise<void> {
+  await expect.poll(() => db.prisma.telegramUpdate.count({ where: { chatKey: { in: chatKeys }, status: "PENDING" } }), { timeout: 20_000 }).toBe(0);
+}
+
 async function deliver(inbox: UpdateInbox, u: Update): Promise<boolean> {
   const { fresh, chatKey } = await inbox.receive(u);
   inbox.kick(chatKey);
@@ -94,6 +103,7 @@ describe("the webhook inbox across two processes", () => {
     }
     // Both processes did some of the work, and the recorded order matches the handling order.
     expect(new Set(seen.map((s) => s.proc))).toEqual(new Set(["A", "B"]));
+    await settled(chats.map(String));
     const rows = await db.prisma.telegramUpdate.findMany({ where: { updateId: { in: sent.map((u) => BigInt(u.update_id)) } }, orderBy: { updateId: "asc" } });
     expect(rows).toHaveLength(sent.length);
     expect(rows.every((r) => r.status === "DONE" && r.attempts === 1 && r.handledSeq !== null)).toBe(true);
@@ -132,6 +142,7 @@ describe("the webhook inbox across two processes", () => {
     await expect.poll(() => seen.length, { timeout: 30_000, interval: 50 }).toBe(3);
     expect(seen.filter((s) => s.chat === String(chat)).map((s) => s.text)).toEqual([first.message!.text, second.message!.text]);
     expect(seen.filter((s) => s.chat === String(poisonChat)).map((s) => s.text)).toEqual([after.message!.text]);
+    await settled([String(chat), String(poisonChat)]);
     const rows = await db.prisma.telegramUpdate.findMany({ where: { chatKey: { in: [String(chat), String(poisonChat)] } }, orderBy: { updateId: "asc" } });
     expect(rows.map((r) => [r.status, r.attempts, r.handledBy])).toEqual([
       ["DONE", 2, "B"],
@@ -270,8 +281,7 @@ describe("the webhook inbox across two processes", () => {
     const chat2 = 660_002;
     await deliver(inbox, textUpdate(chat2, "first"));
     await expect.poll(() => applied.filter((a) => a.startsWith("first")), { timeout: 20_000, interval: 50 }).toEqual(["first at step 0"]);
-    // The handler records its step before the inbox marks the row DONE: wait for that state.
-    await expect.poll(async () => (await db.prisma.telegramUpdate.count({ where: { chatKey: { in: [String(chat), String(chat2)] }, status: "PENDING" } })), { timeout: 20_000 }).toBe(0);
+    await settled([String(chat), String(chat2)]);
     const rows = await db.prisma.telegramUpdate.findMany({ where: { chatKey: { in: [String(chat), String(chat2)] } }, orderBy: { updateId: "asc" } });
     expect(rows.map((r) => [r.status, r.attempts, r.lastError?.slice(0, 22) ?? null])).toEqual([
       ["DONE", 2, "an earlier start wrote"],
@@ -339,7 +349,7 @@ describe("the webhook inbox across two processes", () => {
       // The chat goes on at B meanwhile: step 3.
       await deliver(b, textUpdate(chat, "more"));
       await expect.poll(state, { timeout: 20_000 }).toEqual({ step: 3 });
-      await expect.poll(() => db.prisma.telegramUpdate.count({ where: { chatKey: key, status: "PENDING" } }), { timeout: 20_000 }).toBe(0);
+      await settled([key]);
       await b.stop();
       // The customer's next message arrives while A is still stalled; then A wakes up, a minute later on its clock.
       const third = textUpdate(chat, "third");
