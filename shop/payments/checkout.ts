@@ -5,7 +5,7 @@ import { isPaused } from "../maintenance/selling.js";
 import { walletBalance } from "../wallet/ledger.js";
 import { checkAttemptLimits, withAttemptLock } from "./attempt-limits.js";
 import { customerFee, type TripayChannel, type TripayClient } from "./gateways/tripay.js";
-import type { MidtransClient } from "./gateways/midtrans.js";
+import { midtransOrderIdTaken, type MidtransClient } from "./gateways/midtrans.js";
 import { startManualTransfer, type TransferInstructions } from "./manual-transfer.js";
 
 /** One way to pay an order, with its fee and what the customer pays in total. */
@@ -14,6 +14,9 @@ export type MethodOption =
   | { kind: "midtrans"; feeIdr: 0; totalIdr: number }
   | { kind: "wallet"; feeIdr: 0; totalIdr: number; balanceIdr: number; enough: boolean }
   | { kind: "manual"; feeIdr: 0; totalIdr: number };
+
+/** Order ids Midtrans already knows that a start skips before giving up (see startMidtrans). */
+const MIDTRANS_TAKEN_SKIPS = 3;
 
 export type PayableOrder = Pick<Order, "id" | "reference" | "kind" | "status" | "totalIdr" | "paymentDeadline" | "planName" | "userId" | "durationMonths">;
 
@@ -220,22 +223,29 @@ export class Checkout {
     if (existing) return existing;
     if (await isPaused(this.deps.prisma, "GATEWAY:MIDTRANS")) throw new PaymentUnavailableError("Midtrans", "paused: its API keeps failing");
     await this.checkLimits(this.deps.prisma, order);
-    const attempt = (await this.deps.prisma.payment.count({ where: { orderId: order.id, gateway: "MIDTRANS" } })) + 1;
-    const attemptRef = `${order.reference}-MT${attempt}`;
+    const recorded = await this.deps.prisma.payment.count({ where: { orderId: order.id, gateway: "MIDTRANS" } });
     const minutesLeft = Math.max(15, Math.floor(((order.paymentDeadline?.getTime() ?? Date.now() + 86_400_000) - Date.now()) / 60_000));
+    let attemptRef = "";
     let snap;
-    try {
-      snap = await midtrans.createSnap({
-        orderId: attemptRef,
-        grossAmount: order.totalIdr,
-        items: [{ id: order.reference, name: this.description(order).slice(0, 50), price: order.totalIdr, quantity: 1 }],
-        customer: { firstName: customer.name || `Telegram ${customer.telegramId}` },
-        expiryMinutes: minutesLeft,
-        notificationUrl: this.deps.publicBaseUrl ? `${this.deps.publicBaseUrl}/webhooks/midtrans` : undefined,
-      });
-    } catch (err) {
-      if (err instanceof ExternalServiceError) throw new PaymentUnavailableError("Midtrans", err);
-      throw err;
+    for (let attempt = recorded + 1; !snap; attempt++) {
+      attemptRef = `${order.reference}-MT${attempt}`;
+      try {
+        snap = await midtrans.createSnap({
+          orderId: attemptRef,
+          grossAmount: order.totalIdr,
+          items: [{ id: order.reference, name: this.description(order).slice(0, 50), price: order.totalIdr, quantity: 1 }],
+          customer: { firstName: customer.name || `Telegram ${customer.telegramId}` },
+          expiryMinutes: minutesLeft,
+          notificationUrl: this.deps.publicBaseUrl ? `${this.deps.publicBaseUrl}/webhooks/midtrans` : undefined,
+        });
+      } catch (err) {
+        // An earlier start reached Midtrans with this order_id and stopped before recording it (its
+        // process died, or Midtrans' answer was lost on the way back). Nobody holds that page: its
+        // link is only ever shown once its row exists. The next number is free.
+        if (midtransOrderIdTaken(err) && attempt < recorded + 1 + MIDTRANS_TAKEN_SKIPS) continue;
+        if (err instanceof ExternalServiceError) throw new PaymentUnavailableError("Midtrans", err);
+        throw err;
+      }
     }
     return withAttemptLock(this.deps.prisma, order.userId, async (db) => {
       const meanwhile = shown(await this.openAttempt(db, order.id, "MIDTRANS", "snap"));

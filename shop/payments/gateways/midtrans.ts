@@ -321,3 +321,19 @@ export class MidtransClient {
     return [this.config.serverKey, ...(this.config.clientKey ? [this.config.clientKey] : []), ...(this.opts.fetchOptions?.redact ?? [])];
   }
 }
+
+/**
+ * Snap refused the order_id as already used ("transaction_details.order_id has already been
+ * taken", a 4xx with that in `error_messages`): an earlier request with this order_id reached
+ * Midtrans, whatever became of its answer.
+ */
+export function midtransOrderIdTaken(err: unknown): boolean {
+  return (
+    err instanceof ExternalServiceError &&
+    err.service === "midtrans" &&
+    err.status !== undefined &&
+    err.status >= 400 &&
+    err.status < 500 &&
+    /order_id has already been taken/i.test(err.body ?? "")
+  );
+}
