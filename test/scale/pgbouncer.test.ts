@@ -113,7 +113,10 @@ describe("PgBouncer in transaction mode, TLS verify-full", () => {
       // Neither the lock nor the 300 ms outlived their transactions on any pooled server connection.
       const after = await Promise.all(Array.from({ length: 6 }, () => prisma.$queryRaw<{ st: string }[]>`SELECT current_setting('statement_timeout') AS st`));
       expect(after.map((r) => r[0]!.st)).toEqual(Array(6).fill("30s"));
-      const left = await holder.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'");
+      // In this test's database only: the rest of the suite takes advisory locks of its own meanwhile.
+      const left = await holder.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+      );
       expect(left.rows[0]!.n).toBe(0);
     } finally {
       await holder.end();
