@@ -33,10 +33,10 @@ import { GatewayDriver } from "../chaos/gateway.js";
 import { loadPlans, type ChaosPlan } from "../chaos/journeys.js";
 import { fundWallet } from "../bot/reseller-chat.js";
 import { killAll, ROOT } from "../process/helpers.js";
-import { freePortOn, loopbackAliasesWork, selfSignedCertificate, startHost, startRoundRobinProxy, waitHostsStarted, writeHostLogs, type Host, type RoundRobinProxy } from "../support/cluster.js";
+import { expectOrdersActiveOnce, freePortOn, loopbackAliasesWork, scaleTestEnv, selfSignedCertificate, startHost, startRoundRobinProxy, tickJob, waitFor, waitHostsStarted, writeHostLogs, type Host, type RoundRobinProxy } from "../support/cluster.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { deleteKeys, uniquePrefix } from "../support/redis.js";
-import { OWNER_ID, SELLER_ID, startFakeGateways, testEnv, TEST_TOKEN } from "../support/service.js";
+import { OWNER_ID, SELLER_ID, startFakeGateways, TEST_TOKEN } from "../support/service.js";
 
 const CHATS = 12;
 const WEBHOOK_SECRET = "cluster-webhook-secret-0123456789";
@@ -97,21 +97,7 @@ async function startCluster(): Promise<{ hostA: Host; hostB: Host; hostC: Host }
       { prefix: "", upstreams: [`http://${A}:${ports.aWeb}`, `http://${B}:${ports.bWeb}`] },
     ],
   });
-  const env = testEnv(db, prefix, 1, fake.url, {
-    ...gateways.env,
-    ...clouds.env,
-    BOT_MODE: "webhook",
-    PUBLIC_BASE_URL: proxy.tlsUrl!,
-    TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    LOG_LEVEL: "info",
-    BOT_RATE_LIMIT_PER_10S: "1000",
-    // A killed worker's provisioning job is taken over after 10 s (production: 2 min).
-    PROVISION_JOB_LOCK_MS: "10000",
-    PROVISION_POLL_MS: "300",
-    SHUTDOWN_TIMEOUT_MS: "5000",
-    // The expiry sweep ticks every few seconds here (every minute in production), so the run spans many ticks.
-    SCHEDULER_CRON_OVERRIDES: `order-expiry=*/${TICK_SECONDS} * * * * *`,
-  });
+  const env = scaleTestEnv(db, prefix, { telegramUrl: fake.url, publicBaseUrl: proxy.tlsUrl!, webhookSecret: WEBHOOK_SECRET, tickSeconds: TICK_SECONDS, fakesEnv: { ...gateways.env, ...clouds.env } });
   const hostEnv = (name: string) => ({ ...env, DATA_DIR: path.join(dataDir, name) });
   const source = SOURCE !== undefined ? { source: SOURCE } : {};
   const hostA = await startHost({
@@ -139,14 +125,6 @@ async function startCluster(): Promise<{ hostA: Host; hostB: Host; hostC: Host }
 }
 
 /** Polls `check` until it is true (tiny pauses), or fails with `what`. */
-async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string | (() => string)): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === "string" ? what : what()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 type Pay = "wallet" | "qris" | "midtrans";
 
 interface Chat {
@@ -337,22 +315,10 @@ describe("three hosts, one Postgres and one Redis, a round-robin proxy, and host
 
     // ── (b) every paid order ACTIVE exactly once
     const references = chats.map((c) => c.reference!);
-    const orders = await db.prisma.order.findMany({ where: { reference: { in: references } }, include: { payments: true, statusHistory: true, createdInstance: true } });
-    expect(orders).toHaveLength(CHATS);
-    const servers = [clouds.digitalocean, clouds.vultr, clouds.linode].flatMap((c) => c.servers());
-    for (const order of orders) {
-      expect(order.status, order.reference).toBe("ACTIVE");
-      expect(order.payments.filter((p) => p.status === "PAID"), `${order.reference}: one settled payment`).toHaveLength(1);
-      expect(order.statusHistory.filter((h) => h.toStatus === "PAID"), `${order.reference}: settled once`).toHaveLength(1);
-      expect(order.statusHistory.filter((h) => h.toStatus === "ACTIVE"), `${order.reference}: activated once`).toHaveLength(1);
-      expect(order.createdInstance?.status, `${order.reference}: its VPS`).toBe("ACTIVE");
-      const tagged = servers.filter((s) => s.tags.some((t) => t.endsWith(order.reference.toLowerCase())));
-      expect(tagged.map((s) => s.id), `${order.reference}: one server at the cloud`).toHaveLength(1);
-    }
+    await expectOrdersActiveOnce(db.prisma, references, [clouds.digitalocean, clouds.vultr, clouds.linode].flatMap((c) => c.servers()));
 
     // ── (c) the scheduler ticked once per tick: every slot of the run has its claim, and each
     // claim's job is in the outbox once and ran once (one "job completed" over both workers).
-    const tickJob = (tick: string) => `order-expiry-${tick.replace(/[^A-Za-z0-9_.-]/g, "-")}`;
     const claims = async () =>
       (await db.prisma.$queryRaw<Array<{ tick: string }>>`SELECT tick FROM scheduler_ticks WHERE task = 'order-expiry' ORDER BY tick`).map((r) => r.tick);
     await waitFor(async () => (await claims()).length >= 3, 60_000, "three order-expiry ticks");

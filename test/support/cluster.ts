@@ -14,7 +14,12 @@ import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import path from "node:path";
+import { expect } from "vitest";
+import type { PrismaClient } from "../../db/client.js";
+import type { FakeCloudServer } from "../../ops/fakes/clouds/common.js";
 import { baseEnv, MAIN_TS, ROOT, spawnTracked, type ServiceProcess } from "../process/helpers.js";
+import type { TestDatabase } from "./db.js";
+import { testEnv } from "./service.js";
 import { makeTestCerts } from "./tls-certs.js";
 
 // ───────────────────────────── addresses and ports ─────────────────────────────
@@ -236,16 +241,18 @@ export interface Host {
 /**
  * Starts one host's processes from `source` (the project root by default) with `env` plus its own
  * HTTP_HOST / HTTP_PORT (web processes) and METRICS_HOST (the others' metrics listeners, on a port
- * the kernel picks), each in its own process group.
+ * the kernel picks), each in its own process group. `netns`: the processes run inside that network
+ * namespace (`ip netns exec`, which execs in place: the pid is node's), where `address` lives; its
+ * ports are all free, so a process without `port` gets 8080 + its index there.
  */
-export async function startHost(opts: { name: string; address: string; env: Record<string, string>; processes: HostProcessSpec[]; source?: string }): Promise<Host> {
+export async function startHost(opts: { name: string; address: string; env: Record<string, string>; processes: HostProcessSpec[]; source?: string; netns?: string }): Promise<Host> {
   const source = opts.source ?? ROOT;
   const mainTs = path.join(source, path.relative(ROOT, MAIN_TS));
   const processes: HostProcess[] = [];
-  for (const spec of opts.processes) {
+  for (const [i, spec] of opts.processes.entries()) {
     const web = spec.roles.includes("web");
     // Every process gets a port (the config wants one), only web processes bind it.
-    const port = spec.port ?? (await freePortOn(opts.address));
+    const port = spec.port ?? (opts.netns !== undefined ? 8080 + i : await freePortOn(opts.address));
     const env = {
       ...baseEnv(),
       ...opts.env,
@@ -257,7 +264,9 @@ export async function startHost(opts: { name: string; address: string; env: Reco
       METRICS_PORT_SCHEDULER: "0",
       ...spec.env,
     };
-    const child = spawnTracked(process.execPath, ["--import", "tsx", mainTs, ...spec.roles], { env, cwd: source, group: true });
+    const node = [process.execPath, "--import", "tsx", mainTs, ...spec.roles];
+    const [command, ...args] = opts.netns !== undefined ? ["ip", "netns", "exec", opts.netns, ...node] : node;
+    const child = spawnTracked(command!, args, { env, cwd: source, group: true });
     processes.push({ name: `${opts.name}/${spec.name}`, roles: spec.roles, child, ...(web ? { origin: `http://${opts.address}:${port}` } : {}) });
   }
   return {
@@ -291,3 +300,56 @@ export function writeHostLogs(hosts: Host[], dir: string): void {
     for (const p of h.processes) writeFileSync(path.join(dir, `${p.name.replace(/\//g, "-")}.log`), `${p.child.stdout()}\n--- stderr ---\n${p.child.stderr()}`);
   }
 }
+
+// ───────────────────────────── what the scale tests share ─────────────────────────────
+
+/** Polls `check` every 200 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string | (() => string)): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === "string" ? what : what()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * The environment every host of a scale test shares: the test database and Redis prefix, the fakes,
+ * webhook mode behind the proxy, quick provisioning take-overs, and the order-expiry sweep every
+ * `tickSeconds` (every minute in production) so a run spans many scheduler ticks.
+ */
+export function scaleTestEnv(
+  db: TestDatabase,
+  prefix: string,
+  opts: { telegramUrl: string; publicBaseUrl: string; webhookSecret: string; tickSeconds: number; fakesEnv: Record<string, string> },
+): Record<string, string> {
+  return testEnv(db, prefix, 1, opts.telegramUrl, {
+    ...opts.fakesEnv,
+    BOT_MODE: "webhook",
+    PUBLIC_BASE_URL: opts.publicBaseUrl,
+    TELEGRAM_WEBHOOK_SECRET: opts.webhookSecret,
+    LOG_LEVEL: "info",
+    BOT_RATE_LIMIT_PER_10S: "1000",
+    // A lost worker's provisioning job is taken over after 10 s (production: 2 min), its order lease after 5 s.
+    PROVISION_JOB_LOCK_MS: "10000",
+    PROVISION_POLL_MS: "300",
+    SHUTDOWN_TIMEOUT_MS: "5000",
+    SCHEDULER_CRON_OVERRIDES: `order-expiry=*/${opts.tickSeconds} * * * * *`,
+  });
+}
+
+/** Every order ACTIVE, settled once, activated once, with its VPS and one server tagged with it at the clouds. */
+export async function expectOrdersActiveOnce(prisma: PrismaClient, references: string[], servers: FakeCloudServer[]): Promise<void> {
+  const orders = await prisma.order.findMany({ where: { reference: { in: references } }, include: { payments: true, statusHistory: true, createdInstance: true } });
+  expect(orders).toHaveLength(references.length);
+  for (const order of orders) {
+    expect(order.status, order.reference).toBe("ACTIVE");
+    expect(order.payments.filter((p) => p.status === "PAID"), `${order.reference}: one settled payment`).toHaveLength(1);
+    expect(order.statusHistory.filter((h) => h.toStatus === "PAID"), `${order.reference}: settled once`).toHaveLength(1);
+    expect(order.statusHistory.filter((h) => h.toStatus === "ACTIVE"), `${order.reference}: activated once`).toHaveLength(1);
+    expect(order.createdInstance?.status, `${order.reference}: its VPS`).toBe("ACTIVE");
+    expect(servers.filter((s) => s.tags.some((t) => t.endsWith(order.reference.toLowerCase()))), `${order.reference}: one server at the cloud`).toHaveLength(1);
+  }
+}
+
+/** The job id the scheduler gives an order-expiry tick. */
+export const tickJob = (tick: string) => `order-expiry-${tick.replace(/[^A-Za-z0-9_.-]/g, "-")}`;
