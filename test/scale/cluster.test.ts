@@ -28,21 +28,19 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoCatalog } from "../../db/seed.js";
 import { startFakeClouds, type FakeClouds } from "../../ops/fakes/clouds/index.js";
-import { startFakeTelegram, type BotMessageState, type FakeTelegram, type FakeUser } from "../../ops/fakes/telegram/index.js";
-import { GatewayDriver } from "../chaos/gateway.js";
-import { loadPlans, type ChaosPlan } from "../chaos/journeys.js";
-import { fundWallet } from "../bot/reseller-chat.js";
+import { startFakeTelegram, type FakeTelegram } from "../../ops/fakes/telegram/index.js";
+import { loadPlans } from "../chaos/journeys.js";
 import { killAll, ROOT } from "../process/helpers.js";
 import { expectOrdersActiveOnce, freePortOn, loopbackAliasesWork, scaleTestEnv, selfSignedCertificate, startHost, startRoundRobinProxy, tickJob, waitFor, waitHostsStarted, writeHostLogs, type Host, type RoundRobinProxy } from "../support/cluster.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { deleteKeys, uniquePrefix } from "../support/redis.js";
+import { BOT_ERROR, customerJourney, scaleCustomers, seededGatewayDriver } from "../support/scale-journey.js";
 import { OWNER_ID, SELLER_ID, startFakeGateways, TEST_TOKEN } from "../support/service.js";
 
 const CHATS = 12;
 const WEBHOOK_SECRET = "cluster-webhook-secret-0123456789";
 /** One step of a conversation may wait out a dead host's chat lease (~30 s) plus a busy machine. */
-const STEP = { timeoutMs: 90_000 };
-const REFERENCE = /✅ Pesanan (ORD-\d{8}-[A-Z0-9]{5}) dibuat\./;
+const STEP_MS = 90_000;
 /** Where the processes run from: the project, or (CLUSTER_SOURCE) another checkout, e.g. an older commit to compare. */
 const SOURCE = process.env.CLUSTER_SOURCE;
 
@@ -124,85 +122,10 @@ async function startCluster(): Promise<{ hostA: Host; hostB: Host; hostC: Host }
   return { hostA, hostB, hostC };
 }
 
-/** Polls `check` until it is true (tiny pauses), or fails with `what`. */
-type Pay = "wallet" | "qris" | "midtrans";
-
-interface Chat {
-  id: number;
-  user: FakeUser;
-  plan: ChaosPlan;
-  pay: Pay;
-  /** The journey's progress, for the kill's timing and the failure message. */
-  stage: "waiting" | "browsing" | "ordered" | "paid" | "active";
-  reference?: string;
-  /** The bot's answers to the burst of typed coupon codes, in the order they appeared. */
-  burstAnswers?: string[];
-  error?: string;
-}
-
+/** Typed without waiting: Telegram queues them; the bot must answer them in order. */
 const BURST = ["SALAH1", "SALAH2", "SALAH3"];
-/** The bot's notices that something went wrong (an error, a button it no longer knows). */
-const BOT_ERROR = /terjadi kesalahan|sudah tidak berlaku|sudah kedaluwarsa\. Berikut/;
 /** The order-expiry sweep's period in this run (a six-field cron: seconds first). */
 const TICK_SECONDS = 5;
-
-/** One customer: the catalog walk with a burst of typed codes, the order, the payment, the VPS. */
-async function journey(chat: Chat, gateway: GatewayDriver): Promise<void> {
-  const { user, plan } = chat;
-  // Waits for what the customer expects, or fails at once on the bot's error notice (no use waiting it out).
-  const shown = async (want: (m: BotMessageState) => boolean, what: string, since?: number) => {
-    const m = await user.waitFor((x) => !x.deleted && (want(x) || BOT_ERROR.test(x.text ?? "")), { ...STEP, ...(since !== undefined ? { since } : {}) });
-    if (BOT_ERROR.test(m.text ?? "")) {
-      // What the Bot API refused around then (the usual cause of the notice), for the failure message.
-      const refused = fake.calls
-        .filter((c) => c.status >= 400 && c.at >= Date.now() - 120_000)
-        .map((c) => `${c.method}: ${String((c.response as { description?: string }).description)}`);
-      throw new Error(`the bot answered ${JSON.stringify(m.text)} instead of ${what}; Bot API calls refused lately: ${JSON.stringify([...new Set(refused)])}`);
-    }
-    return m;
-  };
-  const step = async (press: () => Promise<unknown>, answer: RegExp) => {
-    await press();
-    return shown((m) => answer.test(m.text ?? m.caption ?? ""), String(answer));
-  };
-  chat.stage = "browsing";
-  await step(() => user.sendText("/start"), /Halo, /);
-  await step(() => user.sendText("/catalog"), /Pilih penyedia cloud/);
-  await step(() => user.pressButton(plan.providerButton), /pilih paket/);
-  await step(() => user.pressButton(plan.planButton), /Pilih durasi sewa/);
-  await step(() => user.pressButton(/^1 bulan · /), /Pilih sistem operasi/);
-  await step(() => user.pressButton("Ubuntu 22.04 LTS"), /Punya kode kupon\?/);
-  // Three codes typed without waiting: Telegram queues them; the bot must answer them in order.
-  const since = user.mark();
-  for (const code of BURST) await user.sendText(code);
-  await shown(() => user.messages().filter((m) => /tidak dikenal/.test(m.text ?? "")).length >= BURST.length, "the three codes' answers", since);
-  chat.burstAnswers = user
-    .messages()
-    .filter((m) => /Kode kupon \S+ tidak dikenal/.test(m.text ?? ""))
-    .map((m) => /Kode kupon (\S+) tidak dikenal/.exec(m.text!)![1]!);
-  await step(() => user.pressButton("Lewati"), /Ringkasan pesanan/);
-  const created = await step(() => user.pressButton("✅ Konfirmasi pesanan"), REFERENCE);
-  chat.reference = REFERENCE.exec(created.text ?? "")![1]!;
-  chat.stage = "ordered";
-  await step(() => user.pressButton({ messageId: created.messageId, text: "💳 Bayar sekarang" }), new RegExp(`Pilih cara bayar — pesanan ${chat.reference}`));
-  if (chat.pay === "wallet") {
-    await step(() => user.pressButton(/^💰 Saldo Rp [\d.]+ · bayar /), /dari saldo Anda\?/);
-    await step(() => user.pressButton("✅ Ya, bayar dari saldo"), /dibayar dari saldo/);
-  } else {
-    const order = await db.prisma.order.findUniqueOrThrow({ where: { reference: chat.reference } });
-    if (chat.pay === "qris") {
-      await user.pressButton(/^QRIS by ShopeePay · /);
-      await shown((m) => m.media?.kind === "photo" && (m.caption ?? "").includes("QRIS — pindai"), "the QRIS picture");
-    } else await step(() => user.pressButton("💳 Midtrans (kartu, e-wallet, VA)"), /Tekan tombol di bawah/);
-    const gatewayName = chat.pay === "qris" ? "TRIPAY" : "MIDTRANS";
-    const attempt = await db.prisma.payment.findFirstOrThrow({ where: { orderId: order.id, gateway: gatewayName, status: "PENDING" }, orderBy: { id: "desc" } });
-    if (chat.pay === "qris") await gateway.payTripay(attempt.gatewayReference!);
-    else await gateway.payMidtrans(attempt.attemptRef);
-  }
-  chat.stage = "paid";
-  await user.waitForMessage(/VPS aktif!/, { timeoutMs: 150_000 });
-  chat.stage = "active";
-}
 
 describe("three hosts, one Postgres and one Redis, a round-robin proxy, and host A killed mid-traffic", () => {
   it("keeps per-chat order, activates every paid order exactly once, and ticks the scheduler once per tick", { timeout: 300_000 }, async () => {
@@ -211,28 +134,14 @@ describe("three hosts, one Postgres and one Redis, a round-robin proxy, and host
     log(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s: proxy ${proxy.url} / ${proxy.tlsUrl}`);
     const runStart = new Date();
 
-    const plans = await loadPlans(db.prisma);
-    const pays: Pay[] = ["wallet", "qris", "midtrans"];
-    const chats: Chat[] = [];
-    for (let i = 0; i < CHATS; i++) {
-      const id = 7_700_001 + i;
-      const name = `Pelanggan ${i + 1}`;
-      const user = fake.user(id, { firstName: name, languageCode: "id" });
-      const chat: Chat = { id, user, plan: plans[i % plans.length]!, pay: pays[i % pays.length]!, stage: "waiting" };
-      if (chat.pay === "wallet") {
-        const row = await db.prisma.user.upsert({ where: { telegramId: BigInt(id) }, create: { telegramId: BigInt(id), firstName: name, language: "id" }, update: {} });
-        await fundWallet(db.prisma, row.id, 500_000, `cluster-fund-${id}`);
-      }
-      chats.push(chat);
-    }
-    let random = 42;
-    const gateway = new GatewayDriver(gateways.tripay, gateways.midtrans, proxy.url, () => ((random = (random * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31), () => Date.now() + 120_000);
+    const chats = await scaleCustomers(db.prisma, fake, { count: CHATS, firstId: 7_700_001, plans: await loadPlans(db.prisma), fundTag: "cluster" });
+    const gateway = seededGatewayDriver(gateways, proxy.url, 42);
 
     // Customers arrive a little apart, so at any moment some browse while others already pay.
     const journeys = chats.map(async (chat, i) => {
       await new Promise((r) => setTimeout(r, i * 500));
       try {
-        await journey(chat, gateway);
+        await customerJourney(chat, { prisma: db.prisma, fake, gateway, codes: BURST, stepMs: STEP_MS });
       } catch (err) {
         chat.error = err instanceof Error ? err.message : String(err);
         throw err;
@@ -278,7 +187,7 @@ describe("three hosts, one Postgres and one Redis, a round-robin proxy, and host
     for (const chat of chats) {
       const errors = chat.user.messages().filter((m) => BOT_ERROR.test(m.text ?? ""));
       expect(errors.map((m) => m.text), `chat ${chat.id}: no error or stale-button notice`).toEqual([]);
-      expect(chat.burstAnswers, `chat ${chat.id}: the burst of typed codes answered in order`).toEqual(BURST);
+      expect(chat.codeAnswers, `chat ${chat.id}: the burst of typed codes answered in order`).toEqual(BURST);
       expect(chat.user.messages().filter((m) => /VPS aktif!/.test(m.text ?? "")), `chat ${chat.id}: the VPS told once`).toHaveLength(1);
     }
 

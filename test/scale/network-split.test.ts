@@ -39,15 +39,14 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoCatalog } from "../../db/seed.js";
 import { startFakeClouds, type FakeClouds } from "../../ops/fakes/clouds/index.js";
-import { startFakeTelegram, type BotMessageState, type FakeTelegram, type FakeUser } from "../../ops/fakes/telegram/index.js";
-import { fundWallet } from "../bot/reseller-chat.js";
-import { GatewayDriver } from "../chaos/gateway.js";
-import { loadPlans, type ChaosPlan } from "../chaos/journeys.js";
+import { startFakeTelegram, type FakeTelegram } from "../../ops/fakes/telegram/index.js";
+import { loadPlans } from "../chaos/journeys.js";
 import { killAll } from "../process/helpers.js";
 import { expectOrdersActiveOnce, scaleTestEnv, selfSignedCertificate, startHost, startRoundRobinProxy, tickJob, waitFor, waitHostsStarted, writeHostLogs, type Host, type RoundRobinProxy } from "../support/cluster.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { createNetLab, forwardLoopbackUrls, removeLeftoverLabs, requireNetns, unackedBytes, type NetLab, type TcpForwarder } from "../support/netns.js";
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from "../support/redis.js";
+import { customerJourney, scaleCustomers, seededGatewayDriver, type ScaleChat } from "../support/scale-journey.js";
 import { OWNER_ID, SELLER_ID, startFakeGateways, TEST_TOKEN } from "../support/service.js";
 
 /** Two waves of customers: the second starts once the first has paid. */
@@ -56,8 +55,6 @@ const WEBHOOK_SECRET = "netsplit-webhook-secret-0123456789";
 /** One step may wait out host A's chat lease (20 s), a hanging proxy attempt and a busy machine. */
 const STEP_MS = 90_000;
 const TICK_SECONDS = 5;
-const REFERENCE = /✅ Pesanan (ORD-\d{8}-[A-Z0-9]{5}) dibuat\./;
-const BOT_ERROR = /terjadi kesalahan|sudah tidak berlaku|sudah kedaluwarsa\. Berikut/;
 const CODES = ["SALAH1", "SALAH2"];
 
 let db: TestDatabase;
@@ -139,78 +136,6 @@ async function startLab(): Promise<{ hostA: Host; hostB: Host }> {
   return { hostA, hostB };
 }
 
-type Pay = "wallet" | "qris" | "midtrans";
-
-interface Chat {
-  id: number;
-  user: FakeUser;
-  plan: ChaosPlan;
-  pay: Pay;
-  stage: "waiting" | "browsing" | "ordered" | "paid" | "active";
-  reference?: string;
-  codeAnswers?: string[];
-  error?: string;
-}
-
-/** What the customer waits for after an action: a matching message, or a failure at the bot's error notice. */
-async function expectReply(chat: Chat, want: (m: BotMessageState) => boolean, what: string, since?: number): Promise<BotMessageState> {
-  const m = await chat.user.waitFor((x) => !x.deleted && (want(x) || BOT_ERROR.test(x.text ?? "")), { timeoutMs: STEP_MS, ...(since !== undefined ? { since } : {}) });
-  if (BOT_ERROR.test(m.text ?? "")) throw new Error(`chat ${chat.id}: the bot answered ${JSON.stringify(m.text)} while ${what} was expected`);
-  return m;
-}
-
-/** One customer: the catalog by buttons, two typed coupon codes at once, the order, the payment, the VPS. */
-async function journey(chat: Chat, gateway: GatewayDriver): Promise<void> {
-  const { user, plan } = chat;
-  const walk: Array<[() => Promise<unknown>, RegExp]> = [
-    [() => user.sendText("/start"), /Halo, /],
-    [() => user.sendText("/catalog"), /Pilih penyedia cloud/],
-    [() => user.pressButton(plan.providerButton), /pilih paket/],
-    [() => user.pressButton(plan.planButton), /Pilih durasi sewa/],
-    [() => user.pressButton(/^1 bulan · /), /Pilih sistem operasi/],
-    [() => user.pressButton("Ubuntu 22.04 LTS"), /Punya kode kupon\?/],
-  ];
-  chat.stage = "browsing";
-  for (const [act, answer] of walk) {
-    await act();
-    await expectReply(chat, (m) => answer.test(m.text ?? m.caption ?? ""), String(answer));
-  }
-  const since = user.mark();
-  for (const code of CODES) await user.sendText(code);
-  const unknownCode = /Kode kupon (\S+) tidak dikenal/;
-  await expectReply(chat, () => user.messages().filter((m) => unknownCode.test(m.text ?? "")).length >= CODES.length, "both codes' answers", since);
-  chat.codeAnswers = user.messages().flatMap((m) => unknownCode.exec(m.text ?? "")?.[1] ?? []);
-  await user.pressButton("Lewati");
-  await expectReply(chat, (m) => /Ringkasan pesanan/.test(m.text ?? ""), "the summary");
-  await user.pressButton("✅ Konfirmasi pesanan");
-  const created = await expectReply(chat, (m) => REFERENCE.test(m.text ?? ""), "the order");
-  chat.reference = REFERENCE.exec(created.text!)![1]!;
-  chat.stage = "ordered";
-  await user.pressButton({ messageId: created.messageId, text: "💳 Bayar sekarang" });
-  await expectReply(chat, (m) => (m.text ?? "").includes(`Pilih cara bayar — pesanan ${chat.reference}`), "the payment choice");
-  if (chat.pay === "wallet") {
-    await user.pressButton(/^💰 Saldo Rp [\d.]+ · bayar /);
-    await expectReply(chat, (m) => /dari saldo Anda\?/.test(m.text ?? ""), "the wallet question");
-    await user.pressButton("✅ Ya, bayar dari saldo");
-    await expectReply(chat, (m) => /dibayar dari saldo/.test(m.text ?? ""), "the wallet receipt");
-  } else {
-    const order = await db.prisma.order.findUniqueOrThrow({ where: { reference: chat.reference } });
-    if (chat.pay === "qris") {
-      await user.pressButton(/^QRIS by ShopeePay · /);
-      await expectReply(chat, (m) => m.media?.kind === "photo" && (m.caption ?? "").includes("QRIS — pindai"), "the QRIS picture");
-    } else {
-      await user.pressButton("💳 Midtrans (kartu, e-wallet, VA)");
-      await expectReply(chat, (m) => /Tekan tombol di bawah/.test(m.text ?? ""), "the Midtrans button");
-    }
-    const attempt = await db.prisma.payment.findFirstOrThrow({ where: { orderId: order.id, gateway: chat.pay === "qris" ? "TRIPAY" : "MIDTRANS", status: "PENDING" }, orderBy: { id: "desc" } });
-    if (chat.pay === "qris") await gateway.payTripay(attempt.gatewayReference!);
-    else await gateway.payMidtrans(attempt.attemptRef);
-  }
-  chat.stage = "paid";
-  await user.waitForMessage(/VPS aktif!/, { timeoutMs: 150_000 });
-  chat.stage = "active";
-}
-
 /** Each customer chat's stored conversation state in Redis (session and conversation keys, with their stamps and fences). */
 async function chatStates(chatIds: number[]): Promise<Record<string, string | null>> {
   const redis = new Redis(TEST_REDIS_URL);
@@ -240,22 +165,10 @@ describe("two hosts in network namespaces, host A cut off mid-traffic (its proce
     log(`lab up in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${lab!.subnet}, A ${A.address} (${A.netns}), B ${lab!.hosts.B!.address}; proxy ${proxy.tlsUrl}`);
     const runStart = new Date();
 
-    const plans = await loadPlans(db.prisma);
-    const pays: Pay[] = ["wallet", "qris", "midtrans"];
-    const chats: Chat[] = [];
-    for (let i = 0; i < 2 * WAVE; i++) {
-      const id = 7_800_001 + i;
-      const chat: Chat = { id, user: fake.user(id, { firstName: `Pelanggan ${i + 1}`, languageCode: "id" }), plan: plans[i % plans.length]!, pay: pays[i % pays.length]!, stage: "waiting" };
-      if (chat.pay === "wallet") {
-        const row = await db.prisma.user.upsert({ where: { telegramId: BigInt(id) }, create: { telegramId: BigInt(id), firstName: `Pelanggan ${i + 1}`, language: "id" }, update: {} });
-        await fundWallet(db.prisma, row.id, 500_000, `netsplit-fund-${id}`);
-      }
-      chats.push(chat);
-    }
-    let random = 7;
-    const gateway = new GatewayDriver(gateways.tripay, gateways.midtrans, proxy.url, () => ((random = (random * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31), () => Date.now() + 120_000);
-    const run = (chat: Chat) =>
-      journey(chat, gateway).catch((err: unknown) => {
+    const chats = await scaleCustomers(db.prisma, fake, { count: 2 * WAVE, firstId: 7_800_001, plans: await loadPlans(db.prisma), fundTag: "netsplit" });
+    const gateway = seededGatewayDriver(gateways, proxy.url, 7);
+    const run = (chat: ScaleChat) =>
+      customerJourney(chat, { prisma: db.prisma, fake, gateway, codes: CODES, stepMs: STEP_MS }).catch((err: unknown) => {
         chat.error = err instanceof Error ? err.message : String(err);
       });
     const first = chats.slice(0, WAVE);

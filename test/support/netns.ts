@@ -17,6 +17,7 @@
  */
 import { execFileSync } from "node:child_process";
 import net from "node:net";
+import { pipeBothWays } from "./tcp-faults.js";
 
 const NETNS_PREFIX = "vpsnet-";
 const BRIDGE_PREFIX = "vsbr";
@@ -224,20 +225,10 @@ export async function startTcpForwarder(host: string, target: { host: string; po
     const stats = seen.get(source) ?? { connections: 0, lastDataAt: 0 };
     seen.set(source, stats);
     stats.connections++;
-    const upstream = net.connect(target.port, target.host);
-    sockets.add(client).add(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
     client.on("data", () => {
       stats.lastDataAt = Date.now();
     });
-    client.on("error", drop).on("close", drop);
-    upstream.on("error", drop).on("close", drop);
-    client.pipe(upstream).pipe(client);
+    pipeBothWays(client, net.connect(target.port, target.host), sockets);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

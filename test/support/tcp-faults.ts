@@ -24,6 +24,23 @@ export interface FaultyProxy {
   stop(): Promise<void>;
 }
 
+/**
+ * Pipes `client` and `upstream` into each other, tracked in `sockets` while open: when one side
+ * closes or fails, both are destroyed. A side that merely goes silent leaves both open.
+ */
+export function pipeBothWays(client: net.Socket, upstream: net.Socket, sockets: Set<net.Socket>): void {
+  sockets.add(client).add(upstream);
+  const drop = () => {
+    client.destroy();
+    upstream.destroy();
+    sockets.delete(client);
+    sockets.delete(upstream);
+  };
+  client.on("error", drop).on("close", drop);
+  upstream.on("error", drop).on("close", drop);
+  client.pipe(upstream).pipe(client);
+}
+
 export async function startFaultyProxy(targetUrl: string): Promise<FaultyProxy> {
   const target = new URL(targetUrl);
   const sockets = new Set<net.Socket>();
@@ -38,17 +55,7 @@ export async function startFaultyProxy(targetUrl: string): Promise<FaultyProxy> 
       return;
     }
     passed += 1;
-    const upstream = net.connect(Number(target.port), target.hostname);
-    sockets.add(client).add(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on("error", drop).on("close", drop);
-    upstream.on("error", drop).on("close", drop);
-    client.pipe(upstream).pipe(client);
+    pipeBothWays(client, net.connect(Number(target.port), target.hostname), sockets);
   });
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {
