@@ -49,7 +49,7 @@ import { RedisStorage } from "./storage.js";
  * Bump whenever a conversation's code changes shape: stored replay logs from an
  * older version are discarded instead of replayed into the wrong code.
  */
-export const CONVERSATION_VERSION = 4;
+export const CONVERSATION_VERSION = 5;
 
 /** Conversations build a fresh Api per replay; this gives it the same retry policy. */
 const conversationApiRetry: MiddlewareFn<ConvContext> = (ctx, next) => {

@@ -16,8 +16,11 @@ export interface CreatedOrder {
 }
 
 export type CreateOrderResult =
-  /** `order` is the first of `orders` (one order per VPS; `orders.length` = the quantity). */
-  | { status: "created"; order: CreatedOrder; orders: CreatedOrder[]; quote: Quote }
+  /**
+   * `order` is the first of `orders` (one order per VPS; `orders.length` = the quantity).
+   * `replayed`: the request (`requestKey`) had already placed these orders; nothing new was written.
+   */
+  | { status: "created"; order: CreatedOrder; orders: CreatedOrder[]; quote: Quote; replayed: boolean }
   /** The catalog price moved since the customer saw the summary: show the new one and ask again. */
   | { status: "price_changed"; quote: Quote }
   /** The coupon stopped being usable (e.g. the last use was taken a moment ago). */
@@ -43,6 +46,14 @@ export type CreateOrderResult =
  * siblings reuse every one of them unchanged. A coupon is for one VPS: quantity > 1 takes none.
  * Quantity > 1 is for buyers with a reseller tier; the tier is read from users in the transaction
  * (input.buyer's copy may be older than the checkout), and it prices the order.
+ *
+ * `requestKey` names the request placing the order (a chat checkout's id). A request handled a
+ * second time gets the orders it placed the first time, unchanged (`replayed`), before any price,
+ * coupon or stock check: those may say no now precisely because the first time took the last
+ * coupon use or unit. This is how a chat update handled again after its process died or was cut
+ * off between the order's commit and saving the chat's state (bot/inbox.ts hands the update to
+ * another process) places no second order. A UNIQUE (user_id, request_key) index decides between
+ * two processes handling it at the same moment; the loser reads the winner's orders.
  */
 export async function createOrder(
   prisma: PrismaClient,
@@ -50,13 +61,16 @@ export async function createOrder(
   input: {
     buyer: Buyer;
     request: QuoteRequest;
-    expectedTotalIdr: number;
+    /** The total the buyer saw; null when none could be shown (any price is then a change). */
+    expectedTotalIdr: number | null;
     paymentTtlHours: number;
     now?: Date;
     /** Resellers: the client or project the order is for, already validated (shop/resellers/labels.ts). */
     clientLabel?: string | null;
     /** How many identical VPS (1 … MAX_ORDER_QUANTITY); 1 when absent. */
     quantity?: number;
+    /** The request placing it (see above); stored on the first order. */
+    requestKey?: string | null;
   },
 ): Promise<CreateOrderResult> {
   const now = input.now ?? new Date();
@@ -68,6 +82,10 @@ export async function createOrder(
   for (let attempt = 0; ; attempt++) {
     try {
       return await prisma.$transaction(async (tx) => {
+        if (input.requestKey) {
+          const placed = await ordersOfRequest(tx, input.buyer.userId, input.requestKey);
+          if (placed) return placed;
+        }
         // The buyer's tier as it is now: a checkout that began before a tier was taken away (or
         // given) must not order at the old terms; a different price then answers price_changed.
         const [row] = await tx.$queryRaw<{ reseller_tier_id: number | null }[]>`SELECT reseller_tier_id FROM users WHERE id = ${input.buyer.userId}`;
@@ -113,6 +131,7 @@ export async function createOrder(
               stockHeld,
               clientLabel: input.clientLabel ?? null,
               checkoutGroup,
+              requestKey: unit === 0 ? (input.requestKey ?? null) : null,
               createdAt: now,
             },
           });
@@ -127,14 +146,27 @@ export async function createOrder(
           }
           orders.push({ id: order.id, reference: order.reference, totalIdr: order.totalIdr, paymentDeadline: paymentDeadline.toISOString() });
         }
-        return { status: "created", order: orders[0]!, orders, quote } as const;
+        return { status: "created", order: orders[0]!, orders, quote, replayed: false } as const;
       });
     } catch (err) {
       // A reference collision (1 in ~28 million per day) just draws a new one.
       if (attempt < 3 && isUniqueViolation(err, ["reference"])) continue;
+      // The same request placed its order in another process a moment ago: the next attempt reads it.
+      if (attempt < 3 && isUniqueViolation(err, ["request_key"])) continue;
       throw err;
     }
   }
+}
+
+/** The orders `requestKey` already placed for this buyer (its checkout group, in order), or null. */
+async function ordersOfRequest(tx: Prisma.TransactionClient, userId: number, requestKey: string) {
+  const first = await tx.order.findUnique({ where: { userId_requestKey: { userId, requestKey } } });
+  if (!first) return null;
+  const rows = first.checkoutGroup ? await tx.order.findMany({ where: { checkoutGroup: first.checkoutGroup }, orderBy: { id: "asc" } }) : [first];
+  const orders: CreatedOrder[] = rows.map((o) => ({ id: o.id, reference: o.reference, totalIdr: o.totalIdr, paymentDeadline: o.paymentDeadline!.toISOString() }));
+  // The snapshot is the quote the order was placed at, plus the buyer.
+  const { buyer: _buyer, ...quote } = first.snapshot as unknown as Quote & { buyer: Buyer };
+  return { status: "created", order: orders[0]!, orders, quote: quote as Quote, replayed: true } as const;
 }
 
 /**

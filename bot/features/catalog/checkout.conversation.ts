@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Conversation } from "@grammyjs/conversations";
 import { GrammyError, InlineKeyboard, type Api } from "grammy";
 import { QueueName, jobId } from "../../../jobs/queues.js";
@@ -39,6 +40,13 @@ export function checkoutConversation(deps: BotDeps) {
     const chatId = ctx.chat!.id;
     const from = ctx.from!;
     const user = await conversation.external(() => deps.users.resolve(from));
+    /**
+     * This checkout's id, kept in the replay log: the order is placed under it, so the confirm tap
+     * handled a second time (its process died or was cut off after the order committed but before
+     * this conversation's state was saved, and the inbox gave the update to another process) gets
+     * the same order back instead of placing another (createOrder's `requestKey`).
+     */
+    const checkoutId = await conversation.external(() => randomUUID());
     let buyer: Buyer = { userId: user.id, resellerTierId: user.resellerTierId };
     /** Several VPS in one checkout are for resellers (createOrder checks it again). */
     const maxQuantity = () => (buyer.resellerTierId !== null ? MAX_ORDER_QUANTITY : 1);
@@ -184,12 +192,11 @@ export function checkoutConversation(deps: BotDeps) {
       // expected total matches unless the price really moved.
       const code = quantity > 1 ? null : couponCode;
       const shownQuote = await quote(code);
-      if (!shownQuote.ok) {
-        await unavailable();
-        return true;
-      }
       const at = new Date(await conversation.now());
-      const expected = shownQuote.quote.breakdown.totalIdr;
+      // No price now (sold out, plan switched off): createOrder still runs, because this very
+      // checkout may have placed its order already (the tap handled again; see checkoutId), and
+      // that order is given back; otherwise it answers unavailable.
+      const expected = shownQuote.ok ? shownQuote.quote.breakdown.totalIdr : null;
       const label = clientLabel;
       const units = quantity;
       const result = await conversation.external(async (): Promise<CreateOrderResult | { status: "rate_limited" }> => {
@@ -203,6 +210,7 @@ export function checkoutConversation(deps: BotDeps) {
           now: at,
           clientLabel: label,
           quantity: units,
+          requestKey: `checkout:${checkoutId}`,
         });
         if (created.status === "created") {
           // A multi-VPS checkout is confirmed on this screen; one "order created" notice per sibling would be noise.
