@@ -2,10 +2,13 @@
  * The worker role's guarantees with two worker processes (`node --import tsx ops/main.ts worker`
  * twice, as on two hosts) against one Postgres and one Redis:
  *
- * - provisioning: each of 6 paid orders is given two provisioning jobs (two job ids, as a
- *   duplicate run would be) at once; with 10 jobs at a time per worker the 12 jobs are spread
- *   over both processes, so some orders have a run in each. The per-order Postgres lease lets
- *   one run build: exactly one server per order, every order ACTIVE.
+ * - provisioning: each of 10 paid orders is given two provisioning jobs (two job ids, as a
+ *   duplicate run would be), one run in each process, made so by waiting for states rather than
+ *   hoping for a scheduling: worker 1 alone takes the 10 "a" runs (its provisioning concurrency,
+ *   ops/runtime.ts) and each creates its order's server, which stays booting (the fake clouds'
+ *   clock is held back) so all 10 slots stay busy; then worker 2 starts and, worker 1 being
+ *   full, takes the 10 "b" runs, which meet the per-order Postgres lease and wait. Once the
+ *   clock moves past the boot: exactly one server per order, every order ACTIVE.
  * - the lifecycle queue runs one job at a time across processes (its global concurrency), as it
  *   did with one worker;
  * - broadcasts: four broadcasts at once (two runs per worker at most, so both processes send)
@@ -39,11 +42,8 @@ afterAll(async () => {
   for (const db of dbs.splice(0)) await db.drop();
 });
 
-async function startedWorkers(env: Record<string, string>): Promise<ServiceProcess[]> {
-  const workers = [spawnService(["worker"], env), spawnService(["worker"], env)];
-  await Promise.all(workers.map((w) => w.waitForLog("service started", 90_000).catch((e: Error) => Promise.reject(new Error(`${e.message}\n${w.describe()}`)))));
-  return workers;
-}
+/** Job ids a worker process logged as started on the provisioning queue (debug level), in order, repeats included. */
+const started = (w: ServiceProcess) => w.logs().filter((l) => l.msg === "job started" && l.queue === "provisioning").map((l) => String(l.jobId));
 
 /** Job ids a worker process logged as completed on `queue`. */
 const completed = (w: ServiceProcess, queue: string) => w.logs().filter((l) => l.msg === "job completed" && l.queue === queue).map((l) => String(l.jobId));
@@ -54,13 +54,16 @@ describe("provisioning with two worker processes", () => {
   let redis: Redis;
   let queues: Queues;
   const prefix = uniquePrefix("workers2");
+  /** How far the fake clouds' clock is ahead of the real one: servers boot only when a test moves it. */
+  let shift = 0;
+  const BOOT_MS = 3_600_000;
 
   beforeAll(async () => {
     const db = await createTestDatabase();
     dbs.push(db);
     await seedDemoCatalog(db.prisma, NOW);
     useShopId(await resolveShopId(db.prisma));
-    clouds = await startFakeClouds({ bootDelayMs: 300, ipDelayMs: 100, actionDelayMs: 50 });
+    clouds = await startFakeClouds({ bootDelayMs: BOOT_MS, ipDelayMs: 100, actionDelayMs: 50, now: () => Date.now() + shift });
     telegram = await startFakeTelegram({ token: TEST_TOKEN });
     redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 2 });
     queues = new Queues(redis, prefix, createLogger({ role: "test", level: "silent" }), new JobOutbox(db.prisma));
@@ -73,42 +76,87 @@ describe("provisioning with two worker processes", () => {
     await deleteKeys(prefix);
   });
 
-  it("the same order given to two processes at once builds exactly one server", { timeout: 180_000 }, async () => {
+  it("the same order given to two processes at once builds exactly one server", { timeout: 240_000 }, async () => {
     const db = dbs[0]!;
-    const env = testEnv(db, prefix, await freePort(), telegram.url, { ...clouds.env, LOG_LEVEL: "info", PROVISION_POLL_MS: "100", PROVISION_DEADLINE_MINUTES: "30", PROVISION_JOB_LOCK_MS: "10000" });
-    const workers = await startedWorkers(env);
+    // The provisioning queue's concurrency per worker process (ops/runtime.ts): this many "a" runs
+    // fill worker 1, so it cannot take a "b" run before one of them ends.
+    const SLOTS = 10;
+    // LOG_LEVEL debug: "job started" (jobs/workers.ts) tells which process took a run.
+    // PROVISION_JOB_LOCK_MS 30 s: the order lease lives 15 s and is renewed every 5 s, so an a-run
+    // keeps it while it waits for the boot even on a busy machine; a b-run finding it held tries
+    // again 10 to 15 s later. The 30 min deadline is wall clock, never reached.
+    const env = testEnv(db, prefix, await freePort(), telegram.url, {
+      ...clouds.env,
+      LOG_LEVEL: "debug",
+      PROVISION_POLL_MS: "250",
+      PROVISION_DEADLINE_MINUTES: "30",
+      PROVISION_JOB_LOCK_MS: "30000",
+    });
+    const workers: ServiceProcess[] = [];
+    const describeAll = (e: Error) => Promise.reject(new Error(`${e.message}\n${workers.map((w, i) => `--- worker ${i + 1} ---\n${w.describe()}`).join("\n")}`));
+    const startWorker = async () => {
+      const w = spawnService(["worker"], env);
+      workers.push(w);
+      await w.waitForLog("service started", 90_000).catch(describeAll);
+      return w;
+    };
 
     const orders: Array<Awaited<ReturnType<typeof newPaidOrder>>> = [];
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < SLOTS; i++) {
       const order = await newPaidOrder(db.prisma, { provider: "DIGITALOCEAN" });
       const user = await db.prisma.user.findUniqueOrThrow({ where: { id: order.userId } });
       telegram.user(Number(user.telegramId), { firstName: "Pembeli" });
       orders.push(order);
     }
-    // All first runs, then all second runs: a worker takes at most 10 at once, so the last
-    // orders' second runs land in the other process while their first runs are under way.
-    for (const run of ["a", "b"]) {
-      for (const order of orders) await queues.enqueue(QueueName.Provisioning, { orderId: order.id }, { jobId: jobId("provision", order.id, run) });
-    }
+    const run = (order: { id: number }, which: "a" | "b") => jobId("provision", order.id, which);
+    const enqueueRuns = async (which: "a" | "b") => {
+      for (const order of orders) await queues.enqueue(QueueName.Provisioning, { orderId: order.id }, { jobId: run(order, which) });
+    };
 
+    // Worker 1 alone takes every a-run; each creates its order's server, which then stays booting.
+    const w1 = await startWorker();
+    await enqueueRuns("a");
+    const fakeDo = fakeOf(clouds, "DIGITALOCEAN");
+    await pollUntil(
+      async () => orders.every((o) => serversTagged(fakeDo, orderTag(o.reference)).length > 0) || undefined,
+      90_000,
+      `a server created for each of the ${SLOTS} orders (does a worker still run ${SLOTS} provisioning jobs at once? ops/runtime.ts)`,
+      100,
+    ).catch(describeAll);
+
+    // Worker 1's slots are all busy polling; worker 2 takes the b-runs, which find each order leased.
+    const w2 = await startWorker();
+    await enqueueRuns("b");
+    await pollUntil(async () => orders.every((o) => started(w2).includes(run(o, "b"))) || undefined, 90_000, "worker 2 started every b-run", 100).catch(describeAll);
+    const before = [started(w1), started(w2)];
+    for (const o of orders) expect(serversTagged(fakeDo, orderTag(o.reference))).toHaveLength(1);
+
+    // Boot every server at once.
+    shift = BOOT_MS + 60_000;
     await pollUntil(
       async () => {
         const rows = await db.prisma.order.findMany({ where: { id: { in: orders.map((o) => o.id) } }, select: { status: true } });
         return rows.every((r) => r.status === "ACTIVE") || undefined;
       },
-      120_000,
+      90_000,
       "every order ACTIVE",
       200,
-    ).catch((e: Error) => Promise.reject(new Error(`${e.message}\n${workers.map((w) => w.describe()).join("\n")}`)));
-    await pollUntil(async () => workers.flatMap((w) => completed(w, "provisioning")).length >= 12 || undefined, 60_000, "all 12 runs finished", 200);
+    ).catch(describeAll);
+    // A b-run waits out its delay, then finds the order done, in whichever process takes it.
+    await pollUntil(async () => workers.flatMap((w) => completed(w, "provisioning")).length >= 2 * SLOTS || undefined, 90_000, `all ${2 * SLOTS} runs finished`, 200).catch(describeAll);
 
-    for (const order of orders) expect(serversTagged(fakeOf(clouds, "DIGITALOCEAN"), orderTag(order.reference))).toHaveLength(1);
+    for (const order of orders) expect(serversTagged(fakeDo, orderTag(order.reference))).toHaveLength(1);
     const byWorker = workers.map((w) => completed(w, "provisioning"));
-    // Both processes ran provisioning jobs, and at least one order had a run in each.
-    expect(byWorker.every((ids) => ids.length > 0)).toBe(true);
-    const split = orders.filter((o) => byWorker.every((ids) => ids.some((id) => id.startsWith(`provision-${o.id}-`))));
-    console.log(`provisioning: runs per worker ${byWorker.map((ids) => ids.length).join(" / ")}, orders with a run in both processes: ${split.length}`);
-    expect(split.length).toBeGreaterThan(0);
+    const split = orders.filter((o) => before[0]!.includes(run(o, "a")) && before[1]!.includes(run(o, "b")));
+    console.log(
+      `provisioning: runs finished per worker ${byWorker.map((ids) => ids.length).join(" / ")}, orders with a run in both processes: ${split.length} of ${orders.length}, b-run starts in worker 2 before the boot ${before[1]!.length}`,
+    );
+    // Every order had its a-run in worker 1 and its b-run in worker 2, and worker 1 took no b-run
+    // while its slots were full; no a-run ever ran in worker 2 (an a-run is never delayed).
+    expect(split.map((o) => o.id)).toEqual(orders.map((o) => o.id));
+    expect(before[0]!.filter((id) => id.endsWith("-b")), `worker 1 took b-runs: does it run more than ${SLOTS} provisioning jobs at once now? (ops/runtime.ts)`).toEqual([]);
+    expect(started(w2).filter((id) => id.endsWith("-a"))).toEqual([]);
+    expect(new Set(byWorker.flat()).size).toBe(2 * SLOTS);
   });
 });
 
