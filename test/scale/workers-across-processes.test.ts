@@ -234,15 +234,17 @@ describe("broadcasts with two worker processes", () => {
       await pollUntil(async () => recorder.ok().length >= total || undefined, 120_000, `${total} broadcast messages delivered`, 200).catch((e: Error) =>
         Promise.reject(new Error(`${e.message} (${recorder.ok().length} so far)\n${workers.map((w) => w.describe()).join("\n")}`)),
       );
-      const byWorker = workers.map((w) => completed(w, "broadcast").length);
       const sends = recorder.ok().map((s) => s.at);
       const busiest = Math.max(...sends.map((start) => sends.filter((t) => t >= start && t < start + 1_000).length));
-      console.log(`broadcasts: ${total} messages, runs finished per worker ${byWorker.join(" / ")}, busiest second ${busiest} sends, 429s ${recorder.tooMany.length}`);
       expect(recorder.tooMany).toEqual([]);
       expect(busiest).toBeLessThanOrEqual(LIMIT);
       expect([...recorder.perChat().values()].every((n) => n === 4)).toBe(true);
-      // Each process ran at least one of the four runs (two at most each).
-      await pollUntil(async () => workers.every((w) => completed(w, "broadcast").length > 0) || undefined, 30_000, "both workers finished a broadcast run", 200);
+      // Each process ran at least one of the four runs (two at most each). A run logs its end a
+      // moment after its last send, so the counts are read once both have.
+      const ran = () => workers.map((w) => completed(w, "broadcast").length);
+      await pollUntil(async () => (ran().every((n) => n > 0) && ran().reduce((a, b) => a + b, 0) >= broadcasts.length) || undefined, 30_000, "every run finished, in both workers", 200);
+      const byWorker = ran();
+      console.log(`broadcasts: ${total} messages, runs finished per worker ${byWorker.join(" / ")}, busiest second ${busiest} sends, 429s ${recorder.tooMany.length}`);
     } finally {
       recorder.stop();
     }
