@@ -32,6 +32,8 @@ renewFeature.callbackQuery(/^renew:do:(\d+):(\d+)$/, async (ctx) => {
     instanceId: Number(ctx.match[1]),
     months: Number(ctx.match[2]),
     paymentTtlHours: ctx.deps.config.orderPaymentTtlHours,
+    // Telegram's id of this tap: the tap handled again (webhook inbox) gets the same order back.
+    requestKey: `tg-callback:${ctx.callbackQuery.id}`,
   });
   if (!result.ok) {
     const key = { no_price: "renew-unavailable", not_renewable: "renew-not-renewable", not_found: "vps-not-yours" }[result.reason];

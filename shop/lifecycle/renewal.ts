@@ -1,4 +1,5 @@
 import type { Order, Prisma, PrismaClient } from "../../db/client.js";
+import { isUniqueViolation } from "../../db/client.js";
 import { audit } from "../audit.js";
 import { listPrice } from "../pricing/discounts.js";
 import { newOrderReference } from "../orders/reference.js";
@@ -33,14 +34,31 @@ export async function renewalOptions(prisma: PrismaClient, instanceId: number, u
   });
 }
 
-export type RenewalOrderResult = { ok: true; orderId: number; reference: string; totalIdr: number; months: number } | { ok: false; reason: "not_found" | "not_renewable" | "no_price" };
+export type RenewalOrderResult =
+  /** `replayed`: the request (`requestKey`) had placed this order already; nothing new was written. */
+  | { ok: true; orderId: number; reference: string; totalIdr: number; months: number; replayed: boolean }
+  | { ok: false; reason: "not_found" | "not_renewable" | "no_price" };
 
 /**
  * A renewal is an order (kind RENEWAL) for the same plan at today's price; it is
  * paid like any order and, once paid, extends the VPS from its CURRENT expiry.
+ *
+ * `requestKey` names the request (the chat's tap): handled a second time (its process died after
+ * the order committed; bot/inbox.ts hands the update to another process) it gets the same order
+ * back while that order awaits payment, as createOrder does for a checkout. A key that meets an
+ * order of another VPS, length or state (a reused id) places a new order without the key.
  */
-export async function createRenewalOrder(prisma: PrismaClient, input: { userId: number; instanceId: number; months: number; paymentTtlHours: number; now?: Date }): Promise<RenewalOrderResult> {
+export async function createRenewalOrder(
+  prisma: PrismaClient,
+  input: { userId: number; instanceId: number; months: number; paymentTtlHours: number; now?: Date; requestKey?: string | null },
+): Promise<RenewalOrderResult> {
   const now = input.now ?? new Date();
+  let requestKey = input.requestKey ?? null;
+  if (requestKey) {
+    const placed = await renewalOfRequest(prisma, input, requestKey);
+    if (placed === "other") requestKey = null;
+    else if (placed) return placed;
+  }
   const instance = await prisma.instance.findFirst({ where: { id: input.instanceId, userId: input.userId }, include: { order: true } });
   if (!instance) return { ok: false, reason: "not_found" };
   // DELETED, or claimed for deletion by the expiry run (deletedAt): nothing left to extend.
@@ -48,7 +66,7 @@ export async function createRenewalOrder(prisma: PrismaClient, input: { userId: 
   const option = (await renewalOptions(prisma, instance.id, input.userId, now)).find((o) => o.months === input.months);
   if (!option) return { ok: false, reason: "no_price" };
   const o = instance.order;
-  return prisma.$transaction(async (tx) => {
+  const create = () => prisma.$transaction(async (tx) => {
     const order = await tx.order.create({
       data: {
         reference: newOrderReference(now, "RNW"),
@@ -70,12 +88,30 @@ export async function createRenewalOrder(prisma: PrismaClient, input: { userId: 
         totalIdr: option.totalIdr,
         snapshot: { kind: "RENEWAL", instanceId: instance.id, months: input.months, priceIdr: option.totalIdr, expiresAtBefore: instance.expiresAt.toISOString() } as Prisma.InputJsonObject,
         paymentDeadline: new Date(now.getTime() + input.paymentTtlHours * 3600_000),
+        requestKey,
         createdAt: now,
       },
     });
     await tx.orderStatusHistory.create({ data: { orderId: order.id, toStatus: "PENDING_PAYMENT", actorType: "CUSTOMER", actorId: String(input.userId), reason: `renewal of ${instance.label}`, createdAt: now } });
-    return { ok: true, orderId: order.id, reference: order.reference, totalIdr: option.totalIdr, months: input.months } as const;
+    return { ok: true, orderId: order.id, reference: order.reference, totalIdr: option.totalIdr, months: input.months, replayed: false } as const;
   });
+  try {
+    return await create();
+  } catch (err) {
+    // The same request placed it in another process a moment ago: give that one back.
+    if (!requestKey || !isUniqueViolation(err, ["request_key"])) throw err;
+    const placed = await renewalOfRequest(prisma, input, requestKey);
+    if (placed && placed !== "other") return placed;
+    throw err;
+  }
+}
+
+/** The renewal order `requestKey` placed, while it awaits payment; "other" when the key names something else. */
+async function renewalOfRequest(prisma: PrismaClient, input: { userId: number; instanceId: number; months: number }, requestKey: string): Promise<RenewalOrderResult | "other" | null> {
+  const placed = await prisma.order.findUnique({ where: { userId_requestKey: { userId: input.userId, requestKey } } });
+  if (!placed) return null;
+  const same = placed.kind === "RENEWAL" && placed.instanceId === input.instanceId && placed.durationMonths === input.months && placed.status === "PENDING_PAYMENT";
+  return same ? { ok: true, orderId: placed.id, reference: placed.reference, totalIdr: placed.totalIdr, months: input.months, replayed: true } : "other";
 }
 
 export type RenewalApplied =

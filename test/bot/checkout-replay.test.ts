@@ -101,4 +101,37 @@ describe("the confirm tap handled again from the state before it", () => {
     expect(await h.prisma.order.count({ where: { userId: user.id } })).toBe(1);
     expect(again.text).toContain(order.reference);
   });
+
+  it("a renewal tap handled again gives back the renewal order it placed; another tap places another", async () => {
+    const tari: TestUser = { id: 5_600_003, first_name: "Tari", language_code: "id" };
+    const plan = await toSummary(tari, 70, "do-s-1vcpu-1gb-sgp1");
+    await send(updates.callback(tari, "chk:confirm", 70));
+    const user = await h.prisma.user.findUniqueOrThrow({ where: { telegramId: BigInt(tari.id) } });
+    const bought = await h.prisma.order.findFirstOrThrow({ where: { userId: user.id } });
+    await h.prisma.order.update({ where: { id: bought.id }, data: { status: "ACTIVE", paidAt: new Date() } });
+    const instance = await h.prisma.instance.create({
+      data: { orderId: bought.id, userId: user.id, providerCode: "DIGITALOCEAN", providerInstanceId: `rp-${bought.id}`, label: "vps-tari", region: "sgp1", planId: plan.id, planCode: plan.code, imageCode: "ubuntu-22.04", ipv4: "203.0.113.9", status: "ACTIVE", expiresAt: new Date(Date.now() + 5 * 86_400_000) },
+    });
+    const renewals = () => h.prisma.order.findMany({ where: { userId: user.id, kind: "RENEWAL" }, orderBy: { id: "asc" } });
+
+    const tap = updates.callback(tari, `renew:do:${instance.id}:1`, 71);
+    const first = await send(tap);
+    const [renewal] = await renewals();
+    expect(renewal).toMatchObject({ status: "PENDING_PAYMENT", instanceId: instance.id, durationMonths: 1 });
+    expect(first.text).toContain(renewal!.reference);
+
+    await putBack(tari.id, await chatState(tari.id), tap);
+    const again = await send(tap);
+    expect((await renewals()).map((o) => o.id)).toEqual([renewal!.id]);
+    expect(again.text).toContain(renewal!.reference);
+
+    // A new tap is a new request; and once the first renewal is no longer awaiting payment, its
+    // tap (reused) places a new order rather than showing a paid one.
+    await send(updates.callback(tari, `renew:do:${instance.id}:1`, 71));
+    expect(await renewals()).toHaveLength(2);
+    await h.prisma.order.update({ where: { id: renewal!.id }, data: { status: "EXPIRED" } });
+    await putBack(tari.id, await chatState(tari.id), tap);
+    await send(tap);
+    expect(await renewals()).toHaveLength(3);
+  });
 });

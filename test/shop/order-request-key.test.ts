@@ -9,6 +9,7 @@ import { createPrisma, type PrismaClient } from "../../db/client.js";
 import { seedDemoCatalog } from "../../db/seed.js";
 import { Catalog, type Buyer } from "../../shop/catalog/catalog.js";
 import { createOrder } from "../../shop/orders/create-order.js";
+import { createRenewalOrder } from "../../shop/lifecycle/renewal.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 
 const NOW = new Date("2026-11-21T03:00:00.000Z");
@@ -103,5 +104,29 @@ describe("an order placed under a request key", () => {
     if (c.status !== "created" || d.status !== "created") throw new Error("not created");
     expect(d.order.id).not.toBe(c.order.id);
     expect(await prisma.order.count({ where: { userId: one.userId } })).toBe(3);
+  });
+
+  it("a renewal: the same tap run by two processes at once places one renewal order; a key met on another VPS places a new one", async () => {
+    const buyer = await newBuyer();
+    const placed = await place(buyer, "checkout:for-renewal");
+    if (placed.status !== "created") throw new Error("not created");
+    await prisma.order.update({ where: { id: placed.order.id }, data: { status: "ACTIVE", paidAt: NOW } });
+    const instance = await prisma.instance.create({
+      data: { orderId: placed.order.id, userId: buyer.userId, providerCode: "DIGITALOCEAN", providerInstanceId: `rk-${placed.order.id}`, label: "vps-rk", region: "sgp1", planId, planCode: "do-s-1vcpu-1gb-sgp1", imageCode: "ubuntu-22.04", status: "ACTIVE", expiresAt: new Date(NOW.getTime() + 5 * 86_400_000) },
+    });
+    const renew = (requestKey: string, client: PrismaClient = prisma, months = 1) => createRenewalOrder(client, { userId: buyer.userId, instanceId: instance.id, months, paymentTtlHours: 24, now: NOW, requestKey });
+    for (let round = 0; round < 5; round++) {
+      const [a, b] = await Promise.all([renew(`tg-callback:${round}`), renew(`tg-callback:${round}`, otherProcess)]);
+      if (!a.ok || !b.ok) throw new Error(`not placed: ${JSON.stringify([a, b])}`);
+      expect(b.orderId).toBe(a.orderId);
+      expect([a.replayed, b.replayed].sort()).toEqual([false, true]);
+    }
+    expect(await prisma.order.count({ where: { userId: buyer.userId, kind: "RENEWAL" } })).toBe(5);
+    // The checkout's key names a NEW_VPS order: not this renewal's, so a new one is placed (without it).
+    const other = await renew("checkout:for-renewal");
+    expect(other).toMatchObject({ ok: true, replayed: false });
+    // Another length under a used key is another request too.
+    expect(await renew("tg-callback:0", prisma, 3)).toMatchObject({ ok: true, replayed: false });
+    expect(await prisma.order.count({ where: { userId: buyer.userId, kind: "RENEWAL" } })).toBe(7);
   });
 });
