@@ -188,6 +188,17 @@ export interface CreatePrismaOptions {
 }
 
 /**
+ * A session left idle inside a transaction holds its locks until it is ended: a crashed
+ * caller, or one whose host went silent (cut off, frozen) without closing its connection, so
+ * Postgres never hears its rollback. Other processes wait for those rows meanwhile (the
+ * network-split test saw host B held up for a minute). No transaction of ours sits idle for
+ * seconds: Prisma ends an interactive transaction after 5 s (its default `timeout`), so 10 s
+ * idle means the caller is gone. Ended sooner than a waiter's 30 s statement timeout, the
+ * waiter gets the rows instead of failing (test/db/stalled-session.test.ts).
+ */
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
+
+/**
  * Creates a PrismaClient over a bounded `pg` pool. Call `$disconnect()` on shutdown.
  * One client per process; pass `max` to size it for the process role.
  */
@@ -201,8 +212,7 @@ export function createPrisma(databaseUrl: string, opts: CreatePrismaOptions = {}
       // No statement of ours runs for seconds: one stuck on a lock must fail (the update, job or
       // request answers with an error and can be retried) rather than hang its caller forever.
       statementTimeoutMs: opts.statementTimeoutMs ?? 30_000,
-      // A session left idle inside a transaction (a crashed caller) would hold its locks; end it.
-      idleInTransactionTimeoutMs: 60_000,
+      idleInTransactionTimeoutMs: IDLE_IN_TRANSACTION_TIMEOUT_MS,
     }),
   );
   return new PrismaClient({ adapter });

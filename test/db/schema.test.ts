@@ -322,7 +322,7 @@ describe("wallet ledger", () => {
   it("every pooled connection has a statement timeout: a statement stuck on a lock fails instead of hanging", async () => {
     const settings = await db.prisma.$queryRaw<{ statement_timeout: string; idle: string }[]>`
       SELECT current_setting('statement_timeout') AS statement_timeout, current_setting('idle_in_transaction_session_timeout') AS idle`;
-    expect(settings[0]).toEqual({ statement_timeout: "30s", idle: "1min" });
+    expect(settings[0]).toEqual({ statement_timeout: "30s", idle: "10s" });
 
     const holder = new pg.Client({ connectionString: db.url });
     await holder.connect();

@@ -17,7 +17,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPrisma, type PrismaClient } from "../../db/client.js";
+import { createPrisma, IDLE_IN_TRANSACTION_TIMEOUT_MS, type PrismaClient } from "../../db/client.js";
 import { webhookPoolConfig } from "../../ops/runtime.js";
 import { loadConfig } from "../../shop/platform/config.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
@@ -85,7 +85,7 @@ describe("PgBouncer in transaction mode, TLS verify-full", () => {
       ),
     );
     expect(new Set(answers.map((a) => a.pid)).size).toBeGreaterThan(1);
-    for (const a of answers) expect({ st: a.st, idle: a.idle }).toEqual({ st: "30s", idle: "1min" });
+    for (const a of answers) expect({ st: a.st, idle: a.idle }).toEqual({ st: "30s", idle: `${IDLE_IN_TRANSACTION_TIMEOUT_MS / 1000}s` });
   });
 
   it("a transaction takes pg_advisory_xact_lock and its own SET LOCAL statement_timeout; both end with it", async () => {
