@@ -19,6 +19,8 @@ export interface ScaleChat {
   plan: ChaosPlan;
   pay: Pay;
   stage: "waiting" | "browsing" | "ordered" | "paid" | "active";
+  /** When each stage began (ms since the epoch): a test prints the timeline of a slow run. */
+  stagedAt: Partial<Record<ScaleChat["stage"], number>>;
   reference?: string;
   /** The bot's answers to the typed coupon codes, in the order they appeared. */
   codeAnswers?: string[];
@@ -40,7 +42,7 @@ export async function scaleCustomers(prisma: PrismaClient, fake: FakeTelegram, o
   for (let i = 0; i < opts.count; i++) {
     const id = opts.firstId + i;
     const name = `Pelanggan ${i + 1}`;
-    const chat: ScaleChat = { id, user: fake.user(id, { firstName: name, languageCode: "id" }), plan: opts.plans[i % opts.plans.length]!, pay: pays[i % pays.length]!, stage: "waiting" };
+    const chat: ScaleChat = { id, user: fake.user(id, { firstName: name, languageCode: "id" }), plan: opts.plans[i % opts.plans.length]!, pay: pays[i % pays.length]!, stage: "waiting", stagedAt: { waiting: Date.now() } };
     if (chat.pay === "wallet") {
       const row = await prisma.user.upsert({ where: { telegramId: BigInt(id) }, create: { telegramId: BigInt(id), firstName: name, language: "id" }, update: {} });
       await fundWallet(prisma, row.id, 500_000, `${opts.fundTag}-fund-${id}`);
@@ -56,8 +58,13 @@ export function seededGatewayDriver(gateways: { tripay: ConstructorParameters<ty
   return new GatewayDriver(gateways.tripay, gateways.midtrans, webUrl, () => ((random = (random * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31), () => Date.now() + 120_000);
 }
 
+function enter(chat: ScaleChat, stage: ScaleChat["stage"]): void {
+  chat.stage = stage;
+  chat.stagedAt[stage] = Date.now();
+}
+
 /** One customer's whole journey; see the file comment. Fails at once on the bot's error notice (no use waiting it out). */
-export async function customerJourney(chat: ScaleChat, opts: { prisma: PrismaClient; fake: FakeTelegram; gateway: GatewayDriver; codes: string[]; stepMs: number }): Promise<void> {
+export async function customerJourney(chat: ScaleChat, opts: { prisma: PrismaClient; fake: FakeTelegram; gateway: GatewayDriver; codes: string[]; stepMs: number; activeMs?: number }): Promise<void> {
   const { user, plan } = chat;
   const shown = async (want: (m: BotMessageState) => boolean, what: string, since?: number) => {
     const m = await user.waitFor((x) => !x.deleted && (want(x) || BOT_ERROR.test(x.text ?? "")), { timeoutMs: opts.stepMs, ...(since !== undefined ? { since } : {}) });
@@ -74,7 +81,7 @@ export async function customerJourney(chat: ScaleChat, opts: { prisma: PrismaCli
     await press();
     return shown((m) => answer.test(m.text ?? m.caption ?? ""), String(answer));
   };
-  chat.stage = "browsing";
+  enter(chat, "browsing");
   await step(() => user.sendText("/start"), /Halo, /);
   await step(() => user.sendText("/catalog"), /Pilih penyedia cloud/);
   await step(() => user.pressButton(plan.providerButton), /pilih paket/);
@@ -88,7 +95,7 @@ export async function customerJourney(chat: ScaleChat, opts: { prisma: PrismaCli
   await step(() => user.pressButton("Lewati"), /Ringkasan pesanan/);
   const created = await step(() => user.pressButton("✅ Konfirmasi pesanan"), REFERENCE);
   chat.reference = REFERENCE.exec(created.text ?? "")![1]!;
-  chat.stage = "ordered";
+  enter(chat, "ordered");
   await step(() => user.pressButton({ messageId: created.messageId, text: "💳 Bayar sekarang" }), new RegExp(`Pilih cara bayar — pesanan ${chat.reference}`));
   if (chat.pay === "wallet") {
     await step(() => user.pressButton(/^💰 Saldo Rp [\d.]+ · bayar /), /dari saldo Anda\?/);
@@ -103,7 +110,7 @@ export async function customerJourney(chat: ScaleChat, opts: { prisma: PrismaCli
     if (chat.pay === "qris") await opts.gateway.payTripay(attempt.gatewayReference!);
     else await opts.gateway.payMidtrans(attempt.attemptRef);
   }
-  chat.stage = "paid";
-  await user.waitForMessage(/VPS aktif!/, { timeoutMs: 150_000 });
-  chat.stage = "active";
+  enter(chat, "paid");
+  await user.waitForMessage(/VPS aktif!/, { timeoutMs: opts.activeMs ?? 150_000 });
+  enter(chat, "active");
 }
