@@ -51,15 +51,10 @@ async function putBack(chatId: number, saved: Array<[string, Buffer | null]>, up
   for (const [k, dump] of saved) if (dump) await redis.restore(k, 0, dump, "REPLACE");
 }
 
+/** A new customer (/start) at the summary of `planCode`, in message `msg`; returns the plan. */
 async function toSummary(user: TestUser, msg: number, planCode: string) {
   await h.bot.handleUpdate(updates.text(user, "/start"));
-  const plan = await h.prisma.plan.findUniqueOrThrow({ where: { code: planCode } });
-  const image = await h.prisma.osImage.findFirstOrThrow({ where: { providerId: plan.providerId, active: true } });
-  await h.bot.handleUpdate(updates.callback(user, `cat:plan:${plan.id}:0`, msg));
-  await h.bot.handleUpdate(updates.callback(user, `cat:dur:${plan.id}:1`, msg));
-  await h.bot.handleUpdate(updates.callback(user, `cat:img:${plan.id}:1:${image.id}`, msg));
-  await send(updates.callback(user, "chk:skip", msg));
-  return plan;
+  return (await chat.toSummary(h, user, msg, planCode)).plan;
 }
 
 describe("the confirm tap handled again from the state before it", () => {

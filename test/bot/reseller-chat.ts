@@ -1,8 +1,8 @@
-/** Chat helpers shared by the reseller tests: send an update, see what the bot showed, fund a wallet. */
+/** Chat helpers shared by the reseller and checkout tests: send an update, see what the bot showed, walk to the summary, fund a wallet. */
 import type { Update } from "grammy/types";
 import type { PrismaClient } from "../../db/client.js";
 import { postLedger, walletAccount } from "../../shop/wallet/ledger.js";
-import type { RecordedCall } from "../support/bot-harness.js";
+import { updates, type RecordedCall, type TestUser } from "../support/bot-harness.js";
 
 interface Harness {
   bot: { handleUpdate(update: Update): Promise<void> };
@@ -22,6 +22,19 @@ export async function send(h: Harness, update: Update) {
   const calls = h.calls.slice(from);
   const shown = calls.filter((c) => c.method === "sendMessage" || c.method === "editMessageText");
   return { text: shown.map(textOf).join("\n"), last: shown.at(-1), calls, alert: calls.find((c) => c.method === "answerCallbackQuery")?.payload };
+}
+
+/**
+ * Catalog → plan `planCode` → 1 month → the provider's first active image → no coupon, in message
+ * `msg`: the summary as `send` returns it, and the plan.
+ */
+export async function toSummary(h: Harness & { prisma: PrismaClient }, user: TestUser, msg: number, planCode: string) {
+  const plan = await h.prisma.plan.findUniqueOrThrow({ where: { code: planCode } });
+  const image = await h.prisma.osImage.findFirstOrThrow({ where: { providerId: plan.providerId, active: true } });
+  await h.bot.handleUpdate(updates.callback(user, `cat:plan:${plan.id}:0`, msg));
+  await h.bot.handleUpdate(updates.callback(user, `cat:dur:${plan.id}:1`, msg));
+  await h.bot.handleUpdate(updates.callback(user, `cat:img:${plan.id}:1:${image.id}`, msg));
+  return { summary: await send(h, updates.callback(user, "chk:skip", msg)), plan };
 }
 
 /** Puts `amountIdr` on a customer's balance (a ledger adjustment, as a seller's would be). */

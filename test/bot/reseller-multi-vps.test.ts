@@ -45,12 +45,7 @@ async function customer(user: TestUser, balanceIdr: number, reseller = true) {
 
 /** Catalog → plan → 1 month → image → no coupon → quantity `n` on the summary, in message `msg`. */
 async function summaryOf(user: TestUser, n: number, msg: number) {
-  const plan = await h.prisma.plan.findUniqueOrThrow({ where: { code: PLAN } });
-  const image = await h.prisma.osImage.findFirstOrThrow({ where: { providerId: plan.providerId, active: true } });
-  await h.bot.handleUpdate(updates.callback(user, `cat:plan:${plan.id}:0`, msg));
-  await h.bot.handleUpdate(updates.callback(user, `cat:dur:${plan.id}:1`, msg));
-  await h.bot.handleUpdate(updates.callback(user, `cat:img:${plan.id}:1:${image.id}`, msg));
-  let shown = await send(updates.callback(user, "chk:skip", msg));
+  let shown = (await chat.toSummary(h, user, msg, PLAN)).summary;
   for (let q = 2; q <= n; q++) shown = await send(updates.callback(user, `chk:q:${q}`, msg));
   return shown;
 }

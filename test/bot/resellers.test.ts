@@ -36,14 +36,7 @@ async function shopUser(user: TestUser) {
 }
 
 /** Catalog → plan → duration → image → coupon skipped: the summary, in message `msg`. */
-async function toSummary(user: TestUser, msg: number) {
-  const plan = await h.prisma.plan.findUniqueOrThrow({ where: { code: "vultr-vc2-1c-1gb-sgp" } });
-  const image = await h.prisma.osImage.findFirstOrThrow({ where: { providerId: plan.providerId, active: true } });
-  await h.bot.handleUpdate(updates.callback(user, `cat:plan:${plan.id}:0`, msg));
-  await h.bot.handleUpdate(updates.callback(user, `cat:dur:${plan.id}:1`, msg));
-  await h.bot.handleUpdate(updates.callback(user, `cat:img:${plan.id}:1:${image.id}`, msg));
-  return send(updates.callback(user, "chk:skip", msg));
-}
+const toSummary = async (user: TestUser, msg: number) => (await chat.toSummary(h, user, msg, "vultr-vc2-1c-1gb-sgp")).summary;
 
 /** A NEW_VPS order placed by the shop's own createOrder `minutesAgo`, with a label. */
 async function orderRow(userId: number, clientLabel: string | null, minutesAgo: number) {

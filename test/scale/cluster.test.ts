@@ -27,15 +27,13 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoCatalog } from "../../db/seed.js";
-import { startFakeClouds, type FakeClouds } from "../../ops/fakes/clouds/index.js";
-import { startFakeTelegram, type FakeTelegram } from "../../ops/fakes/telegram/index.js";
+import type { FakeTelegram } from "../../ops/fakes/telegram/index.js";
 import { loadPlans } from "../chaos/journeys.js";
 import { killAll, ROOT } from "../process/helpers.js";
-import { expectOrdersActiveOnce, freePortOn, loopbackAliasesWork, scaleTestEnv, selfSignedCertificate, startHost, startRoundRobinProxy, tickJob, waitFor, waitHostsStarted, writeHostLogs, type Host, type RoundRobinProxy } from "../support/cluster.js";
+import { expectOrdersActiveOnce, freePortOn, loopbackAliasesWork, scaleTestEnv, selfSignedCertificate, startHost, startScaleFakes, startRoundRobinProxy, tickJob, waitFor, waitHostsStarted, writeHostLogs, type Host, type RoundRobinProxy, type ScaleFakes } from "../support/cluster.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { deleteKeys, uniquePrefix } from "../support/redis.js";
 import { BOT_ERROR, customerJourney, scaleCustomers, seededGatewayDriver } from "../support/scale-journey.js";
-import { OWNER_ID, SELLER_ID, startFakeGateways, TEST_TOKEN } from "../support/service.js";
 
 const CHATS = 12;
 const WEBHOOK_SECRET = "cluster-webhook-secret-0123456789";
@@ -47,8 +45,7 @@ const SOURCE = process.env.CLUSTER_SOURCE;
 let db: TestDatabase;
 let prefix: string;
 let fake: FakeTelegram;
-let gateways: Awaited<ReturnType<typeof startFakeGateways>>;
-let clouds: FakeClouds;
+let fakes: ScaleFakes | undefined;
 let proxy: RoundRobinProxy;
 let hosts: Host[] = [];
 let dataDir: string;
@@ -67,9 +64,7 @@ afterAll(async () => {
   if (hosts.length > 0 && process.env.CLUSTER_LOGS !== undefined) writeHostLogs(hosts, process.env.CLUSTER_LOGS);
   await killAll();
   await proxy?.stop();
-  await gateways?.stop();
-  await clouds?.stop();
-  await fake?.stop();
+  await fakes?.stop();
   if (prefix) await deleteKeys(prefix);
   await db?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -77,14 +72,8 @@ afterAll(async () => {
 
 /** Starts the fakes, the proxy and the three hosts; resolves once every process runs and the webhook is set. */
 async function startCluster(): Promise<{ hostA: Host; hostB: Host; hostC: Host }> {
-  // Telegram keeps retrying a chat's failed update (for hours); 100 tries with a capped backoff here.
-  fake = await startFakeTelegram({ token: TEST_TOKEN, allowLocalhostUrls: true, webhook: { maxAttempts: 100, retryDelayMs: 250, timeoutMs: 30_000 } });
-  // Owner and seller have chats, so alerts and review cards have somewhere to land.
-  fake.user(OWNER_ID, { firstName: "Pemilik" });
-  fake.user(SELLER_ID, { firstName: "Penjual" });
-  gateways = await startFakeGateways();
-  // Boots of ~6 s: provisioning polls for a while, so the kill lands while some is running.
-  clouds = await startFakeClouds({ bootDelayMs: 6_000, ipDelayMs: 200, actionDelayMs: 100 });
+  fakes = await startScaleFakes();
+  fake = fakes.telegram;
   const [A, B, C] = ["127.0.0.2", "127.0.0.3", "127.0.0.4"] as const;
   // The web origins are needed by the proxy before the processes start: pick the ports first.
   const ports = { aWeb: await freePortOn(A), aBot: await freePortOn(A), bWeb: await freePortOn(B), bBot: await freePortOn(B) };
@@ -95,7 +84,7 @@ async function startCluster(): Promise<{ hostA: Host; hostB: Host; hostC: Host }
       { prefix: "", upstreams: [`http://${A}:${ports.aWeb}`, `http://${B}:${ports.bWeb}`] },
     ],
   });
-  const env = scaleTestEnv(db, prefix, { telegramUrl: fake.url, publicBaseUrl: proxy.tlsUrl!, webhookSecret: WEBHOOK_SECRET, tickSeconds: TICK_SECONDS, fakesEnv: { ...gateways.env, ...clouds.env } });
+  const env = scaleTestEnv(db, prefix, { fakes, publicBaseUrl: proxy.tlsUrl!, webhookSecret: WEBHOOK_SECRET, tickSeconds: TICK_SECONDS });
   const hostEnv = (name: string) => ({ ...env, DATA_DIR: path.join(dataDir, name) });
   const source = SOURCE !== undefined ? { source: SOURCE } : {};
   const hostA = await startHost({
@@ -135,7 +124,7 @@ describe("three hosts, one Postgres and one Redis, a round-robin proxy, and host
     const runStart = new Date();
 
     const chats = await scaleCustomers(db.prisma, fake, { count: CHATS, firstId: 7_700_001, plans: await loadPlans(db.prisma), fundTag: "cluster" });
-    const gateway = seededGatewayDriver(gateways, proxy.url, 42);
+    const gateway = seededGatewayDriver(fakes!.gateways, proxy.url, 42);
 
     // Customers arrive a little apart, so at any moment some browse while others already pay.
     const journeys = chats.map(async (chat, i) => {
@@ -224,7 +213,7 @@ describe("three hosts, one Postgres and one Redis, a round-robin proxy, and host
 
     // ── (b) every paid order ACTIVE exactly once
     const references = chats.map((c) => c.reference!);
-    await expectOrdersActiveOnce(db.prisma, references, [clouds.digitalocean, clouds.vultr, clouds.linode].flatMap((c) => c.servers()));
+    await expectOrdersActiveOnce(db.prisma, references, fakes!.servers());
 
     // ── (c) the scheduler ticked once per tick: every slot of the run has its claim, and each
     // claim's job is in the outbox once and ran once (one "job completed" over both workers).

@@ -38,16 +38,14 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemoCatalog } from "../../db/seed.js";
-import { startFakeClouds, type FakeClouds } from "../../ops/fakes/clouds/index.js";
-import { startFakeTelegram, type FakeTelegram } from "../../ops/fakes/telegram/index.js";
+import type { FakeTelegram } from "../../ops/fakes/telegram/index.js";
 import { loadPlans } from "../chaos/journeys.js";
 import { killAll } from "../process/helpers.js";
-import { expectOrdersActiveOnce, scaleTestEnv, selfSignedCertificate, startHost, startRoundRobinProxy, tickJob, waitFor, waitHostsStarted, writeHostLogs, type Host, type RoundRobinProxy } from "../support/cluster.js";
+import { expectOrdersActiveOnce, scaleTestEnv, selfSignedCertificate, startHost, startScaleFakes, startRoundRobinProxy, tickJob, waitFor, waitHostsStarted, writeHostLogs, type Host, type RoundRobinProxy, type ScaleFakes } from "../support/cluster.js";
 import { createTestDatabase, type TestDatabase } from "../support/db.js";
 import { createNetLab, forwardLoopbackUrls, removeLeftoverLabs, requireNetns, unackedBytes, type NetLab, type TcpForwarder } from "../support/netns.js";
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from "../support/redis.js";
 import { customerJourney, scaleCustomers, seededGatewayDriver, type ScaleChat } from "../support/scale-journey.js";
-import { OWNER_ID, SELLER_ID, startFakeGateways, TEST_TOKEN } from "../support/service.js";
 
 /** Two waves of customers: the second starts once the first has paid. */
 const WAVE = 3;
@@ -67,8 +65,7 @@ let prefix: string;
 let lab: NetLab | undefined;
 let forwarders: TcpForwarder[] = [];
 let fake: FakeTelegram;
-let gateways: Awaited<ReturnType<typeof startFakeGateways>>;
-let clouds: FakeClouds;
+let fakes: ScaleFakes | undefined;
 let proxy: RoundRobinProxy;
 let hosts: Host[] = [];
 let dataDir: string;
@@ -91,9 +88,7 @@ afterAll(async () => {
   lab?.remove();
   await Promise.all(forwarders.map((f) => f.stop()));
   await proxy?.stop();
-  await gateways?.stop();
-  await clouds?.stop();
-  await fake?.stop();
+  await fakes?.stop();
   if (prefix) await deleteKeys(prefix);
   await db?.drop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -103,11 +98,8 @@ afterAll(async () => {
 async function startLab(): Promise<{ hostA: Host; hostB: Host }> {
   lab = createNetLab(["A", "B"]);
   const { A, B } = lab.hosts as { A: NonNullable<NetLab["hosts"][string]>; B: NonNullable<NetLab["hosts"][string]> };
-  fake = await startFakeTelegram({ token: TEST_TOKEN, allowLocalhostUrls: true, webhook: { maxAttempts: 100, retryDelayMs: 250, timeoutMs: 30_000 } });
-  fake.user(OWNER_ID, { firstName: "Pemilik" });
-  fake.user(SELLER_ID, { firstName: "Penjual" });
-  gateways = await startFakeGateways();
-  clouds = await startFakeClouds({ bootDelayMs: 6_000, ipDelayMs: 200, actionDelayMs: 100 });
+  fakes = await startScaleFakes();
+  fake = fakes.telegram;
   // `web bot` is each host's first process: port 8080 in its namespace (startHost's netns default).
   // A cut-off upstream hangs rather than refuses: give up on it after 10 s, then leave it alone for 30 s.
   proxy = await startRoundRobinProxy({
@@ -116,7 +108,7 @@ async function startLab(): Promise<{ hostA: Host; hostB: Host }> {
     downMs: 30_000,
     routes: [{ prefix: "", upstreams: [`http://${A.address}:8080`, `http://${B.address}:8080`] }],
   });
-  const env = scaleTestEnv(db, prefix, { telegramUrl: fake.url, publicBaseUrl: proxy.tlsUrl!, webhookSecret: WEBHOOK_SECRET, tickSeconds: TICK_SECONDS, fakesEnv: { ...gateways.env, ...clouds.env } });
+  const env = scaleTestEnv(db, prefix, { fakes, publicBaseUrl: proxy.tlsUrl!, webhookSecret: WEBHOOK_SECRET, tickSeconds: TICK_SECONDS });
   // Postgres, Redis and the fakes, as the namespaces reach them; the proxy is only called from outside.
   const forwarded = await forwardLoopbackUrls(env, lab.gateway, ["PUBLIC_BASE_URL"]);
   forwarders = forwarded.forwarders;
@@ -171,7 +163,7 @@ describe("two hosts in network namespaces, host A cut off mid-traffic (its proce
     const runStart = new Date();
 
     const chats = await scaleCustomers(db.prisma, fake, { count: 2 * WAVE, firstId: 7_800_001, plans: await loadPlans(db.prisma), fundTag: "netsplit" });
-    const gateway = seededGatewayDriver(gateways, proxy.url, 7);
+    const gateway = seededGatewayDriver(fakes!.gateways, proxy.url, 7);
     const run = (chat: ScaleChat) =>
       customerJourney(chat, { prisma: db.prisma, fake, gateway, codes: CODES, stepMs: STEP_MS, activeMs: ACTIVE_MS }).catch((err: unknown) => {
         chat.error = err instanceof Error ? err.message : String(err);
@@ -238,7 +230,7 @@ describe("two hosts in network namespaces, host A cut off mid-traffic (its proce
     expect(hostA.up(), `host A's processes keep running while cut off\n${hostA.describe().slice(-4_000)}`).toBe(true);
     expect(hostB.up(), "host B keeps running").toBe(true);
     const statesBefore = await chatStates(chats.map((c) => c.id));
-    const servers = () => [clouds.digitalocean, clouds.vultr, clouds.linode].flatMap((c) => c.servers());
+    const servers = () => fakes!.servers();
     const serversBefore = servers().length;
 
     // ── A comes back and runs on until all it had queued went through, and it beat once more after that.

@@ -42,11 +42,12 @@ afterAll(async () => {
   for (const db of dbs.splice(0)) await db.drop();
 });
 
-/** Job ids a worker process logged as started on the provisioning queue (debug level), in order, repeats included. */
-const started = (w: ServiceProcess) => w.logs().filter((l) => l.msg === "job started" && l.queue === "provisioning").map((l) => String(l.jobId));
-
+/** Job ids a worker process logged with `msg` on `queue`, in order, repeats included. */
+const jobsLogged = (w: ServiceProcess, msg: string, queue: string) => w.logs().filter((l) => l.msg === msg && l.queue === queue).map((l) => String(l.jobId));
+/** Provisioning runs a worker process started ("job started" is logged at debug level). */
+const started = (w: ServiceProcess) => jobsLogged(w, "job started", "provisioning");
 /** Job ids a worker process logged as completed on `queue`. */
-const completed = (w: ServiceProcess, queue: string) => w.logs().filter((l) => l.msg === "job completed" && l.queue === queue).map((l) => String(l.jobId));
+const completed = (w: ServiceProcess, queue: string) => jobsLogged(w, "job completed", queue);
 
 describe("provisioning with two worker processes", () => {
   let clouds: FakeClouds;

@@ -17,9 +17,11 @@ import path from "node:path";
 import { expect } from "vitest";
 import type { PrismaClient } from "../../db/client.js";
 import type { FakeCloudServer } from "../../ops/fakes/clouds/common.js";
+import { startFakeClouds, type FakeClouds } from "../../ops/fakes/clouds/index.js";
+import { startFakeTelegram, type FakeTelegram } from "../../ops/fakes/telegram/index.js";
 import { baseEnv, MAIN_TS, ROOT, spawnTracked, type ServiceProcess } from "../process/helpers.js";
 import type { TestDatabase } from "./db.js";
-import { testEnv } from "./service.js";
+import { OWNER_ID, SELLER_ID, startFakeGateways, TEST_TOKEN, testEnv } from "./service.js";
 import { makeTestCerts } from "./tls-certs.js";
 
 // ───────────────────────────── addresses and ports ─────────────────────────────
@@ -312,6 +314,43 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
   }
 }
 
+export interface ScaleFakes {
+  telegram: FakeTelegram;
+  gateways: Awaited<ReturnType<typeof startFakeGateways>>;
+  clouds: FakeClouds;
+  /** The gateways' and clouds' settings for the processes. */
+  env: Record<string, string>;
+  /** Every server at the three fake clouds. */
+  servers(): FakeCloudServer[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The fakes a scale test's hosts talk to. Telegram keeps retrying a chat's failed webhook update
+ * (for hours); here 100 tries with a capped backoff. Owner and seller have chats, so alerts and
+ * review cards have somewhere to land. Boots take ~6 s, so provisioning polls for a while and a
+ * kill or a cut lands while some is running.
+ */
+export async function startScaleFakes(): Promise<ScaleFakes> {
+  const telegram = await startFakeTelegram({ token: TEST_TOKEN, allowLocalhostUrls: true, webhook: { maxAttempts: 100, retryDelayMs: 250, timeoutMs: 30_000 } });
+  telegram.user(OWNER_ID, { firstName: "Pemilik" });
+  telegram.user(SELLER_ID, { firstName: "Penjual" });
+  const gateways = await startFakeGateways();
+  const clouds = await startFakeClouds({ bootDelayMs: 6_000, ipDelayMs: 200, actionDelayMs: 100 });
+  return {
+    telegram,
+    gateways,
+    clouds,
+    env: { ...gateways.env, ...clouds.env },
+    servers: () => [clouds.digitalocean, clouds.vultr, clouds.linode].flatMap((c) => c.servers()),
+    async stop() {
+      await gateways.stop();
+      await clouds.stop();
+      await telegram.stop();
+    },
+  };
+}
+
 /**
  * The environment every host of a scale test shares: the test database and Redis prefix, the fakes,
  * webhook mode behind the proxy, quick provisioning take-overs, and the order-expiry sweep every
@@ -320,10 +359,10 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
 export function scaleTestEnv(
   db: TestDatabase,
   prefix: string,
-  opts: { telegramUrl: string; publicBaseUrl: string; webhookSecret: string; tickSeconds: number; fakesEnv: Record<string, string> },
+  opts: { fakes: ScaleFakes; publicBaseUrl: string; webhookSecret: string; tickSeconds: number },
 ): Record<string, string> {
-  return testEnv(db, prefix, 1, opts.telegramUrl, {
-    ...opts.fakesEnv,
+  return testEnv(db, prefix, 1, opts.fakes.telegram.url, {
+    ...opts.fakes.env,
     BOT_MODE: "webhook",
     PUBLIC_BASE_URL: opts.publicBaseUrl,
     TELEGRAM_WEBHOOK_SECRET: opts.webhookSecret,

@@ -22,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { clientIsStale } from "../../db/ensure-client.mjs";
+import { pidAlive } from "./pids.js";
 import { HOST_TAG, TEMPLATE_ENV, TEST_DATABASE_ADMIN_URL, TEST_DB_PREFIX, databaseUrl, quoteIdent } from "./db-context.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -96,15 +97,6 @@ async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Drops databases of this run, or (stale) of dead runs on this host. */
 async function dropDatabases(admin: pg.Client, filter: (runPid: number, runId: string) => boolean): Promise<void> {
   const { rows } = await admin.query<{ datname: string }>(
@@ -127,7 +119,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const template = `${TEST_DB_PREFIX}tpl_${runId}`;
 
   await withAdmin(async (admin) => {
-    await dropDatabases(admin, (pid) => pid !== process.pid && !isAlive(pid));
+    await dropDatabases(admin, (pid) => pid !== process.pid && !pidAlive(pid));
     await admin.query(`CREATE DATABASE ${quoteIdent(template)}`);
   });
   try {

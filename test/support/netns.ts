@@ -17,6 +17,7 @@
  */
 import { execFileSync } from "node:child_process";
 import net from "node:net";
+import { pidAlive } from "./pids.js";
 import { pipeBothWays } from "./tcp-faults.js";
 
 const NETNS_PREFIX = "vpsnet-";
@@ -25,15 +26,6 @@ const PEER_PREFIX = "vsp";
 
 function ip(...args: string[]): string {
   return execFileSync("ip", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Throws a clear error unless this process can create network namespaces (root with iproute2). */
@@ -58,7 +50,7 @@ export function removeLeftoverLabs(): string[] {
   for (const line of ip("netns", "list").split("\n")) {
     const name = line.split(" ")[0] ?? "";
     const m = new RegExp(`^${NETNS_PREFIX}(\\d+)-`).exec(name);
-    if (!m || alive(Number(m[1]))) continue;
+    if (!m || pidAlive(Number(m[1]))) continue;
     for (const pid of ip("netns", "pids", name).split("\n").filter(Boolean)) {
       try {
         process.kill(Number(pid), "SIGKILL");
@@ -76,7 +68,7 @@ export function removeLeftoverLabs(): string[] {
   for (const line of ip("-o", "link", "show").split("\n")) {
     const name = /^\d+: ([^:@]+)/.exec(line)?.[1];
     const m = name ? new RegExp(`^(?:${BRIDGE_PREFIX}|${PEER_PREFIX})(\\d+)[a-z]?$`).exec(name) : null;
-    if (!name || !m || alive(Number(m[1]))) continue;
+    if (!name || !m || pidAlive(Number(m[1]))) continue;
     try {
       ip("link", "del", name);
       removed.push(name);
